@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { createEngine, parseConfig, type Clock, type Config, type Engine } from '@emporia/core';
+import { enforceProductionRules } from './config.js';
+import { createKnexStore } from './knex/store.js';
+import { migrateLatest } from './migrations/index.js';
+
+export interface DefaultEngineOptions {
+  /** `sqlite:<file>`, `sqlite::memory:` or `postgres://…`; overrides `config.databaseUrl`. */
+  database?: string;
+  /** Configuration; missing fields take the documented defaults (no environment is read). */
+  config?: Partial<Config>;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  clock?: Clock;
+}
+
+/**
+ * The ready set: the core engine over the knex store for the configured database, with the
+ * adapters Emporia ships. The CLI builds its engine here; embedding apps may too.
+ */
+export async function createDefaultEngine(options: DefaultEngineOptions = {}): Promise<Engine> {
+  const config: Config = { ...parseConfig({}), ...options.config };
+  if (options.database) config.databaseUrl = options.database;
+  enforceProductionRules(config);
+  // Without a configured secret, tokens are signed with a per-process key (development only).
+  config.jwtSecret ??= randomBytes(32).toString('base64url');
+  config.paymentWebhookSecret ??= randomBytes(32).toString('base64url');
+
+  const store = createKnexStore(config.databaseUrl);
+  try {
+    if (options.migrate !== false) await migrateLatest(store.knex);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return createEngine({ config, store, clock: options.clock });
+}

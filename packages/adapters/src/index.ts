@@ -1,0 +1,16 @@
+/**
+ * @emporia/adapters — the knex store (SQLite, PostgreSQL), migrations, and the ready-made engine.
+ */
+export { createDefaultEngine, type DefaultEngineOptions } from './engine.js';
+export { loadConfig, readEnv, dataDir, enforceProductionRules } from './config.js';
+export { openDatabase, dialectOf, type Dialect } from './knex/database.js';
+export { KnexStore, createKnexStore } from './knex/store.js';
+export {
+  migrations,
+  migrateLatest,
+  migrateRollback,
+  migrationStatus,
+  latestMigrationName,
+  type Migration,
+  type MigrationStatus,
+} from './migrations/index.js';

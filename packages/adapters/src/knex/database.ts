@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
+
+// PostgreSQL returns int8 (counts, money sums) as strings; our amounts are safe integers.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+/** `sqlite:./data/x.db` → `./data/x.db`; `sqlite::memory:` → `:memory:`. */
+export function sqliteFilename(url: string): string {
+  return url.slice('sqlite:'.length);
+}
+
+/**
+ * A better-sqlite3 knex client whose transactions start with BEGIN IMMEDIATE: the write lock is
+ * taken up front, so two processes never hit SQLITE_BUSY_SNAPSHOT half-way through a transaction;
+ * they queue on busy_timeout instead.
+ */
+function immediateSqliteClient(): typeof Knex.Client {
+  const BetterSqliteClient = require('knex/lib/dialects/better-sqlite3/index.js');
+  const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js');
+  class ImmediateTransaction extends SqliteTransaction {
+    begin(conn: unknown) {
+      return this.query(conn, 'BEGIN IMMEDIATE;');
+    }
+  }
+  class EmporiaSqliteClient extends BetterSqliteClient {
+    transaction(container: unknown, config: unknown, outerTx: unknown) {
+      return new (ImmediateTransaction as unknown as new (...a: unknown[]) => unknown)(
+        this,
+        container,
+        config,
+        outerTx,
+      );
+    }
+  }
+  return EmporiaSqliteClient as unknown as typeof Knex.Client;
+}
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+}
+
+/** Opens a knex instance for a `sqlite:` or `postgres://` URL with the settings Emporia relies on. */
+export function openDatabase(url: string, options: { poolMax?: number } = {}): Knex {
+  if (dialectOf(url) === 'sqlite') {
+    const filename = sqliteFilename(url);
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    return knexFactory({
+      client: immediateSqliteClient(),
+      connection: { filename },
+      useNullAsDefault: true,
+      // better-sqlite3 is synchronous: one connection serialises every statement in-process,
+      // and WAL lets other processes read while it writes.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma('busy_timeout = 10000');
+            conn.pragma('synchronous = NORMAL');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: options.poolMax ?? 10 },
+  });
+}

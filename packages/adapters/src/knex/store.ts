@@ -1,0 +1,40 @@
+import type { Context, Store, StoreRepositories, Transaction, UnitOfWork } from '@emporia/core';
+import type { Knex } from 'knex';
+import { dialectOf, openDatabase, type Dialect } from './database.js';
+import { createRepositories } from './repositories.js';
+
+/** The knex handle a repository should use: the context's transaction, or the pool. */
+export function db(ctx: Context, knex: Knex): Knex {
+  return (ctx.tx as unknown as Knex.Transaction | undefined) ?? knex;
+}
+
+class KnexUnitOfWork implements UnitOfWork {
+  constructor(private readonly knex: Knex) {}
+  async run<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
+    if (ctx.tx) return work(ctx);
+    return this.knex.transaction(async (trx) => work({ ...ctx, tx: trx as unknown as Transaction }));
+  }
+}
+
+export class KnexStore implements Store {
+  readonly dialect: Dialect;
+  readonly unitOfWork: UnitOfWork;
+  readonly repositories: StoreRepositories;
+  constructor(readonly knex: Knex) {
+    this.dialect = knex.client.config.client === 'pg' ? 'postgres' : 'sqlite';
+    this.unitOfWork = new KnexUnitOfWork(knex);
+    this.repositories = createRepositories(knex, this.dialect);
+  }
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1');
+  }
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}
+
+export function createKnexStore(url: string): KnexStore {
+  const store = new KnexStore(openDatabase(url));
+  if (store.dialect !== dialectOf(url)) throw new Error('dialect mismatch');
+  return store;
+}

@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import { identityMigration } from './0001_identity.js';
+
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration, in order. One list serves SQLite and PostgreSQL. */
+export const migrations: Migration[] = [identityMigration];
+
+/** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
+class ListMigrationSource implements Knex.MigrationSource<Migration> {
+  async getMigrations(): Promise<Migration[]> {
+    return migrations;
+  }
+  getMigrationName(m: Migration): string {
+    return m.name;
+  }
+  async getMigration(m: Migration): Promise<Knex.Migration> {
+    return { up: m.up, down: m.down };
+  }
+}
+
+const config = (): Knex.MigratorConfig => ({
+  migrationSource: new ListMigrationSource(),
+  tableName: 'emporia_migrations',
+});
+
+export interface MigrationStatus {
+  name: string;
+  applied: boolean;
+}
+
+/** Applies pending migrations (`to` stops after that one); returns the names applied. */
+export async function migrateLatest(knex: Knex, to?: string): Promise<string[]> {
+  if (to !== undefined) {
+    if (!migrations.some((m) => m.name === to)) throw new Error(`Unknown migration '${to}'`);
+    const applied: string[] = [];
+    for (const m of migrations) {
+      const status = await migrationStatus(knex);
+      if (status.find((s) => s.name === m.name)?.applied) {
+        if (m.name === to) break;
+        continue;
+      }
+      const [, names] = (await knex.migrate.up(config())) as [number, string[]];
+      applied.push(...names);
+      if (m.name === to) break;
+    }
+    return applied;
+  }
+  const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
+  return names;
+}
+
+/** Rolls back the last batch (`all` rolls back everything); returns the names rolled back. */
+export async function migrateRollback(knex: Knex, all = false): Promise<string[]> {
+  const [, names] = (await knex.migrate.rollback(config(), all)) as [number, string[]];
+  return names;
+}
+
+export async function migrationStatus(knex: Knex): Promise<MigrationStatus[]> {
+  const [done] = (await knex.migrate.list(config())) as [Array<{ name: string } | string>, unknown[]];
+  const doneNames = new Set(done.map((d) => (typeof d === 'string' ? d : d.name)));
+  return migrations.map((m) => ({ name: m.name, applied: doneNames.has(m.name) }));
+}
+
+export const latestMigrationName = (): string => migrations[migrations.length - 1].name;

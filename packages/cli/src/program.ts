@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { EmporiaError, ConfigError } from '@emporia/core';
+import { migrateCommand } from './commands/migrate.js';
+import { openapiCommand } from './commands/openapi.js';
+import { serveCommand } from './commands/serve.js';
+import { CliError, processIo, type Io } from './output.js';
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('emporia')
+    .description('Emporia — a headless commerce engine: HTTP server, worker and operations')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  serveCommand(program, io);
+  migrateCommand(program, io);
+  openapiCommand(program, io);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** One readable line for any failure; never a stack trace. */
+export function describeError(err: unknown): string {
+  if (err instanceof ConfigError) return `invalid configuration:\n  ${err.problems.join('\n  ')}`;
+  if (err instanceof EmporiaError || err instanceof CliError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ECONNREFUSED') return `cannot reach the database (${e.message})`;
+  return (e?.message ?? String(err)).split('\n')[0];
+}
+
+/** Runs the CLI and resolves to its exit code (the binary passes it to process.exit). */
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    io.err(`emporia: ${describeError(err)}`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { Clock } from './shared/clock.js';
+import { systemClock } from './shared/clock.js';
+import type { Config } from './shared/config.js';
+import type { HealthCheck, Store } from './shared/store.js';
+import { TOKENS } from './shared/tokens.js';
+
+/** The ports an engine is built from. Core never picks an implementation itself. */
+export interface EnginePorts {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+}
+
+/** The running engine: services for each domain module, plus lifecycle. */
+export interface Engine {
+  readonly config: Config;
+  readonly store: Store;
+  /** The inversify container, for embedding apps that replace or add bindings. */
+  readonly container: Container;
+  readonly clock: Clock;
+  /** Checks every dependency; `/ready` answers 200 only when all are ok. */
+  health(): Promise<HealthCheck[]>;
+  close(): Promise<void>;
+}
+
+/** Builds the inversify container from the given ports and returns the engine. */
+export function createEngine(ports: EnginePorts): Engine {
+  const container = new Container();
+  const clock = ports.clock ?? systemClock;
+  container.bind(TOKENS.Config).toConstantValue(ports.config);
+  container.bind(TOKENS.Store).toConstantValue(ports.store);
+  container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
+  container.bind(TOKENS.Clock).toConstantValue(clock);
+
+  let closed = false;
+  return {
+    config: ports.config,
+    store: ports.store,
+    container,
+    clock,
+    async health() {
+      try {
+        await ports.store.ping();
+        return [{ name: 'database', ok: true }];
+      } catch (err) {
+        return [{ name: 'database', ok: false, detail: (err as Error).message.split('\n')[0] }];
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ports.store.close();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * @emporia/core — the domain: schemas, services, ports, events and errors. No I/O.
+ */
+export * from './shared/errors.js';
+export * from './shared/clock.js';
+export * from './shared/context.js';
+export * from './shared/ids.js';
+export * from './shared/money.js';
+export * from './shared/pagination.js';
+export * from './shared/config.js';
+export * from './shared/store.js';
+export * from './shared/tokens.js';
+export * from './identity/permissions.js';
+export * from './engine.js';

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** A positive integer from a query string; arrays and objects are rejected, never coerced. */
+export const intParam = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+export const boolParam = () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** `?page=&page_size=` (with count) or `?cursor=&limit=` (keyset); both shapes are accepted. */
+export const pageQuerySchema = z.object({
+  page: intParam(1).optional(),
+  page_size: intParam(1, MAX_PAGE_SIZE).optional(),
+  cursor: z.string().max(512).optional(),
+  limit: intParam(1, MAX_PAGE_SIZE).optional(),
+});
+export type PageQuery = z.infer<typeof pageQuerySchema>;
+
+/** What a service returns for a page list; the HTTP layer adds `next`/`previous` URLs. */
+export interface Page<T> {
+  kind: 'page';
+  count: number;
+  page: number;
+  page_size: number;
+  results: T[];
+}
+
+/** What a service returns for a keyset list. */
+export interface KeysetPage<T> {
+  kind: 'keyset';
+  results: T[];
+  next_cursor: string | null;
+  limit: number;
+}
+
+export type ListResult<T> = Page<T> | KeysetPage<T>;
+
+export type PageRequest =
+  { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; cursor: string | null; limit: number };
+
+/** Chooses the pagination mode from query parameters: any of cursor/limit selects keyset. */
+export function toPageRequest(q: PageQuery): PageRequest {
+  if (q.cursor !== undefined || q.limit !== undefined) {
+    return { kind: 'keyset', cursor: q.cursor ?? null, limit: q.limit ?? DEFAULT_PAGE_SIZE };
+  }
+  return { kind: 'page', page: q.page ?? 1, pageSize: q.page_size ?? DEFAULT_PAGE_SIZE };
+}
+
+/** Cursors are opaque to clients: base64url JSON of the last row's sort key. */
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): unknown[] | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export const pageResultSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    count: z.number().int(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+
+export const keysetResultSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    results: z.array(item),
+    next_cursor: z.string().nullable(),
+    next: z.string().nullable(),
+  });
+
+/** The answer of a list endpoint: either shape, depending on the query. */
+export const listResultSchema = <T extends z.ZodType>(item: T) =>
+  z.union([pageResultSchema(item), keysetResultSchema(item)]);

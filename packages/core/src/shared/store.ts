@@ -1,0 +1,34 @@
+import type { Context } from './context.js';
+
+/** Runs a use case in one database transaction. */
+export interface UnitOfWork {
+  /**
+   * Calls `work` with a context whose `tx` is an open transaction, commits when it resolves
+   * and rolls back when it throws. A context that already carries a transaction joins it.
+   */
+  run<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T>;
+}
+
+/** Health of one dependency, for `/ready`. */
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/**
+ * The persistence port. The knex adapter implements it for SQLite and PostgreSQL; each domain
+ * module adds its repositories to `StoreRepositories` (declaration merging keeps modules apart).
+ */
+export interface Store {
+  readonly dialect: string;
+  readonly unitOfWork: UnitOfWork;
+  readonly repositories: StoreRepositories;
+  /** Answers when the database does; throws otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Filled by each module through declaration merging (`declare module` in its ports file). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StoreRepositories {}

@@ -1,0 +1,74 @@
+import { newId, type Engine } from '@emporia/core';
+import cors from 'cors';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { HttpError, sendProblem } from './problem.js';
+import { createRouter, type RouterOptions } from './router.js';
+
+export interface AppOptions extends RouterOptions {
+  /** A pino logger; by default one at the configured LOG_LEVEL writing JSON to stdout. */
+  logger?: Logger;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createLogger(engine: Engine): Logger {
+  return pino({
+    level: engine.config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], remove: true },
+  });
+}
+
+/** The standalone HTTP server: security headers, CORS, request ids, logs, the API and the docs. */
+export function createApp(engine: Engine, options: AppOptions = {}): Express {
+  const app = express();
+  const config = engine.config;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: options.logger ?? createLogger(engine),
+      genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
+      customProps: (_req, res) => ({ user_id: (res as Response).locals?.userId }),
+      // Method, path and status only: headers may carry tokens and cookies.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split('?')[0],
+        }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+  app.use(helmet());
+  if (config.corsOrigins.length) {
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        exposedHeaders: ['X-Request-Id', 'X-Cart-Token'],
+      }),
+    );
+  }
+  app.use(createRouter(engine, options));
+  app.use((req, _res, next) => {
+    next(new HttpError(404, 'not-found', 'Not found', `No route for ${req.method} ${req.path}`));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    void _next;
+    sendProblem(req, res, err);
+  });
+  return app;
+}

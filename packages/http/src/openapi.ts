@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { problemSchema } from './problem.js';
+import type { RouteSpec } from './route.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No content',
+  400: 'Invalid input',
+  401: 'Missing, invalid or expired token',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  422: 'Idempotency key reused with a different body',
+  429: 'Rate limited',
+};
+
+/** Shared component schemas (`.meta({ id })`) are emitted once under components.schemas. */
+function toSchema(schema: z.ZodType, io: 'input' | 'output', registry: Map<string, JsonSchema>): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    reused: 'inline',
+    override: (ctx) => {
+      // Dates travel as ISO strings.
+      if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'date') {
+        ctx.jsonSchema.type = 'string';
+        ctx.jsonSchema.format = 'date-time';
+      }
+    },
+  }) as JsonSchema;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$schema;
+  delete json.$defs;
+  for (const [id, def] of Object.entries(defs)) registry.set(id, def);
+  return rewriteRefs(json) as JsonSchema;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+function parametersOf(
+  schema: z.ZodType | undefined,
+  location: 'path' | 'query',
+  registry: Map<string, JsonSchema>,
+): unknown[] {
+  if (!schema) return [];
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+  return Object.entries(shape).map(([name, field]) => {
+    const s = toSchema(field, 'input', registry);
+    const description = (s.description as string | undefined) ?? field.description;
+    delete s.description;
+    return {
+      name,
+      in: location,
+      required: location === 'path' || !field.safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: s,
+    };
+  });
+}
+
+export interface OpenApiInfo {
+  title?: string;
+  version?: string;
+  description?: string;
+  /** Where the API is mounted (`/shop`), so "Try it out" calls the right URLs. */
+  serverUrl?: string;
+}
+
+/** Builds the OpenAPI 3.1 document from the route declarations. */
+export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Record<string, unknown> {
+  const registry = new Map<string, JsonSchema>();
+  toSchema(problemSchema, 'output', registry);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const responses: Record<string, unknown> = {};
+    const ok = r.status ?? 200;
+    responses[String(ok)] =
+      ok === 204 || !r.response
+        ? { description: STATUS_TEXT[ok] ?? 'OK' }
+        : {
+            description: STATUS_TEXT[ok] ?? 'OK',
+            content: { 'application/json': { schema: toSchema(r.response, 'output', registry) } },
+          };
+    const errors = new Set<number>(r.errors ?? []);
+    if (r.params || r.query || r.body) errors.add(400);
+    if (r.auth === 'user') errors.add(401);
+    if (r.params) errors.add(404);
+    for (const status of [...errors].sort()) {
+      responses[String(status)] = {
+        description: STATUS_TEXT[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+    const operation: Record<string, unknown> = {
+      operationId: r.operationId,
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: r.tags,
+      parameters: [
+        ...parametersOf(r.params, 'path', registry),
+        ...parametersOf(r.query, 'query', registry),
+        ...(r.headers ?? []).map((h) => ({
+          name: h.name,
+          in: 'header',
+          required: h.required ?? false,
+          description: h.description,
+          schema: { type: 'string' },
+        })),
+      ],
+      responses,
+      security: r.auth === 'user' ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }],
+    };
+    if (r.body) {
+      operation.requestBody = {
+        required: !r.body.safeParse(undefined).success,
+        content: {
+          [r.bodyContentType ?? 'application/json']: {
+            schema: r.bodyContentType ? { type: 'string' } : toSchema(r.body, 'input', registry),
+          },
+        },
+      };
+    }
+    (paths[r.path] ??= {})[r.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: info.title ?? 'Emporia API',
+      version: info.version ?? '0.1.0',
+      description:
+        info.description ??
+        'Headless commerce API. Errors are RFC 9457 application/problem+json. Authenticate with `Authorization: Bearer <access token>` from POST /api/auth/token.',
+    },
+    servers: [{ url: info.serverUrl || '/' }],
+    paths,
+    components: {
+      schemas: Object.fromEntries(registry),
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

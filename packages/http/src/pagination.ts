@@ -1,0 +1,29 @@
+import type { ListResult } from '@emporia/core';
+import type { Request } from 'express';
+
+function urlWith(req: Request, changes: Record<string, string | null>): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null) url.searchParams.delete(k);
+    else url.searchParams.set(k, v);
+  }
+  return url.toString();
+}
+
+/** A service list → DRF's `{count, next, previous, results}` or `{results, next_cursor, next}`. */
+export function listAnswer<T>(req: Request, list: ListResult<T>) {
+  if (list.kind === 'keyset') {
+    return {
+      results: list.results,
+      next_cursor: list.next_cursor,
+      next: list.next_cursor ? urlWith(req, { cursor: list.next_cursor }) : null,
+    };
+  }
+  const last = Math.max(1, Math.ceil(list.count / list.page_size));
+  return {
+    count: list.count,
+    next: list.page < last ? urlWith(req, { page: String(list.page + 1) }) : null,
+    previous: list.page > 1 ? urlWith(req, { page: list.page - 1 === 1 ? null : String(list.page - 1) }) : null,
+    results: list.results,
+  };
+}

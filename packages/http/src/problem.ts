@@ -1,0 +1,95 @@
+import {
+  ConflictError,
+  EmporiaError,
+  ForbiddenError,
+  IdempotencyKeyMismatchError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldError,
+} from '@emporia/core';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+
+/** Base of every problem `type` URI; the last segment is the error's stable code. */
+export const PROBLEM_BASE = 'https://emporia.dev/problems/';
+
+/** RFC 9457 problem details, as every error answer carries them. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    request_id: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+/** An HTTP-only failure (malformed JSON, 413, 415, unknown route) with its status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+}
+
+/** The HTTP status for a domain error. */
+export function statusOf(err: EmporiaError): number {
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof UnauthorizedError) return 401;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof IdempotencyKeyMismatchError) return 422;
+  if (err instanceof RateLimitedError) return 429;
+  return 400;
+}
+
+/** Writes an RFC 9457 answer. Unknown errors become a 500 that reveals nothing. */
+export function sendProblem(req: Request, res: Response, err: unknown): void {
+  let problem: Problem;
+  const headers: Record<string, string> = {};
+  if (err instanceof EmporiaError) {
+    problem = { type: PROBLEM_BASE + err.code, title: err.title, status: statusOf(err), detail: err.message };
+    if (err.errors?.length) problem.errors = err.errors;
+    if (err instanceof RateLimitedError) headers['Retry-After'] = String(err.retryAfterSeconds);
+    if (err instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer realm="emporia"';
+    const extra = err as unknown as { skus?: string[] };
+    if (extra.skus) (problem as Record<string, unknown>).skus = extra.skus;
+  } else if (err instanceof HttpError) {
+    problem = { type: PROBLEM_BASE + err.code, title: err.title, status: err.status, detail: err.message };
+    if (err.errors?.length) problem.errors = err.errors;
+    Object.assign(headers, err.headers);
+  } else {
+    problem = {
+      type: PROBLEM_BASE + 'internal-error',
+      title: 'Internal server error',
+      status: 500,
+      detail: 'Something went wrong on our side; the request id helps us find it.',
+    };
+    req.log?.error({ err }, 'unhandled error');
+  }
+  problem.instance = req.originalUrl.split('?')[0];
+  const requestId = res.getHeader('X-Request-Id');
+  if (typeof requestId === 'string') problem.request_id = requestId;
+  res.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/** zod issues → `errors: [{ path, message }]` with a location prefix (`body`, `query`, `params`). */
+export function fieldErrors(error: z.ZodError, location: string): FieldError[] {
+  return error.issues.map((i) => ({
+    path: [location, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+}

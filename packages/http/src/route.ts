@@ -1,0 +1,67 @@
+import type { Context, Engine } from '@emporia/core';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+type AnyObject = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** What a handler receives: validated input, the request context and the engine. */
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  ctx: Context;
+  engine: Engine;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * One HTTP operation, declared once: the same zod schemas validate the request, type the
+ * handler and produce the OpenAPI document.
+ */
+export interface RouteSpec<
+  P extends AnyObject = AnyObject,
+  Q extends AnyObject = AnyObject,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** OpenAPI-style path: `/api/products/{id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** `public`: a token is optional; `user`: anonymous callers get 401 before the handler. */
+  auth: 'public' | 'user';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status; 204 sends no body. */
+  status?: number;
+  response?: R;
+  /** Extra headers the operation reads (documented only). */
+  headers?: Array<{ name: string; description: string; required?: boolean }>;
+  /** Error statuses this operation may answer, for the docs (400, 401, 404… are added as they apply). */
+  errors?: number[];
+  /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
+  bodyContentType?: string;
+  handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | void>;
+}
+
+/** Declares a route with full type inference of its handler's input. */
+export function route<
+  P extends AnyObject = AnyObject,
+  Q extends AnyObject = AnyObject,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<P, Q, B, R>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** `/api/products/{id}` → `/api/products/:id` for Express. */
+export function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}

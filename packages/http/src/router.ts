@@ -1,0 +1,117 @@
+import { UnauthorizedError, ValidationError, type Actor, type Engine } from '@emporia/core';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import { bearerToken, type Authenticate } from './auth.js';
+import { docsRouter } from './docs.js';
+import { buildOpenApi } from './openapi.js';
+import { HttpError, fieldErrors, sendProblem } from './problem.js';
+import { expressPath, type RouteSpec } from './route.js';
+import { allRoutes } from './routes/index.js';
+
+export interface RouterOptions {
+  /** Maps a request to an actor; defaults to Emporia's bearer JWTs. */
+  authenticate?: Authenticate;
+  /** Where the router is mounted (`/shop`), for the OpenAPI `servers` entry. */
+  mountPath?: string;
+  /** Serve Swagger UI and Redoc (default true). */
+  docs?: boolean;
+}
+
+/** Until a token scheme is installed, any presented token is refused rather than ignored. */
+const defaultAuthenticate: Authenticate = async (req) => {
+  const token = bearerToken(req);
+  if (token === null) return { kind: 'anonymous' };
+  throw new UnauthorizedError('Invalid or malformed Authorization header');
+};
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(`Invalid ${location}`, fieldErrors(parsed.error, location));
+  }
+  return parsed.data;
+}
+
+/** `?a[]=1` or `?a[b]=1`: bracket syntax is never passed on; a repeated key is an array and fails its schema. */
+function rejectBracketKeys(query: Record<string, unknown>): void {
+  const bad = Object.keys(query).filter((k) => k.includes('['));
+  if (bad.length) {
+    throw new ValidationError(
+      'Invalid query',
+      bad.map((k) => ({ path: `query.${k}`, message: 'array and object parameters are not accepted' })),
+    );
+  }
+}
+
+function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const query = req.query as Record<string, unknown>;
+      rejectBracketKeys(query);
+      if (r.body && !r.bodyContentType && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
+        throw new HttpError(
+          415,
+          'unsupported-media-type',
+          'Unsupported content type',
+          'Send the body as application/json',
+        );
+      }
+      const actor: Actor = await authenticate(req, engine);
+      if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
+      const input = {
+        params: validate(r.params, req.params, 'params'),
+        query: validate(r.query, query, 'query'),
+        body: validate(r.body, r.bodyContentType ? req.body : (req.body ?? {}), 'body'),
+        ctx: { actor, requestId: res.locals.requestId as string, clock: engine.clock },
+        engine,
+        req,
+        res,
+      };
+      const result = await r.handler(input as Parameters<RouteSpec['handler']>[0]);
+      if (res.headersSent) return;
+      const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
+      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else res.status(status).json(result);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** Maps body-parser failures to problems: malformed JSON is 400, an oversized body 413. */
+function bodyErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  const e = err as { type?: string; message?: string };
+  if (e?.type === 'entity.parse.failed') {
+    next(new HttpError(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON'));
+  } else if (e?.type === 'entity.too.large') {
+    next(new HttpError(413, 'payload-too-large', 'Body too large', 'The request body exceeds the size limit'));
+  } else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    next(new HttpError(415, 'unsupported-media-type', 'Unsupported content type', e.message ?? 'Unsupported encoding'));
+  } else next(err);
+}
+
+/**
+ * Every Emporia API route, the OpenAPI document and the docs, as one Express router that can be
+ * mounted under any prefix of a host app.
+ */
+export function createRouter(engine: Engine, options: RouterOptions = {}): Router {
+  const router = express.Router();
+  const authenticate = options.authenticate ?? defaultAuthenticate;
+  router.use(express.json({ limit: engine.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  let document: Record<string, unknown> | undefined;
+  router.get('/api/openapi.json', (req, res) => {
+    document ??= buildOpenApi(allRoutes, { serverUrl: options.mountPath ?? req.baseUrl });
+    res.json(document);
+  });
+  if (options.docs !== false) router.use(docsRouter());
+  for (const r of allRoutes) router[r.method](expressPath(r.path), handlerFor(r, engine, authenticate));
+  router.use(bodyErrors);
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    sendProblem(req, res, err);
+  });
+  return router;
+}
+
+export { allRoutes };

@@ -1,0 +1,43 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const repoRoot = join(import.meta.dirname, '../..');
+const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/** node + tsx running the CLI from sources; @emporia/* resolve to sources through tsconfig paths. */
+function command(args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', tsxLoader, join(repoRoot, 'packages/cli/src/bin.ts'), ...args]];
+}
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.tests.json'), LOG_LEVEL: 'silent', ...env };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `emporia <args>` to completion in `cwd`. */
+export function runEmporia(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): CliResult {
+  const [cmd, argv] = command(args);
+  const r = spawnSync(cmd, argv, {
+    cwd: options.cwd,
+    env: childEnv(options.env ?? {}),
+    input: options.input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts a long-running `emporia <args>` (serve, worker); kill it when done. */
+export function startEmporia(args: string[], options: { cwd: string; env?: Record<string, string> }): ChildProcess {
+  const [cmd, argv] = command(args);
+  return spawn(cmd, argv, { cwd: options.cwd, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+}

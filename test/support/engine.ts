@@ -1,0 +1,76 @@
+import { createDefaultEngine } from '@emporia/adapters';
+import { ManualClock, type Config, type Engine } from '@emporia/core';
+import { createApp } from '@emporia/http';
+import type { Express } from 'express';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createTestDatabase, testDialects, type TestDatabase, type TestDialect } from './databases.js';
+
+export interface TestEnv {
+  dialect: TestDialect;
+  engine: Engine;
+  app: Express;
+  clock: ManualClock;
+  url: string;
+}
+
+/** Test configuration: quiet logs, fixed secrets. */
+export function testConfig(overrides: Partial<Config> = {}): Partial<Config> {
+  return {
+    env: 'test',
+    logLevel: 'silent',
+    jwtSecret: 'test-secret-that-is-long-enough-for-hs256-signing',
+    paymentWebhookSecret: 'test-webhook-secret-long-enough-for-signing',
+    worker: 'off',
+    ...overrides,
+  };
+}
+
+/** A migrated engine + app over a fresh database of the dialect. Close with `env.close()`. */
+export async function createTestEnv(
+  dialect: TestDialect,
+  overrides: Partial<Config> = {},
+): Promise<TestEnv & { db: TestDatabase; close(): Promise<void> }> {
+  const db = await createTestDatabase(dialect);
+  const clock = new ManualClock(new Date());
+  const engine = await createDefaultEngine({ database: db.url, config: testConfig(overrides), clock });
+  const app = createApp(engine, { logger: pino({ level: 'silent' }) });
+  return {
+    dialect,
+    engine,
+    app,
+    clock,
+    url: db.url,
+    db,
+    async close() {
+      await engine.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * Runs the suite once per dialect, each with its own fresh database. `env()` gives the
+ * current dialect's engine and app inside tests.
+ */
+export function describeEachDatabase(
+  title: string,
+  suite: (env: () => TestEnv) => void,
+  overrides: Partial<Config> = {},
+): void {
+  for (const dialect of testDialects()) {
+    describe(`${title} [${dialect}]`, () => {
+      let current: Awaited<ReturnType<typeof createTestEnv>> | undefined;
+      beforeAll(async () => {
+        current = await createTestEnv(dialect, overrides);
+      });
+      afterAll(async () => {
+        await current?.close();
+      });
+      suite(() => {
+        if (!current) throw new Error('test environment not ready');
+        return current;
+      });
+    });
+  }
+}

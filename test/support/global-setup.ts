@@ -1,0 +1,33 @@
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+
+export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string | null;
+  }
+}
+
+/**
+ * Decides once per run whether PostgreSQL takes part. On CI it must: a run that silently
+ * skipped PostgreSQL would hide the races that only PostgreSQL exposes.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  let reachable = false;
+  try {
+    await client.connect();
+    await client.query('select 1');
+    reachable = true;
+  } catch (err) {
+    if (process.env.CI || process.env.REQUIRE_POSTGRES) {
+      throw new Error(`PostgreSQL is required but not reachable at ${url}: ${(err as Error).message}`);
+    }
+    console.warn(`PostgreSQL not reachable at ${url}; running SQLite only`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  project.provide('postgresUrl', reachable && process.env.SKIP_POSTGRES !== '1' ? url : null);
+}
