@@ -5,6 +5,8 @@ import { systemClock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
+import { EVENT_TOKENS } from './notifications/events.js';
+import './notifications/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
@@ -33,6 +35,7 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.Store).toConstantValue(ports.store);
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
+  container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
 
   let closed = false;
   return {

@@ -11,4 +11,6 @@ export * from './shared/config.js';
 export * from './shared/store.js';
 export * from './shared/tokens.js';
 export * from './identity/permissions.js';
+export * from './notifications/events.js';
+export type {} from './notifications/ports.js';
 export * from './engine.js';

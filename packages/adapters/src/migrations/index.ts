@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { identityMigration } from './0001_identity.js';
+import { outboxMigration } from './0002_outbox.js';
 
 export interface Migration {
   name: string;
@@ -8,7 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. One list serves SQLite and PostgreSQL. */
-export const migrations: Migration[] = [identityMigration];
+export const migrations: Migration[] = [identityMigration, outboxMigration];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
 class ListMigrationSource implements Knex.MigrationSource<Migration> {

@@ -1,0 +1,42 @@
+import type { Context } from '../shared/context.js';
+
+/**
+ * Domain events and their payloads. Events are written to the outbox inside the transaction
+ * of the change that caused them and delivered after commit, so a rolled-back change emits
+ * nothing. Modules add their events to this map.
+ */
+export interface DomainEvents {
+  'user.created': { user_id: string; email: string; name: string };
+  'stock.low': { variant_id: string; product_id: string; sku: string; stock: number; threshold: number };
+  'order.placed': { order_id: string; number: string; user_id: string | null; total: number; currency: string };
+  'order.status_changed': { order_id: string; number: string; user_id: string | null; from: string; to: string };
+  'payment.completed': {
+    payment_id: string;
+    order_id: string;
+    user_id: string | null;
+    status: 'succeeded' | 'failed';
+    amount: number;
+    currency: string;
+  };
+}
+
+export type EventType = keyof DomainEvents;
+
+/** An event as stored in the outbox. */
+export interface OutboxEvent<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  payload: DomainEvents[T];
+  /** The user the event is about (for real-time delivery filtering), if any. */
+  user_id: string | null;
+  created_at: string;
+}
+
+/** Port: appends an event to the outbox within `ctx.tx` (callers run inside a UnitOfWork). */
+export interface EventOutbox {
+  record<T extends EventType>(ctx: Context, type: T, payload: DomainEvents[T]): Promise<OutboxEvent<T>>;
+}
+
+export const EVENT_TOKENS = {
+  EventOutbox: Symbol.for('emporia.EventOutbox'),
+} as const;
