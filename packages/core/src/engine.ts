@@ -7,6 +7,8 @@ import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
 import { EVENT_TOKENS } from './notifications/events.js';
 import './notifications/ports.js';
+import { InventoryService } from './catalog/inventory.service.js';
+import { CATALOG_TOKENS } from './catalog/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
@@ -22,6 +24,8 @@ export interface Engine {
   /** The inversify container, for embedding apps that replace or add bindings. */
   readonly container: Container;
   readonly clock: Clock;
+  /** Stock: sale lookups, take/return stock inside an order's transaction, staff adjustments. */
+  readonly inventory: InventoryService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   close(): Promise<void>;
@@ -36,6 +40,7 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
   container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
+  container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
 
   let closed = false;
   return {
@@ -43,6 +48,7 @@ export function createEngine(ports: EnginePorts): Engine {
     store: ports.store,
     container,
     clock,
+    inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
     async health() {
       try {
         await ports.store.ping();

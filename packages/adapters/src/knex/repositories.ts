@@ -2,11 +2,13 @@ import type { StoreRepositories } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { KnexEventOutbox } from './outbox.repository.js';
+import { KnexInventoryRepository } from './inventory.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
 export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositories {
   void dialect;
   return {
     outbox: new KnexEventOutbox(knex),
+    inventory: new KnexInventoryRepository(knex),
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { identityMigration } from './0001_identity.js';
 import { outboxMigration } from './0002_outbox.js';
+import { catalogMigration } from './0003_catalog.js';
 
 export interface Migration {
   name: string;
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. One list serves SQLite and PostgreSQL. */
-export const migrations: Migration[] = [identityMigration, outboxMigration];
+export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
 class ListMigrationSource implements Knex.MigrationSource<Migration> {

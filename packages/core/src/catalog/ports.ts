@@ -1,0 +1,142 @@
+import type { Context } from '../shared/context.js';
+import type { Category, ProductOption, ProductStatus, StockMovement, Variant } from './schemas.js';
+
+/** A product row as stored: the list filters and sorts on `min_price` and `in_stock`. */
+export interface ProductRow {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  status: ProductStatus;
+  category_id: string | null;
+  attributes: Record<string, unknown>;
+  images: string[];
+  options: ProductOption[];
+  currency: string;
+  min_price: number;
+  in_stock: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VariantRow extends Variant {
+  position: number;
+}
+
+export interface CategoryRepository {
+  /** Every category (a small table), ordered by position then name. */
+  all(ctx: Context): Promise<Category[]>;
+  find(ctx: Context, idOrSlug: string): Promise<Category | null>;
+  /** Throws ConflictError on a duplicate slug. */
+  insert(ctx: Context, category: Category): Promise<void>;
+  update(ctx: Context, id: string, patch: Partial<Category>): Promise<void>;
+  remove(ctx: Context, id: string): Promise<void>;
+  usage(ctx: Context, id: string): Promise<{ children: number; products: number }>;
+  /** Moves the products (to `productsTo`) and the children (to `childrenTo`) of a category. */
+  reassign(ctx: Context, fromId: string, productsTo: string | null, childrenTo: string | null): Promise<void>;
+}
+
+export type ProductSortKey = 'price' | 'name' | 'created_at' | 'relevance';
+
+export interface ProductListFilter {
+  /** Undefined: every status (staff). */
+  statuses?: ProductStatus[];
+  categoryIds?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+  /** Search terms (letters and digits only; the adapter quotes them for its engine). */
+  terms?: string[];
+}
+
+export interface ProductListRequest {
+  filter: ProductListFilter;
+  sort: { key: ProductSortKey; descending: boolean };
+  /** `after`: the last row's [sort value, id] for keyset pages. */
+  window:
+    | { kind: 'page'; offset: number; limit: number }
+    | { kind: 'keyset'; after: [unknown, string] | null; limit: number };
+}
+
+/** `score` is the search relevance (higher is better) when terms were given. */
+export type ListedProductRow = ProductRow & { score?: number };
+
+export interface ProductRepository {
+  find(ctx: Context, idOrSlug: string): Promise<ProductRow | null>;
+  /** The variants of these products in one query, ordered by product then position. */
+  variantsOf(ctx: Context, productIds: string[]): Promise<VariantRow[]>;
+  findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
+  /** One query for the rows (+ one count for page windows). */
+  list(ctx: Context, request: ProductListRequest): Promise<{ rows: ListedProductRow[]; count?: number }>;
+  /** Throws ConflictError on a duplicate slug or SKU. */
+  insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void>;
+  update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void>;
+  remove(ctx: Context, id: string): Promise<void>;
+  insertVariant(ctx: Context, variant: VariantRow): Promise<void>;
+  updateVariant(ctx: Context, id: string, patch: Partial<VariantRow>): Promise<void>;
+  removeVariant(ctx: Context, id: string): Promise<void>;
+  /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
+  refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
+}
+
+/** A variant with what a sale needs from its product. */
+export interface SaleVariantRow {
+  id: string;
+  product_id: string;
+  sku: string;
+  price: number;
+  currency: string;
+  stock: number;
+  options: Record<string, string>;
+  product_name: string;
+  product_status: ProductStatus;
+  product_options: ProductOption[];
+  variant_count: number;
+}
+
+/** A variant's state right after a stock change. */
+export interface StockChange {
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  stock: number;
+  low_stock_threshold: number;
+}
+
+export interface InventoryRepository {
+  saleVariants(ctx: Context, variantIds: string[]): Promise<SaleVariantRow[]>;
+  /** Up to `limit` variant ids of a product; null when the product does not exist. */
+  variantIdsOf(ctx: Context, productId: string, limit: number): Promise<string[] | null>;
+  variantExists(ctx: Context, variantId: string): Promise<boolean>;
+  /**
+   * Adds `delta` to a variant's stock in one conditional statement (no read-then-write): null
+   * when the variant does not exist or a negative delta would take stock below zero.
+   */
+  changeStock(ctx: Context, variantId: string, delta: number): Promise<StockChange | null>;
+  recordMovements(ctx: Context, movements: StockMovement[]): Promise<void>;
+  /** Sets `products.in_stock` from the variants, writing only rows whose flag changes. */
+  refreshInStock(ctx: Context, productIds: string[]): Promise<void>;
+  movements(ctx: Context, variantId: string, limit: number): Promise<StockMovement[]>;
+}
+
+/**
+ * The search port. The knex adapter keeps an in-database index (SQLite FTS5, PostgreSQL
+ * tsvector + GIN) that the product list queries directly; another engine implements this to
+ * be told what changed.
+ */
+export interface ProductSearchIndex {
+  /** (Re)indexes name, description and SKUs of these products, in the caller's transaction. */
+  reindex(ctx: Context, productIds: string[]): Promise<void>;
+  remove(ctx: Context, productIds: string[]): Promise<void>;
+}
+
+export const CATALOG_TOKENS = {
+  CatalogService: Symbol.for('emporia.CatalogService'),
+  InventoryService: Symbol.for('emporia.InventoryService'),
+} as const;
+
+declare module '../shared/store.js' {
+  interface StoreRepositories {
+    inventory: InventoryRepository;
+  }
+}

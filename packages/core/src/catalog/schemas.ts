@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
+
+/**
+ * Catalog inputs and outputs: one zod schema per shape, used by the services, the HTTP route
+ * declarations (validation + OpenAPI) and the CLI.
+ */
+
+export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
+export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+
+export const PRODUCT_SORTS = ['price', '-price', 'name', '-name', 'created_at', '-created_at'] as const;
+export type ProductSort = (typeof PRODUCT_SORTS)[number];
+
+/** Largest stock a variant may hold (the column is a 32-bit integer). */
+export const MAX_STOCK = 2_147_483_647;
+/** Longest `q` accepted: search terms beyond it add nothing but cost. */
+export const MAX_QUERY_LENGTH = 200;
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens');
+const idSchema = z.uuid();
+const nameSchema = z.string().trim().min(1).max(200);
+const descriptionSchema = z.string().max(20_000);
+const currencySchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
+  .transform((v) => v.toUpperCase());
+/** Money in integer minor units (cents). */
+export const priceSchema = z.number().int('must be whole minor units (cents)').min(0).max(Number.MAX_SAFE_INTEGER);
+const stockSchema = z.number().int().min(0).max(MAX_STOCK);
+const thresholdSchema = z.number().int().min(0).max(MAX_STOCK);
+export const skuSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.\-/]+$/, 'use letters, digits, ".", "-", "_" or "/"');
+const optionNameSchema = z.string().trim().min(1).max(50);
+const optionValueSchema = z.string().trim().min(1).max(100);
+const imageUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
+
+// ---------------------------------------------------------------- categories
+
+export const categorySchema = z
+  .object({
+    id: z.string(),
+    parent_id: z.string().nullable(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    position: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Category' });
+export type Category = z.infer<typeof categorySchema>;
+
+export interface CategoryNode extends Category {
+  children: CategoryNode[];
+}
+export const categoryNodeSchema: z.ZodType<CategoryNode> = categorySchema
+  .extend({
+    get children(): z.ZodArray<z.ZodType<CategoryNode>> {
+      return z.array(categoryNodeSchema);
+    },
+  })
+  .meta({ id: 'CategoryNode' });
+
+export const createCategorySchema = z.object({
+  name: nameSchema,
+  slug: slugSchema.optional(),
+  description: descriptionSchema.default(''),
+  parent_id: idSchema.nullable().optional(),
+  position: z.number().int().min(0).max(1_000_000).default(0),
+});
+export type CreateCategoryInput = z.input<typeof createCategorySchema>;
+
+export const updateCategorySchema = z.object({
+  name: nameSchema.optional(),
+  slug: slugSchema.optional(),
+  description: descriptionSchema.optional(),
+  parent_id: idSchema.nullable().optional(),
+  position: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type UpdateCategoryInput = z.input<typeof updateCategorySchema>;
+
+export const categoryListQuerySchema = z.object({
+  tree: boolParam().optional().describe('true: nested tree with `children`; otherwise a flat list with parent_id'),
+});
+
+export const deleteCategoryQuerySchema = z.object({
+  reassign_to: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Category (id or slug) that takes over the products and children; `root` lifts children to the top'),
+});
+
+// ---------------------------------------------------------------- products and variants
+
+export const productOptionSchema = z
+  .object({
+    name: optionNameSchema,
+    values: z.array(optionValueSchema).min(1).max(100),
+  })
+  .meta({ id: 'ProductOption' });
+export type ProductOption = z.infer<typeof productOptionSchema>;
+
+export const variantSchema = z
+  .object({
+    id: z.string(),
+    product_id: z.string(),
+    sku: z.string(),
+    price: z.number().int(),
+    currency: z.string(),
+    stock: z.number().int(),
+    low_stock_threshold: z.number().int(),
+    options: z.record(z.string(), z.string()),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Variant' });
+export type Variant = z.infer<typeof variantSchema>;
+
+export const productSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    status: z.enum(PRODUCT_STATUSES),
+    category_id: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()),
+    images: z.array(z.string()),
+    options: z.array(productOptionSchema),
+    price: z.number().int().describe('Lowest variant price, in minor units'),
+    currency: z.string(),
+    stock: z.number().int().describe('Sum of the variants’ stock'),
+    in_stock: z.boolean(),
+    variants: z.array(variantSchema),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Product' });
+export type Product = z.infer<typeof productSchema>;
+
+export const variantInputSchema = z.object({
+  sku: skuSchema,
+  price: priceSchema,
+  stock: stockSchema.default(0),
+  low_stock_threshold: thresholdSchema.optional(),
+  options: z.record(optionNameSchema, optionValueSchema).default({}),
+});
+export type VariantInput = z.input<typeof variantInputSchema>;
+
+export const createProductSchema = z
+  .object({
+    name: nameSchema,
+    slug: slugSchema.optional(),
+    description: descriptionSchema.default(''),
+    status: z.enum(PRODUCT_STATUSES).default('draft'),
+    category_id: idSchema.nullable().optional(),
+    attributes: z.record(z.string(), z.unknown()).default({}),
+    images: z.array(imageUrlSchema).max(50).default([]),
+    currency: currencySchema.optional(),
+    // A simple product: one variant from these.
+    price: priceSchema.optional(),
+    sku: skuSchema.optional(),
+    stock: stockSchema.optional(),
+    low_stock_threshold: thresholdSchema.optional(),
+    // A multi-variant product.
+    options: z.array(productOptionSchema).max(5).optional(),
+    variants: z.array(variantInputSchema).min(1).max(200).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.variants === undefined && v.price === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: 'give price (a simple product) or variants' });
+    }
+    if (v.variants !== undefined) {
+      for (const key of ['price', 'sku', 'stock', 'low_stock_threshold'] as const) {
+        if (v[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'set it on each variant when giving variants' });
+        }
+      }
+    }
+  });
+export type CreateProductInput = z.input<typeof createProductSchema>;
+
+export const updateProductSchema = z.strictObject({
+  name: nameSchema.optional(),
+  slug: slugSchema.optional(),
+  description: descriptionSchema.optional(),
+  status: z.enum(PRODUCT_STATUSES).optional(),
+  category_id: idSchema.nullable().optional(),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+  images: z.array(imageUrlSchema).max(50).optional(),
+});
+export type UpdateProductInput = z.input<typeof updateProductSchema>;
+
+export const createVariantSchema = variantInputSchema;
+
+/** Stock is not here on purpose: it moves only through stock adjustments, which are logged. */
+export const updateVariantSchema = z.strictObject({
+  sku: skuSchema.optional(),
+  price: priceSchema.optional(),
+  low_stock_threshold: thresholdSchema.optional(),
+  options: z.record(optionNameSchema, optionValueSchema).optional(),
+});
+export type UpdateVariantInput = z.input<typeof updateVariantSchema>;
+
+export const productListQuerySchema = pageQuerySchema.extend({
+  category: z.string().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
+  min_price: intParam().optional().describe('Lowest price (minor units), inclusive'),
+  max_price: intParam().optional().describe('Highest price (minor units), inclusive'),
+  in_stock: boolParam().optional(),
+  status: z.enum(PRODUCT_STATUSES).optional().describe('Staff only; others always see published products'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_QUERY_LENGTH)
+    .optional()
+    .describe('Full-text search on name, description and SKU'),
+  sort: z.enum(PRODUCT_SORTS).optional().describe('Default: relevance when q is given, otherwise -created_at'),
+});
+export type ProductListQuery = z.input<typeof productListQuerySchema>;
+
+// ---------------------------------------------------------------- inventory
+
+export const stockAdjustmentSchema = z.object({
+  delta: z
+    .number()
+    .int()
+    .min(-MAX_STOCK)
+    .max(MAX_STOCK)
+    .refine((d) => d !== 0, 'must not be zero'),
+  reason: z.string().trim().min(1).max(200),
+  reference: z.string().trim().min(1).max(200).optional(),
+});
+export type StockAdjustmentInput = z.input<typeof stockAdjustmentSchema>;
+
+export const stockMovementSchema = z
+  .object({
+    id: z.string(),
+    variant_id: z.string(),
+    product_id: z.string(),
+    delta: z.number().int(),
+    stock_after: z.number().int(),
+    reason: z.string(),
+    reference: z.string().nullable(),
+    actor_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'StockMovement' });
+export type StockMovement = z.infer<typeof stockMovementSchema>;
