@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createEngine, parseConfig, type Clock, type Config, type Engine } from '@emporia/core';
+import { createEngine, parseConfig, type Clock, type Config, type Engine, type NotificationPorts } from '@emporia/core';
+import { createMailer } from './mail/mailer.js';
 import { enforceProductionRules } from './config.js';
 import { createKnexStore } from './knex/store.js';
 import { migrateLatest } from './migrations/index.js';
@@ -12,6 +13,8 @@ export interface DefaultEngineOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   clock?: Clock;
+  /** Replaces the mailer built from SMTP_URL / MAIL_DIR, or some of the e-mail templates. */
+  notifications?: NotificationPorts;
 }
 
 /**
@@ -33,5 +36,6 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     await store.close();
     throw err;
   }
-  return createEngine({ config, store, clock: options.clock });
+  const notifications = { ...options.notifications, mailer: options.notifications?.mailer ?? createMailer(config) };
+  return createEngine({ config, store, clock: options.clock, notifications });
 }

@@ -7,6 +7,10 @@ import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
 import { EVENT_TOKENS } from './notifications/events.js';
 import './notifications/ports.js';
+import { installJobs } from './jobs/module.js';
+import type { JobsService } from './jobs/jobs.service.js';
+import type { EventBus } from './notifications/bus.js';
+import type { NotificationPorts } from './notifications/module.js';
 import { InventoryService } from './catalog/inventory.service.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 
@@ -15,6 +19,8 @@ export interface EnginePorts {
   config: Config;
   store: Store;
   clock?: Clock;
+  /** Mailer and mail templates; without a mailer no e-mail is queued. */
+  notifications?: NotificationPorts;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -26,6 +32,10 @@ export interface Engine {
   readonly clock: Clock;
   /** Stock: sale lookups, take/return stock inside an order's transaction, staff adjustments. */
   readonly inventory: InventoryService;
+  /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
+  readonly jobs: JobsService;
+  /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
+  readonly events: EventBus;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   close(): Promise<void>;
@@ -40,6 +50,7 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
   container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
+  const { jobs, events } = installJobs(container, ports.notifications);
   container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
 
   let closed = false;
@@ -49,10 +60,12 @@ export function createEngine(ports: EnginePorts): Engine {
     container,
     clock,
     inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
+    jobs,
+    events,
     async health() {
       try {
         await ports.store.ping();
-        return [{ name: 'database', ok: true }];
+        return [{ name: 'database', ok: true }, ...jobs.health()];
       } catch (err) {
         return [{ name: 'database', ok: false, detail: (err as Error).message.split('\n')[0] }];
       }
@@ -60,6 +73,7 @@ export function createEngine(ports: EnginePorts): Engine {
     async close() {
       if (closed) return;
       closed = true;
+      await jobs.stopRunners();
       await ports.store.close();
     },
   };

@@ -17,11 +17,15 @@ export interface RouterOptions {
   docs?: boolean;
 }
 
-/** Until a token scheme is installed, any presented token is refused rather than ignored. */
-const defaultAuthenticate: Authenticate = async (req) => {
+/**
+ * Emporia's access tokens: no header is anonymous; a malformed header, or a bad, expired or
+ * wrong-type token is a 401 (never silently anonymous).
+ */
+const defaultAuthenticate: Authenticate = async (req, engine) => {
   const token = bearerToken(req);
   if (token === null) return { kind: 'anonymous' };
-  throw new UnauthorizedError('Invalid or malformed Authorization header');
+  if (token === undefined) throw new UnauthorizedError('Malformed Authorization header; expected "Bearer <token>"');
+  return engine.identity.authenticate(token);
 };
 
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
@@ -58,6 +62,7 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
         );
       }
       const actor: Actor = await authenticate(req, engine);
+      if (actor.kind === 'user') res.locals.userId = actor.id;
       if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
       const input = {
         params: validate(r.params, req.params, 'params'),

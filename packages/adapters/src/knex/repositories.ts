@@ -2,6 +2,9 @@ import type { StoreRepositories } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { KnexEventOutbox } from './outbox.repository.js';
+import { KnexJobRepository } from '../jobs/jobs.repository.js';
+import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
+import { KnexNotificationDirectory } from '../mail/directory.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
@@ -9,6 +12,9 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
   void dialect;
   return {
     outbox: new KnexEventOutbox(knex),
+    jobs: new KnexJobRepository(knex, dialect),
+    outboxDispatch: new KnexOutboxDispatch(knex, dialect),
+    notificationDirectory: new KnexNotificationDirectory(knex),
     inventory: new KnexInventoryRepository(knex),
   };
 }

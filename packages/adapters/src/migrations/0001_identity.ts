@@ -27,6 +27,26 @@ export const identityMigration = {
       // Why: GET /api/users filters by role.
       t.index(['role', 'created_at'], 'users_role_created_idx');
     });
+    await knex.schema.createTable('refresh_tokens', (t) => {
+      t.string('id', 36).primary(); // the token's jti
+      t.string('family_id', 36).notNullable(); // one login; reuse of a spent token revokes it all
+      t.string('user_id', 36).notNullable().references('id').inTable('users').onDelete('CASCADE');
+      // SHA-256 of the token: a leaked table yields no usable token.
+      t.string('token_hash', 64).notNullable().unique();
+      t.timestamp('expires_at', { useTz: true }).notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable();
+      t.timestamp('used_at', { useTz: true }).nullable();
+      t.timestamp('revoked_at', { useTz: true }).nullable();
+      t.index(['family_id'], 'refresh_tokens_family_idx');
+      t.index(['user_id'], 'refresh_tokens_user_idx');
+    });
+    // Failed logins per hashed e-mail or IP, shared by every server process.
+    await knex.schema.createTable('login_throttles', (t) => {
+      t.string('key', 64).primary();
+      t.integer('failures').notNullable();
+      t.timestamp('window_started_at', { useTz: true }).notNullable();
+      t.timestamp('locked_until', { useTz: true }).nullable();
+    });
     const now = new Date().toISOString();
     const ids = [
       '0192f0a0-0000-7000-8000-000000000001',
@@ -46,6 +66,8 @@ export const identityMigration = {
     );
   },
   async down(knex: Knex): Promise<void> {
+    await knex.schema.dropTable('login_throttles');
+    await knex.schema.dropTable('refresh_tokens');
     await knex.schema.dropTable('users');
     await knex.schema.dropTable('roles');
   },

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { identityMigration } from './0001_identity.js';
 import { outboxMigration } from './0002_outbox.js';
 import { catalogMigration } from './0003_catalog.js';
+import { jobsMigration } from './0005_jobs.js';
 
 export interface Migration {
   name: string;
@@ -10,7 +11,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. One list serves SQLite and PostgreSQL. */
-export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration];
+export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration, jobsMigration];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
 class ListMigrationSource implements Knex.MigrationSource<Migration> {

@@ -13,6 +13,8 @@ export interface DomainEvents {
   'payment.completed': {
     payment_id: string;
     order_id: string;
+    /** The order's human number, for the customer's e-mail (falls back to order_id when absent). */
+    order_number?: string;
     user_id: string | null;
     status: 'succeeded' | 'failed';
     amount: number;

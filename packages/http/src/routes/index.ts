@@ -1,5 +1,8 @@
 import type { RouteSpec } from '../route.js';
 import { systemRoutes } from './system.routes.js';
+import { authRoutes } from './auth.routes.js';
+import { roleRoutes } from './roles.routes.js';
+import { userRoutes } from './users.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [...systemRoutes];
+export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes];

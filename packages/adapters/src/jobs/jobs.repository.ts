@@ -1,0 +1,193 @@
+import type {
+  ClaimedJob,
+  Context,
+  Job,
+  JobListQuery,
+  JobProgress,
+  JobPurgeInput,
+  JobRepository,
+  NewJob,
+} from '@emporia/core';
+import { newId } from '@emporia/core';
+import type { Knex } from 'knex';
+import type { Dialect } from '../knex/database.js';
+import { db } from '../knex/store.js';
+import { fromJson, toIso, toIsoOrNull, toJson } from '../knex/values.js';
+
+type Row = Record<string, unknown>;
+
+function toJob(row: Row): Job {
+  return {
+    id: row.id as string,
+    type: row.type as string,
+    status: row.status as Job['status'],
+    attempts: Number(row.attempts),
+    max_attempts: Number(row.max_attempts),
+    run_at: toIso(row.run_at),
+    last_error: (row.last_error as string | null) ?? null,
+    progress: row.progress == null ? null : fromJson<JobProgress>(row.progress),
+    result: row.result == null ? null : fromJson<unknown>(row.result),
+    created_by: (row.created_by as string | null) ?? null,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+    finished_at: toIsoOrNull(row.finished_at),
+  };
+}
+
+function toClaimed(row: Row): ClaimedJob {
+  return {
+    ...toJob(row),
+    payload: fromJson<unknown>(row.payload),
+    locked_by: row.locked_by as string,
+    locked_until: toIso(row.locked_until),
+  };
+}
+
+/** knex.raw answers `{ rows }` on PostgreSQL and an array on SQLite. */
+function rowsOf(result: unknown): Row[] {
+  return Array.isArray(result) ? (result as Row[]) : ((result as { rows: Row[] }).rows ?? []);
+}
+
+export class KnexJobRepository implements JobRepository {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async enqueue(ctx: Context, job: NewJob): Promise<Job> {
+    const now = ctx.clock.now().toISOString();
+    const row = {
+      id: newId(),
+      type: job.type,
+      payload: toJson(job.payload),
+      status: 'queued',
+      attempts: 0,
+      max_attempts: job.maxAttempts ?? 5,
+      run_at: job.runAt ?? now,
+      created_by: job.createdBy ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await db(ctx, this.knex)('jobs').insert(row);
+    return toJob(row);
+  }
+
+  async claim(ctx: Context, workerId: string, lockedUntil: string, limit: number): Promise<ClaimedJob[]> {
+    const now = ctx.clock.now().toISOString();
+    // One statement: on PostgreSQL SKIP LOCKED hands each due row to one claimer and lets the
+    // others take the next rows instead of waiting; on SQLite the statement is a single write,
+    // and writers are serialised.
+    const lock = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const result = await db(ctx, this.knex).raw(
+      `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE (status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+         ORDER BY run_at, id LIMIT ? ${lock}
+       )
+       RETURNING *`,
+      [workerId, lockedUntil, now, now, now, limit],
+    );
+    return rowsOf(result).map(toClaimed);
+  }
+
+  private held(ctx: Context, id: string, workerId: string) {
+    return db(ctx, this.knex)('jobs').where({ id, locked_by: workerId, status: 'running' });
+  }
+
+  async complete(ctx: Context, id: string, workerId: string, result: unknown): Promise<boolean> {
+    const now = ctx.clock.now().toISOString();
+    const n = await this.held(ctx, id, workerId).update({
+      status: 'succeeded',
+      result: toJson(result),
+      locked_by: null,
+      locked_until: null,
+      updated_at: now,
+      finished_at: now,
+    });
+    return n === 1;
+  }
+
+  async reschedule(ctx: Context, id: string, workerId: string, error: string, runAt: string): Promise<boolean> {
+    const n = await this.held(ctx, id, workerId).update({
+      status: 'queued',
+      run_at: runAt,
+      last_error: error,
+      locked_by: null,
+      locked_until: null,
+      updated_at: ctx.clock.now().toISOString(),
+    });
+    return n === 1;
+  }
+
+  async bury(ctx: Context, id: string, workerId: string, error: string): Promise<boolean> {
+    const now = ctx.clock.now().toISOString();
+    const n = await this.held(ctx, id, workerId).update({
+      status: 'dead',
+      last_error: error,
+      locked_by: null,
+      locked_until: null,
+      updated_at: now,
+      finished_at: now,
+    });
+    return n === 1;
+  }
+
+  async progress(
+    ctx: Context,
+    id: string,
+    workerId: string,
+    progress: JobProgress,
+    lockedUntil: string,
+  ): Promise<boolean> {
+    const n = await this.held(ctx, id, workerId).update({
+      progress: toJson(progress),
+      locked_until: lockedUntil,
+      updated_at: ctx.clock.now().toISOString(),
+    });
+    return n === 1;
+  }
+
+  async get(ctx: Context, id: string): Promise<Job | null> {
+    const row = (await db(ctx, this.knex)('jobs').where({ id }).first()) as Row | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  async list(ctx: Context, query: JobListQuery): Promise<Job[]> {
+    const q = db(
+      ctx,
+      this.knex,
+    )('jobs')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.limit ?? 50);
+    if (query.status) q.where('status', query.status);
+    if (query.type) q.where('type', query.type);
+    return ((await q) as Row[]).map(toJob);
+  }
+
+  async requeue(ctx: Context, id: string): Promise<Job | null> {
+    const now = ctx.clock.now().toISOString();
+    const n = await db(ctx, this.knex)('jobs').where({ id, status: 'dead' }).update({
+      status: 'queued',
+      attempts: 0,
+      run_at: now,
+      finished_at: null,
+      updated_at: now,
+    });
+    return n === 1 ? this.get(ctx, id) : null;
+  }
+
+  async purge(ctx: Context, input: JobPurgeInput): Promise<number> {
+    const q = db(ctx, this.knex)('jobs').where('status', input.status);
+    if (input.before) q.where('finished_at', '<', new Date(input.before).toISOString());
+    return q.delete();
+  }
+
+  async counts(ctx: Context): Promise<Record<string, number>> {
+    const rows = (await db(ctx, this.knex)('jobs').select('status').count({ n: '*' }).groupBy('status')) as Row[];
+    return Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]));
+  }
+}

@@ -1,0 +1,146 @@
+import {
+  ConflictError,
+  decodeCursor,
+  encodeCursor,
+  type Context,
+  type ListResult,
+  type PageRequest,
+  type UserFilter,
+  type UserPatch,
+  type UserRecord,
+  type UserRepository,
+} from '@emporia/core';
+import type { Knex } from 'knex';
+import { db } from './store.js';
+import { fromJson, isUniqueViolation, toBool, toIso } from './values.js';
+
+const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at'];
+
+function toRecord(row: Record<string, unknown>): UserRecord {
+  return {
+    id: row.id as string,
+    email: row.email as string,
+    name: row.name as string,
+    password_hash: row.password_hash as string,
+    role: row.role as string,
+    is_active: toBool(row.is_active),
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY constraint/.test(e?.message ?? '')
+  );
+}
+
+/** Escapes LIKE wildcards so a filter value matches literally. */
+function likeContains(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+}
+
+export class KnexUserRepository implements UserRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async insert(ctx: Context, user: UserRecord): Promise<void> {
+    try {
+      await db(ctx, this.knex)('users').insert(user);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      throw err;
+    }
+  }
+
+  async findById(ctx: Context, id: string): Promise<UserRecord | null> {
+    const row = await db(ctx, this.knex)('users').select(COLUMNS).where({ id }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async findByEmail(ctx: Context, email: string): Promise<UserRecord | null> {
+    const row = await db(ctx, this.knex)('users').select(COLUMNS).where({ email }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async findWithPermissions(ctx: Context, id: string): Promise<{ user: UserRecord; permissions: string[] } | null> {
+    const row = await db(
+      ctx,
+      this.knex,
+    )('users')
+      .join('roles', 'roles.name', 'users.role')
+      .select(COLUMNS.map((c) => `users.${c}`))
+      .select('roles.permissions as role_permissions')
+      .where('users.id', id)
+      .first();
+    if (!row) return null;
+    return { user: toRecord(row), permissions: fromJson<string[]>(row.role_permissions) };
+  }
+
+  async update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null> {
+    const k = db(ctx, this.knex);
+    try {
+      const n = await k('users').where({ id }).update(patch);
+      if (!n) return null;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      throw err;
+    }
+    return this.findById(ctx, id);
+  }
+
+  async delete(ctx: Context, id: string): Promise<boolean> {
+    try {
+      return (await db(ctx, this.knex)('users').where({ id }).delete()) > 0;
+    } catch (err) {
+      if (isForeignKeyViolation(err))
+        throw new ConflictError('This user still owns orders or other records; deactivate the account instead');
+      throw err;
+    }
+  }
+
+  /** Newest first; ids are UUIDv7, so id order is creation order and a stable keyset. */
+  async list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>> {
+    const k = db(ctx, this.knex);
+    const filtered = () => {
+      const q = k('users');
+      if (filter.role) q.where('role', filter.role);
+      if (filter.email) q.whereRaw("email like ? escape '\\'", [likeContains(filter.email)]);
+      return q;
+    };
+    if (page.kind === 'keyset') {
+      const q = filtered()
+        .select(COLUMNS)
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1);
+      if (page.cursor !== null) {
+        const after = decodeCursor(page.cursor)?.[0];
+        if (typeof after === 'string') q.where('id', '<', after);
+      }
+      const rows = await q;
+      const results = rows.slice(0, page.limit).map(toRecord);
+      const more = rows.length > page.limit;
+      return {
+        kind: 'keyset',
+        results,
+        limit: page.limit,
+        next_cursor: more ? encodeCursor([results[results.length - 1].id]) : null,
+      };
+    }
+    const [countRow, rows] = await Promise.all([
+      filtered().count({ n: '*' }).first(),
+      filtered()
+        .select(COLUMNS)
+        .orderBy('id', 'desc')
+        .limit(page.pageSize)
+        .offset((page.page - 1) * page.pageSize),
+    ]);
+    return {
+      kind: 'page',
+      count: Number(countRow?.n ?? 0),
+      page: page.page,
+      page_size: page.pageSize,
+      results: rows.map(toRecord),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import type { Context } from '../shared/context.js';
+import type { ListResult, PageRequest } from '../shared/pagination.js';
+
+/** A user row as stored; `password_hash` never leaves core (see `toUser`). */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoleRecord {
+  id: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  is_builtin: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserFilter {
+  role?: string;
+  /** Case-insensitive substring of the e-mail. */
+  email?: string;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, 'email' | 'name' | 'password_hash' | 'role' | 'is_active'>> & {
+  updated_at: string;
+};
+
+export interface UserRepository {
+  insert(ctx: Context, user: UserRecord): Promise<void>;
+  findById(ctx: Context, id: string): Promise<UserRecord | null>;
+  /** `email` is already normalised (trimmed, lower-cased). */
+  findByEmail(ctx: Context, email: string): Promise<UserRecord | null>;
+  /** The user and their role's permissions in one statement (every authenticated request). */
+  findWithPermissions(ctx: Context, id: string): Promise<{ user: UserRecord; permissions: string[] } | null>;
+  update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null>;
+  /** False when no such user; ConflictError when other rows still point at the user. */
+  delete(ctx: Context, id: string): Promise<boolean>;
+  list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>>;
+}
+
+export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'permissions'>> & { updated_at: string };
+
+export interface RoleRepository {
+  list(ctx: Context): Promise<RoleRecord[]>;
+  findById(ctx: Context, id: string): Promise<RoleRecord | null>;
+  findByName(ctx: Context, name: string): Promise<RoleRecord | null>;
+  insert(ctx: Context, role: RoleRecord): Promise<void>;
+  update(ctx: Context, id: string, patch: RolePatch): Promise<RoleRecord | null>;
+  delete(ctx: Context, id: string): Promise<boolean>;
+  countUsers(ctx: Context, name: string): Promise<number>;
+}
+
+/** A refresh token as stored: only a hash of the token, grouped in a family per login. */
+export interface RefreshTokenRecord {
+  id: string;
+  family_id: string;
+  user_id: string;
+  token_hash: string;
+  expires_at: string;
+  created_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface RefreshTokenRepository {
+  insert(ctx: Context, token: RefreshTokenRecord): Promise<void>;
+  findByHash(ctx: Context, tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks an unused, unrevoked token used; false when it was already used or revoked. A
+   * conditional update, so two concurrent refreshes with one token cannot both succeed.
+   */
+  markUsed(ctx: Context, id: string, at: string): Promise<boolean>;
+  revokeFamily(ctx: Context, familyId: string, at: string): Promise<void>;
+  revokeUser(ctx: Context, userId: string, at: string): Promise<void>;
+}
+
+/** Failed-login counters, kept in the database so every server process shares them. */
+export interface LoginThrottleRepository {
+  /** The latest `locked_until` among the keys, or null when none is locked at `now`. */
+  lockedUntil(ctx: Context, keys: string[], now: string): Promise<string | null>;
+  /**
+   * Counts one failure for the key in a fixed window; at `max` failures the key is locked
+   * until `now + lockSeconds` and the count restarts.
+   */
+  recordFailure(ctx: Context, key: string, now: Date, policy: ThrottlePolicy): Promise<void>;
+  clear(ctx: Context, key: string): Promise<void>;
+}
+
+export interface ThrottlePolicy {
+  max: number;
+  windowSeconds: number;
+  lockSeconds: number;
+}
+
+/** Port: password hashing (Argon2id in adapters). `verify` runs in constant time. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export const IDENTITY_TOKENS = {
+  PasswordHasher: Symbol.for('emporia.PasswordHasher'),
+  IdentityService: Symbol.for('emporia.IdentityService'),
+} as const;
+
+declare module '../shared/store.js' {
+  interface StoreRepositories {
+    users: UserRepository;
+    roles: RoleRepository;
+    refreshTokens: RefreshTokenRepository;
+    loginThrottles: LoginThrottleRepository;
+  }
+}

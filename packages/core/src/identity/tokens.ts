@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { UnauthorizedError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+
+export type TokenType = 'access' | 'refresh';
+
+/** The checked claims of an Emporia token. */
+export interface TokenClaims {
+  sub: string;
+  jti: string;
+  typ: TokenType;
+  iat: number;
+  exp: number;
+  /** Refresh tokens only: the login (family) the token belongs to. */
+  fam?: string;
+}
+
+export const TOKEN_ISSUER = 'emporia';
+export const TOKEN_AUDIENCE = 'emporia';
+// Pinned: a token naming any other algorithm (including `none`) is refused.
+const ALGORITHM = 'HS256';
+
+export interface SignOptions {
+  secret: string;
+  now: Date;
+  ttlSeconds: number;
+  family?: string;
+}
+
+/** Signs a token; `iat` comes from the context clock so tests can move time. */
+export function signToken(
+  type: TokenType,
+  userId: string,
+  opts: SignOptions,
+): { token: string; jti: string; expiresAt: Date } {
+  const iat = Math.floor(opts.now.getTime() / 1000);
+  const exp = iat + opts.ttlSeconds;
+  const jti = newId();
+  const payload: Record<string, unknown> = { typ: type, iat, exp };
+  if (opts.family) payload.fam = opts.family;
+  const token = jwt.sign(payload, opts.secret, {
+    algorithm: ALGORITHM,
+    issuer: TOKEN_ISSUER,
+    audience: TOKEN_AUDIENCE,
+    subject: userId,
+    jwtid: jti,
+  });
+  return { token, jti, expiresAt: new Date(exp * 1000) };
+}
+
+/**
+ * Verifies signature (HS256 only), issuer, audience, `exp` against the context clock and the
+ * presence of every claim; `expected` rejects the other token type. Any failure is a 401.
+ */
+export function verifyToken(token: string, expected: TokenType | 'any', secret: string, now: Date): TokenClaims {
+  let decoded: unknown;
+  try {
+    decoded = jwt.verify(token, secret, {
+      algorithms: [ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      clockTimestamp: Math.floor(now.getTime() / 1000),
+    });
+  } catch (err) {
+    const expired = (err as Error).name === 'TokenExpiredError';
+    throw new UnauthorizedError(expired ? 'Token has expired' : 'Token is invalid');
+  }
+  const c = decoded as Partial<TokenClaims>;
+  const wellFormed =
+    typeof c === 'object' &&
+    typeof c.sub === 'string' &&
+    typeof c.jti === 'string' &&
+    typeof c.iat === 'number' &&
+    typeof c.exp === 'number' &&
+    (c.typ === 'access' || c.typ === 'refresh') &&
+    (c.typ === 'access' || typeof c.fam === 'string');
+  if (!wellFormed) throw new UnauthorizedError('Token is invalid');
+  if (expected !== 'any' && c.typ !== expected)
+    throw new UnauthorizedError(expected === 'access' ? 'Not an access token' : 'Not a refresh token');
+  return c as TokenClaims;
+}
+
+/** Refresh tokens are stored as this hash: a database leak yields no usable token. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Throttle keys are hashed too: the table never holds e-mails or IP addresses in clear. */
+export function throttleKey(kind: 'email' | 'ip', value: string): string {
+  return createHash('sha256').update(`${kind}:${value}`).digest('hex');
+}

@@ -1,0 +1,124 @@
+import { injectable, inject } from 'inversify';
+import { actorUserId, can, requirePermission, type Context } from '../shared/context.js';
+import { NotFoundError, ValidationError } from '../shared/errors.js';
+import type { Clock } from '../shared/clock.js';
+import type { HealthCheck, Store } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { PERMISSIONS } from '../identity/permissions.js';
+import { EventBus } from '../notifications/bus.js';
+import { JOB_TOKENS, type NewJob } from './ports.js';
+import { JobRunner, type JobHandler, type JobExecution, type RunnerOptions } from './runner.js';
+import { jobListQuerySchema, jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * Background jobs: enqueue inside a use case's transaction, read and manage them, and run them
+ * with `createRunner()` (inline in `serve`, or `emporia worker`).
+ */
+@injectable()
+export class JobsService {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly runners = new Set<JobRunner>();
+
+  constructor(
+    @inject(TOKENS.Store) private readonly store: Store,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(JOB_TOKENS.EventBus) private readonly bus: EventBus,
+  ) {}
+
+  /** Registers the handler for a job type (one per type). */
+  handle<P>(type: string, handler: (payload: P, run: JobExecution) => Promise<unknown>): void {
+    if (this.handlers.has(type)) throw new Error(`A handler for job type '${type}' is already registered`);
+    this.handlers.set(type, handler as JobHandler);
+  }
+
+  /** Queues a job; inside a UnitOfWork it commits (or rolls back) with the caller's change. */
+  async enqueue(
+    ctx: Context,
+    type: string,
+    payload: unknown,
+    options: Omit<NewJob, 'type' | 'payload'> = {},
+  ): Promise<Job> {
+    return this.store.repositories.jobs.enqueue(ctx, {
+      type,
+      payload,
+      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      runAt: options.runAt ?? ctx.clock.now().toISOString(),
+      createdBy: options.createdBy === undefined ? actorUserId(ctx) : options.createdBy,
+    });
+  }
+
+  /** Staff see every job; a user sees the jobs they started; anyone else gets 404. */
+  async get(ctx: Context, id: string): Promise<Job> {
+    const job = await this.store.repositories.jobs.get(ctx, id);
+    const mine = job !== null && job.created_by !== null && job.created_by === actorUserId(ctx);
+    if (!job || !(mine || can(ctx, PERMISSIONS.jobRead))) {
+      if (ctx.actor.kind === 'anonymous') requirePermission(ctx, PERMISSIONS.jobRead);
+      throw new NotFoundError(`Job ${id} not found`);
+    }
+    return job;
+  }
+
+  async list(ctx: Context, query: JobListQuery = {}): Promise<Job[]> {
+    requirePermission(ctx, PERMISSIONS.jobRead);
+    return this.store.repositories.jobs.list(ctx, parse(jobListQuerySchema, query));
+  }
+
+  /** Gives a dead job a fresh set of attempts, due now. */
+  async retry(ctx: Context, id: string): Promise<Job> {
+    requirePermission(ctx, PERMISSIONS.jobManage);
+    const job = await this.store.repositories.jobs.requeue(ctx, id);
+    if (!job) throw new NotFoundError(`No dead job ${id}`);
+    return job;
+  }
+
+  /** Deletes finished jobs of a status (optionally only those finished before a time). */
+  async purge(ctx: Context, input: JobPurgeInput): Promise<number> {
+    requirePermission(ctx, PERMISSIONS.jobManage);
+    return this.store.repositories.jobs.purge(ctx, parse(jobPurgeSchema, input));
+  }
+
+  async counts(ctx: Context): Promise<Record<string, number>> {
+    requirePermission(ctx, PERMISSIONS.jobRead);
+    return this.store.repositories.jobs.counts(ctx);
+  }
+
+  /** A runner over this engine's handlers and event subscribers. `start()` it, `stop()` it. */
+  createRunner(options: RunnerOptions = {}): JobRunner {
+    const runner = new JobRunner(
+      { store: this.store, clock: this.clock, bus: this.bus, handlers: this.handlers },
+      options,
+    );
+    this.runners.add(runner);
+    return runner;
+  }
+
+  /** One check per started runner of this process (none when jobs run elsewhere). */
+  health(): HealthCheck[] {
+    return [...this.runners].filter((r) => r.isRunning).map((r) => r.health());
+  }
+
+  /** Stops every runner this engine started (engine.close()). */
+  async stopRunners(): Promise<void> {
+    await Promise.all([...this.runners].map((r) => r.stop()));
+  }
+}
+
+function parse<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  value: unknown,
+): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    'Invalid input',
+    parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  );
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { intParam } from '../shared/pagination.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'dead'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const jobProgressSchema = z.object({ done: z.number().int(), total: z.number().int().nullable() });
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+/** A background job as clients see it (`GET /api/jobs/{id}`, `emporia jobs`). */
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    status: z.enum(JOB_STATUSES),
+    attempts: z.number().int(),
+    max_attempts: z.number().int(),
+    run_at: z.string(),
+    last_error: z.string().nullable(),
+    progress: jobProgressSchema.nullable(),
+    result: z.unknown().nullable(),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.infer<typeof jobSchema>;
+
+/** A job as the runner holds it: the public view plus its payload and lease. */
+export interface ClaimedJob extends Job {
+  payload: unknown;
+  locked_by: string;
+  locked_until: string;
+}
+
+export const jobIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a job id' }) });
+
+export const jobListQuerySchema = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  type: z.string().max(100).optional(),
+  limit: intParam(1, 1000).optional(),
+});
+export type JobListQuery = z.infer<typeof jobListQuerySchema>;
+
+export const jobPurgeSchema = z.object({
+  status: z.enum(['succeeded', 'dead']),
+  /** Only jobs finished before this instant. */
+  before: z.iso.datetime().optional(),
+});
+export type JobPurgeInput = z.infer<typeof jobPurgeSchema>;

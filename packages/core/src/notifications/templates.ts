@@ -1,0 +1,77 @@
+/**
+ * E-mail templates: data, not code. `{{name}}` is replaced by the variable (HTML-escaped in the
+ * HTML body). An embedding app overrides any of them with `createEngine({ notifications:
+ * { mailTemplates: { welcome: {...} } } })` (or `createDefaultEngine({ mailTemplates })`).
+ */
+export interface MailTemplate {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export type MailTemplateName = 'welcome' | 'order_placed' | 'payment_succeeded' | 'payment_failed' | 'stock_low';
+export type MailTemplates = Record<MailTemplateName, MailTemplate>;
+
+const footer = {
+  text: '\n\n— {{shop_name}}',
+  html: '<p style="color:#666">— {{shop_name}}</p>',
+};
+
+export const defaultMailTemplates: MailTemplates = {
+  welcome: {
+    subject: 'Welcome to {{shop_name}}',
+    text: 'Hello {{name}},\n\nyour account {{email}} is ready. Happy shopping!' + footer.text,
+    html: '<p>Hello {{name}},</p><p>your account <b>{{email}}</b> is ready. Happy shopping!</p>' + footer.html,
+  },
+  order_placed: {
+    subject: 'Order {{order_number}} received',
+    text:
+      'Hello {{name}},\n\nthank you for your order {{order_number}} of {{total}}. We will let you know when it ships.' +
+      footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>thank you for your order <b>{{order_number}}</b> of <b>{{total}}</b>. We will let you know when it ships.</p>' +
+      footer.html,
+  },
+  payment_succeeded: {
+    subject: 'Payment received for order {{order_number}}',
+    text: 'Hello {{name}},\n\nwe received your payment of {{amount}} for order {{order_number}}.' + footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>we received your payment of <b>{{amount}}</b> for order <b>{{order_number}}</b>.</p>' +
+      footer.html,
+  },
+  payment_failed: {
+    subject: 'Payment failed for order {{order_number}}',
+    text:
+      'Hello {{name}},\n\nyour payment of {{amount}} for order {{order_number}} did not go through. Please try again.' +
+      footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>your payment of <b>{{amount}}</b> for order <b>{{order_number}}</b> did not go through. Please try again.</p>' +
+      footer.html,
+  },
+  stock_low: {
+    subject: 'Low stock: {{sku}} ({{stock}} left)',
+    text: 'Stock of {{sku}} fell to {{stock}} (alert level {{threshold}}). Product {{product_id}}.' + footer.text,
+    html:
+      '<p>Stock of <b>{{sku}}</b> fell to <b>{{stock}}</b> (alert level {{threshold}}). Product {{product_id}}.</p>' +
+      footer.html,
+  },
+};
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function fill(template: string, vars: Record<string, string | number>, escape: boolean): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) => {
+    const value = String(vars[key] ?? '');
+    return escape ? value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]) : value;
+  });
+}
+
+/** Renders a template: variables go into subject and text as they are, into HTML escaped. */
+export function renderMail(template: MailTemplate, vars: Record<string, string | number>): MailTemplate {
+  return {
+    // A subject is one header line: a newline in a variable must not start another header.
+    subject: fill(template.subject, vars, false).replace(/[\r\n]+/g, ' '),
+    text: fill(template.text, vars, false),
+    html: fill(template.html, vars, true),
+  };
+}

@@ -1,0 +1,115 @@
+import {
+  listResultSchema,
+  updateUserInputSchema,
+  createUserInputSchema,
+  userListQuerySchema,
+  userSchema,
+} from '@emporia/core';
+import { z } from 'zod';
+import { listAnswer } from '../pagination.js';
+import { route } from '../route.js';
+
+const tags = ['users'];
+const idParams = z.object({ id: z.uuid('must be a user id') });
+
+export const userRoutes = [
+  route({
+    method: 'get',
+    path: '/api/users/me',
+    operationId: 'getMe',
+    summary: 'The calling user',
+    tags,
+    auth: 'user',
+    response: userSchema,
+    handler: ({ ctx, engine }) => engine.identity.getMe(ctx),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/users/me',
+    operationId: 'updateMe',
+    summary: 'Change your name, e-mail or password (a new password needs current_password)',
+    description: 'Sending `role` or `is_active` without the user:manage permission is a 400.',
+    tags,
+    auth: 'user',
+    body: updateUserInputSchema,
+    response: userSchema,
+    errors: [409],
+    handler: ({ ctx, engine, body }) => engine.identity.updateMe(ctx, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/users/me',
+    operationId: 'deleteMe',
+    summary: 'Delete your account',
+    tags,
+    auth: 'user',
+    status: 204,
+    errors: [409],
+    async handler({ ctx, engine }) {
+      await engine.identity.deleteMe(ctx);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/users',
+    operationId: 'listUsers',
+    summary: 'List users (staff and admin), filtered by role or e-mail',
+    tags,
+    auth: 'user',
+    query: userListQuerySchema,
+    response: listResultSchema(userSchema),
+    errors: [403],
+    handler: async ({ ctx, engine, query, req }) => listAnswer(req, await engine.identity.listUsers(ctx, query)),
+  }),
+  route({
+    method: 'post',
+    path: '/api/users',
+    operationId: 'createUser',
+    summary: 'Create a user with any role (admin)',
+    tags,
+    auth: 'user',
+    body: createUserInputSchema,
+    status: 201,
+    response: userSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, body }) => engine.identity.createUser(ctx, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/users/{id}',
+    operationId: 'getUser',
+    summary: 'A user (yourself, or anyone for staff and admin)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: userSchema,
+    handler: ({ ctx, engine, params }) => engine.identity.getUser(ctx, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/users/{id}',
+    operationId: 'updateUser',
+    summary: 'Change a user (yourself, or anyone for admin; only admin sets role and is_active)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    body: updateUserInputSchema,
+    response: userSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, params, body }) => engine.identity.updateUser(ctx, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/users/{id}',
+    operationId: 'deleteUser',
+    summary: 'Delete a user (yourself, or anyone for admin)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    status: 204,
+    errors: [403, 409],
+    async handler({ ctx, engine, params }) {
+      await engine.identity.deleteUser(ctx, params.id);
+    },
+  }),
+];
