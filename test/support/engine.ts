@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDefaultEngine } from '@emporia/adapters';
 import { ManualClock, type Config, type Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
@@ -22,6 +24,8 @@ export function testConfig(overrides: Partial<Config> = {}): Partial<Config> {
     jwtSecret: 'test-secret-that-is-long-enough-for-hs256-signing',
     paymentWebhookSecret: 'test-webhook-secret-long-enough-for-signing',
     worker: 'off',
+    // Mail from tests (no SMTP_URL) goes to a temp folder, never into the repo's ./data.
+    mailDir: join(tmpdir(), 'emporia-test-mail'),
     ...overrides,
   };
 }

@@ -3,6 +3,8 @@ import { EmporiaError, ConfigError } from '@emporia/core';
 import { migrateCommand } from './commands/migrate.js';
 import { openapiCommand } from './commands/openapi.js';
 import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
+import { jobsCommand } from './commands/jobs.js';
 import { CliError, processIo, type Io } from './output.js';
 
 export function buildProgram(io: Io): Command {
@@ -15,6 +17,8 @@ export function buildProgram(io: Io): Command {
   serveCommand(program, io);
   migrateCommand(program, io);
   openapiCommand(program, io);
+  workerCommand(program, io);
+  jobsCommand(program, io);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
+  // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown.
+  if (engine.config.worker === 'inline') engine.jobs.createRunner({ logger }).start();
   void engine;
   void logger;
 }

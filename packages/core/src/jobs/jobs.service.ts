@@ -1,6 +1,7 @@
 import { injectable, inject } from 'inversify';
 import { actorUserId, can, requirePermission, type Context } from '../shared/context.js';
-import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { NotFoundError } from '../shared/errors.js';
+import { parseInput } from '../shared/validation.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck, Store } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -62,7 +63,7 @@ export class JobsService {
 
   async list(ctx: Context, query: JobListQuery = {}): Promise<Job[]> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.store.repositories.jobs.list(ctx, parse(jobListQuerySchema, query));
+    return this.store.repositories.jobs.list(ctx, parseInput(jobListQuerySchema, query, 'job query'));
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */
@@ -76,7 +77,7 @@ export class JobsService {
   /** Deletes finished jobs of a status (optionally only those finished before a time). */
   async purge(ctx: Context, input: JobPurgeInput): Promise<number> {
     requirePermission(ctx, PERMISSIONS.jobManage);
-    return this.store.repositories.jobs.purge(ctx, parse(jobPurgeSchema, input));
+    return this.store.repositories.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
   }
 
   async counts(ctx: Context): Promise<Record<string, number>> {
@@ -103,22 +104,4 @@ export class JobsService {
   async stopRunners(): Promise<void> {
     await Promise.all([...this.runners].map((r) => r.stop()));
   }
-}
-
-function parse<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
-  },
-  value: unknown,
-): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    'Invalid input',
-    parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  );
 }

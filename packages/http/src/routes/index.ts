@@ -3,6 +3,7 @@ import { systemRoutes } from './system.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { roleRoutes } from './roles.routes.js';
 import { userRoutes } from './users.routes.js';
+import { jobRoutes } from './jobs.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes];
+export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...jobRoutes];
