@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const repoRoot = join(import.meta.dirname, '../..');
+
+/** `dist`: the built binary users run; `src`: the TypeScript sources through tsx (no build needed). */
+export type ServerMode = 'dist' | 'src';
+
+/** The command line that runs `emporia <args>` in the given mode. */
+export function emporiaCommand(mode: ServerMode, args: string[]): { command: string; args: string[] } {
+  if (mode === 'dist') {
+    return { command: process.execPath, args: [join(repoRoot, 'packages/cli/bin/emporia.js'), ...args] };
+  }
+  const tsx = pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  return { command: process.execPath, args: ['--import', tsx, join(repoRoot, 'packages/cli/src/bin.ts'), ...args] };
+}
+
+/** tsx resolves @emporia/* to the sources through the paths of tsconfig.tests.json. */
+export function modeEnv(mode: ServerMode): NodeJS.ProcessEnv {
+  return mode === 'src' ? { TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.tests.json') } : {};
+}
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(ext)) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** dist exists and no source file is newer than it: running dist measures the current code. */
+export function distIsFresh(): boolean {
+  const packages = ['core', 'adapters', 'http', 'cli'];
+  return packages.every((p) => {
+    const dist = newestMtime(join(repoRoot, 'packages', p, 'dist'), '.js');
+    return dist > 0 && dist >= newestMtime(join(repoRoot, 'packages', p, 'src'), '.ts');
+  });
+}
+
+/** `npm run build` (tsc -b) — only when asked (--build): dist is shared with everyone using the tree. */
+export function build(): void {
+  const r = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+/** The CLI commands this build offers (`seed` arrives with the catalog module). */
+export function cliCommands(mode: ServerMode): string[] {
+  const { command, args } = emporiaCommand(mode, ['--help']);
+  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...modeEnv(mode) } });
+  const commandsSection = r.stdout.split(/^Commands:$/m)[1] ?? '';
+  return [...commandsSection.matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]);
+}
+
+export function commitId(): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  return r.stdout.trim() + (dirty.stdout.trim() ? ' (with uncommitted changes)' : '');
+}

@@ -1,0 +1,254 @@
+// `npm run bench [-- --quick | --sizes 10000,100000 --db sqlite --duration 10 …]`: Emporia against
+// the node:http and Express ceilings (and Vendure's figures), at several catalog sizes, on both
+// databases. Writes bench/RESULTS.md (top section) and bench/results.json. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
+import {
+  build,
+  cliCommands,
+  commitId,
+  distIsFresh,
+  emporiaCommand,
+  modeEnv,
+  repoRoot,
+  type ServerMode,
+} from './lib/emporia.js';
+import { findWrk, measure, type LoadOptions, type LoadResult } from './lib/load.js';
+import { freePort, rssMb, startServer } from './lib/processes.js';
+import { judgeTargets, writeResults, type BenchResults, type Ceilings, type DatabaseRun } from './lib/report.js';
+import { Api, buildScenarios, discoverFixtures, operations, VENDURE } from './lib/scenarios.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    db: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    build: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    'no-wrk': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'warn' },
+    'cursor-steps': { type: 'string', default: '300' },
+    only: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'postgres-url': {
+      type: 'string',
+      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (flags.help) {
+  console.log(`npm run bench -- [options]
+  --quick              one small catalog (1000 products) on SQLite, 2 s per figure: under a minute
+  --sizes 10000,...    catalog sizes (default 10000,100000,1000000)
+  --db sqlite,postgres databases (default both; PostgreSQL is skipped with a note when it does not answer)
+  --duration N         seconds of load per figure (default 8; quick 2)
+  --warmup N           seconds of load thrown away before each figure (default 2; quick 0.5)
+  --connections N      concurrent connections (default 32)
+  --build              npm run build first, then run the server from dist
+  --from dist|src      run the server from dist (default when dist is up to date) or from sources via tsx
+  --only a,b           only these scenarios (health, list_page1, list_deep_page, list_cursor1,
+                       list_cursor_deep, search, detail, add_to_cart, checkout, checkout_contended)
+  --no-wrk             autocannon only
+  --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
+  --keep               keep the seeded databases (bench/.work, emporia_bench_*)`);
+  process.exit(0);
+}
+
+const quick = flags.quick;
+const sizes = (flags.sizes ?? (quick ? '1000' : '10000,100000,1000000')).split(',').map(Number);
+const dialects = (flags.db ?? (quick ? 'sqlite' : 'sqlite,postgres')).split(',') as BenchDialect[];
+const load: LoadOptions = {
+  connections: Number(flags.connections),
+  duration: Number(flags.duration ?? (quick ? 2 : 8)),
+  warmup: Number(flags.warmup ?? (quick ? 0.5 : 2)),
+  useWrk: !flags['no-wrk'],
+};
+const only = flags.only ? new Set(flags.only.split(',')) : null;
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes: whole numbers, comma separated');
+if (dialects.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error('--db: sqlite and/or postgres');
+
+const workDir = join(repoRoot, 'bench/.work');
+mkdirSync(workDir, { recursive: true });
+const log = (s: string) => console.log(`[bench] ${s}`);
+
+if (flags.build) build();
+const mode: ServerMode = (flags.from as ServerMode | undefined) ?? (flags.build || distIsFresh() ? 'dist' : 'src');
+const serverNote =
+  mode === 'dist'
+    ? 'dist (node packages/cli/bin/emporia.js)'
+    : 'sources via tsx (dist missing or older than src; cold start includes compiling)';
+log(`server from ${serverNote}; wrk ${findWrk() ?? 'not installed (autocannon only)'}`);
+const commands = cliCommands(mode);
+
+const secrets = {
+  EMPORIA_ENV: 'production',
+  JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789abcdef',
+  PAYMENT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef0123456789',
+};
+
+function emporiaEnv(url: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...modeEnv(mode),
+    ...secrets,
+    DATABASE_URL: url,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: flags['log-level'],
+    MAIL_DIR: join(workDir, 'mail'),
+  };
+}
+
+/** `emporia <args>` to completion, output appended to `logFile`; returns the wall time in ms. */
+function runEmporia(args: string[], env: NodeJS.ProcessEnv, logFile: string): number {
+  const { command, args: argv } = emporiaCommand(mode, args);
+  const out = openSync(logFile, 'a');
+  const started = performance.now();
+  const r = spawnSync(command, argv, { cwd: workDir, env, stdio: ['ignore', out, out], timeout: 30 * 60_000 });
+  if (r.status !== 0) throw new Error(`emporia ${args.join(' ')} exited ${r.status ?? r.signal}; see ${logFile}`);
+  return Math.round(performance.now() - started);
+}
+
+async function measureCeiling(script: string, bodyFile: string): Promise<LoadResult | null> {
+  const port = await freePort();
+  const server = await startServer({
+    command: process.execPath,
+    args: ['--import', 'tsx', join(repoRoot, 'bench/ceilings', script), bodyFile, String(port)],
+    cwd: repoRoot,
+    port,
+    readyPath: '/api/products',
+    logFile: join(workDir, `ceiling-${script}.log`),
+  });
+  try {
+    return await measure(server.baseUrl, { path: '/api/products' }, load);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runCeilings(body: string, source: string): Promise<Ceilings> {
+  const bodyFile = join(workDir, 'ceiling-body.json');
+  writeFileSync(bodyFile, body);
+  log(`ceilings with a ${Buffer.byteLength(body)}-byte body (${source})`);
+  const node = await measureCeiling('node-http.ts', bodyFile);
+  log(`  node:http ${node?.rps} req/s (${node?.tool})`);
+  const express = await measureCeiling('express.ts', bodyFile);
+  log(`  express   ${express?.rps} req/s (${express?.tool})`);
+  return { body_bytes: Buffer.byteLength(body), body_source: source, node, express };
+}
+
+const hasPostgres = dialects.includes('postgres') ? await postgresAvailable(flags['postgres-url']) : false;
+const runs: DatabaseRun[] = [];
+let ceilings: Ceilings | null = null;
+let fallbackBody = '';
+
+for (const dialect of dialects) {
+  if (dialect === 'postgres' && !hasPostgres) {
+    log(`PostgreSQL does not answer at ${flags['postgres-url']}: skipped`);
+    continue;
+  }
+  for (const size of sizes) {
+    const run: DatabaseRun = {
+      dialect,
+      size,
+      seed_ms: null,
+      start_ms: null,
+      rss_start_mb: null,
+      rss_after_mb: null,
+      scenarios: [],
+    };
+    runs.push(run);
+    const logFile = join(workDir, `${dialect}-${size}.log`);
+    writeFileSync(logFile, '');
+    const db = await freshDatabase(dialect, size, workDir, flags['postgres-url']);
+    const env = emporiaEnv(db.url);
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    try {
+      log(`${dialect} ${size}: migrate${commands.includes('seed') ? ' + seed' : ''}`);
+      runEmporia(['migrate'], env, logFile);
+      if (commands.includes('seed')) run.seed_ms = runEmporia(['seed', '--products', String(size)], env, logFile);
+      else run.seed_note = 'no `emporia seed` yet';
+      if (run.seed_ms !== null) log(`  seeded ${size} products in ${(run.seed_ms / 1000).toFixed(1)} s`);
+
+      const port = await freePort();
+      const { command, args } = emporiaCommand(mode, ['serve', '--port', String(port)]);
+      server = await startServer({ command, args, env, cwd: workDir, port, readyPath: '/ready', logFile });
+      run.start_ms = server.startMs;
+      run.rss_start_mb = rssMb(server.child.pid);
+      log(`  cold start ${server.startMs} ms, RSS ${run.rss_start_mb} MB`);
+
+      const api = new Api(server.baseUrl);
+      const ops = await operations(api);
+      const fx = await discoverFixtures(api, ops, Number(flags['cursor-steps']));
+      fallbackBody ||= (await api.call('GET', '/health')).text;
+      if (fx) {
+        run.catalog = {
+          products: fx.total,
+          category: fx.category,
+          category_count: fx.categoryCount,
+          list_body_bytes: Buffer.byteLength(fx.listBody),
+        };
+        ceilings ??= await runCeilings(fx.listBody, `the list answer, ${fx.listPath}, ${dialect} ${size}`);
+      }
+      const scenarios = await buildScenarios(api, ops, fx, load.connections, `${dialect}-${size}-${Date.now()}`);
+      for (const s of scenarios) {
+        if (only && !only.has(s.id)) continue;
+        if (s.unavailable || !s.request) {
+          run.scenarios.push({ id: s.id, label: s.label, unavailable: s.unavailable });
+          log(`  ${s.id}: ${s.unavailable}`);
+          continue;
+        }
+        try {
+          await s.before?.();
+          const result = await measure(server.baseUrl, s.request, load);
+          const extra = await s.after?.();
+          run.scenarios.push({ id: s.id, label: s.label, unavailable: null, result, okRate: s.okRate, extra });
+          log(
+            `  ${s.id}: ${s.okRate ? result.ok_rps : result.rps} ${s.okRate ? 'ok/s' : 'req/s'}, p50 ${result.p50_ms} ms, ` +
+              `p99 ${result.p99_ms} ms, non-2xx ${result.non_2xx}${extra ? ` ${JSON.stringify(extra)}` : ''}`,
+          );
+        } catch (err) {
+          run.scenarios.push({ id: s.id, label: s.label, unavailable: null, error: (err as Error).message });
+          log(`  ${s.id}: failed: ${(err as Error).message}`);
+        }
+      }
+      run.rss_after_mb = rssMb(server.child.pid);
+      log(`  RSS after load ${run.rss_after_mb} MB`);
+    } catch (err) {
+      run.error = (err as Error).message;
+      log(`  failed: ${run.error}`);
+    } finally {
+      await server?.stop();
+      if (!flags.keep) await db.drop();
+    }
+  }
+}
+
+ceilings ??= fallbackBody ? await runCeilings(fallbackBody, 'the /health answer: no list answer in this build') : null;
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  commit: commitId(),
+  node: process.version,
+  cores: cpus().length,
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  mode: quick ? 'quick' : 'full',
+  server: serverNote,
+  options: { sizes, dialects, ...load, logLevel: flags['log-level'], only: flags.only ?? null },
+  ceilings,
+  runs,
+  targets: [],
+  vendure: VENDURE,
+};
+results.targets = judgeTargets(results);
+writeResults(join(repoRoot, 'bench/RESULTS.md'), join(repoRoot, 'bench/results.json'), results);
+log('wrote bench/RESULTS.md and bench/results.json');
