@@ -44,7 +44,6 @@ import {
   tokenRequestSchema,
   updateRoleInputSchema,
   updateUserInputSchema,
-  userListQuerySchema,
   type CreateRoleInput,
   type CreateUserInput,
   type RegisterInput,
@@ -162,10 +161,12 @@ export class IdentityService {
     return this.deleteUser(ctx, requireUser(ctx).id);
   }
 
-  /** Staff and admins (`user:read`) list users, filtered by role or e-mail. */
-  async listUsers(ctx: Context, query: UserListQuery = {}): Promise<ListResult<User>> {
+  /**
+   * Staff and admins (`user:read`) list users, filtered by role or e-mail. Takes the parsed
+   * query (numbers, not the strings of a URL), as `userListQuerySchema` outputs it.
+   */
+  async listUsers(ctx: Context, q: UserListQuery = {}): Promise<ListResult<User>> {
     requirePermission(ctx, PERMISSIONS.userRead);
-    const q = parseInput(userListQuerySchema, query, 'query');
     const list = await this.repos.users.list(
       ctx,
       { role: q.role, email: q.email?.trim().toLowerCase() },

@@ -1,0 +1,90 @@
+import { systemContext, type Context, type Transaction } from '@emporia/core';
+import type { Knex } from 'knex';
+import type { Dialect } from '../knex/database.js';
+import { KnexProductSearchIndex } from '../knex/search.repository.js';
+import type { Query } from './introspect.js';
+
+/**
+ * State each dialect keeps its own way. The backup carries it by meaning, not by table, so a
+ * shop moves between SQLite and PostgreSQL intact. A module that adds such state adds it here.
+ */
+
+/** A counter: a row on SQLite, a sequence on PostgreSQL. The value is the last one handed out. */
+interface Counter {
+  name: string;
+  sqlite: { table: string; column: string; key: Record<string, unknown> };
+  postgres: { sequence: string };
+}
+
+export const COUNTERS: Counter[] = [
+  {
+    name: 'order_number',
+    sqlite: { table: 'order_number_counter', column: 'value', key: { id: 1 } },
+    postgres: { sequence: 'order_number_seq' },
+  },
+];
+
+/** Tables that only index other tables (SQLite FTS row map): never copied, rebuilt after a restore. */
+export const DERIVED_TABLES = ['products_fts_rows'];
+
+/** Tables the backup skips because `COUNTERS` or `DERIVED_TABLES` carry them. */
+export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.map((c) => c.sqlite.table)];
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export async function readCounters(dialect: Dialect, query: Query): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const c of COUNTERS) {
+    if (dialect === 'sqlite') {
+      const exists = await query(`select 1 from sqlite_master where type = 'table' and name = ?`, [c.sqlite.table]);
+      if (!exists.length) continue;
+      const where = Object.keys(c.sqlite.key).map((k) => `${quote(k)} = ?`);
+      const [row] = await query(
+        `select ${quote(c.sqlite.column)} as v from ${quote(c.sqlite.table)} where ${where.join(' and ')}`,
+        Object.values(c.sqlite.key),
+      );
+      if (row) out[c.name] = Number(row.v);
+    } else {
+      const [exists] = await query(`select to_regclass(?) as seq`, [c.postgres.sequence]);
+      if (!exists?.seq) continue;
+      const [row] = await query(`select last_value, is_called from ${quote(c.postgres.sequence)}`);
+      out[c.name] = Number(row.last_value) - (row.is_called ? 0 : 1);
+    }
+  }
+  return out;
+}
+
+export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, values: Record<string, number>) {
+  for (const c of COUNTERS) {
+    const value = values[c.name];
+    if (value === undefined) continue;
+    if (dialect === 'sqlite') {
+      await trx(c.sqlite.table)
+        .insert({ ...c.sqlite.key, [c.sqlite.column]: value })
+        .onConflict(Object.keys(c.sqlite.key))
+        .merge();
+    } else if (value >= 1) {
+      await trx.raw(`select setval(?, ?, true)`, [c.postgres.sequence, value]);
+    } else {
+      await trx.raw(`select setval(?, 1, false)`, [c.postgres.sequence]);
+    }
+  }
+}
+
+/** Rebuilds derived search data (SQLite FTS5 index, PostgreSQL tsvector) for every product. */
+export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
+  if (!(await trx.schema.hasTable('products'))) return;
+  if (dialect === 'sqlite') {
+    await trx.raw('delete from products_fts');
+    await trx('products_fts_rows').delete();
+  }
+  const index = new KnexProductSearchIndex(trx, dialect);
+  const ctx: Context = { ...systemContext(), tx: trx as unknown as Transaction };
+  let after = '';
+  for (;;) {
+    const ids = (await trx('products').where('id', '>', after).orderBy('id').limit(500).pluck('id')) as string[];
+    if (!ids.length) break;
+    await index.reindex(ctx, ids);
+    after = ids[ids.length - 1];
+  }
+}

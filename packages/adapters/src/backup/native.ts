@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { dialectOf, openDatabase, sqliteFilename } from '../knex/database.js';
+import { BackupFileError } from './format.js';
+import { refuseIfHoldingData } from './restore.js';
+
+/**
+ * Native backups: the database's own format, same dialect only. SQLite uses its online backup
+ * API (consistent while the server writes); PostgreSQL uses pg_dump/pg_restore when installed.
+ */
+export interface NativeOptions {
+  /** Progress as a fraction 0..1 (SQLite) or a line of tool output (PostgreSQL). */
+  onProgress?: (done: number, message?: string) => void;
+  force?: boolean;
+}
+
+function run(tool: string, args: string[], onLine?: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let last = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      for (const line of text.split('\n').filter(Boolean)) {
+        last = line;
+        onLine?.(line);
+      }
+    });
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new BackupFileError(err.code === 'ENOENT' ? `${tool} is not installed (needed for --native)` : err.message),
+      ),
+    );
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new BackupFileError(`${tool} failed: ${last || `exit code ${code}`}`)),
+    );
+  });
+}
+
+export async function writeNativeBackup(databaseUrl: string, file: string, options: NativeOptions = {}): Promise<void> {
+  if (dialectOf(databaseUrl) === 'postgres') {
+    await run('pg_dump', ['--format=custom', '--verbose', `--file=${file}.tmp`, databaseUrl], (l) =>
+      options.onProgress?.(0, l),
+    );
+    renameSync(`${file}.tmp`, file);
+    return;
+  }
+  const filename = sqliteFilename(databaseUrl);
+  if (filename === ':memory:' || !existsSync(filename)) throw new BackupFileError(`no SQLite database at ${filename}`);
+  const db = new Database(filename, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(`${file}.tmp`, {
+      progress({ totalPages, remainingPages }) {
+        options.onProgress?.(totalPages ? 1 - remainingPages / totalPages : 1);
+        return 1000;
+      },
+    });
+    renameSync(`${file}.tmp`, file);
+  } finally {
+    db.close();
+    rmSync(`${file}.tmp`, { force: true });
+  }
+}
+
+async function refuseIfHolding(databaseUrl: string): Promise<void> {
+  const knex = openDatabase(databaseUrl, { poolMax: 1 });
+  try {
+    await refuseIfHoldingData(knex, dialectOf(databaseUrl));
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** Replaces the target with a native backup. Refuses a target that holds data unless `force`. */
+export async function restoreNativeBackup(
+  databaseUrl: string,
+  file: string,
+  options: NativeOptions = {},
+): Promise<void> {
+  if (!existsSync(file)) throw new BackupFileError(`${file}: no such file`);
+  if (dialectOf(databaseUrl) === 'postgres') {
+    if (!options.force) await refuseIfHolding(databaseUrl);
+    // Reading the table of contents first rejects a file that is not a pg_dump archive.
+    await run('pg_restore', ['--list', file]);
+    await run(
+      'pg_restore',
+      ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--verbose', `--dbname=${databaseUrl}`, file],
+      (l) => options.onProgress?.(0, l),
+    );
+    return;
+  }
+  let source: Database.Database;
+  try {
+    source = new Database(file, { readonly: true, fileMustExist: true });
+    const [check] = source.pragma('quick_check') as Array<{ quick_check: string }>;
+    if (check?.quick_check !== 'ok') throw new Error(check?.quick_check ?? 'failed');
+  } catch (err) {
+    throw new BackupFileError(`${file}: not a usable SQLite backup (${(err as Error).message})`);
+  }
+  try {
+    const filename = sqliteFilename(databaseUrl);
+    if (!options.force && existsSync(filename)) await refuseIfHolding(databaseUrl);
+    await source.backup(filename, {
+      progress({ totalPages, remainingPages }) {
+        options.onProgress?.(totalPages ? 1 - remainingPages / totalPages : 1);
+        return 1000;
+      },
+    });
+  } finally {
+    source.close();
+  }
+}
