@@ -1,0 +1,105 @@
+import type { CartItemRecord, CartRecord, CartRepository, Context } from '@emporia/core';
+import type { Knex } from 'knex';
+import { db } from './store.js';
+import { toIso } from './values.js';
+
+function cartOf(r: Record<string, unknown>): CartRecord {
+  return {
+    id: r.id as string,
+    user_id: (r.user_id as string | null) ?? null,
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+function itemOf(r: Record<string, unknown>): CartItemRecord {
+  return {
+    id: r.id as string,
+    cart_id: r.cart_id as string,
+    variant_id: r.variant_id as string,
+    quantity: Number(r.quantity),
+    sku: r.sku as string,
+    name: r.name as string,
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+const CART_COLUMNS = ['id', 'user_id', 'created_at', 'updated_at'];
+
+export class KnexCartRepository implements CartRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async findByUser(ctx: Context, userId: string): Promise<CartRecord | null> {
+    const row = await db(ctx, this.knex)('carts').where('user_id', userId).first(CART_COLUMNS);
+    return row ? cartOf(row) : null;
+  }
+
+  async findByTokenHash(ctx: Context, tokenHash: string): Promise<CartRecord | null> {
+    const row = await db(ctx, this.knex)('carts').where('token_hash', tokenHash).first(CART_COLUMNS);
+    return row ? cartOf(row) : null;
+  }
+
+  async ensureForUser(ctx: Context, userId: string, id: string, now: string): Promise<CartRecord> {
+    // Insert-or-nothing on the unique user_id: two first requests at once still make one cart.
+    await db(
+      ctx,
+      this.knex,
+    )('carts')
+      .insert({ id, user_id: userId, token_hash: null, created_at: now, updated_at: now })
+      .onConflict('user_id')
+      .ignore();
+    return (await this.findByUser(ctx, userId))!;
+  }
+
+  async createGuest(ctx: Context, id: string, tokenHash: string, now: string): Promise<CartRecord> {
+    await db(
+      ctx,
+      this.knex,
+    )('carts').insert({ id, user_id: null, token_hash: tokenHash, created_at: now, updated_at: now });
+    return { id, user_id: null, created_at: now, updated_at: now };
+  }
+
+  async items(ctx: Context, cartId: string): Promise<CartItemRecord[]> {
+    const rows = await db(ctx, this.knex)('cart_items').where('cart_id', cartId).orderBy('id');
+    return rows.map(itemOf);
+  }
+
+  async addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord> {
+    const q = db(ctx, this.knex);
+    // One statement adds to an existing line or creates it; no read-then-write between requests.
+    await q('cart_items')
+      .insert({ ...item, updated_at: item.created_at })
+      .onConflict(['cart_id', 'variant_id'])
+      .merge({
+        quantity: this.knex.raw('cart_items.quantity + excluded.quantity'),
+        sku: item.sku,
+        name: item.name,
+        updated_at: item.created_at,
+      });
+    await q('carts').where('id', item.cart_id).update({ updated_at: item.created_at });
+    const row = await q('cart_items').where({ cart_id: item.cart_id, variant_id: item.variant_id }).first();
+    return itemOf(row);
+  }
+
+  async setQuantity(ctx: Context, cartId: string, itemId: string, quantity: number, now: string): Promise<boolean> {
+    const q = db(ctx, this.knex);
+    const n = await q('cart_items').where({ id: itemId, cart_id: cartId }).update({ quantity, updated_at: now });
+    if (n > 0) await q('carts').where('id', cartId).update({ updated_at: now });
+    return n > 0;
+  }
+
+  async removeItem(ctx: Context, cartId: string, itemId: string): Promise<boolean> {
+    return (await db(ctx, this.knex)('cart_items').where({ id: itemId, cart_id: cartId }).delete()) > 0;
+  }
+
+  async clear(ctx: Context, cartId: string, now: string): Promise<void> {
+    const q = db(ctx, this.knex);
+    await q('cart_items').where('cart_id', cartId).delete();
+    await q('carts').where('id', cartId).update({ updated_at: now });
+  }
+
+  async delete(ctx: Context, cartId: string): Promise<void> {
+    await db(ctx, this.knex)('carts').where('id', cartId).delete();
+  }
+}

@@ -1,0 +1,231 @@
+import {
+  decodeCursor,
+  encodeCursor,
+  newId,
+  type Context,
+  type IdempotencyRecord,
+  type IdempotencyRepository,
+  type OrderFilter,
+  type OrderItemRecord,
+  type OrderRecord,
+  type OrderRepository,
+  type OrderStatus,
+  type PageRequest,
+  type RowPage,
+  type StatusHistoryEntry,
+  type StatusHistoryRepository,
+  ValidationError,
+} from '@emporia/core';
+import type { Knex } from 'knex';
+import type { Dialect } from './database.js';
+import { db } from './store.js';
+import { fromJson, toIso, toJson } from './values.js';
+
+/**
+ * Newest first by id (UUIDv7, so id order is creation order): `page` is LIMIT/OFFSET plus one
+ * COUNT, `keyset` is `id < cursor` with one row extra to know whether there is a next page.
+ */
+export async function pageById<T extends { id: string }>(
+  query: Knex.QueryBuilder,
+  page: PageRequest,
+  map: (row: Record<string, unknown>) => T,
+): Promise<RowPage<T>> {
+  if (page.kind === 'page') {
+    const [{ count }] = await query.clone().clearSelect().clearOrder().count({ count: '*' });
+    const rows = await query
+      .clone()
+      .orderBy('id', 'desc')
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize);
+    return { rows: rows.map(map), count: Number(count), next_cursor: null };
+  }
+  const keyset = query.clone();
+  if (page.cursor !== null) {
+    const decoded = decodeCursor(page.cursor);
+    if (!decoded || typeof decoded[0] !== 'string') {
+      throw new ValidationError('Invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+    }
+    keyset.where('id', '<', decoded[0]);
+  }
+  const rows = (await keyset.orderBy('id', 'desc').limit(page.limit + 1)).map(map);
+  const more = rows.length > page.limit;
+  if (more) rows.pop();
+  return { rows, count: null, next_cursor: more ? encodeCursor([rows[rows.length - 1].id]) : null };
+}
+
+function orderOf(r: Record<string, unknown>): OrderRecord {
+  return {
+    id: r.id as string,
+    number: r.number as string,
+    user_id: r.user_id as string,
+    status: r.status as OrderStatus,
+    currency: r.currency as string,
+    subtotal: Number(r.subtotal),
+    total: Number(r.total),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+export class KnexOrderRepository implements OrderRepository {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async nextNumber(ctx: Context): Promise<number> {
+    if (this.dialect === 'postgres') {
+      // nextval is outside transactional locking: concurrent checkouts never wait on each other here.
+      const result = await db(ctx, this.knex).raw("select nextval('order_number_seq') as n");
+      return Number(result.rows[0].n);
+    }
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('order_number_counter')
+      .where('id', 1)
+      .update({ value: this.knex.raw('value + 1') })
+      .returning('value');
+    return Number((rows[0] as { value: number }).value);
+  }
+
+  async insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {
+    const q = db(ctx, this.knex);
+    await q('orders').insert(order);
+    await q('order_items').insert(items);
+  }
+
+  async findById(ctx: Context, id: string): Promise<OrderRecord | null> {
+    const row = await db(ctx, this.knex)('orders').where('id', id).first();
+    return row ? orderOf(row) : null;
+  }
+
+  async itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]> {
+    if (orderIds.length === 0) return [];
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('order_items')
+      .whereIn('order_id', orderIds)
+      .orderBy(['order_id', 'position']);
+    return rows.map((r: Record<string, unknown>) => ({
+      order_id: r.order_id as string,
+      position: Number(r.position),
+      variant_id: r.variant_id as string,
+      product_id: r.product_id as string,
+      sku: r.sku as string,
+      name: r.name as string,
+      unit_price: Number(r.unit_price),
+      quantity: Number(r.quantity),
+      line_total: Number(r.line_total),
+    }));
+  }
+
+  async list(ctx: Context, filter: OrderFilter, page: PageRequest): Promise<RowPage<OrderRecord>> {
+    const query = db(ctx, this.knex)('orders').select('*');
+    if (filter.user_id) query.where('user_id', filter.user_id);
+    if (filter.status) query.where('status', filter.status);
+    if (filter.created_after) query.where('created_at', '>=', filter.created_after);
+    if (filter.created_before) query.where('created_at', '<', filter.created_before);
+    return pageById(query, page, orderOf);
+  }
+
+  async setStatus(ctx: Context, id: string, from: string, to: string, at: string): Promise<boolean> {
+    // Compare-and-set: of two concurrent moves from the same status, exactly one updates a row.
+    const n = await db(ctx, this.knex)('orders').where({ id, status: from }).update({ status: to, updated_at: at });
+    return n === 1;
+  }
+}
+
+export class KnexStatusHistoryRepository implements StatusHistoryRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async record(ctx: Context, subjectType: string, subjectId: string, entry: StatusHistoryEntry): Promise<void> {
+    await db(
+      ctx,
+      this.knex,
+    )('status_history').insert({
+      id: newId(),
+      subject_type: subjectType,
+      subject_id: subjectId,
+      from_status: entry.from,
+      to_status: entry.to,
+      actor_id: entry.actor_id,
+      actor: entry.actor,
+      note: entry.note === null ? null : entry.note.slice(0, 500),
+      created_at: entry.at,
+    });
+  }
+
+  async of(
+    ctx: Context,
+    subjectType: string,
+    subjectIds: string[],
+  ): Promise<Array<StatusHistoryEntry & { subject_id: string }>> {
+    if (subjectIds.length === 0) return [];
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('status_history')
+      .where('subject_type', subjectType)
+      .whereIn('subject_id', subjectIds)
+      .orderBy('id');
+    return rows.map((r: Record<string, unknown>) => ({
+      subject_id: r.subject_id as string,
+      from: r.from_status as string,
+      to: r.to_status as string,
+      actor_id: (r.actor_id as string | null) ?? null,
+      actor: r.actor as StatusHistoryEntry['actor'],
+      note: (r.note as string | null) ?? null,
+      at: toIso(r.created_at),
+    }));
+  }
+}
+
+function keyOf(r: Record<string, unknown>): IdempotencyRecord {
+  return {
+    id: r.id as string,
+    scope: r.scope as string,
+    key: r.key as string,
+    request_hash: r.request_hash as string,
+    status: r.status as IdempotencyRecord['status'],
+    response_status: r.response_status === null ? null : Number(r.response_status),
+    response_body: r.response_body === null ? null : fromJson(r.response_body),
+    created_at: toIso(r.created_at),
+    expires_at: toIso(r.expires_at),
+  };
+}
+
+export class KnexIdempotencyRepository implements IdempotencyRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async claim(
+    ctx: Context,
+    row: Omit<IdempotencyRecord, 'status' | 'response_status' | 'response_body'>,
+  ): Promise<IdempotencyRecord> {
+    const q = db(ctx, this.knex);
+    // Insert-or-nothing: of concurrent requests with one key, exactly one row (one owner) exists.
+    await q('idempotency_keys')
+      .insert({ ...row, status: 'in_progress', response_status: null, response_body: null })
+      .onConflict(['scope', 'key'])
+      .ignore();
+    return keyOf(await q('idempotency_keys').where({ scope: row.scope, key: row.key }).first());
+  }
+
+  async complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<void> {
+    await db(
+      ctx,
+      this.knex,
+    )('idempotency_keys')
+      .where('id', id)
+      .update({ status: 'completed', response_status: responseStatus, response_body: toJson(responseBody) });
+  }
+
+  async release(ctx: Context, id: string): Promise<void> {
+    await db(ctx, this.knex)('idempotency_keys').where({ id, status: 'in_progress' }).delete();
+  }
+
+  async discard(ctx: Context, id: string): Promise<boolean> {
+    return (await db(ctx, this.knex)('idempotency_keys').where('id', id).delete()) > 0;
+  }
+}

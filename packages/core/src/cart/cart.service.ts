@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import { CATALOG_TOKENS } from '../catalog/ports.js';
+import type { SaleVariant } from '../catalog/inventory.service.js';
+import type { SaleInventory } from '../orders/ports.js';
+import type { Config } from '../shared/config.js';
+import type { Context } from '../shared/context.js';
+import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { lineTotal, sumMinor } from '../shared/money.js';
+import type { Store, UnitOfWork } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { parseInput } from '../shared/validation.js';
+import type { CartItemRecord, CartRecord, CartRepository } from './ports.js';
+import {
+  addCartItemSchema,
+  updateCartItemSchema,
+  type AddCartItemInput,
+  type Cart,
+  type CartAccess,
+  type CartItem,
+  type CartResult,
+  type UpdateCartItemInput,
+} from './schemas.js';
+
+/** Guest tokens are stored hashed: a database leak does not hand out carts. */
+export function hashCartToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartItem {
+  if (!variant) {
+    return {
+      id: item.id,
+      variant_id: item.variant_id,
+      product_id: null,
+      sku: item.sku,
+      name: item.name,
+      unit_price: null,
+      quantity: item.quantity,
+      line_total: 0,
+      status: 'gone',
+      stock: null,
+    };
+  }
+  return {
+    id: item.id,
+    variant_id: item.variant_id,
+    product_id: variant.product_id,
+    sku: variant.sku,
+    name: variant.name,
+    unit_price: variant.price,
+    quantity: item.quantity,
+    line_total: lineTotal(variant.price, item.quantity),
+    status: !variant.is_published ? 'unpublished' : variant.stock < item.quantity ? 'short_of_stock' : 'available',
+    stock: variant.stock,
+  };
+}
+
+/**
+ * One open cart per customer (created on first use) and token carts for guests. Prices and
+ * availability are read live on every answer; checkout snapshots them into the order.
+ */
+@injectable()
+export class CartService {
+  private readonly carts: CartRepository;
+
+  constructor(
+    @inject(TOKENS.Config) private readonly config: Config,
+    @inject(TOKENS.Store) store: Store,
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
+  ) {
+    this.carts = store.repositories.carts;
+  }
+
+  /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
+  async getCart(ctx: Context, access: CartAccess = {}): Promise<CartResult> {
+    const { cart, issuedToken } = await this.resolve(ctx, access, true);
+    return { cart: await this.view(ctx, cart!), issuedToken };
+  }
+
+  /** Adds a variant (or a one-variant product); adding one already in the cart raises its quantity. */
+  async addItem(ctx: Context, input: AddCartItemInput, access: CartAccess = {}): Promise<CartResult> {
+    const { quantity, ...ref } = parseInput(addCartItemSchema, input);
+    this.checkMaximum(quantity, 'quantity');
+    const variantId = await this.inventory.resolveVariantId(ctx, ref);
+    const [variant] = await this.inventory.getSaleVariants(ctx, [variantId]);
+    if (!variant || !variant.is_published) throw new NotFoundError(`Variant ${variantId} not found`);
+    const { cart, issuedToken } = await this.resolve(ctx, access, true);
+    await this.unitOfWork.run(ctx, async (tx) => {
+      const line = await this.carts.addQuantity(tx, {
+        id: newId(),
+        cart_id: cart!.id,
+        variant_id: variant.id,
+        quantity,
+        sku: variant.sku,
+        name: variant.name,
+        created_at: tx.clock.now().toISOString(),
+      });
+      // Checked on the stored sum, so two concurrent adds cannot pass the cap together.
+      this.checkMaximum(line.quantity, 'quantity');
+      if (line.quantity > variant.stock) throw new OutOfStockError([variant.sku]);
+    });
+    return { cart: await this.view(ctx, cart!), issuedToken };
+  }
+
+  async updateItem(ctx: Context, itemId: string, input: UpdateCartItemInput, access: CartAccess = {}): Promise<Cart> {
+    const { quantity } = parseInput(updateCartItemSchema, input);
+    this.checkMaximum(quantity, 'quantity');
+    const { cart } = await this.resolve(ctx, access, false);
+    const item = cart && (await this.carts.items(ctx, cart.id)).find((i) => i.id === itemId);
+    if (!cart || !item) throw new NotFoundError(`Cart item ${itemId} not found`);
+    const [variant] = await this.inventory.getSaleVariants(ctx, [item.variant_id]);
+    if (variant && quantity > item.quantity && quantity > variant.stock) throw new OutOfStockError([variant.sku]);
+    const updated = await this.carts.setQuantity(ctx, cart.id, itemId, quantity, ctx.clock.now().toISOString());
+    if (!updated) throw new NotFoundError(`Cart item ${itemId} not found`);
+    return this.view(ctx, cart);
+  }
+
+  async removeItem(ctx: Context, itemId: string, access: CartAccess = {}): Promise<void> {
+    const { cart } = await this.resolve(ctx, access, false);
+    if (!cart || !(await this.carts.removeItem(ctx, cart.id, itemId))) {
+      throw new NotFoundError(`Cart item ${itemId} not found`);
+    }
+  }
+
+  /**
+   * Moves a guest cart's lines into the logged-in user's cart (quantities add up, capped at
+   * the maximum) and deletes the guest cart. An unknown token is ignored: it may be merged already.
+   */
+  async mergeGuestCart(ctx: Context, cartToken: string): Promise<Cart | null> {
+    const userId = ctx.actor.kind === 'user' ? ctx.actor.id : null;
+    if (!userId) throw new ValidationError('Only a logged-in user can take over a guest cart');
+    const merged = await this.unitOfWork.run(ctx, async (tx) => {
+      const guest = TOKEN_SHAPE.test(cartToken) ? await this.carts.findByTokenHash(tx, hashCartToken(cartToken)) : null;
+      if (!guest || guest.user_id !== null) return null;
+      const now = tx.clock.now().toISOString();
+      const cart = await this.carts.ensureForUser(tx, userId, newId(), now);
+      for (const item of await this.carts.items(tx, guest.id)) {
+        const line = await this.carts.addQuantity(tx, { ...item, id: newId(), cart_id: cart.id, created_at: now });
+        if (line.quantity > this.config.maxCartQuantity) {
+          await this.carts.setQuantity(tx, cart.id, line.id, this.config.maxCartQuantity, now);
+        }
+      }
+      await this.carts.delete(tx, guest.id);
+      return cart;
+    });
+    return merged && this.view(ctx, merged);
+  }
+
+  /** The items of the caller's cart (checkout reads them); null when there is no cart yet. */
+  async cartOf(ctx: Context, userId: string): Promise<{ cart: CartRecord; items: CartItemRecord[] } | null> {
+    const cart = await this.carts.findByUser(ctx, userId);
+    return cart && { cart, items: await this.carts.items(ctx, cart.id) };
+  }
+
+  /** Empties the cart inside the checkout transaction. */
+  async clear(ctx: Context, cartId: string): Promise<void> {
+    await this.carts.clear(ctx, cartId, ctx.clock.now().toISOString());
+  }
+
+  private checkMaximum(quantity: number, path: string): void {
+    if (quantity > this.config.maxCartQuantity) {
+      throw new ValidationError('Quantity too large', [
+        { path, message: `must be at most ${this.config.maxCartQuantity}` },
+      ]);
+    }
+  }
+
+  private async resolve(
+    ctx: Context,
+    access: CartAccess,
+    create: boolean,
+  ): Promise<{ cart: CartRecord | null; issuedToken: string | null }> {
+    const now = ctx.clock.now().toISOString();
+    const token = access.cartToken ?? null;
+    if (ctx.actor.kind === 'user') {
+      // A logged-in request still carrying its guest token: the guest cart joins the user's.
+      if (token) await this.mergeGuestCart(ctx, token);
+      const cart = create
+        ? await this.carts.ensureForUser(ctx, ctx.actor.id, newId(), now)
+        : await this.carts.findByUser(ctx, ctx.actor.id);
+      return { cart, issuedToken: null };
+    }
+    if (token && TOKEN_SHAPE.test(token)) {
+      const cart = await this.carts.findByTokenHash(ctx, hashCartToken(token));
+      if (cart && cart.user_id === null) return { cart, issuedToken: null };
+    }
+    if (!create) return { cart: null, issuedToken: null };
+    const issued = randomBytes(32).toString('base64url');
+    const cart = await this.carts.createGuest(ctx, newId(), hashCartToken(issued), now);
+    return { cart, issuedToken: issued };
+  }
+
+  /** Two queries: the lines, then their variants in one lookup. */
+  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
+    const items = await this.carts.items(ctx, cart.id);
+    const variants = await this.inventory.getSaleVariants(
+      ctx,
+      items.map((i) => i.variant_id),
+    );
+    const byId = new Map(variants.map((v) => [v.id, v]));
+    const lines = items.map((i) => lineOf(i, byId.get(i.variant_id)));
+    const subtotal = sumMinor(lines.map((l) => l.line_total));
+    return {
+      id: cart.id,
+      user_id: cart.user_id,
+      items: lines,
+      item_count: lines.reduce((n, l) => n + l.quantity, 0),
+      subtotal,
+      total: subtotal,
+      currency: this.config.currency,
+      checkout_ready: lines.length > 0 && lines.every((l) => l.status === 'available'),
+      created_at: cart.created_at,
+      updated_at: cart.updated_at,
+    };
+  }
+}

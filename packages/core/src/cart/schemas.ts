@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
+export const QUANTITY_CEILING = 1_000_000;
+
+export const quantitySchema = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(QUANTITY_CEILING, `must be at most ${QUANTITY_CEILING}`);
+
+/** A line names a `variant_id`, or a `product_id` for a one-variant product — exactly one. */
+export const itemRefShape = {
+  variant_id: z.uuid().optional(),
+  product_id: z.uuid().optional(),
+};
+
+export const exactlyOneRef = (v: { variant_id?: string; product_id?: string }) =>
+  (v.variant_id === undefined) !== (v.product_id === undefined);
+const oneRefMessage = { message: 'give variant_id or product_id (exactly one)', path: ['variant_id'] };
+
+export const addCartItemSchema = z
+  .object({ ...itemRefShape, quantity: quantitySchema.default(1) })
+  .refine(exactlyOneRef, oneRefMessage)
+  .meta({ id: 'AddCartItem' });
+export type AddCartItemInput = z.input<typeof addCartItemSchema>;
+
+export const updateCartItemSchema = z.object({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
+export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
+
+/** Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`. */
+export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock']);
+export type CartLineStatus = z.infer<typeof cartLineStatusSchema>;
+
+export const cartItemSchema = z
+  .object({
+    id: z.string(),
+    variant_id: z.string(),
+    product_id: z.string().nullable(),
+    sku: z.string(),
+    name: z.string(),
+    /** Current price in minor units; null when the variant is gone. */
+    unit_price: z.number().int().nullable(),
+    quantity: z.number().int(),
+    line_total: z.number().int(),
+    status: cartLineStatusSchema,
+    /** Units on hand now; null when the variant is gone. */
+    stock: z.number().int().nullable(),
+  })
+  .meta({ id: 'CartItem' });
+export type CartItem = z.infer<typeof cartItemSchema>;
+
+export const cartSchema = z
+  .object({
+    id: z.string(),
+    user_id: z.string().nullable(),
+    items: z.array(cartItemSchema),
+    item_count: z.number().int(),
+    /** Sum of the line totals of lines that still exist, in minor units. */
+    subtotal: z.number().int(),
+    total: z.number().int(),
+    currency: z.string(),
+    /** True when every line is available in the wanted quantity. */
+    checkout_ready: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Cart' });
+export type Cart = z.infer<typeof cartSchema>;
+
+/** Who the cart belongs to: the logged-in user (from ctx) and/or a guest token (`X-Cart-Token`). */
+export interface CartAccess {
+  cartToken?: string | null;
+}
+
+/** A cart answer plus the guest token when one was just issued (sent back as `X-Cart-Token`). */
+export interface CartResult {
+  cart: Cart;
+  issuedToken: string | null;
+}

@@ -1,0 +1,17 @@
+import { StateMachine, type StatusStore, type TransitionRule } from '../shared/state-machine.js';
+import type { OrderRecord } from './ports.js';
+import type { OrderStatus } from './schemas.js';
+
+/** The order lifecycle as data (DESIGN.md): pending → paid → shipped → delivered; pending|paid → cancelled. */
+export const ORDER_TRANSITIONS: readonly TransitionRule<OrderStatus>[] = [
+  { from: ['pending'], to: 'paid' },
+  { from: ['paid'], to: 'shipped' },
+  { from: ['shipped'], to: 'delivered' },
+  { from: ['pending', 'paid'], to: 'cancelled' },
+];
+
+export type OrderLifecycle = StateMachine<OrderStatus, OrderRecord>;
+
+export function createOrderLifecycle(store: () => StatusStore): OrderLifecycle {
+  return new StateMachine<OrderStatus, OrderRecord>('order', ORDER_TRANSITIONS, store);
+}

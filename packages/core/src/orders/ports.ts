@@ -1,0 +1,108 @@
+import type { Context } from '../shared/context.js';
+import type { InventoryService } from '../catalog/inventory.service.js';
+import type { PageRequest } from '../shared/pagination.js';
+import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
+import type { OrderStatus } from './schemas.js';
+
+export interface OrderRecord {
+  id: string;
+  number: string;
+  user_id: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: number;
+  total: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderItemRecord {
+  order_id: string;
+  position: number;
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  unit_price: number;
+  quantity: number;
+  line_total: number;
+}
+
+export interface OrderFilter {
+  user_id?: string;
+  status?: OrderStatus;
+  created_after?: string;
+  created_before?: string;
+}
+
+/** A page of rows plus the total count (page mode) or the next cursor (keyset mode). */
+export interface RowPage<T> {
+  rows: T[];
+  count: number | null;
+  next_cursor: string | null;
+}
+
+/** Port: orders and their lines. `setStatus` is the compare-and-set the state machine relies on. */
+export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
+  /** Next order number: a sequence, so concurrent checkouts never queue on one counter row. */
+  nextNumber(ctx: Context): Promise<number>;
+  insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void>;
+  findById(ctx: Context, id: string): Promise<OrderRecord | null>;
+  itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
+  list(ctx: Context, filter: OrderFilter, page: PageRequest): Promise<RowPage<OrderRecord>>;
+}
+
+/** Port: the history rows every state machine writes (`subject_type` tells orders from payments). */
+export interface StatusHistoryRepository {
+  record(ctx: Context, subjectType: string, subjectId: string, entry: StatusHistoryEntry): Promise<void>;
+  /** History of many subjects in one query, oldest first. */
+  of(
+    ctx: Context,
+    subjectType: string,
+    subjectIds: string[],
+  ): Promise<Array<StatusHistoryEntry & { subject_id: string }>>;
+}
+
+export interface IdempotencyRecord {
+  id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: 'in_progress' | 'completed';
+  response_status: number | null;
+  response_body: unknown;
+  created_at: string;
+  expires_at: string;
+}
+
+/** Port: idempotency keys (IETF Idempotency-Key draft), unique per (scope, key). */
+export interface IdempotencyRepository {
+  /**
+   * Inserts an in-progress row unless one exists for (scope, key); returns the row now stored.
+   * The caller owns the key when the returned `id` is the one it passed. Runs on its own
+   * (outside any transaction) so concurrent requests see the claim at once.
+   */
+  claim(
+    ctx: Context,
+    row: Omit<IdempotencyRecord, 'status' | 'response_status' | 'response_body'>,
+  ): Promise<IdempotencyRecord>;
+  complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<void>;
+  /** Forgets a claim whose request did not run to an answer worth replaying. */
+  release(ctx: Context, id: string): Promise<void>;
+  /** Deletes the row if it is still the given (expired or abandoned) one; true when deleted. */
+  discard(ctx: Context, id: string): Promise<boolean>;
+}
+
+declare module '../shared/store.js' {
+  interface StoreRepositories {
+    orders: OrderRepository;
+    statusHistory: StatusHistoryRepository;
+    idempotencyKeys: IdempotencyRepository;
+  }
+}
+
+/** The part of the catalog's InventoryService that cart and checkout use (`engine.inventory`). */
+export type SaleInventory = Pick<
+  InventoryService,
+  'getSaleVariants' | 'resolveVariantId' | 'takeStock' | 'returnStock'
+>;

@@ -1,0 +1,251 @@
+import { inject, injectable } from 'inversify';
+import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
+import { OrderService } from '../orders/orders.service.js';
+import type { StatusHistoryRepository } from '../orders/ports.js';
+import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import type { StatusHistoryEntry } from '../shared/state-machine.js';
+import type { Store, UnitOfWork } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { parseInput } from '../shared/validation.js';
+import { createPaymentLifecycle, type PaymentLifecycle } from './lifecycle.js';
+import {
+  PAYMENT_TOKENS,
+  type PaymentFilter,
+  type PaymentProvider,
+  type PaymentRecord,
+  type PaymentRepository,
+  type WebhookDelivery,
+} from './ports.js';
+import {
+  createPaymentSchema,
+  paymentListQuerySchema,
+  type CreatePaymentInput,
+  type Payment,
+  type PaymentListQuery,
+  type WebhookAnswer,
+} from './schemas.js';
+
+/**
+ * Payments for orders through pluggable providers. A success marks the payment `succeeded`
+ * and a pending order `paid`; success and failure both emit `payment.completed`.
+ */
+@injectable()
+export class PaymentService {
+  /** The payment state machine; embedding apps may add hooks. */
+  readonly lifecycle: PaymentLifecycle;
+  private readonly payments: PaymentRepository;
+  private readonly history: StatusHistoryRepository;
+
+  constructor(
+    @inject(TOKENS.Store) private readonly store: Store,
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
+    @inject(OrderService) private readonly orders: OrderService,
+    @inject(PAYMENT_TOKENS.Providers) private readonly providers: PaymentProvider[],
+  ) {
+    this.payments = store.repositories.payments;
+    this.history = store.repositories.statusHistory;
+    this.lifecycle = createPaymentLifecycle(() => ({
+      setStatus: (ctx, id, from, to, at) => this.payments.setStatus(ctx, id, from, to, at),
+      recordHistory: (ctx, type, id, entry) => this.history.record(ctx, type, id, entry),
+    }));
+    this.lifecycle.after(async (ctx, { subject, to, note }) => {
+      const order = await this.store.repositories.orders.findById(ctx, subject.order_id);
+      // An order cancelled while its payment was under way stays cancelled (a refund is staff work).
+      if (to === 'succeeded' && order?.status === 'pending') {
+        await this.orders.lifecycle.transition(ctx, order, 'paid', note ?? `payment ${subject.id}`);
+      }
+      await this.outbox.record(ctx, 'payment.completed', {
+        payment_id: subject.id,
+        order_id: subject.order_id,
+        order_number: order?.number,
+        user_id: subject.user_id,
+        status: to === 'succeeded' ? 'succeeded' : 'failed',
+        amount: subject.amount,
+        currency: subject.currency,
+      });
+    });
+  }
+
+  /** The providers this engine takes payments with, by name. */
+  providerNames(): string[] {
+    return this.providers.map((p) => p.name);
+  }
+
+  /** Opens a payment for the caller's own pending order, for exactly its total. */
+  async createPayment(ctx: Context, orderId: string, input: CreatePaymentInput = {}): Promise<Payment> {
+    const user = requireUser(ctx);
+    const { provider: providerName } = parseInput(createPaymentSchema, input ?? {});
+    const order = await this.orders.findVisible(ctx, orderId);
+    if (order.user_id !== user.id) throw new ForbiddenError("Only the order's customer can pay for it");
+    const provider = this.providers.find((p) => p.name === providerName);
+    if (!provider) {
+      throw new ValidationError('Unknown payment provider', [
+        { path: 'provider', message: `expected one of: ${this.providerNames().join(', ')}` },
+      ]);
+    }
+    if (order.status !== 'pending') throw new ConflictError(`Order ${order.number} is ${order.status}, not pending`);
+    const id = newId();
+    const started = await provider.start(ctx, {
+      payment_id: id,
+      order_id: order.id,
+      order_number: order.number,
+      amount: order.total,
+      currency: order.currency,
+    });
+    const now = ctx.clock.now().toISOString();
+    const record: PaymentRecord = {
+      id,
+      order_id: order.id,
+      user_id: user.id,
+      provider: provider.name,
+      status: 'pending',
+      amount: order.total,
+      currency: order.currency,
+      reference: started.reference,
+      checkout_url: started.checkout_url,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.unitOfWork.run(ctx, async (tx) => {
+      const current = await this.store.repositories.orders.findById(tx, order.id);
+      if (current?.status !== 'pending') throw new ConflictError(`Order ${order.number} is no longer pending`);
+      await this.payments.insert(tx, record);
+    });
+    return toPayment(record, []);
+  }
+
+  async getPayment(ctx: Context, id: string): Promise<Payment> {
+    const record = await this.findVisible(ctx, id);
+    return (await this.views(ctx, [record]))[0];
+  }
+
+  /** Customers list their own payments; staff (`payment:read:any`) list all. */
+  async listPayments(ctx: Context, query: Partial<PaymentListQuery> = {}): Promise<ListResult<Payment>> {
+    const user = requireUser(ctx);
+    const q = parseInput(paymentListQuerySchema, query, 'query');
+    const filter: PaymentFilter = {
+      status: q.status,
+      order_id: q.order_id,
+      user_id: can(ctx, PERMISSIONS.paymentReadAny) ? undefined : user.id,
+    };
+    const pageRequest = toPageRequest(q);
+    const page = await this.payments.list(ctx, filter, pageRequest);
+    const results = await this.views(ctx, page.rows);
+    if (pageRequest.kind === 'keyset') {
+      return { kind: 'keyset', results, next_cursor: page.next_cursor, limit: pageRequest.limit };
+    }
+    return {
+      kind: 'page',
+      results,
+      count: page.count ?? results.length,
+      page: pageRequest.page,
+      page_size: pageRequest.pageSize,
+    };
+  }
+
+  /** Staff confirm a payment made outside the system (`manual` provider): succeeded, order paid. */
+  async confirmPayment(ctx: Context, id: string): Promise<Payment> {
+    requirePermission(ctx, PERMISSIONS.paymentManage);
+    await this.unitOfWork.run(ctx, async (tx) => {
+      const payment = await this.payments.findById(tx, id);
+      if (!payment) throw new NotFoundError(`Payment ${id} not found`);
+      const provider = this.providers.find((p) => p.name === payment.provider);
+      if (!provider?.confirmedByStaff) {
+        throw new ConflictError(`A ${payment.provider} payment is confirmed by its provider, not by staff`);
+      }
+      await this.lifecycle.transition(tx, payment, 'succeeded', 'confirmed by staff');
+    });
+    return this.getPayment(ctx, id);
+  }
+
+  /**
+   * A provider's signed callback. Bad signature, stale timestamp, unknown reference or wrong
+   * amount throw a 400-class error and change nothing; a repeated delivery answers
+   * `changed: false`.
+   */
+  async handleWebhook(ctx: Context, providerName: string, delivery: WebhookDelivery): Promise<WebhookAnswer> {
+    const provider = this.providers.find((p) => p.name === providerName);
+    if (!provider?.parseWebhook) throw new NotFoundError(`No webhooks for payment provider '${providerName}'`);
+    const notice = provider.parseWebhook(delivery, ctx.clock.now());
+    // The gateway acts, not the anonymous HTTP caller: history shows `system`.
+    const gateway = systemContext({ requestId: ctx.requestId, clock: ctx.clock });
+    const note = `${provider.name} webhook${notice.event_id ? ` ${notice.event_id}` : ''}`;
+    const decide = async (tx: Context): Promise<WebhookAnswer> => {
+      const payment = await this.payments.findByReference(tx, provider.name, notice.reference);
+      if (!payment) {
+        throw new ValidationError('Unknown payment reference', [{ path: 'reference', message: 'no such payment' }]);
+      }
+      if (payment.amount !== notice.amount) {
+        throw new ValidationError('Amount does not match the payment', [
+          { path: 'amount', message: `expected ${payment.amount}` },
+        ]);
+      }
+      if (payment.status === notice.status) return { payment_id: payment.id, status: payment.status, changed: false };
+      await this.lifecycle.transition(tx, payment, notice.status, note);
+      return { payment_id: payment.id, status: notice.status, changed: true };
+    };
+    try {
+      return await this.unitOfWork.run(gateway, decide);
+    } catch (err) {
+      // A concurrent duplicate delivery won the compare-and-set: answer as a repeat.
+      if (err instanceof ConflictError) {
+        const again = await this.unitOfWork.run(gateway, decide);
+        if (!again.changed) return again;
+      }
+      throw err;
+    }
+  }
+
+  private async findVisible(ctx: Context, id: string): Promise<PaymentRecord> {
+    const user = requireUser(ctx);
+    const payment = await this.payments.findById(ctx, id);
+    if (!payment || (payment.user_id !== user.id && !can(ctx, PERMISSIONS.paymentReadAny))) {
+      throw new NotFoundError(`Payment ${id} not found`);
+    }
+    return payment;
+  }
+
+  private async views(ctx: Context, records: PaymentRecord[]): Promise<Payment[]> {
+    if (records.length === 0) return [];
+    const history = await this.history.of(
+      ctx,
+      'payment',
+      records.map((r) => r.id),
+    );
+    return records.map((r) =>
+      toPayment(
+        r,
+        history.filter((h) => h.subject_id === r.id),
+      ),
+    );
+  }
+}
+
+function toPayment(r: PaymentRecord, history: StatusHistoryEntry[]): Payment {
+  return {
+    id: r.id,
+    order_id: r.order_id,
+    user_id: r.user_id,
+    provider: r.provider,
+    status: r.status,
+    amount: r.amount,
+    currency: r.currency,
+    reference: r.reference,
+    checkout_url: r.checkout_url,
+    history: history.map((h) => ({
+      from: h.from,
+      to: h.to,
+      actor_id: h.actor_id,
+      actor: h.actor,
+      note: h.note,
+      at: h.at,
+    })),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}

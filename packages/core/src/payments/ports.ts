@@ -1,0 +1,78 @@
+import type { Context } from '../shared/context.js';
+import type { PageRequest } from '../shared/pagination.js';
+import type { StatusStore } from '../shared/state-machine.js';
+import type { RowPage } from '../orders/ports.js';
+import type { PaymentStatus } from './schemas.js';
+
+export interface PaymentRecord {
+  id: string;
+  order_id: string;
+  user_id: string;
+  provider: string;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  reference: string;
+  checkout_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentFilter {
+  user_id?: string;
+  status?: PaymentStatus;
+  order_id?: string;
+}
+
+export interface PaymentRepository extends Pick<StatusStore, 'setStatus'> {
+  insert(ctx: Context, payment: PaymentRecord): Promise<void>;
+  findById(ctx: Context, id: string): Promise<PaymentRecord | null>;
+  findByReference(ctx: Context, provider: string, reference: string): Promise<PaymentRecord | null>;
+  list(ctx: Context, filter: PaymentFilter, page: PageRequest): Promise<RowPage<PaymentRecord>>;
+}
+
+/** What a provider needs to open a payment. */
+export interface PaymentStart {
+  payment_id: string;
+  order_id: string;
+  order_number: string;
+  amount: number;
+  currency: string;
+}
+
+/** A verified callback from a provider. */
+export interface PaymentNotice {
+  reference: string;
+  status: 'succeeded' | 'failed';
+  amount: number;
+  event_id?: string;
+}
+
+/** An incoming callback as the HTTP layer received it: the raw body is what was signed. */
+export interface WebhookDelivery {
+  rawBody: string | Uint8Array;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Port: a payment provider. Adapters ship `manual` (staff confirm) and `hosted` (redirect to a
+ * gateway, signed callback); an embedding app may pass its own to `createEngine`.
+ */
+export interface PaymentProvider {
+  readonly name: string;
+  /** True when staff confirm payments by hand (`POST /api/payments/{id}/confirm`). */
+  readonly confirmedByStaff: boolean;
+  start(ctx: Context, payment: PaymentStart): Promise<{ reference: string; checkout_url: string | null }>;
+  /** Verifies the signature and parses the body; throws a 400-class error for anything wrong. Absent: no callbacks. */
+  parseWebhook?(delivery: WebhookDelivery, now: Date): PaymentNotice;
+}
+
+export const PAYMENT_TOKENS = {
+  Providers: Symbol.for('emporia.PaymentProviders'),
+} as const;
+
+declare module '../shared/store.js' {
+  interface StoreRepositories {
+    payments: PaymentRepository;
+  }
+}

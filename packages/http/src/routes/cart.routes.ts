@@ -1,0 +1,88 @@
+import { addCartItemSchema, cartSchema, updateCartItemSchema, type CartAccess } from '@emporia/core';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { route } from '../route.js';
+
+const tags = ['cart'];
+export const CART_TOKEN_HEADER = 'X-Cart-Token';
+const itemParams = z.object({ id: z.uuid('must be a cart item id') });
+const tokenHeader = [
+  {
+    name: CART_TOKEN_HEADER,
+    description:
+      'Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart.',
+  },
+];
+
+function access(req: Request): CartAccess {
+  return { cartToken: req.get(CART_TOKEN_HEADER) ?? null };
+}
+
+function issue(res: Response, token: string | null): void {
+  if (token) res.setHeader(CART_TOKEN_HEADER, token);
+}
+
+export const cartRoutes = [
+  route({
+    method: 'get',
+    path: '/api/cart',
+    operationId: 'getCart',
+    summary: 'The caller’s cart (created on first use); guests get an X-Cart-Token header',
+    description: 'Lines carry live prices and a `status` flag: `gone`, `unpublished` or `short_of_stock`.',
+    tags,
+    auth: 'public',
+    headers: tokenHeader,
+    response: cartSchema,
+    async handler({ ctx, engine, req, res }) {
+      const { cart, issuedToken } = await engine.cart.getCart(ctx, access(req));
+      issue(res, issuedToken);
+      return cart;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/cart/items',
+    operationId: 'addCartItem',
+    summary: 'Add a variant (or a one-variant product) to the cart; adding it again raises the quantity',
+    tags,
+    auth: 'public',
+    headers: tokenHeader,
+    body: addCartItemSchema,
+    status: 201,
+    response: cartSchema,
+    errors: [404, 409],
+    async handler({ ctx, engine, body, req, res }) {
+      const { cart, issuedToken } = await engine.cart.addItem(ctx, body, access(req));
+      issue(res, issuedToken);
+      return cart;
+    },
+  }),
+  route({
+    method: 'patch',
+    path: '/api/cart/items/{id}',
+    operationId: 'updateCartItem',
+    summary: 'Change the quantity of a cart line',
+    tags,
+    auth: 'public',
+    headers: tokenHeader,
+    params: itemParams,
+    body: updateCartItemSchema,
+    response: cartSchema,
+    errors: [409],
+    handler: ({ ctx, engine, params, body, req }) => engine.cart.updateItem(ctx, params.id, body, access(req)),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/cart/items/{id}',
+    operationId: 'removeCartItem',
+    summary: 'Remove a line from the cart',
+    tags,
+    auth: 'public',
+    headers: tokenHeader,
+    params: itemParams,
+    status: 204,
+    async handler({ ctx, engine, params, req }) {
+      await engine.cart.removeItem(ctx, params.id, access(req));
+    },
+  }),
+];

@@ -1,0 +1,102 @@
+import {
+  createPaymentSchema,
+  listResultSchema,
+  orderListQuerySchema,
+  orderSchema,
+  paymentSchema,
+  placeOrderSchema,
+  updateOrderSchema,
+} from '@emporia/core';
+import { z } from 'zod';
+import { listAnswer } from '../pagination.js';
+import { route } from '../route.js';
+
+const tags = ['orders'];
+const idParams = z.object({ id: z.uuid('must be an order id') });
+
+export const orderRoutes = [
+  route({
+    method: 'post',
+    path: '/api/orders',
+    operationId: 'placeOrder',
+    summary: 'Check out the cart (empty body) or explicit `items`; honours Idempotency-Key',
+    description:
+      'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
+      'With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.',
+    tags,
+    auth: 'user',
+    headers: [{ name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)' }],
+    body: placeOrderSchema,
+    status: 201,
+    response: orderSchema,
+    errors: [409, 422],
+    async handler({ ctx, engine, body, req, res }) {
+      const key = req.get('Idempotency-Key');
+      const { order, replayed } = await engine.orders.placeOrder(ctx, body, { idempotencyKey: key });
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+      return order;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/orders',
+    operationId: 'listOrders',
+    summary: 'Own orders (customers) or all orders with filters (staff), newest first',
+    tags,
+    auth: 'user',
+    query: orderListQuerySchema,
+    response: listResultSchema(orderSchema),
+    handler: async ({ ctx, engine, query, req }) => listAnswer(req, await engine.orders.listOrders(ctx, query)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/orders/{id}',
+    operationId: 'getOrder',
+    summary: 'One order with its lines and status history (another customer’s order is 404)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: orderSchema,
+    handler: ({ ctx, engine, params }) => engine.orders.getOrder(ctx, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/orders/{id}',
+    operationId: 'updateOrderStatus',
+    summary: 'Move an order along pending → paid → shipped → delivered, or cancel it (staff)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    body: updateOrderSchema,
+    response: orderSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, params, body }) => engine.orders.updateStatus(ctx, params.id, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/orders/{id}/cancel',
+    operationId: 'cancelOrder',
+    summary: 'Cancel an order (customers: their own pending order); the stock goes back once',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: orderSchema,
+    errors: [409],
+    handler: ({ ctx, engine, params }) => engine.orders.cancelOrder(ctx, params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/orders/{id}/payments',
+    operationId: 'createPayment',
+    summary: 'Pay for your own pending order, for exactly its total',
+    description: 'The `hosted` provider answers a `checkout_url` to send the customer to; `manual` waits for staff.',
+    tags: ['payments'],
+    auth: 'user',
+    params: idParams,
+    body: createPaymentSchema,
+    status: 201,
+    response: paymentSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, params, body }) => engine.payments.createPayment(ctx, params.id, body),
+  }),
+];

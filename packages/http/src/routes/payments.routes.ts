@@ -1,0 +1,63 @@
+import { listResultSchema, paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
+import { z } from 'zod';
+import { listAnswer } from '../pagination.js';
+import { route } from '../route.js';
+import { rawBodyOf } from '../raw-body.js';
+
+const tags = ['payments'];
+const idParams = z.object({ id: z.uuid('must be a payment id') });
+
+export const paymentRoutes = [
+  route({
+    method: 'post',
+    path: '/api/payments/webhooks/{provider}',
+    operationId: 'paymentWebhook',
+    summary: 'A payment provider’s signed callback',
+    description:
+      'Signed with `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (5-minute tolerance). ' +
+      'The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}`. Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.',
+    tags,
+    auth: 'public',
+    headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true }],
+    params: z.object({ provider: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a provider name') }),
+    body: z.record(z.string(), z.unknown()).describe('The provider’s callback body (see the description)'),
+    response: webhookAnswerSchema,
+    errors: [409],
+    handler: ({ ctx, engine, params, req }) =>
+      engine.payments.handleWebhook(ctx, params.provider, { rawBody: rawBodyOf(req), headers: req.headers }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/payments',
+    operationId: 'listPayments',
+    summary: 'Own payments (customers) or all payments (staff), newest first',
+    tags,
+    auth: 'user',
+    query: paymentListQuerySchema,
+    response: listResultSchema(paymentSchema),
+    handler: async ({ ctx, engine, query, req }) => listAnswer(req, await engine.payments.listPayments(ctx, query)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/payments/{id}',
+    operationId: 'getPayment',
+    summary: 'One payment with its status history',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: paymentSchema,
+    handler: ({ ctx, engine, params }) => engine.payments.getPayment(ctx, params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/payments/{id}/confirm',
+    operationId: 'confirmPayment',
+    summary: 'Confirm a manual payment (staff): the payment succeeds and the order is paid',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: paymentSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, params }) => engine.payments.confirmPayment(ctx, params.id),
+  }),
+];
