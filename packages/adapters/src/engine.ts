@@ -3,6 +3,8 @@ import { createEngine, parseConfig, type Clock, type Config, type Engine, type N
 import { createMailer } from './mail/mailer.js';
 import { enforceProductionRules } from './config.js';
 import { createKnexStore } from './knex/store.js';
+import { HostedPaymentProvider } from './payments/hosted.provider.js';
+import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
 
 export interface DefaultEngineOptions {
@@ -37,5 +39,14 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     throw err;
   }
   const notifications = { ...options.notifications, mailer: options.notifications?.mailer ?? createMailer(config) };
-  return createEngine({ config, store, clock: options.clock, notifications });
+  return createEngine({
+    config,
+    store,
+    clock: options.clock,
+    notifications,
+    paymentProviders: [
+      new HostedPaymentProvider({ secret: config.paymentWebhookSecret }),
+      new ManualPaymentProvider(),
+    ],
+  });
 }

@@ -11,6 +11,10 @@ import { installJobs } from './jobs/module.js';
 import type { JobsService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
 import type { NotificationPorts } from './notifications/module.js';
+import { CartService } from './cart/cart.service.js';
+import { OrderService } from './orders/orders.service.js';
+import { PaymentService } from './payments/payments.service.js';
+import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
 import { InventoryService } from './catalog/inventory.service.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 
@@ -21,6 +25,8 @@ export interface EnginePorts {
   clock?: Clock;
   /** Mailer and mail templates; without a mailer no e-mail is queued. */
   notifications?: NotificationPorts;
+  /** Payment providers by name (adapters ship `manual` and `hosted`). */
+  paymentProviders?: PaymentProvider[];
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -36,6 +42,12 @@ export interface Engine {
   readonly jobs: JobsService;
   /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
   readonly events: EventBus;
+  /** Customer and guest carts. */
+  readonly cart: CartService;
+  /** Checkout (idempotent), order reads and the order lifecycle (`orders.lifecycle` takes hooks). */
+  readonly orders: OrderService;
+  /** Payments through the configured providers, and their signed callbacks. */
+  readonly payments: PaymentService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   close(): Promise<void>;
@@ -51,6 +63,10 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.Clock).toConstantValue(clock);
   container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
   const { jobs, events } = installJobs(container, ports.notifications);
+  container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
+  container.bind(CartService).toSelf().inSingletonScope();
+  container.bind(OrderService).toSelf().inSingletonScope();
+  container.bind(PaymentService).toSelf().inSingletonScope();
   container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
 
   let closed = false;
@@ -62,6 +78,9 @@ export function createEngine(ports: EnginePorts): Engine {
     inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
     jobs,
     events,
+    cart: container.get(CartService),
+    orders: container.get(OrderService),
+    payments: container.get(PaymentService),
     async health() {
       try {
         await ports.store.ping();

@@ -5,6 +5,7 @@ import { bearerToken, type Authenticate } from './auth.js';
 import { docsRouter } from './docs.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
+import { keepRawBody } from './raw-body.js';
 import { expressPath, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
 
@@ -103,7 +104,14 @@ function bodyErrors(err: unknown, _req: Request, _res: Response, next: NextFunct
 export function createRouter(engine: Engine, options: RouterOptions = {}): Router {
   const router = express.Router();
   const authenticate = options.authenticate ?? defaultAuthenticate;
-  router.use(express.json({ limit: engine.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  router.use(
+    express.json({
+      limit: engine.config.bodyLimit,
+      type: ['application/json', 'application/*+json'],
+      // Signed webhooks are verified over the exact bytes received.
+      verify: keepRawBody,
+    }),
+  );
   let document: Record<string, unknown> | undefined;
   router.get('/api/openapi.json', (req, res) => {
     document ??= buildOpenApi(allRoutes, { serverUrl: options.mountPath ?? req.baseUrl });

@@ -2,6 +2,9 @@ import type { StoreRepositories } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { KnexEventOutbox } from './outbox.repository.js';
+import { KnexCartRepository } from './cart.repository.js';
+import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
+import { KnexPaymentRepository } from './payments.repository.js';
 import { KnexJobRepository } from '../jobs/jobs.repository.js';
 import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
 import { KnexNotificationDirectory } from '../mail/directory.js';
@@ -16,5 +19,10 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     outboxDispatch: new KnexOutboxDispatch(knex, dialect),
     notificationDirectory: new KnexNotificationDirectory(knex),
     inventory: new KnexInventoryRepository(knex),
+    carts: new KnexCartRepository(knex),
+    orders: new KnexOrderRepository(knex, dialect),
+    statusHistory: new KnexStatusHistoryRepository(knex),
+    idempotencyKeys: new KnexIdempotencyRepository(knex),
+    payments: new KnexPaymentRepository(knex),
   };
 }

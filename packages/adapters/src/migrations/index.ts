@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { identityMigration } from './0001_identity.js';
 import { outboxMigration } from './0002_outbox.js';
 import { catalogMigration } from './0003_catalog.js';
+import { ordersMigration } from './0004_orders.js';
 import { jobsMigration } from './0005_jobs.js';
 
 export interface Migration {
@@ -11,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. One list serves SQLite and PostgreSQL. */
-export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration, jobsMigration];
+export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration, ordersMigration, jobsMigration];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
 class ListMigrationSource implements Knex.MigrationSource<Migration> {
