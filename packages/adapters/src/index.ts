@@ -5,6 +5,7 @@ export { createDefaultEngine, type DefaultEngineOptions } from './engine.js';
 export { loadConfig, readEnv, dataDir, enforceProductionRules } from './config.js';
 export { openDatabase, dialectOf, type Dialect } from './knex/database.js';
 export { KnexStore, createKnexStore } from './knex/store.js';
+export { createMailer } from './mail/mailer.js';
 export { HostedPaymentProvider, type HostedProviderOptions } from './payments/hosted.provider.js';
 export { ManualPaymentProvider } from './payments/manual.provider.js';
 export * from './backup/index.js';

@@ -63,7 +63,8 @@ export class JobsService {
 
   async list(ctx: Context, query: JobListQuery = {}): Promise<Job[]> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.store.repositories.jobs.list(ctx, parseInput(jobListQuerySchema, query, 'job query'));
+    // `query` is already typed (HTTP and CLI parse it with jobListQuerySchema); only clamp the size.
+    return this.store.repositories.jobs.list(ctx, { ...query, limit: Math.min(Math.max(query.limit ?? 50, 1), 1000) });
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */

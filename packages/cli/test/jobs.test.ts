@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIL_JOB, systemContext } from '@emporia/core';
+import { afterAll, expect, it } from 'vitest';
+import { runEmporia, startEmporia } from '../../../test/support/cli.js';
+import { describeEachDatabase } from '../../../test/support/engine.js';
+import { startSmtpServer } from '../../adapters/test/support-smtp.js';
+
+const smtp = await startSmtpServer();
+const dir = mkdtempSync(join(tmpdir(), 'emporia-worker-'));
+afterAll(async () => {
+  await smtp.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
+  ]);
+}
+
+describeEachDatabase(
+  'emporia worker and emporia jobs',
+  (env) => {
+    it('reclaims the job of a worker killed mid-job once its lease expires, and delivers it once', async () => {
+      const { engine, clock } = env();
+      const ctx = systemContext({ clock });
+      const to = `killed-${env().dialect}@example.test`;
+      const job = await engine.jobs.enqueue(ctx, MAIL_JOB, { to, subject: 'Stalled', text: 'x', html: '<p>x</p>' });
+
+      smtp.hold(); // the mail server takes the message and never answers: the worker is mid-job
+      const dataArrived = smtp.nextData();
+      const worker = startEmporia(['worker', '--poll', '50', '--lease', '30'], {
+        cwd: dir,
+        env: { DATABASE_URL: env().url, SMTP_URL: smtp.url },
+      });
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      try {
+        await within(60_000, 'the worker to start sending', dataArrived);
+      } finally {
+        worker.kill('SIGKILL');
+      }
+      await exited;
+      smtp.release();
+
+      const stuck = await engine.jobs.get(ctx, job.id);
+      expect(stuck).toMatchObject({ status: 'running', attempts: 1 });
+      const survivor = engine.jobs.createRunner({ leaseMs: 30_000 });
+      expect(await survivor.runUntilIdle()).toBe(0); // its lease still holds
+      clock.advance(5 * 60_000);
+      expect(await survivor.runUntilIdle()).toBe(1);
+      expect(await engine.jobs.get(ctx, job.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(smtp.to(to).map((m) => m.subject)).toEqual(['Stalled']);
+    });
+
+    it('lists, retries and purges jobs', async () => {
+      const { engine, clock } = env();
+      const ctx = systemContext({ clock });
+      const dead = await engine.jobs.enqueue(ctx, 'nobody.handles.this', {}, { maxAttempts: 1 });
+      await engine.jobs.createRunner().runUntilIdle();
+      const cli = (args: string[]) => runEmporia(args, { cwd: dir, env: { DATABASE_URL: env().url } });
+
+      const list = cli(['jobs', 'list', '--status', 'dead']);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(dead.id);
+      expect(list.stdout).toMatch(/dead: 1/);
+      const bad = cli(['jobs', 'list', '--status', 'exploded']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+
+      expect(cli(['jobs', 'retry', dead.id]).stdout).toContain(`Queued ${dead.id}`);
+      expect((await engine.jobs.get(ctx, dead.id)).status).toBe('queued');
+      const missing = cli(['jobs', 'retry', dead.id]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^emporia: No dead job/);
+
+      const purge = cli(['jobs', 'purge', '--status', 'succeeded']);
+      expect(purge.code).toBe(0);
+      expect(purge.stdout).toMatch(/^Deleted \d+ succeeded job/);
+      expect((await engine.jobs.counts(ctx)).succeeded).toBeUndefined();
+    });
+  },
+  { smtpUrl: smtp.url },
+);
