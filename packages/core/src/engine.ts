@@ -16,6 +16,7 @@ import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
 import { InventoryService } from './catalog/inventory.service.js';
+import { CatalogService } from './catalog/catalog.service.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
@@ -38,6 +39,8 @@ export interface Engine {
   readonly clock: Clock;
   /** Stock: sale lookups, take/return stock inside an order's transaction, staff adjustments. */
   readonly inventory: InventoryService;
+  /** Categories, products and variants. */
+  readonly catalog: CatalogService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
   readonly jobs: JobsService;
   /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
@@ -68,6 +71,7 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(OrderService).toSelf().inSingletonScope();
   container.bind(PaymentService).toSelf().inSingletonScope();
   container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
+  container.bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
 
   let closed = false;
   return {
@@ -76,6 +80,7 @@ export function createEngine(ports: EnginePorts): Engine {
     container,
     clock,
     inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
+    catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
     jobs,
     events,
     cart: container.get(CartService),

@@ -14,6 +14,7 @@ export * from './identity/permissions.js';
 export * from './catalog/schemas.js';
 export * from './catalog/ports.js';
 export * from './catalog/inventory.service.js';
+export * from './catalog/catalog.service.js';
 export * from './notifications/events.js';
 export type {} from './notifications/ports.js';
 export * from './notifications/bus.js';

@@ -9,6 +9,9 @@ import { KnexJobRepository } from '../jobs/jobs.repository.js';
 import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
 import { KnexNotificationDirectory } from '../mail/directory.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
+import { KnexCategoryRepository } from './categories.repository.js';
+import { KnexProductRepository } from './products.repository.js';
+import { KnexProductSearchIndex } from './search.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
 export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositories {
@@ -19,6 +22,9 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     outboxDispatch: new KnexOutboxDispatch(knex, dialect),
     notificationDirectory: new KnexNotificationDirectory(knex),
     inventory: new KnexInventoryRepository(knex),
+    categories: new KnexCategoryRepository(knex),
+    products: new KnexProductRepository(knex, dialect),
+    productSearch: new KnexProductSearchIndex(knex, dialect),
     carts: new KnexCartRepository(knex),
     orders: new KnexOrderRepository(knex, dialect),
     statusHistory: new KnexStatusHistoryRepository(knex),

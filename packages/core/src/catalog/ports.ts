@@ -63,6 +63,8 @@ export type ListedProductRow = ProductRow & { score?: number };
 
 export interface ProductRepository {
   find(ctx: Context, idOrSlug: string): Promise<ProductRow | null>;
+  /** Slugs equal to `base` or of the form `base-<n>`, to pick a free one. */
+  takenSlugs(ctx: Context, base: string): Promise<string[]>;
   /** The variants of these products in one query, ordered by product then position. */
   variantsOf(ctx: Context, productIds: string[]): Promise<VariantRow[]>;
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
@@ -137,6 +139,9 @@ export const CATALOG_TOKENS = {
 
 declare module '../shared/store.js' {
   interface StoreRepositories {
+    categories: CategoryRepository;
+    products: ProductRepository;
     inventory: InventoryRepository;
+    productSearch: ProductSearchIndex;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
+import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
  * Catalog inputs and outputs: one zod schema per shape, used by the services, the HTTP route
@@ -43,6 +43,14 @@ export const skuSchema = z
 const optionNameSchema = z.string().trim().min(1).max(50);
 const optionValueSchema = z.string().trim().min(1).max(100);
 const imageUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
+
+/**
+ * A whole number from a query string or from a library caller. Parsing is idempotent, so the
+ * service re-validates what the HTTP layer already parsed, and library callers pass numbers.
+ */
+const queryInt = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.union([intParam(min, max), z.number().int().min(min).max(max)]);
+const queryBool = () => z.union([boolParam(), z.boolean()]);
 
 // ---------------------------------------------------------------- categories
 
@@ -90,7 +98,7 @@ export const updateCategorySchema = z.object({
 export type UpdateCategoryInput = z.input<typeof updateCategorySchema>;
 
 export const categoryListQuerySchema = z.object({
-  tree: boolParam().optional().describe('true: nested tree with `children`; otherwise a flat list with parent_id'),
+  tree: queryBool().optional().describe('true: nested tree with `children`; otherwise a flat list with parent_id'),
 });
 
 export const deleteCategoryQuerySchema = z.object({
@@ -215,10 +223,13 @@ export const updateVariantSchema = z.strictObject({
 export type UpdateVariantInput = z.input<typeof updateVariantSchema>;
 
 export const productListQuerySchema = pageQuerySchema.extend({
+  page: queryInt(1).optional(),
+  page_size: queryInt(1, MAX_PAGE_SIZE).optional(),
+  limit: queryInt(1, MAX_PAGE_SIZE).optional(),
   category: z.string().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
-  min_price: intParam().optional().describe('Lowest price (minor units), inclusive'),
-  max_price: intParam().optional().describe('Highest price (minor units), inclusive'),
-  in_stock: boolParam().optional(),
+  min_price: queryInt().optional().describe('Lowest price (minor units), inclusive'),
+  max_price: queryInt().optional().describe('Highest price (minor units), inclusive'),
+  in_stock: queryBool().optional(),
   status: z.enum(PRODUCT_STATUSES).optional().describe('Staff only; others always see published products'),
   q: z
     .string()
@@ -229,7 +240,7 @@ export const productListQuerySchema = pageQuerySchema.extend({
     .describe('Full-text search on name, description and SKU'),
   sort: z.enum(PRODUCT_SORTS).optional().describe('Default: relevance when q is given, otherwise -created_at'),
 });
-export type ProductListQuery = z.input<typeof productListQuerySchema>;
+export type ProductListQuery = z.input<typeof productListQuerySchema> | z.output<typeof productListQuerySchema>;
 
 // ---------------------------------------------------------------- inventory
 

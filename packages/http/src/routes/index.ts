@@ -1,5 +1,7 @@
 import type { RouteSpec } from '../route.js';
 import { systemRoutes } from './system.routes.js';
+import { categoryRoutes } from './categories.routes.js';
+import { productRoutes } from './products.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { roleRoutes } from './roles.routes.js';
 import { userRoutes } from './users.routes.js';
@@ -9,4 +11,4 @@ import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...jobRoutes, ...cartRoutes, ...orderRoutes, ...paymentRoutes];
+export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...categoryRoutes, ...productRoutes, ...jobRoutes, ...cartRoutes, ...orderRoutes, ...paymentRoutes];

@@ -1,0 +1,73 @@
+import { ConflictError, type Category, type CategoryRepository, type Context } from '@emporia/core';
+import type { Knex } from 'knex';
+import { db } from './store.js';
+import { isUniqueViolation, toIso } from './values.js';
+
+function toCategory(r: Record<string, unknown>): Category {
+  return {
+    id: r.id as string,
+    parent_id: (r.parent_id as string | null) ?? null,
+    slug: r.slug as string,
+    name: r.name as string,
+    description: r.description as string,
+    position: Number(r.position),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+async function uniqueSlug<T>(work: Promise<T>, slug: string | undefined): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError(`A category with slug '${slug}' already exists`);
+    throw err;
+  }
+}
+
+export class KnexCategoryRepository implements CategoryRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async all(ctx: Context): Promise<Category[]> {
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('categories').orderBy([{ column: 'position' }, { column: 'name' }, { column: 'id' }]);
+    return rows.map(toCategory);
+  }
+
+  async find(ctx: Context, idOrSlug: string): Promise<Category | null> {
+    const row = await db(ctx, this.knex)('categories').where('id', idOrSlug).orWhere('slug', idOrSlug).first();
+    return row ? toCategory(row) : null;
+  }
+
+  async insert(ctx: Context, category: Category): Promise<void> {
+    await uniqueSlug(db(ctx, this.knex)('categories').insert(category), category.slug);
+  }
+
+  async update(ctx: Context, id: string, patch: Partial<Category>): Promise<void> {
+    await uniqueSlug(db(ctx, this.knex)('categories').where('id', id).update(patch), patch.slug);
+  }
+
+  async remove(ctx: Context, id: string): Promise<void> {
+    await db(ctx, this.knex)('categories').where('id', id).delete();
+  }
+
+  async usage(ctx: Context, id: string): Promise<{ children: number; products: number }> {
+    const k = db(ctx, this.knex);
+    const row = await k
+      .select(
+        k('categories').where('parent_id', id).count('*').as('children'),
+        k('products').where('category_id', id).count('*').as('products'),
+      )
+      .first();
+    return { children: Number(row?.children ?? 0), products: Number(row?.products ?? 0) };
+  }
+
+  async reassign(ctx: Context, fromId: string, productsTo: string | null, childrenTo: string | null): Promise<void> {
+    const k = db(ctx, this.knex);
+    const now = ctx.clock.now().toISOString();
+    await k('products').where('category_id', fromId).update({ category_id: productsTo, updated_at: now });
+    await k('categories').where('parent_id', fromId).update({ parent_id: childrenTo, updated_at: now });
+  }
+}

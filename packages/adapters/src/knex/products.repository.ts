@@ -1,0 +1,232 @@
+import {
+  ConflictError,
+  type Context,
+  type ListedProductRow,
+  type ProductListRequest,
+  type ProductOption,
+  type ProductRepository,
+  type ProductRow,
+  type ProductStatus,
+  type VariantRow,
+} from '@emporia/core';
+import type { Knex } from 'knex';
+import type { Dialect } from './database.js';
+import { searchClause, type SearchClause } from './search.repository.js';
+import { db } from './store.js';
+import { fromJson, isUniqueViolation, toBool, toIso, toJson } from './values.js';
+
+/** Product columns a list or detail reads (never the PostgreSQL search_vector). */
+const PRODUCT_COLUMNS = [
+  'p.id',
+  'p.slug',
+  'p.name',
+  'p.description',
+  'p.status',
+  'p.category_id',
+  'p.attributes',
+  'p.images',
+  'p.options',
+  'p.currency',
+  'p.min_price',
+  'p.in_stock',
+  'p.created_at',
+  'p.updated_at',
+];
+
+const SORT_COLUMNS = { price: 'p.min_price', name: 'p.name', created_at: 'p.created_at' } as const;
+
+function toProductRow(r: Record<string, unknown>): ListedProductRow {
+  const row: ListedProductRow = {
+    id: r.id as string,
+    slug: r.slug as string,
+    name: r.name as string,
+    description: r.description as string,
+    status: r.status as ProductStatus,
+    category_id: (r.category_id as string | null) ?? null,
+    attributes: fromJson<Record<string, unknown>>(r.attributes),
+    images: fromJson<string[]>(r.images),
+    options: fromJson<ProductOption[]>(r.options),
+    currency: r.currency as string,
+    min_price: Number(r.min_price),
+    in_stock: toBool(r.in_stock),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+  if (r.score !== undefined) row.score = Number(r.score);
+  return row;
+}
+
+function toVariantRow(r: Record<string, unknown>): VariantRow {
+  return {
+    id: r.id as string,
+    product_id: r.product_id as string,
+    sku: r.sku as string,
+    price: Number(r.price),
+    currency: r.currency as string,
+    stock: Number(r.stock),
+    low_stock_threshold: Number(r.low_stock_threshold),
+    options: fromJson<Record<string, string>>(r.options),
+    position: Number(r.position),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+function productColumns(row: Partial<ProductRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const key of ['attributes', 'images', 'options'] as const) if (key in row) out[key] = toJson(row[key]);
+  return out;
+}
+
+function variantColumns(row: Partial<VariantRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  if ('options' in row) out.options = toJson(row.options);
+  return out;
+}
+
+/** Duplicate slug or SKU → 409 with a message that says which. */
+async function uniqueness<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const e = err as { message?: string; constraint?: string; detail?: string };
+    const text = `${e.constraint ?? ''} ${e.message ?? ''} ${e.detail ?? ''}`;
+    throw new ConflictError(
+      /sku/i.test(text) ? 'A variant with this SKU already exists' : 'A product with this slug already exists',
+    );
+  }
+}
+
+/** Products and variants; the list is one query (+ one count) whatever the filters. */
+export class KnexProductRepository implements ProductRepository {
+  private readonly search: SearchClause;
+
+  constructor(
+    private readonly knex: Knex,
+    dialect: Dialect,
+  ) {
+    this.search = searchClause(dialect);
+  }
+
+  async find(ctx: Context, idOrSlug: string): Promise<ProductRow | null> {
+    const row = await db(
+      ctx,
+      this.knex,
+    )('products as p')
+      .where('p.id', idOrSlug)
+      .orWhere('p.slug', idOrSlug)
+      .first(PRODUCT_COLUMNS);
+    return row ? toProductRow(row) : null;
+  }
+
+  async takenSlugs(ctx: Context, base: string): Promise<string[]> {
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('products')
+      .where('slug', base)
+      .orWhere('slug', 'like', `${base.replace(/[%_]/g, '')}-%`)
+      .pluck('slug');
+    return rows as string[];
+  }
+
+  async variantsOf(ctx: Context, productIds: string[]): Promise<VariantRow[]> {
+    if (productIds.length === 0) return [];
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('product_variants')
+      .whereIn('product_id', productIds)
+      .orderBy([{ column: 'product_id' }, { column: 'position' }, { column: 'id' }]);
+    return rows.map(toVariantRow);
+  }
+
+  async findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null> {
+    const row = await db(ctx, this.knex)('product_variants').where({ id: variantId, product_id: productId }).first();
+    return row ? toVariantRow(row) : null;
+  }
+
+  async list(ctx: Context, request: ProductListRequest): Promise<{ rows: ListedProductRow[]; count?: number }> {
+    const k = db(ctx, this.knex);
+    const { filter, sort, window } = request;
+    if (filter.statuses?.length === 0 || filter.categoryIds?.length === 0) {
+      return { rows: [], count: window.kind === 'page' ? 0 : undefined };
+    }
+    const base = k('products as p');
+    if (filter.statuses) base.whereIn('p.status', filter.statuses);
+    if (filter.categoryIds) base.whereIn('p.category_id', filter.categoryIds);
+    if (filter.minPrice !== undefined) base.where('p.min_price', '>=', filter.minPrice);
+    if (filter.maxPrice !== undefined) base.where('p.min_price', '<=', filter.maxPrice);
+    if (filter.inStock !== undefined) base.where('p.in_stock', filter.inStock);
+    const terms = filter.terms?.length ? filter.terms : undefined;
+    if (terms) this.search.apply(this.knex, base, terms);
+
+    const rowsQuery = base.clone().select(PRODUCT_COLUMNS);
+    const key =
+      sort.key === 'relevance'
+        ? this.search.score(terms ?? [])
+        : { sql: SORT_COLUMNS[sort.key], bindings: [] as string[] };
+    if (terms) {
+      const score = this.search.score(terms);
+      rowsQuery.select(this.knex.raw(`${score.sql} as score`, score.bindings));
+    }
+    const dir = sort.descending ? 'desc' : 'asc';
+    rowsQuery.orderByRaw(`${key.sql} ${dir}, p.id ${dir}`, key.bindings);
+
+    if (window.kind === 'keyset') {
+      if (window.after) {
+        // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
+        rowsQuery.whereRaw(`(${key.sql}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [
+          ...key.bindings,
+          window.after[0] as string | number,
+          window.after[1],
+        ]);
+      }
+      const rows = await rowsQuery.limit(window.limit);
+      return { rows: rows.map(toProductRow) };
+    }
+    const [rows, counted] = await Promise.all([
+      rowsQuery.limit(window.limit).offset(window.offset),
+      base.clone().count({ n: '*' }).first(),
+    ]);
+    return { rows: rows.map(toProductRow), count: Number((counted as { n?: unknown } | undefined)?.n ?? 0) };
+  }
+
+  async insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void> {
+    const k = db(ctx, this.knex);
+    await uniqueness(k('products').insert(productColumns(product)));
+    if (variants.length) await uniqueness(k('product_variants').insert(variants.map(variantColumns)));
+  }
+
+  async update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void> {
+    await uniqueness(db(ctx, this.knex)('products').where('id', id).update(productColumns(patch)));
+  }
+
+  async remove(ctx: Context, id: string): Promise<void> {
+    await db(ctx, this.knex)('products').where('id', id).delete();
+  }
+
+  async insertVariant(ctx: Context, variant: VariantRow): Promise<void> {
+    await uniqueness(db(ctx, this.knex)('product_variants').insert(variantColumns(variant)));
+  }
+
+  async updateVariant(ctx: Context, id: string, patch: Partial<VariantRow>): Promise<void> {
+    await uniqueness(db(ctx, this.knex)('product_variants').where('id', id).update(variantColumns(patch)));
+  }
+
+  async removeVariant(ctx: Context, id: string): Promise<void> {
+    await db(ctx, this.knex)('product_variants').where('id', id).delete();
+  }
+
+  async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {
+    if (productIds.length === 0) return;
+    await db(ctx, this.knex).raw(
+      `update products set
+         min_price = coalesce((select min(v.price) from product_variants v where v.product_id = products.id), 0),
+         in_stock = exists (select 1 from product_variants v where v.product_id = products.id and v.stock > 0)
+       where id in (${productIds.map(() => '?').join(',')})`,
+      productIds,
+    );
+  }
+}

@@ -1,0 +1,119 @@
+import { searchWords, type Context, type ProductSearchIndex } from '@emporia/core';
+import type { Knex } from 'knex';
+import type { Dialect } from './database.js';
+import { db } from './store.js';
+
+/** The weighted tsvector of a product: name and SKUs rank above the description. */
+export const TSVECTOR_SQL =
+  "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')";
+
+/** The bindings of TSVECTOR_SQL for a product. */
+export function searchDocument(p: { name: string; description: string; skus: string }): string[] {
+  return [p.name, p.skus, p.description].map((text) => searchWords(text).join(' '));
+}
+
+/** How the product list matches and ranks search terms in each database. */
+export interface SearchClause {
+  /** SQLite: a CTE `hits(product_id, score)` to join; PostgreSQL: a WHERE on the products row. */
+  apply(k: Knex, query: Knex.QueryBuilder, terms: string[]): void;
+  /** SQL of the relevance score (higher is better) with its bindings. */
+  score(terms: string[]): { sql: string; bindings: string[] };
+}
+
+/** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
+export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.replace(/"/g, '')}"*`).join(' AND ');
+/** to_tsquery text: every term prefix-matched, all required. */
+export const tsQuery = (terms: string[]): string =>
+  terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
+
+const sqliteSearch: SearchClause = {
+  apply(k, query, terms) {
+    // Materialised, so bm25() is evaluated inside the FTS query where SQLite allows it.
+    query
+      .withMaterialized(
+        'hits',
+        k.raw(
+          `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+             from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
+            where products_fts match ?`,
+          [fts5Query(terms)],
+        ),
+      )
+      .join('hits', 'hits.product_id', 'p.id');
+  },
+  score: () => ({ sql: 'hits.score', bindings: [] }),
+};
+
+const postgresSearch: SearchClause = {
+  apply(_k, query, terms) {
+    query.whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
+  },
+  // float8: the value survives the round trip through JSON in a cursor exactly.
+  score: (terms) => ({
+    sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
+    bindings: [tsQuery(terms)],
+  }),
+};
+
+export function searchClause(dialect: Dialect): SearchClause {
+  return dialect === 'postgres' ? postgresSearch : sqliteSearch;
+}
+
+/** Keeps the in-database full-text index in step with product and variant writes. */
+export class KnexProductSearchIndex implements ProductSearchIndex {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async reindex(ctx: Context, productIds: string[]): Promise<void> {
+    if (productIds.length === 0) return;
+    const k = db(ctx, this.knex);
+    if (this.dialect === 'postgres') {
+      // The words are made in JS, as the query terms are: PostgreSQL's parser would read "SH-12" as
+      // "sh" and the number -12, and has no accent folding without an extension.
+      const rows = await k('products as p')
+        .whereIn('p.id', productIds)
+        .select(
+          'p.id',
+          'p.name',
+          'p.description',
+          k.raw(
+            `coalesce((select string_agg(v.sku, ' ') from product_variants v where v.product_id = p.id), '') as skus`,
+          ),
+        );
+      for (const r of rows as Array<{ id: string; name: string; description: string; skus: string }>) {
+        await k.raw(`update products set search_vector = ${TSVECTOR_SQL} where id = ?`, [...searchDocument(r), r.id]);
+      }
+      return;
+    }
+    const marks = productIds.map(() => '?').join(',');
+    await k.raw(
+      `insert or ignore into products_fts_rows (product_id) select id from products where id in (${marks})`,
+      productIds,
+    );
+    await k.raw(
+      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
+      productIds,
+    );
+    await k.raw(
+      `insert into products_fts (rowid, name, description, skus)
+       select r.rowid, p.name, p.description,
+              coalesce((select group_concat(v.sku, ' ') from product_variants v where v.product_id = p.id), '')
+         from products p join products_fts_rows r on r.product_id = p.id
+        where p.id in (${marks})`,
+      productIds,
+    );
+  }
+
+  async remove(ctx: Context, productIds: string[]): Promise<void> {
+    if (productIds.length === 0 || this.dialect === 'postgres') return; // the tsvector goes with the row
+    const k = db(ctx, this.knex);
+    const marks = productIds.map(() => '?').join(',');
+    await k.raw(
+      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
+      productIds,
+    );
+    await k.raw(`delete from products_fts_rows where product_id in (${marks})`, productIds);
+  }
+}
