@@ -9,7 +9,7 @@ import { PERMISSIONS } from '../identity/permissions.js';
 import { EventBus } from '../notifications/bus.js';
 import { JOB_TOKENS, type NewJob } from './ports.js';
 import { JobRunner, type JobHandler, type JobExecution, type RunnerOptions } from './runner.js';
-import { jobListQuerySchema, jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
+import { jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
