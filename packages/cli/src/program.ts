@@ -3,6 +3,7 @@ import { EmporiaError, ConfigError } from '@emporia/core';
 import { migrateCommand } from './commands/migrate.js';
 import { openapiCommand } from './commands/openapi.js';
 import { serveCommand } from './commands/serve.js';
+import { createsuperuserCommand } from './commands/createsuperuser.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommand } from './commands/jobs.js';
 import { CliError, processIo, type Io } from './output.js';
@@ -17,6 +18,7 @@ export function buildProgram(io: Io): Command {
   serveCommand(program, io);
   migrateCommand(program, io);
   openapiCommand(program, io);
+  createsuperuserCommand(program, io);
   workerCommand(program, io);
   jobsCommand(program, io);
   for (const c of program.commands) c.exitOverride();

@@ -1,0 +1,129 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { ValidationError, emailSchema, passwordSchema, systemContext, type Config, type Engine } from '@emporia/core';
+import type { Command } from 'commander';
+import { openEngine } from '../engine.js';
+import { CliError, type Io } from '../output.js';
+
+/** Asks one question at a time; null when input has ended. */
+interface Prompter {
+  ask(question: string, hidden?: boolean): Promise<string | null>;
+  close(): void;
+}
+
+/**
+ * Prompts on stdin/stdout. On a terminal, hidden answers are not echoed; piped input is read
+ * line by line (a line iterator buffers, so answers that arrive early are not lost).
+ */
+function stdioPrompter(): Prompter {
+  const tty = Boolean(process.stdin.isTTY);
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) process.stdout.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: tty });
+  const lines = rl[Symbol.asyncIterator]();
+  return {
+    async ask(question, hidden = false) {
+      process.stdout.write(question);
+      muted = hidden && tty;
+      try {
+        const next = await lines.next();
+        return next.done ? null : next.value;
+      } finally {
+        if (muted || !tty) process.stdout.write('\n');
+        muted = false;
+      }
+    },
+    close: () => rl.close(),
+  };
+}
+
+function firstProblem(result: { success: boolean; error?: { issues: Array<{ message: string }> } }): string | null {
+  return result.success ? null : (result.error?.issues[0]?.message ?? 'is invalid');
+}
+
+async function emailTaken(engine: Engine, email: string): Promise<boolean> {
+  return (await engine.store.repositories.users.findByEmail(systemContext(), email)) !== null;
+}
+
+async function promptForMissing(
+  engine: Engine,
+  io: Io,
+  given: { email?: string; password?: string; name?: string },
+): Promise<{ email: string; password: string; name: string }> {
+  const prompter = stdioPrompter();
+  const need = (answer: string | null): string => {
+    if (answer === null)
+      throw new CliError('input ended before the superuser was complete (use --no-input to read the environment)');
+    return answer;
+  };
+  try {
+    let email = given.email;
+    while (email === undefined) {
+      const answer = need(await prompter.ask('Email: ')).trim();
+      const problem = firstProblem(emailSchema.safeParse(answer));
+      if (problem) io.err(`Error: email ${problem}`);
+      else email = answer;
+    }
+    const name = given.name ?? need(await prompter.ask('Name (optional): ')).trim();
+    if (await emailTaken(engine, emailSchema.parse(email)))
+      throw new CliError(`a user with the e-mail ${email} already exists`);
+    let password = given.password;
+    while (password === undefined) {
+      const first = need(await prompter.ask('Password: ', true));
+      const again = need(await prompter.ask('Password (again): ', true));
+      const problem = firstProblem(passwordSchema.safeParse(first));
+      if (first !== again) io.err("Error: the passwords didn't match");
+      else if (problem) io.err(`Error: password ${problem}`);
+      else password = first;
+    }
+    return { email, password, name };
+  } finally {
+    prompter.close();
+  }
+}
+
+function fromEnvironment(
+  config: Config,
+  given: { email?: string; password?: string; name?: string },
+): { email: string; password: string; name: string } {
+  const email = given.email ?? config.superuserEmail;
+  const password = given.password ?? config.superuserPassword;
+  if (!email) throw new CliError('--no-input needs --email or EMPORIA_SUPERUSER_EMAIL');
+  if (!password) throw new CliError('--no-input needs --password or EMPORIA_SUPERUSER_PASSWORD');
+  return { email, password, name: given.name ?? '' };
+}
+
+export function createsuperuserCommand(program: Command, io: Io): void {
+  program
+    .command('createsuperuser')
+    .description('create an admin user: prompts for what is missing, or reads EMPORIA_SUPERUSER_* with --no-input')
+    .option('--email <email>', 'e-mail address of the new admin')
+    .option('--password <password>', 'password (prefer the prompt or EMPORIA_SUPERUSER_PASSWORD)')
+    .option('--name <name>', 'display name')
+    .option('--no-input', 'never prompt; take missing values from EMPORIA_SUPERUSER_EMAIL / _PASSWORD')
+    .action(async (opts: { email?: string; password?: string; name?: string; input: boolean }) => {
+      const { config, engine } = await openEngine({ migrate: true });
+      try {
+        const given = { email: opts.email, password: opts.password, name: opts.name };
+        const data = !opts.input
+          ? fromEnvironment(config, given)
+          : given.email !== undefined && given.password !== undefined
+            ? { email: given.email, password: given.password, name: given.name ?? '' }
+            : await promptForMissing(engine, io, given);
+        const user = await engine.identity.createUser(systemContext(), { ...data, role: 'admin' });
+        io.out(`Superuser created: ${user.email}`);
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          throw new CliError((err.errors ?? []).map((e) => `${e.path} ${e.message}`).join('; ') || err.message);
+        }
+        throw err;
+      } finally {
+        await engine.close();
+      }
+    });
+}
