@@ -8,7 +8,7 @@ import {
   type PaymentNotice,
   type PaymentProvider,
   type PaymentStart,
-  type WebhookDelivery,
+  type PaymentCallback,
 } from '@emporia/core';
 
 export interface HostedProviderOptions {
@@ -37,7 +37,7 @@ export class HostedPaymentProvider implements PaymentProvider {
     return { reference, checkout_url: `${this.checkoutBaseUrl}/${reference}` };
   }
 
-  parseWebhook(delivery: WebhookDelivery, now: Date): PaymentNotice {
+  parseWebhook(delivery: PaymentCallback, now: Date): PaymentNotice {
     const header = delivery.headers[SIGNATURE_HEADER.toLowerCase()];
     verifyWebhook(this.options.secret, delivery.rawBody, Array.isArray(header) ? header[0] : header, now);
     let body: unknown;

@@ -34,7 +34,6 @@ import type {
 } from './ports.js';
 import {
   idempotencyKeySchema,
-  orderListQuerySchema,
   placeOrderSchema,
   updateOrderSchema,
   type Order,
@@ -69,6 +68,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A date filter as an ISO instant; a value that is no date is a ValidationError, not a 500. */
+function isoOrThrow(value: string | undefined, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time))
+    throw new ValidationError('Invalid date', [{ path, message: 'expected an ISO 8601 date-time' }]);
+  return new Date(time).toISOString();
+}
+
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
 
 /**
@@ -99,12 +107,19 @@ export class OrderService {
     this.lifecycle.after(async (ctx, { subject, to }) => {
       if (to !== 'cancelled') return;
       const items = await this.store.repositories.orders.itemsOf(ctx, [subject.id]);
-      await this.inventory.returnStock(
-        ctx,
-        items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity })),
-        'order cancelled',
-        subject.number,
+      // A variant deleted since the sale has no stock to return to.
+      const existing = new Set(
+        (
+          await this.inventory.getSaleVariants(
+            ctx,
+            items.map((i) => i.variant_id),
+          )
+        ).map((v) => v.id),
       );
+      const lines = items
+        .filter((i) => existing.has(i.variant_id))
+        .map((i) => ({ variant_id: i.variant_id, quantity: i.quantity }));
+      if (lines.length) await this.inventory.returnStock(ctx, lines, 'order cancelled', subject.number);
     });
     this.lifecycle.after(async (ctx, { subject, from, to }) => {
       await this.outbox.record(ctx, 'order.status_changed', {
@@ -315,14 +330,16 @@ export class OrderService {
     return (await this.views(ctx, [record]))[0];
   }
 
-  /** Customers list their own orders; staff list all, filtered by status, user and date range. */
-  async listOrders(ctx: Context, query: Partial<OrderListQuery> = {}): Promise<ListResult<Order>> {
+  /**
+   * Customers list their own orders; staff list all, filtered by status, user and date range.
+   * Takes the parsed query (numbers, not URL strings), as `orderListQuerySchema` outputs it.
+   */
+  async listOrders(ctx: Context, q: Partial<OrderListQuery> = {}): Promise<ListResult<Order>> {
     const user = requireUser(ctx);
-    const q = parseInput(orderListQuerySchema, query, 'query');
     const filter: OrderFilter = {
       status: q.status,
-      created_after: q.created_after && new Date(q.created_after).toISOString(),
-      created_before: q.created_before && new Date(q.created_before).toISOString(),
+      created_after: isoOrThrow(q.created_after, 'created_after'),
+      created_before: isoOrThrow(q.created_before, 'created_before'),
       user_id: can(ctx, PERMISSIONS.orderReadAny) ? q.user_id : user.id,
     };
     const pageRequest = toPageRequest(q);

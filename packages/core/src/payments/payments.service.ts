@@ -18,11 +18,10 @@ import {
   type PaymentProvider,
   type PaymentRecord,
   type PaymentRepository,
-  type WebhookDelivery,
+  type PaymentCallback,
 } from './ports.js';
 import {
   createPaymentSchema,
-  paymentListQuerySchema,
   type CreatePaymentInput,
   type Payment,
   type PaymentListQuery,
@@ -124,10 +123,9 @@ export class PaymentService {
     return (await this.views(ctx, [record]))[0];
   }
 
-  /** Customers list their own payments; staff (`payment:read:any`) list all. */
-  async listPayments(ctx: Context, query: Partial<PaymentListQuery> = {}): Promise<ListResult<Payment>> {
+  /** Customers list their own payments; staff (`payment:read:any`) list all. Takes the parsed query. */
+  async listPayments(ctx: Context, q: Partial<PaymentListQuery> = {}): Promise<ListResult<Payment>> {
     const user = requireUser(ctx);
-    const q = parseInput(paymentListQuerySchema, query, 'query');
     const filter: PaymentFilter = {
       status: q.status,
       order_id: q.order_id,
@@ -168,7 +166,7 @@ export class PaymentService {
    * amount throw a 400-class error and change nothing; a repeated delivery answers
    * `changed: false`.
    */
-  async handleWebhook(ctx: Context, providerName: string, delivery: WebhookDelivery): Promise<WebhookAnswer> {
+  async handleWebhook(ctx: Context, providerName: string, delivery: PaymentCallback): Promise<WebhookAnswer> {
     const provider = this.providers.find((p) => p.name === providerName);
     if (!provider?.parseWebhook) throw new NotFoundError(`No webhooks for payment provider '${providerName}'`);
     const notice = provider.parseWebhook(delivery, ctx.clock.now());

@@ -49,7 +49,7 @@ export interface PaymentNotice {
 }
 
 /** An incoming callback as the HTTP layer received it: the raw body is what was signed. */
-export interface WebhookDelivery {
+export interface PaymentCallback {
   rawBody: string | Uint8Array;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -64,7 +64,7 @@ export interface PaymentProvider {
   readonly confirmedByStaff: boolean;
   start(ctx: Context, payment: PaymentStart): Promise<{ reference: string; checkout_url: string | null }>;
   /** Verifies the signature and parses the body; throws a 400-class error for anything wrong. Absent: no callbacks. */
-  parseWebhook?(delivery: WebhookDelivery, now: Date): PaymentNotice;
+  parseWebhook?(delivery: PaymentCallback, now: Date): PaymentNotice;
 }
 
 export const PAYMENT_TOKENS = {
