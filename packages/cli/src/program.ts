@@ -6,6 +6,8 @@ import { serveCommand } from './commands/serve.js';
 import { createsuperuserCommand } from './commands/createsuperuser.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommand } from './commands/jobs.js';
+import { backupCommand } from './commands/backup.js';
+import { restoreCommand } from './commands/restore.js';
 import { CliError, processIo, type Io } from './output.js';
 
 export function buildProgram(io: Io): Command {
@@ -21,6 +23,8 @@ export function buildProgram(io: Io): Command {
   createsuperuserCommand(program, io);
   workerCommand(program, io);
   jobsCommand(program, io);
+  backupCommand(program, io);
+  restoreCommand(program, io);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

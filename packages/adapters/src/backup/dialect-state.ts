@@ -1,5 +1,7 @@
+import { systemContext, type Context, type Transaction } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
+import { KnexProductSearchIndex } from '../knex/search.repository.js';
 import type { Query } from './introspect.js';
 
 /**
@@ -69,8 +71,20 @@ export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, val
   }
 }
 
-/** Rebuilds derived search data after a restore (wired to the catalog search index once it lands). */
+/** Rebuilds derived search data (SQLite FTS5 index, PostgreSQL tsvector) for every product. */
 export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
-  void trx;
-  void dialect;
+  if (!(await trx.schema.hasTable('products'))) return;
+  if (dialect === 'sqlite') {
+    await trx.raw('delete from products_fts');
+    await trx('products_fts_rows').delete();
+  }
+  const index = new KnexProductSearchIndex(trx, dialect);
+  const ctx: Context = { ...systemContext(), tx: trx as unknown as Transaction };
+  let after = '';
+  for (;;) {
+    const ids = (await trx('products').where('id', '>', after).orderBy('id').limit(500).pluck('id')) as string[];
+    if (!ids.length) break;
+    await index.reindex(ctx, ids);
+    after = ids[ids.length - 1];
+  }
 }

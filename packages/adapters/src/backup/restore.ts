@@ -210,7 +210,9 @@ export async function restoreBackup(
         for (const l of later) await trx(l.table).where(l.key).update(l.values);
 
         if (dialect === 'postgres') await resetSequences(tq, ordered);
+        await writeCounters(trx, dialect, header.counters);
         await rebuildSearchIndexes(trx, dialect);
+        await rebuildDerived(trx, dialect);
 
         const counts = await rowCounts(
           tq,

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { restoreBackup, writeBackup } from '@emporia/adapters';
+import { systemContext, type Engine } from '@emporia/core';
+import { createTestEnv } from '../../../test/support/engine.js';
+import { testDialects, type TestDialect } from '../../../test/support/databases.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'emporia-backup-shop-'));
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pairs: Array<[TestDialect, TestDialect]> = [['sqlite', 'sqlite']];
+if (testDialects().includes('postgres')) pairs.push(['sqlite', 'postgres'], ['postgres', 'sqlite']);
+
+const nextOrderNumber = (engine: Engine) =>
+  engine.store.unitOfWork.run(systemContext(), (tx) => engine.store.repositories.orders.nextNumber(tx));
+
+describe.each(pairs)('a shop moved %s → %s', (from, to) => {
+  it('keeps nested categories, rebuilds product search and continues order numbers', async () => {
+    const source = await createTestEnv(from);
+    closers.push(source.close);
+    const ctx = systemContext({ clock: source.clock });
+    const tools = await source.engine.catalog.createCategory(ctx, { name: 'Tools', slug: 'tools' });
+    const hammers = await source.engine.catalog.createCategory(ctx, {
+      name: 'Hammers',
+      slug: 'hammers',
+      parent_id: tools.id,
+    });
+    const hammer = await source.engine.catalog.createProduct(ctx, {
+      name: 'Quantum Hammer',
+      slug: 'quantum-hammer',
+      status: 'published',
+      category_id: hammers.id,
+      price: 1999,
+      stock: 5,
+    });
+    await source.engine.catalog.createProduct(ctx, { name: 'Plain Saw', status: 'published', price: 500 });
+    await nextOrderNumber(source.engine);
+    const last = await nextOrderNumber(source.engine);
+
+    const file = join(dir, `${from}-${to}.bak`);
+    const header = await writeBackup(source.url, file);
+    expect(header.counters.order_number).toBe(last);
+    expect(header.tables.map((t) => t.name)).not.toContain('products_fts_rows');
+
+    const target = await createTestEnv(to);
+    closers.push(target.close);
+    await restoreBackup(target.url, file);
+
+    const found = await target.engine.catalog.listProducts(ctx, { q: 'quantum' });
+    expect(found.results.map((p) => p.id)).toEqual([hammer.id]);
+    const inTools = await target.engine.catalog.listProducts(ctx, { category: 'tools' });
+    expect(inTools.results.map((p) => p.id)).toEqual([hammer.id]);
+    expect(await target.engine.catalog.getProduct(ctx, 'quantum-hammer')).toEqual(
+      await source.engine.catalog.getProduct(ctx, 'quantum-hammer'),
+    );
+    expect(await nextOrderNumber(target.engine)).toBe(last + 1);
+  });
+});
