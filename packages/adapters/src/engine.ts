@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEngine, parseConfig, type Clock, type Config, type Engine, type NotificationPorts } from '@emporia/core';
 import { createMailer } from './mail/mailer.js';
+import { createWebhookSender } from './webhooks/sender.js';
 import { enforceProductionRules } from './config.js';
 import { createKnexStore } from './knex/store.js';
 import { HostedPaymentProvider } from './payments/hosted.provider.js';
@@ -38,7 +39,12 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     await store.close();
     throw err;
   }
-  const notifications = { ...options.notifications, mailer: options.notifications?.mailer ?? createMailer(config) };
+  const notifications = {
+    ...options.notifications,
+    mailer: options.notifications?.mailer ?? createMailer(config),
+    webhookSender:
+      options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
+  };
   return createEngine({
     config,
     store,

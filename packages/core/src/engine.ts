@@ -10,6 +10,7 @@ import './notifications/ports.js';
 import { installJobs } from './jobs/module.js';
 import type { JobsService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
+import type { WebhooksService } from './notifications/webhooks.service.js';
 import type { NotificationPorts } from './notifications/module.js';
 import { CartService } from './cart/cart.service.js';
 import { OrderService } from './orders/orders.service.js';
@@ -45,6 +46,8 @@ export interface Engine {
   readonly jobs: JobsService;
   /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
   readonly events: EventBus;
+  /** Outgoing webhook subscriptions (admins) and their delivery log. */
+  readonly webhooks: WebhooksService;
   /** Customer and guest carts. */
   readonly cart: CartService;
   /** Checkout (idempotent), order reads and the order lifecycle (`orders.lifecycle` takes hooks). */
@@ -65,7 +68,7 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
   container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
-  const { jobs, events } = installJobs(container, ports.notifications);
+  const { jobs, events, webhooks } = installJobs(container, ports.notifications);
   container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
   container.bind(CartService).toSelf().inSingletonScope();
   container.bind(OrderService).toSelf().inSingletonScope();
@@ -83,6 +86,7 @@ export function createEngine(ports: EnginePorts): Engine {
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
     jobs,
     events,
+    webhooks,
     cart: container.get(CartService),
     orders: container.get(OrderService),
     payments: container.get(PaymentService),

@@ -8,6 +8,7 @@ import { KnexPaymentRepository } from './payments.repository.js';
 import { KnexJobRepository } from '../jobs/jobs.repository.js';
 import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
 import { KnexNotificationDirectory } from '../mail/directory.js';
+import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -21,6 +22,7 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     jobs: new KnexJobRepository(knex, dialect),
     outboxDispatch: new KnexOutboxDispatch(knex, dialect),
     notificationDirectory: new KnexNotificationDirectory(knex),
+    webhooks: new KnexWebhookRepository(knex),
     inventory: new KnexInventoryRepository(knex),
     categories: new KnexCategoryRepository(knex),
     products: new KnexProductRepository(knex, dialect),

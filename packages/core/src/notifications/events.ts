@@ -24,6 +24,15 @@ export interface DomainEvents {
 
 export type EventType = keyof DomainEvents;
 
+/** Every event type, at run time (webhook subscriptions validate against it). */
+export const EVENT_TYPES = [
+  'user.created',
+  'stock.low',
+  'order.placed',
+  'order.status_changed',
+  'payment.completed',
+] as const satisfies readonly EventType[];
+
 /** An event as stored in the outbox. */
 export interface OutboxEvent<T extends EventType = EventType> {
   id: string;

@@ -76,6 +76,8 @@ const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb or 1mb')
     .default('1mb'),
   MAX_CART_QUANTITY: int(1, 1_000_000).default(999),
+  WEBHOOK_ALLOWED_HOSTS: list.default([]),
+  WEBHOOK_DISABLE_AFTER: int(1, 1000).default(10),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -106,6 +108,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: string;
   maxCartQuantity: number;
+  /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
+  webhookAllowedHosts: string[];
+  /** Consecutive failed deliveries after which a webhook subscription is disabled. */
+  webhookDisableAfter: number;
 }
 
 /**
@@ -152,5 +158,7 @@ export function parseConfig(env: Env): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     maxCartQuantity: e.MAX_CART_QUANTITY,
+    webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+    webhookDisableAfter: e.WEBHOOK_DISABLE_AFTER,
   };
 }
