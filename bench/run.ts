@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     'cursor-steps': { type: 'string', default: '300' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
     'postgres-url': {
       type: 'string',
       default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -60,13 +61,25 @@ if (flags.help) {
                        list_cursor_deep, search, detail, add_to_cart, checkout, checkout_contended)
   --no-wrk             autocannon only
   --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
-  --keep               keep the seeded databases (bench/.work, emporia_bench_*)`);
+  --keep               keep the seeded databases (bench/.work, emporia_bench_*)
+  --database-url URL   bench this existing database as it is (no seed, never dropped; --sizes ignored)`);
   process.exit(0);
 }
 
 const quick = flags.quick;
 const sizes = (flags.sizes ?? (quick ? '1000' : '10000,100000,1000000')).split(',').map(Number);
-const dialects = (flags.db ?? (quick ? 'sqlite' : 'sqlite,postgres')).split(',') as BenchDialect[];
+// The children run in bench/.work: a relative SQLite path is taken from where the bench was started.
+const existing = flags['database-url']?.replace(
+  /^sqlite:(?!:memory:)(.+)$/,
+  (_m, file: string) => `sqlite:${resolve(file)}`,
+);
+const dialects = (
+  existing
+    ? existing.startsWith('postgres')
+      ? 'postgres'
+      : 'sqlite'
+    : (flags.db ?? (quick ? 'sqlite' : 'sqlite,postgres'))
+).split(',') as BenchDialect[];
 const load: LoadOptions = {
   connections: Number(flags.connections),
   duration: Number(flags.duration ?? (quick ? 2 : 8)),
@@ -81,6 +94,7 @@ const workDir = join(repoRoot, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
 const log = (s: string) => console.log(`[bench] ${s}`);
 
+if (existing && sizes.length > 1) sizes.splice(1);
 if (flags.build) build();
 const mode: ServerMode = (flags.from as ServerMode | undefined) ?? (flags.build || distIsFresh() ? 'dist' : 'src');
 const serverNote =
@@ -169,13 +183,16 @@ for (const dialect of dialects) {
     runs.push(run);
     const logFile = join(workDir, `${dialect}-${size}.log`);
     writeFileSync(logFile, '');
-    const db = await freshDatabase(dialect, size, workDir, flags['postgres-url']);
+    const db = existing
+      ? { dialect, url: existing, drop: async () => {} }
+      : await freshDatabase(dialect, size, workDir, flags['postgres-url']);
     const env = emporiaEnv(db.url);
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
       log(`${dialect} ${size}: migrate${commands.includes('seed') ? ' + seed' : ''}`);
       runEmporia(['migrate'], env, logFile);
-      if (commands.includes('seed')) run.seed_ms = runEmporia(['seed', '--products', String(size)], env, logFile);
+      if (existing) run.seed_note = 'existing database';
+      else if (commands.includes('seed')) run.seed_ms = runEmporia(['seed', '--products', String(size)], env, logFile);
       else run.seed_note = 'no `emporia seed` yet';
       if (run.seed_ms !== null) log(`  seeded ${size} products in ${(run.seed_ms / 1000).toFixed(1)} s`);
 
@@ -191,6 +208,7 @@ for (const dialect of dialects) {
       const fx = await discoverFixtures(api, ops, Number(flags['cursor-steps']));
       fallbackBody ||= (await api.call('GET', '/health')).text;
       if (fx) {
+        if (existing) run.size = fx.total;
         run.catalog = {
           products: fx.total,
           category: fx.category,
@@ -209,7 +227,7 @@ for (const dialect of dialects) {
         }
         try {
           await s.before?.();
-          const result = await measure(server.baseUrl, s.request, load);
+          const result = await measure(server.baseUrl, s.request, s.warmup === false ? { ...load, warmup: 0 } : load);
           const extra = await s.after?.();
           run.scenarios.push({ id: s.id, label: s.label, unavailable: null, result, okRate: s.okRate, extra });
           log(

@@ -279,12 +279,12 @@ export function renderMain(results: BenchResults): string {
     lines.push(
       '## Oversell check (checkout on the same 10 variants)',
       '',
-      '| db | products | stock before | units sold | stock after | sold out | oversold or inconsistent variants |',
-      '|---|---:|---:|---:|---:|---|---:|',
+      '| db | products | stock before | units in orders | 2xx answers | stock after | sold out | oversold or inconsistent variants |',
+      '|---|---:|---:|---:|---:|---:|---|---:|',
     );
     for (const { r, e } of contended) {
       lines.push(
-        `| ${r.dialect} | ${size(r.size)} | ${e.stock_before} | ${e.units_sold} | ${e.stock_after} | ${e.sold_out ? 'yes' : 'no'} | ${Number(e.oversold_variants) + Number(e.mismatched_variants)} |`,
+        `| ${r.dialect} | ${size(r.size)} | ${e.stock_before} | ${e.units_ordered} | ${e.answers_2xx} | ${e.stock_after} | ${e.sold_out ? 'yes' : 'no'} | ${Number(e.oversold_variants) + Number(e.mismatched_variants)} |`,
       );
     }
     lines.push('');
