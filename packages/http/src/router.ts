@@ -1,4 +1,4 @@
-import { UnauthorizedError, ValidationError, type Actor, type Engine } from '@emporia/core';
+import { UnauthorizedError, ValidationError, newId, type Actor, type Engine } from '@emporia/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
@@ -104,6 +104,15 @@ function bodyErrors(err: unknown, _req: Request, _res: Response, next: NextFunct
 export function createRouter(engine: Engine, options: RouterOptions = {}): Router {
   const router = express.Router();
   const authenticate = options.authenticate ?? defaultAuthenticate;
+  // Mounted in a host app, nothing in front sets the request id the context and problems carry.
+  router.use((_req, res, next) => {
+    if (typeof res.locals.requestId !== 'string') {
+      const given = res.getHeader('X-Request-Id');
+      res.locals.requestId = typeof given === 'string' ? given : newId();
+      res.setHeader('X-Request-Id', res.locals.requestId);
+    }
+    next();
+  });
   router.use(
     express.json({
       limit: engine.config.bodyLimit,

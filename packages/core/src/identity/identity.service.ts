@@ -372,7 +372,16 @@ export class IdentityService {
   }
 
   private async actorFor(claims: TokenClaims): Promise<Extract<Actor, { kind: 'user' }>> {
-    const found = await this.repos.users.findWithPermissions(anonymousContext(), claims.sub);
+    return this.actorForUser(claims.sub);
+  }
+
+  /**
+   * For embedding apps that log users in themselves (their own session, SSO): the Emporia user
+   * id they linked to their user → the actor, with the role's permissions as they are now.
+   * An unknown or deactivated user is a 401, as for a token.
+   */
+  async actorForUser(userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    const found = await this.repos.users.findWithPermissions(anonymousContext(), userId);
     if (!found || !found.user.is_active) throw new UnauthorizedError('User not found or inactive');
     const { user, permissions } = found;
     return { kind: 'user', id: user.id, email: user.email, role: user.role, permissions: new Set(permissions) };
