@@ -1,5 +1,6 @@
 import { Argon2PasswordHasher, createKnexStore, type KnexStore } from '@emporia/adapters';
 import {
+  ConflictError,
   ForbiddenError,
   NotFoundError,
   RateLimitedError,
@@ -96,6 +97,19 @@ describeEachDatabase('engine.identity (library)', (env) => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('never removes, demotes or deactivates the last active admin', async () => {
+    const { identity } = env().engine;
+    const first = await userWithToken(env(), 'admin');
+    await expect(identity.updateMe(first.ctx, { role: 'staff' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(identity.updateUser(system(), first.user.id, { is_active: false })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await expect(identity.deleteUser(system(), first.user.id)).rejects.toBeInstanceOf(ConflictError);
+    const second = await userWithToken(env(), 'admin');
+    expect((await identity.updateMe(first.ctx, { role: 'staff' })).role).toBe('staff');
+    await expect(identity.deleteMe(second.ctx)).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('lets exactly one of several concurrent refreshes with one token win, then revokes the family', async () => {

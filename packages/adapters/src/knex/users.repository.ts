@@ -99,6 +99,11 @@ export class KnexUserRepository implements UserRepository {
     }
   }
 
+  async countActive(ctx: Context, role: string): Promise<number> {
+    const row = await db(ctx, this.knex)('users').where({ role, is_active: true }).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
   /** Newest first; ids are UUIDv7, so id order is creation order and a stable keyset. */
   async list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>> {
     const k = db(ctx, this.knex);

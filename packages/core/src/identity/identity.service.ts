@@ -223,6 +223,9 @@ export class IdentityService {
 
     return this.unitOfWork.run(ctx, async (tx) => {
       if (patch.role !== undefined) await this.requireRole(tx, patch.role);
+      if (existing.role === 'admin' && ((patch.role ?? 'admin') !== 'admin' || patch.is_active === false)) {
+        await this.keepAnAdmin(tx);
+      }
       if (patch.email !== undefined && patch.email !== existing.email) {
         if (await this.repos.users.findByEmail(tx, patch.email)) throw emailTaken();
       }
@@ -237,7 +240,11 @@ export class IdentityService {
 
   async deleteUser(ctx: Context, id: string): Promise<void> {
     this.requireWritable(ctx, id);
-    const deleted = await this.unitOfWork.run(ctx, (tx) => this.repos.users.delete(tx, id));
+    const deleted = await this.unitOfWork.run(ctx, async (tx) => {
+      const user = await this.repos.users.findById(tx, id);
+      if (user?.role === 'admin' && user.is_active) await this.keepAnAdmin(tx);
+      return this.repos.users.delete(tx, id);
+    });
     if (!deleted) throw new NotFoundError('User not found');
   }
 
@@ -251,6 +258,13 @@ export class IdentityService {
     this.requireVisible(ctx, id);
     if (actorUserId(ctx) === id || can(ctx, PERMISSIONS.userManage)) return;
     throw new ForbiddenError(`Missing permission '${PERMISSIONS.userManage}'`);
+  }
+
+  /** Nobody could manage the shop again: the last active admin stays. */
+  private async keepAnAdmin(ctx: Context): Promise<void> {
+    if ((await this.repos.users.countActive(ctx, 'admin')) <= 1) {
+      throw new ConflictError('The last active admin cannot be removed, demoted or deactivated');
+    }
   }
 
   private async requireRole(ctx: Context, name: string): Promise<void> {

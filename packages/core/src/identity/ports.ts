@@ -44,6 +44,8 @@ export interface UserRepository {
   /** False when no such user; ConflictError when other rows still point at the user. */
   delete(ctx: Context, id: string): Promise<boolean>;
   list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>>;
+  /** Active users holding the role (guards against removing the last admin). */
+  countActive(ctx: Context, role: string): Promise<number>;
 }
 
 export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'permissions'>> & { updated_at: string };
