@@ -24,6 +24,7 @@ export * from './notifications/module.js';
 export * from './notifications/webhooks.schemas.js';
 export * from './notifications/webhooks.ports.js';
 export * from './notifications/webhooks.service.js';
+export * from './notifications/realtime.js';
 export { MAIL_JOB, MAIL_SUBSCRIBER } from './notifications/mail.notifier.js';
 export * from './jobs/schemas.js';
 export * from './jobs/ports.js';

@@ -1,0 +1,133 @@
+import { get, type IncomingMessage, type Server } from 'node:http';
+import { createDefaultEngine } from '@emporia/adapters';
+import { systemContext, type DomainEvents, type Engine, type EventType } from '@emporia/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { userWithToken } from '../../../test/support/auth.js';
+import { describeEachDatabase } from '../../../test/support/engine.js';
+
+interface Message {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Opens GET /api/events and collects parsed messages. */
+function openStream(base: string, token: string) {
+  const messages: Message[] = [];
+  let response: IncomingMessage | undefined;
+  const ready = new Promise<IncomingMessage>((resolve, reject) => {
+    const req = get(`${base}/api/events`, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      response = res;
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => !l.startsWith(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+          );
+          if (fields.event) messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+        }
+      });
+      resolve(res);
+    });
+    req.on('error', reject);
+  });
+  return {
+    messages,
+    ready,
+    close: () => response?.destroy(),
+    async waitFor(predicate: (m: Message[]) => boolean, ms = 10_000) {
+      const until = Date.now() + ms;
+      while (!predicate(messages)) {
+        if (Date.now() > until) throw new Error(`stream did not deliver in time; got ${JSON.stringify(messages)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+describeEachDatabase('GET /api/events (Server-Sent Events)', (env) => {
+  let server: Server;
+  let base: string;
+  let otherProcess: Engine;
+  beforeAll(async () => {
+    server = env().app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    // A second engine on the same database stands in for another `serve` process.
+    otherProcess = await createDefaultEngine({ database: env().url, migrate: false, config: { logLevel: 'silent' } });
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await otherProcess.close();
+  });
+
+  async function record<T extends EventType>(engine: Engine, type: T, payload: DomainEvents[T]) {
+    await engine.store.unitOfWork.run(systemContext(), (tx) =>
+      engine.store.repositories.outbox.record(tx, type, payload),
+    );
+  }
+
+  it('refuses anonymous callers', async () => {
+    const res = await new Promise<IncomingMessage>((resolve) => get(`${base}/api/events`, resolve));
+    expect(res.statusCode).toBe(401);
+    res.resume();
+  });
+
+  it('streams a customer their own orders’ changes and staff new orders and stock alerts, from any process', async () => {
+    const alice = await userWithToken(env(), 'customer');
+    const bob = await userWithToken(env(), 'customer');
+    const staff = await userWithToken(env(), 'staff');
+    const aliceStream = openStream(base, alice.token);
+    const staffStream = openStream(base, staff.token);
+    const res = await aliceStream.ready;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    await staffStream.ready;
+
+    const placed = (user_id: string, number: string) => ({
+      order_id: `o-${number}`,
+      number,
+      user_id,
+      total: 100,
+      currency: 'USD',
+    });
+    await record(otherProcess, 'order.placed', placed(alice.user.id, 'S-1'));
+    await record(env().engine, 'order.status_changed', {
+      order_id: 'o-S-1',
+      number: 'S-1',
+      user_id: alice.user.id,
+      from: 'pending',
+      to: 'paid',
+    });
+    await record(env().engine, 'order.status_changed', {
+      order_id: 'o-S-2',
+      number: 'S-2',
+      user_id: bob.user.id,
+      from: 'pending',
+      to: 'paid',
+    });
+    await record(otherProcess, 'stock.low', { variant_id: 'v', product_id: 'p', sku: 'LAMP', stock: 1, threshold: 3 });
+
+    await aliceStream.waitFor((m) => m.length >= 2);
+    await staffStream.waitFor((m) => m.length >= 2);
+    await new Promise((r) => setTimeout(r, 700)); // one more poll: nothing else may arrive
+    expect(aliceStream.messages.map((m) => [m.event, m.data.number])).toEqual([
+      ['order.placed', 'S-1'],
+      ['order.status_changed', 'S-1'],
+    ]);
+    expect(aliceStream.messages[1].data).toMatchObject({ from: 'pending', to: 'paid' });
+    expect(staffStream.messages.map((m) => m.event)).toEqual(['order.placed', 'stock.low']);
+    expect(staffStream.messages[1].data).toMatchObject({ sku: 'LAMP', stock: 1 });
+    aliceStream.close();
+    staffStream.close();
+  });
+});
