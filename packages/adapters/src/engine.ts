@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createEngine, parseConfig, type Clock, type Config, type Engine, type NotificationPorts } from '@emporia/core';
+import {
+  createEngine,
+  parseConfig,
+  type Clock,
+  type Config,
+  type Engine,
+  type NotificationPorts,
+  type PaymentProvider,
+} from '@emporia/core';
 import { createMailer } from './mail/mailer.js';
 import { createWebhookSender } from './webhooks/sender.js';
 import { enforceProductionRules } from './config.js';
@@ -18,6 +26,8 @@ export interface DefaultEngineOptions {
   clock?: Clock;
   /** Replaces the mailer built from SMTP_URL / MAIL_DIR, or some of the e-mail templates. */
   notifications?: NotificationPorts;
+  /** Payment providers of your own, beside `hosted` and `manual`; one with the same name replaces the shipped one. */
+  paymentProviders?: PaymentProvider[];
 }
 
 /**
@@ -51,8 +61,10 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     clock: options.clock,
     notifications,
     paymentProviders: [
-      new HostedPaymentProvider({ secret: config.paymentWebhookSecret }),
-      new ManualPaymentProvider(),
+      ...[new HostedPaymentProvider({ secret: config.paymentWebhookSecret }), new ManualPaymentProvider()].filter(
+        (shipped) => !options.paymentProviders?.some((own) => own.name === shipped.name),
+      ),
+      ...(options.paymentProviders ?? []),
     ],
   });
 }
