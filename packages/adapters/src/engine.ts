@@ -11,6 +11,7 @@ import {
 import { createMailer } from './mail/mailer.js';
 import { createWebhookSender } from './webhooks/sender.js';
 import { enforceProductionRules } from './config.js';
+import { Argon2PasswordHasher } from './identity/argon2.hasher.js';
 import { createKnexStore } from './knex/store.js';
 import { HostedPaymentProvider } from './payments/hosted.provider.js';
 import { ManualPaymentProvider } from './payments/manual.provider.js';
@@ -60,6 +61,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     store,
     clock: options.clock,
     notifications,
+    passwordHasher: new Argon2PasswordHasher(),
     paymentProviders: [
       ...[new HostedPaymentProvider({ secret: config.paymentWebhookSecret }), new ManualPaymentProvider()].filter(
         (shipped) => !options.paymentProviders?.some((own) => own.name === shipped.name),

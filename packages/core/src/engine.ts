@@ -7,6 +7,11 @@ import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
 import { EVENT_TOKENS } from './notifications/events.js';
 import './notifications/ports.js';
+import { InventoryService } from './catalog/inventory.service.js';
+import { CatalogService } from './catalog/catalog.service.js';
+import { CATALOG_TOKENS } from './catalog/ports.js';
+import { IdentityService } from './identity/identity.service.js';
+import { IDENTITY_TOKENS, type PasswordHasher } from './identity/ports.js';
 import { installJobs } from './jobs/module.js';
 import type { JobsService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
@@ -16,15 +21,14 @@ import { CartService } from './cart/cart.service.js';
 import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
-import { InventoryService } from './catalog/inventory.service.js';
-import { CatalogService } from './catalog/catalog.service.js';
-import { CATALOG_TOKENS } from './catalog/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
   config: Config;
   store: Store;
   clock?: Clock;
+  /** Password hashing (Argon2id in adapters). */
+  passwordHasher: PasswordHasher;
   /** Mailer and mail templates; without a mailer no e-mail is queued. */
   notifications?: NotificationPorts;
   /** Payment providers by name (adapters ship `manual` and `hosted`). */
@@ -42,6 +46,8 @@ export interface Engine {
   readonly inventory: InventoryService;
   /** Categories, products and variants. */
   readonly catalog: CatalogService;
+  /** Users, roles, passwords, tokens; `identity.authenticate(token)` → actor. */
+  readonly identity: IdentityService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
   readonly jobs: JobsService;
   /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
@@ -68,13 +74,15 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
   container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
+  container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
+  container.bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
+  container.bind(IDENTITY_TOKENS.PasswordHasher).toConstantValue(ports.passwordHasher);
+  container.bind(IDENTITY_TOKENS.IdentityService).to(IdentityService).inSingletonScope();
   const { jobs, events, webhooks } = installJobs(container, ports.notifications);
   container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
   container.bind(CartService).toSelf().inSingletonScope();
   container.bind(OrderService).toSelf().inSingletonScope();
   container.bind(PaymentService).toSelf().inSingletonScope();
-  container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
-  container.bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
 
   let closed = false;
   return {
@@ -84,6 +92,7 @@ export function createEngine(ports: EnginePorts): Engine {
     clock,
     inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
+    identity: container.get<IdentityService>(IDENTITY_TOKENS.IdentityService),
     jobs,
     events,
     webhooks,

@@ -5,28 +5,36 @@ import { KnexEventOutbox } from './outbox.repository.js';
 import { KnexCartRepository } from './cart.repository.js';
 import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
 import { KnexPaymentRepository } from './payments.repository.js';
-import { KnexJobRepository } from '../jobs/jobs.repository.js';
-import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
-import { KnexNotificationDirectory } from '../mail/directory.js';
-import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
 import { KnexProductSearchIndex } from './search.repository.js';
+import { KnexLoginThrottleRepository } from './login-throttles.repository.js';
+import { KnexRefreshTokenRepository } from './refresh-tokens.repository.js';
+import { KnexRoleRepository } from './roles.repository.js';
+import { KnexUserRepository } from './users.repository.js';
+import { KnexJobRepository } from '../jobs/jobs.repository.js';
+import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
+import { KnexNotificationDirectory } from '../mail/directory.js';
+import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
 export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositories {
   void dialect;
   return {
     outbox: new KnexEventOutbox(knex),
-    jobs: new KnexJobRepository(knex, dialect),
-    outboxDispatch: new KnexOutboxDispatch(knex, dialect),
-    notificationDirectory: new KnexNotificationDirectory(knex),
-    webhooks: new KnexWebhookRepository(knex),
     inventory: new KnexInventoryRepository(knex),
     categories: new KnexCategoryRepository(knex),
     products: new KnexProductRepository(knex, dialect),
     productSearch: new KnexProductSearchIndex(knex, dialect),
+    users: new KnexUserRepository(knex),
+    roles: new KnexRoleRepository(knex),
+    refreshTokens: new KnexRefreshTokenRepository(knex),
+    loginThrottles: new KnexLoginThrottleRepository(knex),
+    jobs: new KnexJobRepository(knex, dialect),
+    outboxDispatch: new KnexOutboxDispatch(knex, dialect),
+    notificationDirectory: new KnexNotificationDirectory(knex),
+    webhooks: new KnexWebhookRepository(knex),
     carts: new KnexCartRepository(knex),
     orders: new KnexOrderRepository(knex, dialect),
     statusHistory: new KnexStatusHistoryRepository(knex),
