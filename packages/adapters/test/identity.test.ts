@@ -112,6 +112,26 @@ describeEachDatabase('engine.identity (library)', (env) => {
     await expect(identity.deleteMe(second.ctx)).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('purges expired refresh tokens and stale login counters, keeping live ones', async () => {
+    const { identity } = env().engine;
+    const knex = (env().engine.store as KnexStore).knex;
+    const ctx = anonymousContext({ clock: env().clock });
+    env().clock.advance(2 * 86_400_000); // everything issued so far has expired
+    const live = await identity.login(ctx, { email: customer.user.email, password: TEST_PASSWORD });
+    await expect(identity.login(ctx, { email: 'stale@example.test', password: 'wrong one' })).rejects.toThrow();
+    await expect(identity.purgeExpired(customer.ctx)).rejects.toBeInstanceOf(ForbiddenError);
+
+    expect((await identity.purgeExpired(system())).refresh_tokens).toBeGreaterThan(0);
+    expect(await knex('refresh_tokens').count({ n: '*' }).first()).toMatchObject({ n: 1 });
+    expect((await identity.refresh(ctx, live.refresh)).access).toBeTypeOf('string');
+    // Earlier tests' counters are stale and gone; the fresh failure still counts.
+    expect(await knex('login_throttles').count({ n: '*' }).first()).toMatchObject({ n: 1 });
+
+    env().clock.advance(16 * 60_000);
+    expect((await identity.purgeExpired(system())).login_throttles).toBe(1);
+    expect(await knex('login_throttles').count({ n: '*' }).first()).toMatchObject({ n: 0 });
+  });
+
   it('lets exactly one of several concurrent refreshes with one token win, then revokes the family', async () => {
     const { identity } = env().engine;
     const ctx = anonymousContext({ clock: env().clock });

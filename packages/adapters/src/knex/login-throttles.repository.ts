@@ -48,6 +48,16 @@ export class KnexLoginThrottleRepository implements LoginThrottleRepository {
       .update({ failures: 0, window_started_at: lockedUntil, locked_until: lockedUntil });
   }
 
+  async deleteStale(ctx: Context, now: string, windowStartedBefore: string): Promise<number> {
+    return db(
+      ctx,
+      this.knex,
+    )('login_throttles')
+      .where('window_started_at', '<', windowStartedBefore)
+      .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+      .delete();
+  }
+
   async clear(ctx: Context, key: string): Promise<void> {
     await db(ctx, this.knex)('login_throttles').where({ key }).delete();
   }

@@ -50,6 +50,10 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
       .update({ revoked_at: at });
   }
 
+  async deleteExpired(ctx: Context, now: string): Promise<number> {
+    return db(ctx, this.knex)('refresh_tokens').where('expires_at', '<', now).delete();
+  }
+
   async revokeUser(ctx: Context, userId: string, at: string): Promise<void> {
     await db(
       ctx,

@@ -401,6 +401,21 @@ export class IdentityService {
     return { kind: 'user', id: user.id, email: user.email, role: user.role, permissions: new Set(permissions) };
   }
 
+  /**
+   * Deletes expired refresh tokens and stale failed-login counters (system or `user:manage`);
+   * for a periodic job. Spent tokens stay until they expire: reuse detection needs them.
+   */
+  async purgeExpired(ctx: Context): Promise<{ refresh_tokens: number; login_throttles: number }> {
+    requirePermission(ctx, PERMISSIONS.userManage);
+    const now = ctx.clock.now();
+    const window = Math.max(LOGIN_THROTTLE.email.windowSeconds, LOGIN_THROTTLE.ip.windowSeconds);
+    const before = new Date(now.getTime() - window * 1000).toISOString();
+    return {
+      refresh_tokens: await this.repos.refreshTokens.deleteExpired(ctx, now.toISOString()),
+      login_throttles: await this.repos.loginThrottles.deleteStale(ctx, now.toISOString(), before),
+    };
+  }
+
   // ---------------------------------------------------------------- roles
 
   async listRoles(ctx: Context): Promise<Role[]> {

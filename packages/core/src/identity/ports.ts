@@ -82,6 +82,8 @@ export interface RefreshTokenRepository {
   markUsed(ctx: Context, id: string, at: string): Promise<boolean>;
   revokeFamily(ctx: Context, familyId: string, at: string): Promise<void>;
   revokeUser(ctx: Context, userId: string, at: string): Promise<void>;
+  /** Deletes tokens past `expires_at` (their JWT no longer verifies); returns how many. */
+  deleteExpired(ctx: Context, now: string): Promise<number>;
 }
 
 /** Failed-login counters, kept in the database so every server process shares them. */
@@ -94,6 +96,8 @@ export interface LoginThrottleRepository {
    */
   recordFailure(ctx: Context, key: string, now: Date, policy: ThrottlePolicy): Promise<void>;
   clear(ctx: Context, key: string): Promise<void>;
+  /** Deletes unlocked keys whose window started before `windowStartedBefore`; returns how many. */
+  deleteStale(ctx: Context, now: string, windowStartedBefore: string): Promise<number>;
 }
 
 export interface ThrottlePolicy {
