@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDefaultEngine } from '@emporia/adapters';
+import { createDefaultEngine, type DefaultEngineOptions } from '@emporia/adapters';
 import { ManualClock, type Config, type Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import type { Express } from 'express';
@@ -34,10 +34,17 @@ export function testConfig(overrides: Partial<Config> = {}): Partial<Config> {
 export async function createTestEnv(
   dialect: TestDialect,
   overrides: Partial<Config> = {},
+  /** Ports of the test's own (payment providers, mailer); database, config and clock are the test's. */
+  engineOptions: Omit<DefaultEngineOptions, 'database' | 'config' | 'clock'> = {},
 ): Promise<TestEnv & { db: TestDatabase; close(): Promise<void> }> {
   const db = await createTestDatabase(dialect);
   const clock = new ManualClock(new Date());
-  const engine = await createDefaultEngine({ database: db.url, config: testConfig(overrides), clock });
+  const engine = await createDefaultEngine({
+    ...engineOptions,
+    database: db.url,
+    config: testConfig(overrides),
+    clock,
+  });
   const app = createApp(engine, { logger: pino({ level: 'silent' }) });
   return {
     dialect,
@@ -61,12 +68,13 @@ export function describeEachDatabase(
   title: string,
   suite: (env: () => TestEnv) => void,
   overrides: Partial<Config> = {},
+  engineOptions: Parameters<typeof createTestEnv>[2] = {},
 ): void {
   for (const dialect of testDialects()) {
     describe(`${title} [${dialect}]`, () => {
       let current: Awaited<ReturnType<typeof createTestEnv>> | undefined;
       beforeAll(async () => {
-        current = await createTestEnv(dialect, overrides);
+        current = await createTestEnv(dialect, overrides, engineOptions);
       });
       afterAll(async () => {
         await current?.close();
