@@ -132,6 +132,22 @@ describeEachDatabase('engine.identity (library)', (env) => {
     expect(await knex('login_throttles').count({ n: '*' }).first()).toMatchObject({ n: 0 });
   });
 
+  it('keeps one admin when the last two demote each other at the same moment', async () => {
+    const { identity } = env().engine;
+    const knex = (env().engine.store as KnexStore).knex;
+    // Leave exactly two active admins.
+    await knex('users').where({ role: 'admin' }).update({ is_active: false });
+    const a = await userWithToken(env(), 'admin');
+    const b = await userWithToken(env(), 'admin');
+    const results = await Promise.allSettled([
+      identity.updateUser(a.ctx, b.user.id, { role: 'staff' }),
+      identity.updateUser(b.ctx, a.user.id, { role: 'staff' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')?.reason).toBeInstanceOf(ConflictError);
+    expect(await knex('users').where({ role: 'admin', is_active: true })).toHaveLength(1);
+  });
+
   it('lets exactly one of several concurrent refreshes with one token win, then revokes the family', async () => {
     const { identity } = env().engine;
     const ctx = anonymousContext({ clock: env().clock });

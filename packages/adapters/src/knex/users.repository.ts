@@ -99,9 +99,14 @@ export class KnexUserRepository implements UserRepository {
     }
   }
 
+  /**
+   * Locks the counted rows on PostgreSQL, so two transactions demoting the last two admins at
+   * once cannot both see two (SQLite's BEGIN IMMEDIATE already serialises writers).
+   */
   async countActive(ctx: Context, role: string): Promise<number> {
-    const row = await db(ctx, this.knex)('users').where({ role, is_active: true }).count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
+    const q = db(ctx, this.knex)('users').select('id').where({ role, is_active: true });
+    if (this.knex.client.config.client === 'pg') q.forUpdate();
+    return (await q).length;
   }
 
   /** Newest first; ids are UUIDv7, so id order is creation order and a stable keyset. */
