@@ -34,6 +34,22 @@ function immediateSqliteClient(): typeof Knex.Client {
     }
   }
   class EmporiaSqliteClient extends BetterSqliteClient {
+    // knex prepares every statement anew, and preparing cost about as much as running a list
+    // query (bench profile): statements are kept per connection, keyed by their SQL text.
+    async _query(connection: SqliteConnection, obj: { sql: string; bindings?: unknown[]; options?: object }) {
+      if (!obj.sql || (obj.options as { safeIntegers?: boolean } | undefined)?.safeIntegers !== undefined) {
+        return super._query(connection, obj);
+      }
+      const statement = cachedStatement(connection, obj.sql);
+      const bindings = this._formatBindings(obj.bindings);
+      if (statement.reader) {
+        (obj as { response?: unknown }).response = statement.all(bindings);
+        return obj;
+      }
+      const response = statement.run(bindings);
+      Object.assign(obj, { response, context: { lastID: response.lastInsertRowid, changes: response.changes } });
+      return obj;
+    }
     transaction(container: unknown, config: unknown, outerTx: unknown) {
       return new (ImmediateTransaction as unknown as new (...a: unknown[]) => unknown)(
         this,
@@ -46,8 +62,32 @@ function immediateSqliteClient(): typeof Knex.Client {
   return EmporiaSqliteClient as unknown as typeof Knex.Client;
 }
 
+interface SqliteStatement {
+  reader: boolean;
+  all(bindings: unknown[]): unknown[];
+  run(bindings: unknown[]): { lastInsertRowid: number | bigint; changes: number };
+}
+
 interface SqliteConnection {
   pragma(sql: string): unknown;
+  prepare(sql: string): SqliteStatement;
+}
+
+/** Bounded: `IN (?, ?, …)` lists of every length make new SQL texts. */
+const STATEMENT_CACHE_SIZE = 500;
+const statementCaches = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+/** The connection's prepared statement for `sql` (SQLite re-prepares it itself after a schema change). */
+function cachedStatement(connection: SqliteConnection, sql: string): SqliteStatement {
+  let cache = statementCaches.get(connection);
+  if (!cache) statementCaches.set(connection, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(sql, statement);
+  }
+  return statement;
 }
 
 /** Opens a knex instance for a `sqlite:` or `postgres://` URL with the settings Emporia relies on. */

@@ -2,7 +2,12 @@
  * Value conversions that make SQLite and PostgreSQL rows look the same to repositories:
  * timestamps are ISO strings, JSON is parsed, booleans are booleans.
  */
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function toIso(value: unknown): string {
+  // SQLite hands back the strings we stored with toISOString(): parsing and re-printing each one
+  // was a visible share of a list request (bench profile).
+  if (typeof value === 'string' && CANONICAL_ISO.test(value)) return value;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return new Date(value).toISOString();
   return new Date(String(value)).toISOString();
