@@ -47,6 +47,11 @@ export function enforceProductionRules(config: Config): void {
     problems.push(`JWT_SECRET: production needs a secret of at least ${MIN_SECRET_LENGTH} characters`);
   if (!config.paymentWebhookSecret || config.paymentWebhookSecret.length < MIN_SECRET_LENGTH)
     problems.push(`PAYMENT_WEBHOOK_SECRET: production needs a secret of at least ${MIN_SECRET_LENGTH} characters`);
+  // Any site could then make credentialed calls with a visitor's cookies.
+  if (config.corsOrigins.includes('*') && config.corsCredentials)
+    problems.push('CORS_ORIGINS: production refuses * together with CORS_CREDENTIALS=true; list the allowed origins');
+  if (config.metricsToken !== undefined && config.metricsToken.length < MIN_SECRET_LENGTH)
+    problems.push(`METRICS_TOKEN: production needs a token of at least ${MIN_SECRET_LENGTH} characters`);
   if (problems.length) throw new ConfigError(problems);
 }
 

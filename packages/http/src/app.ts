@@ -4,6 +4,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { hostCheck, rateLimit, requestTimeout } from './hardening.js';
+import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
 
@@ -21,13 +23,20 @@ export function createLogger(engine: Engine): Logger {
   });
 }
 
-/** The standalone HTTP server: security headers, CORS, request ids, logs, the API and the docs. */
+/**
+ * The standalone HTTP server: metrics, request ids, logs, Host check, per-IP rate limit, request
+ * timeout, security headers, CORS, the API and the docs. `createRouter` alone carries none of these.
+ */
 export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const app = express();
   const config = engine.config;
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // The client IP (rate limit, logs) comes from X-Forwarded-For only through this many trusted proxies.
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  const metrics = createMetrics(engine);
+  app.use(metrics.track);
 
   app.use((req, res, next) => {
     const given = req.headers['x-request-id'];
@@ -53,15 +62,20 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  if (config.allowedHosts.length) app.use(hostCheck(config.allowedHosts));
+  if (config.rateLimit > 0) app.use(rateLimit(config.rateLimit));
+  if (config.requestTimeout > 0) app.use(requestTimeout(config.requestTimeout));
   app.use(helmet());
   if (config.corsOrigins.length) {
     app.use(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        credentials: config.corsCredentials,
         exposedHeaders: ['X-Request-Id', 'X-Cart-Token'],
       }),
     );
   }
+  app.get('/metrics', metrics.endpoint);
   app.use(createRouter(engine, options));
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not-found', 'Not found', `No route for ${req.method} ${req.path}`));

@@ -8,6 +8,8 @@ export { allRoutes } from './routes/index.js';
 export { route, type RouteSpec, type HandlerInput } from './route.js';
 export { problemSchema, sendProblem, PROBLEM_BASE, type Problem } from './problem.js';
 export { bearerToken, type Authenticate } from './auth.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { hostCheck, rateLimit, requestTimeout } from './hardening.js';
 
 import { buildOpenApi } from './openapi.js';
 import { allRoutes } from './routes/index.js';

@@ -1,7 +1,8 @@
-import type { Context, Store, StoreRepositories, Transaction, UnitOfWork } from '@emporia/core';
+import type { Context, Store, StoreRepositories, StoreStats, Transaction, UnitOfWork } from '@emporia/core';
 import type { Knex } from 'knex';
 import { dialectOf, openDatabase, type Dialect } from './database.js';
 import { createRepositories } from './repositories.js';
+import { storeStats } from './stats.js';
 
 /** The knex handle a repository should use: the context's transaction, or the pool. */
 export function db(ctx: Context, knex: Knex): Knex {
@@ -27,6 +28,9 @@ export class KnexStore implements Store {
   }
   async ping(): Promise<void> {
     await this.knex.raw('select 1');
+  }
+  stats(): Promise<StoreStats> {
+    return storeStats(this.knex);
   }
   async close(): Promise<void> {
     await this.knex.destroy();

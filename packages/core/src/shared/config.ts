@@ -56,6 +56,12 @@ const envSchema = z.object({
   ALLOW_REGISTRATION: bool.default(true),
   CORS_ORIGINS: list.default([]),
   ALLOWED_HOSTS: list.default([]),
+  CORS_CREDENTIALS: bool.default(false),
+  RATE_LIMIT: int(0, 1_000_000).default(0),
+  TRUST_PROXY: int(0, 10).default(0),
+  REQUEST_TIMEOUT: duration.default(30),
+  SHUTDOWN_TIMEOUT: duration.default(10),
+  METRICS_TOKEN: z.string().min(1).optional(),
   CURRENCY: z
     .string()
     .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
@@ -95,6 +101,18 @@ export interface Config {
   allowRegistration: boolean;
   corsOrigins: string[];
   allowedHosts: string[];
+  /** Send `Access-Control-Allow-Credentials` (never together with `CORS_ORIGINS=*` in production). */
+  corsCredentials: boolean;
+  /** Requests per minute per client IP on every route; 0 turns the limit off. */
+  rateLimit: number;
+  /** Proxy hops in front of the server whose X-Forwarded-For is trusted for the client IP. */
+  trustProxy: number;
+  /** Seconds a request may take before it is answered 503. */
+  requestTimeout: number;
+  /** Seconds `serve` waits for in-flight requests and running jobs on SIGTERM/SIGINT. */
+  shutdownTimeout: number;
+  /** Bearer token that opens `/metrics` to non-loopback callers. */
+  metricsToken: string | undefined;
   currency: string;
   lowStockThreshold: number;
   smtpUrl: string | undefined;
@@ -145,6 +163,12 @@ export function parseConfig(env: Env): Config {
     allowRegistration: e.ALLOW_REGISTRATION,
     corsOrigins: e.CORS_ORIGINS,
     allowedHosts: e.ALLOWED_HOSTS,
+    corsCredentials: e.CORS_CREDENTIALS,
+    rateLimit: e.RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    requestTimeout: e.REQUEST_TIMEOUT,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    metricsToken: e.METRICS_TOKEN,
     currency: e.CURRENCY,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
     smtpUrl: e.SMTP_URL,

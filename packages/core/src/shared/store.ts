@@ -16,6 +16,13 @@ export interface HealthCheck {
   detail?: string;
 }
 
+/** Connection pool use and row counts by status (orders, payments, jobs) for `/metrics`. */
+export interface StoreStats {
+  pool: { used: number; free: number; pending: number; max: number };
+  /** Tables that do not exist (yet) are left out. */
+  statusCounts: Array<{ table: string; status: string; count: number }>;
+}
+
 /**
  * The persistence port. The knex adapter implements it for SQLite and PostgreSQL; each domain
  * module adds its repositories to `StoreRepositories` (declaration merging keeps modules apart).
@@ -26,6 +33,8 @@ export interface Store {
   readonly repositories: StoreRepositories;
   /** Answers when the database does; throws otherwise. */
   ping(): Promise<void>;
+  /** Figures for `/metrics`, read at scrape time (optional: an embedding app's store may omit it). */
+  stats?(): Promise<StoreStats>;
   close(): Promise<void>;
 }
 

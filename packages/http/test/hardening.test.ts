@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import request from 'supertest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '@emporia/core';
+import { createDefaultEngine, loadConfig } from '@emporia/adapters';
+import { rateLimit, requestTimeout, sendProblem } from '@emporia/http';
+import { describeEachDatabase } from '../../../test/support/engine.js';
+
+describeEachDatabase(
+  'Host header check',
+  (env) => {
+    it('answers 400 to a Host that is not in ALLOWED_HOSTS', async () => {
+      const bad = await request(env().app).get('/health').set('Host', 'evil.example');
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/problem\+json/);
+      expect(bad.body.type).toBe('https://emporia.dev/problems/invalid-host');
+      expect((await request(env().app).get('/health')).status).toBe(400); // 127.0.0.1 is not listed
+      for (const host of ['shop.example', 'shop.example:8080', 'api.example.org', 'example.org']) {
+        expect((await request(env().app).get('/health').set('Host', host)).status, host).toBe(200);
+      }
+    });
+  },
+  { allowedHosts: ['shop.example', '.example.org'] },
+);
+
+describeEachDatabase(
+  'per-IP rate limit',
+  (env) => {
+    it('answers 429 with Retry-After past the limit, counting each client address apart', async () => {
+      const from = (ip: string) => request(env().app).get('/api/products').set('X-Forwarded-For', ip);
+      for (let i = 0; i < 3; i++) expect((await from('198.51.100.1')).status).toBe(200);
+      const limited = await from('198.51.100.1');
+      expect(limited.status).toBe(429);
+      expect(limited.body.type).toBe('https://emporia.dev/problems/rate-limited');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect((await from('198.51.100.2')).status).toBe(200);
+    });
+
+    it('sets security headers and no x-powered-by', async () => {
+      const res = await request(env().app).get('/health').set('X-Forwarded-For', '198.51.100.3');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    });
+  },
+  { rateLimit: 3, trustProxy: 1 },
+);
+
+describe('hardening middleware in a host app', () => {
+  it('starts a new window after a minute', async () => {
+    let now = 1_000_000;
+    const app = express();
+    app.use(rateLimit(2, () => now));
+    app.get('/x', (_req, res) => void res.json({ ok: true }));
+    app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      void _next;
+      sendProblem(req, res, err);
+    });
+    expect((await request(app).get('/x')).status).toBe(200);
+    expect((await request(app).get('/x')).status).toBe(200);
+    now += 59_000;
+    const limited = await request(app).get('/x');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    now += 1_000;
+    expect((await request(app).get('/x')).status).toBe(200);
+  });
+
+  it('answers 503 when a handler does not answer in time', async () => {
+    const app = express();
+    app.use(requestTimeout(1));
+    app.get('/stuck', () => undefined);
+    const res = await request(app).get('/stuck');
+    expect(res.status).toBe(503);
+    expect(res.body.type).toBe('https://emporia.dev/problems/request-timeout');
+  });
+});
+
+describe('production refuses unsafe configuration', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'emporia-prod-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  const good = {
+    EMPORIA_ENV: 'production',
+    DATABASE_URL: `sqlite:${join(cwd, 'prod.db')}`,
+    JWT_SECRET: 'j'.repeat(40),
+    PAYMENT_WEBHOOK_SECRET: 'w'.repeat(40),
+  };
+  const problems = (env: Record<string, string | undefined>): string[] => {
+    try {
+      loadConfig({ cwd, env });
+      return [];
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('accepts explicit long secrets and listed origins', () => {
+    expect(problems(good)).toEqual([]);
+    expect(problems({ ...good, CORS_ORIGINS: '*' })).toEqual([]);
+    expect(problems({ ...good, CORS_ORIGINS: 'https://shop.example', CORS_CREDENTIALS: 'true' })).toEqual([]);
+  });
+
+  it.each([
+    ['a missing JWT_SECRET (development would generate one)', { JWT_SECRET: undefined }, /^JWT_SECRET:/],
+    ['a short JWT_SECRET', { JWT_SECRET: 'short-secret' }, /^JWT_SECRET:/],
+    ['a missing webhook secret', { PAYMENT_WEBHOOK_SECRET: undefined }, /^PAYMENT_WEBHOOK_SECRET:/],
+    ['a short webhook secret', { PAYMENT_WEBHOOK_SECRET: 'x'.repeat(31) }, /^PAYMENT_WEBHOOK_SECRET:/],
+    ['CORS_ORIGINS=* with credentials', { CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, /^CORS_ORIGINS:/],
+    ['a short METRICS_TOKEN', { METRICS_TOKEN: 'abc' }, /^METRICS_TOKEN:/],
+  ])('refuses %s', (_what, change, line) => {
+    const found = problems({ ...good, ...change });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(line);
+  });
+
+  it('is enforced by createDefaultEngine too (a per-process key is never generated)', async () => {
+    await expect(
+      createDefaultEngine({ database: 'sqlite::memory:', config: { env: 'production', jwtSecret: undefined } }),
+    ).rejects.toBeInstanceOf(ConfigError);
+  });
+});
