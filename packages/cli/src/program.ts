@@ -3,6 +3,7 @@ import { EmporiaError, ConfigError } from '@emporia/core';
 import { migrateCommand } from './commands/migrate.js';
 import { openapiCommand } from './commands/openapi.js';
 import { serveCommand } from './commands/serve.js';
+import { seedCommand } from './commands/seed.js';
 import { createsuperuserCommand } from './commands/createsuperuser.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommand } from './commands/jobs.js';
@@ -18,6 +19,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   serveCommand(program, io);
+  seedCommand(program, io);
   migrateCommand(program, io);
   openapiCommand(program, io);
   createsuperuserCommand(program, io);

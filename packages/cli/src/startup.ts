@@ -1,5 +1,6 @@
 import type { Engine } from '@emporia/core';
 import type { Logger } from 'pino';
+import { systemContext } from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {

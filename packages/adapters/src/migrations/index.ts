@@ -12,7 +12,13 @@ export interface Migration {
 }
 
 /** Every migration, in order. One list serves SQLite and PostgreSQL. */
-export const migrations: Migration[] = [identityMigration, outboxMigration, catalogMigration, ordersMigration, jobsMigration];
+export const migrations: Migration[] = [
+  identityMigration,
+  outboxMigration,
+  catalogMigration,
+  ordersMigration,
+  jobsMigration,
+];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
 class ListMigrationSource implements Knex.MigrationSource<Migration> {
