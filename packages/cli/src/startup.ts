@@ -4,6 +4,11 @@ import { systemContext } from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
+  // SEED_DEMO=true (npm start): a small demo catalog, only into an empty shop.
+  if (engine.config.seedDemo && (await engine.catalog.isEmpty(systemContext()))) {
+    const seeded = await engine.catalog.seed(systemContext({ clock: engine.clock }), { products: 60, seed: 1 });
+    logger.info(seeded, 'seeded a demo catalog');
+  }
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown.
   if (engine.config.worker === 'inline') engine.jobs.createRunner({ logger }).start();
   void engine;

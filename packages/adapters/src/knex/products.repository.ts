@@ -84,6 +84,24 @@ function variantColumns(row: Partial<VariantRow>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Multi-row `INSERT … VALUES (…), (…)` in chunks under SQLite's 32766 bound parameters. (Knex
+ * writes SQLite multi-row inserts as a compound SELECT, which SQLite caps at 500 rows.)
+ */
+async function insertRows(k: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const chunk = rows.slice(i, i + perChunk);
+    await k.raw(
+      `insert into ${table} (${columns.join(', ')}) values ${chunk.map(() => tuple).join(', ')}`,
+      chunk.flatMap((row) => columns.map((c) => row[c] as Knex.Value)),
+    );
+  }
+}
+
 /** Duplicate slug or SKU → 409 with a message that says which. */
 async function uniqueness<T>(work: Promise<T>): Promise<T> {
   try {
@@ -194,9 +212,13 @@ export class KnexProductRepository implements ProductRepository {
   }
 
   async insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void> {
+    await this.insertMany(ctx, [product], variants);
+  }
+
+  async insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void> {
     const k = db(ctx, this.knex);
-    await uniqueness(k('products').insert(productColumns(product)));
-    if (variants.length) await uniqueness(k('product_variants').insert(variants.map(variantColumns)));
+    await uniqueness(insertRows(k, 'products', products.map(productColumns)));
+    await uniqueness(insertRows(k, 'product_variants', variants.map(variantColumns)));
   }
 
   async update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void> {

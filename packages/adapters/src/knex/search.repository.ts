@@ -3,11 +3,11 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { db } from './store.js';
 
-/** The weighted tsvector of a product: name and SKUs rank above the description. */
-export const TSVECTOR_SQL =
-  "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')";
+/** The weighted tsvector of a product from three SQL expressions: name and SKUs rank above the description. */
+const tsvectorOf = (name: string, skus: string, description: string) =>
+  `setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${skus}), 'A') || setweight(to_tsvector('simple', ${description}), 'B')`;
 
-/** The bindings of TSVECTOR_SQL for a product. */
+/** A product's name, SKUs and description as search words. */
 export function searchDocument(p: { name: string; description: string; skus: string }): string[] {
   return [p.name, p.skus, p.description].map((text) => searchWords(text).join(' '));
 }
@@ -82,8 +82,16 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
             `coalesce((select string_agg(v.sku, ' ') from product_variants v where v.product_id = p.id), '') as skus`,
           ),
         );
-      for (const r of rows as Array<{ id: string; name: string; description: string; skus: string }>) {
-        await k.raw(`update products set search_vector = ${TSVECTOR_SQL} where id = ?`, [...searchDocument(r), r.id]);
+      const docs = rows as Array<{ id: string; name: string; description: string; skus: string }>;
+      // One UPDATE … FROM (VALUES …) per chunk: seeding indexes thousands of products per statement.
+      for (let i = 0; i < docs.length; i += 1000) {
+        const chunk = docs.slice(i, i + 1000);
+        await k.raw(
+          `update products p set search_vector = ${tsvectorOf('v.name', 'v.skus', 'v.description')}
+             from (values ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, name, skus, description)
+            where p.id = v.id`,
+          chunk.flatMap((r) => [r.id, ...searchDocument(r)]),
+        );
       }
       return;
     }

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, toPageRequest, type ListResult } from '../s
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
+import { catalogGenerator } from './seed.js';
 import type {
   CategoryRepository,
   InventoryRepository,
@@ -164,6 +165,20 @@ function checkVariantOptions(
   }
   if (errors.length) throw new ValidationError('Invalid variant options', errors);
   return ordered;
+}
+
+export interface SeedOptions {
+  products: number;
+  /** Same seed, same catalog (ids aside). */
+  seed?: number;
+  batchSize?: number;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface SeedResult {
+  categories: number;
+  products: number;
+  variants: number;
 }
 
 /** Categories, products and variants: staff write them, everybody reads what is published. */
@@ -599,6 +614,58 @@ export class CatalogService {
       await this.products.refreshDerived(tx, [product.id]);
       await this.search.reindex(tx, [product.id]);
     });
+  }
+
+  // ------------------------------------------------------------ seeding
+
+  /** True when there is neither a category nor a product (the demo seed only fills an empty shop). */
+  async isEmpty(ctx: Context): Promise<boolean> {
+    if ((await this.categories.all(ctx)).length) return false;
+    const { rows } = await this.products.list(ctx, {
+      filter: {},
+      sort: { key: 'created_at', descending: false },
+      window: { kind: 'keyset', after: null, limit: 1 },
+    });
+    return rows.length === 0;
+  }
+
+  /**
+   * Generates a realistic catalog (category tree, variants, prices, stock) in batched multi-row
+   * inserts, one transaction per batch. Seeded stock is starting data: it has no movement rows.
+   */
+  async seed(ctx: Context, options: SeedOptions): Promise<SeedResult> {
+    requirePermission(ctx, PERMISSIONS.categoryWrite);
+    requirePermission(ctx, PERMISSIONS.productWrite);
+    const total = options.products;
+    if (!Number.isSafeInteger(total) || total < 0 || total > 10_000_000) {
+      throw new ValidationError('Invalid seed size', [{ path: 'products', message: 'must be 0 … 10,000,000' }]);
+    }
+    const batchSize = options.batchSize ?? 2000;
+    const generator = catalogGenerator({
+      seed: options.seed ?? Date.now(),
+      currency: this.config.currency,
+      lowStockThreshold: this.config.lowStockThreshold,
+      now: ctx.clock.now(),
+      total,
+    });
+    await this.unitOfWork.run(ctx, async (tx) => {
+      for (const category of generator.categories) await this.categories.insert(tx, category);
+    });
+    let variants = 0;
+    options.onProgress?.(0, total);
+    for (let from = 0; from < total; from += batchSize) {
+      const batch = generator.batch(from, Math.min(batchSize, total - from));
+      await this.unitOfWork.run(ctx, async (tx) => {
+        await this.products.insertMany(tx, batch.products, batch.variants);
+        await this.search.reindex(
+          tx,
+          batch.products.map((p) => p.id),
+        );
+      });
+      variants += batch.variants.length;
+      options.onProgress?.(from + batch.products.length, total);
+    }
+    return { categories: generator.categories.length, products: total, variants };
   }
 
   // ------------------------------------------------------------ helpers

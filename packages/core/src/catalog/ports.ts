@@ -72,6 +72,8 @@ export interface ProductRepository {
   list(ctx: Context, request: ProductListRequest): Promise<{ rows: ListedProductRow[]; count?: number }>;
   /** Throws ConflictError on a duplicate slug or SKU. */
   insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void>;
+  /** Many products at once in batched multi-row inserts (seeding, imports). */
+  insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void>;
   update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void>;
   remove(ctx: Context, id: string): Promise<void>;
   insertVariant(ctx: Context, variant: VariantRow): Promise<void>;
