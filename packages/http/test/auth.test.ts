@@ -283,6 +283,28 @@ describeEachDatabase('auth: failed-login rate limiting', (env) => {
     expect((await login(env(), user.email)).status).toBe(200);
   });
 
+  it('counts wrong current passwords on PATCH /api/users/me against the same lock', async () => {
+    const me = await userWithToken(env(), 'customer');
+    const change = (current: string) =>
+      request(env().app)
+        .patch('/api/users/me')
+        .set(me.headers)
+        .send({ password: 'a new passphrase', current_password: current });
+    for (let i = 0; i < LOGIN_THROTTLE.email.max; i++) expect((await change(`guess ${i}`)).status).toBe(400);
+    const locked = await change(TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.headers['retry-after']).toBeDefined();
+    expect((await login(env(), me.user.email)).status).toBe(429);
+    env().clock.advance(LOGIN_THROTTLE.email.lockSeconds * 1000);
+    const fresh = await login(env(), me.user.email);
+    expect(fresh.status).toBe(200);
+    const changed = await request(env().app)
+      .patch('/api/users/me')
+      .set('Authorization', `Bearer ${fresh.body.access}`)
+      .send({ password: 'a new passphrase', current_password: TEST_PASSWORD });
+    expect(changed.status).toBe(200);
+  });
+
   it('forgets failures older than the window and resets on success', async () => {
     const { user } = await userWithToken(env(), 'customer');
     for (let i = 0; i < LOGIN_THROTTLE.email.max - 1; i++) await login(env(), user.email, 'wrong');

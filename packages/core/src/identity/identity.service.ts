@@ -203,15 +203,17 @@ export class IdentityService {
     if (!existing) throw new NotFoundError('User not found');
     const patch: UserPatch = { updated_at: ctx.clock.now().toISOString() };
     if (data.password !== undefined) {
-      // Someone holding a stolen access token must not be able to take the account over.
+      // Someone holding a stolen access token must not be able to take the account over, nor
+      // guess the password here faster than at the login: failures count against the same lock.
       if (actorUserId(ctx) === id) {
-        const ok =
-          data.current_password !== undefined &&
-          (await this.hasher.verify(existing.password_hash, data.current_password));
-        if (!ok) {
-          throw new ValidationError('Invalid input', [
-            { path: 'current_password', message: data.current_password ? 'is incorrect' : 'is required' },
-          ]);
+        if (data.current_password === undefined) {
+          throw new ValidationError('Invalid input', [{ path: 'current_password', message: 'is required' }]);
+        }
+        const keys = [throttleKey('email', existing.email)];
+        await this.throwIfLocked(ctx, keys);
+        if (!(await this.hasher.verify(existing.password_hash, data.current_password))) {
+          await this.recordFailures(ctx, keys);
+          throw new ValidationError('Invalid input', [{ path: 'current_password', message: 'is incorrect' }]);
         }
       }
       patch.password_hash = await this.hasher.hash(data.password);
@@ -282,28 +284,37 @@ export class IdentityService {
    */
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
     const { email, password } = parseInput(tokenRequestSchema, input);
-    const now = ctx.clock.now();
     const emailKey = throttleKey('email', email);
-    const ipKey = meta.ip ? throttleKey('ip', meta.ip) : undefined;
-    const keys = ipKey ? [emailKey, ipKey] : [emailKey];
-    const lockedUntil = await this.repos.loginThrottles.lockedUntil(ctx, keys, now.toISOString());
-    if (lockedUntil) {
-      const seconds = Math.max(1, Math.ceil((new Date(lockedUntil).getTime() - now.getTime()) / 1000));
-      throw new RateLimitedError('Too many failed logins; try again later', seconds);
-    }
+    const keys = meta.ip ? [emailKey, throttleKey('ip', meta.ip)] : [emailKey];
+    await this.throwIfLocked(ctx, keys);
 
     const dummy = await (this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex')));
     const user = await this.repos.users.findByEmail(ctx, email);
     const passwordOk = await this.hasher.verify(user?.password_hash ?? dummy, password);
     if (!user || !passwordOk || !user.is_active) {
-      // Outside any transaction: the count must survive the failure we are about to throw.
-      const bare: Context = { ...ctx, tx: undefined };
-      await this.repos.loginThrottles.recordFailure(bare, emailKey, now, LOGIN_THROTTLE.email);
-      if (ipKey) await this.repos.loginThrottles.recordFailure(bare, ipKey, now, LOGIN_THROTTLE.ip);
+      await this.recordFailures(ctx, keys);
       throw new UnauthorizedError(BAD_CREDENTIALS);
     }
     await this.repos.loginThrottles.clear(ctx, emailKey);
     return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user.id, newId()));
+  }
+
+  /** 429 while any of the throttle keys (`[emailKey, ipKey?]`) is locked. */
+  private async throwIfLocked(ctx: Context, keys: string[]): Promise<void> {
+    const now = ctx.clock.now();
+    const lockedUntil = await this.repos.loginThrottles.lockedUntil(ctx, keys, now.toISOString());
+    if (!lockedUntil) return;
+    const seconds = Math.max(1, Math.ceil((new Date(lockedUntil).getTime() - now.getTime()) / 1000));
+    throw new RateLimitedError('Too many failed password attempts; try again later', seconds);
+  }
+
+  /** Counts a failed password against `[emailKey, ipKey?]`. */
+  private async recordFailures(ctx: Context, keys: string[]): Promise<void> {
+    // Outside any transaction: the count must survive the failure the caller is about to throw.
+    const bare: Context = { ...ctx, tx: undefined };
+    const [emailKey, ipKey] = keys;
+    await this.repos.loginThrottles.recordFailure(bare, emailKey, ctx.clock.now(), LOGIN_THROTTLE.email);
+    if (ipKey) await this.repos.loginThrottles.recordFailure(bare, ipKey, ctx.clock.now(), LOGIN_THROTTLE.ip);
   }
 
   private async issuePair(ctx: Context, userId: string, family: string): Promise<TokenPair> {
