@@ -49,10 +49,10 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`npm run bench -- [options]
-  --quick              one small catalog (1000 products) on SQLite, 2 s per figure: under a minute
+  --quick              one small catalog (1000 products) on SQLite, 1.5 s per figure: about a minute
   --sizes 10000,...    catalog sizes (default 10000,100000,1000000)
   --db sqlite,postgres databases (default both; PostgreSQL is skipped with a note when it does not answer)
-  --duration N         seconds of load per figure (default 8; quick 2)
+  --duration N         seconds of load per figure (default 8; quick 1.5)
   --warmup N           seconds of load thrown away before each figure (default 2; quick 0.5)
   --connections N      concurrent connections (default 32)
   --build              npm run build first, then run the server from dist
@@ -82,7 +82,7 @@ const dialects = (
 ).split(',') as BenchDialect[];
 const load: LoadOptions = {
   connections: Number(flags.connections),
-  duration: Number(flags.duration ?? (quick ? 2 : 8)),
+  duration: Number(flags.duration ?? (quick ? 1.5 : 8)),
   warmup: Number(flags.warmup ?? (quick ? 0.5 : 2)),
   useWrk: !flags['no-wrk'],
 };

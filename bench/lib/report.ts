@@ -187,6 +187,12 @@ export function renderMain(results: BenchResults): string {
       `LOG_LEVEL=${results.options.logLevel}. Reproduce: \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\`.`,
     '',
   );
+  if (results.mode === 'quick') {
+    lines.push(
+      '**Quick run**: one small catalog and short loads, to check the bench itself — not figures to quote.',
+      '',
+    );
+  }
   if (c) {
     lines.push(
       '## Ceilings (same load, same body size)',

@@ -134,14 +134,16 @@ export async function discoverFixtures(api: Api, ops: Set<string>, maxCursorStep
   const listAnswer = await api.call('GET', listPath);
   const categoryCount = (listAnswer.body as { count: number }).count;
 
-  // A deep cursor, reached the way a client reaches it: following next_cursor (100 rows a step).
+  // A deep cursor, reached the way a client reaches it: following next_cursor (up to 100 rows a step)
+  // to about the middle of the filtered list.
   let deepCursor: string | null = null;
   let cursorDepth = 0;
   const targetDepth = Math.floor(categoryCount / 2);
-  for (let step = 0; step < maxCursorSteps && cursorDepth + 100 <= targetDepth; step++) {
+  for (let step = 0; step < maxCursorSteps && cursorDepth < targetDepth; step++) {
+    const limit = Math.min(100, targetDepth - cursorDepth);
     const after: string = deepCursor ? `&cursor=${encodeURIComponent(deepCursor)}` : '';
     const page: { results: unknown[]; next_cursor: string | null } = await api.get(
-      `/api/products?${filter}sort=price&limit=100${after}`,
+      `/api/products?${filter}sort=price&limit=${limit}${after}`,
     );
     if (!page.next_cursor) break;
     deepCursor = page.next_cursor;
