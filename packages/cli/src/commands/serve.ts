@@ -1,8 +1,9 @@
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { CliError, type Io } from '../output.js';
+import { Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
 
 export function serveCommand(program: Command, io: Io): void {
@@ -34,23 +35,53 @@ export function serveCommand(program: Command, io: Io): void {
           ),
         );
       });
+      if (config.requestTimeout > 0) {
+        // Slow senders (slowloris) get the same bound as slow handlers.
+        server.requestTimeout = config.requestTimeout * 1000;
+        server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+      }
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs`);
 
+      // Answers still being prepared when shutdown starts close their connection, so keep-alive
+      // clients let go and server.close() can finish.
       let stopping = false;
+      const inFlight = new Set<ServerResponse>();
+      server.on('request', (_req, res: ServerResponse) => {
+        if (stopping) res.shouldKeepAlive = false;
+        inFlight.add(res);
+        res.once('close', () => inFlight.delete(res));
+      });
+      const shutdown = new Shutdown();
+      shutdown.add(
+        'http',
+        () =>
+          new Promise<void>((resolve) => {
+            for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      );
+      shutdown.add('engine', () => engine.close());
+
       const stop = (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
         stopping = true;
-        logger.info({ signal }, 'shutting down');
-        server.close(() => {
-          void engine.close().then(() => process.exit(0));
+        logger.info({ signal, timeout_s: config.shutdownTimeout }, 'shutting down');
+        void shutdown.run(config.shutdownTimeout * 1000, logger).then((clean) => {
+          if (!clean) server.closeAllConnections();
+          logger.info({ clean }, 'stopped');
+          // A timed-out shutdown exits 1 so supervisors can tell it from a clean one.
+          logger.flush?.();
+          process.exit(clean ? 0 : 1);
         });
-        server.closeIdleConnections();
-        setTimeout(() => process.exit(0), 10_000).unref();
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
 }
