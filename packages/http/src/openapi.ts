@@ -38,7 +38,8 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', registry: Map<strin
   const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
   delete json.$schema;
   delete json.$defs;
-  for (const [id, def] of Object.entries(defs)) registry.set(id, def);
+  // Components refer to each other (`Product` → `Variant`): their refs need the same rewrite.
+  for (const [id, def] of Object.entries(defs)) registry.set(id, rewriteRefs(def) as JsonSchema);
   return rewriteRefs(json) as JsonSchema;
 }
 

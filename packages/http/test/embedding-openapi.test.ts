@@ -1,0 +1,58 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { openApiDocument } from '@emporia/http';
+import { describe, expect, it } from 'vitest';
+import { ContractChecker } from '../../../test/support/contract.js';
+
+const document = openApiDocument();
+
+function refsOf(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => refsOf(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else refsOf(v, out);
+    }
+  }
+  return out;
+}
+
+describe('the OpenAPI document clients are generated from', () => {
+  it('passes Redocly lint (the recommended rules of `redocly lint`) with no errors', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(document),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const errors = problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('resolves every $ref, including refs between components (Product → Variant)', () => {
+    const schemas = (document.components as { schemas: Record<string, unknown> }).schemas;
+    const refs = refsOf(document);
+    expect(refs).toContain('#/components/schemas/Variant');
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\//);
+      expect(schemas[ref.slice('#/components/schemas/'.length)], ref).toBeDefined();
+    }
+  });
+
+  it('has a contract checker that catches an undeclared status, a wrong body and a non-problem error', () => {
+    const checker = new ContractChecker(document);
+    expect(checker.check('GET', '/health', 200, 'application/json', '{"status":"ok"}')).toEqual([]);
+    expect(checker.check('GET', '/health', 200, 'application/json', '{"status":"fine"}')).not.toEqual([]);
+    expect(checker.check('GET', '/health', 418, 'application/problem+json', '{}')[0].problem).toMatch(
+      /not declared|required/,
+    );
+    expect(checker.check('GET', '/api/orders', 401, 'text/html', 'nope')[0].problem).toMatch(/not problem\+json/);
+    // A literal path wins over a parameter, and unknown paths only need problem bodies.
+    expect(checker.check('GET', '/api/nothing', 404, 'application/problem+json', problem(404))).toEqual([]);
+  });
+});
+
+function problem(status: number): string {
+  return JSON.stringify({ type: 'https://emporia.dev/problems/x', title: 'X', status });
+}
