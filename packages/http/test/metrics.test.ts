@@ -74,3 +74,18 @@ describeEachDatabase('metrics', (env) => {
     expect(ok.text).toContain('emporia_http_request_duration_seconds');
   });
 });
+
+describeEachDatabase('request logs', (env) => {
+  it('log one JSON line per request with request id, user id and latency, and no token', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const app = createApp(env().engine, { logger });
+    const customer = await userWithToken(env(), 'customer');
+    const res = await request(app).get('/api/users/me').set(customer.headers).set('X-Request-Id', 'log-test-1');
+    expect(res.status).toBe(200);
+    const entry = lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-test-1');
+    expect(entry).toMatchObject({ user_id: customer.user.id, res: { status: 200 }, req: { method: 'GET' } });
+    expect(entry.responseTime).toBeTypeOf('number');
+    expect(lines.join('\n')).not.toContain(customer.token);
+  });
+});
