@@ -218,7 +218,8 @@ export class OrderService {
         const { quantity, ...ref } = item;
         let variantId: string;
         try {
-          variantId = await this.inventory.resolveVariantId(ctx, ref);
+          // A variant id needs no lookup here: the checkout transaction reads every variant anyway.
+          variantId = ref.variant_id ?? (await this.inventory.resolveVariantId(ctx, ref));
         } catch (err) {
           if (err instanceof NotFoundError) {
             throw new ValidationError('Unknown item', [{ path: `items.${i}`, message: err.message }]);
@@ -264,6 +265,16 @@ export class OrderService {
           )
         ).map((v) => [v.id, v]),
       );
+      if (cartId === null) {
+        // Explicit items naming no variant at all are bad input (400), not a stale cart (409).
+        const unknown = lines.filter((l) => !variants.has(l.variant_id));
+        if (unknown.length) {
+          throw new ValidationError(
+            'Unknown item',
+            unknown.map((l) => ({ path: 'items', message: `Variant ${l.variant_id} not found` })),
+          );
+        }
+      }
       const unavailable = lines.filter((l) => !variants.get(l.variant_id)?.is_published);
       if (unavailable.length) {
         throw new ConflictError(
@@ -278,8 +289,6 @@ export class OrderService {
       }
       const orderId = newId();
       const number = formatOrderNumber(await this.store.repositories.orders.nextNumber(tx));
-      // Conditional decrements, all or nothing: OutOfStockError rolls the whole order back.
-      await this.inventory.takeStock(tx, lines, 'order placed', number);
 
       const now = tx.clock.now().toISOString();
       const items: OrderItemRecord[] = lines.map((l, position) => {
@@ -320,6 +329,9 @@ export class OrderService {
       const order = toOrder(record, items, []);
       // Stored in the same transaction: a committed order always has its replayable answer.
       if (claimId) await this.store.repositories.idempotencyKeys.complete(tx, claimId, 201, order);
+      // Conditional decrements, all or nothing: OutOfStockError rolls the whole order back. Last,
+      // so the variant rows stay locked only until the commit that follows.
+      await this.inventory.takeStock(tx, lines, 'order placed', number);
       return order;
     });
   }
