@@ -307,6 +307,49 @@ describeEachDatabase('checkout', (env) => {
     return { Authorization: `Bearer ${access}` };
   }
 
+  it('answers 409 while a request with the key runs, and takes over a claim abandoned for 10 minutes', async () => {
+    const mug = await publishedProduct(env(), { stock: 10 });
+    const buyer = await userWithToken(env(), 'customer');
+    const items = [{ variant_id: mug.variants[0].id, quantity: 1 }];
+    const done = await request(server)
+      .post('/api/orders')
+      .set(buyer.headers)
+      .set('Idempotency-Key', 'k-done')
+      .send({ items });
+    expect(done.status).toBe(201);
+    // A claim for the same body whose request is still running (or died before committing).
+    const knex = (env().engine.store as KnexStore).knex;
+    const row = await knex('idempotency_keys')
+      .where({ scope: `user:${buyer.user.id}`, key: 'k-done' })
+      .first();
+    await knex('idempotency_keys').insert({
+      ...row,
+      id: '0192f0a0-0000-7000-8000-00000000abcd',
+      key: 'k-running',
+      status: 'in_progress',
+      response_status: null,
+      response_body: null,
+      created_at: env().clock.now().toISOString(),
+    });
+    const busy = await request(server)
+      .post('/api/orders')
+      .set(buyer.headers)
+      .set('Idempotency-Key', 'k-running')
+      .send({ items });
+    expect(busy.status).toBe(409);
+    expect(busy.body.type).toBe('https://emporia.dev/problems/conflict');
+    expect(await stockOf(env(), mug.variants[0].id)).toBe(9);
+    env().clock.advance(10 * 60 * 1000 + 1000);
+    const token = await tokenFor(buyer);
+    const taken = await request(server)
+      .post('/api/orders')
+      .set(token)
+      .set('Idempotency-Key', 'k-running')
+      .send({ items });
+    expect(taken.status).toBe(201);
+    expect(await stockOf(env(), mug.variants[0].id)).toBe(8);
+  });
+
   it('places exactly one order for 10 parallel requests with one Idempotency-Key', async () => {
     const mug = await publishedProduct(env(), { stock: 100 });
     const buyer = await userWithToken(env(), 'customer');
