@@ -10,6 +10,7 @@ import {
 } from '@emporia/core';
 import { createMailer } from './mail/mailer.js';
 import { createWebhookSender } from './webhooks/sender.js';
+import { registerProductImport } from './jobs/product-import.js';
 import { enforceProductionRules } from './config.js';
 import { Argon2PasswordHasher } from './identity/argon2.hasher.js';
 import { createKnexStore } from './knex/store.js';
@@ -56,7 +57,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     webhookSender:
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
-  return createEngine({
+  const engine = createEngine({
     config,
     store,
     clock: options.clock,
@@ -69,4 +70,6 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
       ...(options.paymentProviders ?? []),
     ],
   });
+  registerProductImport(engine);
+  return engine;
 }

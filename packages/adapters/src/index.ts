@@ -6,6 +6,7 @@ export { loadConfig, readEnv, dataDir, enforceProductionRules } from './config.j
 export { openDatabase, dialectOf, type Dialect } from './knex/database.js';
 export { KnexStore, createKnexStore } from './knex/store.js';
 export { createMailer } from './mail/mailer.js';
+export { importProducts } from './jobs/product-import.js';
 export { createWebhookSender, isInternalAddress, type WebhookSenderOptions } from './webhooks/sender.js';
 export { HostedPaymentProvider, type HostedProviderOptions } from './payments/hosted.provider.js';
 export { ManualPaymentProvider } from './payments/manual.provider.js';

@@ -35,6 +35,7 @@ export * from './jobs/schemas.js';
 export * from './jobs/ports.js';
 export * from './jobs/runner.js';
 export * from './jobs/jobs.service.js';
+export * from './jobs/import.schemas.js';
 export * from './shared/state-machine.js';
 export * from './shared/signature.js';
 export * from './cart/schemas.js';

@@ -8,9 +8,10 @@ import { userRoutes } from './users.routes.js';
 import { jobRoutes } from './jobs.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { eventRoutes } from './events.routes.js';
+import { importRoutes } from './import.routes.js';
 import { cartRoutes } from './cart.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...categoryRoutes, ...productRoutes, ...jobRoutes, ...webhookRoutes, ...eventRoutes, ...cartRoutes, ...orderRoutes, ...paymentRoutes];
+export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...categoryRoutes, ...productRoutes, ...jobRoutes, ...webhookRoutes, ...eventRoutes, ...importRoutes, ...cartRoutes, ...orderRoutes, ...paymentRoutes];
