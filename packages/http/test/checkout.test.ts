@@ -297,6 +297,15 @@ describeEachDatabase('checkout', (env) => {
     expect(fresh1.status).toBe(201);
     expect(fresh2.status).toBe(201);
     expect(fresh2.body.id).not.toBe(fresh1.body.id);
+
+    // Expired keys are swept by the purge (staff or a system job), live ones stay.
+    const knex = (env().engine.store as KnexStore).knex;
+    const scope = `user:${later.user.id}`;
+    expect(await knex('idempotency_keys').where({ scope })).toHaveLength(1);
+    await expect(env().engine.orders.purgeExpiredIdempotencyKeys(customer.ctx)).rejects.toThrow(/permission/);
+    expect(await env().engine.orders.purgeExpiredIdempotencyKeys(staff.ctx)).toBeGreaterThan(0);
+    expect(await knex('idempotency_keys').where({ scope })).toHaveLength(1);
+    expect(await knex('idempotency_keys').where('expires_at', '<=', env().clock.now().toISOString())).toHaveLength(0);
   });
 
   async function tokenFor(user: TestUser): Promise<{ Authorization: string }> {

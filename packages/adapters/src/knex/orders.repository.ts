@@ -228,4 +228,8 @@ export class KnexIdempotencyRepository implements IdempotencyRepository {
   async discard(ctx: Context, id: string): Promise<boolean> {
     return (await db(ctx, this.knex)('idempotency_keys').where('id', id).delete()) > 0;
   }
+
+  async purgeExpired(ctx: Context, now: string): Promise<number> {
+    return db(ctx, this.knex)('idempotency_keys').where('expires_at', '<=', now).delete();
+  }
 }

@@ -336,6 +336,12 @@ export class OrderService {
     });
   }
 
+  /** Deletes idempotency keys past their 24 hours (`order:manage`); a periodic job should call it. */
+  async purgeExpiredIdempotencyKeys(ctx: Context): Promise<number> {
+    requirePermission(ctx, PERMISSIONS.orderManage);
+    return this.store.repositories.idempotencyKeys.purgeExpired(ctx, ctx.clock.now().toISOString());
+  }
+
   /** One order with its lines and history; another customer's order is 404. */
   async getOrder(ctx: Context, id: string): Promise<Order> {
     const record = await this.findVisible(ctx, id);

@@ -91,6 +91,8 @@ export interface IdempotencyRepository {
   release(ctx: Context, id: string): Promise<void>;
   /** Deletes the row if it is still the given (expired or abandoned) one; true when deleted. */
   discard(ctx: Context, id: string): Promise<boolean>;
+  /** Deletes every key that expired before `now`; returns how many. */
+  purgeExpired(ctx: Context, now: string): Promise<number>;
 }
 
 declare module '../shared/store.js' {
