@@ -163,6 +163,7 @@ describe.each(pairs)('backup %s → restore %s', (from, to) => {
     expect(header.tables.find((t) => t.name === 'backup_probe')?.rows).toBe(3);
     expect(header.tables.map((t) => t.name)).not.toContain('emporia_migrations');
     expect(header.tables.find((t) => t.name === 'roles')?.rows).toBe(3);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const target = await database(to);
     const restored = await restoreBackup(target.url, file);
@@ -284,6 +285,7 @@ describe.each(testDialects())('backup and restore safety [%s]', (dialect) => {
     const file = backupFile();
     await writeNativeBackup(source.url, file);
     expect(statSync(file).size).toBeGreaterThan(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const target = await database(dialect, { migrate: dialect === 'sqlite' ? false : true, probe: false });
     await restoreNativeBackup(target.url, file);
     const check = openDatabase(target.url);

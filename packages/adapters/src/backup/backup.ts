@@ -158,7 +158,8 @@ export async function writeBackup(
     const hash = createHash('sha256');
     let bytes = 0;
     const gzip = createGzip();
-    const out = createWriteStream(bodyFile);
+    // Owner-only: a backup holds password hashes and webhook secrets.
+    const out = createWriteStream(bodyFile, { mode: 0o600 });
     const written = pipeline(gzip, out);
     const write = async (line: string) => {
       const buf = Buffer.from(line + '\n', 'utf8');
@@ -198,7 +199,7 @@ export async function writeBackup(
       body_bytes: bytes,
       body_sha256: hash.digest('hex'),
     };
-    const part = createWriteStream(partFile);
+    const part = createWriteStream(partFile, { mode: 0o600 });
     part.write(gzipSync(JSON.stringify(header) + '\n'));
     await pipeline(createReadStream(bodyFile), part);
     renameSync(partFile, file);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { dialectOf, openDatabase, sqliteFilename } from '../knex/database.js';
 import { BackupFileError } from './format.js';
@@ -41,6 +41,7 @@ export async function writeNativeBackup(databaseUrl: string, file: string, optio
     await run('pg_dump', ['--format=custom', '--verbose', `--file=${file}.tmp`, databaseUrl], (l) =>
       options.onProgress?.(0, l),
     );
+    chmodSync(`${file}.tmp`, 0o600); // password hashes and secrets inside
     renameSync(`${file}.tmp`, file);
     return;
   }
@@ -54,6 +55,7 @@ export async function writeNativeBackup(databaseUrl: string, file: string, optio
         return 1000;
       },
     });
+    chmodSync(`${file}.tmp`, 0o600); // password hashes and secrets inside
     renameSync(`${file}.tmp`, file);
   } finally {
     db.close();
