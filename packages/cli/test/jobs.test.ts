@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIL_JOB, systemContext } from '@emporia/core';
@@ -84,3 +84,24 @@ describeEachDatabase(
   },
   { smtpUrl: smtp.url },
 );
+
+describeEachDatabase('emporia import products', (env) => {
+  it('imports a CSV file, reports bad rows on stderr and exits 1 when any row failed', async () => {
+    const file = join(dir, `import-${env().dialect}.csv`);
+    writeFileSync(file, 'sku,name,price,stock\nCLI-1,From the CLI,500,3\nCLI-2,,oops,1\n');
+    const r = runEmporia(['import', 'products', file], { cwd: dir, env: { DATABASE_URL: env().url } });
+    expect(r.stdout).toContain('Imported 2 rows: 1 created, 0 updated, 1 failed');
+    expect(r.stderr).toContain('line 3 (CLI-2): price (minor units, e.g. 1999 for 19.99) must be a whole number');
+    expect(r.code).toBe(1);
+    const ctx = systemContext({ clock: env().clock });
+    const [product] = (await env().engine.catalog.listProducts(ctx, { q: 'CLI-1', status: 'draft' })).results;
+    expect(product).toMatchObject({ name: 'From the CLI', price: 500, stock: 3 });
+
+    const missing = runEmporia(['import', 'products', join(dir, 'nope.csv')], {
+      cwd: dir,
+      env: { DATABASE_URL: env().url },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^emporia: cannot read .*nope\.csv: ENOENT$/);
+  });
+});
