@@ -101,6 +101,40 @@ describeEachDatabase(
       expect(smtp.to(customer.user.email).map((m) => m.subject)).not.toContain('Low stock: MUG-RED (2 left)');
     });
 
+    it('sends each mail from the real services: order, stock crossing once, payment; nothing for a refused order', async () => {
+      const { engine } = env();
+      const staff = await userWithToken(env(), 'staff');
+      const customer = await userWithToken(env(), 'customer');
+      await drain(env());
+      const product = await engine.catalog.createProduct(staff.ctx, {
+        name: 'Lamp',
+        price: 1000,
+        stock: 7,
+        low_stock_threshold: 5,
+        status: 'published',
+      });
+      const sku = product.variants[0].sku;
+      const first = await engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 2 }] });
+      await engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 1 }] });
+      await expect(
+        engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 50 }] }),
+      ).rejects.toThrow(/stock/i);
+      const payment = await engine.payments.createPayment(customer.ctx, first.order.id, { provider: 'manual' });
+      await engine.payments.confirmPayment(staff.ctx, payment.id);
+      await drain(env());
+
+      const toCustomer = smtp.to(customer.user.email).map((m) => m.subject);
+      expect(toCustomer.filter((s) => s.startsWith('Order '))).toHaveLength(2);
+      expect(toCustomer).toContain(`Order ${first.order.number} received`);
+      expect(toCustomer).toContain(`Payment received for order ${first.order.number}`);
+      // 7 → 5 crosses the alert level; 5 → 4 stays below it: one alert, not one per order.
+      const alerts = smtp
+        .to(staff.user.email)
+        .map((m) => m.subject)
+        .filter((s) => s.startsWith('Low stock'));
+      expect(alerts).toEqual([`Low stock: ${sku} (5 left)`]);
+    });
+
     it('uses the embedding app’s templates when given', async () => {
       const local = await createTestEnv(env().dialect, { smtpUrl: smtp.url, mailFrom: 'Corner Shop <hi@corner.test>' });
       try {
