@@ -1,6 +1,7 @@
 import { injectable, inject } from 'inversify';
 import { actorUserId, can, requirePermission, type Context } from '../shared/context.js';
-import { NotFoundError } from '../shared/errors.js';
+import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck, Store } from '../shared/store.js';
@@ -84,6 +85,20 @@ export class JobsService {
   async counts(ctx: Context): Promise<Record<string, number>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     return this.store.repositories.jobs.counts(ctx);
+  }
+
+  /**
+   * Queues a product import from CSV text (staff with `import:run`); the job's result lists
+   * created, updated and failed rows. Parsing happens in the job, so a large file answers at once.
+   */
+  async startProductImport(ctx: Context, csv: string): Promise<Job> {
+    requirePermission(ctx, PERMISSIONS.importRun);
+    if (!csv.trim()) throw new ValidationError('Empty CSV', [{ path: 'body', message: 'the file has no rows' }]);
+    if (Buffer.byteLength(csv) > MAX_IMPORT_BYTES) {
+      throw new ValidationError('CSV too large', [{ path: 'body', message: `at most ${MAX_IMPORT_BYTES} bytes` }]);
+    }
+    // Rows create or update by SKU, so an import reclaimed from a dead worker may safely run again.
+    return this.enqueue(ctx, PRODUCT_IMPORT_JOB, { csv }, { maxAttempts: 3 });
   }
 
   /** A runner over this engine's handlers and event subscribers. `start()` it, `stop()` it. */

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { PRODUCT_STATUSES } from '../catalog/schemas.js';
+
+export const PRODUCT_IMPORT_JOB = 'import.products';
+/** Largest CSV accepted for one import (bytes). */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+/** CSV columns, in the documented order (docs/csv-import.md). Only `sku` is required. */
+export const PRODUCT_IMPORT_COLUMNS = ['sku', 'name', 'description', 'status', 'price', 'currency', 'stock'] as const;
+
+const blankIsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const wholeNumber = (what: string) =>
+  z.preprocess(
+    blankIsMissing,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, `${what} must be a whole number`)
+      .transform(Number)
+      .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER))
+      .optional(),
+  );
+
+/** One CSV row: strings in, typed values out; blank cells mean "leave as it is". */
+export const productImportRowSchema = z.object({
+  sku: z.string().trim().min(1, 'sku is required').max(64),
+  name: z.preprocess(blankIsMissing, z.string().trim().max(200).optional()),
+  description: z.preprocess(blankIsMissing, z.string().max(10_000).optional()),
+  status: z.preprocess(blankIsMissing, z.enum(PRODUCT_STATUSES).optional()),
+  price: wholeNumber('price (minor units, e.g. 1999 for 19.99)'),
+  currency: z.preprocess(
+    blankIsMissing,
+    z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code like USD')
+      .transform((c) => c.toUpperCase())
+      .optional(),
+  ),
+  stock: wholeNumber('stock'),
+});
+export type ProductImportRow = z.output<typeof productImportRowSchema>;
+
+/** The result of an import job (`GET /api/jobs/{id}` → `result`). */
+export const productImportResultSchema = z
+  .object({
+    rows: z.number().int(),
+    created: z.number().int(),
+    updated: z.number().int(),
+    failed: z.number().int(),
+    /** Up to 1000 problems, each with its line in the file (the header is line 1). */
+    errors: z.array(z.object({ line: z.number().int(), sku: z.string().nullable(), message: z.string() })),
+  })
+  .meta({ id: 'ProductImportResult' });
+export type ProductImportResult = z.infer<typeof productImportResultSchema>;
