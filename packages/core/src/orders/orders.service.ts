@@ -353,12 +353,13 @@ export class OrderService {
    * Takes the parsed query (numbers, not URL strings), as `orderListQuerySchema` outputs it.
    */
   async listOrders(ctx: Context, q: Partial<OrderListQuery> = {}): Promise<ListResult<Order>> {
-    const user = requireUser(ctx);
+    // Staff and the system actor see every order; anyone else only their own (anonymous: 401).
+    const readAny = can(ctx, PERMISSIONS.orderReadAny);
     const filter: OrderFilter = {
       status: q.status,
       created_after: isoOrThrow(q.created_after, 'created_after'),
       created_before: isoOrThrow(q.created_before, 'created_before'),
-      user_id: can(ctx, PERMISSIONS.orderReadAny) ? q.user_id : user.id,
+      user_id: readAny ? q.user_id : requireUser(ctx).id,
     };
     const pageRequest = toPageRequest(q);
     const page: RowPage<OrderRecord> = await this.store.repositories.orders.list(ctx, filter, pageRequest);
@@ -401,9 +402,9 @@ export class OrderService {
 
   /** The order if the caller may see it (owner or `order:read:any`), else NotFoundError. */
   async findVisible(ctx: Context, id: string): Promise<OrderRecord> {
-    const user = requireUser(ctx);
+    const userId = can(ctx, PERMISSIONS.orderReadAny) ? null : requireUser(ctx).id;
     const order = await this.store.repositories.orders.findById(ctx, id);
-    if (!order || (order.user_id !== user.id && !can(ctx, PERMISSIONS.orderReadAny))) {
+    if (!order || (userId !== null && order.user_id !== userId)) {
       throw new NotFoundError(`Order ${id} not found`);
     }
     return order;

@@ -125,11 +125,10 @@ export class PaymentService {
 
   /** Customers list their own payments; staff (`payment:read:any`) list all. Takes the parsed query. */
   async listPayments(ctx: Context, q: Partial<PaymentListQuery> = {}): Promise<ListResult<Payment>> {
-    const user = requireUser(ctx);
     const filter: PaymentFilter = {
       status: q.status,
       order_id: q.order_id,
-      user_id: can(ctx, PERMISSIONS.paymentReadAny) ? undefined : user.id,
+      user_id: can(ctx, PERMISSIONS.paymentReadAny) ? undefined : requireUser(ctx).id,
     };
     const pageRequest = toPageRequest(q);
     const page = await this.payments.list(ctx, filter, pageRequest);
@@ -200,9 +199,9 @@ export class PaymentService {
   }
 
   private async findVisible(ctx: Context, id: string): Promise<PaymentRecord> {
-    const user = requireUser(ctx);
+    const userId = can(ctx, PERMISSIONS.paymentReadAny) ? null : requireUser(ctx).id;
     const payment = await this.payments.findById(ctx, id);
-    if (!payment || (payment.user_id !== user.id && !can(ctx, PERMISSIONS.paymentReadAny))) {
+    if (!payment || (userId !== null && payment.user_id !== userId)) {
       throw new NotFoundError(`Payment ${id} not found`);
     }
     return payment;
