@@ -3,7 +3,7 @@
 // and the per-request cost of an authenticated GET. Writes the "Identity" section of RESULTS.md.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -103,7 +103,10 @@ async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Fi
       if (res.status !== 200) throw new Error(`/me answered ${res.status}`);
       await res.arrayBuffer();
     });
+    // The same check without HTTP: JWT verification plus the one joined SELECT.
+    const library = await run(LOGINS * 5, 1, async () => void (await engine.identity.authenticate(access)));
     return [
+      { what: 'identity.authenticate(token), library, 1 caller', db: dialect, count: LOGINS * 5, ...library },
       { what: 'POST /api/auth/token, 1 client', db: dialect, count: Math.min(LOGINS, 100), ...serial },
       { what: `POST /api/auth/token, ${CONCURRENCY} clients`, db: dialect, count: LOGINS, ...parallel },
       { what: `GET /api/users/me (bearer), ${CONCURRENCY} clients`, db: dialect, count: LOGINS * 5, ...me },
@@ -125,6 +128,7 @@ function render(figures: Figure[]): string {
     '## Identity',
     '',
     `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ` +
+      `load average ${startLoad.toFixed(1)} at start (other work on the machine inflates every figure) · ` +
       'server and clients in one process (fetch, closed loop), sources via tsx, LOG_LEVEL=silent. ' +
       'Logins are CPU-bound on Argon2id (about 19 MiB and two passes per verification), so logins/s is ' +
       'roughly cores ÷ verify time; the bearer GET shows the per-request cost of verifying a JWT and ' +
@@ -148,6 +152,7 @@ function writeSection(section: string): void {
   writeFileSync(file, next);
 }
 
+const startLoad = loadavg()[0];
 const workDir = mkdtempSync(join(tmpdir(), 'emporia-bench-identity-'));
 try {
   const figures = await benchHashing();
