@@ -18,7 +18,7 @@ import {
   repoRoot,
   type ServerMode,
 } from './lib/emporia.js';
-import { findWrk, measure, type LoadOptions, type LoadResult } from './lib/load.js';
+import { findWrk, measure, settle, type LoadOptions, type LoadResult } from './lib/load.js';
 import { freePort, rssMb, startServer } from './lib/processes.js';
 import { judgeTargets, writeResults, type BenchResults, type Ceilings, type DatabaseRun } from './lib/report.js';
 import { Api, buildScenarios, discoverFixtures, operations, VENDURE } from './lib/scenarios.js';
@@ -189,7 +189,9 @@ for (const dialect of dialects) {
     const env = emporiaEnv(db.url);
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
-      log(`${dialect} ${size}: migrate${commands.includes('seed') ? ' + seed' : ''}`);
+      log(
+        `${dialect} ${existing ? existing : size}: migrate${!existing && commands.includes('seed') ? ' + seed' : ''}`,
+      );
       runEmporia(['migrate'], env, logFile);
       if (existing) run.seed_note = 'existing database';
       else if (commands.includes('seed')) run.seed_ms = runEmporia(['seed', '--products', String(size)], env, logFile);
@@ -226,8 +228,10 @@ for (const dialect of dialects) {
           continue;
         }
         try {
+          await settle(server.baseUrl);
           await s.before?.();
           const result = await measure(server.baseUrl, s.request, s.warmup === false ? { ...load, warmup: 0 } : load);
+          if (result.requests === 0) throw new Error(`no answer within ${load.duration} s: the server is saturated`);
           const extra = await s.after?.();
           run.scenarios.push({ id: s.id, label: s.label, unavailable: null, result, okRate: s.okRate, extra });
           log(

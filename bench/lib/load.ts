@@ -14,6 +14,8 @@ export interface LoadResult {
   p99_ms: number;
   non_2xx: number;
   errors: number;
+  /** Requests sent but not answered before the run ended (a saturated server queues them). */
+  unanswered: number;
 }
 
 /** Per-connection state autocannon hands to setupRequest/onResponse. */
@@ -96,6 +98,7 @@ function fromAutocannon(r: autocannon.Result, connections: number): LoadResult {
     p99_ms: r.latency.p99,
     non_2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    unanswered: Math.max(0, ((r.requests as { sent?: number }).sent ?? 0) - r.requests.total - r.errors - r.timeouts),
   };
 }
 
@@ -122,6 +125,7 @@ export function parseWrk(text: string, connections: number, duration: number): L
     p99_ms: pct('99'),
     non_2xx: non2xx,
     errors,
+    unanswered: 0,
   };
 }
 
@@ -138,6 +142,25 @@ function runWrk(wrk: string, url: string, connections: number, duration: number)
       code === 0 ? resolve(parseWrk(out, connections, duration)) : reject(new Error(`wrk exited ${code}: ${out}`)),
     );
   });
+}
+
+/**
+ * Waits until the server answers `/health` quickly again: requests a saturated scenario left queued
+ * would otherwise be served during the next one.
+ */
+export async function settle(baseUrl: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.ok && Date.now() - started < 100) return;
+    } catch {
+      // still busy
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /**

@@ -223,11 +223,12 @@ export function renderMain(results: BenchResults): string {
     '| scenario | db | products | tool | req/s | p50 ms | p99 ms | non-2xx | % node | % Express | × Vendure |',
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   );
-  const unavailable = new Map<string, string>();
+  const unavailable = new Map<string, string[]>();
   for (const run of results.runs) {
     for (const s of run.scenarios) {
       if (!s.result) {
-        unavailable.set(s.label.split(' (')[0], s.unavailable ?? s.error ?? 'failed');
+        const key = `${s.label.split(' (')[0]}: ${s.unavailable ?? s.error ?? 'failed'}`;
+        unavailable.set(key, [...(unavailable.get(key) ?? []), `${run.dialect} ${size(run.size)}`]);
         continue;
       }
       const r = s.result;
@@ -242,7 +243,7 @@ export function renderMain(results: BenchResults): string {
   lines.push('');
   if (unavailable.size) {
     lines.push('Not measured in this run:', '');
-    for (const [label, why] of unavailable) lines.push(`- ${label}: ${why}`);
+    for (const [what, runs] of unavailable) lines.push(`- ${what} (${runs.join(', ')})`);
     lines.push('');
   }
   lines.push(
