@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIL_JOB, systemContext } from '@emporia/core';
@@ -103,5 +103,52 @@ describeEachDatabase('emporia import products', (env) => {
     });
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toMatch(/^emporia: cannot read .*nope\.csv: ENOENT$/);
+  });
+});
+
+describeEachDatabase('emporia serve with WORKER=inline', (env) => {
+  it('runs jobs in the serving process: a registration mails a welcome .eml into MAIL_DIR', async () => {
+    const mailDir = mkdtempSync(join(dir, 'mail-'));
+    const child = startEmporia(['serve', '--port', '0', '--no-migrate'], {
+      cwd: dir,
+      env: { DATABASE_URL: env().url, WORKER: 'inline', MAIL_DIR: mailDir, SMTP_URL: '' },
+    });
+    try {
+      const url = await within(
+        60_000,
+        'serve to start',
+        new Promise<string>((resolve) => {
+          let text = '';
+          child.stdout!.on('data', (c: Buffer) => {
+            text += c.toString();
+            const m = /Emporia is serving (http:\/\/\S+)/.exec(text);
+            if (m) resolve(m[1]);
+          });
+        }),
+      );
+      const email = `inline-${env().dialect}@example.test`;
+      const res = await fetch(`${url}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: 'a long enough password', name: 'Inline' }),
+      });
+      expect(res.status).toBe(201);
+      const eml = await within(
+        30_000,
+        'the welcome mail',
+        (async () => {
+          for (;;) {
+            const files = readdirSync(mailDir);
+            if (files.length) return readFileSync(join(mailDir, files[0]), 'utf8');
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })(),
+      );
+      expect(eml).toContain(`To: ${email}`);
+      expect(eml).toContain('Subject: Welcome to Emporia');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 });
