@@ -45,23 +45,37 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     res.setHeader('X-Request-Id', id);
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: options.logger ?? createLogger(engine),
-      genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
-      customProps: (_req, res) => ({ user_id: (res as Response).locals?.userId }),
-      // Method, path and status only: headers may carry tokens and cookies.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+  const logger = options.logger ?? createLogger(engine);
+  if (!logger.isLevelEnabled('info')) {
+    // No request lines at this level, yet pino-http would still build a child logger, serializers
+    // and listeners for every request (bench profile). Errors still log, with the request id.
+    Object.defineProperty(app.request, 'log', {
+      configurable: true,
+      get(this: Request) {
+        return logger.child({
+          req: { id: this.res?.locals.requestId, method: this.method, url: this.originalUrl.split('?')[0] },
+        });
       },
-      autoLogging: { ignore: (req) => req.url === '/health' },
-    }),
-  );
+    });
+  } else {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
+        customProps: (_req, res) => ({ user_id: (res as Response).locals?.userId }),
+        // Method, path and status only: headers may carry tokens and cookies.
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url.split('?')[0],
+          }),
+          res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        },
+        autoLogging: { ignore: (req) => req.url === '/health' },
+      }),
+    );
+  }
   if (config.allowedHosts.length) app.use(hostCheck(config.allowedHosts));
   if (config.rateLimit > 0) app.use(rateLimit(config.rateLimit));
   if (config.requestTimeout > 0) app.use(requestTimeout(config.requestTimeout));
