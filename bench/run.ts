@@ -52,8 +52,8 @@ if (flags.help) {
   --quick              one small catalog (1000 products) on SQLite, 1.5 s per figure: about a minute
   --sizes 10000,...    catalog sizes (default 10000,100000,1000000)
   --db sqlite,postgres databases (default both; PostgreSQL is skipped with a note when it does not answer)
-  --duration N         seconds of load per figure (default 8; quick 1.5)
-  --warmup N           seconds of load thrown away before each figure (default 2; quick 0.5)
+  --duration N         seconds of load per figure (default 6; quick 1.5)
+  --warmup N           seconds of load thrown away before each figure (default 1.5; quick 0.5)
   --connections N      concurrent connections (default 32)
   --build              npm run build first, then run the server from dist
   --from dist|src      run the server from dist (default when dist is up to date) or from sources via tsx
@@ -82,8 +82,8 @@ const dialects = (
 ).split(',') as BenchDialect[];
 const load: LoadOptions = {
   connections: Number(flags.connections),
-  duration: Number(flags.duration ?? (quick ? 1.5 : 8)),
-  warmup: Number(flags.warmup ?? (quick ? 0.5 : 2)),
+  duration: Number(flags.duration ?? (quick ? 1.5 : 6)),
+  warmup: Number(flags.warmup ?? (quick ? 0.5 : 1.5)),
   useWrk: !flags['no-wrk'],
 };
 const only = flags.only ? new Set(flags.only.split(',')) : null;
