@@ -13,7 +13,14 @@ import {
   type BackupTable,
   type BackupLine,
 } from './format.js';
-import { appliedMigrations, dependencyOrder, introspect, type Query, type TableInfo } from './introspect.js';
+import {
+  appliedMigrations,
+  dependencyOrder,
+  introspect,
+  type ColumnKind,
+  type Query,
+  type TableInfo,
+} from './introspect.js';
 
 export interface RestoreOptions extends BackupOptions {
   /** Replace the data of a database that already holds some (default: refuse). */
@@ -158,7 +165,8 @@ export async function restoreBackup(
         // Foreign keys to a table not loaded yet (self references, cycles) are set afterwards.
         const later: Array<{ table: string; key: Record<string, unknown>; values: Record<string, unknown> }> = [];
         let batch: Record<string, unknown>[] = [];
-        let current: { table: BackupTable; info: TableInfo; deferred: Set<string>; size: number } | undefined;
+        let current:
+          { table: BackupTable; info: TableInfo; kinds: ColumnKind[]; deferred: Set<string>; size: number } | undefined;
         let done = 0;
 
         const flush = async () => {
@@ -180,17 +188,21 @@ export async function restoreBackup(
                 .filter((fk) => info.columns.find((c) => c.name === fk.column)?.nullable)
                 .map((fk) => fk.column),
             );
-            // SQLite allows 32766 bound values per statement, PostgreSQL 65535.
+            // knex inserts many SQLite rows as one compound select (at most 500 terms); bound
+            // values stay under SQLite's 32766 and PostgreSQL's 65535.
             const size = Math.max(1, Math.min(500, Math.floor(30_000 / line.table.columns.length)));
-            current = { table: line.table, info, deferred, size };
+            // Values are decoded for the target's column types.
+            const kinds = line.table.columns.map(
+              (name, i) => info.columns.find((c) => c.name === name)?.kind ?? line.table.kinds[i],
+            );
+            current = { table: line.table, info, kinds, deferred, size };
             continue;
           }
-          const { table, info, deferred, size } = current as NonNullable<typeof current>;
+          const { table, info, kinds, deferred, size } = current as NonNullable<typeof current>;
           const row: Record<string, unknown> = {};
           const postponed: Record<string, unknown> = {};
           table.columns.forEach((name, i) => {
-            const kind = info.columns.find((c) => c.name === name)?.kind ?? table.kinds[i];
-            const value = decodeValue(kind, dialect, line.values[i]);
+            const value = decodeValue(kinds[i], dialect, line.values[i]);
             if (deferred.has(name) && value !== null) {
               postponed[name] = value;
               row[name] = null;
