@@ -77,6 +77,8 @@ async function load(base: string, url: (i: number) => string, total = REQUESTS, 
 
 async function listen(app: express.Express): Promise<{ server: Server; base: string }> {
   const server = app.listen(0, '127.0.0.1');
+  // Longer than any pause between figures, so fetch never reuses a socket the server just closed.
+  server.keepAliveTimeout = 120_000;
   await new Promise((resolve) => server.once('listening', resolve));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -247,6 +247,27 @@ describeEachDatabase('inventory service', (env) => {
     expect(movements).toHaveLength(20);
   });
 
+  it('never goes negative under 50 concurrent staff adjustments', async () => {
+    const { engine } = env();
+    const product = await simpleProduct(env(), 20);
+    const variantId = product.variants[0].id;
+    const staff = staffContext(env());
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        engine.inventory.adjustStock(staff, product.id, variantId, { delta: -1, reason: `count ${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OutOfStockError);
+    expect(await stockOf(env(), variantId)).toBe(0);
+    const afters = (await engine.inventory.listMovements(staff, product.id, variantId, 100))
+      .filter((m) => m.delta === -1)
+      .map((m) => m.stock_after)
+      .sort((a, b) => a - b);
+    // Each successful adjustment saw its own stock level: 0, 1, …, 19, none repeated.
+    expect(afters).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   it('does not deadlock when concurrent orders list the same variants in opposite orders', async () => {
     const { engine } = env();
     const a = await simpleProduct(env(), 100);

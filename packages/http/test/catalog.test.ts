@@ -353,6 +353,25 @@ describeEachDatabase('catalog over HTTP', (env) => {
     expect(second.body.next_cursor).toBeNull();
   });
 
+  it('keeps search right when a product is renamed, a SKU changes or a product is deleted', async () => {
+    const ids = async (q: string) =>
+      (await api().get(`/api/products?q=${q}`).set(staff.headers)).body.results.map((p: { id: string }) => p.id);
+    const made = (await createProduct({ name: 'Quokka Figurine', price: 900, sku: 'QK-1' })).body;
+    expect(await ids('quokka')).toEqual([made.id]);
+    await api().patch(`/api/products/${made.id}`).set(staff.headers).send({ name: 'Wombat Figurine' }).expect(200);
+    expect(await ids('quokka')).toEqual([]);
+    expect(await ids('wombat')).toEqual([made.id]);
+    await api()
+      .patch(`/api/products/${made.id}/variants/${made.variants[0].id}`)
+      .set(staff.headers)
+      .send({ sku: 'WB-77' })
+      .expect(200);
+    expect(await ids('qk')).toEqual([]);
+    expect(await ids('wb-77')).toEqual([made.id]);
+    await api().delete(`/api/products/${made.id}`).set(staff.headers).expect(204);
+    expect(await ids('wombat')).toEqual([]);
+  });
+
   it('answers bad filters, sorts and cursors with 400, never a 500', async () => {
     for (const query of [
       'sort=price;drop table products',

@@ -122,7 +122,7 @@ export class KnexProductRepository implements ProductRepository {
 
   constructor(
     private readonly knex: Knex,
-    dialect: Dialect,
+    private readonly dialect: Dialect,
   ) {
     this.search = searchClause(dialect);
   }
@@ -171,14 +171,13 @@ export class KnexProductRepository implements ProductRepository {
     if (filter.statuses?.length === 0 || filter.categoryIds?.length === 0) {
       return { rows: [], count: window.kind === 'page' ? 0 : undefined };
     }
-    const base = k('products as p');
+    const terms = filter.terms?.length ? filter.terms : undefined;
+    const base = terms ? this.search.from(k, terms) : k('products as p');
     if (filter.statuses) base.whereIn('p.status', filter.statuses);
     if (filter.categoryIds) base.whereIn('p.category_id', filter.categoryIds);
     if (filter.minPrice !== undefined) base.where('p.min_price', '>=', filter.minPrice);
     if (filter.maxPrice !== undefined) base.where('p.min_price', '<=', filter.maxPrice);
     if (filter.inStock !== undefined) base.where('p.in_stock', filter.inStock);
-    const terms = filter.terms?.length ? filter.terms : undefined;
-    if (terms) this.search.apply(this.knex, base, terms);
 
     const rowsQuery = base.clone().select(PRODUCT_COLUMNS);
     const key =
@@ -239,6 +238,20 @@ export class KnexProductRepository implements ProductRepository {
 
   async removeVariant(ctx: Context, id: string): Promise<void> {
     await db(ctx, this.knex)('product_variants').where('id', id).delete();
+  }
+
+  async refreshStatistics(ctx: Context): Promise<void> {
+    const k = db(ctx, this.knex);
+    if (this.dialect === 'sqlite') {
+      await k.raw('analyze');
+      return;
+    }
+    // VACUUM also sets the visibility map, so counts can be index-only scans; it cannot run in a transaction.
+    await k.raw(
+      ctx.tx
+        ? 'analyze products, product_variants, categories'
+        : 'vacuum (analyze) products, product_variants, categories',
+    );
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {

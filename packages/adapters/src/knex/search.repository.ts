@@ -14,8 +14,11 @@ export function searchDocument(p: { name: string; description: string; skus: str
 
 /** How the product list matches and ranks search terms in each database. */
 export interface SearchClause {
-  /** SQLite: a CTE `hits(product_id, score)` to join; PostgreSQL: a WHERE on the products row. */
-  apply(k: Knex, query: Knex.QueryBuilder, terms: string[]): void;
+  /**
+   * The products matching the terms, as `p`, for the list to filter and sort further. SQLite: the
+   * FTS hits `hits(product_id, score)` first, then their products; PostgreSQL: a WHERE on `p`.
+   */
+  from(k: Knex, terms: string[]): Knex.QueryBuilder;
   /** SQL of the relevance score (higher is better) with its bindings. */
   score(terms: string[]): { sql: string; bindings: string[] };
 }
@@ -27,9 +30,10 @@ export const tsQuery = (terms: string[]): string =>
   terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
 
 const sqliteSearch: SearchClause = {
-  apply(k, query, terms) {
-    // Materialised, so bm25() is evaluated inside the FTS query where SQLite allows it.
-    query
+  from(k, terms) {
+    // Materialised, so bm25() is evaluated inside the FTS query where SQLite allows it; CROSS JOIN
+    // keeps the hits as the outer loop (the CTE has no index, so products must be probed by id).
+    return k('hits')
       .withMaterialized(
         'hits',
         k.raw(
@@ -39,14 +43,14 @@ const sqliteSearch: SearchClause = {
           [fts5Query(terms)],
         ),
       )
-      .join('hits', 'hits.product_id', 'p.id');
+      .joinRaw('cross join products as p on p.id = hits.product_id');
   },
   score: () => ({ sql: 'hits.score', bindings: [] }),
 };
 
 const postgresSearch: SearchClause = {
-  apply(_k, query, terms) {
-    query.whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
+  from(k, terms) {
+    return k('products as p').whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
   },
   // float8: the value survives the round trip through JSON in a cursor exactly.
   score: (terms) => ({

@@ -665,6 +665,7 @@ export class CatalogService {
       variants += batch.variants.length;
       options.onProgress?.(from + batch.products.length, total);
     }
+    await this.products.refreshStatistics(ctx);
     return { categories: generator.categories.length, products: total, variants };
   }
 

@@ -79,6 +79,8 @@ export interface ProductRepository {
   insertVariant(ctx: Context, variant: VariantRow): Promise<void>;
   updateVariant(ctx: Context, id: string, patch: Partial<VariantRow>): Promise<void>;
   removeVariant(ctx: Context, id: string): Promise<void>;
+  /** Refreshes the planner's statistics after a bulk load (without them a fresh table gets poor plans). */
+  refreshStatistics(ctx: Context): Promise<void>;
   /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
   refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
 }
