@@ -21,6 +21,7 @@ export interface Context {
   readonly tx?: Transaction;
 }
 
+/** Optional parts of a new context: a request id (generated when absent) and the clock (tests pass a ManualClock). */
 export interface ContextOptions {
   requestId?: string;
   clock?: Clock;
@@ -35,10 +36,15 @@ export function systemContext(opts: ContextOptions = {}): Context {
   return { actor: { kind: 'system' }, ...base(opts) };
 }
 
+/** Nobody logged in: reads of public data only (published products, a guest cart by its token). */
 export function anonymousContext(opts: ContextOptions = {}): Context {
   return { actor: { kind: 'anonymous' }, ...base(opts) };
 }
 
+/**
+ * A user acting: pass the actor from `engine.identity.authenticate(token)` or
+ * `engine.identity.actorForUser(id)`, so the permissions are the role's current ones.
+ */
 export function userContext(
   user: { id: string; email: string; role: string; permissions: Iterable<string> },
   opts: ContextOptions = {},
@@ -76,6 +82,7 @@ export function requireUser(ctx: Context): Extract<Actor, { kind: 'user' }> {
   return ctx.actor;
 }
 
+/** The calling user's id, or null for anonymous and system actors. */
 export function actorUserId(ctx: Context): string | null {
   return ctx.actor.kind === 'user' ? ctx.actor.id : null;
 }

@@ -9,6 +9,7 @@ export interface FieldError {
   message: string;
 }
 
+/** Base of every error Emporia throws on purpose; anything else is a bug (HTTP 500). */
 export abstract class EmporiaError extends Error {
   /** Stable machine-readable code; also the last segment of the problem type URI. */
   abstract readonly code: string;
@@ -23,6 +24,7 @@ export abstract class EmporiaError extends Error {
   }
 }
 
+/** Input that fails its schema or a business rule on a field (HTTP 400, with `errors[]`). */
 export class ValidationError extends EmporiaError {
   readonly code: string = 'validation-error';
   readonly title: string = 'Invalid input';
@@ -31,16 +33,19 @@ export class ValidationError extends EmporiaError {
   }
 }
 
+/** No such resource, or one the actor may not see: another user's order is 404, not 403 (HTTP 404). */
 export class NotFoundError extends EmporiaError {
   readonly code = 'not-found';
   readonly title = 'Not found';
 }
 
+/** The request clashes with the current state: duplicate slug, SKU or e-mail, a key in use (HTTP 409). */
 export class ConflictError extends EmporiaError {
   readonly code: string = 'conflict';
   readonly title: string = 'Conflict';
 }
 
+/** Checkout could not take the stock; `skus` names every short variant (HTTP 409). */
 export class OutOfStockError extends ConflictError {
   override readonly code = 'out-of-stock';
   override readonly title = 'Out of stock';
@@ -49,6 +54,7 @@ export class OutOfStockError extends ConflictError {
   }
 }
 
+/** A lifecycle move the state machine does not allow, e.g. `delivered → pending` (HTTP 409). */
 export class InvalidTransitionError extends ConflictError {
   override readonly code = 'invalid-transition';
   override readonly title = 'Invalid status transition';
@@ -61,16 +67,19 @@ export class InvalidTransitionError extends ConflictError {
   }
 }
 
+/** Nobody, or a bad/expired token or session, where a user is needed (HTTP 401). */
 export class UnauthorizedError extends EmporiaError {
   readonly code = 'unauthorized';
   readonly title = 'Authentication required';
 }
 
+/** An authenticated actor without the permission (HTTP 403). */
 export class ForbiddenError extends EmporiaError {
   readonly code = 'forbidden';
   readonly title = 'Forbidden';
 }
 
+/** Too many attempts; retry after `retryAfterSeconds` (HTTP 429 with Retry-After). */
 export class RateLimitedError extends EmporiaError {
   readonly code = 'rate-limited';
   readonly title = 'Too many requests';
