@@ -1,4 +1,5 @@
-// `node --import tsx bench/checkout.ts [--db sqlite,postgres] [--orders 2000] [--concurrency 32]`:
+// `TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/checkout.ts [--db sqlite,postgres] [--orders 2000]
+// [--concurrency 32]` (the tsconfig maps @emporia/* to the sources; without it they resolve to dist):
 // checkout throughput over HTTP (orders/s, p50/p99) at 32 concurrent customers, without contention
 // (each order on a different variant) and with it (every order on the same variant), then checks
 // that units sold equal the stock that went. Writes the "Checkout" section of RESULTS.md.
@@ -40,6 +41,8 @@ interface Figure {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU time of this process (server and clients) per order: load on the machine barely moves it. */
+  cpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -53,6 +56,7 @@ async function run(total: number, workers: number, op: (i: number) => Promise<nu
   let orders = 0;
   let refused = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (next < total) {
@@ -67,6 +71,7 @@ async function run(total: number, workers: number, op: (i: number) => Promise<nu
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   return {
     orders,
@@ -74,6 +79,7 @@ async function run(total: number, workers: number, op: (i: number) => Promise<nu
     perSecond: orders / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpuMs: (cpu.user + cpu.system) / 1000 / total,
   };
 }
 
@@ -142,7 +148,8 @@ async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Fi
 function render(figures: Figure[]): string {
   const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
   const rows = figures.map(
-    (f) => `| ${f.what} | ${f.db} | ${f.orders} | ${f.refused} | ${fmt(f.perSecond)} | ${fmt(f.p50)} | ${fmt(f.p99)} |`,
+    (f) =>
+      `| ${f.what} | ${f.db} | ${f.orders} | ${f.refused} | ${fmt(f.perSecond)} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${f.cpuMs.toFixed(1)} |`,
   );
   return [
     '<!-- bench:checkout:start (written by node --import tsx bench/checkout.ts) -->',
@@ -153,13 +160,16 @@ function render(figures: Figure[]): string {
       'LOG_LEVEL=silent. Each order is `POST /api/orders` with one line of one unit: one transaction with the ' +
       'conditional stock decrement, the stock movement, the order and its lines, and `order.placed` in the outbox. ' +
       'After each run the stock that went equals the units ordered (checked; the run fails otherwise). ' +
-      `Load average at the end: ${loadavg()[0].toFixed(1)} (other work on the machine shows up in every figure).`,
+      `Load average at the end: ${loadavg()[0].toFixed(1)} (other work on the machine shows up in every figure ` +
+      'but the last: CPU ms/order is the CPU time of this process — HTTP server, JSON, knex, SQLite itself ' +
+      'and the fetch clients — per order; PostgreSQL’s own CPU is not in it).',
     '',
-    '| checkout | db | orders | 409 | orders/s | p50 ms | p99 ms |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| checkout | db | orders | 409 | orders/s | p50 ms | p99 ms | CPU ms/order |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    'Reproduce: `node --import tsx bench/checkout.ts` (PostgreSQL at BENCH_POSTGRES_URL when it answers).',
+    'Reproduce: `TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/checkout.ts` (from the sources; ' +
+      'PostgreSQL at BENCH_POSTGRES_URL when it answers).',
     '<!-- bench:checkout:end -->',
   ].join('\n');
 }
