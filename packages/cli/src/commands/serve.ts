@@ -1,7 +1,7 @@
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CliError, type Io } from '../output.js';
 import { Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
@@ -48,18 +48,26 @@ export function serveCommand(program: Command, io: Io): void {
       // Answers still being prepared when shutdown starts close their connection, so keep-alive
       // clients let go and server.close() can finish.
       let stopping = false;
-      const inFlight = new Set<ServerResponse>();
-      server.on('request', (_req, res: ServerResponse) => {
+      const inFlight = new Map<ServerResponse, IncomingMessage>();
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         if (stopping) res.shouldKeepAlive = false;
-        inFlight.add(res);
+        inFlight.set(res, req);
         res.once('close', () => inFlight.delete(res));
       });
+      // Event streams never finish on their own: end them so clients reconnect to another process.
+      const isEventStream = (req: IncomingMessage, res: ServerResponse) =>
+        res.headersSent &&
+        (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream') ||
+          (req.headers.accept ?? '').includes('text/event-stream'));
       const shutdown = new Shutdown();
       shutdown.add(
         'http',
         () =>
           new Promise<void>((resolve) => {
-            for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+            for (const [res, req] of inFlight) {
+              if (!res.headersSent) res.shouldKeepAlive = false;
+              else if (isEventStream(req, res)) res.end();
+            }
             server.close(() => resolve());
             server.closeIdleConnections();
           }),
