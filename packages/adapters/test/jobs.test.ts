@@ -158,7 +158,7 @@ describeEachDatabase('Job runner', (env) => {
     const job = await engine.jobs.enqueue(sys(env()), 'test.double', { n: 5 });
     const lease = new Date(clock.now().getTime() + 60_000).toISOString();
     // A runner that claims the job and then dies.
-    const [claimed] = await engine.store.repositories.jobs.claim(sys(env()), 'ghost', lease, 10);
+    const [claimed] = await engine.store.repositories.jobs.claim(sys(env()), 'ghost', lease, 10, ['test.double']);
     expect(claimed.id).toBe(job.id);
     const survivor = engine.jobs.createRunner({ leaseMs: 60_000 });
     expect(await survivor.runUntilIdle()).toBe(0); // the lease still holds
@@ -172,6 +172,33 @@ describeEachDatabase('Job runner', (env) => {
     // The ghost wakes up: its writes no longer count.
     expect(await engine.store.repositories.jobs.complete(sys(env()), job.id, 'ghost', 'late')).toBe(false);
     expect((await engine.jobs.get(sys(env()), job.id)).result).toEqual({ doubled: 10 });
+  });
+
+  it('leaves a job to the process that can run it: a worker without the app’s handler does not take it', async () => {
+    const { engine, clock } = env();
+    const { createDefaultEngine } = await import('@emporia/adapters');
+    const worker = await createDefaultEngine({
+      database: env().url,
+      migrate: false,
+      clock,
+      config: { logLevel: 'silent' },
+    });
+    try {
+      const received: string[] = [];
+      const off = engine.events.on('order.placed', (e) => void received.push(e.payload.number));
+      await recordOrderPlaced(engine, sys(env()), 'X-1');
+      await engine.jobs.createRunner().dispatchEvents(); // the app process queues one job per subscriber
+      // The worker has no `app` handler: it runs what it can and leaves that job queued.
+      await worker.jobs.createRunner().runUntilIdle();
+      expect(received).toEqual([]);
+      const [appJob] = await engine.jobs.list(sys(env()), { type: 'event:app' });
+      expect(appJob).toMatchObject({ status: 'queued', attempts: 0 });
+      await engine.jobs.createRunner().runUntilIdle();
+      expect(received).toEqual(['X-1']);
+      off();
+    } finally {
+      await worker.close();
+    }
   });
 
   it('shows a job to staff and to the user who started it, and 404 to anyone else', async () => {

@@ -24,41 +24,48 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 describeEachDatabase(
   'emporia worker and emporia jobs',
   (env) => {
-    it('reclaims the job of a worker killed mid-job once its lease expires, and delivers it once', async () => {
+    it(
+      'reclaims the job of a worker killed mid-job once its lease expires, and delivers it once',
+      { timeout: 120_000 },
+      async () => {
+        const { engine, clock } = env();
+        const ctx = systemContext({ clock });
+        const to = `killed-${env().dialect}@example.test`;
+        const job = await engine.jobs.enqueue(ctx, MAIL_JOB, { to, subject: 'Stalled', text: 'x', html: '<p>x</p>' });
+
+        smtp.hold(); // the mail server takes the message and never answers: the worker is mid-job
+        const dataArrived = smtp.nextData();
+        const worker = startEmporia(['worker', '--poll', '50', '--lease', '30'], {
+          cwd: dir,
+          env: { DATABASE_URL: env().url, SMTP_URL: smtp.url },
+        });
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        try {
+          await within(60_000, 'the worker to start sending', dataArrived);
+        } finally {
+          worker.kill('SIGKILL');
+        }
+        await exited;
+        smtp.release();
+
+        const stuck = await engine.jobs.get(ctx, job.id);
+        expect(stuck).toMatchObject({ status: 'running', attempts: 1 });
+        const survivor = engine.jobs.createRunner({ leaseMs: 30_000 });
+        expect(await survivor.runUntilIdle()).toBe(0); // its lease still holds
+        clock.advance(5 * 60_000);
+        expect(await survivor.runUntilIdle()).toBe(1);
+        expect(await engine.jobs.get(ctx, job.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+        expect(smtp.to(to).map((m) => m.subject)).toEqual(['Stalled']);
+      },
+    );
+
+    it('lists, retries and purges jobs', { timeout: 120_000 }, async () => {
       const { engine, clock } = env();
       const ctx = systemContext({ clock });
-      const to = `killed-${env().dialect}@example.test`;
-      const job = await engine.jobs.enqueue(ctx, MAIL_JOB, { to, subject: 'Stalled', text: 'x', html: '<p>x</p>' });
-
-      smtp.hold(); // the mail server takes the message and never answers: the worker is mid-job
-      const dataArrived = smtp.nextData();
-      const worker = startEmporia(['worker', '--poll', '50', '--lease', '30'], {
-        cwd: dir,
-        env: { DATABASE_URL: env().url, SMTP_URL: smtp.url },
+      engine.jobs.handle('test.fails', async () => {
+        throw new Error('always fails');
       });
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      try {
-        await within(60_000, 'the worker to start sending', dataArrived);
-      } finally {
-        worker.kill('SIGKILL');
-      }
-      await exited;
-      smtp.release();
-
-      const stuck = await engine.jobs.get(ctx, job.id);
-      expect(stuck).toMatchObject({ status: 'running', attempts: 1 });
-      const survivor = engine.jobs.createRunner({ leaseMs: 30_000 });
-      expect(await survivor.runUntilIdle()).toBe(0); // its lease still holds
-      clock.advance(5 * 60_000);
-      expect(await survivor.runUntilIdle()).toBe(1);
-      expect(await engine.jobs.get(ctx, job.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
-      expect(smtp.to(to).map((m) => m.subject)).toEqual(['Stalled']);
-    });
-
-    it('lists, retries and purges jobs', async () => {
-      const { engine, clock } = env();
-      const ctx = systemContext({ clock });
-      const dead = await engine.jobs.enqueue(ctx, 'nobody.handles.this', {}, { maxAttempts: 1 });
+      const dead = await engine.jobs.enqueue(ctx, 'test.fails', {}, { maxAttempts: 1 });
       await engine.jobs.createRunner().runUntilIdle();
       const cli = (args: string[]) => runEmporia(args, { cwd: dir, env: { DATABASE_URL: env().url } });
 
@@ -86,69 +93,77 @@ describeEachDatabase(
 );
 
 describeEachDatabase('emporia import products', (env) => {
-  it('imports a CSV file, reports bad rows on stderr and exits 1 when any row failed', async () => {
-    const file = join(dir, `import-${env().dialect}.csv`);
-    writeFileSync(file, 'sku,name,price,stock\nCLI-1,From the CLI,500,3\nCLI-2,,oops,1\n');
-    const r = runEmporia(['import', 'products', file], { cwd: dir, env: { DATABASE_URL: env().url } });
-    expect(r.stdout).toContain('Imported 2 rows: 1 created, 0 updated, 1 failed');
-    expect(r.stderr).toContain('line 3 (CLI-2): price (minor units, e.g. 1999 for 19.99) must be a whole number');
-    expect(r.code).toBe(1);
-    const ctx = systemContext({ clock: env().clock });
-    const [product] = (await env().engine.catalog.listProducts(ctx, { q: 'CLI-1', status: 'draft' })).results;
-    expect(product).toMatchObject({ name: 'From the CLI', price: 500, stock: 3 });
+  it(
+    'imports a CSV file, reports bad rows on stderr and exits 1 when any row failed',
+    { timeout: 120_000 },
+    async () => {
+      const file = join(dir, `import-${env().dialect}.csv`);
+      writeFileSync(file, 'sku,name,price,stock\nCLI-1,From the CLI,500,3\nCLI-2,,oops,1\n');
+      const r = runEmporia(['import', 'products', file], { cwd: dir, env: { DATABASE_URL: env().url } });
+      expect(r.stdout).toContain('Imported 2 rows: 1 created, 0 updated, 1 failed');
+      expect(r.stderr).toContain('line 3 (CLI-2): price (minor units, e.g. 1999 for 19.99) must be a whole number');
+      expect(r.code).toBe(1);
+      const ctx = systemContext({ clock: env().clock });
+      const [product] = (await env().engine.catalog.listProducts(ctx, { q: 'CLI-1', status: 'draft' })).results;
+      expect(product).toMatchObject({ name: 'From the CLI', price: 500, stock: 3 });
 
-    const missing = runEmporia(['import', 'products', join(dir, 'nope.csv')], {
-      cwd: dir,
-      env: { DATABASE_URL: env().url },
-    });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toMatch(/^emporia: cannot read .*nope\.csv: ENOENT$/);
-  });
+      const missing = runEmporia(['import', 'products', join(dir, 'nope.csv')], {
+        cwd: dir,
+        env: { DATABASE_URL: env().url },
+      });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr.trim()).toMatch(/^emporia: cannot read .*nope\.csv: ENOENT$/);
+    },
+  );
 });
 
 describeEachDatabase('emporia serve with WORKER=inline', (env) => {
-  it('runs jobs in the serving process: a registration mails a welcome .eml into MAIL_DIR', async () => {
-    const mailDir = mkdtempSync(join(dir, 'mail-'));
-    const child = startEmporia(['serve', '--port', '0', '--no-migrate'], {
-      cwd: dir,
-      env: { DATABASE_URL: env().url, WORKER: 'inline', MAIL_DIR: mailDir, SMTP_URL: '' },
-    });
-    try {
-      const url = await within(
-        60_000,
-        'serve to start',
-        new Promise<string>((resolve) => {
-          let text = '';
-          child.stdout!.on('data', (c: Buffer) => {
-            text += c.toString();
-            const m = /Emporia is serving (http:\/\/\S+)/.exec(text);
-            if (m) resolve(m[1]);
-          });
-        }),
-      );
-      const email = `inline-${env().dialect}@example.test`;
-      const res = await fetch(`${url}/api/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email, password: 'a long enough password', name: 'Inline' }),
+  it(
+    'runs jobs in the serving process: a registration mails a welcome .eml into MAIL_DIR',
+    { timeout: 120_000 },
+    async () => {
+      const mailDir = mkdtempSync(join(dir, 'mail-'));
+      const child = startEmporia(['serve', '--port', '0', '--no-migrate'], {
+        cwd: dir,
+        env: { DATABASE_URL: env().url, WORKER: 'inline', MAIL_DIR: mailDir, SMTP_URL: '' },
       });
-      expect(res.status).toBe(201);
-      const eml = await within(
-        30_000,
-        'the welcome mail',
-        (async () => {
-          for (;;) {
-            const files = readdirSync(mailDir);
-            if (files.length) return readFileSync(join(mailDir, files[0]), 'utf8');
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        })(),
-      );
-      expect(eml).toContain(`To: ${email}`);
-      expect(eml).toContain('Subject: Welcome to Emporia');
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  });
+      try {
+        const url = await within(
+          60_000,
+          'serve to start',
+          new Promise<string>((resolve) => {
+            let text = '';
+            child.stdout!.on('data', (c: Buffer) => {
+              text += c.toString();
+              const m = /Emporia is serving (http:\/\/\S+)/.exec(text);
+              if (m) resolve(m[1]);
+            });
+          }),
+        );
+        const email = `inline-${env().dialect}@example.test`;
+        const res = await fetch(`${url}/api/auth/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email, password: 'a long enough password', name: 'Inline' }),
+        });
+        expect(res.status).toBe(201);
+        const eml = await within(
+          30_000,
+          'the welcome mail',
+          (async () => {
+            for (;;) {
+              const files = readdirSync(mailDir);
+              if (files.length) return readFileSync(join(mailDir, files[0]), 'utf8');
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          })(),
+        );
+        expect(eml).toContain(`To: ${email}`);
+        expect(eml).toContain('Subject: Welcome to Emporia');
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    },
+  );
 });

@@ -54,9 +54,12 @@ describeEachDatabase('GET /api/jobs/{id}', (env) => {
     const staff = await userWithToken(env(), 'staff');
     const admin = await userWithToken(env(), 'admin');
     const customer = await userWithToken(env(), 'customer');
+    engine.jobs.handle('test.always-fails', async () => {
+      throw new Error("No luck with 'test.always-fails'");
+    });
     const job = await engine.jobs.enqueue(
       systemContext({ clock: env().clock }),
-      'test.unknown-type',
+      'test.always-fails',
       {},
       { maxAttempts: 1 },
     );
@@ -65,7 +68,7 @@ describeEachDatabase('GET /api/jobs/{id}', (env) => {
     const list = await request(app).get('/api/jobs?status=dead').set(staff.headers);
     expect(list.status).toBe(200);
     expect(list.body.results.map((j: { id: string }) => j.id)).toContain(job.id);
-    expect(list.body.results[0].last_error).toMatch(/No handler for job type 'test.unknown-type'/);
+    expect(list.body.results[0].last_error).toBe("No luck with 'test.always-fails'");
     expect((await request(app).get('/api/jobs').set(customer.headers)).status).toBe(403);
     expect((await request(app).get('/api/jobs?status=exploded').set(staff.headers)).status).toBe(400);
 

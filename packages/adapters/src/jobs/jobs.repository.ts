@@ -72,7 +72,14 @@ export class KnexJobRepository implements JobRepository {
     return toJob(row);
   }
 
-  async claim(ctx: Context, workerId: string, lockedUntil: string, limit: number): Promise<ClaimedJob[]> {
+  async claim(
+    ctx: Context,
+    workerId: string,
+    lockedUntil: string,
+    limit: number,
+    types: string[],
+  ): Promise<ClaimedJob[]> {
+    if (types.length === 0) return [];
     const now = ctx.clock.now().toISOString();
     // One statement: on PostgreSQL SKIP LOCKED hands each due row to one claimer and lets the
     // others take the next rows instead of waiting; on SQLite the statement is a single write,
@@ -82,11 +89,12 @@ export class KnexJobRepository implements JobRepository {
       `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
        WHERE id IN (
          SELECT id FROM jobs
-         WHERE (status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+         WHERE ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
+           AND type IN (${types.map(() => '?').join(', ')})
          ORDER BY run_at, id LIMIT ? ${lock}
        )
        RETURNING *`,
-      [workerId, lockedUntil, now, now, now, limit],
+      [workerId, lockedUntil, now, now, now, ...types, limit],
     );
     return rowsOf(result).map(toClaimed);
   }

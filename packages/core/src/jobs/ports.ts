@@ -20,8 +20,9 @@ export interface JobRepository {
    * Takes up to `limit` due jobs for `workerId` until `lockedUntil`: queued jobs whose `run_at`
    * has come, and running jobs whose lease expired (their runner died). Each job is handed to one
    * claimer only (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer). Increments `attempts`.
+   * Only jobs whose type is in `types` (the ones this process can run).
    */
-  claim(ctx: Context, workerId: string, lockedUntil: string, limit: number): Promise<ClaimedJob[]>;
+  claim(ctx: Context, workerId: string, lockedUntil: string, limit: number, types: string[]): Promise<ClaimedJob[]>;
   /** The following writes apply only while `workerId` still holds the lease; false otherwise. */
   complete(ctx: Context, id: string, workerId: string, result: unknown): Promise<boolean>;
   reschedule(ctx: Context, id: string, workerId: string, error: string, runAt: string): Promise<boolean>;

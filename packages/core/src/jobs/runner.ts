@@ -17,8 +17,8 @@ export interface JobExecution {
 
 export type JobHandler = (payload: never, run: JobExecution) => Promise<unknown>;
 
-/** The job type that delivers one committed outbox event to one subscriber. */
-export const EVENT_JOB = 'event.deliver';
+/** Job types that deliver one committed outbox event to one subscriber: `event:<subscriber>`. */
+export const EVENT_JOB_PREFIX = 'event:';
 export interface EventJobPayload {
   subscriber: string;
   event: OutboxEvent;
@@ -108,7 +108,7 @@ export class JobRunner {
       for (const event of events) {
         for (const subscriber of bus.subscribersFor(event.type)) {
           const payload: EventJobPayload = { subscriber, event };
-          await store.repositories.jobs.enqueue(tx, { type: EVENT_JOB, payload });
+          await store.repositories.jobs.enqueue(tx, { type: EVENT_JOB_PREFIX + subscriber, payload });
         }
       }
     });
@@ -126,6 +126,7 @@ export class JobRunner {
       this.workerId,
       this.leaseEnd(),
       this.concurrency,
+      this.handledTypes(),
     );
     await Promise.all(jobs.map((job) => this.execute(job)));
     return jobs.length;
@@ -155,7 +156,8 @@ export class JobRunner {
     }
     const handler = this.deps.handlers.get(job.type);
     try {
-      if (!handler && job.type !== EVENT_JOB) throw new Error(`No handler for job type '${job.type}' in this process`);
+      const isEvent = job.type.startsWith(EVENT_JOB_PREFIX);
+      if (!handler && !isEvent) throw new Error(`No handler for job type '${job.type}' in this process`);
       const execution: JobExecution = {
         job,
         ctx,
@@ -164,8 +166,7 @@ export class JobRunner {
           await jobs.progress(ctx, job.id, this.workerId, progress, this.leaseEnd());
         },
       };
-      const result =
-        job.type === EVENT_JOB ? await this.deliverEvent(job, ctx) : await handler!(job.payload as never, execution);
+      const result = isEvent ? await this.deliverEvent(job, ctx) : await handler!(job.payload as never, execution);
       const done = await jobs.complete(ctx, job.id, this.workerId, result ?? null);
       if (done) this.log.info({ job_id: job.id, type: job.type, result }, 'job succeeded');
       else this.log.warn({ job_id: job.id, type: job.type }, 'job finished after its lease was taken over');
@@ -184,6 +185,15 @@ export class JobRunner {
         );
       }
     }
+  }
+
+  /**
+   * The job types this process can run: a runner never claims a job another process registered a
+   * handler for (an `events.on` handler of an embedding app, say), so it is not lost to a worker
+   * that could only drop it.
+   */
+  private handledTypes(): string[] {
+    return [...this.deps.handlers.keys(), ...this.deps.bus.subscriberNames().map((s) => EVENT_JOB_PREFIX + s)];
   }
 
   private async deliverEvent(job: ClaimedJob, ctx: Context): Promise<unknown> {

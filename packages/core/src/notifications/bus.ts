@@ -40,6 +40,13 @@ export class EventBus {
     return [...this.subscribers].filter(([, byType]) => (byType.get(type)?.length ?? 0) > 0).map(([name]) => name);
   }
 
+  /** Every subscriber name with at least one handler. */
+  subscriberNames(): string[] {
+    return [...this.subscribers]
+      .filter(([, byType]) => [...byType.values()].some((list) => list.length > 0))
+      .map(([name]) => name);
+  }
+
   /** Runs one subscriber's handlers for an event, in registration order. */
   async deliver(subscriber: string, event: OutboxEvent, ctx: Context): Promise<void> {
     for (const handler of this.subscribers.get(subscriber)?.get(event.type) ?? []) await handler(event, ctx);
