@@ -85,7 +85,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
         credentials: config.corsCredentials,
-        exposedHeaders: ['X-Request-Id', 'X-Cart-Token'],
+        exposedHeaders: ['X-Request-Id', 'X-Cart-Token', 'Idempotent-Replayed'],
       }),
     );
   }
