@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/engine.js';
+import { withContract } from '../../test/support/contract.js';
 import { AcmePayProvider, ACME_SIGNATURE_HEADER, acmeSignature } from './acme-pay.provider.js';
 import { createHostApp } from './app.js';
 
@@ -26,7 +27,12 @@ describeEachDatabase(
     let host: Express;
     let mugId: string;
     beforeAll(async () => {
-      host = createHostApp({ engine: env().engine, sessionSecret: 'host-session-secret' });
+      // The API answers under /shop are checked against the OpenAPI document too.
+      host = withContract(
+        createHostApp({ engine: env().engine, sessionSecret: 'host-session-secret' }),
+        env().contract,
+        '/shop',
+      );
       const mug = await env().engine.catalog.createProduct(systemContext(), {
         name: 'Host mug',
         status: 'published',

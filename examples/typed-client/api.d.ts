@@ -716,6 +716,7 @@ export interface components {
         path: string;
         message: string;
       }[];
+      skus?: string[];
     };
     User: {
       id: string;
@@ -1007,6 +1008,15 @@ export interface operations {
           };
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   ready: {
@@ -1033,6 +1043,15 @@ export interface operations {
               detail?: string;
             }[];
           };
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Error */
@@ -1075,6 +1094,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -2075,6 +2103,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   createCategory: {
@@ -2168,6 +2205,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -2389,6 +2435,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   createProduct: {
@@ -2508,6 +2563,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -2696,6 +2760,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found */
       404: {
         headers: {
@@ -2813,6 +2886,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -3734,6 +3816,15 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   addCartItem: {
@@ -3763,6 +3854,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -3820,6 +3920,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found */
       404: {
         headers: {
@@ -3860,6 +3969,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -4289,6 +4407,15 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };

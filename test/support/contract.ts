@@ -21,6 +21,13 @@ interface Operation {
 
 const COMPONENTS_ID = 'https://emporia.test/components.json';
 
+/**
+ * Answers the app may give to any operation before its route runs, as problems: a Host outside
+ * ALLOWED_HOSTS (400), a body over BODY_LIMIT (413), a non-JSON body (415), rate limits (429) and
+ * the request timeout (503). The document states them once in its description, not per operation.
+ */
+const APP_WIDE_STATUSES = new Set([400, 413, 415, 429, 503]);
+
 /** `#/components/schemas/X` → the same schema inside the standalone components document. */
 function retarget(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(retarget);
@@ -91,7 +98,8 @@ export class ContractChecker {
     }
     if (op) {
       const declared = op.responses[String(status)];
-      if (!declared) fail(`status ${status} is not declared for ${op.method.toUpperCase()} ${op.path}`);
+      if (!declared && !APP_WIDE_STATUSES.has(status))
+        fail(`status ${status} is not declared for ${op.method.toUpperCase()} ${op.path}`);
       else if (status < 400) {
         const media = Object.entries(declared.content ?? {})[0];
         if (media?.[1].schema && isJson) {
@@ -112,9 +120,11 @@ export class ContractChecker {
     }
   }
 
-  /** Express middleware that checks every answer passing through it. */
-  middleware() {
+  /** Express middleware that checks every answer passing through it; `prefix` is where the API is mounted. */
+  middleware(prefix = '') {
     return (req: Request, res: Response, next: NextFunction) => {
+      // Under a prefix, the host's own routes are not Emporia's to check.
+      if (prefix && !req.originalUrl.startsWith(`${prefix}/`)) return next();
       let body = '';
       const send = res.send.bind(res);
       res.send = (chunk?: unknown) => {
@@ -123,18 +133,34 @@ export class ContractChecker {
         return send(chunk);
       };
       res.on('finish', () => {
-        this.check(req.method, req.originalUrl, res.statusCode, String(res.getHeader('content-type') ?? ''), body);
+        this.check(
+          req.method,
+          req.originalUrl.slice(prefix.length),
+          res.statusCode,
+          String(res.getHeader('content-type') ?? ''),
+          body,
+        );
       });
       next();
     };
   }
 }
 
+/** One line per distinct violation (ids folded), with how often it was seen. */
+export function summarizeViolations(violations: ContractViolation[]): string[] {
+  const counts = new Map<string, number>();
+  for (const v of violations) {
+    const line = `${v.request.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')} → ${v.status}: ${v.problem}`;
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
+  return [...counts].map(([line, n]) => (n > 1 ? `${line} (×${n})` : line));
+}
+
 /** `app` behind a checker: every answer the tests see through it is checked against the document. */
-export function withContract(app: Express, checker: ContractChecker): Express {
+export function withContract(app: Express, checker: ContractChecker, prefix = ''): Express {
   const outer = express();
   outer.disable('x-powered-by');
-  outer.use(checker.middleware());
+  outer.use(checker.middleware(prefix));
   outer.use(app);
   return outer;
 }

@@ -101,7 +101,8 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
           };
     const errors = new Set<number>(r.errors ?? []);
     if (r.params || r.query || r.body) errors.add(400);
-    if (r.auth === 'user') errors.add(401);
+    // Where a token is optional too, a malformed, bad or expired one is a 401 (never silently anonymous).
+    errors.add(401);
     if (r.params) errors.add(404);
     for (const status of [...errors].sort()) {
       responses[String(status)] = {
@@ -147,7 +148,8 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
       version: info.version ?? '0.1.0',
       description:
         info.description ??
-        'Headless commerce API. Errors are RFC 9457 application/problem+json. Authenticate with `Authorization: Bearer <access token>` from POST /api/auth/token.',
+        'Headless commerce API. Errors are RFC 9457 application/problem+json. Authenticate with `Authorization: Bearer <access token>` from POST /api/auth/token. ' +
+          'Besides the answers listed per operation, any operation may answer 400 (Host not allowed), 413 (body too large), 415 (not JSON), 429 (rate limited, with Retry-After) or 503 (timed out).',
     },
     servers: [{ url: info.serverUrl || '/' }],
     paths,

@@ -25,6 +25,8 @@ export const problemSchema = z
     instance: z.string().optional(),
     request_id: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** Out of stock (409): the SKUs that are short. */
+    skus: z.array(z.string()).optional(),
   })
   .meta({ id: 'Problem' });
 

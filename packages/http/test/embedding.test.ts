@@ -6,6 +6,7 @@ import request from 'supertest';
 import { beforeAll, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
+import { withContract } from '../../../test/support/contract.js';
 import { publishedProduct } from './checkout-fixtures.js';
 
 /**
@@ -30,6 +31,8 @@ describeEachDatabase('embedding: createRouter mounted in a host app', (env) => {
     });
     host.use('/shop', createRouter(env().engine, { authenticate: hostAuthenticate }));
     host.use('/store', createRouter(env().engine, { mountPath: '/public/store', docs: false }));
+    // Answers under /shop are checked against the OpenAPI document like env().app's.
+    host = withContract(host, env().contract, '/shop');
     const user = await env().engine.identity.createUser(systemContext(), {
       email: `host-${randomBytes(4).toString('hex')}@example.test`,
       password: TEST_PASSWORD,
