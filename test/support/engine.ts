@@ -5,8 +5,9 @@ import { ManualClock, type Config, type Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import type { Express } from 'express';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase, type TestDialect } from './databases.js';
+import { ContractChecker, summarizeViolations, withContract } from './contract.js';
 
 export interface TestEnv {
   dialect: TestDialect;
@@ -14,6 +15,8 @@ export interface TestEnv {
   app: Express;
   clock: ManualClock;
   url: string;
+  /** Every answer `app` gave, checked against the OpenAPI document (asserted after each suite). */
+  contract: ContractChecker;
 }
 
 /** Test configuration: quiet logs, fixed secrets. */
@@ -45,13 +48,15 @@ export async function createTestEnv(
     config: testConfig(overrides),
     clock,
   });
-  const app = createApp(engine, { logger: pino({ level: 'silent' }) });
+  const contract = new ContractChecker();
+  const app = withContract(createApp(engine, { logger: pino({ level: 'silent' }) }), contract);
   return {
     dialect,
     engine,
     app,
     clock,
     url: db.url,
+    contract,
     db,
     async close() {
       await engine.close();
@@ -77,7 +82,10 @@ export function describeEachDatabase(
         current = await createTestEnv(dialect, overrides, engineOptions);
       });
       afterAll(async () => {
+        const violations = current?.contract.violations ?? [];
         await current?.close();
+        // The contract test: every answer the suite saw through `app` matches the OpenAPI document.
+        expect(summarizeViolations(violations), 'answers that do not match the OpenAPI document').toEqual([]);
       });
       suite(() => {
         if (!current) throw new Error('test environment not ready');
