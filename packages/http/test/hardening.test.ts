@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '@emporia/core';
+import { ConfigError, parseConfig } from '@emporia/core';
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { rateLimit, requestTimeout, sendProblem } from '@emporia/http';
 import { describeEachDatabase } from '../../../test/support/engine.js';
@@ -78,6 +78,35 @@ describe('hardening middleware in a host app', () => {
     const res = await request(app).get('/stuck');
     expect(res.status).toBe(503);
     expect(res.body.type).toBe('https://emporia.dev/problems/request-timeout');
+  });
+});
+
+describe('hardening configuration', () => {
+  it('has generous defaults that do not throttle, and reports bad values in one line each', () => {
+    expect(parseConfig({})).toMatchObject({
+      rateLimit: 0,
+      trustProxy: 0,
+      requestTimeout: 30,
+      shutdownTimeout: 10,
+      corsCredentials: false,
+      metricsToken: undefined,
+    });
+    expect(parseConfig({ RATE_LIMIT: '600', REQUEST_TIMEOUT: '1m', SHUTDOWN_TIMEOUT: '25s' })).toMatchObject({
+      rateLimit: 600,
+      requestTimeout: 60,
+      shutdownTimeout: 25,
+    });
+    let error: unknown;
+    try {
+      parseConfig({ RATE_LIMIT: 'lots', REQUEST_TIMEOUT: 'forever', TRUST_PROXY: '-1' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'RATE_LIMIT',
+      'REQUEST_TIMEOUT',
+      'TRUST_PROXY',
+    ]);
   });
 });
 
