@@ -346,6 +346,14 @@ describeEachDatabase('catalog over HTTP', (env) => {
       products[0].price > products[5].price ? [lamp, bench] : [bench, lamp],
     );
     expect(await ids('nothingmatchesthis')).toEqual([]);
+    // Page mode counts every hit, on page 1, on a later page and past the end.
+    const counts = await Promise.all(
+      ['page_size=1', 'page_size=1&page=2', 'page=5'].map(
+        async (p) => (await api().get(`/api/products?q=lamp&${p}`)).body.count as number,
+      ),
+    );
+    expect(counts).toEqual([2, 2, 2]);
+    expect((await api().get('/api/products?q=nothingmatchesthis')).body.count).toBe(0);
     // Keyset over relevance reaches the same two.
     const first = await api().get('/api/products?q=lamp&limit=1');
     const second = await api().get(`/api/products?q=lamp&limit=1&cursor=${first.body.next_cursor}`);

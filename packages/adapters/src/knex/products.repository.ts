@@ -203,11 +203,19 @@ export class KnexProductRepository implements ProductRepository {
       const rows = await rowsQuery.limit(window.limit);
       return { rows: rows.map(toProductRow) };
     }
-    const [rows, counted] = await Promise.all([
-      rowsQuery.limit(window.limit).offset(window.offset),
-      base.clone().count({ n: '*' }).first(),
-    ]);
-    return { rows: rows.map(toProductRow), count: Number((counted as { n?: unknown } | undefined)?.n ?? 0) };
+    const countAll = async () => Number(((await base.clone().count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
+    if (terms) {
+      // A search ranks every hit before the limit anyway, so the window count is nearly free and
+      // saves running the full-text match a second time; past the last page it is asked for apart.
+      const rows = await rowsQuery
+        .select(this.knex.raw('count(*) over () as total_count'))
+        .limit(window.limit)
+        .offset(window.offset);
+      const count = rows.length ? Number(rows[0].total_count) : window.offset > 0 ? await countAll() : 0;
+      return { rows: rows.map(toProductRow), count };
+    }
+    const [rows, count] = await Promise.all([rowsQuery.limit(window.limit).offset(window.offset), countAll()]);
+    return { rows: rows.map(toProductRow), count };
   }
 
   async insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void> {
