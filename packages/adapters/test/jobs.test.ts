@@ -65,7 +65,7 @@ describeEachDatabase('Job runner', (env) => {
         throw new ConflictError('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
-    expect(await engine.jobs.list(sys(env()), { type: 'test.double' })).toHaveLength(1);
+    expect((await engine.jobs.list(sys(env()), { type: 'test.double' })).results).toHaveLength(1);
   });
 
   it('delivers committed events to engine.events.on handlers, and nothing for a rollback', async () => {
@@ -141,7 +141,7 @@ describeEachDatabase('Job runner', (env) => {
     }
     const dead = await engine.jobs.get(sys(env()), job.id);
     expect(dead).toMatchObject({ status: 'dead', attempts: 3, last_error: 'SMTP said no' });
-    expect((await engine.jobs.list(sys(env()), { status: 'dead' })).map((j) => j.id)).toContain(job.id);
+    expect((await engine.jobs.list(sys(env()), { status: 'dead' })).results.map((j) => j.id)).toContain(job.id);
 
     const again = await engine.jobs.retry(sys(env()), job.id);
     expect(again).toMatchObject({ status: 'queued', attempts: 0 });
@@ -191,7 +191,7 @@ describeEachDatabase('Job runner', (env) => {
       // The worker has no `app` handler: it runs what it can and leaves that job queued.
       await worker.jobs.createRunner().runUntilIdle();
       expect(received).toEqual([]);
-      const [appJob] = await engine.jobs.list(sys(env()), { type: 'event:app' });
+      const [appJob] = (await engine.jobs.list(sys(env()), { type: 'event:app' })).results;
       expect(appJob).toMatchObject({ status: 'queued', attempts: 0 });
       await engine.jobs.createRunner().runUntilIdle();
       expect(received).toEqual(['X-1']);

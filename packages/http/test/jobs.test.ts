@@ -69,6 +69,12 @@ describeEachDatabase('GET /api/jobs/{id}', (env) => {
     expect(list.status).toBe(200);
     expect(list.body.results.map((j: { id: string }) => j.id)).toContain(job.id);
     expect(list.body.results[0].last_error).toBe("No luck with 'test.always-fails'");
+    const page = await request(app).get('/api/jobs?page_size=1').set(staff.headers);
+    expect(page.body.count).toBeGreaterThan(1);
+    expect(page.body.results).toHaveLength(1);
+    const first = await request(app).get('/api/jobs?limit=1').set(staff.headers);
+    const second = await request(app).get(`/api/jobs?limit=1&cursor=${first.body.next_cursor}`).set(staff.headers);
+    expect(second.body.results[0].id < first.body.results[0].id).toBe(true); // newest first
     expect((await request(app).get('/api/jobs').set(customer.headers)).status).toBe(403);
     expect((await request(app).get('/api/jobs?status=exploded').set(staff.headers)).status).toBe(400);
 

@@ -182,7 +182,7 @@ describeEachDatabase('Outgoing webhooks to internal addresses', (env) => {
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ status_code: null });
     expect(log[0].error).toMatch(/127\.0\.0\.1 .* is not allowed/);
-    const jobs = await engine.jobs.list(systemContext(), { type: 'webhook.deliver' });
+    const jobs = (await engine.jobs.list(systemContext(), { type: 'webhook.deliver' })).results;
     expect(jobs[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 });

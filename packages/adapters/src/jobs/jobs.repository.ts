@@ -2,13 +2,15 @@ import type {
   ClaimedJob,
   Context,
   Job,
-  JobListQuery,
+  JobStatus,
+  ListResult,
+  PageRequest,
   JobProgress,
   JobPurgeInput,
   JobRepository,
   NewJob,
 } from '@emporia/core';
-import { newId } from '@emporia/core';
+import { decodeCursor, encodeCursor, newId } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
 import { db } from '../knex/store.js';
@@ -161,19 +163,43 @@ export class KnexJobRepository implements JobRepository {
     return row ? toJob(row) : null;
   }
 
-  async list(ctx: Context, query: JobListQuery): Promise<Job[]> {
-    const q = db(
-      ctx,
-      this.knex,
-    )('jobs')
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(query.limit ?? 50);
-    if (query.status) q.where('status', query.status);
-    if (query.type) q.where('type', query.type);
-    return ((await q) as Row[]).map(toJob);
+  async list(ctx: Context, filter: { status?: JobStatus; type?: string }, page: PageRequest): Promise<ListResult<Job>> {
+    const filtered = () => {
+      const q = db(ctx, this.knex)('jobs');
+      if (filter.status) q.where('status', filter.status);
+      if (filter.type) q.where('type', filter.type);
+      return q;
+    };
+    if (page.kind === 'keyset') {
+      const q = filtered()
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1);
+      const after = page.cursor === null ? undefined : decodeCursor(page.cursor)?.[0];
+      if (typeof after === 'string') q.where('id', '<', after);
+      const rows = (await q) as Row[];
+      const results = rows.slice(0, page.limit).map(toJob);
+      const more = rows.length > page.limit;
+      return {
+        kind: 'keyset',
+        results,
+        limit: page.limit,
+        next_cursor: more ? encodeCursor([results[results.length - 1].id]) : null,
+      };
+    }
+    const [countRow, rows] = await Promise.all([
+      filtered().count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
+      filtered()
+        .orderBy('id', 'desc')
+        .limit(page.pageSize)
+        .offset((page.page - 1) * page.pageSize) as Promise<Row[]>,
+    ]);
+    return {
+      kind: 'page',
+      count: Number(countRow?.n ?? 0),
+      page: page.page,
+      page_size: page.pageSize,
+      results: rows.map(toJob),
+    };
   }
 
   async requeue(ctx: Context, id: string): Promise<Job | null> {

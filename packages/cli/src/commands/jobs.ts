@@ -24,7 +24,7 @@ export function jobsCommand(program: Command, io: Io): void {
     .description('recent jobs, newest first, with counts by status')
     .option('--status <status>', 'queued, running, succeeded or dead')
     .option('--type <type>', 'only jobs of this type (e.g. mail.send)')
-    .option('--limit <n>', 'how many', '50')
+    .option('--limit <n>', 'how many (at most 100)', '50')
     .action(async (opts: { status?: string; type?: string; limit?: string }) => {
       const query = parseInput(jobListQuerySchema, opts, 'options');
       await withEngine(async (engine) => {
@@ -35,7 +35,7 @@ export function jobsCommand(program: Command, io: Io): void {
             .map(([status, n]) => `${status}: ${n}`)
             .join('  ') || 'no jobs',
         );
-        for (const job of await engine.jobs.list(ctx, query)) io.out(line(job));
+        for (const job of (await engine.jobs.list(ctx, query)).results) io.out(line(job));
       });
     });
   jobs

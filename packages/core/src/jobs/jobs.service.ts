@@ -3,6 +3,7 @@ import { actorUserId, can, requirePermission, type Context } from '../shared/con
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
+import { toPageRequest, type ListResult } from '../shared/pagination.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck, Store } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -62,10 +63,9 @@ export class JobsService {
     return job;
   }
 
-  async list(ctx: Context, query: JobListQuery = {}): Promise<Job[]> {
+  async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    // `query` is already typed (HTTP and CLI parse it with jobListQuerySchema); only clamp the size.
-    return this.store.repositories.jobs.list(ctx, { ...query, limit: Math.min(Math.max(query.limit ?? 50, 1), 1000) });
+    return this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, toPageRequest(query));
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */

@@ -1,6 +1,7 @@
 import type { Context } from '../shared/context.js';
 import type { OutboxEvent } from '../notifications/events.js';
-import type { ClaimedJob, Job, JobListQuery, JobProgress, JobPurgeInput } from './schemas.js';
+import type { ListResult, PageRequest } from '../shared/pagination.js';
+import type { ClaimedJob, Job, JobProgress, JobPurgeInput, JobStatus } from './schemas.js';
 
 export interface NewJob {
   type: string;
@@ -29,7 +30,8 @@ export interface JobRepository {
   bury(ctx: Context, id: string, workerId: string, error: string): Promise<boolean>;
   progress(ctx: Context, id: string, workerId: string, progress: JobProgress, lockedUntil: string): Promise<boolean>;
   get(ctx: Context, id: string): Promise<Job | null>;
-  list(ctx: Context, query: JobListQuery): Promise<Job[]>;
+  /** Newest first (UUIDv7 id order). */
+  list(ctx: Context, filter: { status?: JobStatus; type?: string }, page: PageRequest): Promise<ListResult<Job>>;
   /** Puts a dead (or succeeded) job back in the queue with a fresh attempt budget. */
   requeue(ctx: Context, id: string): Promise<Job | null>;
   purge(ctx: Context, input: JobPurgeInput): Promise<number>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intParam } from '../shared/pagination.js';
+import { pageQuerySchema } from '../shared/pagination.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'dead'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -36,10 +36,10 @@ export interface ClaimedJob extends Job {
 
 export const jobIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a job id' }) });
 
-export const jobListQuerySchema = z.object({
+/** `?status=&type=` plus `?page=&page_size=` or `?cursor=&limit=`; newest first. */
+export const jobListQuerySchema = pageQuerySchema.extend({
   status: z.enum(JOB_STATUSES).optional(),
   type: z.string().max(100).optional(),
-  limit: intParam(1, 1000).optional(),
 });
 export type JobListQuery = z.infer<typeof jobListQuerySchema>;
 

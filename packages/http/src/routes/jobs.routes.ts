@@ -1,5 +1,5 @@
-import { jobIdParamsSchema, jobListQuerySchema, jobSchema } from '@emporia/core';
-import { z } from 'zod';
+import { jobIdParamsSchema, jobListQuerySchema, jobSchema, listResultSchema } from '@emporia/core';
+import { listAnswer } from '../pagination.js';
 import { route } from '../route.js';
 
 export const jobRoutes = [
@@ -24,10 +24,10 @@ export const jobRoutes = [
     tags: ['jobs'],
     auth: 'user',
     query: jobListQuerySchema,
-    response: z.object({ results: z.array(jobSchema) }),
+    response: listResultSchema(jobSchema),
     errors: [403],
-    async handler({ engine, ctx, query }) {
-      return { results: await engine.jobs.list(ctx, query) };
+    async handler({ engine, ctx, query, req }) {
+      return listAnswer(req, await engine.jobs.list(ctx, query));
     },
   }),
   route({
