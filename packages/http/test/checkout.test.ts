@@ -359,6 +359,18 @@ describeEachDatabase('checkout', (env) => {
     expect(await stockOf(env(), mug.variants[0].id)).toBe(8);
   });
 
+  it('checks a cart out once when checkouts of it race, even without an Idempotency-Key', async () => {
+    const mug = await publishedProduct(env(), { stock: 20 });
+    const buyer = await userWithToken(env(), 'customer');
+    await request(server).post('/api/cart/items').set(buyer.headers).send({ product_id: mug.id, quantity: 3 });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => request(server).post('/api/orders').set(buyer.headers).send()),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 400, 400, 400, 400, 400]);
+    expect(await stockOf(env(), mug.variants[0].id)).toBe(17);
+    expect((await request(server).get('/api/cart').set(buyer.headers)).body.items).toEqual([]);
+  });
+
   it('places exactly one order for 10 parallel requests with one Idempotency-Key', async () => {
     const mug = await publishedProduct(env(), { stock: 100 });
     const buyer = await userWithToken(env(), 'customer');

@@ -93,10 +93,13 @@ export class KnexCartRepository implements CartRepository {
     return (await db(ctx, this.knex)('cart_items').where({ id: itemId, cart_id: cartId }).delete()) > 0;
   }
 
-  async clear(ctx: Context, cartId: string, now: string): Promise<void> {
+  async takeItems(ctx: Context, cartId: string, now: string): Promise<CartItemRecord[]> {
     const q = db(ctx, this.knex);
-    await q('cart_items').where('cart_id', cartId).delete();
+    // Raw because knex drops RETURNING on SQLite deletes; both databases support it (SQLite ≥ 3.35).
+    const result = await q.raw('delete from cart_items where cart_id = ? returning *', [cartId]);
+    const rows: Record<string, unknown>[] = Array.isArray(result) ? result : result.rows;
     await q('carts').where('id', cartId).update({ updated_at: now });
+    return rows.map(itemOf).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async delete(ctx: Context, cartId: string): Promise<void> {

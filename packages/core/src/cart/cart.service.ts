@@ -151,15 +151,13 @@ export class CartService {
     return merged && this.view(ctx, merged);
   }
 
-  /** The items of the caller's cart (checkout reads them); null when there is no cart yet. */
-  async cartOf(ctx: Context, userId: string): Promise<{ cart: CartRecord; items: CartItemRecord[] } | null> {
+  /**
+   * Inside the checkout transaction: empties the user's cart and returns its lines. Taking them
+   * in one statement makes a cart check out once, even when two checkouts of it race.
+   */
+  async takeForCheckout(ctx: Context, userId: string): Promise<{ cartId: string; items: CartItemRecord[] } | null> {
     const cart = await this.carts.findByUser(ctx, userId);
-    return cart && { cart, items: await this.carts.items(ctx, cart.id) };
-  }
-
-  /** Empties the cart inside the checkout transaction. */
-  async clear(ctx: Context, cartId: string): Promise<void> {
-    await this.carts.clear(ctx, cartId, ctx.clock.now().toISOString());
+    return cart && { cartId: cart.id, items: await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString()) };
   }
 
   private checkMaximum(quantity: number, path: string): void {

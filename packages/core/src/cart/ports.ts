@@ -31,7 +31,11 @@ export interface CartRepository {
   addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord>;
   setQuantity(ctx: Context, cartId: string, itemId: string, quantity: number, now: string): Promise<boolean>;
   removeItem(ctx: Context, cartId: string, itemId: string): Promise<boolean>;
-  clear(ctx: Context, cartId: string, now: string): Promise<void>;
+  /**
+   * Deletes every line of the cart and returns them, in one statement: of two checkouts of one
+   * cart, the second waits for the first and then finds the cart empty.
+   */
+  takeItems(ctx: Context, cartId: string, now: string): Promise<CartItemRecord[]>;
   delete(ctx: Context, cartId: string): Promise<void>;
 }
 

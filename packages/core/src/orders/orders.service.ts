@@ -230,7 +230,7 @@ export class OrderService {
       }
       return { lines: [...merged].map(([variant_id, quantity]) => ({ variant_id, quantity })), cartId: null };
     }
-    const cart = await this.cart.cartOf(ctx, userId);
+    const cart = await this.cart.takeForCheckout(ctx, userId);
     if (!cart || cart.items.length === 0) {
       throw new ValidationError('Your cart is empty', [
         { path: 'items', message: 'add items to the cart or send items' },
@@ -238,7 +238,7 @@ export class OrderService {
     }
     return {
       lines: cart.items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity })),
-      cartId: cart.cart.id,
+      cartId: cart.cartId,
     };
   }
 
@@ -248,15 +248,15 @@ export class OrderService {
     input: ParsedPlaceOrder,
     claimId: string | null,
   ): Promise<Order> {
-    const { lines, cartId } = await this.linesFrom(ctx, userId, input);
-    for (const line of lines) {
-      if (line.quantity > this.config.maxCartQuantity) {
-        throw new ValidationError('Quantity too large', [
-          { path: 'items', message: `quantity must be at most ${this.config.maxCartQuantity}` },
-        ]);
-      }
-    }
     return this.unitOfWork.run(ctx, async (tx) => {
+      const { lines, cartId } = await this.linesFrom(tx, userId, input);
+      for (const line of lines) {
+        if (line.quantity > this.config.maxCartQuantity) {
+          throw new ValidationError('Quantity too large', [
+            { path: 'items', message: `quantity must be at most ${this.config.maxCartQuantity}` },
+          ]);
+        }
+      }
       const variants = new Map(
         (
           await this.inventory.getSaleVariants(
@@ -318,7 +318,6 @@ export class OrderService {
         updated_at: now,
       };
       await this.store.repositories.orders.insert(tx, record, items);
-      if (cartId) await this.cart.clear(tx, cartId);
       await this.outbox.record(tx, 'order.placed', {
         order_id: orderId,
         number,
