@@ -130,4 +130,37 @@ describeEachDatabase('GET /api/events (Server-Sent Events)', (env) => {
     aliceStream.close();
     staffStream.close();
   });
+
+  it('still delivers an event whose transaction commits after later events were streamed', async (t) => {
+    // SQLite has one writer and knex one connection per process: an open transaction would block the
+    // stream's own reads, so the interleaving only exists on PostgreSQL.
+    if (env().dialect !== 'postgres') t.skip();
+    const carol = await userWithToken(env(), 'customer');
+    const stream = openStream(base, carol.token);
+    await stream.ready;
+    const change = (number: string) => ({
+      order_id: `o-${number}`,
+      number,
+      user_id: carol.user.id,
+      from: 'paid',
+      to: 'shipped',
+    });
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    // The slow transaction takes its event id first…
+    const slow = env().engine.store.unitOfWork.run(systemContext(), async (tx) => {
+      await env().engine.store.repositories.outbox.record(tx, 'order.status_changed', change('SLOW'));
+      await held;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // …a later event commits and is streamed…
+    await record(otherProcess, 'order.status_changed', change('FAST'));
+    await stream.waitFor((m) => m.length >= 1);
+    // …then the slow one commits, with an id older than the event already sent.
+    commit();
+    await slow;
+    await stream.waitFor((m) => m.length >= 2);
+    expect(stream.messages.map((m) => m.data.number)).toEqual(['FAST', 'SLOW']);
+    stream.close();
+  });
 });
