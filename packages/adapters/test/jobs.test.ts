@@ -214,6 +214,29 @@ describeEachDatabase('Job runner', (env) => {
     );
   });
 
+  it('reports a started runner in engine.health(): unhealthy while its polls fail, healthy again after', async () => {
+    const { createDefaultEngine, KnexStore } = await import('@emporia/adapters');
+    const other = await createDefaultEngine({ database: env().url, migrate: false, config: { logLevel: 'silent' } });
+    const knex = (other.store as InstanceType<typeof KnexStore>).knex;
+    const until = async (ok: boolean) => {
+      for (let i = 0; i < 500 && runner.health().ok !== ok; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    expect(await other.health()).toEqual([{ name: 'database', ok: true }]); // no runner in this process yet
+    const runner = other.jobs.createRunner({ pollIntervalMs: 10 });
+    try {
+      runner.start();
+      expect((await other.health()).find((c) => c.name === 'job-runner')).toEqual({ name: 'job-runner', ok: true });
+      await knex.schema.renameTable('jobs', 'jobs_away'); // the runner's queries now fail
+      await until(false);
+      expect((await other.health()).find((c) => c.name === 'job-runner')).toMatchObject({ ok: false });
+      await knex.schema.renameTable('jobs_away', 'jobs');
+      await until(true);
+      expect(runner.health()).toEqual({ name: 'job-runner', ok: true });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('purges finished jobs', async () => {
     const { engine } = env();
     await engine.jobs.createRunner().runUntilIdle();
