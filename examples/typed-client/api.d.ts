@@ -3249,9 +3249,12 @@ export interface operations {
   listJobs: {
     parameters: {
       query?: {
+        page?: string;
+        page_size?: string;
+        cursor?: string;
+        limit?: string;
         status?: 'queued' | 'running' | 'succeeded' | 'dead';
         type?: string;
-        limit?: string;
       };
       header?: never;
       path?: never;
@@ -3265,9 +3268,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            results: components['schemas']['Job'][];
-          };
+          'application/json':
+            | {
+                count: number;
+                next: string | null;
+                previous: string | null;
+                results: components['schemas']['Job'][];
+              }
+            | {
+                results: components['schemas']['Job'][];
+                next_cursor: string | null;
+                next: string | null;
+              };
         };
       };
       /** @description Invalid input */
