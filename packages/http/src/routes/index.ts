@@ -14,4 +14,18 @@ import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [...systemRoutes, ...authRoutes, ...userRoutes, ...roleRoutes, ...categoryRoutes, ...productRoutes, ...jobRoutes, ...webhookRoutes, ...eventRoutes, ...importRoutes, ...cartRoutes, ...orderRoutes, ...paymentRoutes];
+export const allRoutes: RouteSpec[] = [
+  ...systemRoutes,
+  ...authRoutes,
+  ...userRoutes,
+  ...roleRoutes,
+  ...categoryRoutes,
+  ...productRoutes,
+  ...jobRoutes,
+  ...webhookRoutes,
+  ...eventRoutes,
+  ...importRoutes,
+  ...cartRoutes,
+  ...orderRoutes,
+  ...paymentRoutes,
+];
