@@ -8,6 +8,7 @@ import {
   type Engine,
   type OutboxEvent,
 } from '@emporia/core';
+import type { KnexStore } from '@emporia/adapters';
 import { describe, expect, it } from 'vitest';
 import { createTestEnv, describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
 import { testDialects } from '../../../test/support/databases.js';
@@ -215,9 +216,9 @@ describeEachDatabase('Job runner', (env) => {
   });
 
   it('reports a started runner in engine.health(): unhealthy while its polls fail, healthy again after', async () => {
-    const { createDefaultEngine, KnexStore } = await import('@emporia/adapters');
+    const { createDefaultEngine } = await import('@emporia/adapters');
     const other = await createDefaultEngine({ database: env().url, migrate: false, config: { logLevel: 'silent' } });
-    const knex = (other.store as InstanceType<typeof KnexStore>).knex;
+    const knex = (other.store as KnexStore).knex;
     const until = async (ok: boolean) => {
       for (let i = 0; i < 500 && runner.health().ok !== ok; i++) await new Promise((r) => setTimeout(r, 10));
     };
