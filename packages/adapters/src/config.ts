@@ -40,6 +40,7 @@ function persistedSecret(dir: string, name: string): string {
 /** Secrets production must be given explicitly, at least this long. */
 export const MIN_SECRET_LENGTH = 32;
 
+/** Throws ConfigError when `env` is production and a secret is missing or shorter than MIN_SECRET_LENGTH. */
 export function enforceProductionRules(config: Config): void {
   if (config.env !== 'production') return;
   const problems: string[] = [];

@@ -12,6 +12,7 @@ export const ARGON2_OPTIONS: Options = {
   parallelism: 1,
 };
 
+/** The PasswordHasher port with Argon2id (OWASP parameters in `ARGON2_OPTIONS`). */
 export class Argon2PasswordHasher implements PasswordHasher {
   constructor(private readonly options: Options = ARGON2_OPTIONS) {}
 

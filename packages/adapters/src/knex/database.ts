@@ -9,8 +9,10 @@ const require = createRequire(import.meta.url);
 // PostgreSQL returns int8 (counts, money sums) as strings; our amounts are safe integers.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** The two databases Emporia runs on, with the same behaviour. */
 export type Dialect = 'sqlite' | 'postgres';
 
+/** The dialect of a database URL: `sqlite:` URLs are SQLite, anything else PostgreSQL. */
 export function dialectOf(url: string): Dialect {
   return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 }

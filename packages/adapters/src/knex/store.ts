@@ -17,6 +17,10 @@ class KnexUnitOfWork implements UnitOfWork {
   }
 }
 
+/**
+ * The Store port over knex, for SQLite and PostgreSQL. Its `repositories` may be wrapped or replaced
+ * one by one before the store is handed to core's `createEngine`.
+ */
 export class KnexStore implements Store {
   readonly dialect: Dialect;
   readonly unitOfWork: UnitOfWork;
@@ -37,6 +41,7 @@ export class KnexStore implements Store {
   }
 }
 
+/** A store for a `sqlite:<file>`, `sqlite::memory:` or `postgres://…` URL (not migrated: see `migrateLatest`). */
 export function createKnexStore(url: string): KnexStore {
   const store = new KnexStore(openDatabase(url));
   if (store.dialect !== dialectOf(url)) throw new Error('dialect mismatch');
