@@ -3,7 +3,7 @@
 // databases. Writes bench/RESULTS.md (top section) and bench/results.json. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -162,6 +162,7 @@ async function runCeilings(body: string, source: string): Promise<Ceilings> {
   return { body_bytes: Buffer.byteLength(body), body_source: source, node, express };
 }
 
+const loadBefore = loadavg()[0];
 const hasPostgres = dialects.includes('postgres') ? await postgresAvailable(flags['postgres-url']) : false;
 const runs: DatabaseRun[] = [];
 let ceilings: Ceilings | null = null;
@@ -271,9 +272,17 @@ const results: BenchResults = {
   node: process.version,
   cores: cpus().length,
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
-  mode: quick ? 'quick' : 'full',
+  mode: quick ? 'quick' : flags.sizes || flags.db || flags.duration || flags.only || existing ? 'partial' : 'full',
+  load_average: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0] * 10) / 10 },
   server: serverNote,
-  options: { sizes, dialects, ...load, logLevel: flags['log-level'], only: flags.only ?? null },
+  options: {
+    argv: process.argv.slice(2),
+    sizes,
+    dialects,
+    ...load,
+    logLevel: flags['log-level'],
+    only: flags.only ?? null,
+  },
   ceilings,
   runs,
   targets: [],

@@ -38,7 +38,9 @@ export interface BenchResults {
   node: string;
   cores: number;
   cpu: string;
-  mode: 'quick' | 'full';
+  mode: 'quick' | 'full' | 'partial';
+  /** 1-minute load average when the run started and ended: other work shows in every figure. */
+  load_average?: { before: number; after: number };
   server: string;
   options: Record<string, unknown>;
   ceilings: Ceilings | null;
@@ -170,6 +172,11 @@ export function judgeTargets(results: BenchResults): Target[] {
 const START = '<!-- bench:main:start (written by npm run bench; module sections go below the end marker) -->';
 const END = '<!-- bench:main:end -->';
 
+function reproduceFlags(results: BenchResults): string {
+  const argv = (results.options.argv as string[] | undefined) ?? (results.mode === 'quick' ? ['--quick'] : []);
+  return argv.length ? ` -- ${argv.join(' ')}` : '';
+}
+
 export function renderMain(results: BenchResults): string {
   const c = results.ceilings;
   const nodeRps = c?.node?.rps;
@@ -184,9 +191,19 @@ export function renderMain(results: BenchResults): string {
       `${results.options.warmup} s warm-up; autocannon in the orchestrator process, the server in its own ` +
       'process; wrk where a plain GET passes autocannon’s own limit (~25k req/s here). The load generator ' +
       'shares the cores with the server, as in the Vendure run. Request logs are at ' +
-      `LOG_LEVEL=${results.options.logLevel}. Reproduce: \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\`.`,
+      `LOG_LEVEL=${results.options.logLevel}. Reproduce: \`npm run bench${reproduceFlags(results)}\`.`,
     '',
   );
+  const la = results.load_average;
+  if (la) {
+    lines.push(
+      `Load average (1 min) before / after the run: ${la.before} / ${la.after} on ${results.cores} cores` +
+        (Math.max(la.before, la.after) > results.cores / 2
+          ? ' — **the machine was busy with other work: these figures are not comparable**.'
+          : '.'),
+      '',
+    );
+  }
   if (results.mode === 'quick') {
     lines.push(
       '**Quick run**: one small catalog and short loads, to check the bench itself — not figures to quote.',
