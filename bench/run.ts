@@ -39,6 +39,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
     'postgres-url': {
       type: 'string',
       default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -62,6 +63,7 @@ if (flags.help) {
   --no-wrk             autocannon only
   --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
   --keep               keep the seeded databases (bench/.work, emporia_bench_*)
+  --cpu-prof           profile the server (bench/.work/prof; summarise with bench/lib/profile-summary.ts)
   --database-url URL   bench this existing database as it is (no seed, never dropped; --sizes ignored)`);
   process.exit(0);
 }
@@ -202,7 +204,11 @@ for (const dialect of dialects) {
       if (run.seed_ms !== null) log(`  seeded ${size} products in ${(run.seed_ms / 1000).toFixed(1)} s`);
 
       const port = await freePort();
-      const { command, args } = emporiaCommand(mode, ['serve', '--port', String(port)]);
+      const { command, args: serveArgs } = emporiaCommand(mode, ['serve', '--port', String(port)]);
+      // --cpu-prof: V8 writes the server's profile when it stops (bench/lib/profile-summary.ts reads it).
+      const args = flags['cpu-prof']
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'prof')}`, ...serveArgs]
+        : serveArgs;
       server = await startServer({ command, args, env, cwd: workDir, port, readyPath: '/ready', logFile });
       run.start_ms = server.startMs;
       run.rss_start_mb = rssMb(server.child.pid);
