@@ -204,9 +204,10 @@ export class KnexProductRepository implements ProductRepository {
       return { rows: rows.map(toProductRow) };
     }
     const countAll = async () => Number(((await base.clone().count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
-    if (terms) {
-      // A search ranks every hit before the limit anyway, so the window count is nearly free and
+    if (sort.key === 'relevance') {
+      // Ranking scores every hit before the limit anyway, so the window count is nearly free and
       // saves running the full-text match a second time; past the last page it is asked for apart.
+      // (With another sort the limit can stop early on an index, so the count stays separate.)
       const rows = await rowsQuery
         .select(this.knex.raw('count(*) over () as total_count'))
         .limit(window.limit)
