@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -21,6 +21,14 @@ export const TOKEN_AUDIENCE = 'emporia';
 // Pinned: a token naming any other algorithm (including `none`) is refused.
 const ALGORITHM = 'HS256';
 
+// Given a string, jsonwebtoken first tries it as a PEM public key — and throws — on every verify
+// (~3% of a checkout in the bench profile): a KeyObject made once per secret skips that.
+let lastKey: { secret: string; key: KeyObject } | undefined;
+function secretKey(secret: string): KeyObject {
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret)) };
+  return lastKey.key;
+}
+
 export interface SignOptions {
   secret: string;
   now: Date;
@@ -39,7 +47,7 @@ export function signToken(
   const jti = newId();
   const payload: Record<string, unknown> = { typ: type, iat, exp };
   if (opts.family) payload.fam = opts.family;
-  const token = jwt.sign(payload, opts.secret, {
+  const token = jwt.sign(payload, secretKey(opts.secret), {
     algorithm: ALGORITHM,
     issuer: TOKEN_ISSUER,
     audience: TOKEN_AUDIENCE,
@@ -56,7 +64,7 @@ export function signToken(
 export function verifyToken(token: string, expected: TokenType | 'any', secret: string, now: Date): TokenClaims {
   let decoded: unknown;
   try {
-    decoded = jwt.verify(token, secret, {
+    decoded = jwt.verify(token, secretKey(secret), {
       algorithms: [ALGORITHM],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
