@@ -10,7 +10,11 @@ import { expressPath, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
 
 export interface RouterOptions {
-  /** Maps a request to an actor; defaults to Emporia's bearer JWTs. */
+  /**
+   * Maps a request to an actor; defaults to Emporia's bearer JWTs. A host app with its own login
+   * returns `engine.identity.actorForUser(linkedUserId)` (or `{ kind: 'anonymous' }`); throwing
+   * UnauthorizedError answers 401.
+   */
   authenticate?: Authenticate;
   /** Where the router is mounted (`/shop`), for the OpenAPI `servers` entry. */
   mountPath?: string;
