@@ -10,9 +10,10 @@ import type {
   JobRepository,
   NewJob,
 } from '@emporia/core';
-import { decodeCursor, encodeCursor, newId } from '@emporia/core';
+import { listResultOf, newId } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
+import { pageById } from '../knex/pagination.js';
 import { db } from '../knex/store.js';
 import { fromJson, toIso, toIsoOrNull, toJson } from '../knex/values.js';
 
@@ -170,36 +171,8 @@ export class KnexJobRepository implements JobRepository {
       if (filter.type) q.where('type', filter.type);
       return q;
     };
-    if (page.kind === 'keyset') {
-      const q = filtered()
-        .orderBy('id', 'desc')
-        .limit(page.limit + 1);
-      const after = page.cursor === null ? undefined : decodeCursor(page.cursor)?.[0];
-      if (typeof after === 'string') q.where('id', '<', after);
-      const rows = (await q) as Row[];
-      const results = rows.slice(0, page.limit).map(toJob);
-      const more = rows.length > page.limit;
-      return {
-        kind: 'keyset',
-        results,
-        limit: page.limit,
-        next_cursor: more ? encodeCursor([results[results.length - 1].id]) : null,
-      };
-    }
-    const [countRow, rows] = await Promise.all([
-      filtered().count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
-      filtered()
-        .orderBy('id', 'desc')
-        .limit(page.pageSize)
-        .offset((page.page - 1) * page.pageSize) as Promise<Row[]>,
-    ]);
-    return {
-      kind: 'page',
-      count: Number(countRow?.n ?? 0),
-      page: page.page,
-      page_size: page.pageSize,
-      results: rows.map(toJob),
-    };
+    const rows = await pageById(filtered(), page, (r) => toJob(r as Row));
+    return listResultOf(page, rows, rows.rows);
   }
 
   async requeue(ctx: Context, id: string): Promise<Job | null> {

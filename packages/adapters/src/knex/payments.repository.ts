@@ -8,7 +8,7 @@ import type {
   RowPage,
 } from '@emporia/core';
 import type { Knex } from 'knex';
-import { pageById } from './orders.repository.js';
+import { pageById } from './pagination.js';
 import { db } from './store.js';
 import { toIso } from './values.js';
 

@@ -1,7 +1,6 @@
 import {
   ConflictError,
-  decodeCursor,
-  encodeCursor,
+  listResultOf,
   type Context,
   type ListResult,
   type PageRequest,
@@ -11,6 +10,7 @@ import {
   type UserRepository,
 } from '@emporia/core';
 import type { Knex } from 'knex';
+import { pageById } from './pagination.js';
 import { db } from './store.js';
 import { fromJson, isUniqueViolation, toBool, toIso } from './values.js';
 
@@ -118,39 +118,7 @@ export class KnexUserRepository implements UserRepository {
       if (filter.email) q.whereRaw("email like ? escape '\\'", [likeContains(filter.email)]);
       return q;
     };
-    if (page.kind === 'keyset') {
-      const q = filtered()
-        .select(COLUMNS)
-        .orderBy('id', 'desc')
-        .limit(page.limit + 1);
-      if (page.cursor !== null) {
-        const after = decodeCursor(page.cursor)?.[0];
-        if (typeof after === 'string') q.where('id', '<', after);
-      }
-      const rows = await q;
-      const results = rows.slice(0, page.limit).map(toRecord);
-      const more = rows.length > page.limit;
-      return {
-        kind: 'keyset',
-        results,
-        limit: page.limit,
-        next_cursor: more ? encodeCursor([results[results.length - 1].id]) : null,
-      };
-    }
-    const [countRow, rows] = await Promise.all([
-      filtered().count({ n: '*' }).first(),
-      filtered()
-        .select(COLUMNS)
-        .orderBy('id', 'desc')
-        .limit(page.pageSize)
-        .offset((page.page - 1) * page.pageSize),
-    ]);
-    return {
-      kind: 'page',
-      count: Number(countRow?.n ?? 0),
-      page: page.page,
-      page_size: page.pageSize,
-      results: rows.map(toRecord),
-    };
+    const rows = await pageById(filtered().select(COLUMNS), page, toRecord);
+    return listResultOf(page, rows, rows.rows);
   }
 }

@@ -17,7 +17,7 @@ import {
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { lineTotal, sumMinor } from '../shared/money.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
 import type { StatusHistoryEntry } from '../shared/state-machine.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -28,7 +28,6 @@ import type {
   OrderFilter,
   OrderItemRecord,
   OrderRecord,
-  RowPage,
   SaleInventory,
   StatusHistoryRepository,
 } from './ports.js';
@@ -361,18 +360,8 @@ export class OrderService {
       user_id: readAny ? q.user_id : requireUser(ctx).id,
     };
     const pageRequest = toPageRequest(q);
-    const page: RowPage<OrderRecord> = await this.store.repositories.orders.list(ctx, filter, pageRequest);
-    const results = await this.views(ctx, page.rows);
-    if (pageRequest.kind === 'keyset') {
-      return { kind: 'keyset', results, next_cursor: page.next_cursor, limit: pageRequest.limit };
-    }
-    return {
-      kind: 'page',
-      results,
-      count: page.count ?? results.length,
-      page: pageRequest.page,
-      page_size: pageRequest.pageSize,
-    };
+    const page = await this.store.repositories.orders.list(ctx, filter, pageRequest);
+    return listResultOf(pageRequest, page, await this.views(ctx, page.rows));
   }
 
   /** Staff move an order along its lifecycle (`PATCH /api/orders/{id}`); an impossible move is 409. */

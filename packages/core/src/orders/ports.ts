@@ -1,6 +1,6 @@
 import type { Context } from '../shared/context.js';
 import type { InventoryService } from '../catalog/inventory.service.js';
-import type { PageRequest } from '../shared/pagination.js';
+import type { PageRequest, RowPage } from '../shared/pagination.js';
 import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
 import type { OrderStatus } from './schemas.js';
 
@@ -33,13 +33,6 @@ export interface OrderFilter {
   status?: OrderStatus;
   created_after?: string;
   created_before?: string;
-}
-
-/** A page of rows plus the total count (page mode) or the next cursor (keyset mode). */
-export interface RowPage<T> {
-  rows: T[];
-  count: number | null;
-  next_cursor: string | null;
 }
 
 /** Port: orders and their lines. `setStatus` is the compare-and-set the state machine relies on. */

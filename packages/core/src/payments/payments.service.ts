@@ -6,7 +6,7 @@ import type { StatusHistoryRepository } from '../orders/ports.js';
 import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
 import type { StatusHistoryEntry } from '../shared/state-machine.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -132,17 +132,7 @@ export class PaymentService {
     };
     const pageRequest = toPageRequest(q);
     const page = await this.payments.list(ctx, filter, pageRequest);
-    const results = await this.views(ctx, page.rows);
-    if (pageRequest.kind === 'keyset') {
-      return { kind: 'keyset', results, next_cursor: page.next_cursor, limit: pageRequest.limit };
-    }
-    return {
-      kind: 'page',
-      results,
-      count: page.count ?? results.length,
-      page: pageRequest.page,
-      page_size: pageRequest.pageSize,
-    };
+    return listResultOf(pageRequest, page, await this.views(ctx, page.rows));
   }
 
   /** Staff confirm a payment made outside the system (`manual` provider): succeeded, order paid. */

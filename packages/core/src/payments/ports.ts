@@ -1,7 +1,6 @@
 import type { Context } from '../shared/context.js';
-import type { PageRequest } from '../shared/pagination.js';
+import type { PageRequest, RowPage } from '../shared/pagination.js';
 import type { StatusStore } from '../shared/state-machine.js';
-import type { RowPage } from '../orders/ports.js';
 import type { PaymentStatus } from './schemas.js';
 
 export interface PaymentRecord {

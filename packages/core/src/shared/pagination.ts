@@ -37,6 +37,27 @@ export interface KeysetPage<T> {
 
 export type ListResult<T> = Page<T> | KeysetPage<T>;
 
+/** What a repository returns for a list: the rows plus the total (page mode) or the next cursor (keyset mode). */
+export interface RowPage<T> {
+  rows: T[];
+  count: number | null;
+  next_cursor: string | null;
+}
+
+/** Turns a repository's rows (already mapped to `results`) into the service's list answer. */
+export function listResultOf<T>(request: PageRequest, page: RowPage<unknown>, results: T[]): ListResult<T> {
+  if (request.kind === 'keyset') {
+    return { kind: 'keyset', results, next_cursor: page.next_cursor, limit: request.limit };
+  }
+  return {
+    kind: 'page',
+    results,
+    count: page.count ?? results.length,
+    page: request.page,
+    page_size: request.pageSize,
+  };
+}
+
 export type PageRequest =
   { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; cursor: string | null; limit: number };
 
