@@ -12,7 +12,7 @@ describeEachDatabase('id-ordered lists', (env) => {
     const seen: string[] = [];
     let url: string | null = '/api/users?limit=2';
     while (url) {
-      const res = await request(env().app).get(url).set(admin.headers);
+      const res: request.Response = await request(env().app).get(url).set(admin.headers);
       expect(res.status).toBe(200);
       seen.push(...res.body.results.map((u: { id: string }) => u.id));
       url = res.body.next_cursor ? `/api/users?limit=2&cursor=${res.body.next_cursor}` : null;

@@ -2,7 +2,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config, Mailer, MailMessage } from '@emporia/core';
 import { newId } from '@emporia/core';
-import nodemailer from 'nodemailer';
+import type { SendMailOptions, SentMessageInfo, Transporter } from 'nodemailer';
+
+/**
+ * nodemailer (with its encodings, ~0.8 MB of code) is loaded on the first message rather than at
+ * start: most `serve` processes start long before they send a mail, and start-up time is module loading.
+ */
+function lazyTransport(options: string | { streamTransport: true; buffer: true; newline: 'unix' }) {
+  let transport: Promise<Transporter<SentMessageInfo>> | undefined;
+  return {
+    send: async (mail: SendMailOptions) => {
+      transport ??= import('nodemailer').then((m) => m.default.createTransport(options as string));
+      return (await transport).sendMail(mail);
+    },
+    close: async () => (await transport)?.close(),
+  };
+}
 
 /**
  * The mailer for a configuration: SMTP when `SMTP_URL` is set, otherwise each message is written
@@ -10,22 +25,20 @@ import nodemailer from 'nodemailer';
  */
 export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>): Mailer {
   if (config.smtpUrl) {
-    const transport = nodemailer.createTransport(config.smtpUrl);
+    const transport = lazyTransport(config.smtpUrl);
     return {
       async send(message: MailMessage) {
-        const info = await transport.sendMail({ from: config.mailFrom, ...message });
+        const info = await transport.send({ from: config.mailFrom, ...message });
         return { id: info.messageId };
       },
-      async close() {
-        transport.close();
-      },
+      close: transport.close,
     };
   }
   const dir = resolve(config.mailDir);
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = lazyTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(message: MailMessage) {
-      const info = await transport.sendMail({ from: config.mailFrom, ...message });
+      const info = await transport.send({ from: config.mailFrom, ...message });
       await mkdir(dir, { recursive: true });
       const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${newId()}.eml`);
       await writeFile(file, info.message as Buffer);
