@@ -39,7 +39,12 @@ export function describeError(err: unknown): string {
   if (err instanceof EmporiaError || err instanceof CliError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ECONNREFUSED') return `cannot reach the database (${e.message})`;
-  return (e?.message ?? String(err)).split('\n')[0];
+  const message = (e?.message ?? String(err)).split('\n')[0];
+  // knex prefixes driver errors with the whole statement (`insert into … - reason`): keep the reason.
+  if (typeof e?.code === 'string' && (/^SQLITE_/.test(e.code) || /^[0-9A-Z]{5}$/.test(e.code))) {
+    return `database error: ${message.slice(message.lastIndexOf(' - ') + 3 || 0)}`;
+  }
+  return message;
 }
 
 /** Runs the CLI and resolves to its exit code (the binary passes it to process.exit). */
