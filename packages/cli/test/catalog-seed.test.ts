@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymousContext, systemContext } from '@emporia/core';
+import { anonymousContext, ConflictError, systemContext } from '@emporia/core';
 import { pino } from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { startupTasks } from '../src/startup.js';
@@ -46,6 +46,30 @@ describeEachDatabase('emporia seed', (env) => {
     const r = runEmporia(['seed', '--products', 'lots'], { cwd: dir, env: { DATABASE_URL: env().url } });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe("emporia: --products: expected a whole number, got 'lots'");
+  });
+});
+
+// Its own fresh database: the bulk path is taken only into an empty catalog.
+describeEachDatabase('catalog seed into an empty shop', (env) => {
+  it('builds the indexes and the search index back after a bulk seed, and seeds again into a filled shop', async () => {
+    const { catalog } = env().engine;
+    const ctx = systemContext();
+    await catalog.seed(ctx, { products: 300, seed: 1, batchSize: 100 }); // empty catalog: the bulk path
+    await catalog.seed(ctx, { products: 200, seed: 2, batchSize: 100 }); // row by row, search indexed per batch
+    const all = await catalog.listProducts(ctx, { page_size: 100 });
+    expect(all.kind === 'page' && all.count).toBe(500);
+    const last = await catalog.listProducts(ctx, { page_size: 100, page: 5 });
+    // Every product of both runs is found by a word of its name, with nothing else.
+    for (const product of [all.results[0], last.results[99]]) {
+      const found = await catalog.listProducts(ctx, { q: product.slug.split('-').slice(0, 3).join(' ') });
+      expect(found.results.map((p) => p.id)).toContain(product.id);
+    }
+    // The unique slug and SKU indexes are back: duplicates are refused.
+    const [a, b] = all.results;
+    await expect(catalog.updateProduct(ctx, a.id, { slug: b.slug })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      catalog.createVariant(ctx, a.id, { sku: b.variants[0].sku, price: 100, options: a.variants[0].options }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 });
 

@@ -263,6 +263,30 @@ export class KnexProductRepository implements ProductRepository {
     );
   }
 
+  async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>): Promise<T> {
+    const k = db(ctx, this.knex);
+    // Read from the schema rather than repeated here, so an index another migration adds comes back too.
+    // PostgreSQL keeps the indexes behind constraints (primary keys, unique slug and SKU).
+    const result =
+      this.dialect === 'sqlite'
+        ? await k.raw(
+            `select name, sql as definition from sqlite_master
+              where type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null`,
+          )
+        : await k.raw(
+            `select indexname as name, indexdef as definition from pg_indexes i
+              where schemaname = current_schema() and tablename in ('products', 'product_variants')
+                and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+          );
+    const indexes = (this.dialect === 'sqlite' ? result : result.rows) as Array<{ name: string; definition: string }>;
+    for (const index of indexes) await k.raw(`drop index ${index.name}`);
+    try {
+      return await load();
+    } finally {
+      for (const index of indexes) await k.raw(index.definition);
+    }
+  }
+
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {
     if (productIds.length === 0) return;
     await db(ctx, this.knex).raw(

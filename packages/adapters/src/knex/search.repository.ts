@@ -118,6 +118,32 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     );
   }
 
+  async rebuild(ctx: Context): Promise<void> {
+    const k = db(ctx, this.knex);
+    if (this.dialect === 'postgres') {
+      // The words are made in JS (see reindex), so PostgreSQL goes through the products in id order.
+      let after = '';
+      for (;;) {
+        const ids = (await k('products').where('id', '>', after).orderBy('id').limit(5000).pluck('id')) as string[];
+        if (!ids.length) return;
+        await this.reindex(ctx, ids);
+        after = ids[ids.length - 1];
+      }
+    }
+    await k.raw('delete from products_fts');
+    await k.raw('delete from products_fts_rows');
+    await k.raw('insert into products_fts_rows (product_id) select id from products order by id');
+    await k.raw(
+      `insert into products_fts (rowid, name, description, skus)
+       select r.rowid, p.name, p.description,
+              coalesce((select group_concat(v.sku, ' ') from product_variants v where v.product_id = p.id), '')
+         from products_fts_rows r cross join products p on p.id = r.product_id
+        order by r.rowid`,
+    );
+    // One b-tree segment instead of the many a large insert leaves: fewer segments to search per query.
+    await k.raw(`insert into products_fts (products_fts) values ('optimize')`);
+  }
+
   async remove(ctx: Context, productIds: string[]): Promise<void> {
     if (productIds.length === 0 || this.dialect === 'postgres') return; // the tsvector goes with the row
     const k = db(ctx, this.knex);
