@@ -1,6 +1,6 @@
 import type { Engine } from '@emporia/core';
 import type { Logger } from 'pino';
-import { systemContext } from '@emporia/core';
+import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
@@ -10,7 +10,8 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
     logger.info(seeded, 'seeded a demo catalog');
   }
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown.
-  if (engine.config.worker === 'inline') engine.jobs.createRunner({ logger }).start();
-  void engine;
-  void logger;
+  if (engine.config.worker === 'inline') {
+    await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
+    engine.jobs.createRunner({ logger }).start();
+  }
 }

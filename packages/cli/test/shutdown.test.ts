@@ -78,7 +78,9 @@ describe('emporia serve shutdown', () => {
         probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code));
         probe.end();
       });
-      expect(refused).toBe('ECONNREFUSED');
+      // Refused, or reset when the handshake landed in the backlog just before the listening
+      // socket closed (libuv closes it at the end of the loop turn): either way, not served.
+      expect(['ECONNREFUSED', 'ECONNRESET']).toContain(refused);
 
       req.end(body.slice(10));
       const [res] = await answered;

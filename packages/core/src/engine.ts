@@ -13,6 +13,7 @@ import { CATALOG_TOKENS } from './catalog/ports.js';
 import { IdentityService } from './identity/identity.service.js';
 import { IDENTITY_TOKENS, type PasswordHasher } from './identity/ports.js';
 import { installJobs } from './jobs/module.js';
+import { registerMaintenance, SUCCEEDED_JOB_RETENTION_MS } from './jobs/maintenance.js';
 import type { JobsService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
 import type { WebhooksService } from './notifications/webhooks.service.js';
@@ -84,6 +85,18 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(OrderService).toSelf().inSingletonScope();
   container.bind(PaymentService).toSelf().inSingletonScope();
 
+  const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
+  const orders = container.get(OrderService);
+  registerMaintenance(jobs, {
+    identity: (ctx) => identity.purgeExpired(ctx),
+    idempotency_keys: (ctx) => orders.purgeExpiredIdempotencyKeys(ctx),
+    succeeded_jobs: (ctx) =>
+      jobs.purge(ctx, {
+        status: 'succeeded',
+        before: new Date(ctx.clock.now().getTime() - SUCCEEDED_JOB_RETENTION_MS).toISOString(),
+      }),
+  });
+
   let closed = false;
   return {
     config: ports.config,
@@ -92,12 +105,12 @@ export function createEngine(ports: EnginePorts): Engine {
     clock,
     inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
-    identity: container.get<IdentityService>(IDENTITY_TOKENS.IdentityService),
+    identity,
     jobs,
     events,
     webhooks,
     cart: container.get(CartService),
-    orders: container.get(OrderService),
+    orders,
     payments: container.get(PaymentService),
     async health() {
       try {

@@ -36,6 +36,7 @@ export * from './jobs/ports.js';
 export * from './jobs/runner.js';
 export * from './jobs/jobs.service.js';
 export * from './jobs/import.schemas.js';
+export * from './jobs/maintenance.js';
 export * from './shared/state-machine.js';
 export * from './shared/signature.js';
 export * from './cart/schemas.js';

@@ -1,3 +1,4 @@
+import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
 import { createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { CliError, type Io } from '../output.js';
@@ -23,6 +24,8 @@ export function workerCommand(program: Command, io: Io): void {
       const leaseMs = positive('--lease', opts.lease, 60) * 1000;
       const { engine } = await openEngine();
       const logger = createLogger(engine);
+      // The hourly clean-up (expired tokens, idempotency keys, old jobs) runs wherever jobs run.
+      await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
       const runner = engine.jobs.createRunner({ concurrency, pollIntervalMs, leaseMs, logger });
       runner.start();
       io.out(`Emporia worker ${runner.workerId} is running jobs (concurrency ${concurrency})`);

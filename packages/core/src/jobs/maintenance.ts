@@ -1,0 +1,39 @@
+import type { Context } from '../shared/context.js';
+import type { JobsService } from './jobs.service.js';
+
+/** The periodic clean-up job: expired tokens, stale login counters, idempotency keys, old jobs. */
+export const MAINTENANCE_JOB = 'maintenance.purge';
+export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+/** Succeeded jobs are kept this long for `emporia jobs` and `GET /api/jobs/{id}`. */
+export const SUCCEEDED_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type MaintenanceTask = (ctx: Context) => Promise<unknown>;
+
+/**
+ * Registers the maintenance handler. Each run does every task (a failing task does not stop
+ * the others, its error is in the result) and queues the next run an interval later, unless one
+ * is already queued — so a second worker starting the chain merges back into one.
+ */
+export function registerMaintenance(jobs: JobsService, tasks: Record<string, MaintenanceTask>): void {
+  jobs.handle(MAINTENANCE_JOB, async (_payload: unknown, { ctx }) => {
+    const result: Record<string, unknown> = {};
+    for (const [name, task] of Object.entries(tasks)) {
+      try {
+        result[name] = await task(ctx);
+      } catch (err) {
+        result[name] = { error: (err as Error).message };
+      }
+    }
+    await scheduleMaintenance(jobs, ctx, MAINTENANCE_INTERVAL_MS);
+    return result;
+  });
+}
+
+/** Queues a maintenance run `delayMs` from now unless one is already queued (system context). */
+export async function scheduleMaintenance(jobs: JobsService, ctx: Context, delayMs = 0): Promise<boolean> {
+  const queued = await jobs.list(ctx, { status: 'queued', type: MAINTENANCE_JOB, limit: 1 });
+  if (queued.results.length > 0) return false;
+  const runAt = new Date(ctx.clock.now().getTime() + delayMs).toISOString();
+  await jobs.enqueue(ctx, MAINTENANCE_JOB, {}, { runAt, maxAttempts: 1, createdBy: null });
+  return true;
+}
