@@ -172,12 +172,23 @@ export class KnexProductRepository implements ProductRepository {
       return { rows: [], count: window.kind === 'page' ? 0 : undefined };
     }
     const terms = filter.terms?.length ? filter.terms : undefined;
-    const base = terms ? this.search.from(k, terms) : k('products as p');
-    if (filter.statuses) base.whereIn('p.status', filter.statuses);
-    if (filter.categoryIds) base.whereIn('p.category_id', filter.categoryIds);
-    if (filter.minPrice !== undefined) base.where('p.min_price', '>=', filter.minPrice);
-    if (filter.maxPrice !== undefined) base.where('p.min_price', '<=', filter.maxPrice);
-    if (filter.inStock !== undefined) base.where('p.in_stock', filter.inStock);
+    const filtered = (query: Knex.QueryBuilder) => {
+      if (filter.statuses) query.whereIn('p.status', filter.statuses);
+      if (filter.categoryIds) query.whereIn('p.category_id', filter.categoryIds);
+      if (filter.minPrice !== undefined) query.where('p.min_price', '>=', filter.minPrice);
+      if (filter.maxPrice !== undefined) query.where('p.min_price', '<=', filter.maxPrice);
+      if (filter.inStock !== undefined) query.where('p.in_stock', filter.inStock);
+      return query;
+    };
+    const base = filtered(terms ? this.search.from(k, terms) : k('products as p'));
+    const countAll = async () => {
+      const counted = filtered(terms ? this.search.matches(k, terms) : k('products as p'));
+      return Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
+    };
+    if (terms && sort.key === 'relevance' && !(window.kind === 'keyset' && window.after)) {
+      const ranked = await this.topRanked(k, terms, base, window);
+      if (ranked) return { rows: ranked, count: window.kind === 'page' ? await countAll() : undefined };
+    }
 
     const rowsQuery = base.clone().select(PRODUCT_COLUMNS);
     const key =
@@ -203,7 +214,6 @@ export class KnexProductRepository implements ProductRepository {
       const rows = await rowsQuery.limit(window.limit);
       return { rows: rows.map(toProductRow) };
     }
-    const countAll = async () => Number(((await base.clone().count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
     if (sort.key === 'relevance') {
       // Ranking scores every hit before the limit anyway, so the window count is nearly free and
       // saves running the full-text match a second time; past the last page it is asked for apart.
@@ -217,6 +227,34 @@ export class KnexProductRepository implements ProductRepository {
     }
     const [rows, count] = await Promise.all([rowsQuery.limit(window.limit).offset(window.offset), countAll()]);
     return { rows: rows.map(toProductRow), count };
+  }
+
+  /**
+   * The first relevance-ranked rows from the best-scored hits alone: the index picks the score of
+   * the n-th best hit, and only hits scoring at least that (ties included) are joined with their
+   * products and filtered. Every other hit scores lower, so when the candidates fill the window it
+   * is exactly the window of the full ranking; otherwise (filters dropped too many) null.
+   */
+  private async topRanked(
+    k: Knex,
+    terms: string[],
+    base: Knex.QueryBuilder,
+    window: ProductListRequest['window'],
+  ): Promise<ListedProductRow[] | null> {
+    const wanted = window.kind === 'page' ? window.offset + window.limit : window.limit;
+    // Room for the rows the filters drop (drafts, other categories); a wider miss falls back.
+    const threshold = await this.search.scoreOfRank(k, terms, Math.max(4 * wanted, 200));
+    if (threshold === null) return null;
+    const score = this.search.score(terms);
+    const rows = await base
+      .clone()
+      .select(PRODUCT_COLUMNS)
+      .select(this.knex.raw(`${score.sql} as score`, score.bindings))
+      .whereRaw(`${score.sql} >= ?`, [...score.bindings, threshold])
+      .orderByRaw(`${score.sql} desc, p.id desc`, score.bindings)
+      .limit(window.limit)
+      .offset(window.kind === 'page' ? window.offset : 0);
+    return rows.length === window.limit ? rows.map(toProductRow) : null;
   }
 
   async insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void> {

@@ -21,6 +21,13 @@ export interface SearchClause {
   from(k: Knex, terms: string[]): Knex.QueryBuilder;
   /** SQL of the relevance score (higher is better) with its bindings. */
   score(terms: string[]): { sql: string; bindings: string[] };
+  /**
+   * The score of the `rank`-th best hit (1-based), or null with fewer hits; null where the
+   * database cannot find it without scoring every hit joined with its product anyway.
+   */
+  scoreOfRank(k: Knex, terms: string[], rank: number): Promise<number | null>;
+  /** The matching products as `p` without scoring them, for counting. */
+  matches(k: Knex, terms: string[]): Knex.QueryBuilder;
 }
 
 /** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
@@ -46,6 +53,21 @@ const sqliteSearch: SearchClause = {
       .joinRaw('cross join products as p on p.id = hits.product_id');
   },
   score: () => ({ sql: 'hits.score', bindings: [] }),
+  async scoreOfRank(k, terms, rank) {
+    // FTS5 alone, on its index: no product row is read to rank the hits.
+    const rows = (await k.raw(
+      `select -bm25(products_fts, 10.0, 1.0, 5.0) as score from products_fts
+        where products_fts match ? order by bm25(products_fts, 10.0, 1.0, 5.0) limit 1 offset ?`,
+      [fts5Query(terms), rank - 1],
+    )) as Array<{ score: number }>;
+    return rows.length ? rows[0].score : null;
+  },
+  matches(k, terms) {
+    return k('products_fts as f')
+      .joinRaw('join products_fts_rows as r on r.rowid = f.rowid')
+      .joinRaw('cross join products as p on p.id = r.product_id')
+      .whereRaw('f.products_fts match ?', [fts5Query(terms)]);
+  },
 };
 
 const postgresSearch: SearchClause = {
@@ -57,6 +79,10 @@ const postgresSearch: SearchClause = {
     sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
     bindings: [tsQuery(terms)],
   }),
+  scoreOfRank: async () => null,
+  matches(k, terms) {
+    return this.from(k, terms);
+  },
 };
 
 export function searchClause(dialect: Dialect): SearchClause {
