@@ -11,7 +11,7 @@ import {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { searchClause, type SearchClause } from './search.repository.js';
+import { searchClause, withLargeSqliteCache, type SearchClause } from './search.repository.js';
 import { db } from './store.js';
 import { fromJson, isUniqueViolation, toBool, toIso, toJson } from './values.js';
 
@@ -318,11 +318,13 @@ export class KnexProductRepository implements ProductRepository {
           );
     const indexes = (this.dialect === 'sqlite' ? result : result.rows) as Array<{ name: string; definition: string }>;
     for (const index of indexes) await k.raw(`drop index ${index.name}`);
-    try {
-      return await load();
-    } finally {
-      for (const index of indexes) await k.raw(index.definition);
-    }
+    return withLargeSqliteCache(k, this.dialect, async () => {
+      try {
+        return await load();
+      } finally {
+        for (const index of indexes) await k.raw(index.definition);
+      }
+    });
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {
