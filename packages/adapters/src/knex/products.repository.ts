@@ -186,7 +186,7 @@ export class KnexProductRepository implements ProductRepository {
       return Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
     };
     if (terms && sort.key === 'relevance' && !(window.kind === 'keyset' && window.after)) {
-      const ranked = await this.topRanked(k, terms, base, window);
+      const ranked = await this.topRanked(k, terms, filtered, window);
       if (ranked) return { rows: ranked, count: window.kind === 'page' ? await countAll() : undefined };
     }
 
@@ -230,27 +230,24 @@ export class KnexProductRepository implements ProductRepository {
   }
 
   /**
-   * The first relevance-ranked rows from the best-scored hits alone: the index picks the score of
-   * the n-th best hit, and only hits scoring at least that (ties included) are joined with their
-   * products and filtered. Every other hit scores lower, so when the candidates fill the window it
-   * is exactly the window of the full ranking; otherwise (filters dropped too many) null.
+   * The first relevance-ranked rows from the best-scored hits alone: only hits scoring at least the
+   * n-th best (ties included) are joined with their products and filtered. Every other hit scores
+   * lower, so when they fill the window it is exactly the window of the full ranking; otherwise
+   * (filters dropped too many, or the last page) null.
    */
   private async topRanked(
     k: Knex,
     terms: string[],
-    base: Knex.QueryBuilder,
+    filtered: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
     window: ProductListRequest['window'],
   ): Promise<ListedProductRow[] | null> {
+    if (!this.search.best) return null;
     const wanted = window.kind === 'page' ? window.offset + window.limit : window.limit;
     // Room for the rows the filters drop (drafts, other categories); a wider miss falls back.
-    const threshold = await this.search.scoreOfRank(k, terms, Math.max(4 * wanted, 200));
-    if (threshold === null) return null;
     const score = this.search.score(terms);
-    const rows = await base
-      .clone()
+    const rows = await filtered(this.search.best(k, terms, Math.max(4 * wanted, 200)))
       .select(PRODUCT_COLUMNS)
       .select(this.knex.raw(`${score.sql} as score`, score.bindings))
-      .whereRaw(`${score.sql} >= ?`, [...score.bindings, threshold])
       .orderByRaw(`${score.sql} desc, p.id desc`, score.bindings)
       .limit(window.limit)
       .offset(window.kind === 'page' ? window.offset : 0);

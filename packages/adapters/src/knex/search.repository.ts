@@ -22,10 +22,10 @@ export interface SearchClause {
   /** SQL of the relevance score (higher is better) with its bindings. */
   score(terms: string[]): { sql: string; bindings: string[] };
   /**
-   * The score of the `rank`-th best hit (1-based), or null with fewer hits; null where the
-   * database cannot find it without scoring every hit joined with its product anyway.
+   * As `from`, but only the hits scoring at least the `rank`-th best hit (ties included; every hit
+   * when there are fewer); undefined where the database cannot pick them before the join.
    */
-  scoreOfRank(k: Knex, terms: string[], rank: number): Promise<number | null>;
+  best?(k: Knex, terms: string[], rank: number): Knex.QueryBuilder;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
 }
@@ -69,14 +69,12 @@ const sqliteSearch: SearchClause = {
       .joinRaw('cross join products as p on p.id = hits.product_id');
   },
   score: () => ({ sql: 'hits.score', bindings: [] }),
-  async scoreOfRank(k, terms, rank) {
-    // FTS5 alone, on its index: no product row is read to rank the hits.
-    const rows = (await k.raw(
-      `select -bm25(products_fts, 10.0, 1.0, 5.0) as score from products_fts
-        where products_fts match ? order by bm25(products_fts, 10.0, 1.0, 5.0) limit 1 offset ?`,
-      [fts5Query(terms), rank - 1],
-    )) as Array<{ score: number }>;
-    return rows.length ? rows[0].score : null;
+  best(k, terms, rank) {
+    // The hits are scored once (materialised); the threshold is read from them before any product is.
+    return this.from(k, terms).whereRaw(
+      'hits.score >= coalesce((select score from hits order by score desc limit 1 offset ?), -1e308)',
+      [rank - 1],
+    );
   },
   matches(k, terms) {
     return k('products_fts as f')
@@ -95,7 +93,6 @@ const postgresSearch: SearchClause = {
     sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
     bindings: [tsQuery(terms)],
   }),
-  scoreOfRank: async () => null,
   matches(k, terms) {
     return this.from(k, terms);
   },
