@@ -255,7 +255,9 @@ for (const dialect of dialects) {
           );
         } catch (err) {
           run.scenarios.push({ id: s.id, label: s.label, unavailable: null, error: (err as Error).message });
-          log(`  ${s.id}: failed: ${(err as Error).message}`);
+          log(
+            `  ${s.id}: failed: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as { cause?: unknown }).cause)})` : ''}`,
+          );
         }
       }
       run.rss_after_mb = rssMb(server.child.pid);
