@@ -16,6 +16,7 @@ import { createApp } from '@emporia/http';
 import express from 'express';
 import pg from 'pg';
 import { pino } from 'pino';
+import { percentile } from './lib/stats.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,10 +42,6 @@ interface Figure {
   p50: number;
   p99: number;
   bytes: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** `total` GETs of `url(i)` over `workers` closed-loop clients, after a warm-up. */

@@ -13,6 +13,7 @@ import { createDefaultEngine } from '@emporia/adapters';
 import { systemContext, type Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import { pino } from 'pino';
+import { percentile } from './lib/stats.js';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 
 const { values: flags } = parseArgs({
@@ -43,10 +44,6 @@ interface Figure {
   p99: number;
   /** CPU time of this process (server and clients) per order: load on the machine barely moves it. */
   cpuMs: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** `total` checkouts over `workers` closed-loop clients; 201 counts as an order, 409 as refused. */

@@ -11,6 +11,7 @@ import { Argon2PasswordHasher, createDefaultEngine } from '@emporia/adapters';
 import { systemContext } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import { pino } from 'pino';
+import { percentile } from './lib/stats.js';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 
 const { values: flags } = parseArgs({
@@ -27,10 +28,6 @@ const { values: flags } = parseArgs({
 const LOGINS = Number(flags.logins);
 const CONCURRENCY = Number(flags.concurrency);
 const PASSWORD = 'a benchmark passphrase';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 interface Figure {
   what: string;

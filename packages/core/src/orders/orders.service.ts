@@ -7,6 +7,7 @@ import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { Config } from '../shared/config.js';
 import { can, requirePermission, requireUser, type Context } from '../shared/context.js';
+import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import {
   ConflictError,
   IdempotencyKeyMismatchError,
@@ -18,7 +19,6 @@ import {
 import { newId } from '../shared/ids.js';
 import { lineTotal, sumMinor } from '../shared/money.js';
 import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
-import type { StatusHistoryEntry } from '../shared/state-machine.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -434,14 +434,7 @@ export function toOrder(r: OrderRecord, items: OrderItemRecord[], history: Statu
     total: r.total,
     currency: r.currency,
     user_id: r.user_id,
-    history: history.map((h) => ({
-      from: h.from,
-      to: h.to,
-      actor_id: h.actor_id,
-      actor: h.actor,
-      note: h.note,
-      at: h.at,
-    })),
+    history: history.map(historyView),
     created_at: r.created_at,
     updated_at: r.updated_at,
   };

@@ -4,10 +4,10 @@ import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { OrderService } from '../orders/orders.service.js';
 import type { StatusHistoryRepository } from '../orders/ports.js';
 import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
+import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
-import type { StatusHistoryEntry } from '../shared/state-machine.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -224,14 +224,7 @@ function toPayment(r: PaymentRecord, history: StatusHistoryEntry[]): Payment {
     currency: r.currency,
     reference: r.reference,
     checkout_url: r.checkout_url,
-    history: history.map((h) => ({
-      from: h.from,
-      to: h.to,
-      actor_id: h.actor_id,
-      actor: h.actor,
-      note: h.note,
-      at: h.at,
-    })),
+    history: history.map(historyView),
     created_at: r.created_at,
     updated_at: r.updated_at,
   };

@@ -32,6 +32,11 @@ export interface StatusHistoryEntry {
   at: string;
 }
 
+/** A history row as an order or payment shows it: only the entry's own fields, never storage columns. */
+export function historyView(h: StatusHistoryEntry): StatusHistoryEntry {
+  return { from: h.from, to: h.to, actor_id: h.actor_id, actor: h.actor, note: h.note, at: h.at };
+}
+
 /** Port: where a machine persists status changes and their history. */
 export interface StatusStore {
   /**
