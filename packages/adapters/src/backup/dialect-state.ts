@@ -24,8 +24,11 @@ export const COUNTERS: Counter[] = [
   },
 ];
 
-/** Tables that only index other tables (SQLite FTS row map): never copied, rebuilt after a restore. */
-export const DERIVED_TABLES = ['products_fts_rows'];
+/**
+ * Tables that only summarise other tables (SQLite FTS row map, products per category and status):
+ * never copied, rebuilt after a restore.
+ */
+export const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
 
 /** Tables the backup skips because `COUNTERS` or `DERIVED_TABLES` carry them. */
 export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.map((c) => c.sqlite.table)];
@@ -71,9 +74,15 @@ export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, val
   }
 }
 
-/** Rebuilds derived search data (SQLite FTS5 index, PostgreSQL tsvector) for every product. */
+/** Rebuilds derived data (product counts; SQLite FTS5 index, PostgreSQL tsvector) for every product. */
 export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   if (!(await trx.schema.hasTable('products'))) return;
+  if (await trx.schema.hasTable('product_counts')) {
+    // The triggers counted the restored rows already; recounting makes it exact whatever ran before.
+    await trx('product_counts').delete();
+    await trx.raw(`insert into product_counts (category_key, status, n)
+      select coalesce(category_id, ''), status, count(*) from products group by 1, 2`);
+  }
   if (dialect === 'sqlite') {
     await trx.raw('delete from products_fts');
     await trx('products_fts_rows').delete();

@@ -4,6 +4,7 @@ import { outboxMigration } from './0002_outbox.js';
 import { catalogMigration } from './0003_catalog.js';
 import { ordersMigration } from './0004_orders.js';
 import { jobsMigration } from './0005_jobs.js';
+import { productCountsMigration } from './0006_product_counts.js';
 
 export interface Migration {
   name: string;
@@ -18,6 +19,7 @@ export const migrations: Migration[] = [
   catalogMigration,
   ordersMigration,
   jobsMigration,
+  productCountsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
