@@ -14,7 +14,8 @@ await build({
   minify: true,
   keepNames: true, // error classes report their own names
   sourcemap: 'linked',
-  external: ['knex', 'pg', 'pg-native', 'better-sqlite3', '@node-rs/argon2'],
+  // nodemailer loads on the first message; bundled, its 200 KB would be parsed at every start.
+  external: ['knex', 'pg', 'pg-native', 'better-sqlite3', '@node-rs/argon2', 'nodemailer'],
   // Bundled CommonJS dependencies call require(); give the ES module one.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
