@@ -65,8 +65,12 @@ export class Api {
     return { status: res.status, body: parsed as T, text, headers: res.headers };
   }
 
-  async get<T>(path: string): Promise<T> {
-    const r = await this.call<T>('GET', path);
+  async get<T>(path: string, headers: Record<string, string> = {}): Promise<T> {
+    // A keep-alive connection left idle through a load run may be closed by the server just as it
+    // is reused (ECONNRESET); a GET is safe to send again on a fresh one.
+    const r = await this.call<T>('GET', path, undefined, headers).catch(() =>
+      this.call<T>('GET', path, undefined, headers),
+    );
     if (r.status !== 200) throw new Error(`GET ${path} answered ${r.status}: ${r.text.slice(0, 200)}`);
     return r.body;
   }
@@ -211,18 +215,15 @@ async function unitsOrdered(api: Api, tokens: string[], variantIds: Set<string>)
   const units = new Map<string, number>();
   for (const token of tokens) {
     for (let page = 1; ; page++) {
-      const r = await api.call<{ next: string | null; results: Array<{ status: string; items: OrderItem[] }> }>(
-        'GET',
+      const body = await api.get<{ next: string | null; results: Array<{ status: string; items: OrderItem[] }> }>(
         `/api/orders?page_size=100&page=${page}`,
-        undefined,
         { authorization: `Bearer ${token}` },
       );
-      if (r.status !== 200) throw new Error(`GET /api/orders answered ${r.status}: ${r.text.slice(0, 200)}`);
-      for (const order of r.body.results)
+      for (const order of body.results)
         for (const item of order.items)
           if (variantIds.has(item.variant_id))
             units.set(item.variant_id, (units.get(item.variant_id) ?? 0) + item.quantity);
-      if (!r.body.next) break;
+      if (!body.next) break;
     }
   }
   return units;
