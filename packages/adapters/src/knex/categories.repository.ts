@@ -36,6 +36,20 @@ export class KnexCategoryRepository implements CategoryRepository {
     return rows.map(toCategory);
   }
 
+  async subtreeIds(ctx: Context, idOrSlug: string): Promise<string[]> {
+    // One recursive query instead of reading every category: a storefront filter runs it per request.
+    const result = await db(ctx, this.knex).raw(
+      `with recursive subtree(id) as (
+         select id from categories where id = ? or slug = ?
+         union all
+         select c.id from categories c join subtree s on c.parent_id = s.id
+       ) select id from subtree`,
+      [idOrSlug, idOrSlug],
+    );
+    const rows = (Array.isArray(result) ? result : result.rows) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
   async find(ctx: Context, idOrSlug: string): Promise<Category | null> {
     const row = await db(ctx, this.knex)('categories').where('id', idOrSlug).orWhere('slug', idOrSlug).first();
     return row ? toCategory(row) : null;

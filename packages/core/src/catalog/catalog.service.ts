@@ -261,7 +261,7 @@ export class CatalogService {
       const current = await this.getCategory(tx, idOrSlug);
       if (data.parent_id) {
         await this.requireCategory(tx, data.parent_id, 'parent_id');
-        const subtree = this.descendantIds(await this.categories.all(tx), current.id);
+        const subtree = await this.categories.subtreeIds(tx, current.id);
         if (subtree.includes(data.parent_id)) {
           throw new ValidationError('A category cannot move under itself', [
             { path: 'parent_id', message: 'is this category or one of its sub-categories' },
@@ -293,7 +293,7 @@ export class CatalogService {
         let target: string | null = null;
         if (options.reassign_to !== 'root') {
           target = (await this.requireCategory(tx, options.reassign_to, 'reassign_to')).id;
-          if (this.descendantIds(await this.categories.all(tx), current.id).includes(target)) {
+          if ((await this.categories.subtreeIds(tx, current.id)).includes(target)) {
             throw new ValidationError('Invalid reassign_to', [
               { path: 'reassign_to', message: 'is this category or one of its sub-categories' },
             ]);
@@ -309,15 +309,6 @@ export class CatalogService {
     const category = await this.categories.find(ctx, idOrSlug);
     if (!category) throw new ValidationError('Unknown category', [{ path, message: 'no such category' }]);
     return category;
-  }
-
-  /** The id and every descendant id of a category. */
-  private descendantIds(all: Category[], rootId: string): string[] {
-    const result = [rootId];
-    for (let i = 0; i < result.length; i++) {
-      for (const c of all) if (c.parent_id === result[i]) result.push(c.id);
-    }
-    return result;
   }
 
   // ------------------------------------------------------------ products
@@ -346,12 +337,10 @@ export class CatalogService {
       filter.statuses = ['published'];
     }
     if (q.category !== undefined) {
-      const all = await this.categories.all(ctx);
-      const category = all.find((c) => c.id === q.category || c.slug === q.category);
-      if (!category) {
+      filter.categoryIds = await this.categories.subtreeIds(ctx, q.category);
+      if (filter.categoryIds.length === 0) {
         throw new ValidationError('Invalid query', [{ path: 'query.category', message: 'no such category' }]);
       }
-      filter.categoryIds = this.descendantIds(all, category.id);
     }
     if (q.q !== undefined) {
       filter.terms = searchTerms(q.q);

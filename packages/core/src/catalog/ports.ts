@@ -27,6 +27,8 @@ export interface CategoryRepository {
   /** Every category (a small table), ordered by position then name. */
   all(ctx: Context): Promise<Category[]>;
   find(ctx: Context, idOrSlug: string): Promise<Category | null>;
+  /** The id of this category (by id or slug) and of every category below it; empty when there is none. */
+  subtreeIds(ctx: Context, idOrSlug: string): Promise<string[]>;
   /** Throws ConflictError on a duplicate slug. */
   insert(ctx: Context, category: Category): Promise<void>;
   update(ctx: Context, id: string, patch: Partial<Category>): Promise<void>;
