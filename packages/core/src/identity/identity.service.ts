@@ -23,7 +23,7 @@ import {
   type FieldError,
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -167,12 +167,9 @@ export class IdentityService {
    */
   async listUsers(ctx: Context, q: UserListQuery = {}): Promise<ListResult<User>> {
     requirePermission(ctx, PERMISSIONS.userRead);
-    const list = await this.repos.users.list(
-      ctx,
-      { role: q.role, email: q.email?.trim().toLowerCase() },
-      toPageRequest(q),
-    );
-    return { ...list, results: list.results.map(toUser) };
+    const window = listWindowOf(q);
+    const page = await this.repos.users.list(ctx, { role: q.role, email: q.email?.trim().toLowerCase() }, window);
+    return listResultOf(window, page, page.rows.map(toUser));
   }
 
   /** Oneself, or anyone with `user:read`; everyone else gets a 404 (no existence leak). */

@@ -1,5 +1,5 @@
 import type { Context } from '../shared/context.js';
-import type { ListResult, PageRequest } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 
 /** A user row as stored; `password_hash` never leaves core (see `toUser`). */
 export interface UserRecord {
@@ -43,7 +43,7 @@ export interface UserRepository {
   update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null>;
   /** False when no such user; ConflictError when other rows still point at the user. */
   delete(ctx: Context, id: string): Promise<boolean>;
-  list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>>;
+  list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>>;
   /** Active users holding the role (guards against removing the last admin). */
   countActive(ctx: Context, role: string): Promise<number>;
 }

@@ -3,7 +3,7 @@ import { actorUserId, can, requirePermission, type Context } from '../shared/con
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck, Store } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -65,7 +65,9 @@ export class JobsService {
 
   async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, toPageRequest(query));
+    const window = listWindowOf(query);
+    const page = await this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, window);
+    return listResultOf(window, page, page.rows);
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */

@@ -1,6 +1,6 @@
 import type { Context } from '../shared/context.js';
 import type { OutboxEvent } from '../notifications/events.js';
-import type { ListResult, PageRequest } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { ClaimedJob, Job, JobProgress, JobPurgeInput, JobStatus } from './schemas.js';
 
 export interface NewJob {
@@ -31,7 +31,7 @@ export interface JobRepository {
   progress(ctx: Context, id: string, workerId: string, progress: JobProgress, lockedUntil: string): Promise<boolean>;
   get(ctx: Context, id: string): Promise<Job | null>;
   /** Newest first (UUIDv7 id order). */
-  list(ctx: Context, filter: { status?: JobStatus; type?: string }, page: PageRequest): Promise<ListResult<Job>>;
+  list(ctx: Context, filter: { status?: JobStatus; type?: string }, window: ListWindow): Promise<RowPage<Job>>;
   /** Puts a dead (or succeeded) job back in the queue with a fresh attempt budget. */
   requeue(ctx: Context, id: string): Promise<Job | null>;
   purge(ctx: Context, input: JobPurgeInput): Promise<number>;

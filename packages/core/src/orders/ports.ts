@@ -1,6 +1,6 @@
 import type { Context } from '../shared/context.js';
 import type { InventoryService } from '../catalog/inventory.service.js';
-import type { PageRequest, RowPage } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
 import type { OrderStatus } from './schemas.js';
 
@@ -42,7 +42,7 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void>;
   findById(ctx: Context, id: string): Promise<OrderRecord | null>;
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
-  list(ctx: Context, filter: OrderFilter, page: PageRequest): Promise<RowPage<OrderRecord>>;
+  list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
 }
 
 /** Port: the history rows every state machine writes (`subject_type` tells orders from payments). */

@@ -1,5 +1,5 @@
 import type { Context } from '../shared/context.js';
-import type { PageRequest, RowPage } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusStore } from '../shared/state-machine.js';
 import type { PaymentStatus } from './schemas.js';
 
@@ -27,7 +27,7 @@ export interface PaymentRepository extends Pick<StatusStore, 'setStatus'> {
   insert(ctx: Context, payment: PaymentRecord): Promise<void>;
   findById(ctx: Context, id: string): Promise<PaymentRecord | null>;
   findByReference(ctx: Context, provider: string, reference: string): Promise<PaymentRecord | null>;
-  list(ctx: Context, filter: PaymentFilter, page: PageRequest): Promise<RowPage<PaymentRecord>>;
+  list(ctx: Context, filter: PaymentFilter, window: ListWindow): Promise<RowPage<PaymentRecord>>;
 }
 
 /** What a provider needs to open a payment. */
