@@ -94,8 +94,6 @@ export type TokenRequest = z.input<typeof tokenRequestSchema>;
 export const tokenPairSchema = z.object({ access: z.string(), refresh: z.string() }).meta({ id: 'TokenPair' });
 export type TokenPair = z.infer<typeof tokenPairSchema>;
 
-export const refreshRequestSchema = z.strictObject({ refresh: z.string().min(1).max(4096) });
-export const verifyRequestSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 export const verifyResultSchema = z.object({
   token_type: z.enum(['access', 'refresh']),
   user_id: z.string(),

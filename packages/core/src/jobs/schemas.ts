@@ -34,8 +34,6 @@ export interface ClaimedJob extends Job {
   locked_until: string;
 }
 
-export const jobIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a job id' }) });
-
 /** `?status=&type=` plus `?page=&page_size=` or `?cursor=&limit=`; newest first. */
 export const jobListQuerySchema = pageQuerySchema.extend({
   status: z.enum(JOB_STATUSES).optional(),

@@ -41,8 +41,6 @@ export const updateWebhookSchema = z.object({
 });
 export type UpdateWebhookInput = z.input<typeof updateWebhookSchema>;
 
-export const webhookIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a webhook id' }) });
-
 export const webhookDeliveryLogSchema = z
   .object({
     id: z.string(),

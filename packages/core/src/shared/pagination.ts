@@ -109,22 +109,3 @@ export function decodeCursor(cursor: string): unknown[] | null {
     return null;
   }
 }
-
-export const pageResultSchema = <T extends z.ZodType>(item: T) =>
-  z.object({
-    count: z.number().int(),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
-    results: z.array(item),
-  });
-
-export const keysetResultSchema = <T extends z.ZodType>(item: T) =>
-  z.object({
-    results: z.array(item),
-    next_cursor: z.string().nullable(),
-    next: z.string().nullable(),
-  });
-
-/** The answer of a list endpoint: either shape, depending on the query. */
-export const listResultSchema = <T extends z.ZodType>(item: T) =>
-  z.union([pageResultSchema(item), keysetResultSchema(item)]);
