@@ -29,7 +29,6 @@ describe('the public surface embedding apps rely on', () => {
       'UnauthorizedError',
       'ForbiddenError',
       'EVENT_TYPES',
-      'PAYMENT_TOKENS',
     ]) {
       expect(core, name).toHaveProperty(name);
     }

@@ -33,6 +33,7 @@ import {
   type CategoryNode,
   type CreateCategoryInput,
   type CreateProductInput,
+  type DeleteCategoryOptions,
   type Product,
   type ProductListQuery,
   type ProductOption,
@@ -279,7 +280,7 @@ export class CatalogService {
    * names the category that takes them over (`root`: children move to the top, products lose
    * their category).
    */
-  async deleteCategory(ctx: Context, idOrSlug: string, options: { reassign_to?: string } = {}): Promise<void> {
+  async deleteCategory(ctx: Context, idOrSlug: string, options: DeleteCategoryOptions = {}): Promise<void> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
     await this.unitOfWork.run(ctx, async (tx) => {
       const current = await this.getCategory(tx, idOrSlug);

@@ -109,6 +109,7 @@ export const deleteCategoryQuerySchema = z.object({
     .optional()
     .describe('Category (id or slug) that takes over the products and children; `root` lifts children to the top'),
 });
+export type DeleteCategoryOptions = z.input<typeof deleteCategoryQuerySchema>;
 
 // ---------------------------------------------------------------- products and variants
 
