@@ -2,8 +2,8 @@
  * @emporia/core — the domain: schemas, services, ports, events and errors. No I/O.
  *
  * This list is the whole public surface, on purpose: everything else in `src/` is internal and
- * may change without notice. Widening it is a deliberate act (`test/public-surface.test.ts`
- * compares it with `test/public-surface.expected.json` and requires TSDoc on every symbol).
+ * may change without notice. Widening it is a deliberate act: `test/embedding-surface.test.ts`
+ * compares every root's exports with `test/public-surface.json` and requires TSDoc on each.
  */
 
 // ---------------------------------------------------------------- engine and configuration

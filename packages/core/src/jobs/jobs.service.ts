@@ -13,6 +13,7 @@ import { JOB_TOKENS, type NewJob } from './ports.js';
 import { JobRunner, type JobHandler, type JobExecution, type RunnerOptions } from './runner.js';
 import { jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
 
+/** Attempts a job gets unless it asks for another number. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
@@ -63,6 +64,7 @@ export class JobsService {
     return job;
   }
 
+  /** Jobs newest first, filtered by status and type (`job:read:any`); takes the parsed query. */
   async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     const window = listWindowOf(query);
@@ -84,6 +86,7 @@ export class JobsService {
     return this.store.repositories.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
   }
 
+  /** How many jobs are in each status (`job:read:any`). */
   async counts(ctx: Context): Promise<Record<string, number>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     return this.store.repositories.jobs.counts(ctx);

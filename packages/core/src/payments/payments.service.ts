@@ -118,6 +118,7 @@ export class PaymentService {
     return toPayment(record, []);
   }
 
+  /** One payment with its history; another customer's payment is 404. */
   async getPayment(ctx: Context, id: string): Promise<Payment> {
     const record = await this.findVisible(ctx, id);
     return (await this.views(ctx, [record]))[0];

@@ -36,6 +36,7 @@ export interface KeysetPage<T> {
   limit: number;
 }
 
+/** What a service's list returns: a numbered {@link Page} or a {@link KeysetPage}, as the query chose. */
 export type ListResult<T> = Page<T> | KeysetPage<T>;
 
 /**
