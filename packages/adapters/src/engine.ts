@@ -18,6 +18,7 @@ import { HostedPaymentProvider } from './payments/hosted.provider.js';
 import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
 
+/** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
   /** `sqlite:<file>`, `sqlite::memory:` or `postgres://…`; overrides `config.databaseUrl`. */
   database?: string;
@@ -25,6 +26,7 @@ export interface DefaultEngineOptions {
   config?: Partial<Config>;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** Time source (tests pass a ManualClock). */
   clock?: Clock;
   /** Replaces the mailer built from SMTP_URL / MAIL_DIR, or some of the e-mail templates. */
   notifications?: NotificationPorts;

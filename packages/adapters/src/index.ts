@@ -1,23 +1,26 @@
 /**
- * @emporia/adapters — the knex store (SQLite, PostgreSQL), migrations, and the ready-made engine.
+ * @emporia/adapters — the knex store (SQLite, PostgreSQL), migrations, the shipped ports and the
+ * ready-made engine. This list is the whole public surface; everything else in `src/` is internal.
  */
+
+// ---------------------------------------------------------------- the ready-made engine
 export { createDefaultEngine, type DefaultEngineOptions } from './engine.js';
-export { loadConfig, readEnv, dataDir, enforceProductionRules } from './config.js';
-export { openDatabase, dialectOf, type Dialect } from './knex/database.js';
+export { loadConfig } from './config.js';
+
+// ---------------------------------------------------------------- store and migrations
 export { KnexStore, createKnexStore } from './knex/store.js';
+export { migrateLatest, migrateRollback, migrationStatus, type MigrationStatus } from './migrations/index.js';
+
+// ---------------------------------------------------------------- the shipped ports
+export { Argon2PasswordHasher } from './identity/argon2.hasher.js';
 export { createMailer } from './mail/mailer.js';
-export { importProducts } from './jobs/product-import.js';
-export { createWebhookSender, isInternalAddress, type WebhookSenderOptions } from './webhooks/sender.js';
+export { createWebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { HostedPaymentProvider, type HostedProviderOptions } from './payments/hosted.provider.js';
 export { ManualPaymentProvider } from './payments/manual.provider.js';
-export * from './backup/index.js';
-export { Argon2PasswordHasher, ARGON2_OPTIONS } from './identity/argon2.hasher.js';
-export {
-  migrations,
-  migrateLatest,
-  migrateRollback,
-  migrationStatus,
-  latestMigrationName,
-  type Migration,
-  type MigrationStatus,
-} from './migrations/index.js';
+
+// ---------------------------------------------------------------- operations
+export { importProducts } from './jobs/product-import.js';
+export { writeBackup, type BackupOptions, type BackupProgress } from './backup/backup.js';
+export { restoreBackup, type RestoreOptions } from './backup/restore.js';
+export { verifyBackup, BackupFileError, type BackupHeader } from './backup/format.js';
+export { writeNativeBackup, restoreNativeBackup, type NativeOptions } from './backup/native.js';

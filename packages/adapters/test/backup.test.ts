@@ -7,14 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BackupFileError,
   migrateLatest,
-  migrations,
-  openDatabase,
   restoreBackup,
   restoreNativeBackup,
   verifyBackup,
   writeBackup,
   writeNativeBackup,
 } from '@emporia/adapters';
+import { openDatabase } from '../src/knex/database.js';
+import { migrations } from '../src/migrations/index.js';
 import { ConflictError } from '@emporia/core';
 import {
   createTestDatabase,

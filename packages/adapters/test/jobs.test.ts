@@ -2,13 +2,13 @@ import {
   ConflictError,
   NotFoundError,
   PERMISSIONS,
-  retryDelayMs,
   systemContext,
   userContext,
   type Engine,
   type OutboxEvent,
 } from '@emporia/core';
 import type { KnexStore } from '@emporia/adapters';
+import { retryDelayMs } from '../../core/src/jobs/runner.js';
 import { describe, expect, it } from 'vitest';
 import { createTestEnv, describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
 import { testDialects } from '../../../test/support/databases.js';

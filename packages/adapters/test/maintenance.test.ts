@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { MAINTENANCE_INTERVAL_MS, MAINTENANCE_JOB, scheduleMaintenance, systemContext } from '@emporia/core';
+import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
+import { MAINTENANCE_JOB } from '../../core/src/jobs/maintenance.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 
 describeEachDatabase('maintenance job', (env) => {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKnexStore, migrateLatest, migrateRollback, migrationStatus, migrations } from '@emporia/adapters';
+import { createKnexStore, migrateLatest, migrateRollback, migrationStatus } from '@emporia/adapters';
+import { migrations } from '../src/migrations/index.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 
 for (const dialect of testDialects()) {

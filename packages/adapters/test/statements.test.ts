@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '@emporia/adapters';
+import { openDatabase } from '../src/knex/database.js';
 import { toIso } from '../src/knex/values.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 

@@ -1,6 +1,8 @@
 /** Where commands write: real stdout/stderr in the binary, buffers in tests. */
 export interface Io {
+  /** Writes a line of normal output (stdout). */
   out(text: string): void;
+  /** Writes a line of diagnostics (stderr). */
   err(text: string): void;
   /** True when stdout is a terminal (progress bars draw only then). */
   isTty: boolean;

@@ -12,6 +12,10 @@ import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
 import { CliError, processIo, type Io } from './output.js';
 
+/**
+ * The commander program with every `emporia` command, writing through `io`; errors are thrown
+ * (exitOverride) rather than ending the process. `runCli` is the usual way in.
+ */
 export function buildProgram(io: Io): Command {
   const program = new Command('emporia')
     .description('Emporia — a headless commerce engine: HTTP server, worker and operations')

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@emporia/adapters';
+import { openDatabase } from '../../adapters/src/knex/database.js';
 import { runEmporia } from '../../../test/support/cli.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 

@@ -1,11 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIL_JOB, systemContext } from '@emporia/core';
+import { systemContext } from '@emporia/core';
 import { afterAll, expect, it } from 'vitest';
 import { runEmporia, startEmporia } from '../../../test/support/cli.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 import { startSmtpServer } from '../../adapters/test/support-smtp.js';
+import { MAIL_JOB } from '../../core/src/notifications/mail.notifier.js';
 
 const smtp = await startSmtpServer();
 const dir = mkdtempSync(join(tmpdir(), 'emporia-worker-'));

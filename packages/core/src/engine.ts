@@ -25,8 +25,11 @@ import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
+  /** The validated configuration (`parseConfig` in core, `loadConfig` in adapters). */
   config: Config;
+  /** Persistence: the knex store from adapters (`createKnexStore`) or one of your own. */
   store: Store;
+  /** Time source for services, tokens and jobs (default: the system clock; tests pass a ManualClock). */
   clock?: Clock;
   /** Password hashing (Argon2id in adapters). */
   passwordHasher: PasswordHasher;
@@ -38,10 +41,16 @@ export interface EnginePorts {
 
 /** The running engine: services for each domain module, plus lifecycle. */
 export interface Engine {
+  /** The configuration the engine was built with. */
   readonly config: Config;
+  /** The store the services persist through. */
   readonly store: Store;
-  /** The inversify container, for embedding apps that replace or add bindings. */
+  /**
+   * The inversify container the services were built in; an app may add bindings of its own.
+   * Replace ports through `createEngine`'s arguments instead: the services are created with the engine.
+   */
   readonly container: Container;
+  /** The engine's time source; pass it to contexts you create (`systemContext({ clock })`). */
   readonly clock: Clock;
   /** Stock: sale lookups, take/return stock inside an order's transaction, staff adjustments. */
   readonly inventory: InventoryService;
@@ -63,10 +72,18 @@ export interface Engine {
   readonly payments: PaymentService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
+  /** Stops the job runners this engine started, then closes the store; safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Builds the inversify container from the given ports and returns the engine. */
+/**
+ * Builds an engine from ports you supply: binds them and every module's services in an inversify
+ * container and registers the maintenance job. `createDefaultEngine` in `@emporia/adapters` does
+ * this with the shipped adapters; call it directly to bring your own store, hasher or providers.
+ *
+ * @param ports - Configuration, store, password hasher and the optional clock, notifications and payment providers.
+ * @returns The running engine; call `close()` on shutdown.
+ */
 export function createEngine(ports: EnginePorts): Engine {
   const container = new Container();
   const clock = ports.clock ?? systemClock;

@@ -1,53 +1,282 @@
 /**
  * @emporia/core — the domain: schemas, services, ports, events and errors. No I/O.
+ *
+ * This list is the whole public surface, on purpose: everything else in `src/` is internal and
+ * may change without notice. Widening it is a deliberate act: `test/embedding-surface.test.ts`
+ * compares every root's exports with `test/public-surface.json` and requires TSDoc on each.
  */
-export * from './shared/errors.js';
-export * from './shared/clock.js';
-export * from './shared/context.js';
-export * from './shared/ids.js';
-export * from './shared/money.js';
-export * from './shared/pagination.js';
-export * from './shared/config.js';
-export * from './shared/store.js';
-export * from './shared/tokens.js';
-export * from './identity/permissions.js';
-export * from './catalog/schemas.js';
-export * from './catalog/ports.js';
-export * from './catalog/inventory.service.js';
-export * from './catalog/catalog.service.js';
-export * from './identity/ports.js';
-export * from './identity/schemas.js';
-export * from './identity/tokens.js';
-export * from './identity/identity.service.js';
-export * from './shared/validation.js';
-export * from './notifications/events.js';
+
+// ---------------------------------------------------------------- engine and configuration
+export { createEngine, type Engine, type EnginePorts } from './engine.js';
+export { parseConfig, type Config, type Env } from './shared/config.js';
+export { ManualClock, type Clock } from './shared/clock.js';
+
+// ---------------------------------------------------------------- context and authorization
+export {
+  systemContext,
+  anonymousContext,
+  userContext,
+  can,
+  requirePermission,
+  requireUser,
+  type Actor,
+  type Context,
+  type ContextOptions,
+  type Transaction,
+} from './shared/context.js';
+export { PERMISSIONS, BUILT_IN_ROLES, type Permission } from './identity/permissions.js';
+
+// ---------------------------------------------------------------- errors
+export {
+  EmporiaError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  OutOfStockError,
+  InvalidTransitionError,
+  UnauthorizedError,
+  ForbiddenError,
+  RateLimitedError,
+  IdempotencyKeyMismatchError,
+  ConfigError,
+  type FieldError,
+} from './shared/errors.js';
+export { InvalidSignatureError } from './shared/signature.js';
+export { WebhookBlockedError } from './notifications/webhooks.ports.js';
+
+// ---------------------------------------------------------------- events
+export { EVENT_TYPES, type DomainEvents, type EventType, type OutboxEvent } from './notifications/events.js';
+export { EventBus, type EventHandler } from './notifications/bus.js';
+export { RealtimeFeed } from './notifications/realtime.js';
+
+// ---------------------------------------------------------------- services
+export { IdentityService } from './identity/identity.service.js';
+export { CatalogService, type SeedOptions, type SeedResult } from './catalog/catalog.service.js';
+export { InventoryService, type SaleVariant, type StockLine } from './catalog/inventory.service.js';
+export { CartService } from './cart/cart.service.js';
+export { OrderService } from './orders/orders.service.js';
+export type { OrderLifecycle } from './orders/lifecycle.js';
+export { PaymentService } from './payments/payments.service.js';
+export type { PaymentLifecycle } from './payments/lifecycle.js';
+export type { TransitionChange, TransitionHook } from './shared/state-machine.js';
+export { JobsService } from './jobs/jobs.service.js';
+export type { JobExecution, JobRunner, RunnerLogger, RunnerOptions } from './jobs/runner.js';
+export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance.js';
+export { WebhooksService } from './notifications/webhooks.service.js';
+export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
+export { parseInput } from './shared/validation.js';
+
+// ---------------------------------------------------------------- schemas and types: identity
+export {
+  emailSchema,
+  passwordSchema,
+  userSchema,
+  registerInputSchema,
+  createUserInputSchema,
+  updateUserInputSchema,
+  userListQuerySchema,
+  tokenRequestSchema,
+  tokenPairSchema,
+  verifyResultSchema,
+  roleSchema,
+  createRoleInputSchema,
+  updateRoleInputSchema,
+  type User,
+  type RegisterInput,
+  type CreateUserInput,
+  type UpdateUserInput,
+  type UserListQuery,
+  type TokenRequest,
+  type TokenPair,
+  type VerifyResult,
+  type Role,
+  type CreateRoleInput,
+  type UpdateRoleInput,
+} from './identity/schemas.js';
+
+// ---------------------------------------------------------------- schemas and types: catalog
+export {
+  PRODUCT_STATUSES,
+  PRODUCT_SORTS,
+  categorySchema,
+  categoryNodeSchema,
+  createCategorySchema,
+  updateCategorySchema,
+  categoryListQuerySchema,
+  deleteCategoryQuerySchema,
+  productSchema,
+  variantSchema,
+  createProductSchema,
+  updateProductSchema,
+  createVariantSchema,
+  updateVariantSchema,
+  productListQuerySchema,
+  stockAdjustmentSchema,
+  stockMovementSchema,
+  type ProductStatus,
+  type ProductSort,
+  type Category,
+  type CategoryNode,
+  type CreateCategoryInput,
+  type UpdateCategoryInput,
+  type DeleteCategoryOptions,
+  type Product,
+  type ProductOption,
+  type Variant,
+  type CreateProductInput,
+  type UpdateProductInput,
+  type VariantInput,
+  type UpdateVariantInput,
+  type ProductListQuery,
+  type StockAdjustmentInput,
+  type StockMovement,
+} from './catalog/schemas.js';
+
+// ---------------------------------------------------------------- schemas and types: cart, orders, payments
+export {
+  cartSchema,
+  addCartItemSchema,
+  updateCartItemSchema,
+  type Cart,
+  type CartItem,
+  type CartLineStatus,
+  type AddCartItemInput,
+  type UpdateCartItemInput,
+  type CartAccess,
+  type CartResult,
+} from './cart/schemas.js';
+export {
+  ORDER_STATUSES,
+  orderSchema,
+  placeOrderSchema,
+  updateOrderSchema,
+  orderListQuerySchema,
+  type OrderStatus,
+  type Order,
+  type OrderItem,
+  type PlaceOrderInput,
+  type PlaceOrderOptions,
+  type PlaceOrderResult,
+  type UpdateOrderInput,
+  type OrderListQuery,
+} from './orders/schemas.js';
+export {
+  PAYMENT_STATUSES,
+  paymentSchema,
+  createPaymentSchema,
+  paymentListQuerySchema,
+  webhookAnswerSchema,
+  hostedCallbackSchema,
+  type PaymentStatus,
+  type Payment,
+  type CreatePaymentInput,
+  type PaymentListQuery,
+  type WebhookAnswer,
+  type HostedCallback,
+} from './payments/schemas.js';
+
+// ---------------------------------------------------------------- schemas and types: jobs, webhooks, mail
+export {
+  JOB_STATUSES,
+  jobSchema,
+  jobListQuerySchema,
+  jobPurgeSchema,
+  type JobStatus,
+  type Job,
+  type JobProgress,
+  type ClaimedJob,
+  type JobListQuery,
+  type JobPurgeInput,
+} from './jobs/schemas.js';
+export {
+  PRODUCT_IMPORT_JOB,
+  MAX_IMPORT_BYTES,
+  PRODUCT_IMPORT_COLUMNS,
+  productImportRowSchema,
+  productImportResultSchema,
+  type ProductImportRow,
+  type ProductImportResult,
+} from './jobs/import.schemas.js';
+export {
+  webhookSubscriptionSchema,
+  createdWebhookSchema,
+  createWebhookSchema,
+  updateWebhookSchema,
+  webhookDeliveryLogSchema,
+  type WebhookSubscription,
+  type CreatedWebhook,
+  type CreateWebhookInput,
+  type UpdateWebhookInput,
+  type WebhookDeliveryLog,
+} from './notifications/webhooks.schemas.js';
+export {
+  defaultMailTemplates,
+  type MailTemplate,
+  type MailTemplateName,
+  type MailTemplates,
+} from './notifications/templates.js';
+
+// ---------------------------------------------------------------- helpers
+export { newId } from './shared/ids.js';
+export { formatMoney } from './shared/money.js';
+export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './shared/signature.js';
+
+// ---------------------------------------------------------------- ports: what a custom adapter implements
+export type { Store, StoreRepositories, UnitOfWork, HealthCheck, StoreStats } from './shared/store.js';
+export type { ListWindow, RowPage } from './shared/pagination.js';
+export type {
+  PasswordHasher,
+  UserRepository,
+  UserRecord,
+  UserFilter,
+  UserPatch,
+  RoleRepository,
+  RoleRecord,
+  RolePatch,
+  RefreshTokenRepository,
+  RefreshTokenRecord,
+  LoginThrottleRepository,
+  ThrottlePolicy,
+} from './identity/ports.js';
+export type {
+  CategoryRepository,
+  ProductRepository,
+  ProductRow,
+  VariantRow,
+  ListedProductRow,
+  ProductListRequest,
+  ProductListFilter,
+  ProductSortKey,
+  InventoryRepository,
+  SaleVariantRow,
+  StockChange,
+  ProductSearchIndex,
+} from './catalog/ports.js';
+export { searchWords } from './catalog/catalog.service.js';
+export type { CartRepository, CartRecord, CartItemRecord } from './cart/ports.js';
+export type {
+  OrderRepository,
+  OrderRecord,
+  OrderItemRecord,
+  OrderFilter,
+  StatusHistoryRepository,
+  IdempotencyRepository,
+  IdempotencyRecord,
+} from './orders/ports.js';
+export type { StatusHistoryEntry } from './shared/state-machine.js';
+export type {
+  PaymentProvider,
+  PaymentStart,
+  PaymentNotice,
+  PaymentCallback,
+  PaymentRepository,
+  PaymentRecord,
+  PaymentFilter,
+} from './payments/ports.js';
+export type { JobRepository, NewJob, OutboxDispatch } from './jobs/ports.js';
+export type { EventOutbox } from './notifications/events.js';
+export type { NotificationPorts } from './notifications/module.js';
+export type { Mailer, MailMessage, NotificationDirectory, Contact } from './notifications/mail.js';
+export type { WebhookSender, WebhookRepository, WebhookRecord } from './notifications/webhooks.ports.js';
+// The store's repositories of this module are declared by merging into StoreRepositories.
 export type {} from './notifications/ports.js';
-export * from './notifications/bus.js';
-export * from './notifications/mail.js';
-export * from './notifications/templates.js';
-export * from './notifications/module.js';
-export * from './notifications/webhooks.schemas.js';
-export * from './notifications/webhooks.ports.js';
-export * from './notifications/webhooks.service.js';
-export * from './notifications/realtime.js';
-export { MAIL_JOB, MAIL_SUBSCRIBER } from './notifications/mail.notifier.js';
-export * from './jobs/schemas.js';
-export * from './jobs/ports.js';
-export * from './jobs/runner.js';
-export * from './jobs/jobs.service.js';
-export * from './jobs/import.schemas.js';
-export * from './jobs/maintenance.js';
-export * from './shared/state-machine.js';
-export * from './shared/signature.js';
-export * from './cart/schemas.js';
-export * from './cart/ports.js';
-export * from './cart/cart.service.js';
-export * from './orders/schemas.js';
-export * from './orders/ports.js';
-export * from './orders/lifecycle.js';
-export * from './orders/orders.service.js';
-export * from './payments/schemas.js';
-export * from './payments/ports.js';
-export * from './payments/lifecycle.js';
-export * from './payments/payments.service.js';
-export * from './engine.js';

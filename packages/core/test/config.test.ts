@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseDuration } from '@emporia/core';
+import { ConfigError, parseConfig } from '@emporia/core';
+import { parseDuration } from '../src/shared/config.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {

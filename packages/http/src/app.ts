@@ -9,6 +9,7 @@ import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
 
+/** Options of `createApp`: the router's, plus the logger. */
 export interface AppOptions extends RouterOptions {
   /** A pino logger; by default one at the configured LOG_LEVEL writing JSON to stdout. */
   logger?: Logger;
@@ -16,6 +17,10 @@ export interface AppOptions extends RouterOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/**
+ * The pino logger `createApp` uses by default: JSON to stdout at the configured `LOG_LEVEL`, with
+ * authorization headers, cookies, passwords and tokens removed. Reuse it for a host's own logs.
+ */
 export function createLogger(engine: Engine): Logger {
   return pino({
     level: engine.config.logLevel,

@@ -7,7 +7,10 @@ import type { Request } from 'express';
  */
 export type Authenticate = (req: Request, engine: Engine) => Promise<Actor>;
 
-/** The token from `Authorization: Bearer <token>` (or `JWT <token>`); null when there is no header. */
+/**
+ * The token from `Authorization: Bearer <token>` (or `JWT <token>`), for an `authenticate` of your
+ * own: null when there is no header, undefined when the header is malformed.
+ */
 export function bearerToken(req: Request): string | null | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return null;

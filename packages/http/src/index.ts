@@ -1,20 +1,28 @@
 /**
- * @emporia/http — the Express app and router over an Emporia engine.
+ * @emporia/http — the Express app and router over an Emporia engine. This list is the whole
+ * public surface; everything else in `src/` (route declarations, OpenAPI building) is internal.
  */
-export { createApp, createLogger, type AppOptions } from './app.js';
-export { createRouter, type RouterOptions } from './router.js';
-export { buildOpenApi, type OpenApiInfo } from './openapi.js';
-export { allRoutes } from './routes/index.js';
-export { route, type RouteSpec, type HandlerInput } from './route.js';
-export { problemSchema, sendProblem, PROBLEM_BASE, type Problem } from './problem.js';
-export { bearerToken, type Authenticate } from './auth.js';
-export { createMetrics, type Metrics } from './metrics.js';
-export { hostCheck, rateLimit, requestTimeout } from './hardening.js';
-
 import { buildOpenApi } from './openapi.js';
 import { allRoutes } from './routes/index.js';
 
-/** The OpenAPI document for the whole API (as served at /api/openapi.json). */
+// ---------------------------------------------------------------- app and router
+export { createApp, createLogger, type AppOptions } from './app.js';
+export { createRouter, type RouterOptions } from './router.js';
+export { bearerToken, type Authenticate } from './auth.js';
+
+// ---------------------------------------------------------------- errors as problems
+export { problemSchema, sendProblem, PROBLEM_BASE, type Problem } from './problem.js';
+
+// ---------------------------------------------------------------- middleware for host apps
+export { createMetrics, type Metrics } from './metrics.js';
+export { hostCheck, rateLimit, requestTimeout } from './hardening.js';
+
+/**
+ * The OpenAPI 3.1 document of the whole API, as served at `/api/openapi.json`.
+ *
+ * @param serverUrl - The `servers` entry: where the API is mounted (`/shop` under a prefix).
+ * @returns The document as a plain JSON object (what `emporia openapi` prints).
+ */
 export function openApiDocument(serverUrl = '/'): Record<string, unknown> {
   return buildOpenApi(allRoutes, { serverUrl });
 }

@@ -4,7 +4,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from './problem.js';
 
+/** The Prometheus metrics of one app: its registry, the request timer and the `/metrics` handler. */
 export interface Metrics {
+  /** The prom-client registry (a host may register its own metrics in it). */
   registry: Registry;
   /** Times every request; mount first so it sees every answer. */
   track: RequestHandler;

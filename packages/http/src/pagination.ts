@@ -1,5 +1,6 @@
 import type { ListResult } from '@emporia/core';
 import type { Request } from 'express';
+import { z } from 'zod';
 
 function urlWith(req: Request, changes: Record<string, string | null>): string {
   const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
@@ -27,3 +28,22 @@ export function listAnswer<T>(req: Request, list: ListResult<T>) {
     results: list.results,
   };
 }
+
+const pageResultSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    count: z.number().int(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+
+const keysetResultSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    results: z.array(item),
+    next_cursor: z.string().nullable(),
+    next: z.string().nullable(),
+  });
+
+/** The answer of a list endpoint (what `listAnswer` makes): either shape, depending on the query. */
+export const listResultSchema = <T extends z.ZodType>(item: T) =>
+  z.union([pageResultSchema(item), keysetResultSchema(item)]);

@@ -30,6 +30,7 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem' });
 
+/** An RFC 9457 problem body (see {@link problemSchema}). */
 export type Problem = z.infer<typeof problemSchema>;
 
 /** An HTTP-only failure (malformed JSON, 413, 415, unknown route) with its status. */

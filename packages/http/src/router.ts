@@ -9,6 +9,7 @@ import { keepRawBody } from './raw-body.js';
 import { expressPath, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
 
+/** Options of `createRouter`. */
 export interface RouterOptions {
   /**
    * Maps a request to an actor; defaults to Emporia's bearer JWTs. A host app with its own login

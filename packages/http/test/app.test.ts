@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { allRoutes } from '@emporia/http';
+import { allRoutes } from '../src/routes/index.js';
 import { createTestEnv, describeEachDatabase } from '../../../test/support/engine.js';
 
 describeEachDatabase('HTTP shell', (env) => {

@@ -1,14 +1,7 @@
-import {
-  CartService,
-  OrderService,
-  OutOfStockError,
-  TOKENS,
-  type Config,
-  type Context,
-  type SaleInventory,
-  type StockLine,
-} from '@emporia/core';
+import { CartService, OrderService, OutOfStockError, type Config, type Context, type StockLine } from '@emporia/core';
 import type { Knex } from 'knex';
+import type { SaleInventory } from '../../core/src/orders/ports.js';
+import { TOKENS } from '../../core/src/shared/tokens.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { testDialects } from '../../../test/support/databases.js';

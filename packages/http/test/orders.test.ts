@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { KnexStore } from '@emporia/adapters';
-import { ConflictError, ORDER_STATUSES, ORDER_TRANSITIONS, systemContext, type OrderStatus } from '@emporia/core';
+import { ConflictError, ORDER_STATUSES, systemContext, type OrderStatus } from '@emporia/core';
+import { ORDER_TRANSITIONS } from '../../core/src/orders/lifecycle.js';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';

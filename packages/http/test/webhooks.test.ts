@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { verifyWebhook, systemContext, type DomainEvents, type EventType } from '@emporia/core';
-import { isInternalAddress } from '@emporia/adapters';
+import { isInternalAddress } from '../../adapters/src/webhooks/sender.js';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { userWithToken } from '../../../test/support/auth.js';

@@ -16,15 +16,21 @@ import {
 import { readCounters } from './dialect-state.js';
 import { appliedMigrations, dependencyOrder, introspect, type Query, type TableInfo } from './introspect.js';
 
+/** Where a backup, verification or restore is, reported as it goes. */
 export interface BackupProgress {
+  /** What is running: writing a backup, checking a file, or loading it. */
   phase: 'backup' | 'verify' | 'restore';
   /** The table being copied, when known. */
   table?: string;
+  /** Rows done so far. */
   rows: number;
+  /** Rows in all (from the header, or counted before a backup). */
   total: number;
 }
 
+/** Options of `writeBackup` (and, through RestoreOptions, of `restoreBackup`). */
 export interface BackupOptions {
+  /** Called as rows are copied or checked. */
   onProgress?: (progress: BackupProgress) => void;
 }
 

@@ -14,9 +14,12 @@ import { toIso } from '../knex/values.js';
  * The header is its own gzip member, written last and placed first (gzip members concatenate),
  * so a reader knows the counts and checksum before loading anything.
  */
+/** The `format` a backup header names. */
 export const BACKUP_FORMAT = 'emporia-backup';
+/** The backup format version this code writes and reads. */
 export const BACKUP_VERSION = 1;
 
+/** One table of a backup: its columns, their value kinds and its row count. */
 export interface BackupTable {
   name: string;
   columns: string[];
@@ -24,6 +27,10 @@ export interface BackupTable {
   rows: number;
 }
 
+/**
+ * The header of a backup file: format and version, source dialect, migration level, per-table
+ * counts and the byte count and SHA-256 of the body, which `verifyBackup` checks.
+ */
 export interface BackupHeader {
   format: typeof BACKUP_FORMAT;
   version: number;

@@ -12,6 +12,7 @@ import { refuseIfHoldingData } from './restore.js';
 export interface NativeOptions {
   /** Progress as a fraction 0..1 (SQLite) or a line of tool output (PostgreSQL). */
   onProgress?: (done: number, message?: string) => void;
+  /** `restoreNativeBackup`: replace a database that already holds data (default: refuse). */
   force?: boolean;
 }
 
@@ -36,6 +37,12 @@ function run(tool: string, args: string[], onLine?: (line: string) => void): Pro
   });
 }
 
+/**
+ * Writes a native backup of the database at `databaseUrl` to `file` (SQLite online backup API, or
+ * `pg_dump` in custom format), readable only by its owner; restore it with `restoreNativeBackup`.
+ *
+ * @throws BackupFileError when the tool is missing or fails.
+ */
 export async function writeNativeBackup(databaseUrl: string, file: string, options: NativeOptions = {}): Promise<void> {
   if (dialectOf(databaseUrl) === 'postgres') {
     await run('pg_dump', ['--format=custom', '--verbose', `--file=${file}.tmp`, databaseUrl], (l) =>

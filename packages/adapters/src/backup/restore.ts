@@ -22,6 +22,7 @@ import {
   type TableInfo,
 } from './introspect.js';
 
+/** Options of `restoreBackup`. */
 export interface RestoreOptions extends BackupOptions {
   /** Replace the data of a database that already holds some (default: refuse). */
   force?: boolean;

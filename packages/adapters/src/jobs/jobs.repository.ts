@@ -3,14 +3,14 @@ import type {
   Context,
   Job,
   JobStatus,
-  ListResult,
-  PageRequest,
+  ListWindow,
+  RowPage,
   JobProgress,
   JobPurgeInput,
   JobRepository,
   NewJob,
 } from '@emporia/core';
-import { listResultOf, newId } from '@emporia/core';
+import { newId } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
 import { pageById } from '../knex/pagination.js';
@@ -164,15 +164,14 @@ export class KnexJobRepository implements JobRepository {
     return row ? toJob(row) : null;
   }
 
-  async list(ctx: Context, filter: { status?: JobStatus; type?: string }, page: PageRequest): Promise<ListResult<Job>> {
+  async list(ctx: Context, filter: { status?: JobStatus; type?: string }, window: ListWindow): Promise<RowPage<Job>> {
     const filtered = () => {
       const q = db(ctx, this.knex)('jobs');
       if (filter.status) q.where('status', filter.status);
       if (filter.type) q.where('type', filter.type);
       return q;
     };
-    const rows = await pageById(filtered(), page, (r) => toJob(r as Row));
-    return listResultOf(page, rows, rows.rows);
+    return pageById(filtered(), window, (r) => toJob(r as Row));
   }
 
   async requeue(ctx: Context, id: string): Promise<Job | null> {

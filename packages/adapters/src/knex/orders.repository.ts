@@ -8,7 +8,7 @@ import {
   type OrderRecord,
   type OrderRepository,
   type OrderStatus,
-  type PageRequest,
+  type ListWindow,
   type StatusHistoryEntry,
   type StatusHistoryRepository,
   type RowPage,
@@ -87,13 +87,13 @@ export class KnexOrderRepository implements OrderRepository {
     }));
   }
 
-  async list(ctx: Context, filter: OrderFilter, page: PageRequest): Promise<RowPage<OrderRecord>> {
+  async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {
     const query = db(ctx, this.knex)('orders').select('*');
     if (filter.user_id) query.where('user_id', filter.user_id);
     if (filter.status) query.where('status', filter.status);
     if (filter.created_after) query.where('created_at', '>=', filter.created_after);
     if (filter.created_before) query.where('created_at', '<', filter.created_before);
-    return pageById(query, page, orderOf);
+    return pageById(query, window, orderOf);
   }
 
   async setStatus(ctx: Context, id: string, from: string, to: string, at: string): Promise<boolean> {

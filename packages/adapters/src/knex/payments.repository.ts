@@ -1,6 +1,6 @@
 import type {
   Context,
-  PageRequest,
+  ListWindow,
   PaymentFilter,
   PaymentRecord,
   PaymentRepository,
@@ -45,12 +45,12 @@ export class KnexPaymentRepository implements PaymentRepository {
     return row ? paymentOf(row) : null;
   }
 
-  async list(ctx: Context, filter: PaymentFilter, page: PageRequest): Promise<RowPage<PaymentRecord>> {
+  async list(ctx: Context, filter: PaymentFilter, window: ListWindow): Promise<RowPage<PaymentRecord>> {
     const query = db(ctx, this.knex)('payments').select('*');
     if (filter.user_id) query.where('user_id', filter.user_id);
     if (filter.status) query.where('status', filter.status);
     if (filter.order_id) query.where('order_id', filter.order_id);
-    return pageById(query, page, paymentOf);
+    return pageById(query, window, paymentOf);
   }
 
   async setStatus(ctx: Context, id: string, from: string, to: string, at: string): Promise<boolean> {

@@ -1,9 +1,8 @@
 import {
   ConflictError,
-  listResultOf,
   type Context,
-  type ListResult,
-  type PageRequest,
+  type ListWindow,
+  type RowPage,
   type UserFilter,
   type UserPatch,
   type UserRecord,
@@ -110,7 +109,7 @@ export class KnexUserRepository implements UserRepository {
   }
 
   /** Newest first; ids are UUIDv7, so id order is creation order and a stable keyset. */
-  async list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>> {
+  async list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>> {
     const k = db(ctx, this.knex);
     const filtered = () => {
       const q = k('users');
@@ -118,7 +117,6 @@ export class KnexUserRepository implements UserRepository {
       if (filter.email) q.whereRaw("email like ? escape '\\'", [likeContains(filter.email)]);
       return q;
     };
-    const rows = await pageById(filtered().select(COLUMNS), page, toRecord);
-    return listResultOf(page, rows, rows.rows);
+    return pageById(filtered().select(COLUMNS), window, toRecord);
   }
 }

@@ -6,6 +6,7 @@ import { ordersMigration } from './0004_orders.js';
 import { jobsMigration } from './0005_jobs.js';
 import { productCountsMigration } from './0006_product_counts.js';
 
+/** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
   name: string;
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const config = (): Knex.MigratorConfig => ({
   tableName: 'emporia_migrations',
 });
 
+/** One migration and whether the database has it applied. */
 export interface MigrationStatus {
   name: string;
   applied: boolean;
@@ -72,10 +74,12 @@ export async function migrateRollback(knex: Knex, all = false): Promise<string[]
   return names;
 }
 
+/** Every migration Emporia ships, in order, with whether it is applied to this database. */
 export async function migrationStatus(knex: Knex): Promise<MigrationStatus[]> {
   const [done] = (await knex.migrate.list(config())) as [Array<{ name: string } | string>, unknown[]];
   const doneNames = new Set(done.map((d) => (typeof d === 'string' ? d : d.name)));
   return migrations.map((m) => ({ name: m.name, applied: doneNames.has(m.name) }));
 }
 
+/** The name of the newest migration: the level a fully migrated database is at. */
 export const latestMigrationName = (): string => migrations[migrations.length - 1].name;

@@ -11,6 +11,7 @@ import {
   type PaymentCallback,
 } from '@emporia/core';
 
+/** Options of the `hosted` payment provider. */
 export interface HostedProviderOptions {
   /** Shared secret of the callback signature (`PAYMENT_WEBHOOK_SECRET`). */
   secret: string;

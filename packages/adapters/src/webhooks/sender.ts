@@ -39,9 +39,11 @@ export function isInternalAddress(address: string): boolean {
   return internal.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** Options of `createWebhookSender`. */
 export interface WebhookSenderOptions {
   /** Host names or IPs that may be reached even though they are internal (WEBHOOK_ALLOWED_HOSTS). */
   allowedHosts?: string[];
+  /** A delivery not answered within this time fails (default 10 s). */
   timeoutMs?: number;
 }
 

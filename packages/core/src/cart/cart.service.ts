@@ -107,6 +107,7 @@ export class CartService {
     return { cart: await this.view(ctx, cart!), issuedToken };
   }
 
+  /** Sets a line's quantity (at most `maxCartQuantity`; raising it past the stock is a 409); NotFoundError for a line of another cart. */
   async updateItem(ctx: Context, itemId: string, input: UpdateCartItemInput, access: CartAccess = {}): Promise<Cart> {
     const { quantity } = parseInput(updateCartItemSchema, input);
     this.checkMaximum(quantity, 'quantity');
@@ -120,6 +121,7 @@ export class CartService {
     return this.view(ctx, cart);
   }
 
+  /** Removes a line; NotFoundError for a line of another cart. */
   async removeItem(ctx: Context, itemId: string, access: CartAccess = {}): Promise<void> {
     const { cart } = await this.resolve(ctx, access, false);
     if (!cart || !(await this.carts.removeItem(ctx, cart.id, itemId))) {

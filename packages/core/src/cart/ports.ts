@@ -1,5 +1,6 @@
 import type { Context } from '../shared/context.js';
 
+/** A cart row as stored: a customer's (`user_id`) or a guest's (found by token hash). */
 export interface CartRecord {
   id: string;
   user_id: string | null;
@@ -7,6 +8,7 @@ export interface CartRecord {
   updated_at: string;
 }
 
+/** A cart line as stored: a variant and a quantity, unique per (cart, variant). */
 export interface CartItemRecord {
   id: string;
   cart_id: string;
@@ -21,21 +23,28 @@ export interface CartItemRecord {
 
 /** Port: carts and their lines. Guest carts are found by the SHA-256 of their token, never the token. */
 export interface CartRepository {
+  /** The customer's cart, or null. */
   findByUser(ctx: Context, userId: string): Promise<CartRecord | null>;
+  /** The guest cart whose token has this SHA-256 hash, or null. */
   findByTokenHash(ctx: Context, tokenHash: string): Promise<CartRecord | null>;
   /** The user's cart, created if missing; safe under concurrent calls (one cart per user). */
   ensureForUser(ctx: Context, userId: string, id: string, now: string): Promise<CartRecord>;
+  /** Creates a guest cart found later by its token hash. */
   createGuest(ctx: Context, id: string, tokenHash: string, now: string): Promise<CartRecord>;
+  /** The cart's lines, oldest first. */
   items(ctx: Context, cartId: string): Promise<CartItemRecord[]>;
   /** Adds `quantity` to the line of that variant (creating it); returns the line as stored. */
   addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord>;
+  /** Sets a line's quantity; false when the cart has no such line. */
   setQuantity(ctx: Context, cartId: string, itemId: string, quantity: number, now: string): Promise<boolean>;
+  /** Deletes a line; false when the cart has no such line. */
   removeItem(ctx: Context, cartId: string, itemId: string): Promise<boolean>;
   /**
    * Deletes every line of the cart and returns them, in one statement: of two checkouts of one
    * cart, the second waits for the first and then finds the cart empty.
    */
   takeItems(ctx: Context, cartId: string, now: string): Promise<CartItemRecord[]>;
+  /** Deletes the cart and its lines (a merged guest cart). */
   delete(ctx: Context, cartId: string): Promise<void>;
 }
 

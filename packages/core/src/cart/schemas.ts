@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
 export const QUANTITY_CEILING = 1_000_000;
 
+/** A line quantity: a whole number from 1 (the configured `maxCartQuantity` is checked by the service). */
 export const quantitySchema = z
   .number()
   .int('must be a whole number')
@@ -15,23 +16,30 @@ export const itemRefShape = {
   product_id: z.uuid().optional(),
 };
 
+/** True when a line names exactly one of `variant_id` and `product_id`. */
 export const exactlyOneRef = (v: { variant_id?: string; product_id?: string }) =>
   (v.variant_id === undefined) !== (v.product_id === undefined);
 const oneRefMessage = { message: 'give variant_id or product_id (exactly one)', path: ['variant_id'] };
 
+/** Input of `cart.addItem`: a `variant_id` (or the `product_id` of a one-variant product) and a quantity. */
 export const addCartItemSchema = z
   .object({ ...itemRefShape, quantity: quantitySchema.default(1) })
   .refine(exactlyOneRef, oneRefMessage)
   .meta({ id: 'AddCartItem' });
+/** Input of `cart.addItem` (see {@link addCartItemSchema}). */
 export type AddCartItemInput = z.input<typeof addCartItemSchema>;
 
+/** Input of `cart.updateItem`: the line's new quantity. */
 export const updateCartItemSchema = z.object({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
+/** Input of `cart.updateItem` (see {@link updateCartItemSchema}). */
 export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
 
 /** Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`. */
 export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock']);
+/** One of the cart line statuses (see {@link cartLineStatusSchema}). */
 export type CartLineStatus = z.infer<typeof cartLineStatusSchema>;
 
+/** A cart line with the variant's live price and stock and whether it can be bought as it is. */
 export const cartItemSchema = z
   .object({
     id: z.string(),
@@ -48,8 +56,10 @@ export const cartItemSchema = z
     stock: z.number().int().nullable(),
   })
   .meta({ id: 'CartItem' });
+/** A cart line (see {@link cartItemSchema}). */
 export type CartItem = z.infer<typeof cartItemSchema>;
 
+/** A cart as every surface shows it: its lines with live prices, totals, and whether checkout can proceed. */
 export const cartSchema = z
   .object({
     id: z.string(),
@@ -66,6 +76,7 @@ export const cartSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Cart' });
+/** A cart (see {@link cartSchema}). */
 export type Cart = z.infer<typeof cartSchema>;
 
 /** Who the cart belongs to: the logged-in user (from ctx) and/or a guest token (`X-Cart-Token`). */

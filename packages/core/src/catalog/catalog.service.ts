@@ -33,6 +33,7 @@ import {
   type CategoryNode,
   type CreateCategoryInput,
   type CreateProductInput,
+  type DeleteCategoryOptions,
   type Product,
   type ProductListQuery,
   type ProductOption,
@@ -167,14 +168,19 @@ function checkVariantOptions(
   return ordered;
 }
 
+/** Options of `catalog.seed`: how many products, the PRNG seed and the batch size. */
 export interface SeedOptions {
+  /** How many products to generate. */
   products: number;
   /** Same seed, same catalog (ids aside). */
   seed?: number;
+  /** Products per transaction (default 2,000). */
   batchSize?: number;
+  /** Called after each batch with the products written so far. */
   onProgress?(done: number, total: number): void;
 }
 
+/** How many rows `catalog.seed` wrote. */
 export interface SeedResult {
   categories: number;
   products: number;
@@ -220,12 +226,14 @@ export class CatalogService {
     return roots;
   }
 
+  /** One category by id or slug (public); NotFoundError when there is none. */
   async getCategory(ctx: Context, idOrSlug: string): Promise<Category> {
     const category = await this.categories.find(ctx, idOrSlug);
     if (!category) throw new NotFoundError(`Category '${idOrSlug}' not found`);
     return category;
   }
 
+  /** Adds a category (`category:write`); a taken slug is a 409, an unknown `parent_id` a 400. */
   async createCategory(ctx: Context, input: CreateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
     const data = parseInput(createCategorySchema, input);
@@ -254,6 +262,7 @@ export class CatalogService {
     });
   }
 
+  /** Changes a category (`category:write`); a move under its own descendant is a 400. */
   async updateCategory(ctx: Context, idOrSlug: string, input: UpdateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
     const data = parseInput(updateCategorySchema, input);
@@ -279,7 +288,7 @@ export class CatalogService {
    * names the category that takes them over (`root`: children move to the top, products lose
    * their category).
    */
-  async deleteCategory(ctx: Context, idOrSlug: string, options: { reassign_to?: string } = {}): Promise<void> {
+  async deleteCategory(ctx: Context, idOrSlug: string, options: DeleteCategoryOptions = {}): Promise<void> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
     await this.unitOfWork.run(ctx, async (tx) => {
       const current = await this.getCategory(tx, idOrSlug);
@@ -390,6 +399,7 @@ export class CatalogService {
     return toProduct(row, await this.products.variantsOf(ctx, [row.id]));
   }
 
+  /** Adds a product with its variants (`product:write`); a taken slug or SKU is a 409. */
   async createProduct(ctx: Context, input: CreateProductInput): Promise<Product> {
     requirePermission(ctx, PERMISSIONS.productWrite);
     const data = parseInput(createProductSchema, input);
@@ -484,6 +494,7 @@ export class CatalogService {
     });
   }
 
+  /** Changes a product's own fields (`product:write`); unknown fields are a 400. */
   async updateProduct(ctx: Context, idOrSlug: string, input: UpdateProductInput): Promise<Product> {
     requirePermission(ctx, PERMISSIONS.productWrite);
     const data = parseInput(updateProductSchema, input);
@@ -497,6 +508,7 @@ export class CatalogService {
     });
   }
 
+  /** Deletes a product and its variants (`product:write`); orders keep their snapshots. */
   async deleteProduct(ctx: Context, idOrSlug: string): Promise<void> {
     requirePermission(ctx, PERMISSIONS.productWrite);
     await this.unitOfWork.run(ctx, async (tx) => {
@@ -508,11 +520,13 @@ export class CatalogService {
 
   // ------------------------------------------------------------ variants
 
+  /** The variants of a product the caller may see, in position order. */
   async listVariants(ctx: Context, productRef: string): Promise<Variant[]> {
     const product = await this.visibleProduct(ctx, productRef);
     return (await this.products.variantsOf(ctx, [product.id])).map(toVariant);
   }
 
+  /** One variant of a product the caller may see; NotFoundError otherwise. */
   async getVariant(ctx: Context, productRef: string, variantId: string): Promise<Variant> {
     const product = await this.visibleProduct(ctx, productRef);
     const variant = await this.products.findVariant(ctx, product.id, variantId);
@@ -520,6 +534,7 @@ export class CatalogService {
     return toVariant(variant);
   }
 
+  /** Adds a variant to a product (`product:write`); its option values must be the product's, and unique. */
   async createVariant(ctx: Context, productRef: string, input: VariantInput): Promise<Variant> {
     requirePermission(ctx, PERMISSIONS.productWrite);
     const data = parseInput(createVariantSchema, input);
@@ -590,6 +605,7 @@ export class CatalogService {
     });
   }
 
+  /** Deletes a variant (`product:write`); a product's last variant is a 409 (delete the product instead). */
   async deleteVariant(ctx: Context, productRef: string, variantId: string): Promise<void> {
     requirePermission(ctx, PERMISSIONS.productWrite);
     await this.unitOfWork.run(ctx, async (tx) => {

@@ -29,6 +29,7 @@ export interface SaleVariant {
   is_published: boolean;
 }
 
+/** A quantity of one variant, as `inventory.takeStock` and `returnStock` move it. */
 export interface StockLine {
   variant_id: string;
   quantity: number;

@@ -19,27 +19,35 @@ export interface ProductRow {
   updated_at: string;
 }
 
+/** A variant row as stored: the variant plus its position among the product's variants. */
 export interface VariantRow extends Variant {
   position: number;
 }
 
+/** Port: the category tree. */
 export interface CategoryRepository {
   /** Every category (a small table), ordered by position then name. */
   all(ctx: Context): Promise<Category[]>;
+  /** The category with this id or slug, or null. */
   find(ctx: Context, idOrSlug: string): Promise<Category | null>;
   /** The id of this category (by id or slug) and of every category below it; empty when there is none. */
   subtreeIds(ctx: Context, idOrSlug: string): Promise<string[]>;
   /** Throws ConflictError on a duplicate slug. */
   insert(ctx: Context, category: Category): Promise<void>;
+  /** Writes the changed columns; ConflictError on a duplicate slug. */
   update(ctx: Context, id: string, patch: Partial<Category>): Promise<void>;
+  /** Deletes the category (the service has moved its products and children first). */
   remove(ctx: Context, id: string): Promise<void>;
+  /** How many sub-categories and products point at the category. */
   usage(ctx: Context, id: string): Promise<{ children: number; products: number }>;
   /** Moves the products (to `productsTo`) and the children (to `childrenTo`) of a category. */
   reassign(ctx: Context, fromId: string, productsTo: string | null, childrenTo: string | null): Promise<void>;
 }
 
+/** The column a product list is ordered by (`relevance`: the search score, best first). */
 export type ProductSortKey = 'price' | 'name' | 'created_at' | 'relevance';
 
+/** What a product list keeps; every field given must match. */
 export interface ProductListFilter {
   /** Undefined: every status (staff). */
   statuses?: ProductStatus[];
@@ -51,6 +59,7 @@ export interface ProductListFilter {
   terms?: string[];
 }
 
+/** One product list read: the filter, the order (ties broken by id) and the page or keyset window. */
 export interface ProductListRequest {
   filter: ProductListFilter;
   sort: { key: ProductSortKey; descending: boolean };
@@ -63,12 +72,15 @@ export interface ProductListRequest {
 /** `score` is the search relevance (higher is better) when terms were given. */
 export type ListedProductRow = ProductRow & { score?: number };
 
+/** Port: products and their variants. */
 export interface ProductRepository {
+  /** The product with this id or slug, or null. */
   find(ctx: Context, idOrSlug: string): Promise<ProductRow | null>;
   /** Slugs equal to `base` or of the form `base-<n>`, to pick a free one. */
   takenSlugs(ctx: Context, base: string): Promise<string[]>;
   /** The variants of these products in one query, ordered by product then position. */
   variantsOf(ctx: Context, productIds: string[]): Promise<VariantRow[]>;
+  /** The variant if it belongs to that product, or null. */
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
   /** One query for the rows (+ one count for page windows). */
   list(ctx: Context, request: ProductListRequest): Promise<{ rows: ListedProductRow[]; count?: number }>;
@@ -76,10 +88,15 @@ export interface ProductRepository {
   insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void>;
   /** Many products at once in batched multi-row inserts (seeding, imports). */
   insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void>;
+  /** Writes the changed columns; ConflictError on a duplicate slug. */
   update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void>;
+  /** Deletes the product and its variants. */
   remove(ctx: Context, id: string): Promise<void>;
+  /** Adds a variant to an existing product; ConflictError on a duplicate SKU. */
   insertVariant(ctx: Context, variant: VariantRow): Promise<void>;
+  /** Writes the changed columns of a variant; ConflictError on a duplicate SKU. */
   updateVariant(ctx: Context, id: string, patch: Partial<VariantRow>): Promise<void>;
+  /** Deletes a variant. */
   removeVariant(ctx: Context, id: string): Promise<void>;
   /** Refreshes the planner's statistics after a bulk load (without them a fresh table gets poor plans). */
   refreshStatistics(ctx: Context): Promise<void>;
@@ -117,19 +134,24 @@ export interface StockChange {
   low_stock_threshold: number;
 }
 
+/** Port: variant stock, changed only by conditional updates, and its movement log. */
 export interface InventoryRepository {
+  /** The variants with these ids joined with what a sale needs from their products; unknown ids are absent. */
   saleVariants(ctx: Context, variantIds: string[]): Promise<SaleVariantRow[]>;
   /** Up to `limit` variant ids of a product; null when the product does not exist. */
   variantIdsOf(ctx: Context, productId: string, limit: number): Promise<string[] | null>;
+  /** True when a variant with this id exists. */
   variantExists(ctx: Context, variantId: string): Promise<boolean>;
   /**
    * Adds `delta` to a variant's stock in one conditional statement (no read-then-write): null
    * when the variant does not exist or a negative delta would take stock below zero.
    */
   changeStock(ctx: Context, variantId: string, delta: number): Promise<StockChange | null>;
+  /** Appends rows to the stock movement log. */
   recordMovements(ctx: Context, movements: StockMovement[]): Promise<void>;
   /** Sets `products.in_stock` from the variants, writing only rows whose flag changes. */
   refreshInStock(ctx: Context, productIds: string[]): Promise<void>;
+  /** The latest `limit` movements of a variant, newest first. */
   movements(ctx: Context, variantId: string, limit: number): Promise<StockMovement[]>;
 }
 
@@ -141,6 +163,7 @@ export interface InventoryRepository {
 export interface ProductSearchIndex {
   /** (Re)indexes name, description and SKUs of these products, in the caller's transaction. */
   reindex(ctx: Context, productIds: string[]): Promise<void>;
+  /** Drops these products from the index (they are being deleted). */
   remove(ctx: Context, productIds: string[]): Promise<void>;
   /** Indexes every product from scratch, in a few set-wide statements (after a bulk load). */
   rebuild(ctx: Context): Promise<void>;

@@ -6,10 +6,14 @@ import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/p
  * declarations (validation + OpenAPI) and the CLI.
  */
 
+/** A product's statuses: only `published` products are visible to customers and guests. */
 export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
+/** One of {@link PRODUCT_STATUSES}. */
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 
+/** The sorts of the product list; a leading `-` sorts descending. */
 export const PRODUCT_SORTS = ['price', '-price', 'name', '-name', 'created_at', '-created_at'] as const;
+/** One of {@link PRODUCT_SORTS}. */
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 /** Largest stock a variant may hold (the column is a 32-bit integer). */
@@ -17,6 +21,7 @@ export const MAX_STOCK = 2_147_483_647;
 /** Longest `q` accepted: search terms beyond it add nothing but cost. */
 export const MAX_QUERY_LENGTH = 200;
 
+/** A URL slug: lower-case letters, digits and single hyphens. */
 export const slugSchema = z
   .string()
   .trim()
@@ -34,6 +39,7 @@ const currencySchema = z
 export const priceSchema = z.number().int('must be whole minor units (cents)').min(0).max(Number.MAX_SAFE_INTEGER);
 const stockSchema = z.number().int().min(0).max(MAX_STOCK);
 const thresholdSchema = z.number().int().min(0).max(MAX_STOCK);
+/** A SKU: up to 64 letters, digits, `.`, `-`, `_` or `/`. */
 export const skuSchema = z
   .string()
   .trim()
@@ -54,6 +60,7 @@ const queryBool = () => z.union([boolParam(), z.boolean()]);
 
 // ---------------------------------------------------------------- categories
 
+/** A category as every surface shows it; categories form a tree through `parent_id`. */
 export const categorySchema = z
   .object({
     id: z.string(),
@@ -66,11 +73,14 @@ export const categorySchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Category' });
+/** A category (see {@link categorySchema}). */
 export type Category = z.infer<typeof categorySchema>;
 
+/** A category with its sub-categories, as `catalog.categoryTree` answers. */
 export interface CategoryNode extends Category {
   children: CategoryNode[];
 }
+/** Schema of a {@link CategoryNode}: a category with nested `children`. */
 export const categoryNodeSchema: z.ZodType<CategoryNode> = categorySchema
   .extend({
     get children(): z.ZodArray<z.ZodType<CategoryNode>> {
@@ -79,6 +89,7 @@ export const categoryNodeSchema: z.ZodType<CategoryNode> = categorySchema
   })
   .meta({ id: 'CategoryNode' });
 
+/** Input of `catalog.createCategory`; the slug comes from the name when omitted. */
 export const createCategorySchema = z.object({
   name: nameSchema,
   slug: slugSchema.optional(),
@@ -86,8 +97,10 @@ export const createCategorySchema = z.object({
   parent_id: idSchema.nullable().optional(),
   position: z.number().int().min(0).max(1_000_000).default(0),
 });
+/** Input of `catalog.createCategory` (see {@link createCategorySchema}). */
 export type CreateCategoryInput = z.input<typeof createCategorySchema>;
 
+/** Input of `catalog.updateCategory`: any of the category's fields. */
 export const updateCategorySchema = z.object({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
@@ -95,12 +108,15 @@ export const updateCategorySchema = z.object({
   parent_id: idSchema.nullable().optional(),
   position: z.number().int().min(0).max(1_000_000).optional(),
 });
+/** Input of `catalog.updateCategory` (see {@link updateCategorySchema}). */
 export type UpdateCategoryInput = z.input<typeof updateCategorySchema>;
 
+/** Query of the category list: `tree` chooses `catalog.categoryTree` over the flat `catalog.listCategories`. */
 export const categoryListQuerySchema = z.object({
   tree: queryBool().optional().describe('true: nested tree with `children`; otherwise a flat list with parent_id'),
 });
 
+/** Options of `catalog.deleteCategory`: where the products and sub-categories of a non-empty category go. */
 export const deleteCategoryQuerySchema = z.object({
   reassign_to: z
     .string()
@@ -109,17 +125,22 @@ export const deleteCategoryQuerySchema = z.object({
     .optional()
     .describe('Category (id or slug) that takes over the products and children; `root` lifts children to the top'),
 });
+/** Options of `catalog.deleteCategory` (see {@link deleteCategoryQuerySchema}). */
+export type DeleteCategoryOptions = z.input<typeof deleteCategoryQuerySchema>;
 
 // ---------------------------------------------------------------- products and variants
 
+/** An option a product's variants differ by, with its values: `{ name: 'Size', values: ['S', 'M'] }`. */
 export const productOptionSchema = z
   .object({
     name: optionNameSchema,
     values: z.array(optionValueSchema).min(1).max(100),
   })
   .meta({ id: 'ProductOption' });
+/** A product option and its values (see {@link productOptionSchema}). */
 export type ProductOption = z.infer<typeof productOptionSchema>;
 
+/** A variant as every surface shows it: SKU, price in minor units, stock and its option values. */
 export const variantSchema = z
   .object({
     id: z.string(),
@@ -134,8 +155,10 @@ export const variantSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Variant' });
+/** A sellable variant of a product (see {@link variantSchema}). */
 export type Variant = z.infer<typeof variantSchema>;
 
+/** A product as every surface shows it, with its variants, lowest price and total stock. */
 export const productSchema = z
   .object({
     id: z.string(),
@@ -156,8 +179,10 @@ export const productSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Product' });
+/** A product with its variants (see {@link productSchema}). */
 export type Product = z.infer<typeof productSchema>;
 
+/** A new variant: SKU, price, initial stock, alert level and option values. */
 export const variantInputSchema = z.object({
   sku: skuSchema,
   price: priceSchema,
@@ -165,8 +190,13 @@ export const variantInputSchema = z.object({
   low_stock_threshold: thresholdSchema.optional(),
   options: z.record(optionNameSchema, optionValueSchema).default({}),
 });
+/** Input of `catalog.createVariant`, and each of `variants` in `catalog.createProduct` (see {@link createVariantSchema}). */
 export type VariantInput = z.input<typeof variantInputSchema>;
 
+/**
+ * Input of `catalog.createProduct`: `price` (with `sku`, `stock`) makes a simple product with one
+ * variant; `options` and `variants` make a multi-variant one.
+ */
 export const createProductSchema = z
   .object({
     name: nameSchema,
@@ -198,8 +228,10 @@ export const createProductSchema = z
       }
     }
   });
+/** Input of `catalog.createProduct` (see {@link createProductSchema}). */
 export type CreateProductInput = z.input<typeof createProductSchema>;
 
+/** Input of `catalog.updateProduct`: the product's own fields (variants change through their own calls). */
 export const updateProductSchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
@@ -209,19 +241,29 @@ export const updateProductSchema = z.strictObject({
   attributes: z.record(z.string(), z.unknown()).optional(),
   images: z.array(imageUrlSchema).max(50).optional(),
 });
+/** Input of `catalog.updateProduct` (see {@link updateProductSchema}). */
 export type UpdateProductInput = z.input<typeof updateProductSchema>;
 
+/** Input of `catalog.createVariant`: SKU, price, initial stock, alert level and option values. */
 export const createVariantSchema = variantInputSchema;
 
-/** Stock is not here on purpose: it moves only through stock adjustments, which are logged. */
+/**
+ * Input of `catalog.updateVariant`. Stock is not here on purpose: it moves only through stock
+ * adjustments (`inventory.adjustStock`), which are logged.
+ */
 export const updateVariantSchema = z.strictObject({
   sku: skuSchema.optional(),
   price: priceSchema.optional(),
   low_stock_threshold: thresholdSchema.optional(),
   options: z.record(optionNameSchema, optionValueSchema).optional(),
 });
+/** Input of `catalog.updateVariant` (see {@link updateVariantSchema}). */
 export type UpdateVariantInput = z.input<typeof updateVariantSchema>;
 
+/**
+ * Query of `catalog.listProducts`: category, price range, stock, status (staff), full-text `q`, sort,
+ * and page or cursor. Numbers and booleans may be given as query-string text or as values.
+ */
 export const productListQuerySchema = pageQuerySchema.extend({
   page: queryInt(1).optional(),
   page_size: queryInt(1, MAX_PAGE_SIZE).optional(),
@@ -240,10 +282,12 @@ export const productListQuerySchema = pageQuerySchema.extend({
     .describe('Full-text search on name, description and SKU'),
   sort: z.enum(PRODUCT_SORTS).optional().describe('Default: relevance when q is given, otherwise -created_at'),
 });
+/** Query of `catalog.listProducts`, as text or as parsed values (see {@link productListQuerySchema}). */
 export type ProductListQuery = z.input<typeof productListQuerySchema> | z.output<typeof productListQuerySchema>;
 
 // ---------------------------------------------------------------- inventory
 
+/** Input of `inventory.adjustStock`: a non-zero delta, a reason and an optional reference. */
 export const stockAdjustmentSchema = z.object({
   delta: z
     .number()
@@ -254,8 +298,10 @@ export const stockAdjustmentSchema = z.object({
   reason: z.string().trim().min(1).max(200),
   reference: z.string().trim().min(1).max(200).optional(),
 });
+/** Input of `inventory.adjustStock` (see {@link stockAdjustmentSchema}). */
 export type StockAdjustmentInput = z.input<typeof stockAdjustmentSchema>;
 
+/** One logged change of a variant's stock: who, why, by how much and the stock after it. */
 export const stockMovementSchema = z
   .object({
     id: z.string(),
@@ -269,4 +315,5 @@ export const stockMovementSchema = z
     created_at: z.string(),
   })
   .meta({ id: 'StockMovement' });
+/** A logged stock change (see {@link stockMovementSchema}). */
 export type StockMovement = z.infer<typeof stockMovementSchema>;

@@ -23,7 +23,7 @@ import {
   type FieldError,
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -85,7 +85,10 @@ function toRole(r: RoleRecord): Role {
   return { ...r, permissions: [...r.permissions] };
 }
 
-/** Users, roles, passwords and tokens: `engine.identity`. */
+/**
+ * Users, roles, passwords and tokens (`engine.identity`): sign-up, login and refresh, turning a
+ * token or a linked user id into an actor, and the admin operations on users and roles.
+ */
 @injectable()
 export class IdentityService {
   private dummyHash: Promise<string> | undefined;
@@ -149,14 +152,17 @@ export class IdentityService {
     });
   }
 
+  /** The calling user (401 when nobody is logged in). */
   async getMe(ctx: Context): Promise<User> {
     return this.getUser(ctx, requireUser(ctx).id);
   }
 
+  /** Changes the calling user; a password change needs `current_password`, `role` and `is_active` need `user:manage`. */
   async updateMe(ctx: Context, input: UpdateUserInput): Promise<User> {
     return this.updateUser(ctx, requireUser(ctx).id, input);
   }
 
+  /** Deletes the calling user's account (409 for the last active admin). */
   async deleteMe(ctx: Context): Promise<void> {
     return this.deleteUser(ctx, requireUser(ctx).id);
   }
@@ -167,12 +173,9 @@ export class IdentityService {
    */
   async listUsers(ctx: Context, q: UserListQuery = {}): Promise<ListResult<User>> {
     requirePermission(ctx, PERMISSIONS.userRead);
-    const list = await this.repos.users.list(
-      ctx,
-      { role: q.role, email: q.email?.trim().toLowerCase() },
-      toPageRequest(q),
-    );
-    return { ...list, results: list.results.map(toUser) };
+    const window = listWindowOf(q);
+    const page = await this.repos.users.list(ctx, { role: q.role, email: q.email?.trim().toLowerCase() }, window);
+    return listResultOf(window, page, page.rows.map(toUser));
   }
 
   /** Oneself, or anyone with `user:read`; everyone else gets a 404 (no existence leak). */
@@ -240,6 +243,11 @@ export class IdentityService {
     });
   }
 
+  /**
+   * Deletes a user: oneself, or anyone with `user:manage`.
+   *
+   * @throws NotFoundError for an unknown or invisible user; ConflictError for the last active admin.
+   */
   async deleteUser(ctx: Context, id: string): Promise<void> {
     this.requireWritable(ctx, id);
     const deleted = await this.unitOfWork.run(ctx, async (tx) => {
@@ -429,11 +437,13 @@ export class IdentityService {
 
   // ---------------------------------------------------------------- roles
 
+  /** Every role with its permissions (`role:manage`). */
   async listRoles(ctx: Context): Promise<Role[]> {
     requirePermission(ctx, PERMISSIONS.roleManage);
     return (await this.repos.roles.list(ctx)).map(toRole);
   }
 
+  /** One role by id (`role:manage`); NotFoundError when there is none. */
   async getRole(ctx: Context, id: string): Promise<Role> {
     requirePermission(ctx, PERMISSIONS.roleManage);
     const role = await this.repos.roles.findById(ctx, id);
@@ -441,6 +451,7 @@ export class IdentityService {
     return toRole(role);
   }
 
+  /** Adds a role (`role:manage`); unknown permission strings are a 400 and a taken name a 409. */
   async createRole(ctx: Context, input: CreateRoleInput): Promise<Role> {
     requirePermission(ctx, PERMISSIONS.roleManage);
     const data = parseInput(createRoleInputSchema, input);
@@ -474,6 +485,7 @@ export class IdentityService {
     });
   }
 
+  /** Deletes a role (`role:manage`); built-in roles and roles still assigned to users are a 409. */
   async deleteRole(ctx: Context, id: string): Promise<void> {
     requirePermission(ctx, PERMISSIONS.roleManage);
     await this.unitOfWork.run(ctx, async (tx) => {

@@ -1,6 +1,6 @@
 /**
- * Permission strings and the built-in roles. Roles are database rows (admins may add more);
- * these are the rows the first migration creates.
+ * The permission strings, by name: pass them to `can` and `requirePermission` in your own routes.
+ * Roles are database rows holding such strings (admins may add roles; `*` grants all).
  */
 export const PERMISSIONS = {
   userRead: 'user:read',
@@ -20,10 +20,16 @@ export const PERMISSIONS = {
   importRun: 'import:run',
 } as const;
 
+/** One of the permission strings services check (`product:write`, …); roles may also hold `*`. */
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
 
+/** Every permission string, to validate role input. */
 export const ALL_PERMISSIONS: readonly Permission[] = Object.values(PERMISSIONS);
 
+/**
+ * The roles every shop starts with (`admin`, `staff`, `customer`) and their permissions: the rows
+ * the first migration writes, so a store of your own seeds the same ones.
+ */
 export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
@@ -46,4 +52,5 @@ export const BUILT_IN_ROLES = {
   customer: { name: 'customer', description: 'Own profile, cart, orders and payments', permissions: [] },
 } as const;
 
+/** The name of a built-in role. */
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;

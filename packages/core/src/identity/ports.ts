@@ -1,7 +1,7 @@
 import type { Context } from '../shared/context.js';
-import type { ListResult, PageRequest } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 
-/** A user row as stored; `password_hash` never leaves core (see `toUser`). */
+/** A user row as stored; `password_hash` never leaves core (services answer with `User`). */
 export interface UserRecord {
   id: string;
   email: string;
@@ -13,6 +13,7 @@ export interface UserRecord {
   updated_at: string;
 }
 
+/** A role row as stored: a name and the permission strings it grants. */
 export interface RoleRecord {
   id: string;
   name: string;
@@ -23,40 +24,56 @@ export interface RoleRecord {
   updated_at: string;
 }
 
+/** Filters of `UserRepository.list`. */
 export interface UserFilter {
   role?: string;
   /** Case-insensitive substring of the e-mail. */
   email?: string;
 }
 
+/** The columns `UserRepository.update` changes; `updated_at` always. */
 export type UserPatch = Partial<Pick<UserRecord, 'email' | 'name' | 'password_hash' | 'role' | 'is_active'>> & {
   updated_at: string;
 };
 
+/** Port: the users table. */
 export interface UserRepository {
+  /** Stores a new user; throws ConflictError when the e-mail is taken. */
   insert(ctx: Context, user: UserRecord): Promise<void>;
+  /** The user with this id, or null. */
   findById(ctx: Context, id: string): Promise<UserRecord | null>;
   /** `email` is already normalised (trimmed, lower-cased). */
   findByEmail(ctx: Context, email: string): Promise<UserRecord | null>;
   /** The user and their role's permissions in one statement (every authenticated request). */
   findWithPermissions(ctx: Context, id: string): Promise<{ user: UserRecord; permissions: string[] } | null>;
+  /** Applies the patch; the user as stored afterwards, or null when there is none. ConflictError on a taken e-mail. */
   update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null>;
   /** False when no such user; ConflictError when other rows still point at the user. */
   delete(ctx: Context, id: string): Promise<boolean>;
-  list(ctx: Context, filter: UserFilter, page: PageRequest): Promise<ListResult<UserRecord>>;
+  /** The users matching the filter in the window, newest first. */
+  list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>>;
   /** Active users holding the role (guards against removing the last admin). */
   countActive(ctx: Context, role: string): Promise<number>;
 }
 
+/** The columns `RoleRepository.update` changes; `updated_at` always. */
 export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'permissions'>> & { updated_at: string };
 
+/** Port: the roles table. */
 export interface RoleRepository {
+  /** Every role, ordered by name. */
   list(ctx: Context): Promise<RoleRecord[]>;
+  /** The role with this id, or null. */
   findById(ctx: Context, id: string): Promise<RoleRecord | null>;
+  /** The role with this name, or null. */
   findByName(ctx: Context, name: string): Promise<RoleRecord | null>;
+  /** Stores a new role. */
   insert(ctx: Context, role: RoleRecord): Promise<void>;
+  /** Applies the patch; the role as stored afterwards, or null when there is none. */
   update(ctx: Context, id: string, patch: RolePatch): Promise<RoleRecord | null>;
+  /** Deletes the role; false when there was none. */
   delete(ctx: Context, id: string): Promise<boolean>;
+  /** How many users hold the role (of any status). */
   countUsers(ctx: Context, name: string): Promise<number>;
 }
 
@@ -72,15 +89,20 @@ export interface RefreshTokenRecord {
   revoked_at: string | null;
 }
 
+/** Port: issued refresh tokens (by hash), for rotation and reuse detection. */
 export interface RefreshTokenRepository {
+  /** Stores a newly issued token. */
   insert(ctx: Context, token: RefreshTokenRecord): Promise<void>;
+  /** The token with this SHA-256 hash, or null. */
   findByHash(ctx: Context, tokenHash: string): Promise<RefreshTokenRecord | null>;
   /**
    * Marks an unused, unrevoked token used; false when it was already used or revoked. A
    * conditional update, so two concurrent refreshes with one token cannot both succeed.
    */
   markUsed(ctx: Context, id: string, at: string): Promise<boolean>;
+  /** Revokes every token of one login (logout, or a spent token presented again). */
   revokeFamily(ctx: Context, familyId: string, at: string): Promise<void>;
+  /** Revokes every token of a user (password change, deactivation). */
   revokeUser(ctx: Context, userId: string, at: string): Promise<void>;
   /** Deletes tokens past `expires_at` (their JWT no longer verifies); returns how many. */
   deleteExpired(ctx: Context, now: string): Promise<number>;
@@ -95,11 +117,13 @@ export interface LoginThrottleRepository {
    * until `now + lockSeconds` and the count restarts.
    */
   recordFailure(ctx: Context, key: string, now: Date, policy: ThrottlePolicy): Promise<void>;
+  /** Forgets the key's failures (a successful login). */
   clear(ctx: Context, key: string): Promise<void>;
   /** Deletes unlocked keys whose window started before `windowStartedBefore`; returns how many. */
   deleteStale(ctx: Context, now: string, windowStartedBefore: string): Promise<number>;
 }
 
+/** A failed-login limit: `max` failures within `windowSeconds` lock the key for `lockSeconds`. */
 export interface ThrottlePolicy {
   max: number;
   windowSeconds: number;
@@ -108,7 +132,9 @@ export interface ThrottlePolicy {
 
 /** Port: password hashing (Argon2id in adapters). `verify` runs in constant time. */
 export interface PasswordHasher {
+  /** A self-describing hash (algorithm, parameters and salt included) of the password. */
   hash(password: string): Promise<string>;
+  /** True when `password` matches `hash`. */
   verify(hash: string, password: string): Promise<boolean>;
 }
 

@@ -6,6 +6,7 @@ export const PASSWORD_MIN_LENGTH = 8;
 /** Generous, but bounded so nobody makes the server hash megabytes. */
 export const PASSWORD_MAX_LENGTH = 1024;
 
+/** An e-mail address as every surface accepts it: trimmed, at most 254 characters, lower-cased. */
 export const emailSchema = z
   .string()
   .trim()
@@ -13,6 +14,7 @@ export const emailSchema = z
   .pipe(z.email('must be a valid e-mail address'))
   .transform((v) => v.toLowerCase());
 
+/** The password rule every surface applies: 8 to 1024 characters, never truncated. */
 export const passwordSchema = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
@@ -38,13 +40,16 @@ export const userSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'User' });
+/** A user as every surface shows it (see {@link userSchema}). */
 export type User = z.infer<typeof userSchema>;
 
+/** Open sign-up (`identity.register`): e-mail, password and an optional name; the role is always customer. */
 export const registerInputSchema = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
   name: nameSchema.default(''),
 });
+/** Input of `identity.register` (see {@link registerInputSchema}). */
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 /** Admin (or system) creating a user; `role` defaults to customer. */
@@ -55,6 +60,7 @@ export const createUserInputSchema = z.strictObject({
   role: roleNameSchema.default('customer'),
   is_active: z.boolean().default(true),
 });
+/** Input of `identity.createUser` (see {@link createUserInputSchema}). */
 export type CreateUserInput = z.input<typeof createUserInputSchema>;
 
 /**
@@ -69,15 +75,18 @@ export const updateUserInputSchema = z.strictObject({
   role: roleNameSchema.optional(),
   is_active: z.boolean().optional(),
 });
+/** Input of `identity.updateUser` and `updateMe` (see {@link updateUserInputSchema}). */
 export type UpdateUserInput = z.input<typeof updateUserInputSchema>;
 
+/** The user list's query (`identity.listUsers`): role, e-mail substring, and page or cursor. */
 export const userListQuerySchema = pageQuerySchema.extend({
   role: z.string().max(64).optional(),
   email: z.string().max(254).optional(),
 });
+/** Parsed query of `identity.listUsers` (see {@link userListQuerySchema}). */
 export type UserListQuery = z.infer<typeof userListQuerySchema>;
 
-/** `username` is accepted as an alias of `email`, as DRF clients send it. */
+/** Login input (`identity.login`): e-mail (or `username`, as DRF clients send it) and password. */
 export const tokenRequestSchema = z
   .strictObject({
     email: z.string().max(254).optional(),
@@ -89,20 +98,24 @@ export const tokenRequestSchema = z
     path: ['email'],
   })
   .transform((v) => ({ email: (v.email ?? v.username ?? '').trim().toLowerCase(), password: v.password }));
+/** Input of `identity.login` (see {@link tokenRequestSchema}). */
 export type TokenRequest = z.input<typeof tokenRequestSchema>;
 
+/** What a login or refresh answers: a short-lived access token and a refresh token. */
 export const tokenPairSchema = z.object({ access: z.string(), refresh: z.string() }).meta({ id: 'TokenPair' });
+/** An access and a refresh token (see {@link tokenPairSchema}). */
 export type TokenPair = z.infer<typeof tokenPairSchema>;
 
-export const refreshRequestSchema = z.strictObject({ refresh: z.string().min(1).max(4096) });
-export const verifyRequestSchema = z.strictObject({ token: z.string().min(1).max(4096) });
+/** What `identity.verify` answers for a usable token: its type, user and expiry. */
 export const verifyResultSchema = z.object({
   token_type: z.enum(['access', 'refresh']),
   user_id: z.string(),
   expires_at: z.string(),
 });
+/** A verified token's type, user and expiry (see {@link verifyResultSchema}). */
 export type VerifyResult = z.infer<typeof verifyResultSchema>;
 
+/** A role as every surface shows it: a name and the permission strings it grants. */
 export const roleSchema = z
   .object({
     id: z.string(),
@@ -114,20 +127,25 @@ export const roleSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Role' });
+/** A role (see {@link roleSchema}). */
 export type Role = z.infer<typeof roleSchema>;
 
 const permissionListSchema = z.array(z.string().min(1).max(100)).max(200);
 
+/** Input of `identity.createRole`: a lower-case name, a description and known permission strings. */
 export const createRoleInputSchema = z.strictObject({
   name: roleNameSchema,
   description: z.string().trim().max(255).default(''),
   permissions: permissionListSchema.default([]),
 });
+/** Input of `identity.createRole` (see {@link createRoleInputSchema}). */
 export type CreateRoleInput = z.input<typeof createRoleInputSchema>;
 
+/** Input of `identity.updateRole`: any of name, description and permissions. */
 export const updateRoleInputSchema = z.strictObject({
   name: roleNameSchema.optional(),
   description: z.string().trim().max(255).optional(),
   permissions: permissionListSchema.optional(),
 });
+/** Input of `identity.updateRole` (see {@link updateRoleInputSchema}). */
 export type UpdateRoleInput = z.input<typeof updateRoleInputSchema>;

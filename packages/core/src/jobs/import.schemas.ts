@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { PRODUCT_STATUSES } from '../catalog/schemas.js';
 
+/**
+ * The job type `jobs.startProductImport` queues. `createDefaultEngine` registers its handler;
+ * an engine built with `createEngine` registers one itself (`engine.jobs.handle`).
+ */
 export const PRODUCT_IMPORT_JOB = 'import.products';
 /** Largest CSV accepted for one import (bytes). */
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
@@ -38,6 +42,7 @@ export const productImportRowSchema = z.object({
   ),
   stock: wholeNumber('stock'),
 });
+/** One parsed CSV row (see {@link productImportRowSchema}). */
 export type ProductImportRow = z.output<typeof productImportRowSchema>;
 
 /** The result of an import job (`GET /api/jobs/{id}` → `result`). */
@@ -51,4 +56,5 @@ export const productImportResultSchema = z
     errors: z.array(z.object({ line: z.number().int(), sku: z.string().nullable(), message: z.string() })),
   })
   .meta({ id: 'ProductImportResult' });
+/** The result of an import job (see {@link productImportResultSchema}). */
 export type ProductImportResult = z.infer<typeof productImportResultSchema>;

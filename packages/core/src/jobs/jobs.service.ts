@@ -3,7 +3,7 @@ import { actorUserId, can, requirePermission, type Context } from '../shared/con
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
-import { toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck, Store } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -13,6 +13,7 @@ import { JOB_TOKENS, type NewJob } from './ports.js';
 import { JobRunner, type JobHandler, type JobExecution, type RunnerOptions } from './runner.js';
 import { jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
 
+/** Attempts a job gets unless it asks for another number. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
@@ -63,9 +64,12 @@ export class JobsService {
     return job;
   }
 
+  /** Jobs newest first, filtered by status and type (`job:read:any`); takes the parsed query. */
   async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, toPageRequest(query));
+    const window = listWindowOf(query);
+    const page = await this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, window);
+    return listResultOf(window, page, page.rows);
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */
@@ -82,6 +86,7 @@ export class JobsService {
     return this.store.repositories.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
   }
 
+  /** How many jobs are in each status (`job:read:any`). */
   async counts(ctx: Context): Promise<Record<string, number>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     return this.store.repositories.jobs.counts(ctx);

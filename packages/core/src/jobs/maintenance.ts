@@ -3,6 +3,7 @@ import type { JobsService } from './jobs.service.js';
 
 /** The periodic clean-up job: expired tokens, stale login counters, idempotency keys, old jobs. */
 export const MAINTENANCE_JOB = 'maintenance.purge';
+/** Time between maintenance runs: pass it to `scheduleMaintenance` when a runner starts. */
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 /** Succeeded jobs are kept this long for `emporia jobs` and `GET /api/jobs/{id}`. */
 export const SUCCEEDED_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -29,7 +30,12 @@ export function registerMaintenance(jobs: JobsService, tasks: Record<string, Mai
   });
 }
 
-/** Queues a maintenance run `delayMs` from now unless one is already queued (system context). */
+/**
+ * Queues a maintenance run `delayMs` from now unless one is already queued. A process that runs a
+ * job runner calls it once at start (`serve` and `emporia worker` do), with the system context.
+ *
+ * @returns True when a run was queued, false when one was already waiting.
+ */
 export async function scheduleMaintenance(jobs: JobsService, ctx: Context, delayMs = 0): Promise<boolean> {
   const queued = await jobs.list(ctx, { status: 'queued', type: MAINTENANCE_JOB, limit: 1 });
   if (queued.results.length > 0) return false;

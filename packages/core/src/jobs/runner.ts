@@ -15,6 +15,7 @@ export interface JobExecution {
   progress(done: number, total: number | null): Promise<void>;
 }
 
+/** A registered job handler, whatever its payload type. */
 export type JobHandler = (payload: never, run: JobExecution) => Promise<unknown>;
 
 /** Job types that deliver one committed outbox event to one subscriber: `event:<subscriber>`. */
@@ -24,12 +25,17 @@ export interface EventJobPayload {
   event: OutboxEvent;
 }
 
+/** Where a runner logs (a pino logger fits); silent by default. */
 export interface RunnerLogger {
+  /** A job finished. */
   info(obj: object, msg: string): void;
+  /** A job failed and will be retried, or finished after losing its lease. */
   warn(obj: object, msg: string): void;
+  /** A job died, or a poll failed. */
   error(obj: object, msg: string): void;
 }
 
+/** How a job runner polls, leases and retries; every field has a default. */
 export interface RunnerOptions {
   /** Shown in `locked_by`; unique per runner. */
   workerId?: string;
@@ -41,7 +47,9 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Retry delay: base · 2^(attempt−1), capped, with equal jitter (half fixed, half random). */
   backoffBaseMs?: number;
+  /** The longest retry delay (ms). */
   backoffMaxMs?: number;
+  /** Where to log job outcomes (default: nowhere). */
   logger?: RunnerLogger;
 }
 

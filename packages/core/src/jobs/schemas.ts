@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../shared/pagination.js';
 
+/** A job's statuses: queued → running → succeeded, or dead after its last failed attempt. */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'dead'] as const;
+/** One of {@link JOB_STATUSES}. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** How far a running job got: `done` of `total` (null when unknown). */
 export const jobProgressSchema = z.object({ done: z.number().int(), total: z.number().int().nullable() });
+/** A job's progress (see {@link jobProgressSchema}). */
 export type JobProgress = z.infer<typeof jobProgressSchema>;
 
 /** A background job as clients see it (`GET /api/jobs/{id}`, `emporia jobs`). */
@@ -25,6 +29,7 @@ export const jobSchema = z
     finished_at: z.string().nullable(),
   })
   .meta({ id: 'Job' });
+/** A background job as clients see it (see {@link jobSchema}). */
 export type Job = z.infer<typeof jobSchema>;
 
 /** A job as the runner holds it: the public view plus its payload and lease. */
@@ -34,18 +39,19 @@ export interface ClaimedJob extends Job {
   locked_until: string;
 }
 
-export const jobIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a job id' }) });
-
 /** `?status=&type=` plus `?page=&page_size=` or `?cursor=&limit=`; newest first. */
 export const jobListQuerySchema = pageQuerySchema.extend({
   status: z.enum(JOB_STATUSES).optional(),
   type: z.string().max(100).optional(),
 });
+/** Parsed query of `jobs.list` (see {@link jobListQuerySchema}). */
 export type JobListQuery = z.infer<typeof jobListQuerySchema>;
 
+/** Input of `jobs.purge`: the status of the finished jobs to delete, optionally only those finished before a time. */
 export const jobPurgeSchema = z.object({
   status: z.enum(['succeeded', 'dead']),
   /** Only jobs finished before this instant. */
   before: z.iso.datetime().optional(),
 });
+/** Input of `jobs.purge` (see {@link jobPurgeSchema}). */
 export type JobPurgeInput = z.infer<typeof jobPurgeSchema>;

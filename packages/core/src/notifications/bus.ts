@@ -1,6 +1,7 @@
 import type { Context } from '../shared/context.js';
 import type { EventType, OutboxEvent } from './events.js';
 
+/** A handler of one event type, run by a job runner after commit, at least once (make it idempotent with `event.id`). */
 export type EventHandler<T extends EventType = EventType> = (
   event: OutboxEvent<T>,
   ctx: Context,

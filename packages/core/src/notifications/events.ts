@@ -22,6 +22,7 @@ export interface DomainEvents {
   };
 }
 
+/** The name of a domain event (`order.placed`, …). */
 export type EventType = keyof DomainEvents;
 
 /** Every event type, at run time (webhook subscriptions validate against it). */
@@ -45,6 +46,7 @@ export interface OutboxEvent<T extends EventType = EventType> {
 
 /** Port: appends an event to the outbox within `ctx.tx` (callers run inside a UnitOfWork). */
 export interface EventOutbox {
+  /** Stores the event (with a new UUIDv7 id) in the caller's transaction and returns it. */
   record<T extends EventType>(ctx: Context, type: T, payload: DomainEvents[T]): Promise<OutboxEvent<T>>;
 }
 

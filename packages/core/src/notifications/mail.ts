@@ -10,6 +10,7 @@ export interface MailMessage {
 export interface Mailer {
   /** Resolves with where the message went: an SMTP message id or the file written. */
   send(message: MailMessage): Promise<{ id: string; location?: string }>;
+  /** Releases connections (SMTP pools); optional. */
   close?(): Promise<void>;
 }
 
@@ -22,6 +23,7 @@ export interface Contact {
 
 /** Port: who receives notifications. */
 export interface NotificationDirectory {
+  /** The user's address and name, or null for an unknown or inactive user. */
   contact(ctx: import('../shared/context.js').Context, userId: string): Promise<Contact | null>;
   /** Active users whose role is admin or staff: they receive stock alerts. */
   staffContacts(ctx: import('../shared/context.js').Context): Promise<Contact[]>;

@@ -1,7 +1,7 @@
 /**
  * E-mail templates: data, not code. `{{name}}` is replaced by the variable (HTML-escaped in the
  * HTML body). An embedding app overrides any of them with `createEngine({ notifications:
- * { mailTemplates: { welcome: {...} } } })` (or `createDefaultEngine({ mailTemplates })`).
+ * { mailTemplates: { welcome: {...} } } })` (or the same option of `createDefaultEngine`).
  */
 export interface MailTemplate {
   subject: string;
@@ -9,7 +9,9 @@ export interface MailTemplate {
   html: string;
 }
 
+/** The e-mails Emporia sends, one template each. */
 export type MailTemplateName = 'welcome' | 'order_placed' | 'payment_succeeded' | 'payment_failed' | 'stock_low';
+/** A template for every e-mail; `notifications.mailTemplates` replaces any of them. */
 export type MailTemplates = Record<MailTemplateName, MailTemplate>;
 
 const footer = {
@@ -17,6 +19,10 @@ const footer = {
   html: '<p style="color:#666">— {{shop_name}}</p>',
 };
 
+/**
+ * The built-in templates (welcome, order placed, payment succeeded and failed, stock low); start
+ * from one of them to write your own.
+ */
 export const defaultMailTemplates: MailTemplates = {
   welcome: {
     subject: 'Welcome to {{shop_name}}',

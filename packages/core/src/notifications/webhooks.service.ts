@@ -52,6 +52,7 @@ export class WebhooksService {
     return this.store.repositories.webhooks;
   }
 
+  /** Subscribes a URL to event types (`webhook:manage`); the answer shows the signing secret, later reads never do. */
   async create(ctx: Context, input: CreateWebhookInput): Promise<CreatedWebhook> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     const data = parseInput(createWebhookSchema, input, 'webhook');
@@ -71,16 +72,19 @@ export class WebhooksService {
     return { ...publicView(record), secret: record.secret };
   }
 
+  /** Every subscription, oldest first (`webhook:manage`). */
   async list(ctx: Context): Promise<WebhookSubscription[]> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     return (await this.repo.list(ctx)).map(publicView);
   }
 
+  /** One subscription (`webhook:manage`); NotFoundError when there is none. */
   async get(ctx: Context, id: string): Promise<WebhookSubscription> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     return publicView(await this.require(ctx, id));
   }
 
+  /** Changes URL, event types or `is_active` (`webhook:manage`); re-enabling resets the failure count. */
   async update(ctx: Context, id: string, input: UpdateWebhookInput): Promise<WebhookSubscription> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     const data = parseInput(updateWebhookSchema, input, 'webhook');
@@ -96,6 +100,7 @@ export class WebhooksService {
     return publicView(await this.require(ctx, id));
   }
 
+  /** Deletes a subscription and its delivery log (`webhook:manage`). */
   async delete(ctx: Context, id: string): Promise<void> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     if (!(await this.repo.delete(ctx, id))) throw new NotFoundError(`Webhook ${id} not found`);

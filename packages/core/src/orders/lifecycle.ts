@@ -10,6 +10,11 @@ export const ORDER_TRANSITIONS: readonly TransitionRule<OrderStatus>[] = [
   { from: ['pending', 'paid'], to: 'cancelled' },
 ];
 
+/**
+ * The order state machine (`engine.orders.lifecycle`): `before(hook)` adds a veto and `after(hook)`
+ * a side effect to every transition, both inside the transition's transaction; `next(status)` lists
+ * the moves allowed from a status. Each returns a function that removes the hook.
+ */
 export type OrderLifecycle = StateMachine<OrderStatus, OrderRecord>;
 
 export function createOrderLifecycle(store: () => StatusStore): OrderLifecycle {

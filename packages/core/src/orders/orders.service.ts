@@ -18,7 +18,7 @@ import {
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { lineTotal, sumMinor } from '../shared/money.js';
-import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -359,9 +359,9 @@ export class OrderService {
       created_before: isoOrThrow(q.created_before, 'created_before'),
       user_id: readAny ? q.user_id : requireUser(ctx).id,
     };
-    const pageRequest = toPageRequest(q);
-    const page = await this.store.repositories.orders.list(ctx, filter, pageRequest);
-    return listResultOf(pageRequest, page, await this.views(ctx, page.rows));
+    const window = listWindowOf(q);
+    const page = await this.store.repositories.orders.list(ctx, filter, window);
+    return listResultOf(window, page, await this.views(ctx, page.rows));
   }
 
   /** Staff move an order along its lifecycle (`PATCH /api/orders/{id}`); an impossible move is 409. */

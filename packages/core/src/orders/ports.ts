@@ -1,9 +1,10 @@
 import type { Context } from '../shared/context.js';
 import type { InventoryService } from '../catalog/inventory.service.js';
-import type { PageRequest, RowPage } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
 import type { OrderStatus } from './schemas.js';
 
+/** An order row as stored (its lines and history are apart). */
 export interface OrderRecord {
   id: string;
   number: string;
@@ -16,6 +17,7 @@ export interface OrderRecord {
   updated_at: string;
 }
 
+/** An order line as stored, with the name, SKU and price snapshots taken at checkout. */
 export interface OrderItemRecord {
   order_id: string;
   position: number;
@@ -28,6 +30,7 @@ export interface OrderItemRecord {
   line_total: number;
 }
 
+/** Filters of `OrderRepository.list`; times are ISO 8601, `created_before` exclusive. */
 export interface OrderFilter {
   user_id?: string;
   status?: OrderStatus;
@@ -39,14 +42,19 @@ export interface OrderFilter {
 export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   /** Next order number: a sequence, so concurrent checkouts never queue on one counter row. */
   nextNumber(ctx: Context): Promise<number>;
+  /** Stores an order and its lines. */
   insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void>;
+  /** The order with this id, or null. */
   findById(ctx: Context, id: string): Promise<OrderRecord | null>;
+  /** The lines of these orders in one query, by order then position. */
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
-  list(ctx: Context, filter: OrderFilter, page: PageRequest): Promise<RowPage<OrderRecord>>;
+  /** The orders matching the filter in the window, newest first. */
+  list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
 }
 
 /** Port: the history rows every state machine writes (`subject_type` tells orders from payments). */
 export interface StatusHistoryRepository {
+  /** Appends one history row for the subject. */
   record(ctx: Context, subjectType: string, subjectId: string, entry: StatusHistoryEntry): Promise<void>;
   /** History of many subjects in one query, oldest first. */
   of(
@@ -56,6 +64,7 @@ export interface StatusHistoryRepository {
   ): Promise<Array<StatusHistoryEntry & { subject_id: string }>>;
 }
 
+/** An idempotency key as stored: who used it (scope), a hash of the request and, once done, the answer to replay. */
 export interface IdempotencyRecord {
   id: string;
   scope: string;
@@ -79,6 +88,7 @@ export interface IdempotencyRepository {
     ctx: Context,
     row: Omit<IdempotencyRecord, 'status' | 'response_status' | 'response_body'>,
   ): Promise<IdempotencyRecord>;
+  /** Stores the answer to replay for the claimed key (inside the checkout's transaction). */
   complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<void>;
   /** Forgets a claim whose request did not run to an answer worth replaying. */
   release(ctx: Context, id: string): Promise<void>;

@@ -2,18 +2,23 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
 
+/** An order's statuses: pending → paid → shipped → delivered, and pending or paid → cancelled. */
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+/** Schema of one of {@link ORDER_STATUSES}. */
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
+/** One of {@link ORDER_STATUSES}. */
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
+/** One line to order: a `variant_id` (or the `product_id` of a one-variant product) and a quantity. */
 export const orderLineInputSchema = z
   .object({ ...itemRefShape, quantity: quantitySchema })
   .refine(exactlyOneRef, { message: 'give variant_id or product_id (exactly one)', path: ['variant_id'] });
 
-/** Empty body: order the caller's cart. With `items`: order exactly those. */
+/** Input of `orders.placeOrder`: empty to order the caller's cart, or `items` to order exactly those. */
 export const placeOrderSchema = z
   .object({ items: z.array(orderLineInputSchema).min(1).max(100).optional() })
   .meta({ id: 'PlaceOrder' });
+/** Input of `orders.placeOrder` (see {@link placeOrderSchema}). */
 export type PlaceOrderInput = z.input<typeof placeOrderSchema>;
 
 /** `Idempotency-Key` header value: what Stripe accepts (1–255 printable characters). */
@@ -23,6 +28,7 @@ export const idempotencyKeySchema = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/** One move of an order's or payment's status: from, to, who and when. */
 export const statusChangeSchema = z
   .object({
     from: z.string(),
@@ -34,6 +40,7 @@ export const statusChangeSchema = z
   })
   .meta({ id: 'StatusChange' });
 
+/** An order line: name, SKU and unit price as they were when the order was placed. */
 export const orderItemSchema = z
   .object({
     variant_id: z.string(),
@@ -45,8 +52,10 @@ export const orderItemSchema = z
     line_total: z.number().int(),
   })
   .meta({ id: 'OrderItem' });
+/** An order line (see {@link orderItemSchema}). */
 export type OrderItem = z.infer<typeof orderItemSchema>;
 
+/** An order as every surface shows it: number, status, lines, totals in minor units and status history. */
 export const orderSchema = z
   .object({
     id: z.string(),
@@ -62,24 +71,31 @@ export const orderSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'Order' });
+/** An order (see {@link orderSchema}). */
 export type Order = z.infer<typeof orderSchema>;
 
+/** Query of the order list: status, user (staff), creation range, and page or cursor. */
 export const orderListQuerySchema = pageQuerySchema.extend({
   status: orderStatusSchema.optional(),
   user_id: z.uuid().optional().describe('staff only; customers always see their own'),
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
 });
+/** Parsed query of `orders.listOrders` (see {@link orderListQuerySchema}). */
 export type OrderListQuery = z.infer<typeof orderListQuerySchema>;
 
+/** Input of `orders.updateStatus`: the status to move the order to. */
 export const updateOrderSchema = z.object({ status: orderStatusSchema }).meta({ id: 'UpdateOrder' });
+/** Input of `orders.updateStatus` (see {@link updateOrderSchema}). */
 export type UpdateOrderInput = z.input<typeof updateOrderSchema>;
 
+/** Options of `orders.placeOrder`. */
 export interface PlaceOrderOptions {
   /** Same key + same input → the first answer replayed; see OrderService.placeOrder. */
   idempotencyKey?: string;
 }
 
+/** What `orders.placeOrder` answers: the order, and whether it is a replay. */
 export interface PlaceOrderResult {
   order: Order;
   /** True when the answer is a replay of an earlier request with the same idempotency key. */

@@ -8,6 +8,10 @@ export const PAYMENT_TRANSITIONS: readonly TransitionRule<PaymentStatus>[] = [
   { from: ['pending'], to: 'failed' },
 ];
 
+/**
+ * The payment state machine (`engine.payments.lifecycle`), pending → succeeded | failed: add
+ * `before` (veto) and `after` (side effect) hooks as on the order lifecycle.
+ */
 export type PaymentLifecycle = StateMachine<PaymentStatus, PaymentRecord>;
 
 export function createPaymentLifecycle(store: () => StatusStore): PaymentLifecycle {

@@ -7,7 +7,7 @@ import { can, requirePermission, requireUser, systemContext, type Context } from
 import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { listResultOf, toPageRequest, type ListResult } from '../shared/pagination.js';
+import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -118,6 +118,7 @@ export class PaymentService {
     return toPayment(record, []);
   }
 
+  /** One payment with its history; another customer's payment is 404. */
   async getPayment(ctx: Context, id: string): Promise<Payment> {
     const record = await this.findVisible(ctx, id);
     return (await this.views(ctx, [record]))[0];
@@ -130,9 +131,9 @@ export class PaymentService {
       order_id: q.order_id,
       user_id: can(ctx, PERMISSIONS.paymentReadAny) ? undefined : requireUser(ctx).id,
     };
-    const pageRequest = toPageRequest(q);
-    const page = await this.payments.list(ctx, filter, pageRequest);
-    return listResultOf(pageRequest, page, await this.views(ctx, page.rows));
+    const window = listWindowOf(q);
+    const page = await this.payments.list(ctx, filter, window);
+    return listResultOf(window, page, await this.views(ctx, page.rows));
   }
 
   /** Staff confirm a payment made outside the system (`manual` provider): succeeded, order paid. */

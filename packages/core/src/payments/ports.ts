@@ -1,8 +1,9 @@
 import type { Context } from '../shared/context.js';
-import type { PageRequest, RowPage } from '../shared/pagination.js';
+import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusStore } from '../shared/state-machine.js';
 import type { PaymentStatus } from './schemas.js';
 
+/** A payment row as stored (its history is apart). */
 export interface PaymentRecord {
   id: string;
   order_id: string;
@@ -17,17 +18,23 @@ export interface PaymentRecord {
   updated_at: string;
 }
 
+/** Filters of `PaymentRepository.list`. */
 export interface PaymentFilter {
   user_id?: string;
   status?: PaymentStatus;
   order_id?: string;
 }
 
+/** Port: payments. `setStatus` is the compare-and-set the state machine relies on. */
 export interface PaymentRepository extends Pick<StatusStore, 'setStatus'> {
+  /** Stores a new payment. */
   insert(ctx: Context, payment: PaymentRecord): Promise<void>;
+  /** The payment with this id, or null. */
   findById(ctx: Context, id: string): Promise<PaymentRecord | null>;
+  /** The payment a provider knows by this reference, or null (callbacks name payments so). */
   findByReference(ctx: Context, provider: string, reference: string): Promise<PaymentRecord | null>;
-  list(ctx: Context, filter: PaymentFilter, page: PageRequest): Promise<RowPage<PaymentRecord>>;
+  /** The payments matching the filter in the window, newest first. */
+  list(ctx: Context, filter: PaymentFilter, window: ListWindow): Promise<RowPage<PaymentRecord>>;
 }
 
 /** What a provider needs to open a payment. */
@@ -61,6 +68,7 @@ export interface PaymentProvider {
   readonly name: string;
   /** True when staff confirm payments by hand (`POST /api/payments/{id}/confirm`). */
   readonly confirmedByStaff: boolean;
+  /** Opens the payment with the provider: its reference, and where to send the customer (null when nowhere). */
   start(ctx: Context, payment: PaymentStart): Promise<{ reference: string; checkout_url: string | null }>;
   /** Verifies the signature and parses the body; throws a 400-class error for anything wrong. Absent: no callbacks. */
   parseWebhook?(delivery: PaymentCallback, now: Date): PaymentNotice;

@@ -86,6 +86,7 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER: int(1, 1000).default(10),
 });
 
+/** Environment variables by name, as `process.env` holds them (what `parseConfig` reads). */
 export type Env = Record<string, string | undefined>;
 
 /** The validated configuration every surface reads. Durations are seconds. */
@@ -133,8 +134,11 @@ export interface Config {
 }
 
 /**
- * Validates an environment (already merged with `.env`). Empty strings count as unset.
- * Throws a ConfigError with one line per bad variable: `PORT: expected a whole number (got "abc")`.
+ * Validates an environment (already merged with `.env`) into a {@link Config}; `parseConfig({})`
+ * gives every default, the starting point for an engine built with `createEngine`. Empty strings
+ * count as unset.
+ *
+ * @throws ConfigError with one line per bad variable: `PORT: expected a whole number (got "abc")`.
  */
 export function parseConfig(env: Env): Config {
   const input: Record<string, string> = {};

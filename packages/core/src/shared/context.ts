@@ -69,14 +69,22 @@ export function can(ctx: Context, permission: string): boolean {
   return a.permissions.has('*') || a.permissions.has(permission);
 }
 
-/** Throws 401 for anonymous callers and 403 for users lacking the permission. */
+/**
+ * Guards an operation of your own the way services guard theirs.
+ *
+ * @throws UnauthorizedError (401) for anonymous callers; ForbiddenError (403) for users lacking the permission.
+ */
 export function requirePermission(ctx: Context, permission: string): void {
   if (can(ctx, permission)) return;
   if (ctx.actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
   throw new ForbiddenError(`Missing permission '${permission}'`);
 }
 
-/** The calling user's id, or a 401 when nobody is logged in. */
+/**
+ * The calling user's actor (id, e-mail, role, permissions).
+ *
+ * @throws UnauthorizedError when the caller is anonymous or the system.
+ */
 export function requireUser(ctx: Context): Extract<Actor, { kind: 'user' }> {
   if (ctx.actor.kind !== 'user') throw new UnauthorizedError('Authentication required');
   return ctx.actor;

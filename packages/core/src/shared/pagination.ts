@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -35,29 +36,56 @@ export interface KeysetPage<T> {
   limit: number;
 }
 
+/** What a service's list returns: a numbered {@link Page} or a {@link KeysetPage}, as the query chose. */
 export type ListResult<T> = Page<T> | KeysetPage<T>;
 
-/** What a repository returns for a list: the rows plus the total (page mode) or the next cursor (keyset mode). */
+/**
+ * Which rows a repository's list reads, newest first by id (ids are UUIDv7, so id order is
+ * creation order): a numbered page, or the `limit` rows after `afterId` (null: from the newest).
+ * Core decodes client cursors into `afterId`, so a repository never sees a cursor.
+ */
+export type ListWindow =
+  { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; afterId: string | null; limit: number };
+
+/**
+ * What a repository returns for a {@link ListWindow}: the rows, the total (page windows; null for
+ * keyset windows) and, for keyset windows, whether more rows follow the last one.
+ */
 export interface RowPage<T> {
   rows: T[];
   count: number | null;
-  next_cursor: string | null;
+  more: boolean;
 }
 
 /** Turns a repository's rows (already mapped to `results`) into the service's list answer. */
-export function listResultOf<T>(request: PageRequest, page: RowPage<unknown>, results: T[]): ListResult<T> {
-  if (request.kind === 'keyset') {
-    return { kind: 'keyset', results, next_cursor: page.next_cursor, limit: request.limit };
+export function listResultOf<T>(window: ListWindow, page: RowPage<{ id: string }>, results: T[]): ListResult<T> {
+  if (window.kind === 'keyset') {
+    const last = page.rows[page.rows.length - 1];
+    const next_cursor = page.more && last ? encodeCursor([last.id]) : null;
+    return { kind: 'keyset', results, next_cursor, limit: window.limit };
   }
   return {
     kind: 'page',
     results,
     count: page.count ?? results.length,
-    page: request.page,
-    page_size: request.pageSize,
+    page: window.page,
+    page_size: window.pageSize,
   };
 }
 
+/** The window of a list ordered by id, from its query; a cursor this kind of list did not make is a 400. */
+export function listWindowOf(q: PageQuery): ListWindow {
+  const request = toPageRequest(q);
+  if (request.kind === 'page') return request;
+  if (request.cursor === null) return { kind: 'keyset', afterId: null, limit: request.limit };
+  const decoded = decodeCursor(request.cursor);
+  if (!decoded || typeof decoded[0] !== 'string') {
+    throw new ValidationError('Invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  }
+  return { kind: 'keyset', afterId: decoded[0], limit: request.limit };
+}
+
+/** The pagination mode and position a list query asks for; the cursor is still encoded. */
 export type PageRequest =
   { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; cursor: string | null; limit: number };
 
@@ -82,22 +110,3 @@ export function decodeCursor(cursor: string): unknown[] | null {
     return null;
   }
 }
-
-export const pageResultSchema = <T extends z.ZodType>(item: T) =>
-  z.object({
-    count: z.number().int(),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
-    results: z.array(item),
-  });
-
-export const keysetResultSchema = <T extends z.ZodType>(item: T) =>
-  z.object({
-    results: z.array(item),
-    next_cursor: z.string().nullable(),
-    next: z.string().nullable(),
-  });
-
-/** The answer of a list endpoint: either shape, depending on the query. */
-export const listResultSchema = <T extends z.ZodType>(item: T) =>
-  z.union([pageResultSchema(item), keysetResultSchema(item)]);

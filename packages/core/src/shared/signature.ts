@@ -11,6 +11,7 @@ export const SIGNATURE_HEADER = 'Emporia-Signature';
 /** Seconds a signed timestamp may differ from now before the delivery counts as a replay. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
+/** A webhook or payment callback whose `Emporia-Signature` is missing, malformed, stale or wrong (HTTP 400). */
 export class InvalidSignatureError extends ValidationError {
   override readonly code: string = 'invalid-signature';
   override readonly title: string = 'Invalid signature';
@@ -20,14 +21,21 @@ function hmac(secret: string, timestamp: number, rawBody: string | Uint8Array): 
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-/** The header value for `rawBody` signed at `timestamp` (unix seconds). */
+/**
+ * The `Emporia-Signature` header value for `rawBody` signed with `secret` at `timestamp` (unix
+ * seconds): what outgoing webhooks send, and what a test gateway sends to a payment callback.
+ */
 export function signWebhook(secret: string, rawBody: string | Uint8Array, timestamp: number): string {
   return `t=${timestamp},v1=${hmac(secret, timestamp, rawBody)}`;
 }
 
 /**
- * Throws InvalidSignatureError unless `header` carries a v1 signature of `rawBody` by `secret`
- * with a timestamp within the tolerance of `now`. Several v1 entries are allowed (key rotation).
+ * Checks an `Emporia-Signature` header over the raw body, as a payment provider of your own or a
+ * webhook receiver does. Several v1 entries are allowed (key rotation).
+ *
+ * @param rawBody - The body exactly as received (parse it only after the check).
+ * @param now - The current time; the signed timestamp must be within `toleranceSeconds` of it.
+ * @throws InvalidSignatureError unless `header` carries a v1 signature of `rawBody` by `secret` in time.
  */
 export function verifyWebhook(
   secret: string,

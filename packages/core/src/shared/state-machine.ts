@@ -64,6 +64,7 @@ export class StateMachine<S extends string, T extends { id: string; status: S }>
     private readonly statusStore: () => StatusStore,
   ) {}
 
+  /** True when the rules allow moving from `from` to `to`. */
   can(from: S, to: S): boolean {
     return this.rules.some((r) => r.to === to && r.from.includes(from));
   }

@@ -28,13 +28,17 @@ export interface StoreStats {
  * module adds its repositories to `StoreRepositories` (declaration merging keeps modules apart).
  */
 export interface Store {
+  /** The database kind (`sqlite`, `postgres`), for logs and metrics. */
   readonly dialect: string;
+  /** Runs work in one transaction. */
   readonly unitOfWork: UnitOfWork;
+  /** Every module's repositories, by name. */
   readonly repositories: StoreRepositories;
   /** Answers when the database does; throws otherwise. */
   ping(): Promise<void>;
   /** Figures for `/metrics`, read at scrape time (optional: an embedding app's store may omit it). */
   stats?(): Promise<StoreStats>;
+  /** Closes the connections; `engine.close()` calls it last. */
   close(): Promise<void>;
 }
 

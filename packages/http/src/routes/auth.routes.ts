@@ -1,15 +1,16 @@
 import {
-  refreshRequestSchema,
   registerInputSchema,
   tokenPairSchema,
   tokenRequestSchema,
   userSchema,
-  verifyRequestSchema,
   verifyResultSchema,
 } from '@emporia/core';
+import { z } from 'zod';
 import { route } from '../route.js';
 
 const tags = ['auth'];
+const refreshRequestSchema = z.strictObject({ refresh: z.string().min(1).max(4096) });
+const verifyRequestSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 
 export const authRoutes = [
   route({

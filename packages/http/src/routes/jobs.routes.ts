@@ -1,6 +1,9 @@
-import { jobIdParamsSchema, jobListQuerySchema, jobSchema, listResultSchema } from '@emporia/core';
-import { listAnswer } from '../pagination.js';
+import { jobListQuerySchema, jobSchema } from '@emporia/core';
+import { z } from 'zod';
+import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
+
+const jobIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a job id' }) });
 
 export const jobRoutes = [
   route({

@@ -1,6 +1,5 @@
 import {
   createPaymentSchema,
-  listResultSchema,
   orderListQuerySchema,
   orderSchema,
   paymentSchema,
@@ -8,7 +7,7 @@ import {
   updateOrderSchema,
 } from '@emporia/core';
 import { z } from 'zod';
-import { listAnswer } from '../pagination.js';
+import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['orders'];

@@ -1,6 +1,6 @@
-import { listResultSchema, paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
+import { paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
 import { z } from 'zod';
-import { listAnswer } from '../pagination.js';
+import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 import { rawBodyOf } from '../raw-body.js';
 

@@ -1,7 +1,6 @@
 import {
   createProductSchema,
   createVariantSchema,
-  listResultSchema,
   productListQuerySchema,
   productSchema,
   stockAdjustmentSchema,
@@ -11,7 +10,7 @@ import {
   variantSchema,
 } from '@emporia/core';
 import { z } from 'zod';
-import { listAnswer } from '../pagination.js';
+import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['catalog'];

@@ -1,12 +1,6 @@
-import {
-  listResultSchema,
-  updateUserInputSchema,
-  createUserInputSchema,
-  userListQuerySchema,
-  userSchema,
-} from '@emporia/core';
+import { updateUserInputSchema, createUserInputSchema, userListQuerySchema, userSchema } from '@emporia/core';
 import { z } from 'zod';
-import { listAnswer } from '../pagination.js';
+import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['users'];

@@ -3,13 +3,13 @@ import {
   createWebhookSchema,
   updateWebhookSchema,
   webhookDeliveryLogSchema,
-  webhookIdParamsSchema,
   webhookSubscriptionSchema,
 } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
 const tags = ['webhooks'];
+const webhookIdParamsSchema = z.object({ id: z.uuid({ error: 'must be a webhook id' }) });
 
 export const webhookRoutes = [
   route({
