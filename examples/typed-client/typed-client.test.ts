@@ -45,7 +45,7 @@ describeEachDatabase('examples/typed-client against a running server', (env) => 
     expect(payment).toMatchObject({ order_id: order.id, provider: 'hosted', status: 'pending', amount: 6400 });
     expect(payment.checkout_url).toMatch(/^https:\/\//);
 
-    // The hosted gateway's callback, signed as DESIGN.md says.
+    // The hosted gateway's callback, signed as the README's payments section describes.
     const body = JSON.stringify({ reference: payment.reference, status: 'succeeded', amount: 6400 });
     const t = Math.floor(env().clock.now().getTime() / 1000);
     const callback = await fetch(`${baseUrl}/api/payments/webhooks/hosted`, {

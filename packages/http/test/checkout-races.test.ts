@@ -15,7 +15,7 @@ import { publishedProduct, stockOf } from './checkout-fixtures.js';
  */
 const trx = (ctx: Context) => ctx.tx as unknown as Knex.Transaction;
 
-/** The bug DESIGN.md rule 5 forbids: read the stock, check it in JS, write the difference. */
+/** The bug a conditional decrement prevents: read the stock, check it in JS, write the difference. */
 class ReadThenWriteInventory implements SaleInventory {
   constructor(private readonly real: SaleInventory) {}
   getSaleVariants: SaleInventory['getSaleVariants'] = (ctx, ids) => this.real.getSaleVariants(ctx, ids);

@@ -2,7 +2,7 @@ import { StateMachine, type StatusStore, type TransitionRule } from '../shared/s
 import type { OrderRecord } from './ports.js';
 import type { OrderStatus } from './schemas.js';
 
-/** The order lifecycle as data (DESIGN.md): pending → paid → shipped → delivered; pending|paid → cancelled. */
+/** The order lifecycle as data: pending → paid → shipped → delivered; pending|paid → cancelled. */
 export const ORDER_TRANSITIONS: readonly TransitionRule<OrderStatus>[] = [
   { from: ['pending'], to: 'paid' },
   { from: ['paid'], to: 'shipped' },
