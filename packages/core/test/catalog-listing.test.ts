@@ -212,3 +212,66 @@ describe('catalog listing model', () => {
     expect(expected(rows, ['c'], '-price', () => true)).toEqual(['b', 'a']);
   });
 });
+
+describeEachDatabase('ranked search over many hits', (envOf) => {
+  // Enough hits that a ranked page reads only the best of them (more than 200), with scores that
+  // differ (descriptions of different lengths) and ties (identical texts), plus drafts that match.
+  const matching: string[] = [];
+  let draft: Product;
+
+  beforeAll(async () => {
+    const env = envOf();
+    const ctx = staff(env);
+    for (let i = 0; i < 240; i++) {
+      const filler = Array.from({ length: i % 60 }, (_, j) => `word${j}`).join(' ');
+      const product = await env.engine.catalog.createProduct(ctx, {
+        name: i % 9 === 0 ? `Quartz Clock ${i}` : `Clock ${i}`,
+        description: `A clock of quartz. ${filler}`,
+        status: 'published',
+        price: 1000 + i,
+        sku: `RANK-${i}-${newId().slice(-6)}`,
+      });
+      matching.push(product.id);
+    }
+    draft = await env.engine.catalog.createProduct(ctx, {
+      name: 'Quartz Draft',
+      description: 'quartz',
+      status: 'draft',
+      price: 500,
+      sku: `RANK-D-${newId().slice(-6)}`,
+    });
+    await env.engine.catalog.createProduct(ctx, { name: 'Plain Stool', status: 'published', price: 700 });
+  });
+
+  it('gives the same ranking in page mode (best hits only) as when walking every hit by cursor', async () => {
+    const env = envOf();
+    const pages = await everyPage(env, anonymousContext(), { q: 'quartz' });
+    const walked = await everyCursor(env, anonymousContext(), { q: 'quartz' });
+    expect(pages.ids).toHaveLength(matching.length);
+    expect(new Set(pages.ids)).toEqual(new Set(matching));
+    expect(pages.ids).toEqual(walked);
+    expect(new Set(pages.counts)).toEqual(new Set([matching.length]));
+    // Name matches weigh more: every "Quartz Clock" comes before every plain "Clock".
+    const named = (await Promise.all(pages.ids.map((id) => env.engine.catalog.getProduct(anonymousContext(), id)))).map(
+      (p) => p.name.startsWith('Quartz'),
+    );
+    expect(named.indexOf(false)).toBe(named.filter(Boolean).length);
+  });
+
+  it('counts hits by status without the drafts, and follows a status change', async () => {
+    const env = envOf();
+    const ctx = staff(env);
+    const total = async (c: Context) => {
+      const result = await env.engine.catalog.listProducts(c, { q: 'quartz', page_size: 1 });
+      return result.kind === 'page' ? result.count : -1;
+    };
+    expect(await total(anonymousContext())).toBe(matching.length);
+    expect(await total(ctx)).toBe(matching.length + 1);
+    await env.engine.catalog.updateProduct(ctx, draft.id, { status: 'published' });
+    expect(await total(anonymousContext())).toBe(matching.length + 1);
+    const first = await env.engine.catalog.listProducts(anonymousContext(), { q: 'quartz', page_size: 1 });
+    expect(first.results.map((p) => p.id)).toEqual([draft.id]); // a short text that is all "quartz" ranks first
+    await env.engine.catalog.updateProduct(ctx, draft.id, { status: 'archived' });
+    expect(await total(anonymousContext())).toBe(matching.length);
+  });
+});

@@ -40,6 +40,9 @@ const SORT_COLUMNS = { price: 'p.min_price', name: 'p.name', created_at: 'p.crea
 /** Past this many (category × status) index ranges, one plain query is cheaper than merging them. */
 const MAX_BRANCHES = 64;
 
+/** A ranked page deeper than this many hits ranks every hit instead of fetching the best by id. */
+const MAX_TOP_HITS = 4000;
+
 function toProductRow(r: Record<string, unknown>): ListedProductRow {
   const row: ListedProductRow = {
     id: r.id as string,
@@ -190,6 +193,12 @@ export class KnexProductRepository implements ProductRepository {
       if (!terms && filter.minPrice === undefined && filter.maxPrice === undefined && filter.inStock === undefined) {
         return this.countFromSummary(k, filter);
       }
+      const statusOnly =
+        !filter.categoryIds &&
+        filter.minPrice === undefined &&
+        filter.maxPrice === undefined &&
+        filter.inStock === undefined;
+      if (terms && statusOnly && this.search.countMatches) return this.search.countMatches(k, terms, filter.statuses);
       const counted = filtered(terms ? this.search.matches(k, terms) : k('products as p'));
       return Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
     };
@@ -308,10 +317,10 @@ export class KnexProductRepository implements ProductRepository {
   }
 
   /**
-   * The first relevance-ranked rows from the best-scored hits alone: only hits scoring at least the
-   * n-th best (ties included) are joined with their products and filtered. Every other hit scores
-   * lower, so when they fill the window it is exactly the window of the full ranking; otherwise
-   * (filters dropped too many, or the last page) null.
+   * The first relevance-ranked rows from the best-scored hits alone: the index hands over the first
+   * `n` hits of the full ranking without touching a product, and only those are fetched and
+   * filtered. When they fill the window it is exactly the window of the full ranking; null (the
+   * caller ranks every hit) when the filters left too few.
    */
   private async topRanked(
     k: Knex,
@@ -319,17 +328,24 @@ export class KnexProductRepository implements ProductRepository {
     filtered: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
     window: ProductListRequest['window'],
   ): Promise<ListedProductRow[] | null> {
-    if (!this.search.best) return null;
-    const wanted = window.kind === 'page' ? window.offset + window.limit : window.limit;
+    if (!this.search.topHits) return null;
+    const offset = window.kind === 'page' ? window.offset : 0;
     // Room for the rows the filters drop (drafts, other categories); a wider miss falls back.
-    const score = this.search.score(terms);
-    const rows = await filtered(this.search.best(k, terms, Math.max(4 * wanted, 200)))
-      .select(PRODUCT_COLUMNS)
-      .select(this.knex.raw(`${score.sql} as score`, score.bindings))
-      .orderByRaw(`${score.sql} desc, p.id desc`, score.bindings)
-      .limit(window.limit)
-      .offset(window.kind === 'page' ? window.offset : 0);
-    return rows.length === window.limit ? rows.map(toProductRow) : null;
+    const n = Math.max(4 * (offset + window.limit), 200);
+    if (n > MAX_TOP_HITS) return null;
+    const hits = await this.search.topHits(k, terms, n);
+    const complete = hits.length < n;
+    const scores = new Map(hits.map((h) => [h.product_id, Number(h.score)]));
+    const found = await filtered(k('products as p'))
+      .whereIn('p.id', [...scores.keys()])
+      .select(PRODUCT_COLUMNS);
+    const ranked = found
+      .map((r: Record<string, unknown>) => toProductRow({ ...r, score: scores.get(r.id as string) }))
+      .sort(
+        (a: ListedProductRow, b: ListedProductRow) => b.score! - a.score! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
+      .slice(offset, offset + window.limit);
+    return complete || ranked.length === window.limit ? ranked : null;
   }
 
   async insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void> {

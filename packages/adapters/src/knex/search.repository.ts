@@ -22,10 +22,16 @@ export interface SearchClause {
   /** SQL of the relevance score (higher is better) with its bindings. */
   score(terms: string[]): { sql: string; bindings: string[] };
   /**
-   * As `from`, but only the hits scoring at least the `rank`-th best hit (ties included; every hit
-   * when there are fewer); undefined where the database cannot pick them before the join.
+   * The first `n` hits of the full ranking (score, then id, both descending), read from the
+   * full-text index alone (no product row is touched); undefined where the database cannot rank
+   * before joining the products.
    */
-  best?(k: Knex, terms: string[], rank: number): Knex.QueryBuilder;
+  topHits?(k: Knex, terms: string[], n: number): Promise<Array<{ product_id: string; score: number }>>;
+  /**
+   * How many products with one of `statuses` (any status when undefined) match, from the full-text
+   * index alone; undefined where that needs the product rows anyway.
+   */
+  countMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
 }
@@ -69,12 +75,24 @@ const sqliteSearch: SearchClause = {
       .joinRaw('cross join products as p on p.id = hits.product_id');
   },
   score: () => ({ sql: 'hits.score', bindings: [] }),
-  best(k, terms, rank) {
-    // The hits are scored once (materialised); the threshold is read from them before any product is.
-    return this.from(k, terms).whereRaw(
-      'hits.score >= coalesce((select score from hits order by score desc limit 1 offset ?), -1e308)',
-      [rank - 1],
-    );
+  async topHits(k, terms, n) {
+    // A top-n sort over the scored hits, ties broken by id as the full ranking breaks them; the
+    // row map is an integer-keyed lookup, and no product row is read.
+    return (await k.raw(
+      `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+         from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
+        where products_fts match ?
+        order by bm25(products_fts, 10.0, 1.0, 5.0), r.product_id desc limit ?`,
+      [fts5Query(terms), n],
+    )) as Array<{ product_id: string; score: number }>;
+  },
+  async countMatches(k, terms, statuses) {
+    const query = k('products_fts as f')
+      .joinRaw('join products_fts_rows as r on r.rowid = f.rowid')
+      .whereRaw('f.products_fts match ?', [fts5Query(terms)]);
+    if (statuses) query.whereIn('r.status', statuses);
+    const row = (await query.count({ n: '*' }).first()) as { n?: unknown } | undefined;
+    return Number(row?.n ?? 0);
   },
   matches(k, terms) {
     return k('products_fts as f')
@@ -140,7 +158,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     }
     const marks = productIds.map(() => '?').join(',');
     await k.raw(
-      `insert or ignore into products_fts_rows (product_id) select id from products where id in (${marks})`,
+      `insert into products_fts_rows (product_id, status) select id, status from products where id in (${marks})
+       on conflict (product_id) do update set status = excluded.status`,
       productIds,
     );
     await k.raw(
@@ -172,7 +191,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     await withLargeSqliteCache(k, this.dialect, async () => {
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
-      await k.raw('insert into products_fts_rows (product_id) select id from products order by id');
+      await k.raw('insert into products_fts_rows (product_id, status) select id, status from products order by id');
       await k.raw(
         `insert into products_fts (rowid, name, description, skus)
          select r.rowid, p.name, p.description,

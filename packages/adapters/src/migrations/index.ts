@@ -5,6 +5,7 @@ import { catalogMigration } from './0003_catalog.js';
 import { ordersMigration } from './0004_orders.js';
 import { jobsMigration } from './0005_jobs.js';
 import { productCountsMigration } from './0006_product_counts.js';
+import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -21,6 +22,7 @@ export const migrations: Migration[] = [
   ordersMigration,
   jobsMigration,
   productCountsMigration,
+  searchRowsStatusMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
