@@ -280,7 +280,15 @@ const results: BenchResults = {
   node: process.version,
   cores: cpus().length,
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
-  mode: quick ? 'quick' : flags.sizes || flags.db || flags.duration || flags.only || existing ? 'partial' : 'full',
+  // Full: every size on both databases and every scenario (the load's length is in the reproduce line).
+  mode: quick
+    ? 'quick'
+    : !flags.only &&
+        !existing &&
+        [10_000, 100_000, 1_000_000].every((n) => sizes.includes(n)) &&
+        ['sqlite', 'postgres'].every((d) => dialects.includes(d as BenchDialect))
+      ? 'full'
+      : 'partial',
   load_average: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0] * 10) / 10 },
   server: serverNote,
   options: {

@@ -58,9 +58,11 @@ export function cliCommands(mode: ServerMode): string[] {
 
 export function commitId(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  // The bench's own output files do not make the measured code dirty.
+  const dirty = spawnSync(
+    'git',
+    ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md', ':!bench/results.json'],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
   return r.stdout.trim() + (dirty.stdout.trim() ? ' (with uncommitted changes)' : '');
 }
