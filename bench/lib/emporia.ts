@@ -58,10 +58,11 @@ export function cliCommands(mode: ServerMode): string[] {
 
 export function commitId(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
-  // The bench's own output files do not make the measured code dirty.
+  // Only code counts: docs, and the bench's own output files, do not change what is measured.
+  const code = ['packages', 'scripts', 'bench', 'package.json', 'package-lock.json'];
   const dirty = spawnSync(
     'git',
-    ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md', ':!bench/results.json'],
+    ['status', '--porcelain', '--untracked-files=no', '--', ...code, ':!bench/RESULTS.md', ':!bench/results.json'],
     { cwd: repoRoot, encoding: 'utf8' },
   );
   return r.stdout.trim() + (dirty.stdout.trim() ? ' (with uncommitted changes)' : '');
