@@ -1,6 +1,7 @@
 import { systemContext, type Context, type Transaction } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
+import { COUNT_PRODUCTS_SQL } from '../migrations/0006_product_counts.js';
 import { KnexProductSearchIndex } from '../knex/search.repository.js';
 import type { Query } from './introspect.js';
 
@@ -80,8 +81,7 @@ export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): P
   if (await trx.schema.hasTable('product_counts')) {
     // The triggers counted the restored rows already; recounting makes it exact whatever ran before.
     await trx('product_counts').delete();
-    await trx.raw(`insert into product_counts (category_key, status, n)
-      select coalesce(category_id, ''), status, count(*) from products group by 1, 2`);
+    await trx.raw(COUNT_PRODUCTS_SQL);
   }
   if (dialect === 'sqlite') {
     await trx.raw('delete from products_fts');

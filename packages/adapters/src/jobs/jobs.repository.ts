@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
 import { pageById } from '../knex/pagination.js';
 import { db } from '../knex/store.js';
-import { fromJson, toIso, toIsoOrNull, toJson } from '../knex/values.js';
+import { fromJson, rawRows, toIso, toIsoOrNull, toJson } from '../knex/values.js';
 
 type Row = Record<string, unknown>;
 
@@ -44,11 +44,6 @@ function toClaimed(row: Row): ClaimedJob {
     locked_by: row.locked_by as string,
     locked_until: toIso(row.locked_until),
   };
-}
-
-/** knex.raw answers `{ rows }` on PostgreSQL and an array on SQLite. */
-function rowsOf(result: unknown): Row[] {
-  return Array.isArray(result) ? (result as Row[]) : ((result as { rows: Row[] }).rows ?? []);
 }
 
 export class KnexJobRepository implements JobRepository {
@@ -99,7 +94,7 @@ export class KnexJobRepository implements JobRepository {
        RETURNING *`,
       [workerId, lockedUntil, now, now, now, ...types, limit],
     );
-    return rowsOf(result).map(toClaimed);
+    return rawRows<Row>(result).map(toClaimed);
   }
 
   private held(ctx: Context, id: string, workerId: string) {

@@ -1,7 +1,7 @@
 import type { CartItemRecord, CartRecord, CartRepository, Context } from '@emporia/core';
 import type { Knex } from 'knex';
 import { db } from './store.js';
-import { toIso } from './values.js';
+import { rawRows, toIso } from './values.js';
 
 function cartOf(r: Record<string, unknown>): CartRecord {
   return {
@@ -97,7 +97,7 @@ export class KnexCartRepository implements CartRepository {
     const q = db(ctx, this.knex);
     // Raw because knex drops RETURNING on SQLite deletes; both databases support it (SQLite ≥ 3.35).
     const result = await q.raw('delete from cart_items where cart_id = ? returning *', [cartId]);
-    const rows: Record<string, unknown>[] = Array.isArray(result) ? result : result.rows;
+    const rows = rawRows(result);
     await q('carts').where('id', cartId).update({ updated_at: now });
     return rows.map(itemOf).sort((a, b) => (a.id < b.id ? -1 : 1));
   }

@@ -1,7 +1,7 @@
 import { ConflictError, type Category, type CategoryRepository, type Context } from '@emporia/core';
 import type { Knex } from 'knex';
 import { db } from './store.js';
-import { isUniqueViolation, toIso } from './values.js';
+import { isUniqueViolation, rawRows, toIso } from './values.js';
 
 function toCategory(r: Record<string, unknown>): Category {
   return {
@@ -46,8 +46,7 @@ export class KnexCategoryRepository implements CategoryRepository {
        ) select id from subtree`,
       [idOrSlug, idOrSlug],
     );
-    const rows = (Array.isArray(result) ? result : result.rows) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
+    return rawRows<{ id: string }>(result).map((r) => r.id);
   }
 
   async find(ctx: Context, idOrSlug: string): Promise<Category | null> {

@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { searchClause, withLargeSqliteCache, type SearchClause } from './search.repository.js';
 import { db } from './store.js';
-import { fromJson, isUniqueViolation, toBool, toIso, toJson } from './values.js';
+import { fromJson, isUniqueViolation, rawRows, toBool, toIso, toJson } from './values.js';
 
 /** Product columns a list or detail reads (never the PostgreSQL search_vector). */
 const PRODUCT_COLUMNS = [
@@ -301,10 +301,7 @@ export class KnexProductRepository implements ProductRepository {
          order by w.sort_key ${dir}, w.id ${dir}`,
         bindings,
       )
-      .then(
-        (result: unknown) =>
-          (this.dialect === 'sqlite' ? result : (result as { rows: unknown }).rows) as Array<Record<string, unknown>>,
-      );
+      .then((result: unknown) => rawRows(result));
   }
 
   /** How many products match a category/status filter, summed from `product_counts` (kept by triggers). */
@@ -407,7 +404,7 @@ export class KnexProductRepository implements ProductRepository {
               where schemaname = current_schema() and tablename in ('products', 'product_variants')
                 and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
           );
-    const indexes = (this.dialect === 'sqlite' ? result : result.rows) as Array<{ name: string; definition: string }>;
+    const indexes = rawRows<{ name: string; definition: string }>(result);
     for (const index of indexes) await k.raw(`drop index ${index.name}`);
     return withLargeSqliteCache(k, this.dialect, async () => {
       try {

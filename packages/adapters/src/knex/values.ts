@@ -44,3 +44,8 @@ export function isCheckViolation(err: unknown): boolean {
     e?.code === '23514' || e?.code === 'SQLITE_CONSTRAINT_CHECK' || /CHECK constraint failed/.test(e?.message ?? '')
   );
 }
+
+/** The rows of a `knex.raw` answer: an array on SQLite, `{ rows }` on PostgreSQL. */
+export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}

@@ -8,6 +8,10 @@ import type { Knex } from 'knex';
  * Only `category_id` and `status` changes touch it, so checkouts (which flip `in_stock`) never
  * contend on these rows.
  */
+/** Fills `product_counts` from the products table (after the migration, and after a restore). */
+export const COUNT_PRODUCTS_SQL = `INSERT INTO product_counts (category_key, status, n)
+  SELECT coalesce(category_id, ''), status, count(*) FROM products GROUP BY 1, 2`;
+
 export const productCountsMigration = {
   name: '0006_product_counts',
   async up(knex: Knex): Promise<void> {
@@ -62,8 +66,7 @@ export const productCountsMigration = {
         WHEN ${key('OLD')} <> ${key('NEW')} OR OLD.status <> NEW.status
         BEGIN ${remove} ${add} END`);
     }
-    await knex.raw(`INSERT INTO product_counts (category_key, status, n)
-      SELECT coalesce(category_id, ''), status, count(*) FROM products GROUP BY 1, 2`);
+    await knex.raw(COUNT_PRODUCTS_SQL);
   },
   async down(knex: Knex): Promise<void> {
     if (knex.client.config.client === 'pg') {
