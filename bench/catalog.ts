@@ -3,7 +3,7 @@
 // bare Express app answering the same body (the ceiling), plus deep keyset pages and full-text search.
 // Seeded databases are kept in bench/.work/catalog-<n> and emporia_catalog_bench_<n> for the next run.
 // Writes the "Catalog" section of RESULTS.md.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
@@ -16,7 +16,8 @@ import { createApp } from '@emporia/http';
 import express from 'express';
 import pg from 'pg';
 import { pino } from 'pino';
-import { percentile } from './lib/stats.js';
+import { closedLoop } from './lib/stats.js';
+import { writeModuleSection } from './lib/report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -54,22 +55,8 @@ async function load(base: string, url: (i: number) => string, total = REQUESTS, 
     bytes = body.byteLength;
   };
   for (let i = 0; i < 20; i++) await get(i);
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t = performance.now();
-        await get(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), bytes };
+  const { seconds, p50, p99 } = await closedLoop(total, workers, get);
+  return { perSecond: total / seconds, p50, p99, bytes };
 }
 
 async function listen(app: express.Express): Promise<{ server: Server; base: string }> {
@@ -227,20 +214,11 @@ function render(runs: Array<{ figures: Figure[]; seedMs: number | null; db: stri
   ].join('\n');
 }
 
-/** Replaces this module's section of RESULTS.md (or appends it), leaving every other section alone. */
-function writeSection(section: string): void {
-  const file = join(import.meta.dirname, 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const re = /<!-- bench:catalog:start[\s\S]*?<!-- bench:catalog:end -->/;
-  const next = re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 const runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }> = [];
 for (const dialect of flags.db.split(',')) {
   console.error(`catalog bench: ${dialect}, ${PRODUCTS} products`);
   runs.push({ db: dialect, ...(await benchDatabase(dialect)) });
 }
 const section = render(runs);
-writeSection(section);
+writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'catalog', section);
 console.log(section);

@@ -3,17 +3,17 @@
 // checkout throughput over HTTP (orders/s, p50/p99) at 32 concurrent customers, without contention
 // (each order on a different variant) and with it (every order on the same variant), then checks
 // that units sold equal the stock that went. Writes the "Checkout" section of RESULTS.md.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDefaultEngine } from '@emporia/adapters';
 import { systemContext, type Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import { pino } from 'pino';
-import { percentile } from './lib/stats.js';
+import { closedLoop } from './lib/stats.js';
+import { writeModuleSection } from './lib/report.js';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 
 const { values: flags } = parseArgs({
@@ -48,36 +48,17 @@ interface Figure {
 
 /** `total` checkouts over `workers` closed-loop clients; 201 counts as an order, 409 as refused. */
 async function run(total: number, workers: number, op: (i: number) => Promise<number>) {
-  const latencies: number[] = [];
-  let next = 0;
   let orders = 0;
   let refused = 0;
-  const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t = performance.now();
-        const status = await op(i);
-        latencies.push(performance.now() - t);
-        if (status === 201) orders++;
-        else if (status === 409) refused++;
-        else throw new Error(`checkout answered ${status}`);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { seconds, p50, p99 } = await closedLoop(total, workers, async (i) => {
+    const status = await op(i);
+    if (status === 201) orders++;
+    else if (status === 409) refused++;
+    else throw new Error(`checkout answered ${status}`);
+  });
   const cpu = process.cpuUsage(cpuBefore);
-  latencies.sort((a, b) => a - b);
-  return {
-    orders,
-    refused,
-    perSecond: orders / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    cpuMs: (cpu.user + cpu.system) / 1000 / total,
-  };
+  return { orders, refused, perSecond: orders / seconds, p50, p99, cpuMs: (cpu.user + cpu.system) / 1000 / total };
 }
 
 async function stock(engine: Engine, ids: string[]): Promise<number> {
@@ -171,15 +152,6 @@ function render(figures: Figure[]): string {
   ].join('\n');
 }
 
-/** Replaces this module's section of RESULTS.md (or appends it), leaving every other section alone. */
-function writeSection(section: string): void {
-  const file = join(import.meta.dirname, 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const re = /<!-- bench:checkout:start[\s\S]*?<!-- bench:checkout:end -->/;
-  const next = re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 const workDir = mkdtempSync(join(tmpdir(), 'emporia-bench-checkout-'));
 try {
   const figures: Figure[] = [];
@@ -192,7 +164,7 @@ try {
   }
   const section = render(figures);
   console.log(section);
-  writeSection(section);
+  writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'checkout', section);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -1,17 +1,17 @@
 // `node --import tsx bench/identity.ts [--db sqlite,postgres] [--logins 200] [--concurrency 8]`:
 // what authentication costs. Argon2id hashing, login latency (p50/p99) and logins/s over HTTP,
 // and the per-request cost of an authenticated GET. Writes the "Identity" section of RESULTS.md.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Argon2PasswordHasher, createDefaultEngine } from '@emporia/adapters';
 import { systemContext } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import { pino } from 'pino';
-import { percentile } from './lib/stats.js';
+import { closedLoop } from './lib/stats.js';
+import { writeModuleSection } from './lib/report.js';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 
 const { values: flags } = parseArgs({
@@ -40,22 +40,8 @@ interface Figure {
 
 /** `total` calls of `op` spread over `workers` closed-loop clients. */
 async function run(total: number, workers: number, op: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const { seconds, p50, p99 } = await closedLoop(total, workers, op);
+  return { perSecond: total / seconds, p50, p99 };
 }
 
 async function benchHashing(): Promise<Figure[]> {
@@ -140,15 +126,6 @@ function render(figures: Figure[]): string {
   ].join('\n');
 }
 
-/** Replaces this module's section of RESULTS.md (or appends it), leaving every other section alone. */
-function writeSection(section: string): void {
-  const file = join(import.meta.dirname, 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const re = /<!-- bench:identity:start[\s\S]*?<!-- bench:identity:end -->/;
-  const next = re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 const startLoad = loadavg()[0];
 const workDir = mkdtempSync(join(tmpdir(), 'emporia-bench-identity-'));
 try {
@@ -162,7 +139,7 @@ try {
   }
   const section = render(figures);
   console.log(section);
-  writeSection(section);
+  writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'identity', section);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

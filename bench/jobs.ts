@@ -1,7 +1,7 @@
 // `node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000]`:
 // job throughput (one runner, and two runners on PostgreSQL), event delivery through the outbox,
 // and CSV import rows/s. Writes the "Jobs and import" section of RESULTS.md.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createDefaultEngine, importProducts } from '@emporia/adapters';
 import { systemContext, type Engine } from '@emporia/core';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
+import { writeModuleSection } from './lib/report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -130,15 +131,6 @@ function render(figures: Figure[], startLoad: number): string {
   ].join('\n');
 }
 
-/** Replaces this module's section of RESULTS.md (or appends it), leaving every other section alone. */
-function writeSection(section: string): void {
-  const file = join(import.meta.dirname, 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const re = /<!-- bench:jobs:start[\s\S]*?<!-- bench:jobs:end -->/;
-  const next = re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 const startLoad = loadavg()[0];
 const workDir = mkdtempSync(join(tmpdir(), 'emporia-bench-jobs-'));
 try {
@@ -152,7 +144,7 @@ try {
   }
   const section = render(figures, startLoad);
   console.log(section);
-  writeSection(section);
+  writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'jobs', section);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -336,3 +336,13 @@ export function writeResults(mdFile: string, jsonFile: string, results: BenchRes
   else rest = previous.replace(/^# Benchmark results\s*\n/, '');
   writeFileSync(mdFile, `${START}\n${renderMain(results)}\n${END}\n${rest.replace(/^\n+/, '\n')}`);
 }
+
+/**
+ * Replaces a module's own section of RESULTS.md (`<!-- bench:<name>:start … <!-- bench:<name>:end -->`),
+ * or appends it, leaving every other section alone.
+ */
+export function writeModuleSection(mdFile: string, name: string, section: string): void {
+  const current = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : '';
+  const re = new RegExp(`<!-- bench:${name}:start[\\s\\S]*?<!-- bench:${name}:end -->`);
+  writeFileSync(mdFile, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
+}
