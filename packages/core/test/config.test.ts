@@ -1,6 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@emporia/core';
-import { parseDuration } from '../src/shared/config.js';
+import { CONFIG_KEYS, envVariable, parseDuration } from '../src/shared/config.js';
+import { repoRoot } from '../../../test/support/cli.js';
+
+/** The variables README's configuration table documents, in table order. */
+function readmeVariables(): string[] {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Configuration'),
+    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+  );
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]));
+}
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -52,6 +68,34 @@ describe('configuration', () => {
     expect(lines.find((l) => l.startsWith('DATABASE_URL:'))).toContain('sqlite:');
     expect(lines.find((l) => l.startsWith('ACCESS_TOKEN_TTL:'))).toContain('duration');
     expect(lines.find((l) => l.startsWith('WORKER:'))).toBeDefined();
+  });
+
+  it('reads every variable under the name README documents, into the key the Config type names', () => {
+    const variables = CONFIG_KEYS.map(envVariable);
+    expect(new Set(variables).size).toBe(variables.length);
+    expect([...readmeVariables()].sort()).toEqual([...variables].sort());
+    // Typed reads: a key TypeScript accepts must be the key parseConfig fills.
+    const c = parseConfig({
+      EMPORIA_ENV: 'production',
+      EMPORIA_SUPERUSER_EMAIL: 'root@shop.example',
+      EMPORIA_SUPERUSER_PASSWORD: 'correct horse',
+      DATABASE_URL: 'postgres://shop@db/shop',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,hooks.internal',
+      WEBHOOK_DISABLE_AFTER: '3',
+      LOW_STOCK_THRESHOLD: '0',
+      SMTP_URL: 'smtp://mail.example:25',
+      JWT_SECRET: 'j',
+    });
+    expect(c.env).toBe('production');
+    expect(c.superuserEmail).toBe('root@shop.example');
+    expect(c.superuserPassword).toBe('correct horse');
+    expect(c.databaseUrl).toBe('postgres://shop@db/shop');
+    expect(c.webhookAllowedHosts).toEqual(['127.0.0.1', 'hooks.internal']);
+    expect(c.webhookDisableAfter).toBe(3);
+    expect(c.lowStockThreshold).toBe(0);
+    expect(c.smtpUrl).toBe('smtp://mail.example:25');
+    expect(c.jwtSecret).toBe('j');
+    expect(Object.keys(parseConfig({})).sort()).toEqual([...CONFIG_KEYS].sort());
   });
 
   it('parses durations', () => {

@@ -44,94 +44,93 @@ const databaseUrl = z
     'expected sqlite:<file>, sqlite::memory: or postgres://user@host:port/db',
   );
 
-/** Environment variables: names, defaults and meaning as the README's configuration table says. */
-const envSchema = z.object({
-  DATABASE_URL: databaseUrl.default('sqlite:./data/emporia.db'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: int(0, 65535).default(3000),
-  EMPORIA_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  JWT_SECRET: z.string().min(1).optional(),
-  ACCESS_TOKEN_TTL: duration.default(300),
-  REFRESH_TOKEN_TTL: duration.default(86400),
-  ALLOW_REGISTRATION: bool.default(true),
-  CORS_ORIGINS: list.default([]),
-  ALLOWED_HOSTS: list.default([]),
-  CORS_CREDENTIALS: bool.default(false),
-  RATE_LIMIT: int(0, 1_000_000).default(0),
-  TRUST_PROXY: int(0, 10).default(0),
-  REQUEST_TIMEOUT: duration.default(30),
-  SHUTDOWN_TIMEOUT: duration.default(10),
-  METRICS_TOKEN: z.string().min(1).optional(),
-  CURRENCY: z
+/**
+ * Every setting, keyed as {@link Config} names it, with its check and default. Each is read from
+ * the environment variable {@link envVariable} names (`accessTokenTtl` ← `ACCESS_TOKEN_TTL`); the
+ * README's configuration table lists the same variables (a test keeps the two in step).
+ */
+const configSchema = z.object({
+  /** `sqlite:<file>`, `sqlite::memory:` or `postgres://…`. */
+  databaseUrl: databaseUrl.default('sqlite:./data/emporia.db'),
+  /** Where `serve` listens. */
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65535).default(3000),
+  /** `production` refuses missing or weak secrets (`loadConfig` in adapters). */
+  env: z.enum(['development', 'production', 'test']).default('development'),
+  /** Signing key; `loadConfig` in adapters fills it from the data folder in development. */
+  jwtSecret: z.string().min(1).optional(),
+  /** Seconds. */
+  accessTokenTtl: duration.default(300),
+  /** Seconds. */
+  refreshTokenTtl: duration.default(86400),
+  allowRegistration: bool.default(true),
+  corsOrigins: list.default([]),
+  /** Host headers the server answers; empty: any. */
+  allowedHosts: list.default([]),
+  /** Send `Access-Control-Allow-Credentials` (never together with `CORS_ORIGINS=*` in production). */
+  corsCredentials: bool.default(false),
+  /** Requests per minute per client IP on every route; 0 turns the limit off. */
+  rateLimit: int(0, 1_000_000).default(0),
+  /** Proxy hops in front of the server whose X-Forwarded-For is trusted for the client IP. */
+  trustProxy: int(0, 10).default(0),
+  /** Seconds a request may take before it is answered 503. */
+  requestTimeout: duration.default(30),
+  /** Seconds `serve` waits for in-flight requests and running jobs on SIGTERM/SIGINT. */
+  shutdownTimeout: duration.default(10),
+  /** Bearer token that opens `/metrics` to non-loopback callers. */
+  metricsToken: z.string().min(1).optional(),
+  /** ISO 4217 code, upper case. */
+  currency: z
     .string()
     .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
     .transform((v) => v.toUpperCase())
     .default('USD'),
-  LOW_STOCK_THRESHOLD: int(0, 1_000_000).default(5),
-  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected smtp://… or smtps://…' }).optional(),
-  MAIL_FROM: z.string().min(3).default('Emporia <shop@localhost>'),
-  MAIL_DIR: z.string().min(1).default('./data/mail'),
-  SEED_DEMO: bool.default(false),
-  PAYMENT_WEBHOOK_SECRET: z.string().min(1).optional(),
-  WORKER: z.enum(['inline', 'off']).default('inline'),
-  EMPORIA_SUPERUSER_EMAIL: z.string().optional(),
-  EMPORIA_SUPERUSER_PASSWORD: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT: z
+  /** Default per-variant level at or below which `stock.low` is emitted. */
+  lowStockThreshold: int(0, 1_000_000).default(5),
+  /** Unset: mail is written as .eml files into `mailDir`. */
+  smtpUrl: z.url({ protocol: /^smtps?$/, error: 'expected smtp://… or smtps://…' }).optional(),
+  mailFrom: z.string().min(3).default('Emporia <shop@localhost>'),
+  mailDir: z.string().min(1).default('./data/mail'),
+  /** Seed a demo catalog into an empty database when `serve` starts. */
+  seedDemo: bool.default(false),
+  /** Payment callback signing key; `loadConfig` fills it from the data folder in development. */
+  paymentWebhookSecret: z.string().min(1).optional(),
+  /** `inline` runs jobs inside `serve`; `off` leaves them to `emporia worker`. */
+  worker: z.enum(['inline', 'off']).default('inline'),
+  /** For `createsuperuser --no-input`. */
+  superuserEmail: z.string().optional(),
+  /** For `createsuperuser --no-input`. */
+  superuserPassword: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest JSON body accepted, as body-parser reads it (`100kb`, `1mb`). */
+  bodyLimit: z
     .string()
     .regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb or 1mb')
     .default('1mb'),
-  MAX_CART_QUANTITY: int(1, 1_000_000).default(999),
-  WEBHOOK_ALLOWED_HOSTS: list.default([]),
-  WEBHOOK_DISABLE_AFTER: int(1, 1000).default(10),
+  maxCartQuantity: int(1, 1_000_000).default(999),
+  /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
+  webhookAllowedHosts: list.default([]),
+  /** Consecutive failed deliveries after which a webhook subscription is disabled. */
+  webhookDisableAfter: int(1, 1000).default(10),
 });
+
+/** The validated configuration every surface reads, as `parseConfig` gives it. Durations are seconds. */
+export type Config = z.output<typeof configSchema>;
 
 /** Environment variables by name, as `process.env` holds them (what `parseConfig` reads). */
 export type Env = Record<string, string | undefined>;
 
-/** The validated configuration every surface reads. Durations are seconds. */
-export interface Config {
-  databaseUrl: string;
-  host: string;
-  port: number;
-  env: 'development' | 'production' | 'test';
-  /** Signing key; `loadConfig` in adapters fills it from the data folder in development. */
-  jwtSecret: string | undefined;
-  accessTokenTtl: number;
-  refreshTokenTtl: number;
-  allowRegistration: boolean;
-  corsOrigins: string[];
-  allowedHosts: string[];
-  /** Send `Access-Control-Allow-Credentials` (never together with `CORS_ORIGINS=*` in production). */
-  corsCredentials: boolean;
-  /** Requests per minute per client IP on every route; 0 turns the limit off. */
-  rateLimit: number;
-  /** Proxy hops in front of the server whose X-Forwarded-For is trusted for the client IP. */
-  trustProxy: number;
-  /** Seconds a request may take before it is answered 503. */
-  requestTimeout: number;
-  /** Seconds `serve` waits for in-flight requests and running jobs on SIGTERM/SIGINT. */
-  shutdownTimeout: number;
-  /** Bearer token that opens `/metrics` to non-loopback callers. */
-  metricsToken: string | undefined;
-  currency: string;
-  lowStockThreshold: number;
-  smtpUrl: string | undefined;
-  mailFrom: string;
-  mailDir: string;
-  seedDemo: boolean;
-  paymentWebhookSecret: string | undefined;
-  worker: 'inline' | 'off';
-  superuserEmail: string | undefined;
-  superuserPassword: string | undefined;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  bodyLimit: string;
-  maxCartQuantity: number;
-  /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
-  webhookAllowedHosts: string[];
-  /** Consecutive failed deliveries after which a webhook subscription is disabled. */
-  webhookDisableAfter: number;
+/** Settings whose variable carries the `EMPORIA_` prefix: the bare names are too generic to claim. */
+const PREFIXED: ReadonlySet<string> = new Set<keyof Config>(['env', 'superuserEmail', 'superuserPassword']);
+
+/** The environment variable a setting is read from: `accessTokenTtl` → `ACCESS_TOKEN_TTL`, `env` → `EMPORIA_ENV`. */
+export function envVariable(key: keyof Config): string {
+  const name = key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  return PREFIXED.has(key) ? `EMPORIA_${name}` : name;
 }
+
+/** Every setting's key, in declaration order. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof Config>;
 
 /**
  * Validates an environment (already merged with `.env`) into a {@link Config}; `parseConfig({})`
@@ -141,52 +140,20 @@ export interface Config {
  * @throws ConfigError with one line per bad variable: `PORT: expected a whole number (got "abc")`.
  */
 export function parseConfig(env: Env): Config {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
-    const v = env[key];
+  const input: Partial<Record<keyof Config, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = env[envVariable(key)];
     if (v !== undefined && v !== '') input[key] = v;
   }
-  const parsed = envSchema.safeParse(input);
+  const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
-        const key = String(i.path[0]);
-        return `${key}: ${i.message} (got ${JSON.stringify(input[key])})`;
+        const key = i.path[0] as keyof Config;
+        return `${envVariable(key)}: ${i.message} (got ${JSON.stringify(input[key])})`;
       }),
     );
   }
-  const e = parsed.data;
-  return {
-    databaseUrl: e.DATABASE_URL,
-    host: e.HOST,
-    port: e.PORT,
-    env: e.EMPORIA_ENV,
-    jwtSecret: e.JWT_SECRET,
-    accessTokenTtl: e.ACCESS_TOKEN_TTL,
-    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-    allowRegistration: e.ALLOW_REGISTRATION,
-    corsOrigins: e.CORS_ORIGINS,
-    allowedHosts: e.ALLOWED_HOSTS,
-    corsCredentials: e.CORS_CREDENTIALS,
-    rateLimit: e.RATE_LIMIT,
-    trustProxy: e.TRUST_PROXY,
-    requestTimeout: e.REQUEST_TIMEOUT,
-    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
-    metricsToken: e.METRICS_TOKEN,
-    currency: e.CURRENCY,
-    lowStockThreshold: e.LOW_STOCK_THRESHOLD,
-    smtpUrl: e.SMTP_URL,
-    mailFrom: e.MAIL_FROM,
-    mailDir: e.MAIL_DIR,
-    seedDemo: e.SEED_DEMO,
-    paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,
-    worker: e.WORKER,
-    superuserEmail: e.EMPORIA_SUPERUSER_EMAIL,
-    superuserPassword: e.EMPORIA_SUPERUSER_PASSWORD,
-    logLevel: e.LOG_LEVEL,
-    bodyLimit: e.BODY_LIMIT,
-    maxCartQuantity: e.MAX_CART_QUANTITY,
-    webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
-    webhookDisableAfter: e.WEBHOOK_DISABLE_AFTER,
-  };
+  // Unset optional settings are there as `undefined`: a config always holds every key.
+  return Object.fromEntries(CONFIG_KEYS.map((key) => [key, parsed.data[key]])) as Config;
 }
