@@ -5,7 +5,7 @@ import { parseEnv } from 'node:util';
 import { ConfigError, parseConfig, type Config, type Env } from '@emporia/core';
 
 /** Reads `.env` in `cwd` (if any); variables already in the environment win over the file. */
-export function readEnv(cwd = process.cwd(), env: Env = process.env): Env {
+function readEnv(cwd = process.cwd(), env: Env = process.env): Env {
   const file = join(cwd, '.env');
   if (!existsSync(file)) return { ...env };
   let fromFile: Env;
@@ -18,7 +18,7 @@ export function readEnv(cwd = process.cwd(), env: Env = process.env): Env {
 }
 
 /** The folder that holds the SQLite file, generated secrets and mail in development. */
-export function dataDir(config: Pick<Config, 'databaseUrl'>): string {
+function dataDir(config: Pick<Config, 'databaseUrl'>): string {
   const url = config.databaseUrl;
   if (url.startsWith('sqlite:') && url !== 'sqlite::memory:') return dirname(resolve(url.slice(7)));
   return resolve('data');
@@ -38,7 +38,7 @@ function persistedSecret(dir: string, name: string): string {
 }
 
 /** Secrets production must be given explicitly, at least this long. */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 /** Throws ConfigError when `env` is production and a secret is missing or shorter than MIN_SECRET_LENGTH. */
 export function enforceProductionRules(config: Config): void {

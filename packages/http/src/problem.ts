@@ -48,7 +48,7 @@ export class HttpError extends Error {
 }
 
 /** The HTTP status for a domain error. */
-export function statusOf(err: EmporiaError): number {
+function statusOf(err: EmporiaError): number {
   if (err instanceof ValidationError) return 400;
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ForbiddenError) return 403;

@@ -17,7 +17,7 @@ interface Counter {
   postgres: { sequence: string };
 }
 
-export const COUNTERS: Counter[] = [
+const COUNTERS: Counter[] = [
   {
     name: 'order_number',
     sqlite: { table: 'order_number_counter', column: 'value', key: { id: 1 } },
@@ -29,7 +29,7 @@ export const COUNTERS: Counter[] = [
  * Tables that only summarise other tables (SQLite FTS row map, products per category and status):
  * never copied, rebuilt after a restore.
  */
-export const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
+const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
 
 /** Tables the backup skips because `COUNTERS` or `DERIVED_TABLES` carry them. */
 export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.map((c) => c.sqlite.table)];

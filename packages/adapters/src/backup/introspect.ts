@@ -30,7 +30,7 @@ export interface TableInfo {
 export type Query = (sql: string, bindings?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /** Knex's migration bookkeeping: the backup records the migration level instead of copying these. */
-export const MIGRATION_TABLES = ['emporia_migrations', 'emporia_migrations_lock'];
+const MIGRATION_TABLES = ['emporia_migrations', 'emporia_migrations_lock'];
 
 function sqliteKind(declared: string): ColumnKind {
   const t = declared.toLowerCase();

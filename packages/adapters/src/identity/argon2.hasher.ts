@@ -5,7 +5,7 @@ import type { PasswordHasher } from '@emporia/core';
  * Argon2id at the OWASP minimum (m=19 MiB, t=2, p=1). `Algorithm` is a const enum that esbuild
  * cannot inline, hence the literal (Argon2id = 2).
  */
-export const ARGON2_OPTIONS: Options = {
+const ARGON2_OPTIONS: Options = {
   algorithm: 2 as Algorithm,
   memoryCost: 19 * 1024,
   timeCost: 2,

@@ -37,14 +37,6 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-/** True for a CHECK-constraint violation on either database. */
-export function isCheckViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    e?.code === '23514' || e?.code === 'SQLITE_CONSTRAINT_CHECK' || /CHECK constraint failed/.test(e?.message ?? '')
-  );
-}
-
 /** The rows of a `knex.raw` answer: an array on SQLite, `{ rows }` on PostgreSQL. */
 export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);

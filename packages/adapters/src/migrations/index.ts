@@ -82,6 +82,3 @@ export async function migrationStatus(knex: Knex): Promise<MigrationStatus[]> {
   const doneNames = new Set(done.map((d) => (typeof d === 'string' ? d : d.name)));
   return migrations.map((m) => ({ name: m.name, applied: doneNames.has(m.name) }));
 }
-
-/** The name of the newest migration: the level a fully migrated database is at. */
-export const latestMigrationName = (): string => migrations[migrations.length - 1].name;

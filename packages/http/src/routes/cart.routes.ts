@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { route } from '../route.js';
 
 const tags = ['cart'];
-export const CART_TOKEN_HEADER = 'X-Cart-Token';
+const CART_TOKEN_HEADER = 'X-Cart-Token';
 const itemParams = z.object({ id: z.uuid('must be a cart item id') });
 const tokenHeader = [
   {
