@@ -12,6 +12,15 @@ import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
 import { CliError, processIo, type Io } from './output.js';
 
+/** A usage error commander found (unknown command, missing argument…), as one line like every other failure. */
+function usageLine(text: string): string {
+  const reason = text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return `emporia: ${reason} (see --help)`;
+}
+
 /**
  * The commander program with every `emporia` command, writing through `io`; errors are thrown
  * (exitOverride) rather than ending the process. `runCli` is the usual way in.
@@ -20,9 +29,12 @@ export function buildProgram(io: Io): Command {
   const program = new Command('emporia')
     .description('Emporia — a headless commerce engine: HTTP server, worker and operations')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (text, write) => write(usageLine(text)),
+    });
   serveCommand(program, io);
   seedCommand(program, io);
   migrateCommand(program, io);
