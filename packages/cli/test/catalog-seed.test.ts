@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymousContext, ConflictError, systemContext } from '@emporia/core';
+import { anonymousContext, ConflictError, systemContext, type Product } from '@emporia/core';
 import { pino } from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { startupTasks } from '../src/startup.js';
@@ -19,27 +19,62 @@ describeEachDatabase('emporia seed', (env) => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // Not a terminal: no progress bar, just the summary.
-    expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(r.stdout).toMatch(/^Seeded 1200 products \(\d+ variants\) in \d+ categories in [\d.]+ s/);
+    // Not a terminal: no progress bar, just the summary line.
+    const summary = /^Seeded 1200 products \((\d+) variants\) in (\d+) categories in [\d.]+ s\n$/.exec(r.stdout);
+    expect(summary).not.toBeNull();
 
     const { catalog } = env().engine;
-    const all = await catalog.listProducts(systemContext(), { page_size: 100 });
-    expect(all.kind === 'page' && all.count).toBe(1200);
+    const ctx = systemContext();
+    const products: Product[] = [];
+    for (let n = 1; n <= 12; n++) {
+      const page = await catalog.listProducts(ctx, { page: n, page_size: 100 });
+      expect(page.kind === 'page' && page.count).toBe(1200);
+      products.push(...page.results);
+    }
+    expect(new Set(products.map((p) => p.id)).size).toBe(1200);
+    expect(products.reduce((n, p) => n + p.variants.length, 0)).toBe(Number(summary![1]));
+    // The generator's two-level tree: eight departments and their sub-categories.
     const tree = await catalog.categoryTree(anonymousContext());
-    expect(tree.length).toBeGreaterThan(3);
-    expect(tree.every((c) => c.children.length > 0)).toBe(true);
-    const multi = all.results.find((p) => p.variants.length > 1)!;
+    expect(tree.map((c) => [c.name, c.children.length])).toEqual([
+      ['Apparel', 4],
+      ['Footwear', 3],
+      ['Home', 4],
+      ['Garden', 3],
+      ['Outdoors', 3],
+      ['Stationery', 3],
+      ['Toys', 3],
+      ['Beauty', 2],
+    ]);
+    expect(tree.length + tree.reduce((n, c) => n + c.children.length, 0)).toBe(Number(summary![2]));
+    const multi = products.find((p) => p.variants.length > 1)!;
     expect(multi.price).toBe(Math.min(...multi.variants.map((v) => v.price)));
-    // The search index was built with the rows.
-    const word = multi.name.split(' ')[1];
-    const found = await catalog.listProducts(systemContext(), { q: word, page_size: 100 });
-    expect(found.kind === 'page' && found.count).toBeGreaterThan(0);
-    expect(found.results.every((p) => `${p.name} ${p.description}`.includes(word))).toBe(true);
-    // A sub-category filter finds the products filed under it.
+
+    // The search index was built with the rows: a material word finds exactly the products that
+    // carry it as a word prefix in their name, description or SKUs, as the index matches terms.
+    const word = multi.name.split(' ')[1].toLowerCase();
+    const carries = (p: Product) =>
+      `${p.name} ${p.description} ${p.variants.map((v) => v.sku).join(' ')}`
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .some((w) => w.startsWith(word));
+    const expected = products.filter(carries).map((p) => p.id);
+    expect(expected.length).toBeGreaterThan(10);
+    const found: string[] = [];
+    let page = await catalog.listProducts(ctx, { q: word, limit: 100 });
+    found.push(...page.results.map((p) => p.id));
+    while (page.kind === 'keyset' && page.next_cursor) {
+      page = await catalog.listProducts(ctx, { q: word, limit: 100, cursor: page.next_cursor });
+      found.push(...page.results.map((p) => p.id));
+    }
+    expect(found.sort()).toEqual(expected.sort());
+
+    // A sub-category filter finds the published products filed under it, and only those.
     const leaf = tree[0].children[0];
     const inLeaf = await catalog.listProducts(anonymousContext(), { category: leaf.slug, page_size: 100 });
-    expect(inLeaf.results.every((p) => p.category_id === leaf.id && p.status === 'published')).toBe(true);
+    const filed = products.filter((p) => p.category_id === leaf.id && p.status === 'published').map((p) => p.id);
+    expect(filed.length).toBeGreaterThan(0);
+    expect(inLeaf.kind === 'page' && inLeaf.count).toBe(filed.length);
+    expect(inLeaf.results.map((p) => p.id).sort()).toEqual(filed.sort());
   });
 
   it('refuses a bad size with one line and exit code 1', () => {

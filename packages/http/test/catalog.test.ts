@@ -239,6 +239,11 @@ describeEachDatabase('catalog over HTTP', (env) => {
       expect((await api().get(`/api/products/${draft.id}/variants`).set(headers)).status).toBe(404);
       const list = await api().get('/api/products?page_size=100').set(headers);
       const ids = list.body.results.map((p: { id: string }) => p.id);
+      expect(ours(ids).sort()).toEqual(
+        published()
+          .map((p) => p.id)
+          .sort(),
+      );
       expect(ids).not.toContain(draft.id);
       expect(ids).not.toContain(archived.id);
       expect((await api().get('/api/products?status=draft').set(headers)).body.results).toEqual([]);

@@ -161,7 +161,7 @@ const CASES: Case[] = [
         .send({ email: cast.customer.user.email, password: TEST_PASSWORD }),
   },
   {
-    name: 'POST /api/auth/token/refresh, /verify, /logout',
+    name: 'POST /api/auth/token/refresh, POST /api/auth/token/verify, POST /api/auth/logout',
     expect: { anonymous: 204, self: 204, other: 204, staff: 204, admin: 204 },
     async send(env, cast, c) {
       const pair = (
@@ -203,17 +203,12 @@ describeEachDatabase('identity routes × roles', (env) => {
 
   it('every identity route of the OpenAPI document is covered by the matrix', async () => {
     const doc = (await request(env().app).get('/api/openapi.json')).body;
-    const covered = new Set(
-      CASES.flatMap((c) => c.name.split(', ')).map((n) =>
-        n.replace(/^POST \/api\/auth\/token\//, 'POST /api/auth/token/'),
-      ),
-    );
-    covered.add('POST /api/auth/token/verify').add('POST /api/auth/logout');
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
-      if (!/^\/api\/(auth|users|roles)/.test(path)) continue;
-      for (const method of Object.keys(ops))
-        expect(covered, `${method} ${path}`).toContain(`${method.toUpperCase()} ${path}`);
-    }
+    const covered = new Set(CASES.flatMap((c) => c.name.split(', ')));
+    const documented = Object.entries(doc.paths as Record<string, object>)
+      .filter(([path]) => /^\/api\/(auth|users|roles)/.test(path))
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    // Both ways: no identity operation without a case, no case for an operation that is gone.
+    expect([...covered].sort()).toEqual(documented.sort());
   });
 });
 
