@@ -1,0 +1,709 @@
+/**
+ * Every list and write endpoint of the HTTP API, with the most SQL statements one request may run
+ * (like Saleor's query-count benchmarks). Each budget is what the endpoint costs now, measured
+ * over lists of several rows that each have children (variants, lines, history), so a query per
+ * row — an N+1 — goes over it. A route without a row here fails the coverage test below.
+ *
+ * Writes that take lines (checkout, cancel) run two statements per line by design — the
+ * conditional stock UPDATE of each variant and the product's in-stock refresh — so their rows
+ * measure three lines. Every authenticated request starts with one SELECT of the caller.
+ *
+ * When a change makes an endpoint cheaper, lower its figure; when one must cost more, raise it
+ * in the same change and say why in the commit.
+ */
+import type { KnexStore } from '@emporia/adapters';
+import { signWebhook, systemContext } from '@emporia/core';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes } from '../src/routes/index.js';
+import { TEST_PASSWORD, userWithToken, type TestUser } from '../../../test/support/auth.js';
+import { describeEachDatabase, testConfig, type TestEnv } from '../../../test/support/engine.js';
+import type { TestDialect } from '../../../test/support/databases.js';
+
+const PAYMENT_SECRET = testConfig().paymentWebhookSecret!;
+/** A job type whose handler always fails: a dead job to retry. */
+const FAILING_JOB = 'budget.fails';
+
+/** Routes with no budget, and why. */
+const UNBUDGETED: Record<string, string> = {
+  'GET /api/events': 'an open event stream polls the outbox for as long as the client stays',
+};
+
+interface Fixtures {
+  env: TestEnv;
+  admin: TestUser;
+  staff: TestUser;
+  /** A customer with seven orders of three lines, four with a payment (two paid), and a cart of three lines. */
+  alice: TestUser;
+  categories: Record<'home' | 'furniture' | 'chairs' | 'decor' | 'garden', { id: string; slug: string }>;
+  /** Six published products with three variants each, named `Oak …`, in home › furniture › chairs. */
+  products: Array<{ id: string; slug: string; variants: Array<{ id: string; sku: string }> }>;
+  orders: Array<{ id: string }>;
+  payments: Array<{ id: string }>;
+  /** Subscribed to the order events, with a delivery for each. */
+  webhookId: string;
+  /** A job that ran (a delivered event). */
+  jobId: string;
+  /** Lines for an order or a cart: one of each of the first three products. */
+  lines(): Array<{ variant_id: string; quantity: number }>;
+}
+
+type FixtureUser = 'admin' | 'staff' | 'alice';
+/** A value, or how to make it from the fixtures and what the row's `arrange` returned. */
+type Of<T, R> = R | ((f: Fixtures, arranged: T) => R);
+
+interface Budget<T = unknown> {
+  /** `METHOD /path`, as the route table declares it. */
+  route: string;
+  /** What this row measures when a route has several. */
+  variant?: string;
+  /** The most statements the request may run: one figure for both databases, or one each. */
+  max: number | Record<TestDialect, number>;
+  /** Creates what the request acts on; not counted. */
+  arrange?(f: Fixtures): Promise<T>;
+  /** The path sent, with its ids and query; the route's own path when omitted. */
+  path?: Of<T, string>;
+  /** Who sends it: a fixture user, or one `arrange` made; anonymous when omitted. */
+  as?: Of<T, FixtureUser | TestUser>;
+  /** A JSON body, or a text body with its `Content-Type` in `headers`. */
+  body?: Of<T, object | string>;
+  /** Request headers beside the caller's `Authorization`. */
+  headers?: Of<T, Record<string, string>>;
+}
+
+/** One row of the table; `arranged` is typed by what `arrange` returns. */
+const budget = <T = undefined>(b: Budget<T>): Budget => b as Budget;
+
+const resolve = <T, R>(value: Of<T, R> | undefined, f: Fixtures, arranged: T): R | undefined =>
+  typeof value === 'function' ? (value as (f: Fixtures, arranged: T) => R)(f, arranged) : value;
+
+/** The row's request, as a client would send it. */
+function send(b: Budget, f: Fixtures, arranged: unknown): request.Test {
+  const [method, routePath] = b.route.split(' ');
+  const http = request(f.env.app)[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](
+    resolve(b.path, f, arranged) ?? routePath,
+  );
+  const as = resolve(b.as, f, arranged);
+  if (as) http.set((typeof as === 'string' ? f[as] : as).headers);
+  http.set(resolve(b.headers, f, arranged) ?? {});
+  const body = resolve(b.body, f, arranged);
+  return body === undefined ? http : http.send(body);
+}
+
+let serial = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++serial}`;
+
+const api = (f: Fixtures) => request(f.env.app);
+
+/** POSTs `body` to `url` as a fixture user (not counted) and returns what was created. */
+async function created<T = { id: string }>(
+  f: Fixtures,
+  url: string,
+  as: FixtureUser,
+  body: Record<string, unknown> = {},
+): Promise<T> {
+  const res = await api(f).post(url).set(f[as].headers).send(body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as T;
+}
+
+const createUser = (f: Fixtures) =>
+  created(f, '/api/users', 'admin', {
+    email: `${unique('user')}@example.test`,
+    password: TEST_PASSWORD,
+    name: 'Budget user',
+    role: 'customer',
+  });
+
+const createRole = (f: Fixtures) => created(f, '/api/roles', 'admin', { name: unique('role').toLowerCase() });
+
+/** A published product: one variant unless `body` gives `variants`. */
+const createProduct = (f: Fixtures, body: Record<string, unknown> = {}) =>
+  created<{ id: string; slug: string; variants: Array<{ id: string; sku: string }> }>(f, '/api/products', 'staff', {
+    name: unique('Spare'),
+    status: 'published',
+    ...('variants' in body ? {} : { price: 900, stock: 50, sku: unique('SP') }),
+    ...body,
+  });
+
+/** The body of a product offering sizes S, M and L, with a variant for each of `sizes` only. */
+function sizedProductBody(sizes: string[]) {
+  const sku = unique('SZ');
+  return {
+    name: unique('Tee'),
+    status: 'published',
+    options: [{ name: 'size', values: ['S', 'M', 'L'] }],
+    variants: sizes.map((size) => ({ sku: `${sku}-${size}`, price: 1200, stock: 4, options: { size } })),
+  };
+}
+
+const placeOrder = (f: Fixtures) => created(f, '/api/orders', 'alice', { items: f.lines() });
+
+async function startPayment(f: Fixtures, provider: 'hosted' | 'manual') {
+  const order = await placeOrder(f);
+  return created<{ id: string; reference: string; amount: number }>(f, `/api/orders/${order.id}/payments`, 'alice', {
+    provider,
+  });
+}
+
+/** A new customer's cart holding `f.lines()`. */
+async function cartOfThree(f: Fixtures) {
+  const buyer = await userWithToken(f.env, 'customer');
+  for (const line of f.lines()) {
+    expect((await api(f).post('/api/cart/items').set(buyer.headers).send(line)).status).toBe(201);
+  }
+  const cart = await api(f).get('/api/cart').set(buyer.headers);
+  return { buyer, items: cart.body.items as Array<{ id: string }> };
+}
+
+/** A fresh token pair of alice's. */
+async function login(f: Fixtures) {
+  const res = await api(f).post('/api/auth/token').send({ email: f.alice.user.email, password: TEST_PASSWORD });
+  expect(res.status).toBe(200);
+  return res.body as { access: string; refresh: string };
+}
+
+const BUDGETS: Budget[] = [
+  // ------------------------------------------------------------ system
+  budget({ route: 'GET /health', max: 0 }),
+  budget({ route: 'GET /ready', max: 1 }),
+
+  // ------------------------------------------------------------ auth
+  budget({
+    route: 'POST /api/auth/register',
+    max: 6,
+    body: () => ({ email: `${unique('reg')}@example.test`, password: TEST_PASSWORD, name: 'R' }),
+  }),
+  budget({
+    route: 'POST /api/auth/token',
+    max: 6,
+    body: (f) => ({ email: f.alice.user.email, password: TEST_PASSWORD }),
+  }),
+  budget({
+    route: 'POST /api/auth/token/refresh',
+    max: 6,
+    arrange: login,
+    body: (_f, pair) => ({ refresh: pair.refresh }),
+  }),
+  budget({
+    route: 'POST /api/auth/token/verify',
+    max: 1,
+    arrange: login,
+    body: (_f, pair) => ({ token: pair.access }),
+  }),
+  budget({ route: 'POST /api/auth/logout', max: 3, arrange: login, body: (_f, pair) => ({ refresh: pair.refresh }) }),
+
+  // ------------------------------------------------------------ users
+  budget({ route: 'GET /api/users/me', max: 2, as: 'alice' }),
+  budget({ route: 'PATCH /api/users/me', max: 6, as: 'alice', body: { name: 'Alice B.' } }),
+  budget({
+    route: 'DELETE /api/users/me',
+    max: 5,
+    arrange: (f) => userWithToken(f.env, 'customer'),
+    as: (_f, user) => user,
+  }),
+  budget({ route: 'GET /api/users', variant: 'page', max: 3, path: '/api/users?page_size=100', as: 'staff' }),
+  budget({
+    route: 'GET /api/users',
+    variant: 'cursor, by role and e-mail',
+    max: 2,
+    path: '/api/users?limit=100&role=customer&email=example',
+    as: 'staff',
+  }),
+  budget({
+    route: 'POST /api/users',
+    max: 7,
+    as: 'admin',
+    body: () => ({ email: `${unique('new')}@example.test`, password: TEST_PASSWORD, name: 'N', role: 'staff' }),
+  }),
+  budget({ route: 'GET /api/users/{id}', max: 2, path: (f) => `/api/users/${f.alice.user.id}`, as: 'staff' }),
+  budget({
+    route: 'PATCH /api/users/{id}',
+    max: 7,
+    arrange: createUser,
+    path: (_f, user) => `/api/users/${user.id}`,
+    as: 'admin',
+    body: { role: 'staff', name: 'S' },
+  }),
+  budget({
+    route: 'DELETE /api/users/{id}',
+    max: 5,
+    arrange: createUser,
+    path: (_f, user) => `/api/users/${user.id}`,
+    as: 'admin',
+  }),
+
+  // ------------------------------------------------------------ roles
+  budget({ route: 'GET /api/roles', max: 2, as: 'admin' }),
+  budget({
+    route: 'POST /api/roles',
+    max: 5,
+    as: 'admin',
+    body: () => ({ name: unique('role').toLowerCase(), permissions: ['user:read', 'order:read:any'] }),
+  }),
+  budget({
+    route: 'GET /api/roles/{id}',
+    max: 2,
+    arrange: async (f) =>
+      ((await api(f).get('/api/roles').set(f.admin.headers)).body.results as Array<{ id: string; name: string }>).find(
+        (r) => r.name === 'staff',
+      )!,
+    path: (_f, role) => `/api/roles/${role.id}`,
+    as: 'admin',
+  }),
+  budget({
+    route: 'PATCH /api/roles/{id}',
+    max: 6,
+    arrange: createRole,
+    path: (_f, role) => `/api/roles/${role.id}`,
+    as: 'admin',
+    body: { permissions: ['product:write'] },
+  }),
+  budget({
+    route: 'DELETE /api/roles/{id}',
+    max: 6,
+    arrange: createRole,
+    path: (_f, role) => `/api/roles/${role.id}`,
+    as: 'admin',
+  }),
+
+  // ------------------------------------------------------------ categories
+  budget({ route: 'GET /api/categories', variant: 'flat', max: 1 }),
+  budget({ route: 'GET /api/categories', variant: 'tree', max: 1, path: '/api/categories?tree=true' }),
+  budget({
+    route: 'POST /api/categories',
+    max: 6,
+    as: 'staff',
+    body: (f) => ({ name: unique('Cat'), parent_id: f.categories.home.id }),
+  }),
+  budget({ route: 'GET /api/categories/{id}', max: 1, path: (f) => `/api/categories/${f.categories.chairs.slug}` }),
+  budget({
+    route: 'PATCH /api/categories/{id}',
+    max: 5,
+    path: (f) => `/api/categories/${f.categories.decor.id}`,
+    as: 'staff',
+    body: { description: 'Vases' },
+  }),
+  budget({
+    route: 'DELETE /api/categories/{id}',
+    variant: 'empty',
+    max: 6,
+    arrange: (f) => created(f, '/api/categories', 'staff', { name: unique('Gone') }),
+    path: (_f, category) => `/api/categories/${category.id}`,
+    as: 'staff',
+  }),
+  budget({
+    route: 'DELETE /api/categories/{id}',
+    variant: 'reassigning three products and a sub-category',
+    max: 10,
+    async arrange(f) {
+      const parent = await created(f, '/api/categories', 'staff', { name: unique('Old') });
+      await created(f, '/api/categories', 'staff', { name: unique('Sub'), parent_id: parent.id });
+      for (let i = 0; i < 3; i++) await createProduct(f, { category_id: parent.id });
+      return parent;
+    },
+    path: (f, category) => `/api/categories/${category.id}?reassign_to=${f.categories.garden.id}`,
+    as: 'staff',
+  }),
+
+  // ------------------------------------------------------------ products
+  budget({ route: 'GET /api/products', variant: 'page, newest first', max: 3, path: '/api/products?page_size=100' }),
+  budget({
+    route: 'GET /api/products',
+    variant: 'page, category subtree by price',
+    max: 4,
+    path: (f) => `/api/products?category=${f.categories.home.slug}&sort=price&page_size=100`,
+  }),
+  budget({ route: 'GET /api/products', variant: 'cursor by name', max: 2, path: '/api/products?sort=name&limit=100' }),
+  budget({
+    route: 'GET /api/products',
+    variant: 'price range and in stock',
+    max: 3,
+    path: '/api/products?min_price=100&max_price=100000&in_stock=true&page_size=100',
+  }),
+  budget({
+    route: 'GET /api/products',
+    variant: 'search, ranked page',
+    max: { sqlite: 4, postgres: 2 },
+    path: '/api/products?q=oak&page_size=100',
+  }),
+  budget({
+    route: 'GET /api/products',
+    variant: 'search, ranked cursor',
+    max: { sqlite: 3, postgres: 2 },
+    path: '/api/products?q=oak&limit=100',
+  }),
+  budget({
+    route: 'GET /api/products',
+    variant: 'staff, drafts',
+    max: 4,
+    path: '/api/products?status=draft&page_size=100',
+    as: 'staff',
+  }),
+  budget({
+    route: 'POST /api/products',
+    variant: 'one variant',
+    max: { sqlite: 10, postgres: 9 },
+    as: 'staff',
+    body: () => ({ name: unique('Stool'), status: 'published', price: 1500, stock: 5, sku: unique('ST') }),
+  }),
+  budget({
+    route: 'POST /api/products',
+    variant: 'three variants',
+    max: { sqlite: 11, postgres: 10 },
+    as: 'staff',
+    body: (f) => ({ ...sizedProductBody(['S', 'M', 'L']), category_id: f.categories.chairs.id }),
+  }),
+  budget({ route: 'GET /api/products/{id}', max: 2, path: (f) => `/api/products/${f.products[0].slug}` }),
+  budget({
+    route: 'PATCH /api/products/{id}',
+    max: { sqlite: 9, postgres: 8 },
+    arrange: (f) => createProduct(f),
+    path: (_f, p) => `/api/products/${p.id}`,
+    as: 'staff',
+    body: () => ({ name: unique('Renamed'), description: 'New' }),
+  }),
+  budget({
+    route: 'DELETE /api/products/{id}',
+    max: { sqlite: 7, postgres: 5 },
+    arrange: (f) => createProduct(f),
+    path: (_f, p) => `/api/products/${p.id}`,
+    as: 'staff',
+  }),
+  budget({
+    route: 'GET /api/products/{id}/variants',
+    max: 2,
+    path: (f) => `/api/products/${f.products[0].id}/variants`,
+  }),
+  budget({
+    route: 'POST /api/products/{id}/variants',
+    max: { sqlite: 11, postgres: 10 },
+    arrange: (f) => createProduct(f, sizedProductBody(['S'])),
+    path: (_f, p) => `/api/products/${p.id}/variants`,
+    as: 'staff',
+    body: () => ({ sku: unique('M'), price: 2500, stock: 3, options: { size: 'M' } }),
+  }),
+  budget({
+    route: 'GET /api/products/{id}/variants/{variantId}',
+    max: 2,
+    path: (f) => `/api/products/${f.products[0].id}/variants/${f.products[0].variants[1].id}`,
+  }),
+  budget({
+    route: 'PATCH /api/products/{id}/variants/{variantId}',
+    max: 7,
+    path: (f) => `/api/products/${f.products[1].id}/variants/${f.products[1].variants[2].id}`,
+    as: 'staff',
+    body: { price: 1750 },
+  }),
+  budget({
+    route: 'DELETE /api/products/{id}/variants/{variantId}',
+    max: { sqlite: 10, postgres: 9 },
+    arrange: (f) => createProduct(f, sizedProductBody(['S', 'M', 'L'])),
+    path: (_f, p) => `/api/products/${p.id}/variants/${p.variants[2].id}`,
+    as: 'staff',
+  }),
+  budget({
+    route: 'POST /api/products/{id}/variants/{variantId}/stock',
+    max: 7,
+    path: (f) => `/api/products/${f.products[2].id}/variants/${f.products[2].variants[0].id}/stock`,
+    as: 'staff',
+    body: { delta: 5, reason: 'recount' },
+  }),
+  budget({
+    route: 'GET /api/products/{id}/variants/{variantId}/stock',
+    max: 3,
+    path: (f) => `/api/products/${f.products[0].id}/variants/${f.products[0].variants[0].id}/stock`,
+    as: 'staff',
+  }),
+  budget({
+    route: 'POST /api/products/import',
+    variant: 'three rows, queued',
+    max: 2,
+    as: 'staff',
+    headers: { 'Content-Type': 'text/csv' },
+    body: [
+      'sku,name,description,status,price,currency,stock',
+      'IMP-1,One,,draft,500,USD,1',
+      'IMP-2,Two,,draft,500,USD,1',
+      'IMP-3,Three,,draft,500,USD,1',
+    ].join('\n'),
+  }),
+
+  // ------------------------------------------------------------ jobs and webhooks
+  budget({ route: 'GET /api/jobs', variant: 'page', max: 3, path: '/api/jobs?page_size=100', as: 'staff' }),
+  budget({
+    route: 'GET /api/jobs',
+    variant: 'cursor, by status',
+    max: 2,
+    path: '/api/jobs?limit=100&status=succeeded',
+    as: 'staff',
+  }),
+  budget({ route: 'GET /api/jobs/{id}', max: 2, path: (f) => `/api/jobs/${f.jobId}`, as: 'staff' }),
+  budget({
+    route: 'POST /api/jobs/{id}/retry',
+    max: 3,
+    async arrange(f) {
+      const { engine } = f.env;
+      const ctx = systemContext({ clock: engine.clock });
+      const job = await engine.jobs.enqueue(ctx, FAILING_JOB, {}, { maxAttempts: 1 });
+      await engine.jobs.createRunner().runUntilIdle();
+      return job;
+    },
+    path: (_f, job) => `/api/jobs/${job.id}/retry`,
+    as: 'admin',
+  }),
+  budget({ route: 'GET /api/webhooks', max: 2, as: 'admin' }),
+  budget({
+    route: 'POST /api/webhooks',
+    max: 2,
+    as: 'admin',
+    body: { url: 'https://hooks.example.test/new', event_types: ['order.placed', 'payment.completed'] },
+  }),
+  budget({ route: 'GET /api/webhooks/{id}', max: 2, path: (f) => `/api/webhooks/${f.webhookId}`, as: 'admin' }),
+  budget({
+    route: 'PATCH /api/webhooks/{id}',
+    max: 4,
+    path: (f) => `/api/webhooks/${f.webhookId}`,
+    as: 'admin',
+    body: { event_types: ['order.placed', 'order.status_changed'] },
+  }),
+  budget({
+    route: 'DELETE /api/webhooks/{id}',
+    max: 2,
+    arrange: (f) =>
+      created(f, '/api/webhooks', 'admin', { url: 'https://hooks.example.test/gone', event_types: ['stock.low'] }),
+    path: (_f, hook) => `/api/webhooks/${hook.id}`,
+    as: 'admin',
+  }),
+  budget({
+    route: 'GET /api/webhooks/{id}/deliveries',
+    max: 3,
+    path: (f) => `/api/webhooks/${f.webhookId}/deliveries`,
+    as: 'admin',
+  }),
+
+  // ------------------------------------------------------------ cart
+  budget({ route: 'GET /api/cart', variant: 'three lines', max: 5, as: 'alice' }),
+  budget({ route: 'GET /api/cart', variant: 'a new guest', max: 2 }),
+  budget({
+    route: 'POST /api/cart/items',
+    variant: "a customer's first line",
+    max: 12,
+    arrange: (f) => userWithToken(f.env, 'customer'),
+    as: (_f, buyer) => buyer,
+    body: (f) => ({ variant_id: f.products[3].variants[0].id, quantity: 2 }),
+  }),
+  budget({
+    route: 'PATCH /api/cart/items/{id}',
+    max: 8,
+    arrange: cartOfThree,
+    path: (_f, cart) => `/api/cart/items/${cart.items[0].id}`,
+    as: (_f, cart) => cart.buyer,
+    body: { quantity: 3 },
+  }),
+  budget({
+    route: 'DELETE /api/cart/items/{id}',
+    max: 3,
+    arrange: cartOfThree,
+    path: (_f, cart) => `/api/cart/items/${cart.items[0].id}`,
+    as: (_f, cart) => cart.buyer,
+  }),
+
+  // ------------------------------------------------------------ orders and payments
+  budget({
+    route: 'POST /api/orders',
+    variant: 'three items',
+    max: 15,
+    as: 'alice',
+    body: (f) => ({ items: f.lines() }),
+  }),
+  budget({
+    route: 'POST /api/orders',
+    variant: 'a cart of three lines, with an idempotency key',
+    max: 21,
+    arrange: cartOfThree,
+    as: (_f, cart) => cart.buyer,
+    headers: () => ({ 'Idempotency-Key': unique('key') }),
+  }),
+  budget({ route: 'GET /api/orders', variant: 'page', max: 5, path: '/api/orders?page_size=100', as: 'alice' }),
+  budget({
+    route: 'GET /api/orders',
+    variant: 'cursor, staff by status',
+    max: 4,
+    path: '/api/orders?limit=100&status=paid',
+    as: 'staff',
+  }),
+  budget({ route: 'GET /api/orders/{id}', max: 4, path: (f) => `/api/orders/${f.orders[0].id}`, as: 'alice' }),
+  budget({
+    route: 'PATCH /api/orders/{id}',
+    max: 10,
+    arrange: placeOrder,
+    path: (_f, order) => `/api/orders/${order.id}`,
+    as: 'staff',
+    body: { status: 'paid' },
+  }),
+  budget({
+    route: 'POST /api/orders/{id}/cancel',
+    variant: 'three lines back in stock',
+    max: 19,
+    arrange: placeOrder,
+    path: (_f, order) => `/api/orders/${order.id}/cancel`,
+    as: 'alice',
+  }),
+  budget({
+    route: 'POST /api/orders/{id}/payments',
+    max: 6,
+    arrange: placeOrder,
+    path: (_f, order) => `/api/orders/${order.id}/payments`,
+    as: 'alice',
+    body: { provider: 'hosted' },
+  }),
+  budget({ route: 'GET /api/payments', variant: 'page', max: 4, path: '/api/payments?page_size=100', as: 'alice' }),
+  budget({
+    route: 'GET /api/payments',
+    variant: 'cursor, staff',
+    max: 3,
+    path: '/api/payments?limit=100',
+    as: 'staff',
+  }),
+  budget({ route: 'GET /api/payments/{id}', max: 3, path: (f) => `/api/payments/${f.payments[0].id}`, as: 'alice' }),
+  budget({
+    route: 'POST /api/payments/webhooks/{provider}',
+    variant: 'a success that pays the order',
+    max: 10,
+    arrange: async (f) => {
+      const payment = await startPayment(f, 'hosted');
+      const raw = JSON.stringify({ reference: payment.reference, status: 'succeeded', amount: payment.amount });
+      return { raw, signature: signWebhook(PAYMENT_SECRET, raw, Math.floor(f.env.clock.now().getTime() / 1000)) };
+    },
+    path: '/api/payments/webhooks/hosted',
+    headers: (_f, callback) => ({ 'Content-Type': 'application/json', 'Emporia-Signature': callback.signature }),
+    body: (_f, callback) => callback.raw,
+  }),
+  budget({
+    route: 'POST /api/payments/{id}/confirm',
+    max: 13,
+    arrange: (f) => startPayment(f, 'manual'),
+    path: (_f, payment) => `/api/payments/${payment.id}/confirm`,
+    as: 'staff',
+  }),
+];
+
+/** Builds the shop every row measures against, through the API as a client would. */
+async function arrangeShop(env: TestEnv): Promise<Fixtures> {
+  const [admin, staff, alice] = await Promise.all([
+    userWithToken(env, 'admin'),
+    userWithToken(env, 'staff'),
+    userWithToken(env, 'customer'),
+  ]);
+  const f = { env, admin, staff, alice } as Fixtures;
+  const category = (name: string, parent?: { id: string }) =>
+    created<{ id: string; slug: string }>(f, '/api/categories', 'staff', { name, parent_id: parent?.id });
+  const home = await category('Home');
+  const furniture = await category('Furniture', home);
+  f.categories = {
+    home,
+    furniture,
+    chairs: await category('Chairs', furniture),
+    decor: await category('Decor', home),
+    garden: await category('Garden'),
+  };
+  f.products = [];
+  for (let i = 0; i < 6; i++) {
+    f.products.push(
+      await createProduct(f, {
+        name: `Oak chair ${i}`,
+        category_id: f.categories.chairs.id,
+        options: [{ name: 'size', values: ['S', 'M', 'L'] }],
+        variants: ['S', 'M', 'L'].map((size, n) => ({
+          sku: `OAK-${i}-${size}`,
+          price: 1000 + 100 * n + i,
+          stock: 500,
+          options: { size },
+        })),
+      }),
+    );
+  }
+  for (let i = 0; i < 3; i++) await createProduct(f, { name: `Draft oak ${i}`, status: 'draft' });
+  f.lines = () => f.products.slice(0, 3).map((p) => ({ variant_id: p.variants[0].id, quantity: 1 }));
+
+  // Other users, so the user list has pages of several rows.
+  for (let i = 0; i < 3; i++) await createUser(f);
+  // Four orders, each with a payment; two paid (a history row each).
+  f.orders = [];
+  f.payments = [];
+  for (let i = 0; i < 4; i++) {
+    const order = await placeOrder(f);
+    const payment = await created(f, `/api/orders/${order.id}/payments`, 'alice', { provider: 'manual' });
+    if (i % 2) await api(f).post(`/api/payments/${payment.id}/confirm`).set(staff.headers).expect(200);
+    f.orders.push(order);
+    f.payments.push(payment);
+  }
+  // Three stock movements of one variant.
+  const stockUrl = `/api/products/${f.products[0].id}/variants/${f.products[0].variants[0].id}/stock`;
+  for (const delta of [5, -2, 1]) await created(f, stockUrl, 'staff', { delta, reason: 'count' });
+  // A cart of three lines.
+  for (const line of f.lines()) await created(f, '/api/cart/items', 'alice', line);
+  // A subscription with deliveries: three more orders, whose events the runner delivers to it.
+  const hook = await created(f, '/api/webhooks', 'admin', {
+    url: 'https://hooks.example.test/orders',
+    event_types: ['order.placed', 'order.status_changed'],
+  });
+  f.webhookId = hook.id;
+  for (let i = 0; i < 3; i++) await placeOrder(f);
+  env.engine.jobs.handle(FAILING_JOB, async () => {
+    throw new Error('fails on purpose');
+  });
+  await env.engine.jobs.createRunner().runUntilIdle();
+  const jobs = await api(f).get('/api/jobs?status=succeeded&limit=1').set(staff.headers);
+  f.jobId = jobs.body.results[0].id;
+  return f;
+}
+
+/** The success status the route declares. */
+function successStatus(route: string): number {
+  return allRoutes.find((r) => `${r.method.toUpperCase()} ${r.path}` === route)?.status ?? 200;
+}
+
+const key = (b: Budget) => `${b.route}${b.variant ? ` (${b.variant})` : ''}`;
+
+describe('statement budgets', () => {
+  it('give every route of the HTTP API a row, and every row a route', () => {
+    const routes = allRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    const budgeted = new Set(BUDGETS.map((b) => b.route));
+    expect(routes.filter((r) => !budgeted.has(r) && !(r in UNBUDGETED))).toEqual([]);
+    expect([...budgeted, ...Object.keys(UNBUDGETED)].filter((r) => !routes.includes(r))).toEqual([]);
+    expect(new Set(BUDGETS.map(key)).size).toBe(BUDGETS.length);
+  });
+});
+
+describeEachDatabase(
+  'statement budgets',
+  (env) => {
+    let f: Fixtures;
+    beforeAll(async () => {
+      f = await arrangeShop(env());
+    });
+
+    for (const b of BUDGETS) {
+      it(key(b), async () => {
+        const arranged = b.arrange ? await b.arrange(f) : undefined;
+        const knex = (env().engine.store as KnexStore).knex;
+        const statements: string[] = [];
+        const onQuery = (q: { sql: string }) => statements.push(q.sql);
+        knex.on('query', onQuery);
+        let res: request.Response;
+        try {
+          res = await send(b, f, arranged);
+        } finally {
+          knex.off('query', onQuery);
+        }
+        expect(res.status, JSON.stringify(res.body)).toBe(successStatus(b.route));
+        const max = typeof b.max === 'number' ? b.max : b.max[env().dialect];
+        expect(statements.length, `${key(b)} ran:\n${statements.join('\n')}`).toBeLessThanOrEqual(max);
+      });
+    }
+  },
+  {},
+  { notifications: { webhookSender: { post: async () => ({ status: 200 }) } } },
+);
