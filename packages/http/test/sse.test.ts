@@ -138,7 +138,7 @@ describeEachDatabase('GET /api/events (Server-Sent Events)', (env) => {
     const carol = await userWithToken(env(), 'customer');
     const stream = openStream(base, carol.token);
     await stream.ready;
-    const change = (number: string) => ({
+    const change = (number: string): DomainEvents['order.status_changed'] => ({
       order_id: `o-${number}`,
       number,
       user_id: carol.user.id,

@@ -1,4 +1,3 @@
-import { RealtimeFeed } from '@emporia/core';
 import { route } from '../route.js';
 
 const POLL_MS = 500;
@@ -17,7 +16,7 @@ export const eventRoutes = [
     headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
     async handler({ engine, ctx, req, res }) {
       const lastEventId = req.headers['last-event-id'];
-      const feed = new RealtimeFeed(engine.store, ctx, typeof lastEventId === 'string' ? lastEventId : null);
+      const feed = engine.events.feed(ctx, typeof lastEventId === 'string' ? lastEventId : null);
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
