@@ -61,7 +61,7 @@ export interface Engine {
   readonly identity: IdentityService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
   readonly jobs: JobService;
-  /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
+  /** `events.on('order.placed', handler)`: domain events after commit, through the job runner; `events.feed(ctx)`: live. */
   readonly events: EventBus;
   /** Outgoing webhook subscriptions (admins) and their delivery log. */
   readonly webhooks: WebhookService;

@@ -117,7 +117,7 @@ export class JobRunner {
     return jobs.length;
   }
 
-  /** Runs polls until nothing is due: the deterministic drain tests and `emporia jobs run` use. */
+  /** Runs polls until nothing is due or dispatched: a deterministic drain for tests and scripts. */
   async runUntilIdle(maxRounds = 10_000): Promise<number> {
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
