@@ -974,6 +974,16 @@ export interface components {
            * @description `event:` line: the event type
            * @constant
            */
+          event: 'stock.low';
+          data: components['schemas']['StockLowPayload'];
+        }
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
           event: 'order.placed';
           data: components['schemas']['OrderPlacedPayload'];
         }
@@ -996,17 +1006,28 @@ export interface components {
            */
           event: 'payment.completed';
           data: components['schemas']['PaymentCompletedPayload'];
-        }
-      | {
-          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
-          id: string;
-          /**
-           * @description `event:` line: the event type
-           * @constant
-           */
-          event: 'stock.low';
-          data: components['schemas']['StockLowPayload'];
         };
+    /**
+     * @description A variant’s stock fell to or below its alert level (once per crossing).
+     * @example {
+     *       "variant_id": "0192f0a0-0000-7000-8000-0000000000b1",
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "sku": "MUG-RED",
+     *       "stock": 2,
+     *       "threshold": 5
+     *     }
+     */
+    StockLowPayload: {
+      /** @description A UUIDv7 */
+      variant_id: string;
+      /** @description A UUIDv7 */
+      product_id: string;
+      sku: string;
+      /** @description Units left */
+      stock: number;
+      /** @description The variant’s alert level */
+      threshold: number;
+    };
     /**
      * @description An order was placed; its stock is taken.
      * @example {
@@ -1075,27 +1096,6 @@ export interface components {
       amount: number;
       /** @description ISO 4217 code */
       currency: string;
-    };
-    /**
-     * @description A variant’s stock fell to or below its alert level (once per crossing).
-     * @example {
-     *       "variant_id": "0192f0a0-0000-7000-8000-0000000000b1",
-     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
-     *       "sku": "MUG-RED",
-     *       "stock": 2,
-     *       "threshold": 5
-     *     }
-     */
-    StockLowPayload: {
-      /** @description A UUIDv7 */
-      variant_id: string;
-      /** @description A UUIDv7 */
-      product_id: string;
-      sku: string;
-      /** @description Units left */
-      stock: number;
-      /** @description The variant’s alert level */
-      threshold: number;
     };
     Cart: {
       id: string;

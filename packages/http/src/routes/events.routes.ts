@@ -1,4 +1,4 @@
-import { eventPayloadSchemas, REALTIME_EVENT_TYPES } from '@emporia/core';
+import { eventPayloadSchemas, REALTIME_EVENT_TYPES, type EventType } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
@@ -6,7 +6,7 @@ const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
 
 /** A server-sent event of one type: the event's id, its type and its payload. */
-function streamMessage(type: (typeof REALTIME_EVENT_TYPES)[number]) {
+function streamMessage(type: EventType) {
   return z.object({
     id: z.string().describe('`id:` line: the event id (send it back as `Last-Event-ID` to resume)'),
     event: z.literal(type).describe('`event:` line: the event type'),
