@@ -118,8 +118,9 @@ function render(figures: Figure[], startLoad: number): string {
     '',
     `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ` +
       `load average ${startLoad.toFixed(1)} at start (other work on the machine inflates every figure) · sources via tsx. ` +
-      'Jobs are claimed with one UPDATE … RETURNING per batch (FOR UPDATE SKIP LOCKED on PostgreSQL) and finished with ' +
-      'one UPDATE each; events add the outbox dispatch (one transaction per 100 events). Import rows go through ' +
+      'Jobs are claimed with one UPDATE … RETURNING per batch (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite after a ' +
+      'SELECT of the due ids, so an idle poll only reads) and finished with one UPDATE each; events add the outbox ' +
+      'dispatch (one transaction per 100 events, one job per event for the one events.on handler). Import rows go through ' +
       'the catalog service (product, variant, search index, stock movement), 100 rows per transaction, a savepoint each.',
     '',
     '| what | db | count | seconds | per s |',

@@ -55,15 +55,28 @@ export class ContractChecker {
   private readonly operations: Operation[] = [];
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   private readonly validators = new Map<string, ValidateFunction>();
+  /** The body schema of each event type's webhook (the document's `webhooks` section). */
+  private readonly webhookBodies = new Map<string, Json>();
+  /** The schema of one message of each `text/event-stream` operation, by path. */
+  private readonly streamMessages = new Map<string, Json>();
 
   constructor(document: Json = openApiDocument()) {
-    const doc = retarget(document) as { paths: Record<string, Record<string, Json>>; components: { schemas: Json } };
+    const doc = retarget(document) as {
+      paths: Record<string, Record<string, Json>>;
+      webhooks?: Record<string, { post: { requestBody: { content: Record<string, { schema: Json }> } } }>;
+      components: { schemas: Json };
+    };
     this.ajv.addSchema({ $id: COMPONENTS_ID, $defs: doc.components.schemas });
+    for (const [type, { post }] of Object.entries(doc.webhooks ?? {})) {
+      this.webhookBodies.set(type, post.requestBody.content['application/json'].schema);
+    }
     for (const [path, methods] of Object.entries(doc.paths)) {
       const params = (path.match(/\{\w+\}/g) ?? []).length;
       const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '[^/]+')}$`);
       for (const [method, op] of Object.entries(methods)) {
         this.operations.push({ method, path, pattern, params, responses: op.responses as Operation['responses'] });
+        const stream = (op.responses as Operation['responses'])['200']?.content?.['text/event-stream']?.schema;
+        if (stream) this.streamMessages.set(path, stream);
       }
     }
     // Literal segments win over parameters (`/api/products/import` before `/api/products/{id}`).
@@ -111,6 +124,24 @@ export class ContractChecker {
     }
     this.violations.push(...found);
     return found;
+  }
+
+  /** Checks the body of a webhook Emporia sent for `type` against the document's `webhooks` section. */
+  checkWebhook(type: string, body: string): string[] {
+    const problems: string[] = [];
+    const schema = this.webhookBodies.get(type);
+    if (!schema) return [`no webhook documented for '${type}'`];
+    this.validate(`webhook ${type}`, schema, JSON.parse(body), (p) => problems.push(p));
+    return problems;
+  }
+
+  /** Checks one message (`{id, event, data}`) of the event stream at `path` against its documented schema. */
+  checkStreamMessage(path: string, message: unknown): string[] {
+    const problems: string[] = [];
+    const schema = this.streamMessages.get(path);
+    if (!schema) return [`no event stream documented at ${path}`];
+    this.validate(`stream ${path}`, schema, message, (p) => problems.push(p));
+    return problems;
   }
 
   private validate(key: string, schema: Json, value: unknown, fail: (p: string) => void): void {

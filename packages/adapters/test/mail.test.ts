@@ -1,145 +1,152 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMailer } from '@emporia/adapters';
-import { systemContext, type DomainEvents, type EventType } from '@emporia/core';
+import {
+  Argon2PasswordHasher,
+  createDefaultEngine,
+  createKnexStore,
+  createMailer,
+  type KnexStore,
+} from '@emporia/adapters';
+import { createEngine, signWebhook, systemContext, type Engine, type JobRepository, type Product } from '@emporia/core';
+import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { userWithToken } from '../../../test/support/auth.js';
+import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { createTestEnv, describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
 import { startSmtpServer } from './support-smtp.js';
 
 const smtp = await startSmtpServer();
 afterAll(() => smtp.close());
 
-async function record<T extends EventType>(env: TestEnv, type: T, payload: DomainEvents[T]) {
-  const { engine } = env;
-  await engine.store.unitOfWork.run(systemContext({ clock: env.clock }), (tx) =>
-    engine.store.repositories.outbox.record(tx, type, payload),
-  );
+/** The subjects of every mail an address received, sorted (jobs run side by side): duplicates show. */
+const subjectsTo = (email: string) =>
+  smtp
+    .to(email)
+    .map((m) => m.subject)
+    .sort();
+
+async function drain(engine: Engine) {
+  await engine.jobs.createRunner().runUntilIdle();
 }
 
-async function drain(env: TestEnv) {
-  await env.engine.jobs.createRunner().runUntilIdle();
+async function lamp(env: TestEnv, stock: number): Promise<Product> {
+  return env.engine.catalog.createProduct(systemContext({ clock: env.clock }), {
+    name: 'Lamp',
+    price: 4250,
+    stock,
+    low_stock_threshold: 5,
+    status: 'published',
+  });
+}
+
+function buy(env: TestEnv, customer: TestUser, product: Product, quantity: number) {
+  return env.engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity }] });
 }
 
 describeEachDatabase(
   'E-mail notifications over SMTP',
   (env) => {
-    it('welcomes a new user', async () => {
+    it('welcomes a new user, once, with a Message-ID of the shop’s domain', async () => {
       const customer = await userWithToken(env(), 'customer', { name: 'Ada <Lovelace>' });
-      await drain(env());
-      const [mail] = smtp.to(customer.user.email);
-      expect(mail.subject).toBe('Welcome to Emporia');
-      expect(mail.raw).toContain('Hello Ada <Lovelace>,');
-      expect(mail.raw).toContain('Hello Ada &lt;Lovelace&gt;,'); // escaped in the HTML part only
-      expect(mail.raw).toMatch(/Content-Type: multipart\/alternative/);
+      await drain(env().engine);
+      const mails = smtp.to(customer.user.email);
+      expect(mails.map((m) => m.subject)).toEqual(['Welcome to Emporia']);
+      expect(mails[0].raw).toContain('Hello Ada <Lovelace>,');
+      expect(mails[0].raw).toContain('Hello Ada &lt;Lovelace&gt;,'); // escaped in the HTML part only
+      expect(mails[0].raw).toMatch(/Content-Type: multipart\/alternative/);
+      expect(mails[0].raw).toMatch(/^Message-ID: <[0-9a-f]{32}@localhost>$/m);
     });
 
-    it('mails the customer when their order is placed, and nothing for a rolled-back order', async () => {
+    it('mails the customer once per placed order, and nothing for an order refused for stock', async () => {
       const customer = await userWithToken(env(), 'customer');
-      await drain(env());
-      const before = smtp.to(customer.user.email).length;
-      await record(env(), 'order.placed', {
-        order_id: 'o-1',
-        number: 'EMP-1001',
-        user_id: customer.user.id,
-        total: 4250,
-        currency: 'USD',
-      });
-      await expect(
-        env().engine.store.unitOfWork.run(systemContext({ clock: env().clock }), async (tx) => {
-          await env().engine.store.repositories.outbox.record(tx, 'order.placed', {
-            order_id: 'o-2',
-            number: 'EMP-1002',
-            user_id: customer.user.id,
-            total: 100,
-            currency: 'USD',
-          });
-          throw new Error('out of stock after all');
-        }),
-      ).rejects.toThrow();
-      await drain(env());
-      const mails = smtp.to(customer.user.email).slice(before);
-      expect(mails.map((m) => m.subject)).toEqual(['Order EMP-1001 received']);
-      expect(mails[0].raw).toContain('$42.50');
+      const product = await lamp(env(), 20);
+      const { order } = await buy(env(), customer, product, 1);
+      await expect(buy(env(), customer, product, 50)).rejects.toThrow(/stock/i);
+      await drain(env().engine);
+      expect(subjectsTo(customer.user.email)).toEqual([`Order ${order.number} received`, 'Welcome to Emporia']);
+      const [mail] = smtp.to(customer.user.email).filter((m) => m.subject.startsWith('Order'));
+      expect(mail.raw).toContain('$42.50');
     });
 
     it('mails the customer whether a payment succeeded or failed', async () => {
+      const { engine, app, clock } = env();
       const customer = await userWithToken(env(), 'customer');
-      await drain(env());
-      const base = {
-        order_id: 'o-3',
-        order_number: 'EMP-1003',
-        user_id: customer.user.id,
-        amount: 999,
-        currency: 'EUR',
-      };
-      await record(env(), 'payment.completed', { ...base, payment_id: 'p-1', status: 'failed' });
-      await record(env(), 'payment.completed', { ...base, payment_id: 'p-2', status: 'succeeded' });
-      await drain(env());
-      const subjects = smtp.to(customer.user.email).map((m) => m.subject);
-      expect(subjects).toContain('Payment failed for order EMP-1003');
-      expect(subjects).toContain('Payment received for order EMP-1003');
+      const staff = await userWithToken(env(), 'staff');
+      const product = await lamp(env(), 20);
+      const { order: paid } = await buy(env(), customer, product, 1);
+      const { order: unpaid } = await buy(env(), customer, product, 2);
+      const manual = await engine.payments.createPayment(customer.ctx, paid.id, { provider: 'manual' });
+      await engine.payments.confirmPayment(staff.ctx, manual.id);
+      const hosted = await engine.payments.createPayment(customer.ctx, unpaid.id, { provider: 'hosted' });
+      const callback = JSON.stringify({ reference: hosted.reference, status: 'failed', amount: hosted.amount });
+      const t = Math.floor(clock.now().getTime() / 1000);
+      const answer = await request(app)
+        .post('/api/payments/webhooks/hosted')
+        .set('Content-Type', 'application/json')
+        .set('Emporia-Signature', signWebhook(engine.config.paymentWebhookSecret!, callback, t))
+        .send(callback);
+      expect(answer.status).toBe(200);
+      await drain(engine);
+      expect(subjectsTo(customer.user.email)).toEqual(
+        [
+          'Welcome to Emporia',
+          `Order ${paid.number} received`,
+          `Order ${unpaid.number} received`,
+          `Payment received for order ${paid.number}`,
+          `Payment failed for order ${unpaid.number}`,
+        ].sort(),
+      );
     });
 
-    it('alerts every admin and staff user about low stock, and no customer', async () => {
+    it('alerts every active admin and staff user once per crossing of the alert level, and no customer', async () => {
       const admin = await userWithToken(env(), 'admin');
       const staff = await userWithToken(env(), 'staff');
       const customer = await userWithToken(env(), 'customer');
-      await drain(env());
-      await record(env(), 'stock.low', {
-        variant_id: 'v-1',
-        product_id: 'p-1',
-        sku: 'MUG-RED',
-        stock: 2,
-        threshold: 5,
-      });
-      await drain(env());
+      const product = await lamp(env(), 7);
+      const sku = product.variants[0].sku;
+      await buy(env(), customer, product, 2); // 7 → 5 crosses the alert level
+      await buy(env(), customer, product, 1); // 5 → 4 stays below it: no second alert
+      await drain(env().engine);
       for (const person of [admin, staff]) {
-        expect(smtp.to(person.user.email).map((m) => m.subject)).toContain('Low stock: MUG-RED (2 left)');
+        expect(subjectsTo(person.user.email)).toEqual([`Low stock: ${sku} (5 left)`, 'Welcome to Emporia']);
       }
-      expect(smtp.to(customer.user.email).map((m) => m.subject)).not.toContain('Low stock: MUG-RED (2 left)');
+      expect(subjectsTo(customer.user.email).filter((s) => s.startsWith('Low stock'))).toEqual([]);
     });
 
-    it('sends each mail from the real services: order, stock crossing once, payment; nothing for a refused order', async () => {
-      const { engine } = env();
-      const staff = await userWithToken(env(), 'staff');
+    it('sends one mail when its job runs again after the worker died between the send and marking it done', async () => {
+      const { engine, clock } = env();
       const customer = await userWithToken(env(), 'customer');
-      await drain(env());
-      const product = await engine.catalog.createProduct(staff.ctx, {
-        name: 'Lamp',
-        price: 1000,
-        stock: 7,
-        low_stock_threshold: 5,
-        status: 'published',
-      });
-      const sku = product.variants[0].sku;
-      const first = await engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 2 }] });
-      await engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 1 }] });
-      await expect(
-        engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 50 }] }),
-      ).rejects.toThrow(/stock/i);
-      const payment = await engine.payments.createPayment(customer.ctx, first.order.id, { provider: 'manual' });
-      await engine.payments.confirmPayment(staff.ctx, payment.id);
-      await drain(env());
-
-      const toCustomer = smtp.to(customer.user.email).map((m) => m.subject);
-      expect(toCustomer.filter((s) => s.startsWith('Order '))).toHaveLength(2);
-      expect(toCustomer).toContain(`Order ${first.order.number} received`);
-      expect(toCustomer).toContain(`Payment received for order ${first.order.number}`);
-      // 7 → 5 crosses the alert level; 5 → 4 stays below it: one alert, not one per order.
-      const alerts = smtp
-        .to(staff.user.email)
-        .map((m) => m.subject)
-        .filter((s) => s.startsWith('Low stock'));
-      expect(alerts).toEqual([`Low stock: ${sku} (5 left)`]);
+      const product = await lamp(env(), 20);
+      await drain(engine);
+      const { order } = await buy(env(), customer, product, 1);
+      // A worker that sends and is then killed (kill -9): none of its writes after the send land.
+      const killed = workerKilledAfterEachJob(env());
+      try {
+        await drain(killed);
+        const expected = [`Order ${order.number} received`, 'Welcome to Emporia'];
+        expect(subjectsTo(customer.user.email)).toEqual(expected);
+        const [stuck] = (await engine.jobs.list(systemContext(), { type: 'mail.send', status: 'running' })).results;
+        expect(stuck).toMatchObject({ attempts: 1 });
+        // Its lease runs out; another runner takes the job over and runs it again.
+        clock.advance(61_000);
+        expect(await engine.jobs.createRunner().runUntilIdle()).toBe(1);
+        const done = await engine.jobs.get(systemContext(), stuck.id);
+        expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { duplicate: true } });
+        expect(subjectsTo(customer.user.email)).toEqual(expected);
+        const sent = await (engine.store as KnexStore).knex('sent_mails').where('recipient', customer.user.email);
+        expect(sent.map((m: { subject: string }) => m.subject).sort()).toEqual(expected);
+        const [mail] = smtp.to(customer.user.email).filter((m) => m.subject.startsWith('Order'));
+        const messageId = /^Message-ID: (.*)$/m.exec(mail.raw)?.[1].trim();
+        expect(sent.find((m: { subject: string }) => m.subject === expected[0]).message_id).toBe(messageId);
+      } finally {
+        await killed.close();
+      }
     });
 
     it('uses the embedding app’s templates when given', async () => {
       const local = await createTestEnv(env().dialect, { smtpUrl: smtp.url, mailFrom: 'Corner Shop <hi@corner.test>' });
       try {
         // Same engine factory, with a template override.
-        const { createDefaultEngine } = await import('@emporia/adapters');
         const engine = await createDefaultEngine({
           database: local.url,
           migrate: false,
@@ -153,8 +160,9 @@ describeEachDatabase(
         });
         try {
           const user = await userWithToken({ ...local, engine }, 'customer', { name: 'Grace' });
-          await engine.jobs.createRunner().runUntilIdle();
-          expect(smtp.to(user.user.email).map((m) => m.subject)).toEqual(['Hi Grace from Corner Shop']);
+          await drain(engine);
+          expect(subjectsTo(user.user.email)).toEqual(['Hi Grace from Corner Shop']);
+          expect(smtp.to(user.user.email)[0].raw).toMatch(/^Message-ID: <[0-9a-f]{32}@corner\.test>$/m);
         } finally {
           await engine.close();
         }
@@ -166,17 +174,47 @@ describeEachDatabase(
   { smtpUrl: smtp.url },
 );
 
+/**
+ * A second engine on the test's database whose process dies right after each job's handler
+ * returns: its job writes after that (done, retry, dead) never reach the database.
+ */
+function workerKilledAfterEachJob(env: TestEnv): Engine {
+  const store = createKnexStore(env.url);
+  // The store's repositories may be wrapped one by one before the engine is built from it.
+  const gone = async () => false;
+  store.repositories.jobs = Object.assign(Object.create(store.repositories.jobs) as JobRepository, {
+    complete: gone,
+    reschedule: gone,
+    bury: gone,
+  });
+  return createEngine({
+    config: env.engine.config,
+    store,
+    clock: env.clock,
+    passwordHasher: new Argon2PasswordHasher(),
+    notifications: { mailer: createMailer(env.engine.config) },
+  });
+}
+
 describe('mail without SMTP_URL', () => {
   it('writes each message as an .eml file into MAIL_DIR and says where', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emporia-mail-'));
     try {
       const mailer = createMailer({ smtpUrl: undefined, mailFrom: 'Shop <shop@localhost>', mailDir: dir });
-      const sent = await mailer.send({ to: 'a@example.test', subject: 'Hello', text: 'plain', html: '<b>rich</b>' });
+      const sent = await mailer.send({
+        to: 'a@example.test',
+        subject: 'Hello',
+        text: 'plain',
+        html: '<b>rich</b>',
+        message_id: '<abc123@localhost>',
+      });
       expect(readdirSync(dir)).toHaveLength(1);
       expect(sent.location).toBe(join(dir, readdirSync(dir)[0]));
+      expect(sent.id).toBe('<abc123@localhost>');
       const eml = readFileSync(sent.location!, 'utf8');
       expect(eml).toContain('Subject: Hello');
       expect(eml).toContain('To: a@example.test');
+      expect(eml).toContain('Message-ID: <abc123@localhost>');
       expect(eml).toContain('<b>rich</b>');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import { runEmporia, startEmporia } from '../../../test/support/cli.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 import { startSmtpServer } from '../../adapters/test/support-smtp.js';
-import { MAIL_JOB } from '../../core/src/notifications/mail.notifier.js';
+import { MAIL_JOB, type MailJob } from '../../core/src/notifications/mail.subscriber.js';
 
 const smtp = await startSmtpServer();
 const dir = mkdtempSync(join(tmpdir(), 'emporia-worker-'));
@@ -32,7 +32,11 @@ describeEachDatabase(
         const { engine, clock } = env();
         const ctx = systemContext({ clock });
         const to = `killed-${env().dialect}@example.test`;
-        const job = await engine.jobs.enqueue(ctx, MAIL_JOB, { to, subject: 'Stalled', text: 'x', html: '<p>x</p>' });
+        const mail: MailJob = {
+          dedupe_key: `stalled:${to}`,
+          message: { to, subject: 'Stalled', text: 'x', html: '<p>x</p>' },
+        };
+        const job = await engine.jobs.enqueue(ctx, MAIL_JOB, mail);
 
         smtp.hold(); // the mail server takes the message and never answers: the worker is mid-job
         const dataArrived = smtp.nextData();

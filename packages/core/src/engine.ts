@@ -6,18 +6,19 @@ import type { Config } from './shared/config.js';
 import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
 import { EVENT_TOKENS } from './notifications/events.js';
-import './notifications/ports.js';
 import { InventoryService } from './catalog/inventory.service.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 import { IdentityService } from './identity/identity.service.js';
 import { IDENTITY_TOKENS, type PasswordHasher } from './identity/ports.js';
-import { installJobs } from './jobs/module.js';
+import { jobModule } from './jobs/module.js';
+import { JOB_TOKENS } from './jobs/ports.js';
 import { registerMaintenance, SUCCEEDED_JOB_RETENTION_MS } from './jobs/maintenance.js';
-import type { JobsService } from './jobs/jobs.service.js';
+import type { JobService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
-import type { WebhooksService } from './notifications/webhooks.service.js';
-import type { NotificationPorts } from './notifications/module.js';
+import type { WebhookService } from './notifications/webhooks.service.js';
+import { notificationModule, type NotificationPorts } from './notifications/module.js';
+import { NOTIFICATION_TOKENS } from './notifications/ports.js';
 import { CartService } from './cart/cart.service.js';
 import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
@@ -59,11 +60,11 @@ export interface Engine {
   /** Users, roles, passwords, tokens; `identity.authenticate(token)` → actor. */
   readonly identity: IdentityService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
-  readonly jobs: JobsService;
-  /** `events.on('order.placed', handler)`: domain events after commit, through the job runner. */
+  readonly jobs: JobService;
+  /** `events.on('order.placed', handler)`: domain events after commit, through the job runner; `events.feed(ctx)`: live. */
   readonly events: EventBus;
   /** Outgoing webhook subscriptions (admins) and their delivery log. */
-  readonly webhooks: WebhooksService;
+  readonly webhooks: WebhookService;
   /** Customer and guest carts. */
   readonly cart: CartService;
   /** Checkout (idempotent), order reads and the order lifecycle (`orders.lifecycle` takes hooks). */
@@ -96,7 +97,14 @@ export function createEngine(ports: EnginePorts): Engine {
   container.bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
   container.bind(IDENTITY_TOKENS.PasswordHasher).toConstantValue(ports.passwordHasher);
   container.bind(IDENTITY_TOKENS.IdentityService).to(IdentityService).inSingletonScope();
-  const { jobs, events, webhooks } = installJobs(container, ports.notifications);
+  const { mailer, mailTemplates, webhookSender } = ports.notifications ?? {};
+  if (mailer) container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(mailer);
+  if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
+  if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
+  container.load(notificationModule, jobModule);
+  const jobs = container.get<JobService>(JOB_TOKENS.JobService);
+  const events = container.get<EventBus>(NOTIFICATION_TOKENS.EventBus);
+  const webhooks = container.get<WebhookService>(NOTIFICATION_TOKENS.WebhookService);
   container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
   container.bind(CartService).toSelf().inSingletonScope();
   container.bind(OrderService).toSelf().inSingletonScope();

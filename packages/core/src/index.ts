@@ -45,9 +45,16 @@ export { InvalidSignatureError } from './shared/signature.js';
 export { WebhookBlockedError } from './notifications/webhooks.ports.js';
 
 // ---------------------------------------------------------------- events
-export { EVENT_TYPES, type DomainEvents, type EventType, type OutboxEvent } from './notifications/events.js';
+export {
+  EVENT_TYPES,
+  eventPayloadSchemas,
+  eventEnvelopeSchema,
+  type DomainEvents,
+  type EventType,
+  type OutboxEvent,
+} from './notifications/events.js';
 export { EventBus, type EventHandler } from './notifications/bus.js';
-export { RealtimeFeed } from './notifications/realtime.js';
+export { RealtimeFeed, REALTIME_EVENT_TYPES } from './notifications/realtime.js';
 
 // ---------------------------------------------------------------- services
 export { IdentityService } from './identity/identity.service.js';
@@ -59,10 +66,11 @@ export type { OrderLifecycle } from './orders/lifecycle.js';
 export { PaymentService } from './payments/payments.service.js';
 export type { PaymentLifecycle } from './payments/lifecycle.js';
 export type { TransitionChange, TransitionHook } from './shared/state-machine.js';
-export { JobsService } from './jobs/jobs.service.js';
-export type { JobExecution, JobRunner, RunnerLogger, RunnerOptions } from './jobs/runner.js';
+export { JobService } from './jobs/jobs.service.js';
+export type { JobRunner, RunnerLogger, RunnerOptions } from './jobs/runner.js';
+export type { JobExecution } from './jobs/ports.js';
 export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance.js';
-export { WebhooksService } from './notifications/webhooks.service.js';
+export { WebhookService } from './notifications/webhooks.service.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
 
@@ -273,10 +281,17 @@ export type {
   PaymentRecord,
   PaymentFilter,
 } from './payments/ports.js';
-export type { JobRepository, NewJob, OutboxDispatch } from './jobs/ports.js';
+export type { JobRepository, NewJob, OutboxDispatch, EventSubscriber, JobHandler } from './jobs/ports.js';
 export type { EventOutbox } from './notifications/events.js';
 export type { NotificationPorts } from './notifications/module.js';
-export type { Mailer, MailMessage, NotificationDirectory, Contact } from './notifications/mail.js';
+export type {
+  Mailer,
+  MailMessage,
+  NotificationDirectory,
+  Contact,
+  SentMail,
+  SentMailRepository,
+} from './notifications/mail.js';
 export type { WebhookSender, WebhookRepository, WebhookRecord } from './notifications/webhooks.ports.js';
 // The store's repositories of this module are declared by merging into StoreRepositories.
 export type {} from './notifications/ports.js';

@@ -1,3 +1,4 @@
+import { EVENT_TYPES, eventEnvelopeSchema, SIGNATURE_HEADER } from '@emporia/core';
 import { z } from 'zod';
 import { problemSchema } from './problem.js';
 import type { RouteSpec } from './route.js';
@@ -76,6 +77,52 @@ function parametersOf(
   });
 }
 
+/**
+ * The `webhooks` section: what Emporia POSTs to a subscription for each event type, one operation
+ * per type of `EVENT_TYPES`, so every event a subscription may name is documented with its body.
+ */
+function webhookOperations(registry: Map<string, JsonSchema>): Record<string, unknown> {
+  const header = (name: string, description: string) => ({
+    name,
+    in: 'header',
+    required: true,
+    description,
+    schema: { type: 'string' },
+  });
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => {
+      const envelope = eventEnvelopeSchema(type);
+      const operation = {
+        operationId: `webhook_${type.replace(/\./g, '_')}`,
+        summary: `${type}: ${envelope.description ?? ''}`.trim(),
+        description:
+          `Sent to every active subscription to \`${type}\` (\`POST /api/webhooks\`) after the change commits, ` +
+          'at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body ' +
+          'with the subscription’s secret before trusting it.',
+        tags: ['webhooks'],
+        parameters: [
+          header(SIGNATURE_HEADER, '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`'),
+          header('Emporia-Event', `\`${type}\``),
+          header('Emporia-Delivery', 'The event id, the same on every retry'),
+        ],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: toSchema(envelope, 'output', registry) } },
+        },
+        responses: {
+          '200': {
+            description:
+              'Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. ' +
+              'Redirects are not followed.',
+          },
+        },
+        security: [],
+      };
+      return [type, { post: operation }];
+    }),
+  );
+}
+
 export interface OpenApiInfo {
   title?: string;
   version?: string;
@@ -97,7 +144,9 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
         ? { description: STATUS_TEXT[ok] ?? 'OK' }
         : {
             description: STATUS_TEXT[ok] ?? 'OK',
-            content: { 'application/json': { schema: toSchema(r.response, 'output', registry) } },
+            content: {
+              [r.responseContentType ?? 'application/json']: { schema: toSchema(r.response, 'output', registry) },
+            },
           };
     const errors = new Set<number>(r.errors ?? []);
     if (r.params || r.query || r.body) errors.add(400);
@@ -153,6 +202,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     },
     servers: [{ url: info.serverUrl || '/' }],
     paths,
+    webhooks: webhookOperations(registry),
     components: {
       schemas: Object.fromEntries(registry),
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

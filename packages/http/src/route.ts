@@ -42,6 +42,8 @@ export interface RouteSpec<
   /** Success status; 204 sends no body. */
   status?: number;
   response?: R;
+  /** Content type of the answer when it is not JSON (`text/event-stream`: `response` describes one message). */
+  responseContentType?: string;
   /** Extra headers the operation reads (documented only). */
   headers?: Array<{ name: string; description: string; required?: boolean }>;
   /** Error statuses this operation may answer, for the docs (400, 401, 404… are added as they apply). */

@@ -127,6 +127,9 @@ describeEachDatabase('GET /api/events (Server-Sent Events)', (env) => {
     expect(aliceStream.messages[1].data).toMatchObject({ from: 'pending', to: 'paid' });
     expect(staffStream.messages.map((m) => m.event)).toEqual(['order.placed', 'stock.low']);
     expect(staffStream.messages[1].data).toMatchObject({ sku: 'LAMP', stock: 1 });
+    for (const message of [...aliceStream.messages, ...staffStream.messages]) {
+      expect(env().contract.checkStreamMessage('/api/events', message)).toEqual([]);
+    }
     aliceStream.close();
     staffStream.close();
   });
@@ -138,7 +141,7 @@ describeEachDatabase('GET /api/events (Server-Sent Events)', (env) => {
     const carol = await userWithToken(env(), 'customer');
     const stream = openStream(base, carol.token);
     await stream.ready;
-    const change = (number: string) => ({
+    const change = (number: string): DomainEvents['order.status_changed'] => ({
       order_id: `o-${number}`,
       number,
       user_id: carol.user.id,

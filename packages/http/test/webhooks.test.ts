@@ -1,5 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { verifyWebhook, systemContext, type DomainEvents, type EventType } from '@emporia/core';
+import {
+  EVENT_TYPES,
+  eventPayloadSchemas,
+  verifyWebhook,
+  systemContext,
+  type DomainEvents,
+  type EventType,
+} from '@emporia/core';
 import { isInternalAddress } from '../../adapters/src/webhooks/sender.js';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -126,6 +133,32 @@ describeEachDatabase(
         ],
       );
       expect((await request(app).get(`/api/webhooks/${sub.id}`).set(admin.headers)).body.consecutive_failures).toBe(0);
+      await request(app).delete(`/api/webhooks/${sub.id}`).set(admin.headers);
+    });
+
+    it('delivers every event type to a subscription to all of them, each body as the OpenAPI document says', async () => {
+      const { engine, app } = env();
+      const admin = await userWithToken(env(), 'admin');
+      const runner = engine.jobs.createRunner();
+      await runner.runUntilIdle();
+      const { body: sub } = await request(app)
+        .post('/api/webhooks')
+        .set(admin.headers)
+        .send({ url: receiver.url, event_types: EVENT_TYPES });
+      expect(sub.event_types).toEqual(EVENT_TYPES);
+      receiver.received.length = 0;
+      for (const type of EVENT_TYPES) {
+        // Each payload schema carries an example: the document shows it, and here it is sent.
+        const [example] = (eventPayloadSchemas[type].meta()?.examples ?? []) as unknown[];
+        expect(eventPayloadSchemas[type].safeParse(example).success, type).toBe(true);
+        await record(env(), type, example as DomainEvents[typeof type]);
+      }
+      await runner.runUntilIdle();
+      const delivered = receiver.received.map((r) => r.headers['emporia-event'] as string);
+      expect(delivered.sort()).toEqual([...EVENT_TYPES].sort());
+      for (const r of receiver.received) {
+        expect(env().contract.checkWebhook(r.headers['emporia-event'] as string, r.body)).toEqual([]);
+      }
       await request(app).delete(`/api/webhooks/${sub.id}`).set(admin.headers);
     });
 

@@ -46,15 +46,18 @@ function toClaimed(row: Row): ClaimedJob {
   };
 }
 
+/** Rows per INSERT: knex writes SQLite's multi-row insert as a compound SELECT, capped at 500 terms. */
+const INSERT_CHUNK = 500;
+
 export class KnexJobRepository implements JobRepository {
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
   ) {}
 
-  async enqueue(ctx: Context, job: NewJob): Promise<Job> {
+  async enqueue(ctx: Context, jobs: readonly NewJob[]): Promise<Job[]> {
     const now = ctx.clock.now().toISOString();
-    const row = {
+    const rows = jobs.map((job) => ({
       id: newId(),
       type: job.type,
       payload: toJson(job.payload),
@@ -65,9 +68,11 @@ export class KnexJobRepository implements JobRepository {
       created_by: job.createdBy ?? null,
       created_at: now,
       updated_at: now,
-    };
-    await db(ctx, this.knex)('jobs').insert(row);
-    return toJob(row);
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await db(ctx, this.knex)('jobs').insert(rows.slice(i, i + INSERT_CHUNK));
+    }
+    return rows.map(toJob);
   }
 
   async claim(
@@ -79,20 +84,32 @@ export class KnexJobRepository implements JobRepository {
   ): Promise<ClaimedJob[]> {
     if (types.length === 0) return [];
     const now = ctx.clock.now().toISOString();
-    // One statement: on PostgreSQL SKIP LOCKED hands each due row to one claimer and lets the
-    // others take the next rows instead of waiting; on SQLite the statement is a single write,
-    // and writers are serialised.
-    const lock = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const due = `((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
+      AND type IN (${types.map(() => '?').join(', ')})`;
+    const dueBindings = [now, now, ...types];
+    const set = `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?`;
+    if (this.dialect === 'postgres') {
+      // One statement: SKIP LOCKED hands each due row to one claimer and lets the others take the
+      // next rows instead of waiting. With nothing due it changes no row and writes nothing.
+      const result = await db(ctx, this.knex).raw(
+        `${set} WHERE id IN (SELECT id FROM jobs WHERE ${due} ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [workerId, lockedUntil, now, ...dueBindings, limit],
+      );
+      return rawRows<Row>(result).map(toClaimed);
+    }
+    // SQLite: any UPDATE takes the database's write lock, even one that changes nothing, so an idle
+    // runner reads first. The UPDATE checks the rows are still due: another process may have taken
+    // some in between (writers are serialised, so none can take them during the UPDATE).
+    const candidates = await db(ctx, this.knex).raw(`SELECT id FROM jobs WHERE ${due} ORDER BY run_at, id LIMIT ?`, [
+      ...dueBindings,
+      limit,
+    ]);
+    const ids = rawRows<{ id: string }>(candidates).map((r) => r.id);
+    if (ids.length === 0) return [];
     const result = await db(ctx, this.knex).raw(
-      `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
-       WHERE id IN (
-         SELECT id FROM jobs
-         WHERE ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
-           AND type IN (${types.map(() => '?').join(', ')})
-         ORDER BY run_at, id LIMIT ? ${lock}
-       )
-       RETURNING *`,
-      [workerId, lockedUntil, now, now, now, ...types, limit],
+      `${set} WHERE id IN (${ids.map(() => '?').join(', ')}) AND ${due} RETURNING *`,
+      [workerId, lockedUntil, now, ...ids, ...dueBindings],
     );
     return rawRows<Row>(result).map(toClaimed);
   }
@@ -154,7 +171,7 @@ export class KnexJobRepository implements JobRepository {
     return n === 1;
   }
 
-  async get(ctx: Context, id: string): Promise<Job | null> {
+  async find(ctx: Context, id: string): Promise<Job | null> {
     const row = (await db(ctx, this.knex)('jobs').where({ id }).first()) as Row | undefined;
     return row ? toJob(row) : null;
   }
@@ -178,7 +195,7 @@ export class KnexJobRepository implements JobRepository {
       finished_at: null,
       updated_at: now,
     });
-    return n === 1 ? this.get(ctx, id) : null;
+    return n === 1 ? this.find(ctx, id) : null;
   }
 
   async purge(ctx: Context, input: JobPurgeInput): Promise<number> {

@@ -1,8 +1,8 @@
-import type { Context, OutboxDispatch, OutboxEvent, Transaction } from '@emporia/core';
+import type { Context, OutboxDispatch, OutboxEvent } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
 import { db } from '../knex/store.js';
-import { fromJson, toIso } from '../knex/values.js';
+import { fromJson, rawRows, toIso } from '../knex/values.js';
 
 type Row = Record<string, unknown>;
 
@@ -16,38 +16,40 @@ function toEvent(row: Row): OutboxEvent {
   };
 }
 
-/** Moves committed outbox events to jobs; several runners may do it at once on PostgreSQL. */
+/** Reads `outbox_events` for the dispatcher and for live streams; several runners may dispatch at once. */
 export class KnexOutboxDispatch implements OutboxDispatch {
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
   ) {}
 
-  async dispatch(
-    ctx: Context,
-    limit: number,
-    toJobs: (tx: Context, events: OutboxEvent[]) => Promise<void>,
-  ): Promise<number> {
-    return this.knex.transaction(async (trx) => {
-      const tx: Context = { ...ctx, tx: trx as unknown as Transaction };
-      const q = trx('outbox_events').whereNull('dispatched_at').orderBy('id').limit(limit);
-      if (this.dialect === 'postgres') q.forUpdate().skipLocked();
-      const events = ((await q) as Row[]).map(toEvent);
-      if (events.length === 0) return 0;
-      await trx('outbox_events')
-        .whereIn(
-          'id',
-          events.map((e) => e.id),
-        )
-        .update({ dispatched_at: ctx.clock.now().toISOString() });
-      await toJobs(tx, events);
-      return events.length;
-    });
+  async hasPending(ctx: Context): Promise<boolean> {
+    // `outbox_undispatched_idx` (dispatched_at, id) answers it from the index.
+    const row = await db(ctx, this.knex)('outbox_events').whereNull('dispatched_at').first('id');
+    return row !== undefined;
+  }
+
+  async claim(ctx: Context, limit: number): Promise<OutboxEvent[]> {
+    // One statement: PostgreSQL skips the events another dispatcher holds; SQLite has one writer.
+    const lock = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const result = await db(ctx, this.knex).raw(
+      `UPDATE outbox_events SET dispatched_at = ?
+       WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ? ${lock})
+       RETURNING *`,
+      [ctx.clock.now().toISOString(), limit],
+    );
+    return rawRows<Row>(result)
+      .map(toEvent)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async since(ctx: Context, afterId: string | null, limit: number): Promise<OutboxEvent[]> {
     const q = db(ctx, this.knex)('outbox_events').orderBy('id').limit(limit);
     if (afterId) q.where('id', '>', afterId);
     return ((await q) as Row[]).map(toEvent);
+  }
+
+  async purge(ctx: Context, before: string): Promise<number> {
+    return db(ctx, this.knex)('outbox_events').where('dispatched_at', '<', before).delete();
   }
 }

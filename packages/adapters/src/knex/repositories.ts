@@ -16,6 +16,7 @@ import { KnexUserRepository } from './users.repository.js';
 import { KnexJobRepository } from '../jobs/jobs.repository.js';
 import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
 import { KnexNotificationDirectory } from '../mail/directory.js';
+import { KnexSentMailRepository } from '../mail/sent-mails.repository.js';
 import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
@@ -34,6 +35,7 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     jobs: new KnexJobRepository(knex, dialect),
     outboxDispatch: new KnexOutboxDispatch(knex, dialect),
     notificationDirectory: new KnexNotificationDirectory(knex),
+    sentMails: new KnexSentMailRepository(knex),
     webhooks: new KnexWebhookRepository(knex),
     carts: new KnexCartRepository(knex),
     orders: new KnexOrderRepository(knex, dialect),

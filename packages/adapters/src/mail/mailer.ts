@@ -19,6 +19,11 @@ function lazyTransport(options: string | { streamTransport: true; buffer: true; 
   };
 }
 
+/** nodemailer's options for a message: its own Message-ID when it has one, else nodemailer makes one. */
+function mailOptions(from: string, { message_id, ...message }: MailMessage): SendMailOptions {
+  return { from, ...message, ...(message_id ? { messageId: message_id } : {}) };
+}
+
 /**
  * The mailer for a configuration: SMTP when `SMTP_URL` is set, otherwise each message is written
  * as an .eml file into `MAIL_DIR` (the job result, and so the log, says which file).
@@ -28,7 +33,7 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mail
     const transport = lazyTransport(config.smtpUrl);
     return {
       async send(message: MailMessage) {
-        const info = await transport.send({ from: config.mailFrom, ...message });
+        const info = await transport.send(mailOptions(config.mailFrom, message));
         return { id: info.messageId };
       },
       close: transport.close,
@@ -38,7 +43,7 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mail
   const transport = lazyTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(message: MailMessage) {
-      const info = await transport.send({ from: config.mailFrom, ...message });
+      const info = await transport.send(mailOptions(config.mailFrom, message));
       await mkdir(dir, { recursive: true });
       const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${newId()}.eml`);
       await writeFile(file, info.message as Buffer);

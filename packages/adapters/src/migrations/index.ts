@@ -6,6 +6,7 @@ import { ordersMigration } from './0004_orders.js';
 import { jobsMigration } from './0005_jobs.js';
 import { productCountsMigration } from './0006_product_counts.js';
 import { searchRowsStatusMigration } from './0007_search_rows_status.js';
+import { sentMailsMigration } from './0008_sent_mails.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -23,6 +24,7 @@ export const migrations: Migration[] = [
   jobsMigration,
   productCountsMigration,
   searchRowsStatusMigration,
+  sentMailsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

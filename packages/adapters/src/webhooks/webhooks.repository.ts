@@ -1,4 +1,4 @@
-import type { Context, EventType, WebhookDeliveryLog, WebhookRecord, WebhookRepository } from '@emporia/core';
+import type { Context, WebhookDeliveryLog, WebhookRecord, WebhookRepository } from '@emporia/core';
 import type { Knex } from 'knex';
 import { db } from '../knex/store.js';
 import { fromJson, toBool, toIso, toIsoOrNull, toJson } from '../knex/values.js';
@@ -40,7 +40,7 @@ export class KnexWebhookRepository implements WebhookRepository {
     await db(ctx, this.knex)('webhook_subscriptions').insert({ ...record, event_types: toJson(record.event_types) });
   }
 
-  async get(ctx: Context, id: string): Promise<WebhookRecord | null> {
+  async find(ctx: Context, id: string): Promise<WebhookRecord | null> {
     const row = (await db(ctx, this.knex)('webhook_subscriptions').where({ id }).first()) as Row | undefined;
     return row ? toRecord(row) : null;
   }
@@ -64,13 +64,13 @@ export class KnexWebhookRepository implements WebhookRepository {
     return (await db(ctx, this.knex)('webhook_subscriptions').where({ id }).delete()) === 1;
   }
 
-  async activeFor(ctx: Context, type: EventType): Promise<WebhookRecord[]> {
-    // Subscriptions are few: filter the JSON list here rather than with dialect-specific JSON SQL.
+  async listActive(ctx: Context): Promise<WebhookRecord[]> {
+    // Subscriptions are few: the caller filters the JSON lists of event types rather than dialect-specific JSON SQL.
     const rows = (await db(ctx, this.knex)('webhook_subscriptions').where('is_active', true)) as Row[];
-    return rows.map(toRecord).filter((r) => r.event_types.includes(type as never));
+    return rows.map(toRecord);
   }
 
-  async recordDelivery(ctx: Context, delivery: WebhookDeliveryLog): Promise<void> {
+  async insertDelivery(ctx: Context, delivery: WebhookDeliveryLog): Promise<void> {
     await db(ctx, this.knex)('webhook_deliveries').insert(delivery);
   }
 
@@ -83,7 +83,7 @@ export class KnexWebhookRepository implements WebhookRepository {
     return Number(row?.consecutive_failures ?? 0);
   }
 
-  async deliveries(ctx: Context, subscriptionId: string, limit: number): Promise<WebhookDeliveryLog[]> {
+  async listDeliveries(ctx: Context, subscriptionId: string, limit: number): Promise<WebhookDeliveryLog[]> {
     const rows = (await db(
       ctx,
       this.knex,
@@ -95,5 +95,9 @@ export class KnexWebhookRepository implements WebhookRepository {
       ])
       .limit(limit)) as Row[];
     return rows.map(toDelivery);
+  }
+
+  async purgeDeliveries(ctx: Context, before: string): Promise<number> {
+    return db(ctx, this.knex)('webhook_deliveries').where('delivered_at', '<', before).delete();
   }
 }

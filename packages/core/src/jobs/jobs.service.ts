@@ -5,12 +5,12 @@ import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Clock } from '../shared/clock.js';
-import type { HealthCheck, Store } from '../shared/store.js';
+import type { HealthCheck } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { PERMISSIONS } from '../identity/permissions.js';
-import { EventBus } from '../notifications/bus.js';
-import { JOB_TOKENS, type NewJob } from './ports.js';
-import { JobRunner, type JobHandler, type JobExecution, type RunnerOptions } from './runner.js';
+import { EventDispatcher } from './dispatcher.js';
+import { JOB_TOKENS, type JobExecution, type JobHandler, type JobRepository, type NewJob } from './ports.js';
+import { JobRunner, type RunnerOptions } from './runner.js';
 import { jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
 
 /** Attempts a job gets unless it asks for another number. */
@@ -21,19 +21,21 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
  * with `createRunner()` (inline in `serve`, or `emporia worker`).
  */
 @injectable()
-export class JobsService {
+export class JobService {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly runners = new Set<JobRunner>();
 
   constructor(
-    @inject(TOKENS.Store) private readonly store: Store,
+    @inject(JOB_TOKENS.JobRepository) private readonly jobs: JobRepository,
+    @inject(JOB_TOKENS.EventDispatcher) private readonly dispatcher: EventDispatcher,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(JOB_TOKENS.EventBus) private readonly bus: EventBus,
   ) {}
 
-  /** Registers the handler for a job type (one per type). */
+  /** Registers the handler for a job type (one per type; event subscribers bring their own). */
   handle<P>(type: string, handler: (payload: P, run: JobExecution) => Promise<unknown>): void {
-    if (this.handlers.has(type)) throw new Error(`A handler for job type '${type}' is already registered`);
+    if (this.handlers.has(type) || this.dispatcher.handlerFor(type)) {
+      throw new Error(`A handler for job type '${type}' is already registered`);
+    }
     this.handlers.set(type, handler as JobHandler);
   }
 
@@ -44,18 +46,21 @@ export class JobsService {
     payload: unknown,
     options: Omit<NewJob, 'type' | 'payload'> = {},
   ): Promise<Job> {
-    return this.store.repositories.jobs.enqueue(ctx, {
-      type,
-      payload,
-      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      runAt: options.runAt ?? ctx.clock.now().toISOString(),
-      createdBy: options.createdBy === undefined ? actorUserId(ctx) : options.createdBy,
-    });
+    const [job] = await this.jobs.enqueue(ctx, [
+      {
+        type,
+        payload,
+        maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        runAt: options.runAt ?? ctx.clock.now().toISOString(),
+        createdBy: options.createdBy === undefined ? actorUserId(ctx) : options.createdBy,
+      },
+    ]);
+    return job;
   }
 
   /** Staff see every job; a user sees the jobs they started; anyone else gets 404. */
   async get(ctx: Context, id: string): Promise<Job> {
-    const job = await this.store.repositories.jobs.get(ctx, id);
+    const job = await this.jobs.find(ctx, id);
     const mine = job !== null && job.created_by !== null && job.created_by === actorUserId(ctx);
     if (!job || !(mine || can(ctx, PERMISSIONS.jobRead))) {
       if (ctx.actor.kind === 'anonymous') requirePermission(ctx, PERMISSIONS.jobRead);
@@ -68,14 +73,14 @@ export class JobsService {
   async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     const window = listWindowOf(query);
-    const page = await this.store.repositories.jobs.list(ctx, { status: query.status, type: query.type }, window);
+    const page = await this.jobs.list(ctx, { status: query.status, type: query.type }, window);
     return listResultOf(window, page, page.rows);
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */
   async retry(ctx: Context, id: string): Promise<Job> {
     requirePermission(ctx, PERMISSIONS.jobManage);
-    const job = await this.store.repositories.jobs.requeue(ctx, id);
+    const job = await this.jobs.requeue(ctx, id);
     if (!job) throw new NotFoundError(`No dead job ${id}`);
     return job;
   }
@@ -83,13 +88,13 @@ export class JobsService {
   /** Deletes finished jobs of a status (optionally only those finished before a time). */
   async purge(ctx: Context, input: JobPurgeInput): Promise<number> {
     requirePermission(ctx, PERMISSIONS.jobManage);
-    return this.store.repositories.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
+    return this.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
   }
 
   /** How many jobs are in each status (`job:read:any`). */
   async counts(ctx: Context): Promise<Record<string, number>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.store.repositories.jobs.counts(ctx);
+    return this.jobs.counts(ctx);
   }
 
   /**
@@ -106,10 +111,25 @@ export class JobsService {
     return this.enqueue(ctx, PRODUCT_IMPORT_JOB, { csv }, { maxAttempts: 3 });
   }
 
+  /**
+   * Deletes dispatched outbox events recorded before `before` and what the event subscribers keep
+   * about them (webhook deliveries, the sent-mail log); rows per table. The maintenance job calls it.
+   */
+  async purgeEventHistory(ctx: Context, before: string): Promise<Record<string, number>> {
+    requirePermission(ctx, PERMISSIONS.jobManage);
+    return this.dispatcher.purge(ctx, before);
+  }
+
   /** A runner over this engine's handlers and event subscribers. `start()` it, `stop()` it. */
   createRunner(options: RunnerOptions = {}): JobRunner {
     const runner = new JobRunner(
-      { store: this.store, clock: this.clock, bus: this.bus, handlers: this.handlers },
+      {
+        jobs: this.jobs,
+        clock: this.clock,
+        dispatch: (ctx, limit) => this.dispatcher.dispatch(ctx, limit),
+        handlerFor: (type) => this.handlers.get(type) ?? this.dispatcher.handlerFor(type),
+        handledTypes: () => [...this.handlers.keys(), ...this.dispatcher.handledTypes()],
+      },
       options,
     );
     this.runners.add(runner);

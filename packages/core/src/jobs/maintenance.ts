@@ -1,24 +1,39 @@
 import type { Context } from '../shared/context.js';
-import type { JobsService } from './jobs.service.js';
+import type { JobService } from './jobs.service.js';
 
-/** The periodic clean-up job: expired tokens, stale login counters, idempotency keys, old jobs. */
+/**
+ * The periodic clean-up job: expired tokens, stale login counters, idempotency keys, old jobs, and
+ * the event path's history (dispatched outbox events, webhook deliveries, the sent-mail log).
+ */
 export const MAINTENANCE_JOB = 'maintenance.purge';
 /** Time between maintenance runs: pass it to `scheduleMaintenance` when a runner starts. */
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 /** Succeeded jobs are kept this long for `emporia jobs` and `GET /api/jobs/{id}`. */
 export const SUCCEEDED_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Dispatched events, webhook deliveries and sent-mail records are kept this long. Their jobs carry
+ * the event, so nothing needs the outbox row after dispatch but streams resuming with
+ * `Last-Event-ID` and people reading the logs.
+ */
+export const EVENT_HISTORY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type MaintenanceTask = (ctx: Context) => Promise<unknown>;
 
 /**
- * Registers the maintenance handler. Each run does every task (a failing task does not stop
- * the others, its error is in the result) and queues the next run an interval later, unless one
- * is already queued — so a second worker starting the chain merges back into one.
+ * Registers the maintenance handler. Each run does every task, the event history's purge among
+ * them (a failing task does not stop the others, its error is in the result) and queues the next
+ * run an interval later, unless one is already queued — so a second worker starting the chain
+ * merges back into one.
  */
-export function registerMaintenance(jobs: JobsService, tasks: Record<string, MaintenanceTask>): void {
+export function registerMaintenance(jobs: JobService, tasks: Record<string, MaintenanceTask>): void {
+  const all: Record<string, MaintenanceTask> = {
+    ...tasks,
+    event_history: (ctx) =>
+      jobs.purgeEventHistory(ctx, new Date(ctx.clock.now().getTime() - EVENT_HISTORY_RETENTION_MS).toISOString()),
+  };
   jobs.handle(MAINTENANCE_JOB, async (_payload: unknown, { ctx }) => {
     const result: Record<string, unknown> = {};
-    for (const [name, task] of Object.entries(tasks)) {
+    for (const [name, task] of Object.entries(all)) {
       try {
         result[name] = await task(ctx);
       } catch (err) {
@@ -36,7 +51,7 @@ export function registerMaintenance(jobs: JobsService, tasks: Record<string, Mai
  *
  * @returns True when a run was queued, false when one was already waiting.
  */
-export async function scheduleMaintenance(jobs: JobsService, ctx: Context, delayMs = 0): Promise<boolean> {
+export async function scheduleMaintenance(jobs: JobService, ctx: Context, delayMs = 0): Promise<boolean> {
   const queued = await jobs.list(ctx, { status: 'queued', type: MAINTENANCE_JOB, limit: 1 });
   if (queued.results.length > 0) return false;
   const runAt = new Date(ctx.clock.now().getTime() + delayMs).toISOString();

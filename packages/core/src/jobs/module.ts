@@ -1,19 +1,17 @@
-import type { Container } from 'inversify';
-import { EventBus } from '../notifications/bus.js';
-import { installNotifications, type NotificationPorts } from '../notifications/module.js';
-import type { WebhooksService } from '../notifications/webhooks.service.js';
+import { ContainerModule } from 'inversify';
+import type { Store } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { EventDispatcher } from './dispatcher.js';
+import { JobService } from './jobs.service.js';
 import { JOB_TOKENS } from './ports.js';
-import { JobsService } from './jobs.service.js';
 
-/** Binds the event bus and jobs service, and subscribes the built-in notifications. */
-export function installJobs(
-  container: Container,
-  ports: NotificationPorts = {},
-): { jobs: JobsService; events: EventBus; webhooks: WebhooksService } {
-  const events = new EventBus();
-  container.bind(JOB_TOKENS.EventBus).toConstantValue(events);
-  container.bind(JOB_TOKENS.JobsService).to(JobsService).inSingletonScope();
-  const jobs = container.get<JobsService>(JOB_TOKENS.JobsService);
-  const webhooks = installNotifications(container, jobs, events, ports);
-  return { jobs, events, webhooks };
-}
+/**
+ * Jobs: the job repository and the outbox reader from the store, the dispatcher that turns
+ * committed events into the jobs the `JOB_TOKENS.EventSubscriber`s ask for, and `JobService`.
+ */
+export const jobModule = new ContainerModule(({ bind }) => {
+  bind(JOB_TOKENS.JobRepository).toDynamicValue((ctx) => ctx.get<Store>(TOKENS.Store).repositories.jobs);
+  bind(JOB_TOKENS.OutboxDispatch).toDynamicValue((ctx) => ctx.get<Store>(TOKENS.Store).repositories.outboxDispatch);
+  bind(JOB_TOKENS.EventDispatcher).to(EventDispatcher).inSingletonScope();
+  bind(JOB_TOKENS.JobService).to(JobService).inSingletonScope();
+});

@@ -17,15 +17,28 @@ export interface NewJob {
   createdBy?: string | null;
 }
 
+/** What a job handler receives besides its payload. */
+export interface JobExecution {
+  job: ClaimedJob;
+  /** A system context; writes inside a handler should use `unitOfWork.run(ctx, …)`. */
+  ctx: Context;
+  /** Records progress and extends the lease: call it regularly in long jobs. */
+  progress(done: number, total: number | null): Promise<void>;
+}
+
+/** A registered job handler, whatever its payload type. */
+export type JobHandler = (payload: never, run: JobExecution) => Promise<unknown>;
+
 /** Persistence of jobs. `enqueue` joins `ctx.tx`, so a job is created only if the change commits. */
 export interface JobRepository {
-  /** Stores a queued job, inside `ctx.tx` when there is one. */
-  enqueue(ctx: Context, job: NewJob): Promise<Job>;
+  /** Stores queued jobs (one multi-row insert), inside `ctx.tx` when there is one; in the order given. */
+  enqueue(ctx: Context, jobs: readonly NewJob[]): Promise<Job[]>;
   /**
    * Takes up to `limit` due jobs for `workerId` until `lockedUntil`: queued jobs whose `run_at`
    * has come, and running jobs whose lease expired (their runner died). Each job is handed to one
    * claimer only (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer). Increments `attempts`.
-   * Only jobs whose type is in `types` (the ones this process can run).
+   * Only jobs whose type is in `types` (the ones this process can run). When nothing is due it
+   * must not write: an idle runner polls it every half second.
    */
   claim(ctx: Context, workerId: string, lockedUntil: string, limit: number, types: string[]): Promise<ClaimedJob[]>;
   /** The following writes apply only while `workerId` still holds the lease; false otherwise. */
@@ -37,7 +50,7 @@ export interface JobRepository {
   /** Records progress and extends the lease to `lockedUntil`. */
   progress(ctx: Context, id: string, workerId: string, progress: JobProgress, lockedUntil: string): Promise<boolean>;
   /** The job with this id, or null. */
-  get(ctx: Context, id: string): Promise<Job | null>;
+  find(ctx: Context, id: string): Promise<Job | null>;
   /** Newest first (UUIDv7 id order). */
   list(ctx: Context, filter: { status?: JobStatus; type?: string }, window: ListWindow): Promise<RowPage<Job>>;
   /** Puts a dead (or succeeded) job back in the queue with a fresh attempt budget. */
@@ -48,22 +61,46 @@ export interface JobRepository {
   counts(ctx: Context): Promise<Record<string, number>>;
 }
 
-/** Reading and dispatching the outbox: the step that turns committed events into jobs. */
+/** Reading the outbox: dispatching committed events into jobs, and live streams. */
 export interface OutboxDispatch {
+  /** True when a committed event waits to be dispatched. A read: an idle runner asks it every poll. */
+  hasPending(ctx: Context): Promise<boolean>;
   /**
-   * In one transaction: takes up to `limit` undispatched events (skipping ones another runner
-   * holds), marks them dispatched and lets `toJobs` enqueue their jobs in the same transaction.
+   * Inside `ctx.tx`: marks up to `limit` undispatched events dispatched, skipping those another
+   * runner holds, and returns them oldest first.
    */
-  dispatch(ctx: Context, limit: number, toJobs: (tx: Context, events: OutboxEvent[]) => Promise<void>): Promise<number>;
+  claim(ctx: Context, limit: number): Promise<OutboxEvent[]>;
   /** Events recorded after `afterId` (UUIDv7 order), for real-time streams. */
   since(ctx: Context, afterId: string | null, limit: number): Promise<OutboxEvent[]>;
+  /** Deletes events dispatched before `before`; returns how many. */
+  purge(ctx: Context, before: string): Promise<number>;
+}
+
+/**
+ * Something that acts on committed domain events: the app's `engine.events.on` handlers, e-mail,
+ * webhooks. When the runner dispatches a batch of events, each subscriber says which jobs it wants
+ * for them; the jobs are queued in the transaction that marks the events dispatched, so an event is
+ * turned into jobs exactly once. Bound (multi) to `JOB_TOKENS.EventSubscriber` by its module.
+ */
+export interface EventSubscriber {
+  /**
+   * The jobs to queue for these events (oldest first), `[]` when there is nothing to do: no job is
+   * queued for an event the subscriber ignores. Runs inside the dispatch transaction and may read
+   * (recipients, subscriptions); a throw rolls the dispatch back and the runner retries the batch.
+   */
+  plan(tx: Context, events: readonly OutboxEvent[]): Promise<NewJob[]>;
+  /** The job types this subscriber's jobs run as, with their handlers; read on every poll. */
+  handlers(): ReadonlyMap<string, JobHandler>;
+  /** Deletes what the subscriber keeps about events recorded before `before` (its logs); rows per table. */
+  purge?(ctx: Context, before: string): Promise<Record<string, number>>;
 }
 
 export const JOB_TOKENS = {
   JobRepository: Symbol.for('emporia.JobRepository'),
   OutboxDispatch: Symbol.for('emporia.OutboxDispatch'),
-  JobsService: Symbol.for('emporia.JobsService'),
-  EventBus: Symbol.for('emporia.EventBus'),
+  EventSubscriber: Symbol.for('emporia.EventSubscriber'),
+  EventDispatcher: Symbol.for('emporia.EventDispatcher'),
+  JobService: Symbol.for('emporia.JobService'),
 } as const;
 
 declare module '../shared/store.js' {

@@ -1,29 +1,9 @@
 import { systemContext, type Context } from '../shared/context.js';
 import type { Clock } from '../shared/clock.js';
-import type { HealthCheck, Store } from '../shared/store.js';
+import type { HealthCheck } from '../shared/store.js';
 import { newId } from '../shared/ids.js';
-import type { EventBus } from '../notifications/bus.js';
-import type { OutboxEvent } from '../notifications/events.js';
+import type { JobExecution, JobHandler, JobRepository } from './ports.js';
 import type { ClaimedJob, JobProgress } from './schemas.js';
-
-/** What a job handler receives besides its payload. */
-export interface JobExecution {
-  job: ClaimedJob;
-  /** A system context; writes inside a handler should use `unitOfWork.run(ctx, …)`. */
-  ctx: Context;
-  /** Records progress and extends the lease: call it regularly in long jobs. */
-  progress(done: number, total: number | null): Promise<void>;
-}
-
-/** A registered job handler, whatever its payload type. */
-export type JobHandler = (payload: never, run: JobExecution) => Promise<unknown>;
-
-/** Job types that deliver one committed outbox event to one subscriber: `event:<subscriber>`. */
-export const EVENT_JOB_PREFIX = 'event:';
-export interface EventJobPayload {
-  subscriber: string;
-  event: OutboxEvent;
-}
 
 /** Where a runner logs (a pino logger fits); silent by default. */
 export interface RunnerLogger {
@@ -53,11 +33,16 @@ export interface RunnerOptions {
   logger?: RunnerLogger;
 }
 
+/** What a runner runs on: built by `JobService.createRunner` from the jobs module's ports. */
 export interface RunnerDeps {
-  store: Store;
+  jobs: JobRepository;
   clock: Clock;
-  bus: EventBus;
-  handlers: ReadonlyMap<string, JobHandler>;
+  /** Turns committed outbox events into jobs; returns how many events it took. */
+  dispatch(ctx: Context, limit: number): Promise<number>;
+  /** The handler of a job type in this process, if any. */
+  handlerFor(type: string): JobHandler | undefined;
+  /** Every job type this process can run. */
+  handledTypes(): string[];
 }
 
 const silent: RunnerLogger = { info() {}, warn() {}, error() {} };
@@ -70,10 +55,10 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
 
 /**
  * Claims due jobs and runs their handlers. Each poll first dispatches committed outbox events
- * into jobs (one per subscriber), then claims up to `concurrency` jobs. Any number of runners
- * may share one database: claiming hands each job to one runner, and every write after the
- * claim checks the lease is still ours, so a job reclaimed from a stalled runner is never
- * completed twice.
+ * into the jobs their subscribers ask for, then claims up to `concurrency` jobs. Any number of
+ * runners may share one database: claiming hands each job to one runner, and every write after
+ * the claim checks the lease is still ours, so a job reclaimed from a stalled runner is never
+ * completed twice. A poll with nothing to do only reads.
  */
 export class JobRunner {
   readonly workerId: string;
@@ -111,15 +96,7 @@ export class JobRunner {
 
   /** Turns committed outbox events into jobs; returns how many events were dispatched. */
   async dispatchEvents(limit = 100): Promise<number> {
-    const { store, bus } = this.deps;
-    return store.repositories.outboxDispatch.dispatch(this.ctx(), limit, async (tx, events) => {
-      for (const event of events) {
-        for (const subscriber of bus.subscribersFor(event.type)) {
-          const payload: EventJobPayload = { subscriber, event };
-          await store.repositories.jobs.enqueue(tx, { type: EVENT_JOB_PREFIX + subscriber, payload });
-        }
-      }
-    });
+    return this.deps.dispatch(this.ctx(), limit);
   }
 
   /** One poll: dispatch events, claim due jobs and run them. Returns the number of jobs run. */
@@ -129,18 +106,18 @@ export class JobRunner {
   }
 
   private async claimAndRun(): Promise<number> {
-    const jobs = await this.deps.store.repositories.jobs.claim(
+    const jobs = await this.deps.jobs.claim(
       this.ctx(),
       this.workerId,
       this.leaseEnd(),
       this.concurrency,
-      this.handledTypes(),
+      this.deps.handledTypes(),
     );
     await Promise.all(jobs.map((job) => this.execute(job)));
     return jobs.length;
   }
 
-  /** Runs polls until nothing is due: the deterministic drain tests and `emporia jobs run` use. */
+  /** Runs polls until nothing is due or dispatched: a deterministic drain for tests and scripts. */
   async runUntilIdle(maxRounds = 10_000): Promise<number> {
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
@@ -153,7 +130,7 @@ export class JobRunner {
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
-    const jobs = this.deps.store.repositories.jobs;
+    const { jobs } = this.deps;
     const ctx = this.ctx();
     // A job reclaimed after its runner died counts that attempt too: one that kills its runner
     // every time must still end up dead.
@@ -162,10 +139,9 @@ export class JobRunner {
       this.log.error({ job_id: job.id, type: job.type }, 'job dead: lease expired too many times');
       return;
     }
-    const handler = this.deps.handlers.get(job.type);
+    const handler = this.deps.handlerFor(job.type);
     try {
-      const isEvent = job.type.startsWith(EVENT_JOB_PREFIX);
-      if (!handler && !isEvent) throw new Error(`No handler for job type '${job.type}' in this process`);
+      if (!handler) throw new Error(`No handler for job type '${job.type}' in this process`);
       const execution: JobExecution = {
         job,
         ctx,
@@ -174,7 +150,7 @@ export class JobRunner {
           await jobs.progress(ctx, job.id, this.workerId, progress, this.leaseEnd());
         },
       };
-      const result = isEvent ? await this.deliverEvent(job, ctx) : await handler!(job.payload as never, execution);
+      const result = await handler(job.payload as never, execution);
       const done = await jobs.complete(ctx, job.id, this.workerId, result ?? null);
       if (done) this.log.info({ job_id: job.id, type: job.type, result }, 'job succeeded');
       else this.log.warn({ job_id: job.id, type: job.type }, 'job finished after its lease was taken over');
@@ -193,21 +169,6 @@ export class JobRunner {
         );
       }
     }
-  }
-
-  /**
-   * The job types this process can run: a runner never claims a job another process registered a
-   * handler for (an `events.on` handler of an embedding app, say), so it is not lost to a worker
-   * that could only drop it.
-   */
-  private handledTypes(): string[] {
-    return [...this.deps.handlers.keys(), ...this.deps.bus.subscriberNames().map((s) => EVENT_JOB_PREFIX + s)];
-  }
-
-  private async deliverEvent(job: ClaimedJob, ctx: Context): Promise<unknown> {
-    const { subscriber, event } = job.payload as EventJobPayload;
-    await this.deps.bus.deliver(subscriber, event, ctx);
-    return { subscriber, event_id: event.id };
   }
 
   /** Polls in the background until `stop()`. */

@@ -1,38 +1,117 @@
+import { z } from 'zod';
 import type { Context } from '../shared/context.js';
+import { orderStatusSchema } from '../orders/schemas.js';
+
+const id = z.string().describe('A UUIDv7');
+const amount = z.number().int().describe('Minor units (cents)');
+const currency = z.string().describe('ISO 4217 code');
+const orderNumber = z.string().describe('The order’s human number, such as `EM-001001`');
 
 /**
- * Domain events and their payloads. Events are written to the outbox inside the transaction
- * of the change that caused them and delivered after commit, so a rolled-back change emits
- * nothing. Modules add their events to this map.
+ * The payload of every domain event, one zod schema each: the contract of webhook bodies (`data`),
+ * server-sent events and `engine.events.on` handlers, and the `webhooks` section of the OpenAPI
+ * document. Events are written to the outbox inside the transaction of the change that caused
+ * them and delivered after commit, so a rolled-back change emits nothing. A module adds its
+ * events here; the event types, their TypeScript payloads and the documentation follow.
  */
-export interface DomainEvents {
-  'user.created': { user_id: string; email: string; name: string };
-  'stock.low': { variant_id: string; product_id: string; sku: string; stock: number; threshold: number };
-  'order.placed': { order_id: string; number: string; user_id: string | null; total: number; currency: string };
-  'order.status_changed': { order_id: string; number: string; user_id: string | null; from: string; to: string };
-  'payment.completed': {
-    payment_id: string;
-    order_id: string;
-    /** The order's human number, for the customer's e-mail (falls back to order_id when absent). */
-    order_number?: string;
-    user_id: string | null;
-    status: 'succeeded' | 'failed';
-    amount: number;
-    currency: string;
-  };
-}
+export const eventPayloadSchemas = {
+  'user.created': z.object({ user_id: id, email: z.string(), name: z.string() }).meta({
+    id: 'UserCreatedPayload',
+    description: 'A user account was created (sign-up, or by an admin).',
+    examples: [{ user_id: '0192f0a0-0000-7000-8000-00000000000a', email: 'ada@example.com', name: 'Ada' }],
+  }),
+  'stock.low': z
+    .object({
+      variant_id: id,
+      product_id: id,
+      sku: z.string(),
+      stock: z.number().int().describe('Units left'),
+      threshold: z.number().int().describe('The variant’s alert level'),
+    })
+    .meta({
+      id: 'StockLowPayload',
+      description: 'A variant’s stock fell to or below its alert level (once per crossing).',
+      examples: [
+        {
+          variant_id: '0192f0a0-0000-7000-8000-0000000000b1',
+          product_id: '0192f0a0-0000-7000-8000-0000000000b0',
+          sku: 'MUG-RED',
+          stock: 2,
+          threshold: 5,
+        },
+      ],
+    }),
+  'order.placed': z
+    .object({ order_id: id, number: orderNumber, user_id: id.nullable(), total: amount, currency })
+    .meta({
+      id: 'OrderPlacedPayload',
+      description: 'An order was placed; its stock is taken.',
+      examples: [
+        {
+          order_id: '0192f0a0-0000-7000-8000-0000000000c0',
+          number: 'EM-001001',
+          user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          total: 4250,
+          currency: 'USD',
+        },
+      ],
+    }),
+  'order.status_changed': z
+    .object({
+      order_id: id,
+      number: orderNumber,
+      user_id: id.nullable(),
+      from: orderStatusSchema,
+      to: orderStatusSchema,
+    })
+    .meta({
+      id: 'OrderStatusChangedPayload',
+      description: 'An order moved from one status to another.',
+      examples: [
+        {
+          order_id: '0192f0a0-0000-7000-8000-0000000000c0',
+          number: 'EM-001001',
+          user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          from: 'pending',
+          to: 'paid',
+        },
+      ],
+    }),
+  'payment.completed': z
+    .object({
+      payment_id: id,
+      order_id: id,
+      order_number: orderNumber.optional().describe('The order’s human number (absent in events of older versions)'),
+      user_id: id.nullable(),
+      status: z.enum(['succeeded', 'failed']),
+      amount,
+      currency,
+    })
+    .meta({
+      id: 'PaymentCompletedPayload',
+      description: 'A payment succeeded or failed.',
+      examples: [
+        {
+          payment_id: '0192f0a0-0000-7000-8000-0000000000d0',
+          order_id: '0192f0a0-0000-7000-8000-0000000000c0',
+          order_number: 'EM-001001',
+          user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          status: 'succeeded',
+          amount: 4250,
+          currency: 'USD',
+        },
+      ],
+    }),
+} as const;
+
+/** Domain events and their payloads, as {@link eventPayloadSchemas} defines them. */
+export type DomainEvents = { [T in keyof typeof eventPayloadSchemas]: z.output<(typeof eventPayloadSchemas)[T]> };
 
 /** The name of a domain event (`order.placed`, …). */
 export type EventType = keyof DomainEvents;
 
-/** Every event type, at run time (webhook subscriptions validate against it). */
-export const EVENT_TYPES = [
-  'user.created',
-  'stock.low',
-  'order.placed',
-  'order.status_changed',
-  'payment.completed',
-] as const satisfies readonly EventType[];
+/** Every event type, at run time (webhook subscriptions validate against it): the keys of {@link eventPayloadSchemas}. */
+export const EVENT_TYPES = Object.keys(eventPayloadSchemas) as [EventType, ...EventType[]];
 
 /** An event as stored in the outbox. */
 export interface OutboxEvent<T extends EventType = EventType> {
@@ -42,6 +121,29 @@ export interface OutboxEvent<T extends EventType = EventType> {
   /** The user the event is about (for real-time delivery filtering), if any. */
   user_id: string | null;
   created_at: string;
+}
+
+/** `order.status_changed` → `OrderStatusChanged`: the prefix of the event's schema names. */
+function schemaName(type: EventType): string {
+  return type
+    .split(/[._]/)
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/**
+ * The body of a webhook delivery (and the fields of a server-sent event) for one event type:
+ * `{ id, type, created_at, data }`, with the payload as `data`.
+ */
+export function eventEnvelopeSchema<T extends EventType>(type: T) {
+  return z
+    .object({
+      id: id.describe('The event id: the same on every delivery of this event (use it to drop duplicates)'),
+      type: z.literal(type),
+      created_at: z.string().describe('When the event was recorded (ISO 8601)'),
+      data: eventPayloadSchemas[type],
+    })
+    .meta({ id: `${schemaName(type)}Event`, description: eventPayloadSchemas[type].description });
 }
 
 /** Port: appends an event to the outbox within `ctx.tx` (callers run inside a UnitOfWork). */

@@ -1,9 +1,16 @@
+import type { Context } from '../shared/context.js';
+
 /** One e-mail, rendered: plain text and HTML bodies. */
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
   html: string;
+  /**
+   * The `Message-ID` header (`<…@domain>`). The e-mails of events carry one derived from the
+   * mail's dedupe key, so a mail sent again after a crash is recognisably the same message.
+   */
+  message_id?: string;
 }
 
 /** Port: sends mail (SMTP in adapters, or .eml files in a folder when no SMTP server is set). */
@@ -23,14 +30,35 @@ export interface Contact {
 
 /** Port: who receives notifications. */
 export interface NotificationDirectory {
-  /** The user's address and name, or null for an unknown or inactive user. */
-  contact(ctx: import('../shared/context.js').Context, userId: string): Promise<Contact | null>;
+  /** The addresses and names of those of the users that exist and are active. */
+  listContacts(ctx: Context, userIds: readonly string[]): Promise<Contact[]>;
   /** Active users whose role is admin or staff: they receive stock alerts. */
-  staffContacts(ctx: import('../shared/context.js').Context): Promise<Contact[]>;
+  listStaffContacts(ctx: Context): Promise<Contact[]>;
+}
+
+/** A mail that was handed to the mailer, by its dedupe key. */
+export interface SentMail {
+  /** `<event id>:<template>:<recipient>` for the e-mails of events. */
+  dedupe_key: string;
+  recipient: string;
+  subject: string;
+  message_id: string;
+  sent_at: string;
+}
+
+/** Port: the log of sent mail that makes a second send of the same mail a no-op. */
+export interface SentMailRepository {
+  /** The sent mail with this key, or null. */
+  find(ctx: Context, dedupeKey: string): Promise<SentMail | null>;
+  /** Records a send; a second record of the same key changes nothing. */
+  insert(ctx: Context, mail: SentMail): Promise<void>;
+  /** Deletes records of mail sent before `before`; returns how many. */
+  purge(ctx: Context, before: string): Promise<number>;
 }
 
 declare module '../shared/store.js' {
   interface StoreRepositories {
     notificationDirectory: NotificationDirectory;
+    sentMails: SentMailRepository;
   }
 }

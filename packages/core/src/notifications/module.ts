@@ -1,14 +1,15 @@
-import type { Container } from 'inversify';
-import type { Config } from '../shared/config.js';
+import { ContainerModule } from 'inversify';
 import type { Store } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
-import type { JobsService } from '../jobs/jobs.service.js';
-import type { EventBus } from './bus.js';
+import { JOB_TOKENS } from '../jobs/ports.js';
+import { EventBus } from './bus.js';
 import type { Mailer } from './mail.js';
-import { subscribeMail } from './mail.notifier.js';
-import { defaultMailTemplates, type MailTemplates } from './templates.js';
+import { MailSubscriber } from './mail.subscriber.js';
+import { NOTIFICATION_TOKENS } from './ports.js';
+import type { MailTemplates } from './templates.js';
 import type { WebhookSender } from './webhooks.ports.js';
-import { WebhooksService } from './webhooks.service.js';
+import { WebhookService } from './webhooks.service.js';
+import { WebhookSubscriber } from './webhooks.subscriber.js';
 
 /** Optional notification ports: without a mailer no e-mail is queued. */
 export interface NotificationPorts {
@@ -19,29 +20,25 @@ export interface NotificationPorts {
   webhookSender?: WebhookSender;
 }
 
-export const NOTIFICATION_TOKENS = {
-  Mailer: Symbol.for('emporia.Mailer'),
-  MailTemplates: Symbol.for('emporia.MailTemplates'),
-  WebhooksService: Symbol.for('emporia.WebhooksService'),
-} as const;
+/**
+ * Notifications: the event bus (`engine.events`), e-mail and webhooks. Its three event subscribers
+ * join `JOB_TOKENS.EventSubscriber`; the optional ports (`NOTIFICATION_TOKENS.Mailer`,
+ * `MailTemplates`, `WebhookSender`) are bound by `createEngine` when the embedder passes them.
+ */
+export const notificationModule = new ContainerModule(({ bind }) => {
+  bind(NOTIFICATION_TOKENS.NotificationDirectory).toDynamicValue(
+    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.notificationDirectory,
+  );
+  bind(NOTIFICATION_TOKENS.SentMailRepository).toDynamicValue(
+    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.sentMails,
+  );
+  bind(NOTIFICATION_TOKENS.WebhookRepository).toDynamicValue(
+    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.webhooks,
+  );
 
-/** Binds mail and webhooks, subscribing them to the bus when their ports are given. */
-export function installNotifications(
-  container: Container,
-  jobs: JobsService,
-  bus: EventBus,
-  ports: NotificationPorts,
-): WebhooksService {
-  const store = container.get<Store>(TOKENS.Store);
-  const config = container.get<Config>(TOKENS.Config);
-  const templates: MailTemplates = { ...defaultMailTemplates, ...ports.mailTemplates };
-  container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(templates);
-  if (ports.mailer) {
-    container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(ports.mailer);
-    subscribeMail({ bus, jobs, store, mailer: ports.mailer, templates, config });
-  }
-  const webhooks = new WebhooksService(store, config);
-  container.bind(NOTIFICATION_TOKENS.WebhooksService).toConstantValue(webhooks);
-  if (ports.webhookSender) webhooks.install(bus, jobs, ports.webhookSender);
-  return webhooks;
-}
+  bind(NOTIFICATION_TOKENS.EventBus).to(EventBus).inSingletonScope();
+  bind(NOTIFICATION_TOKENS.WebhookService).to(WebhookService).inSingletonScope();
+  bind(JOB_TOKENS.EventSubscriber).toService(NOTIFICATION_TOKENS.EventBus);
+  bind(JOB_TOKENS.EventSubscriber).to(MailSubscriber).inSingletonScope();
+  bind(JOB_TOKENS.EventSubscriber).to(WebhookSubscriber).inSingletonScope();
+});

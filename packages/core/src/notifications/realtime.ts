@@ -1,8 +1,8 @@
 import { can, requireUser, type Context } from '../shared/context.js';
 import { newId } from '../shared/ids.js';
-import type { Store } from '../shared/store.js';
 import { PERMISSIONS } from '../identity/permissions.js';
-import type { OutboxEvent } from './events.js';
+import type { OutboxDispatch } from '../jobs/ports.js';
+import { EVENT_TYPES, type EventType, type OutboxEvent } from './events.js';
 
 /** How long a recorded event may stay uncommitted and still reach streams (its id is older than its commit). */
 export const SETTLE_MS = 10_000;
@@ -13,35 +13,41 @@ export function uuidV7Floor(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
 
-/** What a user may see live: their own orders and payments; staff also see new orders and stock alerts. */
+/**
+ * Who may see each event type live (`own`: the event is about the caller): customers their own
+ * orders and payments; staff also every new order and stock alerts. `null`: nobody. Every event
+ * type must be listed, so a new one is decided here.
+ */
+const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolean) | null } = {
+  'order.placed': (ctx, own) => own || can(ctx, PERMISSIONS.orderReadAny),
+  'order.status_changed': (_ctx, own) => own,
+  'payment.completed': (_ctx, own) => own,
+  'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
+  'user.created': null,
+};
+
+/** The event types a live feed carries to someone; the OpenAPI document lists their messages. */
+export const REALTIME_EVENT_TYPES: EventType[] = EVENT_TYPES.filter((type) => LIVE_AUDIENCE[type] !== null);
+
+/** Whether the caller may see `event` live. */
 export function visibleTo(ctx: Context, event: OutboxEvent): boolean {
   if (ctx.actor.kind !== 'user') return false;
   const own = event.user_id !== null && event.user_id === ctx.actor.id;
-  switch (event.type) {
-    case 'order.placed':
-      return own || can(ctx, PERMISSIONS.orderReadAny);
-    case 'order.status_changed':
-    case 'payment.completed':
-      return own;
-    case 'stock.low':
-      return can(ctx, PERMISSIONS.inventoryWrite);
-    default:
-      return false;
-  }
+  return LIVE_AUDIENCE[event.type]?.(ctx, own) ?? false;
 }
 
 /**
- * A live feed of committed events for one user, read from the outbox table so every process
- * sharing the database sees every event (no in-process bus, no LISTEN/NOTIFY dependency).
- * Each poll re-reads a short trailing window, because an event's id is taken before its
- * transaction commits: a slow commit would otherwise slip behind the cursor.
+ * A live feed of committed events for one user (`engine.events.feed(ctx)`), read from the outbox
+ * table so every process sharing the database sees every event (no in-process bus, no
+ * LISTEN/NOTIFY dependency). Each poll re-reads a short trailing window, because an event's id is
+ * taken before its transaction commits: a slow commit would otherwise slip behind the cursor.
  */
 export class RealtimeFeed {
   private readonly start: string;
   private readonly seen = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly outbox: Pick<OutboxDispatch, 'since'>,
     private readonly ctx: Context,
     /** `Last-Event-ID`: resume after this event. */
     lastEventId?: string | null,
@@ -52,10 +58,11 @@ export class RealtimeFeed {
 
   /** Events this user may see that were not returned before, oldest first. */
   async poll(limit = 500): Promise<OutboxEvent[]> {
-    const settled = uuidV7Floor(Date.now() - SETTLE_MS);
+    // UUIDv7 ids carry the wall clock; outside tests, so does the context's clock.
+    const settled = uuidV7Floor(this.ctx.clock.now().getTime() - SETTLE_MS);
     const after = settled > this.start ? settled : this.start;
     for (const id of this.seen) if (id <= after) this.seen.delete(id);
-    const events = await this.store.repositories.outboxDispatch.since(this.ctx, after, limit);
+    const events = await this.outbox.since(this.ctx, after, limit);
     const fresh = events.filter((e) => !this.seen.has(e.id));
     for (const e of fresh) this.seen.add(e.id);
     return fresh.filter((e) => visibleTo(this.ctx, e));

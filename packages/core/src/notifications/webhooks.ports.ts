@@ -1,5 +1,4 @@
 import type { Context } from '../shared/context.js';
-import type { EventType } from './events.js';
 import type { WebhookDeliveryLog, WebhookSubscription } from './webhooks.schemas.js';
 
 /** A subscription row as stored: the public view plus its signing secret. */
@@ -12,21 +11,23 @@ export interface WebhookRepository {
   /** Stores a new subscription with the admin who made it. */
   insert(ctx: Context, record: WebhookRecord & { created_by: string | null }): Promise<void>;
   /** The subscription with this id, or null. */
-  get(ctx: Context, id: string): Promise<WebhookRecord | null>;
+  find(ctx: Context, id: string): Promise<WebhookRecord | null>;
   /** Every subscription, oldest first. */
   list(ctx: Context): Promise<WebhookRecord[]>;
   /** Writes the changed columns. */
   update(ctx: Context, id: string, changes: Partial<WebhookRecord>): Promise<void>;
   /** Deletes the subscription and its delivery log; false when there was none. */
   delete(ctx: Context, id: string): Promise<boolean>;
-  /** Active subscriptions listening to `type`. */
-  activeFor(ctx: Context, type: EventType): Promise<WebhookRecord[]>;
+  /** Every active subscription (the dispatcher reads them once per batch of events). */
+  listActive(ctx: Context): Promise<WebhookRecord[]>;
   /** Appends one delivery attempt to the log. */
-  recordDelivery(ctx: Context, delivery: WebhookDeliveryLog): Promise<void>;
+  insertDelivery(ctx: Context, delivery: WebhookDeliveryLog): Promise<void>;
   /** Counts one more consecutive failure; returns the new count. */
   addFailure(ctx: Context, id: string, now: string): Promise<number>;
   /** The latest `limit` delivery attempts of a subscription, newest first. */
-  deliveries(ctx: Context, subscriptionId: string, limit: number): Promise<WebhookDeliveryLog[]>;
+  listDeliveries(ctx: Context, subscriptionId: string, limit: number): Promise<WebhookDeliveryLog[]>;
+  /** Deletes delivery attempts made before `before`; returns how many. */
+  purgeDeliveries(ctx: Context, before: string): Promise<number>;
 }
 
 /**

@@ -1,8 +1,26 @@
-import { RealtimeFeed } from '@emporia/core';
+import { eventPayloadSchemas, REALTIME_EVENT_TYPES, type EventType } from '@emporia/core';
+import { z } from 'zod';
 import { route } from '../route.js';
 
 const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
+
+/** A server-sent event of one type: the event's id, its type and its payload. */
+function streamMessage(type: EventType) {
+  return z.object({
+    id: z.string().describe('`id:` line: the event id (send it back as `Last-Event-ID` to resume)'),
+    event: z.literal(type).describe('`event:` line: the event type'),
+    data: eventPayloadSchemas[type],
+  });
+}
+
+const [first, ...rest] = REALTIME_EVENT_TYPES.map(streamMessage);
+/** One message of the stream, of any type it carries. */
+const streamMessageSchema = z.discriminatedUnion('event', [first, ...rest]).meta({
+  id: 'EventStreamMessage',
+  description:
+    'One message of `GET /api/events`, as its three lines `id:`, `event:` and `data:` (JSON); a blank line ends it.',
+});
 
 export const eventRoutes = [
   route({
@@ -11,13 +29,17 @@ export const eventRoutes = [
     operationId: 'streamEvents',
     summary: 'Server-Sent Events: your orders’ status changes and payments; staff also get new orders and stock alerts',
     description:
-      'A `text/event-stream`. Each message has `id` (the event id), `event` (its type) and `data` (the JSON payload). Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.',
+      'A `text/event-stream` of the events the caller may see: customers their own orders’ `order.placed` and `order.status_changed` and their `payment.completed`; staff also every `order.placed` and `stock.low`. ' +
+      'Each message is an `EventStreamMessage` (its `data` is the payload a webhook carries as `data`); comment lines (`:`) keep the connection alive. ' +
+      'Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.',
     tags: ['events'],
     auth: 'user',
+    response: streamMessageSchema,
+    responseContentType: 'text/event-stream',
     headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
     async handler({ engine, ctx, req, res }) {
       const lastEventId = req.headers['last-event-id'];
-      const feed = new RealtimeFeed(engine.store, ctx, typeof lastEventId === 'string' ? lastEventId : null);
+      const feed = engine.events.feed(ctx, typeof lastEventId === 'string' ? lastEventId : null);
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',

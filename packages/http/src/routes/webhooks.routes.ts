@@ -96,7 +96,7 @@ export const webhookRoutes = [
     response: z.object({ results: z.array(webhookDeliveryLogSchema) }),
     errors: [403],
     async handler({ engine, ctx, params }) {
-      return { results: await engine.webhooks.deliveries(ctx, params.id) };
+      return { results: await engine.webhooks.listDeliveries(ctx, params.id) };
     },
   }),
 ];
