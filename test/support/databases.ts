@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-export type TestDialect = 'sqlite' | 'postgres';
+export type TestDialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** The dialects this run covers: SQLite always, PostgreSQL when reachable (always on CI). */
+/** The dialects this run covers: SQLite always, PostgreSQL and MySQL/MariaDB when reachable (always on CI). */
 export function testDialects(): TestDialect[] {
-  return inject('postgresUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+  const dialects: TestDialect[] = ['sqlite'];
+  if (inject('postgresUrl')) dialects.push('postgres');
+  if (inject('mysqlUrl')) dialects.push('mysql');
+  return dialects;
 }
 
 export interface TestDatabase {
@@ -18,8 +22,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A brand-new empty database: a temp SQLite file, or a fresh PostgreSQL database. */
+/** A brand-new empty database: a temp SQLite file, or a fresh PostgreSQL or MySQL database. */
 export async function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> {
+  if (dialect === 'mysql') return createMysqlDatabase();
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'emporia-test-'));
     return {
@@ -50,6 +55,40 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh MySQL/MariaDB database with the character set and collation Emporia's tables use. */
+async function createMysqlDatabase(): Promise<TestDatabase> {
+  const serverUrl = inject('mysqlUrl');
+  if (!serverUrl) throw new Error('MySQL/MariaDB is not available in this run');
+  const name = `emporia_t_${randomBytes(6).toString('hex')}`;
+  const u = new URL(serverUrl);
+  const admin = () =>
+    mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+    });
+  const connection = await admin();
+  try {
+    await connection.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await connection.end();
+  }
+  u.pathname = `/${name}`;
+  return {
+    dialect: 'mysql',
+    url: u.toString(),
+    async drop() {
+      const c = await admin();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name}`);
       } finally {
         await c.end();
       }

@@ -41,7 +41,7 @@ describe('configuration', () => {
   it('reports one clear line per bad variable', () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', ACCESS_TOKEN_TTL: 'soon', WORKER: 'maybe' });
+      parseConfig({ PORT: 'abc', DATABASE_URL: 'oracle://x', ACCESS_TOKEN_TTL: 'soon', WORKER: 'maybe' });
     } catch (err) {
       error = err;
     }
@@ -52,6 +52,12 @@ describe('configuration', () => {
     expect(lines.find((l) => l.startsWith('DATABASE_URL:'))).toContain('sqlite:');
     expect(lines.find((l) => l.startsWith('ACCESS_TOKEN_TTL:'))).toContain('duration');
     expect(lines.find((l) => l.startsWith('WORKER:'))).toBeDefined();
+  });
+
+  it('accepts the three databases', () => {
+    for (const url of ['sqlite::memory:', 'postgres://u@h/db', 'mysql://u:p@h:3306/db', 'mariadb://u@h/db']) {
+      expect(parseConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 
   it('parses durations', () => {

@@ -12,7 +12,7 @@ import type {
 } from '@emporia/core';
 import { newId } from '@emporia/core';
 import type { Knex } from 'knex';
-import type { Dialect } from '../knex/database.js';
+import { inTransaction, locksRows, type Dialect } from '../knex/dialect.js';
 import { pageById } from '../knex/pagination.js';
 import { db } from '../knex/store.js';
 import { fromJson, rawRows, toIso, toIsoOrNull, toJson } from '../knex/values.js';
@@ -79,21 +79,42 @@ export class KnexJobRepository implements JobRepository {
   ): Promise<ClaimedJob[]> {
     if (types.length === 0) return [];
     const now = ctx.clock.now().toISOString();
+    const claimed = `SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?`;
+    const due = `SELECT id FROM jobs
+         WHERE ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
+           AND type IN (${types.map(() => '?').join(', ')})
+         ORDER BY run_at, id LIMIT ?`;
+    const k = db(ctx, this.knex);
+    if (this.dialect === 'mysql') {
+      // MySQL cannot update a table it selects from with LIMIT, nor return rows from an UPDATE: the
+      // same three steps in one transaction, with the same SKIP LOCKED hand-out.
+      return inTransaction(k, async (trx) => {
+        const ids = rawRows<Row>(await trx.raw(`${due} FOR UPDATE SKIP LOCKED`, [now, now, ...types, limit])).map(
+          (r) => r.id as string,
+        );
+        if (!ids.length) return [];
+        const marks = ids.map(() => '?').join(', ');
+        await trx.raw(`UPDATE jobs ${claimed} WHERE id IN (${marks})`, [workerId, lockedUntil, now, ...ids]);
+        return (
+          (await trx('jobs')
+            .whereIn('id', ids)
+            .orderBy([{ column: 'run_at' }, { column: 'id' }])) as Row[]
+        ).map(toClaimed);
+      });
+    }
     // One statement: on PostgreSQL SKIP LOCKED hands each due row to one claimer and lets the
     // others take the next rows instead of waiting; on SQLite the statement is a single write,
     // and writers are serialised.
-    const lock = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-    const result = await db(ctx, this.knex).raw(
-      `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
-       WHERE id IN (
-         SELECT id FROM jobs
-         WHERE ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
-           AND type IN (${types.map(() => '?').join(', ')})
-         ORDER BY run_at, id LIMIT ? ${lock}
-       )
-       RETURNING *`,
-      [workerId, lockedUntil, now, now, now, ...types, limit],
-    );
+    const lock = locksRows(this.dialect) ? 'FOR UPDATE SKIP LOCKED' : '';
+    const result = await k.raw(`UPDATE jobs ${claimed} WHERE id IN (${due} ${lock}) RETURNING *`, [
+      workerId,
+      lockedUntil,
+      now,
+      now,
+      now,
+      ...types,
+      limit,
+    ]);
     return rawRows<Row>(result).map(toClaimed);
   }
 

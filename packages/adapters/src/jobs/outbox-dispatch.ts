@@ -1,6 +1,6 @@
 import type { Context, OutboxDispatch, OutboxEvent, Transaction } from '@emporia/core';
 import type { Knex } from 'knex';
-import type { Dialect } from '../knex/database.js';
+import { locksRows, type Dialect } from '../knex/dialect.js';
 import { db } from '../knex/store.js';
 import { fromJson, toIso } from '../knex/values.js';
 
@@ -16,7 +16,7 @@ function toEvent(row: Row): OutboxEvent {
   };
 }
 
-/** Moves committed outbox events to jobs; several runners may do it at once on PostgreSQL. */
+/** Moves committed outbox events to jobs; several runners may do it at once on PostgreSQL and MySQL. */
 export class KnexOutboxDispatch implements OutboxDispatch {
   constructor(
     private readonly knex: Knex,
@@ -31,7 +31,7 @@ export class KnexOutboxDispatch implements OutboxDispatch {
     return this.knex.transaction(async (trx) => {
       const tx: Context = { ...ctx, tx: trx as unknown as Transaction };
       const q = trx('outbox_events').whereNull('dispatched_at').orderBy('id').limit(limit);
-      if (this.dialect === 'postgres') q.forUpdate().skipLocked();
+      if (locksRows(this.dialect)) q.forUpdate().skipLocked();
       const events = ((await q) as Row[]).map(toEvent);
       if (events.length === 0) return 0;
       await trx('outbox_events')

@@ -22,26 +22,79 @@ export async function insertRows(k: Knex, table: string, rows: Array<Record<stri
   }
 }
 
+interface SecondaryIndex {
+  name: string;
+  table: string;
+  /** The statement that creates it again. */
+  definition: string;
+}
+
 /**
- * Runs `load` with the secondary indexes of products and variants dropped, and recreates them
- * afterwards even if the load fails. The indexes are read from the schema rather than repeated
- * here, so an index another migration adds comes back too; PostgreSQL keeps the indexes behind
- * constraints (primary keys, unique slug and SKU).
+ * The secondary indexes of products and variants, read from the schema rather than repeated here,
+ * so an index another migration adds comes back too. PostgreSQL and MySQL keep the indexes behind
+ * constraints (primary keys, unique slug and SKU); MySQL also keeps the full-text index and, per
+ * foreign key, one index that leads with its column (InnoDB refuses to drop the last one).
+ */
+async function secondaryIndexes(k: Knex, dialect: Dialect): Promise<SecondaryIndex[]> {
+  if (dialect === 'sqlite') {
+    return rawRows<SecondaryIndex>(
+      await k.raw(
+        `select name, tbl_name as "table", sql as definition from sqlite_master
+          where type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null`,
+      ),
+    );
+  }
+  if (dialect === 'postgres') {
+    return rawRows<SecondaryIndex>(
+      await k.raw(
+        `select indexname as name, tablename as "table", indexdef as definition from pg_indexes i
+          where schemaname = current_schema() and tablename in ('products', 'product_variants')
+            and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+      ),
+    );
+  }
+  const rows = rawRows<{ name: string; table: string; columns: string }>(
+    await k.raw(
+      `select index_name as name, table_name as "table",
+              group_concat(column_name order by seq_in_index separator ',') as columns
+         from information_schema.statistics
+        where table_schema = database() and table_name in ('products', 'product_variants')
+          and non_unique = 1 and index_type = 'BTREE'
+        group by table_name, index_name
+        order by table_name, index_name`,
+    ),
+  );
+  const foreignKeys = rawRows<{ table: string; column: string }>(
+    await k.raw(
+      `select table_name as "table", column_name as "column" from information_schema.key_column_usage
+        where table_schema = database() and table_name in ('products', 'product_variants')
+          and referenced_table_name is not null`,
+    ),
+  );
+  const kept = new Set<string>();
+  return rows
+    .filter((index) => {
+      const fk = foreignKeys.find((f) => f.table === index.table && index.columns.split(',')[0] === f.column);
+      if (!fk || kept.has(`${fk.table}.${fk.column}`)) return true;
+      kept.add(`${fk.table}.${fk.column}`);
+      return false;
+    })
+    .map((index) => ({
+      name: index.name,
+      table: index.table,
+      definition: `create index ${index.name} on ${index.table} (${index.columns})`,
+    }));
+}
+
+/**
+ * Runs `load` with the secondary indexes of products and variants dropped (`secondaryIndexes`),
+ * and recreates them afterwards even if the load fails.
  */
 export async function withoutSecondaryIndexes<T>(k: Knex, dialect: Dialect, load: () => Promise<T>): Promise<T> {
-  const result =
-    dialect === 'sqlite'
-      ? await k.raw(
-          `select name, sql as definition from sqlite_master
-            where type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null`,
-        )
-      : await k.raw(
-          `select indexname as name, indexdef as definition from pg_indexes i
-            where schemaname = current_schema() and tablename in ('products', 'product_variants')
-              and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
-        );
-  const indexes = rawRows<{ name: string; definition: string }>(result);
-  for (const index of indexes) await k.raw(`drop index ${index.name}`);
+  const indexes = await secondaryIndexes(k, dialect);
+  for (const index of indexes) {
+    await k.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
+  }
   return withLargeSqliteCache(k, dialect, async () => {
     try {
       return await load();
@@ -55,6 +108,10 @@ export async function withoutSecondaryIndexes<T>(k: Knex, dialect: Dialect, load
 export async function refreshStatistics(k: Knex, dialect: Dialect, inTransaction: boolean): Promise<void> {
   if (dialect === 'sqlite') {
     await k.raw('analyze');
+    return;
+  }
+  if (dialect === 'mysql') {
+    await k.raw('analyze table products, product_variants, categories');
     return;
   }
   // VACUUM also sets the visibility map, so counts can be index-only scans; it cannot run in a transaction.
