@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { openDatabase } from '../../packages/adapters/src/knex/database.js';
 
 export type TestDialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -22,9 +23,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A brand-new empty database: a temp SQLite file, or a fresh PostgreSQL or MySQL database. */
-export async function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> {
-  if (dialect === 'mysql') return createMysqlDatabase();
+/**
+ * A brand-new database: a temp SQLite file, or a fresh PostgreSQL or MySQL database. Empty, except
+ * that a MySQL one comes migrated when `options.migrated` (what migrating would make, cheaper).
+ */
+export async function createTestDatabase(
+  dialect: TestDialect,
+  options: { migrated?: boolean } = {},
+): Promise<TestDatabase> {
+  if (dialect === 'mysql') return createMysqlDatabase(options.migrated ?? false);
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'emporia-test-'));
     return {
@@ -62,8 +69,12 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
   };
 }
 
-/** A fresh MySQL/MariaDB database with the character set and collation Emporia's tables use. */
-async function createMysqlDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh MySQL/MariaDB database with the character set and collation Emporia's tables use,
+ * already migrated: a copy of this run's template (global-setup.ts), three times cheaper than
+ * migrating. `migrated: false` leaves it empty.
+ */
+async function createMysqlDatabase(migrated: boolean): Promise<TestDatabase> {
   const serverUrl = inject('mysqlUrl');
   if (!serverUrl) throw new Error('MySQL/MariaDB is not available in this run');
   const name = `emporia_t_${randomBytes(6).toString('hex')}`;
@@ -82,6 +93,16 @@ async function createMysqlDatabase(): Promise<TestDatabase> {
     await connection.end();
   }
   u.pathname = `/${name}`;
+  const template = inject('mysqlTemplate');
+  if (migrated && template) {
+    const copy = openDatabase(u.toString(), { poolMax: 1 });
+    try {
+      await copy.raw('set foreign_key_checks = 0');
+      for (const statement of template.statements) await copy.raw(statement);
+    } finally {
+      await copy.destroy();
+    }
+  }
   return {
     dialect: 'mysql',
     url: u.toString(),
