@@ -29,7 +29,12 @@ export const MYSQL_COLLATION = 'utf8mb4_bin';
 const SESSION_SETUP = [
   `SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,PIPES_AS_CONCAT'`,
   `SET SESSION time_zone = '+00:00'`,
+  // A product's SKUs are joined into its search text; MySQL cuts GROUP_CONCAT at 1 KB by default.
+  'SET SESSION group_concat_max_len = 1048576',
   'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+  // As long as SQLite's busy_timeout: a lock held longer fails the statement (the unit of work
+  // then runs the transaction again) instead of holding a request for InnoDB's default 50 s.
+  'SET SESSION innodb_lock_wait_timeout = 10',
   `SET NAMES ${MYSQL_CHARSET} COLLATE ${MYSQL_COLLATION}`,
 ];
 

@@ -41,12 +41,15 @@ function driverError(err: unknown, codes: string[], message?: RegExp): boolean {
 export const isUniqueViolation = (err: unknown): boolean =>
   driverError(err, ['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'ER_DUP_ENTRY'], /UNIQUE constraint failed/);
 
-/** True for a CHECK-constraint violation on any of the databases (MySQL and MariaDB name it differently). */
+/**
+ * True for a CHECK-constraint violation on any of the databases. MariaDB's error 4025 is another
+ * error's number on MySQL (and mysql2 names it so), hence its message.
+ */
 export const isCheckViolation = (err: unknown): boolean =>
   driverError(
     err,
-    ['23514', 'SQLITE_CONSTRAINT_CHECK', 'ER_CHECK_CONSTRAINT_VIOLATED', 'ER_CONSTRAINT_FAILED'],
-    /CHECK constraint failed/,
+    ['23514', 'SQLITE_CONSTRAINT_CHECK', 'ER_CHECK_CONSTRAINT_VIOLATED'],
+    /CHECK constraint failed|CONSTRAINT \S+ failed for /,
   );
 
 /** True for a foreign-key violation on any of the databases (a missing parent, or a row still referenced). */
