@@ -136,7 +136,7 @@ async function resetSequences(query: Query, tables: TableInfo[]): Promise<void> 
 }
 
 /**
- * Loads a backup into a migrated database of either dialect. The file is verified in full
+ * Loads a backup into a migrated database of any of the three dialects. The file is verified in full
  * (checksum, counts) before anything is written; the load is one transaction that replaces
  * every table's rows and checks the counts again before committing.
  */
