@@ -7,7 +7,13 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
+import {
+  BENCH_DIALECTS,
+  freshDatabase,
+  mysqlAvailable,
+  postgresAvailable,
+  type BenchDialect,
+} from './lib/databases.js';
 import {
   build,
   cliCommands,
@@ -20,7 +26,15 @@ import {
 } from './lib/emporia.js';
 import { findWrk, measure, settle, type LoadOptions, type LoadResult } from './lib/load.js';
 import { freePort, rssMb, startServer } from './lib/processes.js';
-import { judgeTargets, writeResults, type BenchResults, type Ceilings, type DatabaseRun } from './lib/report.js';
+import {
+  judgeTargets,
+  renderMain,
+  writeModuleSection,
+  writeResults,
+  type BenchResults,
+  type Ceilings,
+  type DatabaseRun,
+} from './lib/report.js';
 import { Api, buildScenarios, discoverFixtures, operations, VENDURE } from './lib/scenarios.js';
 
 const { values: flags } = parseArgs({
@@ -44,6 +58,7 @@ const { values: flags } = parseArgs({
       type: 'string',
       default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     },
+    'mysql-url': { type: 'string', default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -52,7 +67,8 @@ if (flags.help) {
   console.log(`npm run bench -- [options]
   --quick              one small catalog (1000 products) on SQLite, 1.5 s per figure: about a minute
   --sizes 10000,...    catalog sizes (default 10000,100000,1000000)
-  --db sqlite,postgres databases (default both; PostgreSQL is skipped with a note when it does not answer)
+  --db sqlite,postgres databases (default sqlite,postgres; add mysql for MySQL/MariaDB at --mysql-url;
+                       a server that does not answer is skipped with a note)
   --duration N         seconds of load per figure (default 6; quick 1.5)
   --warmup N           seconds of load thrown away before each figure (default 1.5; quick 0.5)
   --connections N      concurrent connections (default 32)
@@ -79,7 +95,9 @@ const dialects = (
   existing
     ? existing.startsWith('postgres')
       ? 'postgres'
-      : 'sqlite'
+      : /^(mysql|mariadb):/.test(existing)
+        ? 'mysql'
+        : 'sqlite'
     : (flags.db ?? (quick ? 'sqlite' : 'sqlite,postgres'))
 ).split(',') as BenchDialect[];
 const load: LoadOptions = {
@@ -90,7 +108,7 @@ const load: LoadOptions = {
 };
 const only = flags.only ? new Set(flags.only.split(',')) : null;
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes: whole numbers, comma separated');
-if (dialects.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error('--db: sqlite and/or postgres');
+if (dialects.some((d) => !BENCH_DIALECTS.includes(d))) throw new Error('--db: sqlite, postgres and/or mysql');
 
 const workDir = join(repoRoot, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
@@ -166,6 +184,7 @@ async function runCeilings(body: string, source: string): Promise<Ceilings> {
 
 const loadBefore = loadavg()[0];
 const hasPostgres = dialects.includes('postgres') ? await postgresAvailable(flags['postgres-url']) : false;
+const hasMysql = dialects.includes('mysql') ? await mysqlAvailable(flags['mysql-url']) : false;
 const runs: DatabaseRun[] = [];
 let ceilings: Ceilings | null = null;
 let fallbackBody = '';
@@ -173,6 +192,10 @@ let fallbackBody = '';
 for (const dialect of dialects) {
   if (dialect === 'postgres' && !hasPostgres) {
     log(`PostgreSQL does not answer at ${flags['postgres-url']}: skipped`);
+    continue;
+  }
+  if (dialect === 'mysql' && !hasMysql) {
+    log(`MySQL/MariaDB does not answer at ${flags['mysql-url']}: skipped`);
     continue;
   }
   for (const size of sizes) {
@@ -190,7 +213,7 @@ for (const dialect of dialects) {
     writeFileSync(logFile, '');
     const db = existing
       ? { dialect, url: existing, drop: async () => {} }
-      : await freshDatabase(dialect, size, workDir, flags['postgres-url']);
+      : await freshDatabase(dialect, size, workDir, flags['postgres-url'], flags['mysql-url']);
     const env = emporiaEnv(db.url);
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
@@ -305,5 +328,18 @@ const results: BenchResults = {
   vendure: VENDURE,
 };
 results.targets = judgeTargets(results);
-writeResults(join(repoRoot, 'bench/RESULTS.md'), join(repoRoot, 'bench/results.json'), results);
-log('wrote bench/RESULTS.md and bench/results.json');
+if (dialects.every((d) => d === 'mysql')) {
+  // A MySQL-only run has its own section, below the main figures it does not replace.
+  writeFileSync(join(repoRoot, 'bench/results-mysql.json'), JSON.stringify(results, null, 2) + '\n');
+  writeModuleSection(
+    join(repoRoot, 'bench/RESULTS.md'),
+    'mysql',
+    `<!-- bench:mysql:start (written by npm run bench -- --db mysql) -->\n${renderMain(results)
+      .replace(/^# Benchmark results/, '# MySQL/MariaDB')
+      .replace(/^#/gm, '##')}\n<!-- bench:mysql:end -->`,
+  );
+  log('wrote the MySQL section of bench/RESULTS.md and bench/results-mysql.json');
+} else {
+  writeResults(join(repoRoot, 'bench/RESULTS.md'), join(repoRoot, 'bench/results.json'), results);
+  log('wrote bench/RESULTS.md and bench/results.json');
+}

@@ -40,7 +40,7 @@ export async function createTestEnv(
   /** Ports of the test's own (payment providers, mailer); database, config and clock are the test's. */
   engineOptions: Omit<DefaultEngineOptions, 'database' | 'config' | 'clock'> = {},
 ): Promise<TestEnv & { db: TestDatabase; close(): Promise<void> }> {
-  const db = await createTestDatabase(dialect);
+  const db = await createTestDatabase(dialect, { migrated: true });
   const clock = new ManualClock(new Date());
   const engine = await createDefaultEngine({
     ...engineOptions,

@@ -1,19 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { openDatabase } from '../../packages/adapters/src/knex/database.js';
+import { migrateLatest } from '../../packages/adapters/src/migrations/index.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEFAULT_TEST_MYSQL_URL = 'mysql://root@127.0.0.1:3306/';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string | null;
+    mysqlUrl: string | null;
+    /** A migrated MySQL database of this run and the statements that copy it (see `mysqlTemplate`). */
+    mysqlTemplate: MysqlTemplate | null;
   }
+}
+
+export interface MysqlTemplate {
+  database: string;
+  /** Run in a fresh database with foreign key checks off, they make it a copy of the template. */
+  statements: string[];
 }
 
 /**
  * Decides once per run whether PostgreSQL takes part. On CI it must: a run that silently
  * skipped PostgreSQL would hide the races that only PostgreSQL exposes.
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   let reachable = false;
@@ -30,4 +44,81 @@ export default async function setup(project: TestProject): Promise<void> {
     await client.end().catch(() => undefined);
   }
   project.provide('postgresUrl', reachable && process.env.SKIP_POSTGRES !== '1' ? url : null);
+  const mysqlUrl = await mysqlServer();
+  project.provide('mysqlUrl', mysqlUrl);
+  const template = mysqlUrl ? await mysqlTemplate(mysqlUrl) : null;
+  project.provide('mysqlTemplate', template);
+  return async () => {
+    if (!template || !mysqlUrl) return;
+    const admin = openDatabase(mysqlUrl);
+    await admin.raw(`drop database if exists ${template.database}`).finally(() => admin.destroy());
+  };
+}
+
+/**
+ * Migrating a MySQL database costs about 3 s (dozens of DDL statements, each its own commit), a
+ * copy of a migrated one about 1 s: each test file's database is made from this run's template.
+ * The template is migrated once; its tables are recreated from SHOW CREATE TABLE, their rows
+ * (built-in roles, the migration log) copied, its triggers recreated.
+ */
+async function mysqlTemplate(serverUrl: string): Promise<MysqlTemplate> {
+  const database = `emporia_tpl_${randomBytes(6).toString('hex')}`;
+  const admin = openDatabase(serverUrl);
+  try {
+    await admin.raw(`create database ${database} character set utf8mb4 collate utf8mb4_bin`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const k = openDatabase(url.toString(), { poolMax: 1 });
+  try {
+    await migrateLatest(k);
+    const tables = (
+      (await k.raw(
+        `select table_name as name from information_schema.tables
+          where table_schema = database() and table_type = 'BASE TABLE' order by table_name`,
+      )) as Array<{ name: string }>
+    ).map((t) => t.name);
+    const triggers = (
+      (await k.raw(
+        `select trigger_name as name from information_schema.triggers where trigger_schema = database()`,
+      )) as Array<{ name: string }>
+    ).map((t) => t.name);
+    const statements: string[] = [];
+    for (const t of tables) statements.push((await k.raw(`show create table "${t}"`))[0]['Create Table']);
+    for (const t of tables) statements.push(`insert into "${t}" select * from ${database}."${t}"`);
+    for (const t of triggers) {
+      const [row] = await k.raw(`show create trigger "${t}"`);
+      statements.push(String(row['SQL Original Statement']).replace(/^CREATE DEFINER=\S+ TRIGGER/i, 'CREATE TRIGGER'));
+    }
+    return { database, statements };
+  } finally {
+    await k.destroy();
+  }
+}
+
+/** The MySQL/MariaDB server URL when it takes part: required on CI, like PostgreSQL. */
+async function mysqlServer(): Promise<string | null> {
+  if (process.env.SKIP_MYSQL === '1') return null;
+  const url = process.env.TEST_MYSQL_URL ?? DEFAULT_TEST_MYSQL_URL;
+  try {
+    const u = new URL(url);
+    const connection = await mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      connectTimeout: 2000,
+    });
+    await connection.query('select 1');
+    await connection.end();
+    return url;
+  } catch (err) {
+    if (process.env.CI || process.env.REQUIRE_MYSQL) {
+      throw new Error(`MySQL/MariaDB is required but not reachable at ${url}: ${(err as Error).message}`);
+    }
+    console.warn(`MySQL/MariaDB not reachable at ${url}; running without it`);
+    return null;
+  }
 }

@@ -20,7 +20,7 @@ import { migrateLatest } from './migrations/index.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
-  /** `sqlite:<file>`, `sqlite::memory:` or `postgres://…`; overrides `config.databaseUrl`. */
+  /** `sqlite:<file>`, `sqlite::memory:`, `postgres://…` or `mysql://…`; overrides `config.databaseUrl`. */
   database?: string;
   /** Configuration; missing fields take the documented defaults (no environment is read). */
   config?: Partial<Config>;

@@ -1,5 +1,5 @@
 /**
- * @emporia/adapters — the knex store (SQLite, PostgreSQL), migrations, the shipped ports and the
+ * @emporia/adapters — the knex store (SQLite, PostgreSQL, MySQL/MariaDB), migrations, the shipped ports and the
  * ready-made engine. This list is the whole public surface; everything else in `src/` is internal.
  */
 

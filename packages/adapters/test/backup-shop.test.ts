@@ -14,8 +14,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pairs: Array<[TestDialect, TestDialect]> = [['sqlite', 'sqlite']];
-if (testDialects().includes('postgres')) pairs.push(['sqlite', 'postgres'], ['postgres', 'sqlite']);
+/** Each dialect to every other one, and SQLite onto itself. */
+const pairs: Array<[TestDialect, TestDialect]> = testDialects().flatMap((from) =>
+  testDialects()
+    .filter((to) => to !== from || from === 'sqlite')
+    .map((to): [TestDialect, TestDialect] => [from, to]),
+);
 
 const nextOrderNumber = (engine: Engine) =>
   engine.store.unitOfWork.run(systemContext(), (tx) => engine.store.repositories.orders.nextNumber(tx));

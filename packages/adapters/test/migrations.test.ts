@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKnexStore, migrateLatest, migrateRollback, migrationStatus } from '@emporia/adapters';
 import { migrations } from '../src/migrations/index.js';
+import { isCheckViolation, isUniqueViolation, toBool, toIso } from '../src/knex/values.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 
 for (const dialect of testDialects()) {
@@ -51,6 +52,95 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+describe.each(testDialects())('the schema guarantees the same on every database [%s]', (dialect) => {
+  it('enforces CHECK constraints, compares SKUs exactly and keeps millisecond timestamps', async () => {
+    const db = await createTestDatabase(dialect);
+    const store = createKnexStore(db.url);
+    try {
+      const k = store.knex;
+      await migrateLatest(k);
+      const at = '2026-01-02T03:04:05.678Z';
+      const product = {
+        id: 'p1',
+        slug: 'lamp',
+        name: 'Lamp',
+        currency: 'EUR',
+        min_price: 1,
+        created_at: at,
+        updated_at: at,
+      };
+      await k('products').insert(product);
+      const variant = (id: string, sku: string, stock = 1) => ({
+        id,
+        product_id: 'p1',
+        sku,
+        price: 100,
+        currency: 'EUR',
+        stock,
+        created_at: at,
+        updated_at: at,
+      });
+      await k('product_variants').insert(variant('v1', 'SKU-1'));
+      // Exact comparison: a SKU differing only in case is another SKU, the same one is refused.
+      await k('product_variants').insert(variant('v2', 'sku-1'));
+      expect(
+        isUniqueViolation(
+          await k('product_variants')
+            .insert(variant('v3', 'SKU-1'))
+            .catch((e: unknown) => e),
+        ),
+      ).toBe(true);
+      expect(
+        isCheckViolation(
+          await k('product_variants')
+            .insert(variant('v4', 'SKU-4', -1))
+            .catch((e: unknown) => e),
+        ),
+      ).toBe(true);
+      const badStatus = await k('products')
+        .where('id', 'p1')
+        .update({ status: 'sold' })
+        .catch((e: unknown) => e);
+      expect(isCheckViolation(badStatus)).toBe(true);
+      const row = await k('products').where('id', 'p1').first('created_at', 'in_stock');
+      expect(toIso(row.created_at)).toBe(at);
+      expect(toBool(row.in_stock)).toBe(false);
+      // An update that writes the values a row already has still counts the row (compare-and-set).
+      expect(await k('products').where('id', 'p1').update({ name: 'Lamp' })).toBe(1);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
+
+describe.runIf(testDialects().includes('mysql'))('mysql settings', () => {
+  it('makes utf8mb4_bin tables with DATETIME(3) columns and runs READ COMMITTED', async () => {
+    const db = await createTestDatabase('mysql');
+    const store = createKnexStore(db.url);
+    try {
+      await migrateLatest(store.knex);
+      const [table] = await store.knex.raw(
+        `select table_collation as c from information_schema.tables where table_schema = database() and table_name = 'users'`,
+      );
+      expect(table.c).toBe('utf8mb4_bin');
+      const [column] = await store.knex.raw(
+        `select column_type as t from information_schema.columns
+          where table_schema = database() and table_name = 'users' and column_name = 'created_at'`,
+      );
+      expect(column.t).toBe('datetime(3)');
+      // MariaDB before 11.1 names it tx_isolation, MySQL 8 transaction_isolation.
+      const [isolation] = await store.knex
+        .raw('select @@tx_isolation as i')
+        .catch(() => store.knex.raw('select @@transaction_isolation as i'));
+      expect(isolation.i).toBe('READ-COMMITTED');
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
 
 describe('sqlite settings', () => {
   it('uses WAL, foreign keys and a busy timeout', async () => {

@@ -57,7 +57,7 @@ describe('configuration', () => {
   it('reports one clear line per bad variable', () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', ACCESS_TOKEN_TTL: 'soon', WORKER: 'maybe' });
+      parseConfig({ PORT: 'abc', DATABASE_URL: 'oracle://x', ACCESS_TOKEN_TTL: 'soon', WORKER: 'maybe' });
     } catch (err) {
       error = err;
     }
@@ -96,6 +96,12 @@ describe('configuration', () => {
     expect(c.smtpUrl).toBe('smtp://mail.example:25');
     expect(c.jwtSecret).toBe('j');
     expect(Object.keys(parseConfig({})).sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  it('accepts the three databases', () => {
+    for (const url of ['sqlite::memory:', 'postgres://u@h/db', 'mysql://u:p@h:3306/db', 'mariadb://u@h/db']) {
+      expect(parseConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 
   it('parses durations', () => {

@@ -36,6 +36,21 @@ describeEachDatabase(
       expect(answers[0].headers['x-cart-token']).toBeUndefined();
     });
 
+    it('takes parallel adds to one cart, each line once (InnoDB deadlocks on the cart row; the add runs again)', async () => {
+      // Each add inserts a line (InnoDB locks the cart row shared for the foreign key) and then
+      // touches the cart (an exclusive lock): two at once deadlock on MySQL where PostgreSQL waits.
+      const dave = await userWithToken(env(), 'customer');
+      const products = await Promise.all(Array.from({ length: 4 }, () => publishedProduct(env(), { stock: 5 })));
+      const answers = await Promise.all(
+        [...products, ...products].map((p) =>
+          request(server).post('/api/cart/items').set(dave.headers).send({ variant_id: p.variants[0].id, quantity: 1 }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+      const cart = await request(server).get('/api/cart').set(dave.headers);
+      expect(cart.body.items.map((i: { quantity: number }) => i.quantity)).toEqual([2, 2, 2, 2]);
+    });
+
     it('adds by variant or one-variant product, sums repeated adds and computes totals', async () => {
       const mug = await publishedProduct(env(), { price: 1250, stock: 20 });
       await request(server).post('/api/cart/items').set(alice.headers).send({ product_id: mug.id, quantity: 2 });

@@ -14,8 +14,10 @@ import { publishedProduct } from './checkout-fixtures.js';
  * transactions, and three steps per e-mail.)
  */
 const BUDGET = {
-  sqlite: { statements: 17, jobs: ['mail.send', 'mail.send'] },
-  postgres: { statements: 16, jobs: ['mail.send', 'mail.send'] },
+  sqlite: { statements: 17, jobs: ['mail.send', 'mail.send'], transactions: 1 },
+  postgres: { statements: 16, jobs: ['mail.send', 'mail.send'], transactions: 1 },
+  // MySQL has no UPDATE … RETURNING: the job claim locks, updates and reads back in a transaction of its own.
+  mysql: { statements: 22, jobs: ['mail.send', 'mail.send'], transactions: 2 },
 };
 
 /** Runs `work` and returns the SQL statements it sent, in order. */
@@ -66,8 +68,9 @@ describeEachDatabase('The event path of a sign-up and a checkout', (env) => {
     const budget = BUDGET[env().dialect];
     expect(await jobsSince(env(), before)).toEqual(budget.jobs);
     expect(statements.length, statements.join('\n')).toBe(budget.statements);
-    // Nothing opens a transaction it has nothing to write in: the dispatch is the only one.
-    expect(statements.filter((s) => /^begin/i.test(s))).toHaveLength(1);
+    // Nothing opens a transaction it has nothing to write in: the dispatch is the only one (and, on
+    // MySQL, the claim of the mail jobs).
+    expect(statements.filter((s) => /^begin/i.test(s))).toHaveLength(budget.transactions);
   });
 
   it('queues a job for a webhook or an app handler only when one listens to the event', async () => {

@@ -324,13 +324,13 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked page',
-    max: { sqlite: 4, postgres: 2 },
+    max: { sqlite: 4, postgres: 2, mysql: 2 },
     path: '/api/products?q=oak&page_size=100',
   }),
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked cursor',
-    max: { sqlite: 3, postgres: 2 },
+    max: { sqlite: 3, postgres: 2, mysql: 2 },
     path: '/api/products?q=oak&limit=100',
   }),
   budget({
@@ -343,21 +343,21 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/products',
     variant: 'one variant',
-    max: { sqlite: 10, postgres: 9 },
+    max: { sqlite: 10, postgres: 9, mysql: 9 },
     as: 'staff',
     body: () => ({ name: unique('Stool'), status: 'published', price: 1500, stock: 5, sku: unique('ST') }),
   }),
   budget({
     route: 'POST /api/products',
     variant: 'three variants',
-    max: { sqlite: 11, postgres: 10 },
+    max: { sqlite: 11, postgres: 10, mysql: 10 },
     as: 'staff',
     body: (f) => ({ ...sizedProductBody(['S', 'M', 'L']), category_id: f.categories.chairs.id }),
   }),
   budget({ route: 'GET /api/products/{id}', max: 2, path: (f) => `/api/products/${f.products[0].slug}` }),
   budget({
     route: 'PATCH /api/products/{id}',
-    max: { sqlite: 9, postgres: 8 },
+    max: { sqlite: 9, postgres: 8, mysql: 8 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -365,7 +365,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/products/{id}',
-    max: { sqlite: 7, postgres: 5 },
+    max: { sqlite: 7, postgres: 5, mysql: 5 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -377,7 +377,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'POST /api/products/{id}/variants',
-    max: { sqlite: 11, postgres: 10 },
+    max: { sqlite: 11, postgres: 10, mysql: 10 },
     arrange: (f) => createProduct(f, sizedProductBody(['S'])),
     path: (_f, p) => `/api/products/${p.id}/variants`,
     as: 'staff',
@@ -397,14 +397,14 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/products/{id}/variants/{variantId}',
-    max: { sqlite: 10, postgres: 9 },
+    max: { sqlite: 10, postgres: 9, mysql: 9 },
     arrange: (f) => createProduct(f, sizedProductBody(['S', 'M', 'L'])),
     path: (_f, p) => `/api/products/${p.id}/variants/${p.variants[2].id}`,
     as: 'staff',
   }),
   budget({
     route: 'POST /api/products/{id}/variants/{variantId}/stock',
-    max: 7,
+    max: { sqlite: 7, postgres: 7, mysql: 8 },
     path: (f) => `/api/products/${f.products[2].id}/variants/${f.products[2].variants[0].id}/stock`,
     as: 'staff',
     body: { delta: 5, reason: 'recount' },
@@ -513,14 +513,14 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/orders',
     variant: 'three items',
-    max: 15,
+    max: { sqlite: 15, postgres: 15, mysql: 18 },
     as: 'alice',
     body: (f) => ({ items: f.lines() }),
   }),
   budget({
     route: 'POST /api/orders',
     variant: 'a cart of three lines, with an idempotency key',
-    max: 21,
+    max: { sqlite: 21, postgres: 21, mysql: 25 },
     arrange: cartOfThree,
     as: (_f, cart) => cart.buyer,
     headers: () => ({ 'Idempotency-Key': unique('key') }),
@@ -545,7 +545,7 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/orders/{id}/cancel',
     variant: 'three lines back in stock',
-    max: 19,
+    max: { sqlite: 19, postgres: 19, mysql: 22 },
     arrange: placeOrder,
     path: (_f, order) => `/api/orders/${order.id}/cancel`,
     as: 'alice',

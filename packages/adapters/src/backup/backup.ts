@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import type { Knex } from 'knex';
 import { dialectOf, openDatabase, sqliteFilename, type Dialect } from '../knex/database.js';
 import {
   BACKUP_FORMAT,
@@ -136,6 +137,53 @@ async function postgresSnapshot(url: string): Promise<Snapshot> {
 }
 
 /**
+ * MySQL/MariaDB: one REPEATABLE READ transaction (an InnoDB consistent snapshot, fixed by its first
+ * read); rows stream from the server one table at a time.
+ */
+async function mysqlSnapshot(url: string): Promise<Snapshot> {
+  const knex = openDatabase(url, { poolMax: 1 });
+  let trx: Knex.Transaction;
+  try {
+    trx = await knex.transaction({ isolationLevel: 'repeatable read' });
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
+  const query: Query = async (sql, bindings = []) =>
+    (await trx.raw(sql, bindings as never)) as Array<Record<string, unknown>>;
+  return {
+    dialect: 'mysql',
+    query,
+    async *batches(table) {
+      const cols = table.columns.map((c) => quote(c.name)).join(', ');
+      let batch: unknown[][] = [];
+      for await (const r of trx.raw(`select ${cols} from ${quote(table.name)}${orderBy(table)}`).stream()) {
+        const row = r as Record<string, unknown>;
+        batch.push(table.columns.map((c) => row[c.name]));
+        if (batch.length === BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    },
+    async close() {
+      try {
+        if (!trx.isCompleted()) await trx.commit();
+      } finally {
+        await knex.destroy();
+      }
+    },
+  };
+}
+
+const SNAPSHOTS: Record<Dialect, (url: string) => Snapshot | Promise<Snapshot>> = {
+  sqlite: sqliteSnapshot,
+  postgres: postgresSnapshot,
+  mysql: mysqlSnapshot,
+};
+
+/**
  * Writes a consistent, dialect-neutral, gzip-compressed snapshot of every table to `file`.
  * The body streams through gzip into a temporary file (memory stays flat for any catalog);
  * then the header with counts and checksum goes in front and the result is renamed into place.
@@ -145,8 +193,7 @@ export async function writeBackup(
   file: string,
   options: BackupOptions = {},
 ): Promise<BackupHeader> {
-  const snapshot =
-    dialectOf(databaseUrl) === 'sqlite' ? sqliteSnapshot(databaseUrl) : await postgresSnapshot(databaseUrl);
+  const snapshot = await SNAPSHOTS[dialectOf(databaseUrl)](databaseUrl);
   const bodyFile = `${file}.body.tmp`;
   const partFile = `${file}.tmp`;
   try {

@@ -1,27 +1,35 @@
 import { systemContext, type Context, type Transaction } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
+import { FIRST_ORDER_NUMBER } from '../migrations/0004_orders.js';
 import { COUNT_PRODUCTS_SQL } from '../migrations/0006_product_counts.js';
 import { KnexProductSearchIndex } from '../knex/search.repository.js';
 import type { Query } from './introspect.js';
 
 /**
  * State each dialect keeps its own way. The backup carries it by meaning, not by table, so a
- * shop moves between SQLite and PostgreSQL intact. A module that adds such state adds it here.
+ * shop moves between SQLite, PostgreSQL and MySQL intact. A module that adds such state adds it here.
  */
 
-/** A counter: a row on SQLite, a sequence on PostgreSQL. The value is the last one handed out. */
+/**
+ * A counter: a row on SQLite, a sequence on PostgreSQL, an AUTO_INCREMENT table on MySQL (one row
+ * per value handed out). The value is the last one handed out; `start` is the first one.
+ */
 interface Counter {
   name: string;
+  start: number;
   sqlite: { table: string; column: string; key: Record<string, unknown> };
   postgres: { sequence: string };
+  mysql: { table: string; column: string };
 }
 
 const COUNTERS: Counter[] = [
   {
     name: 'order_number',
+    start: FIRST_ORDER_NUMBER,
     sqlite: { table: 'order_number_counter', column: 'value', key: { id: 1 } },
     postgres: { sequence: 'order_number_seq' },
+    mysql: { table: 'order_number_seq', column: 'n' },
   },
 ];
 
@@ -32,7 +40,7 @@ const COUNTERS: Counter[] = [
 const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
 
 /** Tables the backup skips because `COUNTERS` or `DERIVED_TABLES` carry them. */
-export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.map((c) => c.sqlite.table)];
+export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.flatMap((c) => [c.sqlite.table, c.mysql.table])];
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -48,6 +56,14 @@ export async function readCounters(dialect: Dialect, query: Query): Promise<Reco
         Object.values(c.sqlite.key),
       );
       if (row) out[c.name] = Number(row.v);
+    } else if (dialect === 'mysql') {
+      const exists = await query(
+        `select 1 from information_schema.tables where table_schema = database() and table_name = ?`,
+        [c.mysql.table],
+      );
+      if (!exists.length) continue;
+      const [row] = await query(`select max(${quote(c.mysql.column)}) as v from ${quote(c.mysql.table)}`);
+      out[c.name] = row?.v == null ? c.start - 1 : Number(row.v);
     } else {
       const [exists] = await query(`select to_regclass(?) as seq`, [c.postgres.sequence]);
       if (!exists?.seq) continue;
@@ -67,6 +83,10 @@ export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, val
         .insert({ ...c.sqlite.key, [c.sqlite.column]: value })
         .onConflict(Object.keys(c.sqlite.key))
         .merge();
+    } else if (dialect === 'mysql') {
+      // An explicit value moves AUTO_INCREMENT past it (never back: ALTER TABLE would commit the restore).
+      await trx(c.mysql.table).delete();
+      if (value >= 1) await trx(c.mysql.table).insert({ [c.mysql.column]: value });
     } else if (value >= 1) {
       await trx.raw(`select setval(?, ?, true)`, [c.postgres.sequence, value]);
     } else {
@@ -75,7 +95,7 @@ export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, val
   }
 }
 
-/** Rebuilds derived data (product counts; SQLite FTS5 index, PostgreSQL tsvector) for every product. */
+/** Rebuilds derived data (product counts; SQLite FTS5 index, PostgreSQL tsvector, MySQL search text) for every product. */
 export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   if (!(await trx.schema.hasTable('products'))) return;
   if (await trx.schema.hasTable('product_counts')) {

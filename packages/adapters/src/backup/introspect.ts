@@ -70,6 +70,35 @@ function postgresKind(dataType: string): ColumnKind | null {
   }
 }
 
+function mysqlKind(dataType: string, columnType: string): ColumnKind {
+  if (columnType === 'tinyint(1)') return 'boolean'; // what BOOLEAN is on MySQL
+  switch (dataType) {
+    case 'datetime':
+    case 'timestamp':
+      return 'timestamp';
+    case 'json':
+      return 'json';
+    case 'tinyint':
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+    case 'bigint':
+      return 'integer';
+    case 'decimal':
+    case 'float':
+    case 'double':
+      return 'decimal';
+    case 'blob':
+    case 'longblob':
+    case 'mediumblob':
+    case 'binary':
+    case 'varbinary':
+      return 'binary';
+    default:
+      return 'text';
+  }
+}
+
 const quoteSqlite = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 async function sqliteTables(query: Query): Promise<TableInfo[]> {
@@ -144,9 +173,80 @@ async function postgresTables(query: Query): Promise<TableInfo[]> {
   }));
 }
 
+async function mysqlTables(query: Query): Promise<TableInfo[]> {
+  const names = (
+    await query(
+      `select table_name as name from information_schema.tables
+       where table_schema = database() and table_type = 'BASE TABLE' order by table_name`,
+    )
+  )
+    .map((r) => String(r.name))
+    .filter((n) => !MIGRATION_TABLES.includes(n) && !SKIPPED_TABLES.includes(n));
+  const cols = await query(
+    `select table_name as table_name, column_name as column_name, data_type as data_type,
+            column_type as column_type, is_nullable as is_nullable, extra as extra
+     from information_schema.columns where table_schema = database()
+     order by table_name, ordinal_position`,
+  );
+  // Columns under a FULLTEXT index hold derived search text: rebuilt, never copied.
+  const searchColumns = new Set(
+    (
+      await query(
+        `select table_name as t, column_name as c from information_schema.statistics
+         where table_schema = database() and index_type = 'FULLTEXT'`,
+      )
+    ).map((r) => `${r.t}.${r.c}`),
+  );
+  // MariaDB's JSON is LONGTEXT with a json_valid() check; MySQL reports the type itself (and its
+  // check_constraints has no table_name).
+  const [{ v: version }] = await query('select version() as v');
+  const mariadbChecks = /mariadb/i.test(String(version))
+    ? await query(
+        `select table_name as t, check_clause as clause from information_schema.check_constraints
+         where constraint_schema = database()`,
+      )
+    : [];
+  const jsonColumns = new Set(
+    mariadbChecks.flatMap((r) => {
+      const m = /^json_valid\([`"]?([^`")]+)[`"]?\)$/i.exec(String(r.clause).trim());
+      return m ? [`${r.t}.${m[1]}`] : [];
+    }),
+  );
+  const keys = await query(
+    `select k.table_name as table_name, k.column_name as column_name, k.referenced_table_name as ref_table,
+            case when k.constraint_name = 'PRIMARY' then 'p' else 'f' end as contype
+     from information_schema.key_column_usage k
+     where k.table_schema = database() and (k.constraint_name = 'PRIMARY' or k.referenced_table_name is not null)
+     order by k.table_name, k.constraint_name, k.ordinal_position`,
+  );
+  return names.map((name) => ({
+    name,
+    columns: cols
+      .filter((c) => c.table_name === name && !/GENERATED/i.test(String(c.extra)))
+      .filter((c) => !searchColumns.has(`${name}.${c.column_name}`))
+      .map((c) => ({
+        name: String(c.column_name),
+        kind: jsonColumns.has(`${name}.${c.column_name}`)
+          ? 'json'
+          : mysqlKind(String(c.data_type).toLowerCase(), String(c.column_type).toLowerCase()),
+        nullable: c.is_nullable === 'YES',
+      })),
+    primaryKey: keys.filter((k) => k.table_name === name && k.contype === 'p').map((k) => String(k.column_name)),
+    foreignKeys: keys
+      .filter((k) => k.table_name === name && k.contype === 'f')
+      .map((k) => ({ column: String(k.column_name), table: String(k.ref_table) })),
+  }));
+}
+
+const INTROSPECTORS: Record<Dialect, (query: Query) => Promise<TableInfo[]>> = {
+  sqlite: sqliteTables,
+  postgres: postgresTables,
+  mysql: mysqlTables,
+};
+
 /** Every table that holds data, as the database itself describes it (so new modules are covered). */
 export function introspect(dialect: Dialect, query: Query): Promise<TableInfo[]> {
-  return dialect === 'sqlite' ? sqliteTables(query) : postgresTables(query);
+  return INTROSPECTORS[dialect](query);
 }
 
 /**
@@ -180,7 +280,7 @@ export async function appliedMigrations(dialect: Dialect, query: Query): Promise
     dialect === 'sqlite'
       ? await query(`select 1 from sqlite_master where type = 'table' and name = 'emporia_migrations'`)
       : await query(
-          `select 1 from information_schema.tables where table_schema = current_schema() and table_name = 'emporia_migrations'`,
+          `select 1 from information_schema.tables where table_schema = ${dialect === 'mysql' ? 'database()' : 'current_schema()'} and table_name = 'emporia_migrations'`,
         );
   if (!exists.length) return [];
   const rows = await query(`select name from emporia_migrations order by id`);

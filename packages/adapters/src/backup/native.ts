@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, existsSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { dialectOf, openDatabase, sqliteFilename } from '../knex/database.js';
+import { mysqlConnection } from '../knex/mysql-client.js';
 import { BackupFileError } from './format.js';
 import { refuseIfHoldingData } from './restore.js';
 
 /**
  * Native backups: the database's own format, same dialect only. SQLite uses its online backup
- * API (consistent while the server writes); PostgreSQL uses pg_dump/pg_restore when installed.
+ * API (consistent while the server writes); PostgreSQL uses pg_dump/pg_restore, MySQL/MariaDB
+ * `mariadb-dump` (or `mysqldump`) and the `mariadb` (or `mysql`) client, when installed.
  */
 export interface NativeOptions {
   /** Progress as a fraction 0..1 (SQLite) or a line of tool output (PostgreSQL). */
@@ -16,11 +18,27 @@ export interface NativeOptions {
   force?: boolean;
 }
 
-function run(tool: string, args: string[], onLine?: (line: string) => void): Promise<void> {
+interface RunOptions {
+  onLine?: (line: string) => void;
+  /** A file fed to the tool's standard input. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function run(tool: string, args: string[], options: RunOptions = {}): Promise<void> {
+  const { onLine, input, env } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(tool, args, { stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'], env });
+    if (input) {
+      const source = createReadStream(input);
+      source.on('error', (err) => {
+        child.kill();
+        reject(new BackupFileError(err.message));
+      });
+      source.pipe(child.stdin!);
+    }
     let last = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       for (const line of text.split('\n').filter(Boolean)) {
         last = line;
         onLine?.(line);
@@ -44,10 +62,22 @@ function run(tool: string, args: string[], onLine?: (line: string) => void): Pro
  * @throws BackupFileError when the tool is missing or fails.
  */
 export async function writeNativeBackup(databaseUrl: string, file: string, options: NativeOptions = {}): Promise<void> {
-  if (dialectOf(databaseUrl) === 'postgres') {
-    await run('pg_dump', ['--format=custom', '--verbose', `--file=${file}.tmp`, databaseUrl], (l) =>
-      options.onProgress?.(0, l),
+  if (dialectOf(databaseUrl) === 'mysql') {
+    const { args, env } = mysqlToolArgs(databaseUrl);
+    // --single-transaction: a consistent InnoDB snapshot without locking the shop's tables.
+    await runFirstInstalled(
+      ['mariadb-dump', 'mysqldump'],
+      ['--single-transaction', '--triggers', '--no-tablespaces', '--verbose', `--result-file=${file}.tmp`, ...args],
+      { onLine: (l) => options.onProgress?.(0, l), env },
     );
+    chmodSync(`${file}.tmp`, 0o600); // password hashes and secrets inside
+    renameSync(`${file}.tmp`, file);
+    return;
+  }
+  if (dialectOf(databaseUrl) === 'postgres') {
+    await run('pg_dump', ['--format=custom', '--verbose', `--file=${file}.tmp`, databaseUrl], {
+      onLine: (l) => options.onProgress?.(0, l),
+    });
     chmodSync(`${file}.tmp`, 0o600); // password hashes and secrets inside
     renameSync(`${file}.tmp`, file);
     return;
@@ -70,6 +100,50 @@ export async function writeNativeBackup(databaseUrl: string, file: string, optio
   }
 }
 
+/** Connection arguments for the MySQL/MariaDB command-line tools; the password goes by environment, not argv. */
+function mysqlToolArgs(databaseUrl: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const c = mysqlConnection(databaseUrl) as {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database?: string;
+  };
+  if (!c.database) throw new BackupFileError('the database URL names no database');
+  const args = [
+    `--host=${c.host}`,
+    `--port=${c.port}`,
+    `--user=${c.user}`,
+    '--default-character-set=utf8mb4',
+    c.database,
+  ];
+  return { args, env: { ...process.env, MYSQL_PWD: c.password } };
+}
+
+/** Runs the first of `tools` that is installed (MariaDB names its tools `mariadb-*`, MySQL `mysql*`). */
+async function runFirstInstalled(tools: string[], args: string[], options: RunOptions): Promise<void> {
+  for (const [i, tool] of tools.entries()) {
+    try {
+      return await run(tool, args, options);
+    } catch (err) {
+      const missing = err instanceof BackupFileError && err.message.endsWith('is not installed (needed for --native)');
+      if (!missing || i === tools.length - 1) throw err;
+    }
+  }
+}
+
+/** Whether the file starts as the MySQL and MariaDB dump tools start theirs. */
+function isMysqlDump(file: string): boolean {
+  const head = Buffer.alloc(200);
+  const fd = openSync(file, 'r');
+  try {
+    const n = readSync(fd, head, 0, head.length, 0);
+    return /^-- (MariaDB|MySQL) dump/m.test(head.subarray(0, n).toString('utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function refuseIfHolding(databaseUrl: string): Promise<void> {
   const knex = openDatabase(databaseUrl, { poolMax: 1 });
   try {
@@ -86,6 +160,15 @@ export async function restoreNativeBackup(
   options: NativeOptions = {},
 ): Promise<void> {
   if (!existsSync(file)) throw new BackupFileError(`${file}: no such file`);
+  if (dialectOf(databaseUrl) === 'mysql') {
+    if (!isMysqlDump(file)) throw new BackupFileError(`${file}: not a mariadb-dump or mysqldump file`);
+    if (!options.force) await refuseIfHolding(databaseUrl);
+    const { args, env } = mysqlToolArgs(databaseUrl);
+    // The dump drops and recreates each table (and its triggers) itself.
+    await runFirstInstalled(['mariadb', 'mysql'], ['--batch', ...args], { input: file, env });
+    options.onProgress?.(1);
+    return;
+  }
   if (dialectOf(databaseUrl) === 'postgres') {
     if (!options.force) await refuseIfHolding(databaseUrl);
     // Reading the table of contents first rejects a file that is not a pg_dump archive.
@@ -93,7 +176,7 @@ export async function restoreNativeBackup(
     await run(
       'pg_restore',
       ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--verbose', `--dbname=${databaseUrl}`, file],
-      (l) => options.onProgress?.(0, l),
+      { onLine: (l) => options.onProgress?.(0, l) },
     );
     return;
   }

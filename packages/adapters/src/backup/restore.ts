@@ -136,7 +136,7 @@ async function resetSequences(query: Query, tables: TableInfo[]): Promise<void> 
 }
 
 /**
- * Loads a backup into a migrated database of either dialect. The file is verified in full
+ * Loads a backup into a migrated database of any of the three dialects. The file is verified in full
  * (checksum, counts) before anything is written; the load is one transaction that replaces
  * every table's rows and checks the counts again before committing.
  */
@@ -160,7 +160,20 @@ export async function restoreBackup(
     const load = (source: BackupLines) =>
       knex.transaction(async (trx) => {
         const tq = queryOf(trx, dialect);
-        for (const t of [...ordered].reverse()) await trx(t.name).delete();
+        const deletion = [...ordered].reverse();
+        // Children first. A reference to the table itself or to one deleted earlier (a cycle) is
+        // cleared before: MySQL checks foreign keys row by row even within one DELETE.
+        for (const [i, t] of deletion.entries()) {
+          const circular = t.foreignKeys.filter(
+            (fk) =>
+              deletion.findIndex((d) => d.name === fk.table) <= i &&
+              t.columns.find((c) => c.name === fk.column)?.nullable,
+          );
+          if (circular.length) {
+            await trx(t.name).update(Object.fromEntries(circular.map((fk) => [fk.column, null])));
+          }
+          await trx(t.name).delete();
+        }
 
         const loaded = new Set<string>();
         // Foreign keys to a table not loaded yet (self references, cycles) are set afterwards.

@@ -12,7 +12,7 @@ import type {
 } from '@emporia/core';
 import { newId } from '@emporia/core';
 import type { Knex } from 'knex';
-import type { Dialect } from '../knex/database.js';
+import { inTransaction, type Dialect } from '../knex/dialect.js';
 import { pageById } from '../knex/pagination.js';
 import { db } from '../knex/store.js';
 import { fromJson, rawRows, toIso, toIsoOrNull, toJson } from '../knex/values.js';
@@ -98,15 +98,41 @@ export class KnexJobRepository implements JobRepository {
       );
       return rawRows<Row>(result).map(toClaimed);
     }
-    // SQLite: any UPDATE takes the database's write lock, even one that changes nothing, so an idle
-    // runner reads first. The UPDATE checks the rows are still due: another process may have taken
-    // some in between (writers are serialised, so none can take them during the UPDATE).
+    // SQLite and MySQL: an idle runner reads first, so that it writes nothing and opens no transaction
+    // (on SQLite any UPDATE takes the database's write lock, even one that changes nothing).
     const candidates = await db(ctx, this.knex).raw(`SELECT id FROM jobs WHERE ${due} ORDER BY run_at, id LIMIT ?`, [
       ...dueBindings,
       limit,
     ]);
     const ids = rawRows<{ id: string }>(candidates).map((r) => r.id);
     if (ids.length === 0) return [];
+    if (this.dialect === 'mysql') {
+      // MySQL cannot update a table it selects from with LIMIT, nor return rows from an UPDATE: lock
+      // the due rows (SKIP LOCKED hands each to one claimer), update them and read them back, in one
+      // transaction.
+      return inTransaction(db(ctx, this.knex), async (trx) => {
+        const locked = rawRows<Row>(
+          await trx.raw(`SELECT id FROM jobs WHERE ${due} ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, [
+            ...dueBindings,
+            limit,
+          ]),
+        ).map((r) => r.id as string);
+        if (!locked.length) return [];
+        await trx.raw(`${set} WHERE id IN (${locked.map(() => '?').join(', ')})`, [
+          workerId,
+          lockedUntil,
+          now,
+          ...locked,
+        ]);
+        return (
+          (await trx('jobs')
+            .whereIn('id', locked)
+            .orderBy([{ column: 'run_at' }, { column: 'id' }])) as Row[]
+        ).map(toClaimed);
+      });
+    }
+    // SQLite: the UPDATE checks the rows are still due: another process may have taken some in
+    // between (writers are serialised, so none can take them during the UPDATE).
     const result = await db(ctx, this.knex).raw(
       `${set} WHERE id IN (${ids.map(() => '?').join(', ')}) AND ${due} RETURNING *`,
       [workerId, lockedUntil, now, ...ids, ...dueBindings],

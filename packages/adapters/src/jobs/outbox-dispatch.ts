@@ -1,6 +1,6 @@
 import type { Context, OutboxDispatch, OutboxEvent } from '@emporia/core';
 import type { Knex } from 'knex';
-import type { Dialect } from '../knex/database.js';
+import { hasReturning, inTransaction, locksRows, type Dialect } from '../knex/dialect.js';
 import { db } from '../knex/store.js';
 import { fromJson, rawRows, toIso } from '../knex/values.js';
 
@@ -30,13 +30,34 @@ export class KnexOutboxDispatch implements OutboxDispatch {
   }
 
   async claim(ctx: Context, limit: number): Promise<OutboxEvent[]> {
+    const at = ctx.clock.now().toISOString();
+    if (!hasReturning(this.dialect)) {
+      // MySQL has no UPDATE … RETURNING: lock the events (skipping another dispatcher's), then mark
+      // them, in the caller's transaction.
+      return inTransaction(db(ctx, this.knex), async (trx) => {
+        const rows = (await trx('outbox_events')
+          .whereNull('dispatched_at')
+          .orderBy('id')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()) as Row[];
+        if (rows.length === 0) return [];
+        await trx('outbox_events')
+          .whereIn(
+            'id',
+            rows.map((r) => r.id as string),
+          )
+          .update({ dispatched_at: at });
+        return rows.map((r) => toEvent({ ...r, dispatched_at: at }));
+      });
+    }
     // One statement: PostgreSQL skips the events another dispatcher holds; SQLite has one writer.
-    const lock = this.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const lock = locksRows(this.dialect) ? 'FOR UPDATE SKIP LOCKED' : '';
     const result = await db(ctx, this.knex).raw(
       `UPDATE outbox_events SET dispatched_at = ?
        WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ? ${lock})
        RETURNING *`,
-      [ctx.clock.now().toISOString(), limit],
+      [at, limit],
     );
     return rawRows<Row>(result)
       .map(toEvent)

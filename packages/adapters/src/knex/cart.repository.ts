@@ -1,5 +1,6 @@
 import type { CartItemRecord, CartRecord, CartRepository, Context } from '@emporia/core';
 import type { Knex } from 'knex';
+import { hasReturning, inTransaction, incoming, knexDialect } from './dialect.js';
 import { db } from './store.js';
 import { rawRows, toIso } from './values.js';
 
@@ -72,7 +73,7 @@ export class KnexCartRepository implements CartRepository {
       .insert({ ...item, updated_at: item.created_at })
       .onConflict(['cart_id', 'variant_id'])
       .merge({
-        quantity: this.knex.raw('cart_items.quantity + excluded.quantity'),
+        quantity: this.knex.raw(`cart_items.quantity + ${incoming(knexDialect(this.knex), 'quantity')}`),
         sku: item.sku,
         name: item.name,
         updated_at: item.created_at,
@@ -95,9 +96,18 @@ export class KnexCartRepository implements CartRepository {
 
   async takeItems(ctx: Context, cartId: string, now: string): Promise<CartItemRecord[]> {
     const q = db(ctx, this.knex);
-    // Raw because knex drops RETURNING on SQLite deletes; both databases support it (SQLite ≥ 3.35).
-    const result = await q.raw('delete from cart_items where cart_id = ? returning *', [cartId]);
-    const rows = rawRows(result);
+    let rows: Array<Record<string, unknown>>;
+    if (hasReturning(knexDialect(this.knex))) {
+      // Raw because knex drops RETURNING on SQLite deletes (SQLite ≥ 3.35 has it).
+      rows = rawRows(await q.raw('delete from cart_items where cart_id = ? returning *', [cartId]));
+    } else {
+      // Locked first: of two racing checkouts the second waits here and then finds no lines.
+      rows = await inTransaction(q, async (trx) => {
+        const taken = await trx('cart_items').where('cart_id', cartId).forUpdate();
+        if (taken.length) await trx('cart_items').where('cart_id', cartId).delete();
+        return taken;
+      });
+    }
     await q('carts').where('id', cartId).update({ updated_at: now });
     return rows.map(itemOf).sort((a, b) => (a.id < b.id ? -1 : 1));
   }

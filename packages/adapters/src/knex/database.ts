@@ -2,15 +2,17 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { emporiaMysqlClient, mysqlConnection, setUpMysqlSession } from './mysql-client.js';
 
 const require = createRequire(import.meta.url);
 
-/** The two databases Emporia runs on, with the same behaviour. */
-export type Dialect = 'sqlite' | 'postgres';
+/** The three databases Emporia runs on, with the same behaviour. */
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** The dialect of a database URL: `sqlite:` URLs are SQLite, anything else PostgreSQL. */
+/** The dialect of a database URL: `sqlite:`, `mysql://` or `mariadb://`, anything else PostgreSQL. */
 export function dialectOf(url: string): Dialect {
-  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  return /^(mysql|mariadb):\/\//.test(url) ? 'mysql' : 'postgres';
 }
 
 /** `sqlite:./data/x.db` → `./data/x.db`; `sqlite::memory:` → `:memory:`. */
@@ -88,8 +90,15 @@ function cachedStatement(connection: SqliteConnection, sql: string): SqliteState
   return statement;
 }
 
-/** Opens a knex instance for a `sqlite:` or `postgres://` URL with the settings Emporia relies on. */
+/** Opens a knex instance for a `sqlite:`, `postgres://` or `mysql://` URL with the settings Emporia relies on. */
 export function openDatabase(url: string, options: { poolMax?: number } = {}): Knex {
+  if (dialectOf(url) === 'mysql') {
+    return knexFactory({
+      client: emporiaMysqlClient(),
+      connection: mysqlConnection(url),
+      pool: { min: 0, max: options.poolMax ?? 10, afterCreate: setUpMysqlSession },
+    });
+  }
   if (dialectOf(url) === 'sqlite') {
     const filename = sqliteFilename(url);
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });

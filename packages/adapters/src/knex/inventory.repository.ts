@@ -8,6 +8,7 @@ import type {
   StockMovement,
 } from '@emporia/core';
 import type { Knex } from 'knex';
+import { hasReturning, inTransaction, knexDialect } from './dialect.js';
 import { db } from './store.js';
 import { fromJson, toIso } from './values.js';
 
@@ -70,16 +71,25 @@ export class KnexInventoryRepository implements InventoryRepository {
   }
 
   async changeStock(ctx: Context, variantId: string, delta: number): Promise<StockChange | null> {
-    const query = db(
-      ctx,
-      this.knex,
-    )('product_variants')
-      .where('id', variantId)
-      .update({ stock: this.knex.raw('stock + ?', [delta]), updated_at: ctx.clock.now().toISOString() })
-      .returning(['id', 'product_id', 'sku', 'stock', 'low_stock_threshold']);
-    // The condition makes the decrement and the check one statement: no read-then-write race.
-    if (delta < 0) query.andWhere('stock', '>=', -delta);
-    const [row] = (await query) as Array<Record<string, unknown>>;
+    const columns = ['id', 'product_id', 'sku', 'stock', 'low_stock_threshold'];
+    const change = (k: Knex) => {
+      const update = k('product_variants')
+        .where('id', variantId)
+        .update({ stock: this.knex.raw('stock + ?', [delta]), updated_at: ctx.clock.now().toISOString() });
+      // The condition makes the decrement and the check one statement: no read-then-write race.
+      if (delta < 0) update.andWhere('stock', '>=', -delta);
+      return update;
+    };
+    const k = db(ctx, this.knex);
+    let row: Record<string, unknown> | undefined;
+    if (hasReturning(knexDialect(this.knex))) {
+      [row] = (await change(k).returning(columns)) as Array<Record<string, unknown>>;
+    } else {
+      // The update's row lock holds until commit, so the row read back is the one it wrote.
+      row = await inTransaction(k, async (trx) =>
+        (await change(trx)) === 1 ? trx('product_variants').where('id', variantId).first(columns) : undefined,
+      );
+    }
     if (!row) return null;
     return {
       variant_id: row.id as string,

@@ -45,6 +45,11 @@ export class KnexOrderRepository implements OrderRepository {
       const result = await db(ctx, this.knex).raw("select nextval('order_number_seq') as n");
       return Number(result.rows[0].n);
     }
+    if (this.dialect === 'mysql') {
+      // AUTO_INCREMENT, MySQL's stand-in for a sequence: no lock held until commit either.
+      const [n] = await db(ctx, this.knex)('order_number_seq').insert({});
+      return Number(n);
+    }
     const rows = await db(
       ctx,
       this.knex,

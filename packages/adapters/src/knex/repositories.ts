@@ -21,7 +21,6 @@ import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
 export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositories {
-  void dialect;
   return {
     outbox: new KnexEventOutbox(knex),
     inventory: new KnexInventoryRepository(knex),

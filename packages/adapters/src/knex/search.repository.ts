@@ -12,6 +12,29 @@ export function searchDocument(p: { name: string; description: string; skus: str
   return [p.name, p.skus, p.description].map((text) => searchWords(text).join(' '));
 }
 
+/**
+ * MySQL: every indexed word and every query term carries this mark in front. InnoDB leaves out
+ * words shorter than `innodb_ft_min_token_size` (3 by default: `12` in `SH-12` would be lost) and
+ * its stopwords (`the`, `a`, …) from the index; marked, no word is that short (up to a minimum of
+ * 3) or a stopword, so the matches are the same as on SQLite and PostgreSQL.
+ */
+const MYSQL_WORD_MARK = 'ft';
+
+/**
+ * The MySQL search text of a product: marked words, name and SKUs written twice so that they weigh
+ * more than the description in InnoDB's ranking (which counts how often a word occurs).
+ */
+export function mysqlSearchText(p: { name: string; description: string; skus: string }): string {
+  const [name, skus, description] = searchDocument(p).map((words) =>
+    words.replace(/(^| )(?=\S)/g, `$1${MYSQL_WORD_MARK}`),
+  );
+  return [name, skus, name, skus, description].filter(Boolean).join(' ');
+}
+
+/** InnoDB boolean-mode query: every term required (`+`) and prefix-matched (`*`), marked like the words. */
+export const mysqlBooleanQuery = (terms: string[]): string =>
+  terms.map((t) => `+${MYSQL_WORD_MARK}${t.replace(/[^\p{L}\p{N}]/gu, '')}*`).join(' ');
+
 /** How the product list matches and ranks search terms in each database. */
 export interface SearchClause {
   /**
@@ -116,8 +139,30 @@ const postgresSearch: SearchClause = {
   },
 };
 
+/**
+ * InnoDB FULLTEXT. Natural language mode cannot require every term nor match a prefix, so the
+ * match is boolean mode (`+term*` each, as the other dialects match); the score is InnoDB's
+ * relevance of that match, ranked highest first.
+ */
+const MATCH = 'match(p.search_text) against (? in boolean mode)';
+const mysqlSearch: SearchClause = {
+  from(k, terms) {
+    return k('products as p').whereRaw(MATCH, [mysqlBooleanQuery(terms)]);
+  },
+  score: (terms) => ({ sql: MATCH, bindings: [mysqlBooleanQuery(terms)] }),
+  matches(k, terms) {
+    return this.from(k, terms);
+  },
+};
+
+const SEARCH_CLAUSES: Record<Dialect, SearchClause> = {
+  sqlite: sqliteSearch,
+  postgres: postgresSearch,
+  mysql: mysqlSearch,
+};
+
 export function searchClause(dialect: Dialect): SearchClause {
-  return dialect === 'postgres' ? postgresSearch : sqliteSearch;
+  return SEARCH_CLAUSES[dialect];
 }
 
 /** Keeps the in-database full-text index in step with product and variant writes. */
@@ -130,20 +175,34 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   async reindex(ctx: Context, productIds: string[]): Promise<void> {
     if (productIds.length === 0) return;
     const k = db(ctx, this.knex);
-    if (this.dialect === 'postgres') {
+    if (this.dialect !== 'sqlite') {
       // The words are made in JS, as the query terms are: PostgreSQL's parser would read "SH-12" as
-      // "sh" and the number -12, and has no accent folding without an extension.
+      // "sh" and the number -12, and has no accent folding without an extension; InnoDB's drops
+      // short words and stopwords.
+      const skus =
+        this.dialect === 'postgres' ? `string_agg(v.sku, ' ')` : `group_concat(v.sku order by v.sku separator ' ')`;
       const rows = await k('products as p')
         .whereIn('p.id', productIds)
         .select(
           'p.id',
           'p.name',
           'p.description',
-          k.raw(
-            `coalesce((select string_agg(v.sku, ' ') from product_variants v where v.product_id = p.id), '') as skus`,
-          ),
+          k.raw(`coalesce((select ${skus} from product_variants v where v.product_id = p.id), '') as skus`),
         );
       const docs = rows as Array<{ id: string; name: string; description: string; skus: string }>;
+      if (this.dialect === 'mysql') {
+        // One UPDATE … JOIN over a derived table per chunk (portable: MySQL 8 and MariaDB write
+        // VALUES rows differently).
+        for (let i = 0; i < docs.length; i += 1000) {
+          const chunk = docs.slice(i, i + 1000);
+          await k.raw(
+            `update products p join (${chunk.map(() => 'select ? as id, ? as doc').join(' union all ')}) v
+                on v.id = p.id set p.search_text = v.doc`,
+            chunk.flatMap((r) => [r.id, mysqlSearchText(r)]),
+          );
+        }
+        return;
+      }
       // One UPDATE … FROM (VALUES …) per chunk: seeding indexes thousands of products per statement.
       for (let i = 0; i < docs.length; i += 1000) {
         const chunk = docs.slice(i, i + 1000);
@@ -178,8 +237,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
 
   async rebuild(ctx: Context): Promise<void> {
     const k = db(ctx, this.knex);
-    if (this.dialect === 'postgres') {
-      // The words are made in JS (see reindex), so PostgreSQL goes through the products in id order.
+    if (this.dialect !== 'sqlite') {
+      // The words are made in JS (see reindex), so PostgreSQL and MySQL go through the products in id order.
       let after = '';
       for (;;) {
         const ids = (await k('products').where('id', '>', after).orderBy('id').limit(5000).pluck('id')) as string[];
@@ -205,7 +264,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {
-    if (productIds.length === 0 || this.dialect === 'postgres') return; // the tsvector goes with the row
+    if (productIds.length === 0 || this.dialect !== 'sqlite') return; // the search column goes with the row
     const k = db(ctx, this.knex);
     const marks = productIds.map(() => '?').join(',');
     await k.raw(

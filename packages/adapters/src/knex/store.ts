@@ -1,24 +1,51 @@
 import type { Context, Store, StoreRepositories, StoreStats, Transaction, UnitOfWork } from '@emporia/core';
 import type { Knex } from 'knex';
 import { dialectOf, openDatabase, type Dialect } from './database.js';
+import { knexDialect } from './dialect.js';
 import { createRepositories } from './repositories.js';
 import { storeStats } from './stats.js';
+import { isLockConflict } from './values.js';
 
 /** The knex handle a repository should use: the context's transaction, or the pool. */
 export function db(ctx: Context, knex: Knex): Knex {
   return (ctx.tx as unknown as Knex.Transaction | undefined) ?? knex;
 }
 
+/** How many times a transaction runs in all when MySQL keeps rolling it back over a lock conflict. */
+const LOCK_CONFLICT_ATTEMPTS = 8;
+
 class KnexUnitOfWork implements UnitOfWork {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
   async run<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
     if (ctx.tx) return work(ctx);
-    return this.knex.transaction(async (trx) => work({ ...ctx, tx: trx as unknown as Transaction }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.knex.transaction(async (trx) => work({ ...ctx, tx: trx as unknown as Transaction }));
+      } catch (err) {
+        // InnoDB rolls back one side of a deadlock (and gives up on long lock waits) where
+        // PostgreSQL and SQLite would have let it wait its turn: the whole unit of work runs again,
+        // after a random pause that grows, so the same transactions do not collide again.
+        const retry = this.dialect === 'mysql' && attempt < LOCK_CONFLICT_ATTEMPTS && lockConflictIn(err);
+        if (!retry) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
+      }
+    }
   }
 }
 
+/** The error, or one it wraps (`cause`), is a MySQL lock conflict. */
+function lockConflictIn(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isLockConflict(e)) return true;
+  }
+  return false;
+}
+
 /**
- * The Store port over knex, for SQLite and PostgreSQL. Its `repositories` may be wrapped or replaced
+ * The Store port over knex, for SQLite, PostgreSQL and MySQL/MariaDB. Its `repositories` may be wrapped or replaced
  * one by one before the store is handed to core's `createEngine`.
  */
 export class KnexStore implements Store {
@@ -26,8 +53,8 @@ export class KnexStore implements Store {
   readonly unitOfWork: UnitOfWork;
   readonly repositories: StoreRepositories;
   constructor(readonly knex: Knex) {
-    this.dialect = knex.client.config.client === 'pg' ? 'postgres' : 'sqlite';
-    this.unitOfWork = new KnexUnitOfWork(knex);
+    this.dialect = knexDialect(knex);
+    this.unitOfWork = new KnexUnitOfWork(knex, this.dialect);
     this.repositories = createRepositories(knex, this.dialect);
   }
   async ping(): Promise<void> {
@@ -41,7 +68,7 @@ export class KnexStore implements Store {
   }
 }
 
-/** A store for a `sqlite:<file>`, `sqlite::memory:` or `postgres://…` URL (not migrated: see `migrateLatest`). */
+/** A store for a `sqlite:<file>`, `sqlite::memory:`, `postgres://…` or `mysql://…` URL (not migrated: see `migrateLatest`). */
 export function createKnexStore(url: string): KnexStore {
   const store = new KnexStore(openDatabase(url));
   if (store.dialect !== dialectOf(url)) throw new Error('dialect mismatch');

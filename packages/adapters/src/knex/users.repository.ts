@@ -9,9 +9,10 @@ import {
   type UserRepository,
 } from '@emporia/core';
 import type { Knex } from 'knex';
+import { knexDialect, locksRows } from './dialect.js';
 import { pageById } from './pagination.js';
 import { db } from './store.js';
-import { fromJson, isUniqueViolation, toBool, toIso } from './values.js';
+import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso } from './values.js';
 
 const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at'];
 
@@ -26,13 +27,6 @@ function toRecord(row: Record<string, unknown>): UserRecord {
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
   };
-}
-
-function isForeignKeyViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY constraint/.test(e?.message ?? '')
-  );
 }
 
 /** Escapes LIKE wildcards so a filter value matches literally. */
@@ -99,12 +93,12 @@ export class KnexUserRepository implements UserRepository {
   }
 
   /**
-   * Locks the counted rows on PostgreSQL, so two transactions demoting the last two admins at
-   * once cannot both see two (SQLite's BEGIN IMMEDIATE already serialises writers).
+   * Locks the counted rows on PostgreSQL and MySQL, so two transactions demoting the last two
+   * admins at once cannot both see two (SQLite's BEGIN IMMEDIATE already serialises writers).
    */
   async countActive(ctx: Context, role: string): Promise<number> {
     const q = db(ctx, this.knex)('users').select('id').where({ role, is_active: true });
-    if (this.knex.client.config.client === 'pg') q.forUpdate();
+    if (locksRows(knexDialect(this.knex))) q.forUpdate();
     return (await q).length;
   }
 
@@ -114,7 +108,8 @@ export class KnexUserRepository implements UserRepository {
     const filtered = () => {
       const q = k('users');
       if (filter.role) q.where('role', filter.role);
-      if (filter.email) q.whereRaw("email like ? escape '\\'", [likeContains(filter.email)]);
+      // The escape character is bound: a backslash literal means something else in MySQL strings.
+      if (filter.email) q.whereRaw('email like ? escape ?', [likeContains(filter.email), '\\']);
       return q;
     };
     return pageById(filtered().select(COLUMNS), window, toRecord);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { knexDialect } from '../knex/dialect.js';
 
 /**
  * Categories, products, variants, the stock-movement log and the full-text index.
@@ -10,7 +11,7 @@ import type { Knex } from 'knex';
 export const catalogMigration = {
   name: '0003_catalog',
   async up(knex: Knex): Promise<void> {
-    const postgres = knex.client.config.client === 'pg';
+    const dialect = knexDialect(knex);
     await knex.schema.createTable('categories', (t) => {
       t.string('id', 36).primary();
       // No cascade: deleting a parent with children is refused (or they are reassigned) by the service.
@@ -96,10 +97,15 @@ export const catalogMigration = {
       t.index(['reference'], 'stock_movements_reference_idx');
     });
 
-    if (postgres) {
+    if (dialect === 'postgres') {
       // Why: full-text search on name, SKUs and description; the GIN index answers `@@`.
       await knex.raw(`ALTER TABLE products ADD COLUMN search_vector tsvector NOT NULL DEFAULT ''::tsvector`);
       await knex.raw('CREATE INDEX products_search_idx ON products USING GIN (search_vector)');
+    } else if (dialect === 'mysql') {
+      // Why: full-text search; the InnoDB FULLTEXT index answers MATCH … AGAINST. The words are
+      // made in JS as on PostgreSQL (search.repository.ts says how they are written).
+      await knex.raw(`ALTER TABLE products ADD COLUMN search_text LONGTEXT NOT NULL DEFAULT ('')`);
+      await knex.raw('CREATE FULLTEXT INDEX products_search_idx ON products (search_text)');
     } else {
       // FTS5 rows are keyed by an explicit INTEGER PRIMARY KEY (stable across VACUUM, unlike the
       // implicit rowid of a table with a text primary key).
@@ -113,7 +119,7 @@ export const catalogMigration = {
     }
   },
   async down(knex: Knex): Promise<void> {
-    if (knex.client.config.client !== 'pg') {
+    if (knexDialect(knex) === 'sqlite') {
       await knex.raw('DROP TABLE IF EXISTS products_fts');
       await knex.schema.dropTableIfExists('products_fts_rows');
     }

@@ -1,4 +1,8 @@
 import type { Knex } from 'knex';
+import { knexDialect } from '../knex/dialect.js';
+
+/** The first order number. */
+export const FIRST_ORDER_NUMBER = 1001;
 
 /**
  * Carts, orders, payments, the status history every lifecycle writes, idempotency keys and
@@ -8,7 +12,7 @@ import type { Knex } from 'knex';
 export const ordersMigration = {
   name: '0004_orders',
   async up(knex: Knex): Promise<void> {
-    const postgres = knex.client.config.client === 'pg';
+    const dialect = knexDialect(knex);
     await knex.schema.createTable('carts', (t) => {
       t.string('id', 36).primary();
       // One cart per customer; guest carts have no user (NULLs never collide in a unique index).
@@ -116,20 +120,27 @@ export const ordersMigration = {
     });
 
     // Order numbers: a PostgreSQL sequence hands out numbers without a row lock, so concurrent
-    // checkouts never queue on one counter. SQLite serialises writers anyway: a counter row.
-    if (postgres) {
-      await knex.raw('CREATE SEQUENCE order_number_seq START WITH 1001');
+    // checkouts never queue on one counter. MySQL 8 has no sequences: an AUTO_INCREMENT table does
+    // the same (one row per number handed out; the counter is not rolled back, so gaps are
+    // possible, as with a sequence). SQLite serialises writers anyway: a counter row.
+    if (dialect === 'postgres') {
+      await knex.raw(`CREATE SEQUENCE order_number_seq START WITH ${FIRST_ORDER_NUMBER}`);
+    } else if (dialect === 'mysql') {
+      await knex.raw(
+        `CREATE TABLE order_number_seq (n BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) AUTO_INCREMENT = ${FIRST_ORDER_NUMBER}`,
+      );
     } else {
       await knex.schema.createTable('order_number_counter', (t) => {
         t.integer('id').primary();
         t.integer('value').notNullable();
       });
-      await knex('order_number_counter').insert({ id: 1, value: 1000 });
+      await knex('order_number_counter').insert({ id: 1, value: FIRST_ORDER_NUMBER - 1 });
     }
   },
   async down(knex: Knex): Promise<void> {
-    if (knex.client.config.client === 'pg') await knex.raw('DROP SEQUENCE IF EXISTS order_number_seq');
-    else await knex.schema.dropTableIfExists('order_number_counter');
+    const dialect = knexDialect(knex);
+    if (dialect === 'postgres') await knex.raw('DROP SEQUENCE IF EXISTS order_number_seq');
+    else await knex.schema.dropTableIfExists(dialect === 'mysql' ? 'order_number_seq' : 'order_number_counter');
     for (const table of [
       'idempotency_keys',
       'status_history',

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { knexDialect } from '../knex/dialect.js';
 
 /**
  * Products per (category, status), kept by the database itself. A catalog page's total (the
@@ -15,7 +16,7 @@ export const COUNT_PRODUCTS_SQL = `INSERT INTO product_counts (category_key, sta
 export const productCountsMigration = {
   name: '0006_product_counts',
   async up(knex: Knex): Promise<void> {
-    const postgres = knex.client.config.client === 'pg';
+    const dialect = knexDialect(knex);
     await knex.schema.createTable('product_counts', (t) => {
       // '' stands for "no category": a primary key column cannot be NULL.
       t.string('category_key', 36).notNullable();
@@ -23,7 +24,7 @@ export const productCountsMigration = {
       t.bigInteger('n').notNullable();
       t.primary(['category_key', 'status']);
     });
-    if (postgres) {
+    if (dialect === 'postgres') {
       const counted = (rows: string) =>
         `SELECT coalesce(category_id, '') AS category_key, status, count(*) AS n FROM ${rows} GROUP BY 1, 2`;
       const changed = (side: 'o' | 'n') => `(SELECT ${side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -55,6 +56,18 @@ export const productCountsMigration = {
         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION product_counts_apply()`);
       await knex.raw(`CREATE TRIGGER product_counts_update AFTER UPDATE ON products
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION product_counts_apply()`);
+    } else if (dialect === 'mysql') {
+      // Row triggers, as on SQLite; MySQL has no `UPDATE OF` or `WHEN`, so the update trigger tests inside.
+      const key = (row: 'NEW' | 'OLD') => `coalesce(${row}.category_id, '')`;
+      const add = `INSERT INTO product_counts (category_key, status, n) VALUES (${key('NEW')}, NEW.status, 1)
+          ON DUPLICATE KEY UPDATE n = n + 1`;
+      const remove = `UPDATE product_counts SET n = n - 1 WHERE category_key = ${key('OLD')} AND status = OLD.status`;
+      await knex.raw(`CREATE TRIGGER product_counts_insert AFTER INSERT ON products FOR EACH ROW ${add}`);
+      await knex.raw(`CREATE TRIGGER product_counts_delete AFTER DELETE ON products FOR EACH ROW ${remove}`);
+      await knex.raw(`CREATE TRIGGER product_counts_update AFTER UPDATE ON products FOR EACH ROW
+        BEGIN
+          IF ${key('OLD')} <> ${key('NEW')} OR OLD.status <> NEW.status THEN ${remove}; ${add}; END IF;
+        END`);
     } else {
       const key = (row: 'NEW' | 'OLD') => `coalesce(${row}.category_id, '')`;
       const add = `INSERT INTO product_counts (category_key, status, n) VALUES (${key('NEW')}, NEW.status, 1)
@@ -69,7 +82,7 @@ export const productCountsMigration = {
     await knex.raw(COUNT_PRODUCTS_SQL);
   },
   async down(knex: Knex): Promise<void> {
-    if (knex.client.config.client === 'pg') {
+    if (knexDialect(knex) === 'postgres') {
       await knex.raw('DROP FUNCTION IF EXISTS product_counts_apply() CASCADE');
     } else {
       for (const op of ['insert', 'delete', 'update']) await knex.raw(`DROP TRIGGER IF EXISTS product_counts_${op}`);

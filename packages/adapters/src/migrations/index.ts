@@ -15,7 +15,7 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-/** Every migration, in order. One list serves SQLite and PostgreSQL. */
+/** Every migration, in order. One list serves SQLite, PostgreSQL and MySQL/MariaDB. */
 export const migrations: Migration[] = [
   identityMigration,
   outboxMigration,

@@ -6,8 +6,10 @@ import { createProgress } from '../progress.js';
 export function backupCommand(program: Command, io: Io): void {
   program
     .command('backup <file>')
-    .description('write a consistent, gzip-compressed snapshot of every table (restores into SQLite or PostgreSQL)')
-    .option('--native', "use the database's own format: SQLite's online backup API, or pg_dump")
+    .description(
+      'write a consistent, gzip-compressed snapshot of every table (restores into SQLite, PostgreSQL or MySQL/MariaDB)',
+    )
+    .option('--native', "use the database's own format: SQLite's online backup API, pg_dump, or mariadb-dump/mysqldump")
     .action(async (file: string, opts: { native?: boolean }) => {
       const config = loadConfig();
       const progress = createProgress(io, 'backup');

@@ -14,7 +14,9 @@ async function withStore<T>(fn: (store: ReturnType<typeof createKnexStore>) => P
 export function migrateCommand(program: Command, io: Io): void {
   const migrate = program
     .command('migrate')
-    .description('apply pending database migrations (or roll back with --rollback)')
+    .description(
+      'apply pending migrations to the DATABASE_URL database (SQLite, PostgreSQL or MySQL/MariaDB), or roll back with --rollback',
+    )
     .option('--to <name>', 'apply migrations up to and including this one')
     .option('--rollback', 'roll back the last batch of migrations')
     .option('--all', 'with --rollback: roll back every migration')

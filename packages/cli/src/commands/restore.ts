@@ -6,9 +6,11 @@ import { createProgress } from '../progress.js';
 export function restoreCommand(program: Command, io: Io): void {
   program
     .command('restore <file>')
-    .description('load a backup into an empty, migrated database (checks counts and checksum first)')
+    .description(
+      'load a backup into an empty, migrated SQLite, PostgreSQL or MySQL/MariaDB database (checks counts and checksum first)',
+    )
     .option('--force', 'replace the data of a database that already holds some')
-    .option('--native', 'the file was written by `backup --native` (SQLite backup or pg_dump archive)')
+    .option('--native', 'the file was written by `backup --native` (SQLite backup, pg_dump archive or MySQL dump)')
     .action(async (file: string, opts: { force?: boolean; native?: boolean }) => {
       const config = loadConfig();
       const progress = createProgress(io, 'restore');

@@ -40,8 +40,8 @@ const list = z.string().transform((v) =>
 const databaseUrl = z
   .string()
   .refine(
-    (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
-    'expected sqlite:<file>, sqlite::memory: or postgres://user@host:port/db',
+    (v) => /^sqlite:.+/.test(v) || /^(postgres(ql)?|mysql|mariadb):\/\/.+/.test(v),
+    'expected sqlite:<file>, sqlite::memory:, postgres://user@host:port/db or mysql://user@host:port/db',
   );
 
 /**

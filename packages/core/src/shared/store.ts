@@ -24,11 +24,11 @@ export interface StoreStats {
 }
 
 /**
- * The persistence port. The knex adapter implements it for SQLite and PostgreSQL; each domain
+ * The persistence port. The knex adapter implements it for SQLite, PostgreSQL and MySQL; each domain
  * module adds its repositories to `StoreRepositories` (declaration merging keeps modules apart).
  */
 export interface Store {
-  /** The database kind (`sqlite`, `postgres`), for logs and metrics. */
+  /** The database kind (`sqlite`, `postgres`, `mysql`), for logs and metrics. */
   readonly dialect: string;
   /** Runs work in one transaction. */
   readonly unitOfWork: UnitOfWork;

@@ -1,0 +1,123 @@
+/** Loading many products at once: multi-row inserts, index drop-and-rebuild, planner statistics. */
+import type { Knex } from 'knex';
+import type { Dialect } from './database.js';
+import { withLargeSqliteCache } from './search.repository.js';
+import { rawRows } from './values.js';
+
+/**
+ * Multi-row `INSERT … VALUES (…), (…)` in chunks under SQLite's 32766 bound parameters. (Knex
+ * writes SQLite multi-row inserts as a compound SELECT, which SQLite caps at 500 rows.)
+ */
+export async function insertRows(k: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const chunk = rows.slice(i, i + perChunk);
+    await k.raw(
+      `insert into ${table} (${columns.join(', ')}) values ${chunk.map(() => tuple).join(', ')}`,
+      chunk.flatMap((row) => columns.map((c) => row[c] as Knex.Value)),
+    );
+  }
+}
+
+interface SecondaryIndex {
+  name: string;
+  table: string;
+  /** The statement that creates it again. */
+  definition: string;
+}
+
+/**
+ * The secondary indexes of products and variants, read from the schema rather than repeated here,
+ * so an index another migration adds comes back too. PostgreSQL and MySQL keep the indexes behind
+ * constraints (primary keys, unique slug and SKU); MySQL also keeps the full-text index and, per
+ * foreign key, one index that leads with its column (InnoDB refuses to drop the last one).
+ */
+async function secondaryIndexes(k: Knex, dialect: Dialect): Promise<SecondaryIndex[]> {
+  if (dialect === 'sqlite') {
+    return rawRows<SecondaryIndex>(
+      await k.raw(
+        `select name, tbl_name as "table", sql as definition from sqlite_master
+          where type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null`,
+      ),
+    );
+  }
+  if (dialect === 'postgres') {
+    return rawRows<SecondaryIndex>(
+      await k.raw(
+        `select indexname as name, tablename as "table", indexdef as definition from pg_indexes i
+          where schemaname = current_schema() and tablename in ('products', 'product_variants')
+            and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+      ),
+    );
+  }
+  const rows = rawRows<{ name: string; table: string; columns: string }>(
+    await k.raw(
+      `select index_name as name, table_name as "table",
+              group_concat(column_name order by seq_in_index separator ',') as columns
+         from information_schema.statistics
+        where table_schema = database() and table_name in ('products', 'product_variants')
+          and non_unique = 1 and index_type = 'BTREE'
+        group by table_name, index_name
+        order by table_name, index_name`,
+    ),
+  );
+  const foreignKeys = rawRows<{ table: string; column: string }>(
+    await k.raw(
+      `select table_name as "table", column_name as "column" from information_schema.key_column_usage
+        where table_schema = database() and table_name in ('products', 'product_variants')
+          and referenced_table_name is not null`,
+    ),
+  );
+  const kept = new Set<string>();
+  return rows
+    .filter((index) => {
+      const fk = foreignKeys.find((f) => f.table === index.table && index.columns.split(',')[0] === f.column);
+      if (!fk || kept.has(`${fk.table}.${fk.column}`)) return true;
+      kept.add(`${fk.table}.${fk.column}`);
+      return false;
+    })
+    .map((index) => ({
+      name: index.name,
+      table: index.table,
+      definition: `create index ${index.name} on ${index.table} (${index.columns})`,
+    }));
+}
+
+/**
+ * Runs `load` with the secondary indexes of products and variants dropped (`secondaryIndexes`),
+ * and recreates them afterwards even if the load fails.
+ */
+export async function withoutSecondaryIndexes<T>(k: Knex, dialect: Dialect, load: () => Promise<T>): Promise<T> {
+  const indexes = await secondaryIndexes(k, dialect);
+  for (const index of indexes) {
+    await k.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
+  }
+  return withLargeSqliteCache(k, dialect, async () => {
+    try {
+      return await load();
+    } finally {
+      for (const index of indexes) await k.raw(index.definition);
+    }
+  });
+}
+
+/** Refreshes the planner statistics of the catalog tables after a load. */
+export async function refreshStatistics(k: Knex, dialect: Dialect, inTransaction: boolean): Promise<void> {
+  if (dialect === 'sqlite') {
+    await k.raw('analyze');
+    return;
+  }
+  if (dialect === 'mysql') {
+    await k.raw('analyze table products, product_variants, categories');
+    return;
+  }
+  // VACUUM also sets the visibility map, so counts can be index-only scans; it cannot run in a transaction.
+  await k.raw(
+    inTransaction
+      ? 'analyze products, product_variants, categories'
+      : 'vacuum (analyze) products, product_variants, categories',
+  );
+}

@@ -1,0 +1,275 @@
+/**
+ * The product list query. A request is answered by the first strategy in `STRATEGIES` that applies
+ * to it; each strategy is one way of reading a page that is cheapest for some shape of request, and
+ * all of them return the same rows in the same order as the general query would.
+ */
+import {
+  PRODUCT_STATUSES,
+  type ListedProductRow,
+  type ProductListFilter,
+  type ProductListRequest,
+} from '@emporia/core';
+import type { Knex } from 'knex';
+import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow } from './product-rows.js';
+import type { SearchClause } from './search.repository.js';
+import { rawRows } from './values.js';
+
+/** One page of a product list: the rows and, in page mode, the total. */
+export interface ProductListPage {
+  rows: ListedProductRow[];
+  count?: number;
+}
+
+/** Past this many (category × status) index ranges, one plain query is cheaper than merging them. */
+const MAX_BRANCHES = 64;
+
+/** A ranked page deeper than this many hits ranks every hit instead of fetching the best by id. */
+const MAX_TOP_HITS = 4000;
+
+/** A request with what every strategy shares: the handle, the search clause and the filters as SQL. */
+interface ListQuery {
+  k: Knex;
+  search: SearchClause;
+  request: ProductListRequest;
+  /** The search terms, or undefined for a list without `q`. */
+  terms: string[] | undefined;
+  /** Adds the filter's status, category, price and stock conditions to a query over `p`. */
+  filtered(query: Knex.QueryBuilder): Knex.QueryBuilder;
+  /** The number of matching products (for page mode). */
+  countAll(): Promise<number>;
+}
+
+/** One way of reading a list page. */
+interface ListStrategy {
+  /** Whether this strategy can answer the request. */
+  applies(query: ListQuery): boolean;
+  /** The page, or null when it found it cannot answer exactly after all (the next strategy runs). */
+  run(query: ListQuery): Promise<ProductListPage | null>;
+}
+
+/** An empty status or category set: nothing can match, no statement runs. */
+const nothingCanMatch: ListStrategy = {
+  applies: ({ request: { filter } }) => filter.statuses?.length === 0 || filter.categoryIds?.length === 0,
+  run: async ({ request }) => ({ rows: [], count: request.window.kind === 'page' ? 0 : undefined }),
+};
+
+/**
+ * A category listing as one ordered index range per (category, status), merged: each branch reads
+ * at most `offset + limit` entries of its (category_id, status, sort column, id) index, then the
+ * few rows of the window are fetched by id. With sub-categories the filter is an IN list, and a
+ * single query over it has to gather and sort every match before the limit (10 ms at 100k
+ * products, 100 ms at 1M); this costs the same at any catalog size.
+ */
+const categoryBranches: ListStrategy = {
+  applies: ({ terms, request: { filter, sort } }) =>
+    !terms &&
+    sort.key !== 'relevance' &&
+    filter.categoryIds !== undefined &&
+    filter.categoryIds.length * (filter.statuses ?? PRODUCT_STATUSES).length <= MAX_BRANCHES,
+  async run({ k, request, countAll }) {
+    const { filter, sort, window } = request;
+    const column = SORT_COLUMNS[sort.key as keyof typeof SORT_COLUMNS];
+    const statuses = filter.statuses ?? PRODUCT_STATUSES;
+    const categories = filter.categoryIds ?? [];
+    const dir = sort.descending ? 'desc' : 'asc';
+    const reach = window.kind === 'page' ? window.offset + window.limit : window.limit;
+    // Each branch: its category and status, then the same filters and keyset bound for all.
+    const conditions = ['p.category_id = ?', 'p.status = ?'];
+    const shared: Knex.Value[] = [];
+    const where = (condition: string, ...values: Knex.Value[]) => {
+      conditions.push(condition);
+      shared.push(...values);
+    };
+    if (filter.minPrice !== undefined) where('p.min_price >= ?', filter.minPrice);
+    if (filter.maxPrice !== undefined) where('p.min_price <= ?', filter.maxPrice);
+    if (filter.inStock !== undefined) where('p.in_stock = ?', filter.inStock);
+    if (window.kind === 'keyset' && window.after) {
+      where(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, window.after[0] as Knex.Value, window.after[1]);
+    }
+    const branch = `select * from (select p.id, ${column} as sort_key from products p
+      where ${conditions.join(' and ')} order by ${column} ${dir}, p.id ${dir} limit ${reach}) as b`;
+    const bindings: Knex.Value[] = [];
+    for (const category of categories) for (const status of statuses) bindings.push(category, status, ...shared);
+    const offset = window.kind === 'page' ? window.offset : 0;
+    const rows = k
+      .raw(
+        `select ${PRODUCT_COLUMNS.join(', ')} from products p join (
+           select id, sort_key from (${Array(categories.length * statuses.length)
+             .fill(branch)
+             .join(' union all ')}) as branches
+           order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}
+         ) as w on w.id = p.id
+         order by w.sort_key ${dir}, w.id ${dir}`,
+        bindings,
+      )
+      .then((result: unknown) => rawRows(result));
+    const [found, count] = await Promise.all([rows, window.kind === 'page' ? countAll() : undefined]);
+    return { rows: found.map(toProductRow), count };
+  },
+};
+
+/**
+ * The first relevance-ranked rows from the best-scored hits alone: the index hands over the first
+ * `n` hits of the full ranking without touching a product, and only those are fetched and
+ * filtered. When they fill the window it is exactly the window of the full ranking; it declines
+ * (the full ranking runs) when the filters left too few.
+ */
+const bestHits: ListStrategy = {
+  applies: ({ terms, search, request: { sort, window } }) =>
+    terms !== undefined &&
+    sort.key === 'relevance' &&
+    !(window.kind === 'keyset' && window.after) &&
+    search.topHits !== undefined &&
+    hitsWanted(window) <= MAX_TOP_HITS,
+  async run({ k, search, terms, filtered, countAll, request: { window } }) {
+    const offset = window.kind === 'page' ? window.offset : 0;
+    const n = hitsWanted(window);
+    const hits = await search.topHits!(k, terms!, n);
+    const complete = hits.length < n;
+    const scores = new Map(hits.map((h) => [h.product_id, Number(h.score)]));
+    const found = await filtered(k('products as p'))
+      .whereIn('p.id', [...scores.keys()])
+      .select(PRODUCT_COLUMNS);
+    const ranked = found
+      .map((r: Record<string, unknown>) => toProductRow({ ...r, score: scores.get(r.id as string) }))
+      .sort(
+        (a: ListedProductRow, b: ListedProductRow) => b.score! - a.score! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
+      .slice(offset, offset + window.limit);
+    if (!complete && ranked.length < window.limit) return null;
+    return { rows: ranked, count: window.kind === 'page' ? await countAll() : undefined };
+  },
+};
+
+/** How many best hits a ranked window reads: room for the rows the filters drop (drafts, other categories). */
+function hitsWanted(window: ProductListRequest['window']): number {
+  const offset = window.kind === 'page' ? window.offset : 0;
+  return Math.max(4 * (offset + window.limit), 200);
+}
+
+/** A keyset page of the general query. */
+const keysetScan: ListStrategy = {
+  applies: ({ request: { window } }) => window.kind === 'keyset',
+  async run(query) {
+    const { request } = query;
+    const { sort, window } = request;
+    const { rows, key } = orderedRows(query);
+    if (window.kind === 'keyset' && window.after) {
+      // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
+      rows.whereRaw(`(${key.sql}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [
+        ...key.bindings,
+        window.after[0] as string | number,
+        window.after[1],
+      ]);
+    }
+    return { rows: (await rows.limit(window.limit)).map(toProductRow) };
+  },
+};
+
+/**
+ * A numbered page ranked by relevance. Ranking scores every hit before the limit anyway, so the
+ * window count is nearly free and saves running the full-text match a second time; past the last
+ * page it is asked for apart.
+ */
+const rankedPage: ListStrategy = {
+  applies: ({ request: { sort, window } }) => window.kind === 'page' && sort.key === 'relevance',
+  async run(query) {
+    const { window } = query.request;
+    if (window.kind !== 'page') return null;
+    const rows = await orderedRows(query)
+      .rows.select(query.k.raw('count(*) over () as total_count'))
+      .limit(window.limit)
+      .offset(window.offset);
+    const count = rows.length ? Number(rows[0].total_count) : window.offset > 0 ? await query.countAll() : 0;
+    return { rows: rows.map(toProductRow), count };
+  },
+};
+
+/** A numbered page in another order: the limit can stop early on an index, so the count runs apart. */
+const sortedPage: ListStrategy = {
+  applies: ({ request: { window } }) => window.kind === 'page',
+  async run(query) {
+    const { window } = query.request;
+    if (window.kind !== 'page') return null;
+    const [rows, count] = await Promise.all([
+      orderedRows(query).rows.limit(window.limit).offset(window.offset),
+      query.countAll(),
+    ]);
+    return { rows: rows.map(toProductRow), count };
+  },
+};
+
+/** Tried in this order; the last ones together cover every request. */
+const STRATEGIES: readonly ListStrategy[] = [
+  nothingCanMatch,
+  categoryBranches,
+  bestHits,
+  keysetScan,
+  rankedPage,
+  sortedPage,
+];
+
+/** One page of products for the request, in a fixed number of statements whatever the filters. */
+export async function listProducts(
+  k: Knex,
+  search: SearchClause,
+  request: ProductListRequest,
+): Promise<ProductListPage> {
+  const query = listQuery(k, search, request);
+  for (const strategy of STRATEGIES) {
+    if (!strategy.applies(query)) continue;
+    const page = await strategy.run(query);
+    if (page) return page;
+  }
+  throw new Error('no product list strategy answered the request');
+}
+
+function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): ListQuery {
+  const { filter } = request;
+  const terms = filter.terms?.length ? filter.terms : undefined;
+  const filtered = (query: Knex.QueryBuilder) => {
+    if (filter.statuses) query.whereIn('p.status', filter.statuses);
+    if (filter.categoryIds) query.whereIn('p.category_id', filter.categoryIds);
+    if (filter.minPrice !== undefined) query.where('p.min_price', '>=', filter.minPrice);
+    if (filter.maxPrice !== undefined) query.where('p.min_price', '<=', filter.maxPrice);
+    if (filter.inStock !== undefined) query.where('p.in_stock', filter.inStock);
+    return query;
+  };
+  const countAll = async () => {
+    const noRowFilter = filter.minPrice === undefined && filter.maxPrice === undefined && filter.inStock === undefined;
+    if (!terms && noRowFilter) return countFromSummary(k, filter);
+    if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
+      return search.countMatches(k, terms, filter.statuses);
+    }
+    const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));
+    return Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
+  };
+  return { k, search, request, terms, filtered, countAll };
+}
+
+/** The general query: the filtered matches with their columns (and score), ordered by the sort key, then id. */
+function orderedRows({ k, search, request, terms, filtered }: ListQuery): {
+  rows: Knex.QueryBuilder;
+  key: { sql: string; bindings: string[] };
+} {
+  const { sort } = request;
+  const rows = filtered(terms ? search.from(k, terms) : k('products as p')).select(PRODUCT_COLUMNS);
+  const key =
+    sort.key === 'relevance' ? search.score(terms ?? []) : { sql: SORT_COLUMNS[sort.key], bindings: [] as string[] };
+  if (terms) {
+    const score = search.score(terms);
+    rows.select(k.raw(`${score.sql} as score`, score.bindings));
+  }
+  const dir = sort.descending ? 'desc' : 'asc';
+  rows.orderByRaw(`${key.sql} ${dir}, p.id ${dir}`, key.bindings);
+  return { rows, key };
+}
+
+/** How many products match a category/status filter, summed from `product_counts` (kept by triggers). */
+async function countFromSummary(k: Knex, filter: ProductListFilter): Promise<number> {
+  const query = k('product_counts');
+  if (filter.statuses) query.whereIn('status', filter.statuses);
+  if (filter.categoryIds) query.whereIn('category_key', filter.categoryIds);
+  const row = (await query.sum({ n: 'n' }).first()) as { n?: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}

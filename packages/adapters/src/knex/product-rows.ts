@@ -1,0 +1,74 @@
+import type { ListedProductRow, ProductOption, ProductRow, ProductStatus, VariantRow } from '@emporia/core';
+import { fromJson, toBool, toIso, toJson } from './values.js';
+
+/** Product columns a list or detail reads (never the PostgreSQL search_vector). */
+export const PRODUCT_COLUMNS = [
+  'p.id',
+  'p.slug',
+  'p.name',
+  'p.description',
+  'p.status',
+  'p.category_id',
+  'p.attributes',
+  'p.images',
+  'p.options',
+  'p.currency',
+  'p.min_price',
+  'p.in_stock',
+  'p.created_at',
+  'p.updated_at',
+];
+
+/** The product column each list sort reads. */
+export const SORT_COLUMNS = { price: 'p.min_price', name: 'p.name', created_at: 'p.created_at' } as const;
+
+export function toProductRow(r: Record<string, unknown>): ListedProductRow {
+  const row: ListedProductRow = {
+    id: r.id as string,
+    slug: r.slug as string,
+    name: r.name as string,
+    description: r.description as string,
+    status: r.status as ProductStatus,
+    category_id: (r.category_id as string | null) ?? null,
+    attributes: fromJson<Record<string, unknown>>(r.attributes),
+    images: fromJson<string[]>(r.images),
+    options: fromJson<ProductOption[]>(r.options),
+    currency: r.currency as string,
+    min_price: Number(r.min_price),
+    in_stock: toBool(r.in_stock),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+  if (r.score !== undefined) row.score = Number(r.score);
+  return row;
+}
+
+export function toVariantRow(r: Record<string, unknown>): VariantRow {
+  return {
+    id: r.id as string,
+    product_id: r.product_id as string,
+    sku: r.sku as string,
+    price: Number(r.price),
+    currency: r.currency as string,
+    stock: Number(r.stock),
+    low_stock_threshold: Number(r.low_stock_threshold),
+    options: fromJson<Record<string, string>>(r.options),
+    position: Number(r.position),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  };
+}
+
+/** A product row (or patch) as columns: JSON fields as text. */
+export function productColumns(row: Partial<ProductRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const key of ['attributes', 'images', 'options'] as const) if (key in row) out[key] = toJson(row[key]);
+  return out;
+}
+
+/** A variant row (or patch) as columns: JSON fields as text. */
+export function variantColumns(row: Partial<VariantRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  if ('options' in row) out.options = toJson(row.options);
+  return out;
+}
