@@ -13,6 +13,7 @@ import { ProductPage } from './products/ProductPage.js';
 import { SessionProvider } from './session/SessionProvider.js';
 import { SignInPage } from './session/SignInPage.js';
 import { PageHeader } from './shared/ui/PageHeader.js';
+import { ToastProvider } from './shared/ui/Toasts.js';
 import { RolesPage } from './users/RolesPage.js';
 import { UserListPage } from './users/UserListPage.js';
 import { UserPage } from './users/UserPage.js';
@@ -23,30 +24,33 @@ import { WebhookPage } from './webhooks/WebhookPage.js';
 export function App() {
   return (
     <Router base={basePath}>
-      <SessionProvider signedOut={(signIn) => <SignInPage signIn={signIn} />}>
-        <Layout>
-          <Switch>
-            <Route path="/" component={HomePage} />
-            <Route path="/orders" component={OrderListPage} />
-            <Route path="/orders/:id" component={OrderPage} />
-            <Route path="/products" component={ProductListPage} />
-            <Route path="/products/new" component={ProductCreatePage} />
-            <Route path="/products/import" component={ImportPage} />
-            <Route path="/products/:id" component={ProductPage} />
-            <Route path="/categories" component={CategoriesPage} />
-            <Route path="/users" component={UserListPage} />
-            <Route path="/users/:id" component={UserPage} />
-            <Route path="/roles" component={RolesPage} />
-            <Route path="/webhooks" component={WebhookListPage} />
-            <Route path="/webhooks/:id" component={WebhookPage} />
-            <Route path="/jobs" component={JobsPage} />
-            <Route>
-              <PageHeader title="Not found" />
-              <p>There is no page here.</p>
-            </Route>
-          </Switch>
-        </Layout>
-      </SessionProvider>
+      {/* Inside the router: a notification's link resolves against the mount path like any other. */}
+      <ToastProvider>
+        <SessionProvider signedOut={(signIn) => <SignInPage signIn={signIn} />}>
+          <Layout>
+            <Switch>
+              <Route path="/" component={HomePage} />
+              <Route path="/orders" component={OrderListPage} />
+              <Route path="/orders/:id" component={OrderPage} />
+              <Route path="/products" component={ProductListPage} />
+              <Route path="/products/new" component={ProductCreatePage} />
+              <Route path="/products/import" component={ImportPage} />
+              <Route path="/products/:id" component={ProductPage} />
+              <Route path="/categories" component={CategoriesPage} />
+              <Route path="/users" component={UserListPage} />
+              <Route path="/users/:id" component={UserPage} />
+              <Route path="/roles" component={RolesPage} />
+              <Route path="/webhooks" component={WebhookListPage} />
+              <Route path="/webhooks/:id" component={WebhookPage} />
+              <Route path="/jobs" component={JobsPage} />
+              <Route>
+                <PageHeader title="Not found" />
+                <p>There is no page here.</p>
+              </Route>
+            </Switch>
+          </Layout>
+        </SessionProvider>
+      </ToastProvider>
     </Router>
   );
 }

@@ -2,7 +2,6 @@ import { keepPreviousData, QueryClient, QueryClientProvider } from '@tanstack/re
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { ToastProvider } from './shared/ui/Toasts.js';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -15,9 +14,7 @@ const queryClient = new QueryClient({
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <ToastProvider>
-        <App />
-      </ToastProvider>
+      <App />
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -3,6 +3,7 @@ import { createContext, useCallback, useContext, useEffect, useState, type React
 import { api, unwrap, type Schemas } from '../api/client.js';
 import { ApiProblem } from '../api/problem.js';
 import { grants, hasDashboardAccess } from './access.js';
+import { NO_ACCESS_MESSAGE } from './messages.js';
 import { session } from './session.js';
 import { requestTokens } from './sign-in.js';
 
@@ -23,10 +24,6 @@ export function useSession(): SessionValue {
   if (!value) throw new Error('useSession outside a session');
   return value;
 }
-
-/** Refused at sign-in: the account exists, but its role has nothing to do in the back office. */
-export const NO_ACCESS_MESSAGE =
-  'This account has no access to the back office. Sign in with a staff or admin account; customers use the shop.';
 
 async function loadMe(): Promise<Me> {
   const me = await unwrap(api.GET('/api/users/me'));
