@@ -6,15 +6,10 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import { config } from '../config.js';
 import { session } from '../session/session.js';
-import type { components, paths } from './schema.js';
+import type { paths } from './schema.js';
 
+export type { RequestBody, Schemas } from './types.js';
 export { unwrap } from './unwrap.js';
-
-export type Schemas = components['schemas'];
-
-/** The JSON body an operation takes: `RequestBody<'/api/products', 'post'>`. */
-export type RequestBody<P extends keyof paths, M extends 'post' | 'patch' | 'put'> =
-  NonNullable<paths[P][M]> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
 /** An absolute URL of an API path (`/api/events`), for the few calls made with fetch itself. */
 export const apiUrl = (path: string) => `${config.api_base}${path}`;

@@ -169,25 +169,27 @@ function SalesChart({ days, money }: { days?: DaySales[]; money: (minor: number)
         <span>{days ? formatDay(days.at(-1)!.day) : ''}</span>
       </figcaption>
       {days && (
-        <table className="visually-hidden">
-          <caption>Orders and revenue per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Orders</th>
-              <th scope="col">Revenue</th>
-            </tr>
-          </thead>
-          <tbody>
-            {days.map((d) => (
-              <tr key={d.day.toISOString()}>
-                <td>{formatDay(d.day)}</td>
-                <td>{d.orders}</td>
-                <td>{money(d.revenue)}</td>
+        <div className="visually-hidden">
+          <table>
+            <caption>Orders and revenue per day</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Orders</th>
+                <th scope="col">Revenue</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {days.map((d) => (
+                <tr key={d.day.toISOString()}>
+                  <td>{formatDay(d.day)}</td>
+                  <td>{d.orders}</td>
+                  <td>{money(d.revenue)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </figure>
   );

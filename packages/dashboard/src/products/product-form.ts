@@ -1,4 +1,4 @@
-import type { RequestBody } from '../api/client.js';
+import type { RequestBody } from '../api/types.js';
 import { parseAmount } from '../shared/money.js';
 
 /** An option as the form holds it: a name and its values typed as a comma list (`S, M, L`). */

@@ -16,8 +16,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback(
     (toast: Omit<Toast, 'id'>) => {
       const id = Date.now() + Math.random();
-      setToasts((all) => [...all.slice(-4), { ...toast, id }]);
-      setTimeout(() => dismiss(id), 10_000);
+      setToasts((all) => [...all.slice(-2), { ...toast, id }]);
+      setTimeout(() => dismiss(id), 6_000);
     },
     [dismiss],
   );
