@@ -9,7 +9,7 @@ import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
 import { FormError } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
-import { LoadError, StatusBadge } from '../shared/ui/Status.js';
+import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
 
 type Order = Schemas['OrderDetail'];
@@ -54,7 +54,7 @@ export function OrderPage() {
     notify({ message: `${next.number} is ${next.status}` });
   });
   if (order.error) return <LoadError error={order.error} />;
-  if (!order.data) return <PageHeader title="Order" />;
+  if (!order.data) return <LoadingPage title="Order" />;
   const o = order.data;
   const money = (minor: number) => formatMoney(minor, o.currency);
   const manage = can(PERMISSIONS.orderManage);

@@ -10,7 +10,7 @@ import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
 import { Field, FormError } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
-import { LoadError, StatusBadge } from '../shared/ui/Status.js';
+import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
 import { Variants } from './Variants.js';
 
@@ -28,7 +28,7 @@ export function ProductPage() {
     placeholderData: undefined,
   });
   if (product.error) return <LoadError error={product.error} />;
-  if (!product.data) return <PageHeader title="Product" />;
+  if (!product.data) return <LoadingPage title="Product" />;
   return <ProductEditor key={product.data.id} product={product.data} />;
 }
 

@@ -11,7 +11,7 @@ import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
 import { Field, FormError } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
-import { LoadError, StatusBadge } from '../shared/ui/Status.js';
+import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
 import { useRoleNames } from './use-roles.js';
 
@@ -24,7 +24,7 @@ export function UserPage() {
     placeholderData: undefined,
   });
   if (user.error) return <LoadError error={user.error} />;
-  if (!user.data) return <PageHeader title="User" />;
+  if (!user.data) return <LoadingPage title="User" />;
   return <UserDetail key={user.data.id} user={user.data} />;
 }
 

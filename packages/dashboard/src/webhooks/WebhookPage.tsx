@@ -7,7 +7,7 @@ import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
 import { Field, FormError } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
-import { LoadError, StatusBadge } from '../shared/ui/Status.js';
+import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { EventChecks } from './WebhookListPage.js';
 
 /** One subscription: change it, re-enable it after failures, delete it, and its delivery log. */
@@ -24,7 +24,7 @@ export function WebhookPage() {
     placeholderData: undefined,
   });
   if (webhook.error) return <LoadError error={webhook.error} />;
-  if (!webhook.data) return <PageHeader title="Webhook" />;
+  if (!webhook.data) return <LoadingPage title="Webhook" />;
   return (
     <>
       <WebhookEditor key={webhook.data.updated_at} webhook={webhook.data} />

@@ -1,4 +1,5 @@
 import { problemMessage } from '../../api/problem.js';
+import { PageHeader } from './PageHeader.js';
 
 /** A status as a coloured label: the word is always there, so colour is never the only cue. */
 export function StatusBadge({ status }: { status: string }) {
@@ -27,6 +28,18 @@ export function SkeletonRows({ rows, columns }: { rows: number; columns: number 
           ))}
         </tr>
       ))}
+    </>
+  );
+}
+
+/** A detail page while its data loads: its heading and a card of the usual height, so nothing jumps. */
+export function LoadingPage({ title }: { title: string }) {
+  return (
+    <>
+      <PageHeader title={title} />
+      <div className="card loading-block" aria-busy="true">
+        <span className="visually-hidden">Loading…</span>
+      </div>
     </>
   );
 }
