@@ -1,4 +1,5 @@
-// `node --import tsx bench/dashboard.ts [--products 100000] [--runs 5]`: the back office's budgets.
+// `TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/dashboard.ts [--products 100000] [--runs 5]`:
+// the back office's budgets.
 // First load of /admin (cold: a new browser context each time), the JavaScript it ships (gzipped),
 // and how long the product list of a large catalog takes to be interactive after navigating to it,
 // in headless Chromium against createApp over SQLite. Writes the "Dashboard" section of RESULTS.md.
@@ -105,16 +106,18 @@ const rows = [
   `| product list of ${PRODUCTS.toLocaleString('en')} products interactive after navigation (median of ${RUNS}; max ${round(Math.max(...listTimes))} ms) | ${listMs} ms | < ${BUDGET.productListMs} ms | ${verdict(listMs < BUDGET.productListMs)} |`,
   `| search typed → ranked results (includes the 250 ms typing pause) | ${round(searchMs)} ms | — | — |`,
 ];
-const section = `<!-- bench:dashboard:start -->
+const section = `<!-- bench:dashboard:start (written by node --import tsx bench/dashboard.ts) -->
 ## Dashboard
 
-\`node --import tsx bench/dashboard.ts --products ${PRODUCTS}\`: headless Chromium (Debian's) against
+Headless Chromium (Debian's) against
 \`createApp\` over SQLite on this machine (load average ${loadavg()[0]!.toFixed(2)} before the run).
 Times are from the click (or navigation) to the content on screen with no request pending.
 
 | measure | result | budget | |
 |---|---|---|---|
 ${rows.join('\n')}
+
+Reproduce: \`TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/dashboard.ts --products ${PRODUCTS}\` (builds the app when needed).
 <!-- bench:dashboard:end -->`;
 writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'dashboard', section);
 console.log(section);

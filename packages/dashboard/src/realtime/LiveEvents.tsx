@@ -24,7 +24,8 @@ export function LiveEvents() {
   const { can } = useSession();
   const notify = useNotify();
   const queryClient = useQueryClient();
-  const enabled = can(PERMISSIONS.orderReadAny);
+  // The stream carries new orders to whoever reads every order, stock alerts to whoever adjusts stock.
+  const enabled = can(PERMISSIONS.orderReadAny) || can(PERMISSIONS.inventoryWrite);
 
   useEffect(() => {
     if (!enabled) return;
