@@ -109,8 +109,7 @@ const rows = [
 const section = `<!-- bench:dashboard:start (written by node --import tsx bench/dashboard.ts) -->
 ## Dashboard
 
-Headless Chromium (Debian's) against
-\`createApp\` over SQLite on this machine (load average ${loadavg()[0]!.toFixed(2)} before the run).
+Headless Chromium (Debian's) against \`createApp\` over SQLite on this machine (load average ${loadavg()[0]!.toFixed(2)} before the run).
 Times are from the click (or navigation) to the content on screen with no request pending.
 
 | measure | result | budget | |

@@ -70,8 +70,9 @@ describe('the back office in Chromium [sqlite]', { timeout: FLOW_TIMEOUT }, () =
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     env = await createTestEnv('sqlite');
     env.engine.jobs.createRunner({ pollIntervalMs: 100 }).start(); // CSV imports run while the page watches
-    admin = await userWithToken(env, 'admin', { name: 'Ada' });
-    customer = await userWithToken(env, 'customer');
+    admin = await userWithToken(env, 'admin', { name: 'Ada', email: 'ada@shop.example' });
+    customer = await userWithToken(env, 'customer', { email: 'carl@customer.example' });
+
     server = env.app.listen(0, '127.0.0.1');
     await new Promise<void>((done) => server.once('listening', () => done()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -82,38 +82,40 @@ function VariantRow(props: {
         <td className="num">{formatMoney(variant.price, variant.currency)}</td>
         <td className={variant.stock <= variant.low_stock_threshold ? 'num text-danger' : 'num'}>{variant.stock}</td>
         <td className="num">{variant.low_stock_threshold}</td>
-        <td className="row-actions">
-          <button
-            type="button"
-            className="button button--small"
-            aria-expanded={props.open === 'stock'}
-            onClick={() => props.onToggle('stock')}
-          >
-            Stock<span className="visually-hidden"> of {variant.sku}</span>
-          </button>
-          {can(PERMISSIONS.productWrite) && (
+        <td>
+          <div className="row-actions">
             <button
               type="button"
               className="button button--small"
-              aria-expanded={props.open === 'edit'}
-              onClick={() => props.onToggle('edit')}
+              aria-expanded={props.open === 'stock'}
+              onClick={() => props.onToggle('stock')}
             >
-              Edit<span className="visually-hidden"> {variant.sku}</span>
+              Stock<span className="visually-hidden"> of {variant.sku}</span>
             </button>
-          )}
-          {can(PERMISSIONS.productWrite) && product.variants.length > 1 && (
-            <ConfirmButton
-              className="button button--small button--danger"
-              label={`Delete ${variant.sku}`}
-              title={`Delete variant ${variant.sku}?`}
-              onConfirm={async () => {
-                await unwrap(api.DELETE('/api/products/{id}/variants/{variantId}', { params: { path } }));
-                await props.onChange();
-              }}
-            >
-              <p>The variant and its stock are deleted; orders keep their lines.</p>
-            </ConfirmButton>
-          )}
+            {can(PERMISSIONS.productWrite) && (
+              <button
+                type="button"
+                className="button button--small"
+                aria-expanded={props.open === 'edit'}
+                onClick={() => props.onToggle('edit')}
+              >
+                Edit<span className="visually-hidden"> {variant.sku}</span>
+              </button>
+            )}
+            {can(PERMISSIONS.productWrite) && product.variants.length > 1 && (
+              <ConfirmButton
+                className="button button--small button--danger"
+                label={`Delete ${variant.sku}`}
+                title={`Delete variant ${variant.sku}?`}
+                onConfirm={async () => {
+                  await unwrap(api.DELETE('/api/products/{id}/variants/{variantId}', { params: { path } }));
+                  await props.onChange();
+                }}
+              >
+                <p>The variant and its stock are deleted; orders keep their lines.</p>
+              </ConfirmButton>
+            )}
+          </div>
         </td>
       </tr>
       {props.open && (
