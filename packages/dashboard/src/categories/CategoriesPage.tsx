@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, unwrap, type Schemas } from '../api/client.js';
 import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
@@ -58,9 +58,12 @@ function CreateCategory({ rows }: { rows: Row[] }) {
   };
   return (
     <form className="card row" onSubmit={onSubmit} noValidate aria-label="New category">
-      <Field label="New category" error={errors.name}>
-        {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
-      </Field>
+      <TextField
+        label="New category"
+        error={errors.name}
+        value={form.name}
+        onChange={(v) => setForm({ ...form, name: v })}
+      />
       <Field label="Inside" error={errors.parent_id}>
         {(p) => (
           <select {...p} value={form.parent_id} onChange={(e) => setForm({ ...form, parent_id: e.target.value })}>
@@ -102,9 +105,12 @@ function CategoryItem({ row, rows }: { row: Row; rows: Row[] }) {
     <li className="tree__item" style={{ paddingInlineStart: `${row.depth * 1.5}rem` }}>
       {editing ? (
         <form className="row" onSubmit={onSubmit} noValidate aria-label={`Change ${row.name}`}>
-          <Field label="Name" error={errors.name}>
-            {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
-          </Field>
+          <TextField
+            label="Name"
+            error={errors.name}
+            value={form.name}
+            onChange={(v) => setForm({ ...form, name: v })}
+          />
           <Field label="Inside" error={errors.parent_id}>
             {(p) => (
               <select {...p} value={form.parent_id} onChange={(e) => setForm({ ...form, parent_id: e.target.value })}>

@@ -2,11 +2,11 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { api, unwrap } from '../api/client.js';
-import { CategoryOptions } from '../categories/CategoryOptions.js';
+import { CategorySelect } from '../categories/CategoryOptions.js';
 import { useCategories } from '../categories/use-categories.js';
 import { config } from '../config.js';
 import { InvalidInput, useSubmit } from '../shared/use-submit.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { useNotify } from '../shared/ui/Toasts.js';
 import { createProductBody, variantRows, type OptionDraft, type VariantDraft } from './product-form.js';
@@ -54,11 +54,13 @@ export function ProductCreatePage() {
       <form className="stack" onSubmit={onSubmit} noValidate>
         <section className="card stack" aria-labelledby="details-heading">
           <h2 id="details-heading">Details</h2>
-          <Field label="Name" error={errors.name}>
-            {(p) => (
-              <input {...p} required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-            )}
-          </Field>
+          <TextField
+            label="Name"
+            error={errors.name}
+            required
+            value={form.name}
+            onChange={(v) => setForm({ ...form, name: v })}
+          />
           <Field label="Description" error={errors.description}>
             {(p) => (
               <textarea
@@ -83,18 +85,12 @@ export function ProductCreatePage() {
                 </select>
               )}
             </Field>
-            <Field label="Category" error={errors.category_id}>
-              {(p) => (
-                <select
-                  {...p}
-                  value={form.category_id}
-                  onChange={(e) => setForm({ ...form, category_id: e.target.value })}
-                >
-                  <option value="">No category</option>
-                  <CategoryOptions categories={categories.data ?? []} />
-                </select>
-              )}
-            </Field>
+            <CategorySelect
+              categories={categories.data ?? []}
+              value={form.category_id}
+              onChange={(id) => setForm({ ...form, category_id: id })}
+              error={errors.category_id}
+            />
           </div>
         </section>
 
@@ -157,11 +153,12 @@ export function ProductCreatePage() {
             return (
               <fieldset key={JSON.stringify(variant.options)} className="row variant-row">
                 <legend>{label || 'The product'}</legend>
-                <Field label={label ? `SKU of ${label}` : 'SKU'} error={errors[`variants.${i}.sku`]}>
-                  {(p) => (
-                    <input {...p} value={variant.sku} onChange={(e) => changeVariant(i, { sku: e.target.value })} />
-                  )}
-                </Field>
+                <TextField
+                  label={label ? `SKU of ${label}` : 'SKU'}
+                  error={errors[`variants.${i}.sku`]}
+                  value={variant.sku}
+                  onChange={(v) => changeVariant(i, { sku: v })}
+                />
                 <Field
                   label={label ? `Price of ${label} (${config.currency})` : `Price (${config.currency})`}
                   error={errors[`variants.${i}.price`]}
@@ -175,16 +172,13 @@ export function ProductCreatePage() {
                     />
                   )}
                 </Field>
-                <Field label={label ? `Stock of ${label}` : 'Stock'} error={errors[`variants.${i}.stock`]}>
-                  {(p) => (
-                    <input
-                      {...p}
-                      inputMode="numeric"
-                      value={variant.stock}
-                      onChange={(e) => changeVariant(i, { stock: e.target.value })}
-                    />
-                  )}
-                </Field>
+                <TextField
+                  label={label ? `Stock of ${label}` : 'Stock'}
+                  error={errors[`variants.${i}.stock`]}
+                  inputMode="numeric"
+                  value={variant.stock}
+                  onChange={(v) => changeVariant(i, { stock: v })}
+                />
               </fieldset>
             );
           })}

@@ -2,13 +2,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocation, useParams } from 'wouter';
 import { api, unwrap, type Schemas } from '../api/client.js';
-import { CategoryOptions } from '../categories/CategoryOptions.js';
+import { CategorySelect } from '../categories/CategoryOptions.js';
 import { useCategories } from '../categories/use-categories.js';
 import { PERMISSIONS } from '../session/permissions.js';
 import { useSession } from '../session/SessionProvider.js';
 import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
@@ -123,24 +123,25 @@ function ProductEditor({ product }: { product: Product }) {
           <h2 id="product-details">Details</h2>
           <fieldset disabled={!writable} className="stack">
             <div className="row">
-              <Field label="Name" error={details.errors.name}>
-                {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
-              </Field>
-              <Field label="Slug" error={details.errors.slug} hint="The product's address in the shop">
-                {(p) => <input {...p} value={form.slug} onChange={(e) => setForm({ ...form, slug: e.target.value })} />}
-              </Field>
-              <Field label="Category" error={details.errors.category_id}>
-                {(p) => (
-                  <select
-                    {...p}
-                    value={form.category_id}
-                    onChange={(e) => setForm({ ...form, category_id: e.target.value })}
-                  >
-                    <option value="">No category</option>
-                    <CategoryOptions categories={categories.data ?? []} />
-                  </select>
-                )}
-              </Field>
+              <TextField
+                label="Name"
+                error={details.errors.name}
+                value={form.name}
+                onChange={(v) => setForm({ ...form, name: v })}
+              />
+              <TextField
+                label="Slug"
+                error={details.errors.slug}
+                hint="The product's address in the shop"
+                value={form.slug}
+                onChange={(v) => setForm({ ...form, slug: v })}
+              />
+              <CategorySelect
+                categories={categories.data ?? []}
+                value={form.category_id}
+                onChange={(id) => setForm({ ...form, category_id: id })}
+                error={details.errors.category_id}
+              />
             </div>
             <Field label="Description" error={details.errors.description}>
               {(p) => (

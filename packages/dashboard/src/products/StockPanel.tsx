@@ -5,7 +5,7 @@ import { PERMISSIONS } from '../session/permissions.js';
 import { useSession } from '../session/SessionProvider.js';
 import { formatDateTime } from '../shared/dates.js';
 import { InvalidInput, useSubmit } from '../shared/use-submit.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { LoadError } from '../shared/ui/Status.js';
 import { parseCount } from './product-form.js';
 
@@ -47,16 +47,14 @@ export function StockPanel(props: {
     <div className="stack">
       {can(PERMISSIONS.inventoryWrite) && (
         <form className="row" onSubmit={onSubmit} noValidate aria-label={`Adjust stock of ${props.variant.sku}`}>
-          <Field label="Change by" hint="Positive to add, negative to take away" error={errors.delta}>
-            {(p) => (
-              <input
-                {...p}
-                inputMode="numeric"
-                value={form.delta}
-                onChange={(e) => setForm({ ...form, delta: e.target.value })}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Change by"
+            hint="Positive to add, negative to take away"
+            error={errors.delta}
+            inputMode="numeric"
+            value={form.delta}
+            onChange={(v) => setForm({ ...form, delta: v })}
+          />
           <Field label="Reason" error={errors.reason}>
             {(p) => (
               <input

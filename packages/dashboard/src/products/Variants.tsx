@@ -5,7 +5,7 @@ import { useSession } from '../session/SessionProvider.js';
 import { formatMoney, toAmountText } from '../shared/money.js';
 import { InvalidInput, useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { FormError, TextField } from '../shared/ui/Field.js';
 import { useNotify } from '../shared/ui/Toasts.js';
 import { variantNumbers } from './product-form.js';
 import { StockPanel } from './StockPanel.js';
@@ -169,29 +169,21 @@ function EditVariant({
   };
   return (
     <form className="row" onSubmit={onSubmit} noValidate aria-label={`Edit ${variant.sku}`}>
-      <Field label="SKU" error={errors.sku}>
-        {(p) => <input {...p} value={form.sku} onChange={(e) => setForm({ ...form, sku: e.target.value })} />}
-      </Field>
-      <Field label={`Price (${variant.currency})`} error={errors.price}>
-        {(p) => (
-          <input
-            {...p}
-            inputMode="decimal"
-            value={form.price}
-            onChange={(e) => setForm({ ...form, price: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Low-stock alert at" error={errors.low_stock_threshold}>
-        {(p) => (
-          <input
-            {...p}
-            inputMode="numeric"
-            value={form.low_stock_threshold}
-            onChange={(e) => setForm({ ...form, low_stock_threshold: e.target.value })}
-          />
-        )}
-      </Field>
+      <TextField label="SKU" error={errors.sku} value={form.sku} onChange={(v) => setForm({ ...form, sku: v })} />
+      <TextField
+        label={`Price (${variant.currency})`}
+        error={errors.price}
+        inputMode="decimal"
+        value={form.price}
+        onChange={(v) => setForm({ ...form, price: v })}
+      />
+      <TextField
+        label="Low-stock alert at"
+        error={errors.low_stock_threshold}
+        inputMode="numeric"
+        value={form.low_stock_threshold}
+        onChange={(v) => setForm({ ...form, low_stock_threshold: v })}
+      />
       <FormError message={formError} />
       <button type="submit" className="button button--primary" disabled={busy}>
         Save variant
@@ -230,39 +222,30 @@ function AddVariant({ product, onChange }: { product: Product; onChange: () => P
       <h3 id="add-variant">Add a variant</h3>
       <div className="row">
         {product.options.map((o) => (
-          <Field key={o.name} label={o.name} error={errors[`options.${o.name}`]} hint={o.values.join(', ')}>
-            {(p) => (
-              <input
-                {...p}
-                value={form.options[o.name] ?? ''}
-                onChange={(e) => setForm({ ...form, options: { ...form.options, [o.name]: e.target.value } })}
-              />
-            )}
-          </Field>
+          <TextField
+            key={o.name}
+            label={o.name}
+            error={errors[`options.${o.name}`]}
+            hint={o.values.join(', ')}
+            value={form.options[o.name] ?? ''}
+            onChange={(v) => setForm({ ...form, options: { ...form.options, [o.name]: v } })}
+          />
         ))}
-        <Field label="New SKU" error={errors.sku}>
-          {(p) => <input {...p} value={form.sku} onChange={(e) => setForm({ ...form, sku: e.target.value })} />}
-        </Field>
-        <Field label={`New price (${currency})`} error={errors.price}>
-          {(p) => (
-            <input
-              {...p}
-              inputMode="decimal"
-              value={form.price}
-              onChange={(e) => setForm({ ...form, price: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Initial stock" error={errors.stock}>
-          {(p) => (
-            <input
-              {...p}
-              inputMode="numeric"
-              value={form.stock}
-              onChange={(e) => setForm({ ...form, stock: e.target.value })}
-            />
-          )}
-        </Field>
+        <TextField label="New SKU" error={errors.sku} value={form.sku} onChange={(v) => setForm({ ...form, sku: v })} />
+        <TextField
+          label={`New price (${currency})`}
+          error={errors.price}
+          inputMode="decimal"
+          value={form.price}
+          onChange={(v) => setForm({ ...form, price: v })}
+        />
+        <TextField
+          label="Initial stock"
+          error={errors.stock}
+          inputMode="numeric"
+          value={form.stock}
+          onChange={(v) => setForm({ ...form, stock: v })}
+        />
       </div>
       <FormError message={formError} />
       <div className="actions">

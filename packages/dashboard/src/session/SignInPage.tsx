@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { fieldErrors, problemMessage, ApiProblem } from '../api/problem.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { FormError, TextField } from '../shared/ui/Field.js';
 import type { SignIn } from './SessionProvider.js';
 
 /** E-mail and password; a customer account is refused with a clear message. */
@@ -37,30 +37,24 @@ export function SignInPage({ signIn }: { signIn: SignIn }) {
       <form className="card sign-in__card" onSubmit={submit} noValidate>
         <h1>Emporia back office</h1>
         <p className="muted">Sign in with your staff account.</p>
-        <Field label="E-mail" error={errors.email}>
-          {(p) => (
-            <input
-              {...p}
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" error={errors.password}>
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="E-mail"
+          error={errors.email}
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(v) => setEmail(v)}
+        />
+        <TextField
+          label="Password"
+          error={errors.password}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(v) => setPassword(v)}
+        />
         <FormError message={formMessage} />
         <button type="submit" className="button button--primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -4,7 +4,7 @@ import { api, unwrap, type Schemas } from '../api/client.js';
 import { PERMISSION_LABELS, type Permission } from '../session/permissions.js';
 import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
@@ -72,18 +72,19 @@ function NewRole() {
       <summary>Define a role</summary>
       <form className="stack" onSubmit={onSubmit} noValidate aria-label="Define a role">
         <div className="row">
-          <Field label="Role name" hint="Lower-case letters, digits, - or _" error={errors.name}>
-            {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
-          </Field>
-          <Field label="Description" error={errors.description}>
-            {(p) => (
-              <input
-                {...p}
-                value={form.description}
-                onChange={(e) => setForm({ ...form, description: e.target.value })}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Role name"
+            hint="Lower-case letters, digits, - or _"
+            error={errors.name}
+            value={form.name}
+            onChange={(v) => setForm({ ...form, name: v })}
+          />
+          <TextField
+            label="Description"
+            error={errors.description}
+            value={form.description}
+            onChange={(v) => setForm({ ...form, description: v })}
+          />
         </div>
         <PermissionChecks
           name={form.name}

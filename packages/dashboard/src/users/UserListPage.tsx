@@ -8,7 +8,7 @@ import { useSession } from '../session/SessionProvider.js';
 import { formatDateTime } from '../shared/dates.js';
 import { useListParams } from '../shared/use-list-params.js';
 import { useSubmit } from '../shared/use-submit.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { SearchBox } from '../shared/ui/SearchBox.js';
 import { Pagination } from '../shared/ui/Pagination.js';
@@ -127,19 +127,14 @@ function AddStaff({ roleNames }: { roleNames: string[] }) {
     <details className="card">
       <summary>Add a staff member</summary>
       <form className="row" onSubmit={onSubmit} noValidate aria-label="Add a staff member">
-        <Field label="E-mail" error={errors.email}>
-          {(p) => (
-            <input
-              {...p}
-              type="email"
-              value={form.email}
-              onChange={(e) => setForm({ ...form, email: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
-        </Field>
+        <TextField
+          label="E-mail"
+          error={errors.email}
+          type="email"
+          value={form.email}
+          onChange={(v) => setForm({ ...form, email: v })}
+        />
+        <TextField label="Name" error={errors.name} value={form.name} onChange={(v) => setForm({ ...form, name: v })} />
         <Field label="Role" error={errors.role}>
           {(p) => (
             <select {...p} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>

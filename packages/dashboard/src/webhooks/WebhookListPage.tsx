@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { api, unwrap, type Schemas } from '../api/client.js';
 import { useSubmit } from '../shared/use-submit.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError, StatusBadge } from '../shared/ui/Status.js';
 
@@ -107,11 +107,14 @@ function NewWebhook() {
     <details className="card">
       <summary>Subscribe a URL</summary>
       <form className="stack" onSubmit={onSubmit} noValidate aria-label="Subscribe a URL">
-        <Field label="URL" error={errors.url} hint="https://… — deliveries are POSTed there, signed">
-          {(p) => (
-            <input {...p} type="url" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} />
-          )}
-        </Field>
+        <TextField
+          label="URL"
+          error={errors.url}
+          hint="https://… — deliveries are POSTed there, signed"
+          type="url"
+          value={form.url}
+          onChange={(v) => setForm({ ...form, url: v })}
+        />
         <EventChecks
           value={form.event_types}
           onChange={(event_types) => setForm({ ...form, event_types })}

@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../api/client.js';
 import { formatDateTime } from '../shared/dates.js';
 import { useSubmit } from '../shared/use-submit.js';
 import { ConfirmButton } from '../shared/ui/ConfirmButton.js';
-import { Field, FormError } from '../shared/ui/Field.js';
+import { FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { EventChecks } from './WebhookListPage.js';
@@ -123,11 +123,13 @@ function WebhookEditor({ webhook }: { webhook: Schemas['WebhookSubscription'] })
         noValidate
         aria-label="Change the subscription"
       >
-        <Field label="URL" error={save.errors.url}>
-          {(p) => (
-            <input {...p} type="url" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} />
-          )}
-        </Field>
+        <TextField
+          label="URL"
+          error={save.errors.url}
+          type="url"
+          value={form.url}
+          onChange={(v) => setForm({ ...form, url: v })}
+        />
         <EventChecks
           value={form.event_types}
           onChange={(event_types) => setForm({ ...form, event_types })}

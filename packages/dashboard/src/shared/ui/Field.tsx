@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 
 /** What a field's control gets: its id, and the links to its hint and error for screen readers. */
 export interface ControlProps {
@@ -36,6 +36,28 @@ export function Field(props: {
         </p>
       )}
     </div>
+  );
+}
+
+/** A labelled text input (`type`, `inputMode`, `placeholder`… pass through): the usual field. */
+export function TextField({
+  label,
+  error,
+  hint,
+  value,
+  onChange,
+  ...input
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  value: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'>) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(control) => <input {...input} {...control} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
   );
 }
 
