@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -33,5 +34,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The dashboard's React code: the rules of hooks, and effects that depend on what they read.
+    files: ['packages/dashboard/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
   },
 );

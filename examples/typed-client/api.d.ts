@@ -832,6 +832,17 @@ export interface components {
       access: string;
       refresh: string;
     };
+    Me: {
+      id: string;
+      email: string;
+      name: string;
+      role: string;
+      is_active: boolean;
+      created_at: string;
+      updated_at: string;
+      /** @description the role's permission strings; `*` grants all */
+      permissions: string[];
+    };
     Role: {
       id: string;
       name: string;
@@ -1173,6 +1184,22 @@ export interface components {
         product_id?: string;
         quantity: number;
       }[];
+    };
+    OrderDetail: {
+      id: string;
+      number: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      items: components['schemas']['OrderItem'][];
+      subtotal: number;
+      total: number;
+      currency: string;
+      user_id: string;
+      history: components['schemas']['StatusChange'][];
+      created_at: string;
+      updated_at: string;
+      /** @description statuses the order can move to in one step */
+      next_statuses: ('pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled')[];
     };
     UpdateOrder: {
       /** @enum {string} */
@@ -1632,7 +1659,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['User'];
+          'application/json': components['schemas']['Me'];
         };
       };
       /** @description Missing, invalid or expired token */
@@ -4455,7 +4482,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['OrderDetail'];
         };
       };
       /** @description Invalid input */
@@ -4508,7 +4535,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['OrderDetail'];
         };
       };
       /** @description Invalid input */

@@ -9,7 +9,7 @@ import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
 
-/** Options of `createApp`: the router's, plus the logger. */
+/** Options of `createApp`: the router's (with the dashboard at `/admin` on by default), plus the logger. */
 export interface AppOptions extends RouterOptions {
   /** A pino logger; by default one at the configured LOG_LEVEL writing JSON to stdout. */
   logger?: Logger;
@@ -30,7 +30,8 @@ export function createLogger(engine: Engine): Logger {
 
 /**
  * The standalone HTTP server: metrics, request ids, logs, Host check, per-IP rate limit, request
- * timeout, security headers, CORS, the API and the docs. `createRouter` alone carries none of these.
+ * timeout, security headers, CORS, the API, the docs and the dashboard at `/admin`. `createRouter`
+ * alone carries none of the middleware.
  */
 export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const app = express();
@@ -95,7 +96,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     );
   }
   app.get('/metrics', metrics.endpoint);
-  app.use(createRouter(engine, options));
+  app.use(createRouter(engine, { ...options, dashboard: options.dashboard ?? true }));
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not-found', 'Not found', `No route for ${req.method} ${req.path}`));
   });

@@ -2,6 +2,7 @@ import { UnauthorizedError, ValidationError, newId, type Actor, type Engine } fr
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
+import { createDashboard } from './dashboard.js';
 import { docsRouter } from './docs.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
@@ -21,7 +22,14 @@ export interface RouterOptions {
   mountPath?: string;
   /** Serve Swagger UI and Redoc (default true). */
   docs?: boolean;
+  /**
+   * Serve the back office at `/admin` below the router, calling this router's API (default false
+   * here, true in `createApp`). To mount it elsewhere, use `createDashboard` instead.
+   */
+  dashboard?: boolean;
 }
+
+const DASHBOARD_PATH = '/admin';
 
 /**
  * Emporia's access tokens: no header is anonymous; a malformed header, or a bad, expired or
@@ -132,6 +140,11 @@ export function createRouter(engine: Engine, options: RouterOptions = {}): Route
     res.json(document);
   });
   if (options.docs !== false) router.use(docsRouter());
+  if (options.dashboard) {
+    // The API is this router's: wherever the host mounts it, the dashboard's parent path.
+    const apiBase = (req: Request) => options.mountPath ?? req.baseUrl.slice(0, -DASHBOARD_PATH.length);
+    router.use(DASHBOARD_PATH, createDashboard(engine, { apiBase }));
+  }
   for (const r of allRoutes) router[r.method](expressPath(r.path), handlerFor(r, engine, authenticate));
   router.use(bodyErrors);
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -35,9 +35,15 @@ describeEachDatabase('auth: token life cycle', (env) => {
     const me = await request(env().app).get('/api/users/me').set(headers);
     expect(me.status).toBe(200);
     expect(Object.keys(me.body).sort()).toEqual(
-      ['created_at', 'email', 'id', 'is_active', 'name', 'role', 'updated_at'].sort(),
+      ['created_at', 'email', 'id', 'is_active', 'name', 'permissions', 'role', 'updated_at'].sort(),
     );
-    expect(me.body).toMatchObject({ id: user.id, email: user.email, role: 'customer', is_active: true });
+    expect(me.body).toMatchObject({
+      id: user.id,
+      email: user.email,
+      role: 'customer',
+      is_active: true,
+      permissions: [],
+    });
   });
 
   it('answers a wrong password and an unknown e-mail alike: 401 with WWW-Authenticate', async () => {

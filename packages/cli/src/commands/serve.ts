@@ -43,7 +43,7 @@ export function serveCommand(program: Command, io: Io): void {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs`);
+      io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs, dashboard at ${base}/admin`);
 
       // Answers still being prepared when shutdown starts close their connection, so keep-alive
       // clients let go and server.close() can finish.

@@ -1,10 +1,13 @@
 import {
+  ORDER_STATUSES,
   createPaymentSchema,
   orderListQuerySchema,
   orderSchema,
   paymentSchema,
   placeOrderSchema,
   updateOrderSchema,
+  type Engine,
+  type Order,
 } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
@@ -12,6 +15,18 @@ import { route } from '../route.js';
 
 const tags = ['orders'];
 const idParams = z.object({ id: z.uuid('must be an order id') });
+
+// One order as staff work on it: the moves its state machine allows from here, so a client offers
+// exactly those instead of keeping its own copy of the lifecycle.
+const orderDetailSchema = orderSchema
+  .extend({
+    next_statuses: z.array(z.enum(ORDER_STATUSES)).describe('statuses the order can move to in one step'),
+  })
+  .meta({ id: 'OrderDetail' });
+const withNextStatuses = (engine: Engine, order: Order) => ({
+  ...order,
+  next_statuses: engine.orders.lifecycle.next(order.status),
+});
 
 export const orderRoutes = [
   route({
@@ -55,8 +70,8 @@ export const orderRoutes = [
     tags,
     auth: 'user',
     params: idParams,
-    response: orderSchema,
-    handler: ({ ctx, engine, params }) => engine.orders.getOrder(ctx, params.id),
+    response: orderDetailSchema,
+    handler: async ({ ctx, engine, params }) => withNextStatuses(engine, await engine.orders.getOrder(ctx, params.id)),
   }),
   route({
     method: 'patch',
@@ -67,9 +82,10 @@ export const orderRoutes = [
     auth: 'user',
     params: idParams,
     body: updateOrderSchema,
-    response: orderSchema,
+    response: orderDetailSchema,
     errors: [403, 409],
-    handler: ({ ctx, engine, params, body }) => engine.orders.updateStatus(ctx, params.id, body),
+    handler: async ({ ctx, engine, params, body }) =>
+      withNextStatuses(engine, await engine.orders.updateStatus(ctx, params.id, body)),
   }),
   route({
     method: 'post',

@@ -1,10 +1,24 @@
-import { updateUserInputSchema, createUserInputSchema, userListQuerySchema, userSchema } from '@emporia/core';
+import {
+  createUserInputSchema,
+  requireUser,
+  updateUserInputSchema,
+  userListQuerySchema,
+  userSchema,
+  type Context,
+} from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['users'];
 const idParams = z.object({ id: z.uuid('must be a user id') });
+
+// A client (the dashboard) shows only what the caller may do, so the caller's own answer names the
+// role's permission strings; other users' answers do not.
+const meSchema = userSchema
+  .extend({ permissions: z.array(z.string()).describe("the role's permission strings; `*` grants all") })
+  .meta({ id: 'Me' });
+const permissionsOf = (ctx: Context) => [...requireUser(ctx).permissions].sort();
 
 export const userRoutes = [
   route({
@@ -14,8 +28,8 @@ export const userRoutes = [
     summary: 'The calling user',
     tags,
     auth: 'user',
-    response: userSchema,
-    handler: ({ ctx, engine }) => engine.identity.getMe(ctx),
+    response: meSchema,
+    handler: async ({ ctx, engine }) => ({ ...(await engine.identity.getMe(ctx)), permissions: permissionsOf(ctx) }),
   }),
   route({
     method: 'patch',
