@@ -4602,7 +4602,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['OrderDetail'];
         };
       };
       /** @description Invalid input */

@@ -468,7 +468,7 @@ export interface paths {
     };
     /**
      * Server-Sent Events: your orders’ status changes and payments; staff also get new orders and stock alerts
-     * @description A `text/event-stream`. Each message has `id` (the event id), `event` (its type) and `data` (the JSON payload). Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.
+     * @description A `text/event-stream` of the events the caller may see: customers their own orders’ `order.placed` and `order.status_changed` and their `payment.completed`; staff also every `order.placed` and `stock.low`. Each message is an `EventStreamMessage` (its `data` is the payload a webhook carries as `data`); comment lines (`:`) keep the connection alive. Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.
      */
     get: operations['streamEvents'];
     put?: never;
@@ -702,7 +702,108 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  'user.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * user.created: A user account was created (sign-up, or by an admin).
+     * @description Sent to every active subscription to `user.created` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_user_created'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'stock.low': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * stock.low: A variant’s stock fell to or below its alert level (once per crossing).
+     * @description Sent to every active subscription to `stock.low` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_stock_low'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'order.placed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * order.placed: An order was placed; its stock is taken.
+     * @description Sent to every active subscription to `order.placed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_order_placed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'order.status_changed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * order.status_changed: An order moved from one status to another.
+     * @description Sent to every active subscription to `order.status_changed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_order_status_changed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.completed: A payment succeeded or failed.
+     * @description Sent to every active subscription to `payment.completed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_payment_completed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
     Problem: {
@@ -875,6 +976,138 @@ export interface components {
       duration_ms: number;
       delivered_at: string;
     };
+    /** @description One message of `GET /api/events`, as its three lines `id:`, `event:` and `data:` (JSON); a blank line ends it. */
+    EventStreamMessage:
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'stock.low';
+          data: components['schemas']['StockLowPayload'];
+        }
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'order.placed';
+          data: components['schemas']['OrderPlacedPayload'];
+        }
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'order.status_changed';
+          data: components['schemas']['OrderStatusChangedPayload'];
+        }
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'payment.completed';
+          data: components['schemas']['PaymentCompletedPayload'];
+        };
+    /**
+     * @description A variant’s stock fell to or below its alert level (once per crossing).
+     * @example {
+     *       "variant_id": "0192f0a0-0000-7000-8000-0000000000b1",
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "sku": "MUG-RED",
+     *       "stock": 2,
+     *       "threshold": 5
+     *     }
+     */
+    StockLowPayload: {
+      /** @description A UUIDv7 */
+      variant_id: string;
+      /** @description A UUIDv7 */
+      product_id: string;
+      sku: string;
+      /** @description Units left */
+      stock: number;
+      /** @description The variant’s alert level */
+      threshold: number;
+    };
+    /**
+     * @description An order was placed; its stock is taken.
+     * @example {
+     *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
+     *       "number": "EM-001001",
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "total": 4250,
+     *       "currency": "USD"
+     *     }
+     */
+    OrderPlacedPayload: {
+      /** @description A UUIDv7 */
+      order_id: string;
+      /** @description The order’s human number, such as `EM-001001` */
+      number: string;
+      user_id: string | null;
+      /** @description Minor units (cents) */
+      total: number;
+      /** @description ISO 4217 code */
+      currency: string;
+    };
+    /**
+     * @description An order moved from one status to another.
+     * @example {
+     *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
+     *       "number": "EM-001001",
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "from": "pending",
+     *       "to": "paid"
+     *     }
+     */
+    OrderStatusChangedPayload: {
+      /** @description A UUIDv7 */
+      order_id: string;
+      /** @description The order’s human number, such as `EM-001001` */
+      number: string;
+      user_id: string | null;
+      /** @enum {string} */
+      from: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      /** @enum {string} */
+      to: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+    };
+    /**
+     * @description A payment succeeded or failed.
+     * @example {
+     *       "payment_id": "0192f0a0-0000-7000-8000-0000000000d0",
+     *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
+     *       "order_number": "EM-001001",
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "status": "succeeded",
+     *       "amount": 4250,
+     *       "currency": "USD"
+     *     }
+     */
+    PaymentCompletedPayload: {
+      /** @description A UUIDv7 */
+      payment_id: string;
+      /** @description A UUIDv7 */
+      order_id: string;
+      /** @description The order’s human number (absent in events of older versions) */
+      order_number?: string;
+      user_id: string | null;
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      /** @description Minor units (cents) */
+      amount: number;
+      /** @description ISO 4217 code */
+      currency: string;
+    };
     Cart: {
       id: string;
       user_id: string | null;
@@ -999,6 +1232,70 @@ export interface components {
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed';
       changed: boolean;
+    };
+    /** @description A user account was created (sign-up, or by an admin). */
+    UserCreatedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'user.created';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['UserCreatedPayload'];
+    };
+    /**
+     * @description A user account was created (sign-up, or by an admin).
+     * @example {
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "email": "ada@example.com",
+     *       "name": "Ada"
+     *     }
+     */
+    UserCreatedPayload: {
+      /** @description A UUIDv7 */
+      user_id: string;
+      email: string;
+      name: string;
+    };
+    /** @description A variant’s stock fell to or below its alert level (once per crossing). */
+    StockLowEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'stock.low';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['StockLowPayload'];
+    };
+    /** @description An order was placed; its stock is taken. */
+    OrderPlacedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'order.placed';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['OrderPlacedPayload'];
+    };
+    /** @description An order moved from one status to another. */
+    OrderStatusChangedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'order.status_changed';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['OrderStatusChangedPayload'];
+    };
+    /** @description A payment succeeded or failed. */
+    PaymentCompletedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'payment.completed';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['PaymentCompletedPayload'];
     };
   };
   responses: never;
@@ -3752,7 +4049,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': components['schemas']['EventStreamMessage'];
+        };
       };
       /** @description Missing, invalid or expired token */
       401: {
@@ -4303,7 +4602,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['OrderDetail'];
         };
       };
       /** @description Invalid input */
@@ -4651,6 +4950,151 @@ export interface operations {
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
+      };
+    };
+  };
+  webhook_user_created: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `user.created` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_stock_low: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `stock.low` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StockLowEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_order_placed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `order.placed` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderPlacedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_order_status_changed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `order.status_changed` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderStatusChangedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_payment_completed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `payment.completed` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PaymentCompletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

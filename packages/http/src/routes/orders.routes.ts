@@ -95,9 +95,10 @@ export const orderRoutes = [
     tags,
     auth: 'user',
     params: idParams,
-    response: orderSchema,
+    response: orderDetailSchema,
     errors: [409],
-    handler: ({ ctx, engine, params }) => engine.orders.cancelOrder(ctx, params.id),
+    handler: async ({ ctx, engine, params }) =>
+      withNextStatuses(engine, await engine.orders.cancelOrder(ctx, params.id)),
   }),
   route({
     method: 'post',
