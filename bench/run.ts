@@ -75,7 +75,7 @@ if (flags.help) {
   --build              npm run build first, then run the server from dist
   --from dist|src      run the server from dist (default when dist is up to date) or from sources via tsx
   --only a,b           only these scenarios (health, list_page1, list_deep_page, list_cursor1,
-                       list_cursor_deep, search, detail, add_to_cart, checkout, checkout_contended)
+                       list_cursor_deep, search, detail, add_to_cart, checkout, backlog, checkout_contended)
   --no-wrk             autocannon only
   --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
   --keep               keep the seeded databases (bench/.work, emporia_bench_*)
@@ -260,9 +260,14 @@ for (const dialect of dialects) {
           continue;
         }
         try {
-          await settle(server.baseUrl);
+          if (s.settle !== false) await settle(server.baseUrl);
           await s.before?.();
-          const result = await measure(server.baseUrl, s.request, s.warmup === false ? { ...load, warmup: 0 } : load);
+          const result = await measure(server.baseUrl, s.request, {
+            ...load,
+            ...(s.warmup === false ? { warmup: 0 } : {}),
+            ...(s.connections ? { connections: s.connections } : {}),
+            ...(s.duration ? { duration: s.duration } : {}),
+          });
           const extra = await s.after?.();
           if (result.requests === 0) {
             // Nothing came back in time: no rate to report, but the checks after the load still count.

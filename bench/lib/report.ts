@@ -154,6 +154,17 @@ export function judgeTargets(results: BenchResults): Target[] {
     (v) => v === 0,
     (v) => `${v} variant(s) oversold or inconsistent over ${contended.length} run(s)`,
   );
+  for (const r of results.runs) {
+    const idle = r.scenarios.find((s) => s.id === 'detail_1' && s.result)?.result;
+    const busy = r.scenarios.find((s) => s.id === 'backlog' && s.result)?.result;
+    if (!idle && !busy) continue;
+    judge(
+      `request p99 during a job backlog ≤ 3× idle, 1 connection (${r.dialect}, ${r.size})`,
+      idle && busy ? busy.p99_ms / Math.max(idle.p99_ms, 1) : undefined,
+      (v) => v <= 3,
+      (v) => `${fmt(v, 1)}× (${fmt(busy?.p99_ms)} vs ${fmt(idle?.p99_ms)} ms)`,
+    );
+  }
   const starts = results.runs.map((r) => r.start_ms).filter((v): v is number => v !== null);
   judge(
     'cold start to first /ready 200 < 300 ms (worst)',

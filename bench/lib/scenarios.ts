@@ -24,6 +24,12 @@ export interface Scenario {
   okRate?: boolean;
   /** false: no warm-up load before the measured one. */
   warmup?: false;
+  /** false: start right after the previous scenario, without waiting for the server to go quiet. */
+  settle?: false;
+  /** Connections for this scenario (default: the run's). */
+  connections?: number;
+  /** Seconds of load (default: the run's). */
+  duration?: number;
 }
 
 interface ProductLike {
@@ -362,6 +368,22 @@ export async function buildScenarios(
   // Without contention: each order takes one unit of the next variant of a large pool.
   const spread = pool.filter((v) => !hotIds.has(v.variantId));
   let orderCursor = 0;
+  const backlogReader: LoadRequest = {
+    path: `/api/products/${slugs[0] ?? ''}`,
+    setupRequest(req, ctx) {
+      const i = ((ctx.i as number | undefined) ?? 0) + 1;
+      ctx.i = i;
+      return { ...req, path: `/api/products/${encodeURIComponent(slugs[i % slugs.length])}` };
+    },
+  };
+  // The same shopper on an idle server: what the backlog figure compares with.
+  scenarios.push({
+    id: 'detail_1',
+    label: 'product by slug, 1 connection, idle server',
+    unavailable: noCatalog ?? (ops.has('GET /api/products/{}') ? null : 'not available: GET /api/products/{slug}'),
+    connections: 1,
+    request: backlogReader,
+  });
   scenarios.push({
     id: 'checkout',
     label: `checkout, no contention (${spread.length} variants in turn)`,
@@ -379,6 +401,18 @@ export async function buildScenarios(
         };
       },
     },
+  });
+
+  // Right after the checkout burst, while the inline runner drains its e-mail and webhook jobs: one
+  // shopper reading products. Background work must not starve requests (issue 20).
+  scenarios.push({
+    id: 'backlog',
+    label: 'product by slug, 1 connection, right after the checkout burst (job backlog)',
+    unavailable: checkoutReason ?? (ops.has('GET /api/products/{}') ? null : 'not available: GET /api/products/{slug}'),
+    warmup: false,
+    settle: false,
+    connections: 1,
+    request: backlogReader,
   });
 
   // Afterwards the units in the customers' orders (read back through GET /api/orders, so answers cut

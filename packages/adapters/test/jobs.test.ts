@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  INLINE_RUNNER_SHARE,
   NotFoundError,
   PERMISSIONS,
   systemContext,
@@ -8,8 +9,8 @@ import {
   type OutboxEvent,
 } from '@emporia/core';
 import type { KnexStore } from '@emporia/adapters';
-import { retryDelayMs } from '../../core/src/jobs/runner.js';
-import { describe, expect, it } from 'vitest';
+import { restAfterPollMs, retryDelayMs } from '../../core/src/jobs/runner.js';
+import { describe, expect, it, vi } from 'vitest';
 import { createTestEnv, describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
 import { testDialects } from '../../../test/support/databases.js';
 
@@ -247,6 +248,48 @@ describeEachDatabase('Job runner', (env) => {
     expect(before.succeeded).toBeGreaterThan(0);
     expect(await engine.jobs.purge(sys(env()), { status: 'succeeded' })).toBe(before.succeeded);
     expect((await engine.jobs.counts(sys(env()))).succeeded).toBeUndefined();
+  });
+
+  it('lets other work in between the jobs of a backlog: each job starts on its own turn of the event loop', async () => {
+    const { engine } = env();
+    // A counter that advances once per turn of the event loop, as incoming requests would be served.
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const startedAt: number[] = [];
+    engine.jobs.handle('test.turns', async () => {
+      startedAt.push(turns);
+    });
+    for (let i = 0; i < 8; i++) await engine.jobs.enqueue(sys(env()), 'test.turns', { i });
+    const runner = engine.jobs.createRunner({ concurrency: 4, pollIntervalMs: 10 });
+    runner.start();
+    try {
+      await vi.waitFor(() => expect(startedAt).toHaveLength(8), { timeout: 10_000, interval: 20 });
+    } finally {
+      await runner.stop();
+      ticking = false;
+    }
+    expect(new Set(startedAt).size).toBe(8);
+  });
+
+  it('refuses a share of time outside (0, 1]', () => {
+    const { engine } = env();
+    expect(() => engine.jobs.createRunner({ maxShare: 0 })).toThrow(RangeError);
+    expect(() => engine.jobs.createRunner({ maxShare: 1.5 })).toThrow(RangeError);
+    expect(engine.jobs.createRunner({ maxShare: INLINE_RUNNER_SHARE }).isRunning).toBe(false);
+  });
+});
+
+describe('runner share of time', () => {
+  it('rests as long as it worked at half, three times as long at a quarter, never at all of it', () => {
+    expect(restAfterPollMs(40, 0.5)).toBe(40);
+    expect(restAfterPollMs(40, 0.25)).toBe(120);
+    expect(restAfterPollMs(40, 1)).toBe(0);
+    expect(restAfterPollMs(0, 0.5)).toBe(0);
   });
 });
 

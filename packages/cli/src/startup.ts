@@ -1,6 +1,6 @@
 import type { Engine } from '@emporia/core';
 import type { Logger } from 'pino';
-import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
+import { INLINE_RUNNER_SHARE, MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
@@ -9,9 +9,10 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
     const seeded = await engine.catalog.seed(systemContext({ clock: engine.clock }), { products: 60, seed: 1 });
     logger.info(seeded, 'seeded a demo catalog');
   }
-  // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown.
+  // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
+  // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
-    engine.jobs.createRunner({ logger }).start();
+    engine.jobs.createRunner({ logger, concurrency: 2, maxShare: INLINE_RUNNER_SHARE }).start();
   }
 }

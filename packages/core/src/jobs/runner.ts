@@ -23,8 +23,15 @@ export interface RunnerOptions {
   pollIntervalMs?: number;
   /** A claimed job is reclaimable by other runners after this long without progress (ms). */
   leaseMs?: number;
-  /** Jobs run at the same time by this runner. */
+  /** Jobs run at the same time by this runner: also how many one poll claims. */
   concurrency?: number;
+  /**
+   * The share of wall-clock time a backlog may take (0 < share ≤ 1; default 1). After a poll that
+   * ran jobs for `t` ms the runner rests `t · (1 − share) / share` ms, so a runner inside a server
+   * leaves the event loop to requests while it drains a burst (`serve` runs its inline runner at
+   * `INLINE_RUNNER_SHARE`). At 1 it still yields to pending I/O between polls and between jobs.
+   */
+  maxShare?: number;
   /** Retry delay: base · 2^(attempt−1), capped, with equal jitter (half fixed, half random). */
   backoffBaseMs?: number;
   /** The longest retry delay (ms). */
@@ -47,6 +54,18 @@ export interface RunnerDeps {
 
 const silent: RunnerLogger = { info() {}, warn() {}, error() {} };
 
+/** The share of time `serve`'s inline runner may spend on a backlog: half, the rest is for requests. */
+export const INLINE_RUNNER_SHARE = 0.5;
+
+/** How long a runner with `share` rests after a poll that kept it busy `busyMs` (ms, whole). */
+export function restAfterPollMs(busyMs: number, share: number): number {
+  if (share >= 1 || busyMs <= 0) return 0;
+  return Math.round((busyMs * (1 - share)) / share);
+}
+
+/** Lets pending I/O (incoming requests, answers being written) run before the next step. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Exponential backoff with equal jitter; `random` is injectable for tests. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random()): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -65,6 +84,7 @@ export class JobRunner {
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
   private readonly concurrency: number;
+  private readonly maxShare: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly log: RunnerLogger;
@@ -81,6 +101,8 @@ export class JobRunner {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.concurrency = options.concurrency ?? 4;
+    this.maxShare = options.maxShare ?? 1;
+    if (!(this.maxShare > 0 && this.maxShare <= 1)) throw new RangeError('maxShare must be > 0 and ≤ 1');
     this.backoffBaseMs = options.backoffBaseMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 3_600_000;
     this.log = options.logger ?? silent;
@@ -113,7 +135,14 @@ export class JobRunner {
       this.concurrency,
       this.deps.handledTypes(),
     );
-    await Promise.all(jobs.map((job) => this.execute(job)));
+    // Each job starts on its own turn of the event loop, after whatever I/O arrived meanwhile: with a
+    // synchronous driver (better-sqlite3) a batch would otherwise run as one uninterrupted chain.
+    const running: Promise<void>[] = [];
+    for (const [i, job] of jobs.entries()) {
+      if (i > 0) await yieldToIo();
+      running.push(this.execute(job));
+    }
+    await Promise.all(running);
     return jobs.length;
   }
 
@@ -178,6 +207,7 @@ export class JobRunner {
     this.loop = (async () => {
       while (this.running) {
         let ran = 0;
+        const started = performance.now();
         try {
           ran = await this.runOnce();
           this.lastError = null;
@@ -185,18 +215,28 @@ export class JobRunner {
           this.lastError = errorMessage(err);
           this.log.error({ err: this.lastError }, 'job runner poll failed');
         }
-        if (ran === 0 && this.running) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.pollIntervalMs);
-            this.wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.wake = null;
+        if (!this.running) break;
+        if (ran === 0) await this.rest(this.pollIntervalMs);
+        else {
+          // A backlog: rest in proportion to the time the poll took, and in any case let I/O in.
+          const restMs = restAfterPollMs(performance.now() - started, this.maxShare);
+          if (restMs > 0) await this.rest(restMs);
+          else await yieldToIo();
         }
       }
     })();
+  }
+
+  /** Waits `ms`, or until `stop()`. */
+  private async rest(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = null;
   }
 
   /** Stops polling and waits for the jobs in hand to finish. */
