@@ -1792,6 +1792,11 @@ export interface operations {
           'application/json':
             | {
                 count: number;
+                /**
+                 * @description Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.
+                 * @constant
+                 */
+                count_is_estimate?: true;
                 next: string | null;
                 previous: string | null;
                 results: components['schemas']['User'][];
@@ -2739,6 +2744,11 @@ export interface operations {
           'application/json':
             | {
                 count: number;
+                /**
+                 * @description Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.
+                 * @constant
+                 */
+                count_is_estimate?: true;
                 next: string | null;
                 previous: string | null;
                 results: components['schemas']['Product'][];
@@ -3595,6 +3605,11 @@ export interface operations {
           'application/json':
             | {
                 count: number;
+                /**
+                 * @description Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.
+                 * @constant
+                 */
+                count_is_estimate?: true;
                 next: string | null;
                 previous: string | null;
                 results: components['schemas']['Job'][];
@@ -4371,6 +4386,11 @@ export interface operations {
           'application/json':
             | {
                 count: number;
+                /**
+                 * @description Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.
+                 * @constant
+                 */
+                count_is_estimate?: true;
                 next: string | null;
                 previous: string | null;
                 results: components['schemas']['Order'][];
@@ -4806,6 +4826,11 @@ export interface operations {
           'application/json':
             | {
                 count: number;
+                /**
+                 * @description Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.
+                 * @constant
+                 */
+                count_is_estimate?: true;
                 next: string | null;
                 previous: string | null;
                 results: components['schemas']['Payment'][];

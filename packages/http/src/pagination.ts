@@ -23,6 +23,7 @@ export function listAnswer<T>(req: Request, list: ListResult<T>) {
   const last = Math.max(1, Math.ceil(list.count / list.page_size));
   return {
     count: list.count,
+    ...(list.count_is_estimate ? { count_is_estimate: true as const } : {}),
     next: list.page < last ? urlWith(req, { page: String(list.page + 1) }) : null,
     previous: list.page > 1 ? urlWith(req, { page: list.page - 1 === 1 ? null : String(list.page - 1) }) : null,
     results: list.results,
@@ -32,6 +33,12 @@ export function listAnswer<T>(req: Request, list: ListResult<T>) {
 const pageResultSchema = <T extends z.ZodType>(item: T) =>
   z.object({
     count: z.number().int(),
+    count_is_estimate: z
+      .literal(true)
+      .optional()
+      .describe(
+        'Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.',
+      ),
     next: z.string().nullable(),
     previous: z.string().nullable(),
     results: z.array(item),

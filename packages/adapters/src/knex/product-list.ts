@@ -18,7 +18,22 @@ import { rawRows } from './values.js';
 export interface ProductListPage {
   rows: ListedProductRow[];
   count?: number;
+  /** The count is an estimate (a search with very many hits), not an exact total. */
+  countIsEstimate?: boolean;
 }
+
+/** A page's total: exact, or an estimate for a search with very many hits. */
+interface Total {
+  n: number;
+  estimate?: true;
+}
+
+/**
+ * A search whose estimated hits pass this answers with the estimate as its count
+ * (`count_is_estimate`) instead of counting every hit: counting 50,000 hits costs more than the
+ * page itself. Below it the count is exact.
+ */
+export const EXACT_COUNT_LIMIT = 1_000;
 
 /** Past this many (category × status) index ranges, one plain query is cheaper than merging them. */
 const MAX_BRANCHES = 64;
@@ -35,8 +50,8 @@ interface ListQuery {
   terms: string[] | undefined;
   /** Adds the filter's status, category, price and stock conditions to a query over `p`. */
   filtered(query: Knex.QueryBuilder): Knex.QueryBuilder;
-  /** The number of matching products (for page mode). */
-  countAll(): Promise<number>;
+  /** The number of matching products (for page mode): exact, or estimated past `EXACT_COUNT_LIMIT`. */
+  countAll(): Promise<Total>;
 }
 
 /** One way of reading a list page. */
@@ -103,8 +118,8 @@ const categoryBranches: ListStrategy = {
         bindings,
       )
       .then((result: unknown) => rawRows(result));
-    const [found, count] = await Promise.all([rows, window.kind === 'page' ? countAll() : undefined]);
-    return { rows: found.map(toProductRow), count };
+    const [found, total] = await Promise.all([rows, window.kind === 'page' ? countAll() : undefined]);
+    return { rows: found.map(toProductRow), ...pageTotal(total) };
   },
 };
 
@@ -137,7 +152,7 @@ const bestHits: ListStrategy = {
       )
       .slice(offset, offset + window.limit);
     if (!complete && ranked.length < window.limit) return null;
-    return { rows: ranked, count: window.kind === 'page' ? await countAll() : undefined };
+    return { rows: ranked, ...pageTotal(window.kind === 'page' ? await countAll() : undefined) };
   },
 };
 
@@ -180,8 +195,12 @@ const rankedPage: ListStrategy = {
       .rows.select(query.k.raw('count(*) over () as total_count'))
       .limit(window.limit)
       .offset(window.offset);
-    const count = rows.length ? Number(rows[0].total_count) : window.offset > 0 ? await query.countAll() : 0;
-    return { rows: rows.map(toProductRow), count };
+    const total: Total = rows.length
+      ? { n: Number(rows[0].total_count) }
+      : window.offset > 0
+        ? await query.countAll()
+        : { n: 0 };
+    return { rows: rows.map(toProductRow), ...pageTotal(total) };
   },
 };
 
@@ -191,11 +210,11 @@ const sortedPage: ListStrategy = {
   async run(query) {
     const { window } = query.request;
     if (window.kind !== 'page') return null;
-    const [rows, count] = await Promise.all([
+    const [rows, total] = await Promise.all([
       orderedRows(query).rows.limit(window.limit).offset(window.offset),
       query.countAll(),
     ]);
-    return { rows: rows.map(toProductRow), count };
+    return { rows: rows.map(toProductRow), ...pageTotal(total) };
   },
 };
 
@@ -235,14 +254,18 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
     if (filter.inStock !== undefined) query.where('p.in_stock', filter.inStock);
     return query;
   };
-  const countAll = async () => {
+  const countAll = async (): Promise<Total> => {
     const noRowFilter = filter.minPrice === undefined && filter.maxPrice === undefined && filter.inStock === undefined;
-    if (!terms && noRowFilter) return countFromSummary(k, filter);
+    if (!terms && noRowFilter) return { n: await countFromSummary(k, filter) };
     if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
-      return search.countMatches(k, terms, filter.statuses);
+      return search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
+    }
+    if (terms && noRowFilter && !filter.categoryIds && search.estimateMatches) {
+      const about = await search.estimateMatches(k, terms, filter.statuses);
+      if (about > EXACT_COUNT_LIMIT) return { n: about, estimate: true };
     }
     const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));
-    return Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0);
+    return { n: Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0) };
   };
   return { k, search, request, terms, filtered, countAll };
 }
@@ -263,6 +286,12 @@ function orderedRows({ k, search, request, terms, filtered }: ListQuery): {
   const dir = sort.descending ? 'desc' : 'asc';
   rows.orderByRaw(`${key.sql} ${dir}, p.id ${dir}`, key.bindings);
   return { rows, key };
+}
+
+/** A page's total as the list answer carries it. */
+function pageTotal(total: Total | undefined): Pick<ProductListPage, 'count' | 'countIsEstimate'> {
+  if (!total) return {};
+  return total.estimate ? { count: total.n, countIsEstimate: true } : { count: total.n };
 }
 
 /** How many products match a category/status filter, summed from `product_counts` (kept by triggers). */

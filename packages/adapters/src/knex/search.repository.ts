@@ -52,9 +52,21 @@ export interface SearchClause {
   topHits?(k: Knex, terms: string[], n: number): Promise<Array<{ product_id: string; score: number }>>;
   /**
    * How many products with one of `statuses` (any status when undefined) match, from the full-text
-   * index alone; undefined where that needs the product rows anyway.
+   * index alone, in one statement: exact, or the estimate (`estimate: true`) when that passes
+   * `estimateAbove`. Undefined where that needs the product rows anyway.
    */
-  countMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
+  countMatches?(
+    k: Knex,
+    terms: string[],
+    statuses: readonly string[] | undefined,
+    estimateAbove?: number,
+  ): Promise<{ n: number; estimate?: true }>;
+  /**
+   * About how many products with one of `statuses` match, without reading the hits (PostgreSQL:
+   * the planner's statistics; SQLite estimates inside `countMatches`). Undefined where only
+   * counting tells.
+   */
+  estimateMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
 }
@@ -80,6 +92,26 @@ export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.rep
 /** to_tsquery text: every term prefix-matched, all required. */
 export const tsQuery = (terms: string[]): string =>
   terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
+
+/**
+ * SQLite's estimate of the hits with one of `statuses`, from the index's vocabulary
+ * (`products_fts_vocab`): products per word with the term's prefix (a product with two such words
+ * counts twice: an upper bound); every term is required, so the rarest one bounds the hits. Scaled
+ * by the share of products with those statuses (`product_counts`). A few b-tree reads, no hit.
+ */
+function sqliteEstimate(terms: string[], statuses: readonly string[] | undefined) {
+  const perTerm = terms
+    .map(() => 'select coalesce(sum(doc), 0) as n from products_fts_vocab where term >= ? and term < ?')
+    .join(' union all ');
+  const share = statuses
+    ? `(select coalesce(sum(case when status in (${statuses.map(() => '?').join(', ')}) then n else 0 end), 0) * 1.0
+         / max(coalesce(sum(n), 0), 1) from product_counts)`
+    : '1';
+  return {
+    sql: `(select min(n) from (${perTerm})) * ${share}`,
+    bindings: [...terms.flatMap((t) => [t, `${t}\u{10ffff}`]), ...(statuses ?? [])],
+  };
+}
 
 const sqliteSearch: SearchClause = {
   from(k, terms) {
@@ -109,13 +141,19 @@ const sqliteSearch: SearchClause = {
       [fts5Query(terms), n],
     )) as Array<{ product_id: string; score: number }>;
   },
-  async countMatches(k, terms, statuses) {
-    const query = k('products_fts as f')
-      .joinRaw('join products_fts_rows as r on r.rowid = f.rowid')
-      .whereRaw('f.products_fts match ?', [fts5Query(terms)]);
-    if (statuses) query.whereIn('r.status', statuses);
-    const row = (await query.count({ n: '*' }).first()) as { n?: unknown } | undefined;
-    return Number(row?.n ?? 0);
+  async countMatches(k, terms, statuses, estimateAbove = Number.MAX_SAFE_INTEGER) {
+    // The estimate decides in the same statement: past `estimateAbove` the exact count (a pass
+    // over every hit) is never evaluated.
+    const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
+    const exact = `select count(*) from products_fts f join products_fts_rows r on r.rowid = f.rowid
+                    where f.products_fts match ?${status}`;
+    const estimate = sqliteEstimate(terms, statuses);
+    const [row] = (await k.raw(
+      `select case when e.n > ? then e.n else (${exact}) end as n, e.n > ? as estimated
+         from (select ${estimate.sql} as n) as e`,
+      [estimateAbove, fts5Query(terms), ...(statuses ?? []), estimateAbove, ...estimate.bindings],
+    )) as Array<{ n: number; estimated: number }>;
+    return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
   },
   matches(k, terms) {
     return k('products_fts as f')
@@ -134,6 +172,18 @@ const postgresSearch: SearchClause = {
     sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
     bindings: [tsQuery(terms)],
   }),
+  async estimateMatches(k, terms, statuses) {
+    // The planner's row estimate for the match (GIN statistics of the search column): no hit is read.
+    const query = k('products as p')
+      .whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)])
+      .select(k.raw('1'));
+    if (statuses) query.whereIn('p.status', statuses);
+    const { sql, bindings } = query.toSQL();
+    const result = (await k.raw(`explain (format json) ${sql}`, bindings)) as {
+      rows: Array<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>;
+    };
+    return Math.round(result.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+  },
   matches(k, terms) {
     return this.from(k, terms);
   },

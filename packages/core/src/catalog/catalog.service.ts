@@ -367,10 +367,11 @@ export class CatalogService {
         offset: (pageRequest.page - 1) * pageRequest.pageSize,
         limit: pageRequest.pageSize,
       };
-      const { rows, count } = await this.products.list(ctx, { filter, sort, window });
+      const { rows, count, countIsEstimate } = await this.products.list(ctx, { filter, sort, window });
       return {
         kind: 'page',
         count: count ?? 0,
+        ...(countIsEstimate ? { count_is_estimate: true as const } : {}),
         page: pageRequest.page,
         page_size: pageRequest.pageSize,
         results: await this.withVariants(ctx, rows),

@@ -83,7 +83,10 @@ export interface ProductRepository {
   /** The variant if it belongs to that product, or null. */
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
   /** One query for the rows (+ one count for page windows). */
-  list(ctx: Context, request: ProductListRequest): Promise<{ rows: ListedProductRow[]; count?: number }>;
+  list(
+    ctx: Context,
+    request: ProductListRequest,
+  ): Promise<{ rows: ListedProductRow[]; count?: number; countIsEstimate?: boolean }>;
   /** Throws ConflictError on a duplicate slug or SKU. */
   insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void>;
   /** Many products at once in batched multi-row inserts (seeding, imports). */

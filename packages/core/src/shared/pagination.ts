@@ -23,6 +23,8 @@ export type PageQuery = z.infer<typeof pageQuerySchema>;
 export interface Page<T> {
   kind: 'page';
   count: number;
+  /** True when `count` is an estimate (a search matching very many products), not an exact total. */
+  count_is_estimate?: true;
   page: number;
   page_size: number;
   results: T[];

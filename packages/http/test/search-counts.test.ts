@@ -1,0 +1,86 @@
+import request from 'supertest';
+import { BUILT_IN_ROLES, newId, userContext, type Context } from '@emporia/core';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
+
+// A search's `count` is exact, or an estimate labelled `count_is_estimate: true` when the search
+// matches more than 1,000 products (counting every hit of a common word costs more than the page).
+
+const staff = (env: TestEnv): Context =>
+  userContext(
+    { id: newId(), email: 'staff@example.test', role: 'staff', permissions: BUILT_IN_ROLES.staff.permissions },
+    { clock: env.clock },
+  );
+
+/** Every published hit of `q`, walked by cursor: the exact number to hold the count to. */
+async function exactHits(env: TestEnv, q: string): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const res = await request(env.app)
+      .get('/api/products')
+      .query({ q, limit: 100, ...(cursor ? { cursor } : {}) })
+      .expect(200);
+    n += res.body.results.length;
+    if (!res.body.next_cursor) return n;
+    cursor = res.body.next_cursor;
+  }
+}
+
+describeEachDatabase('search counts', (envOf) => {
+  beforeAll(async () => {
+    const env = envOf();
+    await env.engine.catalog.seed(staff(env), { products: 2500, seed: 7 });
+    await env.engine.catalog.createProduct(staff(env), {
+      name: 'Zyzzyva Lamp',
+      description: 'made of brass',
+      status: 'published',
+      price: 4200,
+      sku: `ZYZ-${newId().slice(-6)}`,
+    });
+  });
+
+  it('labels the count of a word most products hold as an estimate, close to the exact number', async () => {
+    const env = envOf();
+    const exact = await exactHits(env, 'made');
+    expect(exact).toBeGreaterThan(1000);
+    const res = await request(env.app).get('/api/products').query({ q: 'made', page_size: 5 }).expect(200);
+    expect(res.body.results).toHaveLength(5);
+    if (res.body.count_is_estimate) {
+      expect(res.body.count_is_estimate).toBe(true);
+      expect(res.body.count).toBeGreaterThan(exact * 0.7);
+      expect(res.body.count).toBeLessThan(exact * 1.3);
+    } else {
+      // PostgreSQL estimates from the planner's statistics: before ANALYZE they may say "few", and
+      // the count is then exact.
+      expect(env.dialect).not.toBe('sqlite');
+      expect(res.body.count).toBe(exact);
+    }
+    if (env.dialect === 'sqlite') expect(res.body.count_is_estimate).toBe(true);
+  });
+
+  it('counts a rare word exactly, without the label', async () => {
+    const env = envOf();
+    const res = await request(env.app).get('/api/products').query({ q: 'zyzzyva' }).expect(200);
+    expect(res.body).toMatchObject({ count: 1 });
+    expect(res.body).not.toHaveProperty('count_is_estimate');
+    expect(res.body.results.map((p: { name: string }) => p.name)).toEqual(['Zyzzyva Lamp']);
+  });
+
+  it('matches a prefix as the shopper types it (type-ahead), every result holding the word', async () => {
+    const env = envOf();
+    for (const q of ['zyz', 'zyzzy']) {
+      const res = await request(env.app).get('/api/products').query({ q }).expect(200);
+      expect(res.body.results.map((p: { name: string }) => p.name)).toEqual(['Zyzzyva Lamp']);
+    }
+    const res = await request(env.app).get('/api/products').query({ q: 'mad', page_size: 50 }).expect(200);
+    expect(res.body.results).toHaveLength(50);
+    for (const p of res.body.results as Array<{
+      name: string;
+      description: string;
+      variants: Array<{ sku: string }>;
+    }>) {
+      expect(`${p.name} ${p.description} ${p.variants.map((v) => v.sku).join(' ')}`.toLowerCase()).toMatch(/\bmad/);
+    }
+  });
+});
