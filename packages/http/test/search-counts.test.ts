@@ -59,6 +59,23 @@ describeEachDatabase('search counts', (envOf) => {
     if (env.dialect === 'sqlite') expect(res.body.count_is_estimate).toBe(true);
   });
 
+  it('ranks a name match above description-only matches when more hits than the candidates match', async () => {
+    const env = envOf();
+    const kettle = await env.engine.catalog.createProduct(staff(env), {
+      name: 'Made Kettle',
+      description: 'copper',
+      status: 'published',
+      price: 3100,
+      sku: `KET-${newId().slice(-6)}`,
+    });
+    const res = await request(env.app).get('/api/products').query({ q: 'made', page_size: 20 }).expect(200);
+    expect(res.body.results[0].id).toBe(kettle.id);
+    expect(res.body.results).toHaveLength(20);
+    const page2 = await request(env.app).get('/api/products').query({ q: 'made', page_size: 20, page: 2 }).expect(200);
+    const first = new Set(res.body.results.map((p: { id: string }) => p.id));
+    expect(page2.body.results.some((p: { id: string }) => first.has(p.id))).toBe(false);
+  });
+
   it('counts a rare word exactly, without the label', async () => {
     const env = envOf();
     const res = await request(env.app).get('/api/products').query({ q: 'zyzzyva' }).expect(200);

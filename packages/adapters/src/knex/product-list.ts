@@ -41,6 +41,12 @@ const MAX_BRANCHES = 64;
 /** A ranked page deeper than this many hits ranks every hit instead of fetching the best by id. */
 const MAX_TOP_HITS = 4000;
 
+/**
+ * How many of a search's most recently indexed hits a ranked page-mode window is taken from: every
+ * hit when it has no more, and otherwise these, ranked by relevance (see `recentCandidates`).
+ */
+export const RECENT_CANDIDATES = 500;
+
 /** A request with what every strategy shares: the handle, the search clause and the filters as SQL. */
 interface ListQuery {
   k: Knex;
@@ -156,6 +162,45 @@ const bestHits: ListStrategy = {
   },
 };
 
+/**
+ * A ranked numbered page among the `RECENT_CANDIDATES` most recently indexed hits (top-k by a
+ * static score, then re-ranked by relevance): the index is walked in its own order and stops at
+ * the limit, so only those hits are scored. When the search has no more hits than that, they are
+ * all of them and the page is exactly the full ranking's (and its count is exact, from the same
+ * statement); with more, the page ranks the newest candidates and the count comes apart
+ * (estimated past `EXACT_COUNT_LIMIT`). Declines when the filters leave the window short.
+ */
+const recentCandidates: ListStrategy = {
+  applies: ({ terms, search, request: { sort, window } }) =>
+    terms !== undefined &&
+    sort.key === 'relevance' &&
+    window.kind === 'page' &&
+    window.offset + window.limit <= RECENT_CANDIDATES &&
+    search.recentHits !== undefined,
+  async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
+    if (window.kind !== 'page') return null;
+    const hits = search.recentHits!(terms!, RECENT_CANDIDATES + 1, filter.statuses);
+    const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
+      .with('c', k.raw(hits.sql, hits.bindings))
+      .select(PRODUCT_COLUMNS)
+      .select('c.score')
+      .select(k.raw('count(*) over () as total_count'))
+      .select(k.raw('(select count(*) from c) as candidate_count'))
+      .orderBy([
+        { column: 'c.score', order: 'desc' },
+        { column: 'p.id', order: 'desc' },
+      ])
+      .limit(window.limit)
+      .offset(window.offset);
+    const found = (await rows) as Array<Record<string, unknown>>;
+    const candidates = Number(found[0]?.candidate_count ?? 0);
+    const complete = found.length === 0 ? null : candidates <= RECENT_CANDIDATES;
+    if (found.length < window.limit && complete !== true) return null;
+    const total: Total = complete ? { n: Number(found[0].total_count) } : await countAll();
+    return { rows: found.map(toProductRow), ...pageTotal(total) };
+  },
+};
+
 /** How many best hits a ranked window reads: room for the rows the filters drop (drafts, other categories). */
 function hitsWanted(window: ProductListRequest['window']): number {
   const offset = window.kind === 'page' ? window.offset : 0;
@@ -222,6 +267,7 @@ const sortedPage: ListStrategy = {
 const STRATEGIES: readonly ListStrategy[] = [
   nothingCanMatch,
   categoryBranches,
+  recentCandidates,
   bestHits,
   keysetScan,
   rankedPage,

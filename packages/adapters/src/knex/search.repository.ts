@@ -67,6 +67,16 @@ export interface SearchClause {
    * counting tells.
    */
   estimateMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
+  /**
+   * SQL of the `n` most recently indexed hits with one of `statuses`, scored, as
+   * `(product_id, score)`: the index walked in its static order (recency), stopping at `n`, so
+   * only these hits are scored. Undefined where the index has no such order.
+   */
+  recentHits?(
+    terms: string[],
+    n: number,
+    statuses: readonly string[] | undefined,
+  ): { sql: string; bindings: Knex.Value[] };
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
 }
@@ -155,6 +165,18 @@ const sqliteSearch: SearchClause = {
     )) as Array<{ n: number; estimated: number }>;
     return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
   },
+  recentHits(terms, n, statuses) {
+    // FTS5 walks its doclist in rowid order, newest entry first with `desc`, and stops at the limit:
+    // bm25 is computed for these hits only.
+    const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
+    return {
+      sql: `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+              from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
+             where products_fts match ?${status}
+             order by products_fts.rowid desc limit ${Math.trunc(n)}`,
+      bindings: [fts5Query(terms), ...(statuses ?? [])],
+    };
+  },
   matches(k, terms) {
     return k('products_fts as f')
       .joinRaw('join products_fts_rows as r on r.rowid = f.rowid')
@@ -172,6 +194,18 @@ const postgresSearch: SearchClause = {
     sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
     bindings: [tsQuery(terms)],
   }),
+  recentHits(terms, n, statuses) {
+    // Newest first along the primary key (ids are UUIDv7), stopping at the limit; the planner takes
+    // the GIN index instead when it expects few hits. ts_rank reads these hits' vectors only.
+    const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
+    return {
+      sql: `select p.id as product_id, ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 as score
+              from products p
+             where p.search_vector @@ to_tsquery('simple', ?)${status}
+             order by p.id desc limit ${Math.trunc(n)}`,
+      bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
+    };
+  },
   async estimateMatches(k, terms, statuses) {
     // The planner's row estimate for the match (GIN statistics of the search column): no hit is read.
     const query = k('products as p')
