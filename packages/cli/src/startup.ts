@@ -1,6 +1,11 @@
 import type { Engine } from '@emporia/core';
 import type { Logger } from 'pino';
-import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
+import {
+  MAINTENANCE_INTERVAL_MS,
+  scheduleMaintenance,
+  scheduleRecommendationRebuild,
+  systemContext,
+} from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
@@ -12,6 +17,12 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown.
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
+    // Recommendations are rebuilt every RECOMMENDATIONS_REBUILD_INTERVAL, the first time one interval after start.
+    await scheduleRecommendationRebuild(
+      engine.jobs,
+      systemContext({ clock: engine.clock }),
+      engine.config.recommendationsRebuildInterval * 1000,
+    );
     engine.jobs.createRunner({ logger }).start();
   }
 }

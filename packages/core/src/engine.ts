@@ -23,6 +23,10 @@ import { CartService } from './cart/cart.service.js';
 import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
+import { recommendationModule } from './recommendations/module.js';
+import { RECOMMENDATION_TOKENS } from './recommendations/ports.js';
+import { registerRecommendationJobs } from './recommendations/job.js';
+import type { RecommendationService } from './recommendations/recommendations.service.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
@@ -71,6 +75,8 @@ export interface Engine {
   readonly orders: OrderService;
   /** Payments through the configured providers, and their signed callbacks. */
   readonly payments: PaymentService;
+  /** "Bought together", "similar" and "for you"; `rebuild` recomputes them, `evaluate` measures them. */
+  readonly recommendations: RecommendationService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -101,7 +107,7 @@ export function createEngine(ports: EnginePorts): Engine {
   if (mailer) container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(mailer);
   if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
   if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
-  container.load(notificationModule, jobModule);
+  container.load(notificationModule, jobModule, recommendationModule);
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const events = container.get<EventBus>(NOTIFICATION_TOKENS.EventBus);
   const webhooks = container.get<WebhookService>(NOTIFICATION_TOKENS.WebhookService);
@@ -122,6 +128,9 @@ export function createEngine(ports: EnginePorts): Engine {
       }),
   });
 
+  const recommendations = container.get<RecommendationService>(RECOMMENDATION_TOKENS.RecommendationService);
+  registerRecommendationJobs(jobs, recommendations, ports.config.recommendationsRebuildInterval);
+
   let closed = false;
   return {
     config: ports.config,
@@ -137,6 +146,7 @@ export function createEngine(ports: EnginePorts): Engine {
     cart: container.get(CartService),
     orders,
     payments: container.get(PaymentService),
+    recommendations,
     async health() {
       try {
         await ports.store.ping();

@@ -101,7 +101,8 @@ function toVariant(row: VariantRow): Variant {
   };
 }
 
-function toProduct(row: ProductRow, variants: VariantRow[]): Product {
+/** A stored product row and its variants as the API shows it. */
+export function toProduct(row: ProductRow, variants: VariantRow[]): Product {
   return {
     id: row.id,
     slug: row.slug,
