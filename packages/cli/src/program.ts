@@ -10,6 +10,7 @@ import { jobsCommand } from './commands/jobs.js';
 import { importCommand } from './commands/import.js';
 import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
+import { recommendationsCommand } from './commands/recommendations.js';
 import { CliError, processIo, type Io } from './output.js';
 
 /** A usage error commander found (unknown command, missing argument…), as one line like every other failure. */
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   importCommand(program, io);
   backupCommand(program, io);
   restoreCommand(program, io);
+  recommendationsCommand(program, io);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

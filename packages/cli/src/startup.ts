@@ -1,6 +1,12 @@
 import type { Engine } from '@emporia/core';
 import type { Logger } from 'pino';
-import { INLINE_RUNNER_SHARE, MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
+import {
+  INLINE_RUNNER_SHARE,
+  MAINTENANCE_INTERVAL_MS,
+  scheduleMaintenance,
+  scheduleRecommendationRebuild,
+  systemContext,
+} from '@emporia/core';
 
 /** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
 export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
@@ -13,6 +19,12 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
   // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
+    // Recommendations are rebuilt every RECOMMENDATIONS_REBUILD_INTERVAL, the first time one interval after start.
+    await scheduleRecommendationRebuild(
+      engine.jobs,
+      systemContext({ clock: engine.clock }),
+      engine.config.recommendationsRebuildInterval * 1000,
+    );
     engine.jobs.createRunner({ logger, concurrency: 2, maxShare: INLINE_RUNNER_SHARE }).start();
   }
 }

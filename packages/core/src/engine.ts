@@ -29,6 +29,10 @@ import { ORDER_TOKENS } from './orders/ports.js';
 import { paymentModule } from './payments/module.js';
 import type { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
+import { recommendationModule } from './recommendations/module.js';
+import { RECOMMENDATION_TOKENS } from './recommendations/ports.js';
+import { registerRecommendationJobs } from './recommendations/job.js';
+import type { RecommendationService } from './recommendations/recommendations.service.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
@@ -77,6 +81,8 @@ export interface Engine {
   readonly orders: OrderService;
   /** Payments through the configured providers, and their signed callbacks. */
   readonly payments: PaymentService;
+  /** "Bought together", "similar" and "for you"; `rebuild` recomputes them, `evaluate` measures them. */
+  readonly recommendations: RecommendationService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -106,7 +112,7 @@ export function createEngine(ports: EnginePorts): Engine {
   if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
   if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
   // The modules: each binds its repositories (from the store) and its services.
-  container.load(identityModule, catalogModule, cartModule, orderModule, paymentModule, notificationModule, jobModule);
+  container.load(identityModule, catalogModule, cartModule, orderModule, paymentModule, notificationModule, jobModule, recommendationModule);
 
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
@@ -120,6 +126,9 @@ export function createEngine(ports: EnginePorts): Engine {
         before: new Date(ctx.clock.now().getTime() - SUCCEEDED_JOB_RETENTION_MS).toISOString(),
       }),
   });
+
+  const recommendations = container.get<RecommendationService>(RECOMMENDATION_TOKENS.RecommendationService);
+  registerRecommendationJobs(jobs, recommendations, ports.config.recommendationsRebuildInterval);
 
   let closed = false;
   return {
@@ -136,6 +145,7 @@ export function createEngine(ports: EnginePorts): Engine {
     cart: container.get<CartService>(CART_TOKENS.CartService),
     orders,
     payments: container.get<PaymentService>(PAYMENT_TOKENS.PaymentService),
+    recommendations,
     async health() {
       try {
         await ports.store.ping();

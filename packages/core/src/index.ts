@@ -73,6 +73,8 @@ export { INLINE_RUNNER_SHARE, restAfterPollMs } from './jobs/runner.js';
 export type { JobExecution } from './jobs/ports.js';
 export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance.js';
 export { WebhookService } from './notifications/webhooks.service.js';
+export { RecommendationService } from './recommendations/recommendations.service.js';
+export { scheduleRecommendationRebuild, RECOMMENDATIONS_REBUILD_JOB } from './recommendations/job.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
 
@@ -185,6 +187,26 @@ export {
   type HostedCallback,
 } from './payments/schemas.js';
 
+// ---------------------------------------------------------------- schemas and types: recommendations
+export {
+  MAX_RECOMMENDATIONS,
+  productRecommendationKindSchema,
+  productRecommendationQuerySchema,
+  forMeQuerySchema,
+  recommendationListSchema,
+  type ProductRecommendationKind,
+  type ProductRecommendationQuery,
+  type ForMeQuery,
+  type RecommendationList,
+  type RebuildResult,
+  type EvaluationFigures,
+  type KindEvaluation,
+  type EvaluationReport,
+  type SeedOrdersOptions,
+  type SeedOrdersResult,
+  type RecommendationProgress,
+} from './recommendations/schemas.js';
+
 // ---------------------------------------------------------------- schemas and types: jobs, webhooks, mail
 export {
   JOB_STATUSES,
@@ -232,6 +254,15 @@ export { formatMoney } from './shared/money.js';
 export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './shared/signature.js';
 
 // ---------------------------------------------------------------- ports: what a custom adapter implements
+export type {
+  RecommendationRepository,
+  Basket,
+  NeighbourRow,
+  SeedProduct,
+  SeedHistory,
+} from './recommendations/ports.js';
+export type { ContentFeatures } from './recommendations/content.js';
+export type { Scored } from './recommendations/model.js';
 export type { Store, StoreRepositories, UnitOfWork, HealthCheck, StoreStats } from './shared/store.js';
 export type { ListWindow, RowPage } from './shared/pagination.js';
 export type {

@@ -482,6 +482,22 @@ const BUDGETS: Budget[] = [
     as: 'admin',
   }),
 
+  // ------------------------------------------------------------ recommendations
+  budget({
+    route: 'GET /api/products/{id}/recommendations',
+    variant: 'after a rebuild (lists not cached yet)',
+    max: 4,
+    arrange: (f) => f.env.engine.recommendations.rebuild(systemContext({ clock: f.env.clock })),
+    path: (f) => `/api/products/${f.products[0].slug}/recommendations?kind=similar`,
+  }),
+  budget({
+    route: 'GET /api/recommendations/for-me',
+    variant: 'a customer with seven orders',
+    max: 5,
+    arrange: (f) => f.env.engine.recommendations.rebuild(systemContext({ clock: f.env.clock })),
+    as: 'alice',
+  }),
+
   // ------------------------------------------------------------ cart
   budget({ route: 'GET /api/cart', variant: 'three lines', max: 5, as: 'alice' }),
   budget({ route: 'GET /api/cart', variant: 'a new guest', max: 2 }),

@@ -18,6 +18,7 @@ import { KnexOutboxDispatch } from '../jobs/outbox-dispatch.js';
 import { KnexNotificationDirectory } from '../mail/directory.js';
 import { KnexSentMailRepository } from '../mail/sent-mails.repository.js';
 import { KnexWebhookRepository } from '../webhooks/webhooks.repository.js';
+import { KnexRecommendationRepository } from './recommendations.repository.js';
 
 /** Builds every module's knex repository. Each module adds its line here. */
 export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositories {
@@ -41,5 +42,6 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     statusHistory: new KnexStatusHistoryRepository(knex),
     idempotencyKeys: new KnexIdempotencyRepository(knex),
     payments: new KnexPaymentRepository(knex),
+    recommendations: new KnexRecommendationRepository(knex, dialect),
   };
 }

@@ -7,6 +7,7 @@ import { jobsMigration } from './0005_jobs.js';
 import { productCountsMigration } from './0006_product_counts.js';
 import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
+import { recommendationsMigration } from './0009_recommendations.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
@@ -26,6 +27,7 @@ export const migrations: Migration[] = [
   productCountsMigration,
   searchRowsStatusMigration,
   sentMailsMigration,
+  recommendationsMigration,
   searchPopularityMigration,
 ];
 

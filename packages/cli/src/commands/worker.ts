@@ -1,4 +1,9 @@
-import { MAINTENANCE_INTERVAL_MS, scheduleMaintenance, systemContext } from '@emporia/core';
+import {
+  MAINTENANCE_INTERVAL_MS,
+  scheduleMaintenance,
+  scheduleRecommendationRebuild,
+  systemContext,
+} from '@emporia/core';
 import { createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { CliError, type Io } from '../output.js';
@@ -26,6 +31,12 @@ export function workerCommand(program: Command, io: Io): void {
       const logger = createLogger(engine);
       // The hourly clean-up (expired tokens, idempotency keys, old jobs) runs wherever jobs run.
       await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
+      // Recommendations are rebuilt every RECOMMENDATIONS_REBUILD_INTERVAL, the first time one interval after start.
+      await scheduleRecommendationRebuild(
+        engine.jobs,
+        systemContext({ clock: engine.clock }),
+        engine.config.recommendationsRebuildInterval * 1000,
+      );
       const runner = engine.jobs.createRunner({ concurrency, pollIntervalMs, leaseMs, logger });
       runner.start();
       io.out(`Emporia worker ${runner.workerId} is running jobs (concurrency ${concurrency})`);

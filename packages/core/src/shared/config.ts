@@ -110,6 +110,8 @@ const configSchema = z.object({
   maxCartQuantity: int(1, 1_000_000).default(999),
   /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
   webhookAllowedHosts: list.default([]),
+  /** Seconds between background rebuilds of the recommendations (job `recommendations.rebuild`). */
+  recommendationsRebuildInterval: duration.default(3600),
   /** Consecutive failed deliveries after which a webhook subscription is disabled. */
   webhookDisableAfter: int(1, 1000).default(10),
 });

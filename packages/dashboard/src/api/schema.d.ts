@@ -351,6 +351,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/products/{id}/recommendations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Products to show beside a product: bought together with it, or similar to it
+     * @description `bought_together` ranks products by how much more often they share orders with this one than chance (log-likelihood ratio, at least two orders); `similar` by category, option values and words, so a product without sales has them too. Only published products in stock; never the product itself. The lists are recomputed by the `recommendations.rebuild` job.
+     */
+    get: operations['getProductRecommendations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/recommendations/for-me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Products for the signed-in customer, from what they bought lately
+     * @description Neighbours of recent purchases (never what they already bought); then popular products of the same categories; with no purchases yet, popular products.
+     */
+    get: operations['getMyRecommendations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/jobs/{id}': {
     parameters: {
       query?: never;
@@ -924,6 +964,9 @@ export interface components {
       reference: string | null;
       actor_id: string | null;
       created_at: string;
+    };
+    RecommendationList: {
+      results: components['schemas']['Product'][];
     };
     Job: {
       id: string;
@@ -3522,6 +3565,102 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getProductRecommendations: {
+    parameters: {
+      query?: {
+        /** @description `bought_together`: bought in the same orders; `similar`: alike in category, options and words */
+        kind?: 'bought_together' | 'similar';
+        /** @description How many products (default 10, at most 20) */
+        limit?: string | number;
+      };
+      header?: never;
+      path: {
+        /** @description Product id or slug */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecommendationList'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMyRecommendations: {
+    parameters: {
+      query?: {
+        /** @description How many products (default 10, at most 20) */
+        limit?: string | number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecommendationList'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };

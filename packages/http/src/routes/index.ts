@@ -12,6 +12,7 @@ import { importRoutes } from './import.routes.js';
 import { cartRoutes } from './cart.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
+import { recommendationRoutes } from './recommendations.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
 export const allRoutes: RouteSpec[] = [
@@ -21,6 +22,7 @@ export const allRoutes: RouteSpec[] = [
   ...roleRoutes,
   ...categoryRoutes,
   ...productRoutes,
+  ...recommendationRoutes,
   ...jobRoutes,
   ...webhookRoutes,
   ...eventRoutes,
