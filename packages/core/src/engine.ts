@@ -19,6 +19,7 @@ import type { EventBus } from './notifications/bus.js';
 import type { WebhookService } from './notifications/webhooks.service.js';
 import { notificationModule, type NotificationPorts } from './notifications/module.js';
 import { NOTIFICATION_TOKENS } from './notifications/ports.js';
+import { RealtimeHub, type RealtimeSignal } from './notifications/realtime-hub.js';
 import { CartService } from './cart/cart.service.js';
 import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
@@ -38,6 +39,8 @@ export interface EnginePorts {
   notifications?: NotificationPorts;
   /** Payment providers by name (adapters ship `manual` and `hosted`). */
   paymentProviders?: PaymentProvider[];
+  /** Wakes live streams when any process commits events (Redis, PostgreSQL); without it they poll. */
+  realtimeSignal?: RealtimeSignal | null;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -101,6 +104,13 @@ export function createEngine(ports: EnginePorts): Engine {
   if (mailer) container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(mailer);
   if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
   if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
+  const hub = new RealtimeHub(
+    ports.store.repositories.outboxDispatch,
+    clock,
+    { maxStreamsPerUser: ports.config.maxStreamsPerUser, maxStreams: ports.config.maxStreams },
+    ports.realtimeSignal ?? null,
+  );
+  container.bind(NOTIFICATION_TOKENS.RealtimeHub).toConstantValue(hub);
   container.load(notificationModule, jobModule);
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const events = container.get<EventBus>(NOTIFICATION_TOKENS.EventBus);
@@ -149,6 +159,7 @@ export function createEngine(ports: EnginePorts): Engine {
       if (closed) return;
       closed = true;
       await jobs.stopRunners();
+      await hub.close();
       await ports.store.close();
     },
   };

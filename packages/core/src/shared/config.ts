@@ -110,6 +110,14 @@ const configSchema = z.object({
   maxCartQuantity: int(1, 1_000_000).default(999),
   /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
   webhookAllowedHosts: list.default([]),
+  /** `redis://…`: live streams share one Redis subscription per process (and jobs move to BullMQ). */
+  redisUrl: z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' }).optional(),
+  /** Prefix of every Redis key and channel, so several shops can share one Redis. */
+  redisPrefix: z.string().min(1).default('emporia:'),
+  /** Open event streams (SSE and WebSocket together) per user and process; beyond it, 429. */
+  maxStreamsPerUser: int(1, 1000).default(5),
+  /** Open event streams per process; beyond it, 429. */
+  maxStreams: int(1, 1_000_000).default(1000),
   /** Consecutive failed deliveries after which a webhook subscription is disabled. */
   webhookDisableAfter: int(1, 1000).default(10),
 });
