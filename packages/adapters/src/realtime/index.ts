@@ -11,6 +11,6 @@ export { PostgresRealtimeSignal, RedisRealtimeSignal };
  */
 export function createRealtimeSignal(config: Config, store: KnexStore): RealtimeSignal | null {
   if (config.redisUrl) return new RedisRealtimeSignal(config.redisUrl, config.redisPrefix);
-  if (store.dialect === 'postgres') return new PostgresRealtimeSignal(config.databaseUrl, store.knex);
+  if (store.dialect === 'postgres') return new PostgresRealtimeSignal(config.databaseUrl);
   return null;
 }

@@ -1,40 +1,59 @@
 import type { RealtimeSignal } from '@emporia/core';
-import type { Knex } from 'knex';
 import pg from 'pg';
 
 const CHANNEL = 'emporia_outbox';
 
 /**
  * Live streams' wake-up over PostgreSQL `LISTEN/NOTIFY`: one connection per process, outside the
- * pool, listens; a commit that recorded events notifies (notifications are per database).
+ * pool (so it never takes a request's connection), listens and notifies after each commit that
+ * recorded events; notifications are per database. Notifications sent while one is in flight are
+ * folded into one more.
  */
 export class PostgresRealtimeSignal implements RealtimeSignal {
   readonly name = 'postgres';
-  private client: pg.Client | null = null;
+  private client: Promise<pg.Client> | null = null;
+  private readonly listeners: Array<() => void> = [];
+  private listening = false;
   private closed = false;
+  private sending = false;
+  private again = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly url: string,
-    private readonly knex: Knex,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
   publish(): void {
-    this.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, '']).catch(this.onError);
+    if (this.closed) return;
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = true;
+    this.connection()
+      .then((c) => c.query(`NOTIFY ${CHANNEL}`))
+      .catch(this.onError)
+      .finally(() => {
+        this.sending = false;
+        if (this.again) {
+          this.again = false;
+          this.publish();
+        }
+      });
   }
 
   async subscribe(listener: () => void): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', () => listener());
-    client.on('error', (err) => {
-      this.onError(err);
-      this.reconnect(listener);
-    });
-    client.on('end', () => this.reconnect(listener));
-    this.client = client;
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    this.listeners.push(listener);
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const client = await this.connection();
+    if (!this.listening) {
+      this.listening = true;
+      await client.query(`LISTEN ${CHANNEL}`);
+    }
   }
 
   async close(): Promise<void> {
@@ -42,20 +61,43 @@ export class PostgresRealtimeSignal implements RealtimeSignal {
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => {});
+    await client?.then((c) => c.end()).catch(() => {});
   }
 
-  /** A lost connection comes back in a second, then reads once for what it missed. */
-  private reconnect(listener: () => void): void {
-    if (this.closed || this.retry || !this.client) return;
-    this.client.removeAllListeners();
+  private connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', () => this.listeners.forEach((l) => l()));
+    client.on('error', (err) => {
+      this.onError(err);
+      this.lost(client);
+    });
+    client.on('end', () => this.lost(client));
+    const connecting = client.connect().then(() => client);
+    this.client = connecting;
+    connecting.catch(() => this.lost(client));
+    return connecting;
+  }
+
+  /** A lost connection comes back in a second, listens again, then wakes the streams once. */
+  private lost(client: pg.Client): void {
+    client.removeAllListeners();
+    client.on('error', () => {});
+    if (this.closed || this.retry) return;
     this.client = null;
+    const relisten = this.listening;
+    this.listening = false;
+    if (!relisten) return;
     this.retry = setTimeout(() => {
       this.retry = null;
-      this.subscribe(listener).then(listener, (err) => {
-        this.onError(err);
-        this.reconnect(listener);
-      });
+      this.listen().then(
+        () => this.listeners.forEach((l) => l()),
+        (err) => {
+          this.onError(err);
+          this.listening = true;
+          this.lost(client);
+        },
+      );
     }, 1_000);
   }
 }
