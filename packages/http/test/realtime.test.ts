@@ -210,6 +210,6 @@ function suite(redis: boolean) {
 describeEachDatabase('live streams: one subscription per process, fan-out, caps, tickets, WebSocket', suite(false));
 
 describeEachDatabase('live streams over Redis pub/sub', suite(true), {
-  redisUrl: 'redis://127.0.0.1:6379',
+  redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   redisPrefix: `test:realtime:${randomUUID()}:`,
 });
