@@ -17,6 +17,8 @@ import { createKnexStore } from './knex/store.js';
 import { HostedPaymentProvider } from './payments/hosted.provider.js';
 import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
+import { KnexEventOutbox } from './knex/outbox.repository.js';
+import { createRealtimeSignal } from './realtime/index.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -59,9 +61,14 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     webhookSender:
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
+  const realtimeSignal = createRealtimeSignal(config, store);
+  if (realtimeSignal && store.repositories.outbox instanceof KnexEventOutbox) {
+    store.repositories.outbox.onCommit(() => realtimeSignal.publish());
+  }
   const engine = createEngine({
     config,
     store,
+    realtimeSignal,
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),

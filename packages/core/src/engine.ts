@@ -23,6 +23,7 @@ import type { EventBus } from './notifications/bus.js';
 import type { WebhookService } from './notifications/webhooks.service.js';
 import { notificationModule, type NotificationPorts } from './notifications/module.js';
 import { NOTIFICATION_TOKENS } from './notifications/ports.js';
+import { RealtimeHub, type RealtimeSignal } from './notifications/realtime-hub.js';
 import { orderModule } from './orders/module.js';
 import type { OrderService } from './orders/orders.service.js';
 import { ORDER_TOKENS } from './orders/ports.js';
@@ -48,6 +49,8 @@ export interface EnginePorts {
   notifications?: NotificationPorts;
   /** Payment providers by name (adapters ship `manual` and `hosted`). */
   paymentProviders?: PaymentProvider[];
+  /** Wakes live streams when any process commits events (Redis, PostgreSQL); without it they poll. */
+  realtimeSignal?: RealtimeSignal | null;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -111,8 +114,24 @@ export function createEngine(ports: EnginePorts): Engine {
   if (mailer) container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(mailer);
   if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
   if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
+  const hub = new RealtimeHub(
+    ports.store.repositories.outboxDispatch,
+    clock,
+    { maxStreamsPerUser: ports.config.maxStreamsPerUser, maxStreams: ports.config.maxStreams },
+    ports.realtimeSignal ?? null,
+  );
+  container.bind(NOTIFICATION_TOKENS.RealtimeHub).toConstantValue(hub);
   // The modules: each binds its repositories (from the store) and its services.
-  container.load(identityModule, catalogModule, cartModule, orderModule, paymentModule, notificationModule, jobModule, recommendationModule);
+  container.load(
+    identityModule,
+    catalogModule,
+    cartModule,
+    orderModule,
+    paymentModule,
+    notificationModule,
+    jobModule,
+    recommendationModule,
+  );
 
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
@@ -158,6 +177,7 @@ export function createEngine(ports: EnginePorts): Engine {
       if (closed) return;
       closed = true;
       await jobs.stopRunners();
+      await hub.close();
       await ports.store.close();
     },
   };

@@ -55,6 +55,12 @@ export {
 } from './notifications/events.js';
 export { EventBus, type EventHandler } from './notifications/bus.js';
 export { RealtimeFeed, REALTIME_EVENT_TYPES } from './notifications/realtime.js';
+export {
+  RealtimeHub,
+  type RealtimeOptions,
+  type RealtimeSignal,
+  type RealtimeStream,
+} from './notifications/realtime-hub.js';
 
 // ---------------------------------------------------------------- services
 export { IdentityService } from './identity/identity.service.js';

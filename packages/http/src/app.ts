@@ -1,4 +1,5 @@
 import { newId, type Engine } from '@emporia/core';
+import type { Server } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -8,6 +9,7 @@ import { hostCheck, rateLimit, requestTimeout } from './hardening.js';
 import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
+import { attachWebSockets } from './websocket.js';
 
 /** Options of `createApp`: the router's (with the dashboard at `/admin` on by default), plus the logger. */
 export interface AppOptions extends RouterOptions {
@@ -104,5 +106,12 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     void _next;
     sendProblem(req, res, err);
   });
+  // The WebSocket endpoint (`/api/ws`) lives on the HTTP server, not in Express: `listen` attaches it.
+  const listen = app.listen.bind(app) as (...args: unknown[]) => Server;
+  app.listen = ((...args: unknown[]) => {
+    const server = listen(...args);
+    attachWebSockets(server, engine);
+    return server;
+  }) as Express['listen'];
   return app;
 }

@@ -8,6 +8,7 @@ import { allRoutes } from './routes/index.js';
 // ---------------------------------------------------------------- app and router
 export { createApp, createLogger, type AppOptions } from './app.js';
 export { createRouter, type RouterOptions } from './router.js';
+export { attachWebSockets, WEBSOCKET_PATH } from './websocket.js';
 export { createDashboard, type DashboardOptions } from './dashboard.js';
 export { bearerToken, type Authenticate } from './auth.js';
 

@@ -48,6 +48,8 @@ export interface RouteSpec<
   headers?: Array<{ name: string; description: string; required?: boolean }>;
   /** Error statuses this operation may answer, for the docs (400, 401, 404… are added as they apply). */
   errors?: number[];
+  /** Also accepts `?ticket=` from `POST /api/events/ticket` in place of a token (event streams). */
+  ticket?: boolean;
   /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
   bodyContentType?: string;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | void>;

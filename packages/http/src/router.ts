@@ -1,4 +1,5 @@
 import { UnauthorizedError, ValidationError, newId, type Actor, type Engine } from '@emporia/core';
+import { streamTickets } from './tickets.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
@@ -75,7 +76,10 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
           'Send the body as application/json',
         );
       }
-      const actor: Actor = await authenticate(req, engine);
+      const ticket = r.ticket && typeof query.ticket === 'string' ? query.ticket : null;
+      const actor: Actor = ticket
+        ? await engine.identity.actorForUser(streamTickets(engine).redeem(ticket))
+        : await authenticate(req, engine);
       if (actor.kind === 'user') res.locals.userId = actor.id;
       if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
       const input = {

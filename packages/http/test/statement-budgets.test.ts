@@ -26,7 +26,8 @@ const FAILING_JOB = 'budget.fails';
 
 /** Routes with no budget, and why. */
 const UNBUDGETED: Record<string, string> = {
-  'GET /api/events': 'an open event stream polls the outbox for as long as the client stays',
+  'GET /api/events':
+    'an open event stream reads the outbox (once per wake for all the process’s streams) for as long as the client stays',
 };
 
 interface Fixtures {
@@ -195,6 +196,8 @@ const BUDGETS: Budget[] = [
 
   // ------------------------------------------------------------ users
   budget({ route: 'GET /api/users/me', max: 2, as: 'alice' }),
+  // The user's permissions, as for every authenticated route; the ticket itself is signed, not stored.
+  budget({ route: 'POST /api/events/ticket', max: 1, as: 'alice' }),
   budget({ route: 'PATCH /api/users/me', max: 6, as: 'alice', body: { name: 'Alice B.' } }),
   budget({
     route: 'DELETE /api/users/me',

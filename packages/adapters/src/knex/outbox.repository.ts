@@ -12,7 +12,28 @@ import { toJson } from './values.js';
 
 /** Appends domain events to `outbox_events` in the caller's transaction. */
 export class KnexEventOutbox implements EventOutbox {
+  private readonly committed: Array<() => void> = [];
+  private readonly announced = new WeakSet<object>();
+
   constructor(private readonly knex: Knex) {}
+
+  /** Calls `listener` once after each commit that recorded events (live streams' wake-up). */
+  onCommit(listener: () => void): void {
+    this.committed.push(listener);
+  }
+
+  private announce(ctx: Context): void {
+    if (this.committed.length === 0) return;
+    const notify = () => {
+      for (const listener of this.committed) listener();
+    };
+    const trx = ctx.tx as unknown as Knex.Transaction | undefined;
+    if (!trx) return notify();
+    if (this.announced.has(trx)) return;
+    this.announced.add(trx);
+    // Resolves after COMMIT, rejects on rollback: nothing is announced for a rolled-back write.
+    trx.executionPromise.then(notify, () => {});
+  }
 
   async record<T extends EventType>(ctx: Context, type: T, payload: DomainEvents[T]): Promise<OutboxEvent<T>> {
     const event: OutboxEvent<T> = {
@@ -32,6 +53,7 @@ export class KnexEventOutbox implements EventOutbox {
       user_id: event.user_id,
       created_at: event.created_at,
     });
+    this.announce(ctx);
     return event;
   }
 }

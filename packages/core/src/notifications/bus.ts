@@ -3,6 +3,8 @@ import type { Context } from '../shared/context.js';
 import { JOB_TOKENS, type EventSubscriber, type JobHandler, type NewJob, type OutboxDispatch } from '../jobs/ports.js';
 import type { EventType, OutboxEvent } from './events.js';
 import { RealtimeFeed } from './realtime.js';
+import type { RealtimeHub, RealtimeStream } from './realtime-hub.js';
+import { NOTIFICATION_TOKENS } from './ports.js';
 
 /** A handler of one event type, run by a job runner after commit, at least once (make it idempotent with `event.id`). */
 export type EventHandler<T extends EventType = EventType> = (
@@ -34,7 +36,10 @@ export class EventBus implements EventSubscriber {
   private readonly subscribers = new Map<string, Map<EventType, EventHandler[]>>();
   private jobHandlers: Map<string, JobHandler> | null = null;
 
-  constructor(@inject(JOB_TOKENS.OutboxDispatch) private readonly outbox: OutboxDispatch) {}
+  constructor(
+    @inject(JOB_TOKENS.OutboxDispatch) private readonly outbox: OutboxDispatch,
+    @inject(NOTIFICATION_TOKENS.RealtimeHub) readonly hub: RealtimeHub,
+  ) {}
 
   /** Listens to `type` after commit; returns a function that stops listening. */
   on<T extends EventType>(type: T, handler: EventHandler<T>, options: { subscriber?: string } = {}): () => void {
@@ -61,6 +66,16 @@ export class EventBus implements EventSubscriber {
    */
   feed(ctx: Context, lastEventId?: string | null): RealtimeFeed {
     return new RealtimeFeed(this.outbox, ctx, lastEventId);
+  }
+
+  /**
+   * Pushes the committed events `ctx`'s user may see to `send` as they commit, after `lastEventId`
+   * or from now, through this process's one subscription; `close()` the stream when its
+   * connection ends.
+   * @throws RateLimitedError when the user or the process holds as many streams as allowed.
+   */
+  stream(ctx: Context, lastEventId: string | null, send: (event: OutboxEvent) => void): RealtimeStream {
+    return this.hub.open(ctx, lastEventId, send);
   }
 
   /** One job per named group of handlers listening to each event's type. */

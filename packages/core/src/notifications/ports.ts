@@ -16,6 +16,8 @@ export const NOTIFICATION_TOKENS = {
   MailTemplates: Symbol.for('emporia.MailTemplates'),
   /** Optional: without a sender no webhook is queued (subscriptions can still be managed). */
   WebhookSender: Symbol.for('emporia.WebhookSender'),
+  /** The process's fan-out of committed events to live streams (`RealtimeHub`). */
+  RealtimeHub: Symbol.for('emporia.RealtimeHub'),
 } as const;
 
 declare module '../shared/store.js' {

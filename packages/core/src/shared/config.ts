@@ -112,6 +112,14 @@ const configSchema = z.object({
   webhookAllowedHosts: list.default([]),
   /** Seconds between background rebuilds of the recommendations (job `recommendations.rebuild`). */
   recommendationsRebuildInterval: duration.default(3600),
+  /** `redis://…`: live streams share one Redis subscription per process (and jobs move to BullMQ). */
+  redisUrl: z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' }).optional(),
+  /** Prefix of every Redis key and channel, so several shops can share one Redis. */
+  redisPrefix: z.string().min(1).default('emporia:'),
+  /** Open event streams (SSE and WebSocket together) per user and process; beyond it, 429. */
+  maxStreamsPerUser: int(1, 1000).default(5),
+  /** Open event streams per process; beyond it, 429. */
+  maxStreams: int(1, 1_000_000).default(1000),
   /** Consecutive failed deliveries after which a webhook subscription is disabled. */
   webhookDisableAfter: int(1, 1000).default(10),
 });

@@ -508,11 +508,31 @@ export interface paths {
     };
     /**
      * Server-Sent Events: your orders’ status changes and payments; staff also get new orders and stock alerts
-     * @description A `text/event-stream` of the events the caller may see: customers their own orders’ `order.placed` and `order.status_changed` and their `payment.completed`; staff also every `order.placed` and `stock.low`. Each message is an `EventStreamMessage` (its `data` is the payload a webhook carries as `data`); comment lines (`:`) keep the connection alive. Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.
+     * @description A `text/event-stream` of the events the caller may see: customers their own orders’ `order.placed` and `order.status_changed` and their `payment.completed`; staff also every `order.placed` and `stock.low`. Each message is an `EventStreamMessage` (its `data` is the payload a webhook carries as `data`); comment lines (`:`) keep the connection alive. Send `Last-Event-ID` to resume after a reconnect (replayed from the database). Works across several server processes: each holds one subscription (Redis, PostgreSQL `LISTEN/NOTIFY`, or one shared poller) and fans events out. A user may hold `MAX_STREAMS_PER_USER` streams (SSE and WebSocket together, default 5) per process: beyond it, 429.
      */
     get: operations['streamEvents'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/ticket': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A single-use ticket to open one event stream without an Authorization header
+     * @description Browsers' `EventSource` and `WebSocket` cannot send `Authorization`: ask for a ticket with your token, then open `GET /api/events?ticket=…` or `GET /api/ws?ticket=…` within 30 seconds. A ticket opens one stream; the WebSocket at `/api/ws` carries the same events as JSON text messages `{"id","event","data"}` (resume with `?last_event_id=`).
+     */
+    post: operations['createStreamTicket'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1150,6 +1170,12 @@ export interface components {
       amount: number;
       /** @description ISO 4217 code */
       currency: string;
+    };
+    StreamTicket: {
+      /** @description Pass as `?ticket=` */
+      ticket: string;
+      /** @description ISO 8601; the ticket is refused after it */
+      expires_at: string;
     };
     Cart: {
       id: string;
@@ -4188,7 +4214,10 @@ export interface operations {
   };
   streamEvents: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description A ticket from `POST /api/events/ticket`, in place of a token */
+        ticket?: string;
+      };
       header?: {
         /** @description Resume after this event id */
         'Last-Event-ID'?: string;
@@ -4205,6 +4234,53 @@ export interface operations {
         };
         content: {
           'text/event-stream': components['schemas']['EventStreamMessage'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createStreamTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamTicket'];
         };
       };
       /** @description Missing, invalid or expired token */

@@ -1,8 +1,14 @@
-import { eventPayloadSchemas, REALTIME_EVENT_TYPES, type EventType } from '@emporia/core';
+import {
+  eventPayloadSchemas,
+  REALTIME_EVENT_TYPES,
+  type EventType,
+  type OutboxEvent,
+  type RealtimeStream,
+} from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
+import { streamTickets, TICKET_TTL_SECONDS } from '../tickets.js';
 
-const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
 
 /** A server-sent event of one type: the event's id, its type and its payload. */
@@ -31,15 +37,28 @@ export const eventRoutes = [
     description:
       'A `text/event-stream` of the events the caller may see: customers their own orders’ `order.placed` and `order.status_changed` and their `payment.completed`; staff also every `order.placed` and `stock.low`. ' +
       'Each message is an `EventStreamMessage` (its `data` is the payload a webhook carries as `data`); comment lines (`:`) keep the connection alive. ' +
-      'Send `Last-Event-ID` to resume after a reconnect. Works across several server processes: events are read from the database.',
+      'Send `Last-Event-ID` to resume after a reconnect (replayed from the database). Works across several server processes: each holds one subscription (Redis, PostgreSQL `LISTEN/NOTIFY`, or one shared poller) and fans events out. ' +
+      'A user may hold `MAX_STREAMS_PER_USER` streams (SSE and WebSocket together, default 5) per process: beyond it, 429.',
     tags: ['events'],
     auth: 'user',
+    errors: [429],
     response: streamMessageSchema,
     responseContentType: 'text/event-stream',
     headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
+    ticket: true,
+    query: z.object({
+      ticket: z.string().max(512).optional().describe('A ticket from `POST /api/events/ticket`, in place of a token'),
+    }),
     async handler({ engine, ctx, req, res }) {
       const lastEventId = req.headers['last-event-id'];
-      const feed = engine.events.feed(ctx, typeof lastEventId === 'string' ? lastEventId : null);
+      // Throws before any byte is written: beyond the caps the answer is a 429 problem.
+      const pending: OutboxEvent[] = [];
+      let write = (event: OutboxEvent) => void pending.push(event);
+      const stream: RealtimeStream = engine.events.stream(
+        ctx,
+        typeof lastEventId === 'string' ? lastEventId : null,
+        (e) => write(e),
+      );
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -47,32 +66,47 @@ export const eventRoutes = [
         'X-Accel-Buffering': 'no',
       });
       res.write(': connected\n\n');
+      let lastWrite = Date.now();
+      write = (event) => {
+        res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+        lastWrite = Date.now();
+      };
+      for (const event of pending.splice(0)) write(event);
       await new Promise<void>((resolve) => {
-        let closed = false;
-        let lastWrite = Date.now();
-        const tick = async () => {
-          if (closed) return;
-          try {
-            for (const event of await feed.poll()) {
-              res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
-              lastWrite = Date.now();
-            }
-            if (Date.now() - lastWrite > HEARTBEAT_MS) {
-              res.write(': keep-alive\n\n');
-              lastWrite = Date.now();
-            }
-          } catch (err) {
-            req.log?.warn({ err }, 'event stream poll failed');
+        const heartbeat = setInterval(() => {
+          if (Date.now() - lastWrite >= HEARTBEAT_MS) {
+            res.write(': keep-alive\n\n');
+            lastWrite = Date.now();
           }
-          if (!closed) timer = setTimeout(tick, POLL_MS);
-        };
-        let timer = setTimeout(tick, 0);
+        }, HEARTBEAT_MS / 3);
         res.on('close', () => {
-          closed = true;
-          clearTimeout(timer);
+          clearInterval(heartbeat);
+          stream.close();
           resolve();
         });
       });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/events/ticket',
+    operationId: 'createStreamTicket',
+    summary: 'A single-use ticket to open one event stream without an Authorization header',
+    description:
+      `Browsers' \`EventSource\` and \`WebSocket\` cannot send \`Authorization\`: ask for a ticket with your token, then open \`GET /api/events?ticket=…\` or \`GET /api/ws?ticket=…\` within ${TICKET_TTL_SECONDS} seconds. ` +
+      'A ticket opens one stream; the WebSocket at `/api/ws` carries the same events as JSON text messages `{"id","event","data"}` (resume with `?last_event_id=`).',
+    tags: ['events'],
+    auth: 'user',
+    status: 201,
+    response: z
+      .object({
+        ticket: z.string().describe('Pass as `?ticket=`'),
+        expires_at: z.string().describe('ISO 8601; the ticket is refused after it'),
+      })
+      .meta({ id: 'StreamTicket' }),
+    async handler({ engine, ctx }) {
+      if (ctx.actor.kind !== 'user') return;
+      return streamTickets(engine).issue(ctx.actor.id);
     },
   }),
 ];
