@@ -20,6 +20,10 @@ import type { WebhookService } from './notifications/webhooks.service.js';
 import { notificationModule, type NotificationPorts } from './notifications/module.js';
 import { NOTIFICATION_TOKENS } from './notifications/ports.js';
 import { CartService } from './cart/cart.service.js';
+import { pricingModule } from './pricing/module.js';
+import { taxModule } from './tax/module.js';
+import { TAX_TOKENS, type TaxCalculator } from './tax/ports.js';
+import type { TaxService } from './tax/tax.service.js';
 import { OrderService } from './orders/orders.service.js';
 import { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
@@ -38,6 +42,8 @@ export interface EnginePorts {
   notifications?: NotificationPorts;
   /** Payment providers by name (adapters ship `manual` and `hosted`). */
   paymentProviders?: PaymentProvider[];
+  /** Which tax rates apply where (default: the rate table staff keep through `engine.tax`). */
+  taxCalculator?: TaxCalculator;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -71,6 +77,8 @@ export interface Engine {
   readonly orders: OrderService;
   /** Payments through the configured providers, and their signed callbacks. */
   readonly payments: PaymentService;
+  /** Tax rates by country, region and tax class (staff), and the rates at a destination. */
+  readonly tax: TaxService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -106,6 +114,8 @@ export function createEngine(ports: EnginePorts): Engine {
   const events = container.get<EventBus>(NOTIFICATION_TOKENS.EventBus);
   const webhooks = container.get<WebhookService>(NOTIFICATION_TOKENS.WebhookService);
   container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
+  if (ports.taxCalculator) container.bind(TAX_TOKENS.TaxCalculator).toConstantValue(ports.taxCalculator);
+  container.load(taxModule, pricingModule);
   container.bind(CartService).toSelf().inSingletonScope();
   container.bind(OrderService).toSelf().inSingletonScope();
   container.bind(PaymentService).toSelf().inSingletonScope();
@@ -137,6 +147,7 @@ export function createEngine(ports: EnginePorts): Engine {
     cart: container.get(CartService),
     orders,
     payments: container.get(PaymentService),
+    tax: container.get<TaxService>(TAX_TOKENS.TaxService),
     async health() {
       try {
         await ports.store.ping();

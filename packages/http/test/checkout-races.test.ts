@@ -1,4 +1,12 @@
-import { CartService, OrderService, OutOfStockError, type Config, type Context, type StockLine } from '@emporia/core';
+import {
+  CartService,
+  OrderService,
+  OutOfStockError,
+  PricingService,
+  type Config,
+  type Context,
+  type StockLine,
+} from '@emporia/core';
 import type { Knex } from 'knex';
 import type { SaleInventory } from '../../core/src/orders/ports.js';
 import { TOKENS } from '../../core/src/shared/tokens.js';
@@ -67,6 +75,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       store.repositories.outbox,
       inventory,
       container.get(CartService),
+      container.get(PricingService),
     );
   }
 

@@ -5,6 +5,7 @@ import { KnexEventOutbox } from './outbox.repository.js';
 import { KnexCartRepository } from './cart.repository.js';
 import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
 import { KnexPaymentRepository } from './payments.repository.js';
+import { KnexTaxRateRepository } from './tax-rates.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -41,5 +42,6 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     statusHistory: new KnexStatusHistoryRepository(knex),
     idempotencyKeys: new KnexIdempotencyRepository(knex),
     payments: new KnexPaymentRepository(knex),
+    taxRates: new KnexTaxRateRepository(knex),
   };
 }

@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { lineTotal, sumMinor } from '../shared/money.js';
+import { PricingService } from '../pricing/pricing.service.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -96,6 +96,7 @@ export class OrderService {
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
     @inject(CartService) private readonly cart: CartService,
+    @inject(PricingService) private readonly pricing: PricingService,
   ) {
     this.history = store.repositories.statusHistory;
     this.lifecycle = createOrderLifecycle(() => ({
@@ -290,8 +291,14 @@ export class OrderService {
       const number = formatOrderNumber(await this.store.repositories.orders.nextNumber(tx));
 
       const now = tx.clock.now().toISOString();
+      // Priced again here, inside the transaction: the order keeps exactly what it was charged.
+      const breakdown = await this.pricing.price(
+        tx,
+        lines.map((l) => ({ variant: variants.get(l.variant_id) as SaleVariant, quantity: l.quantity })),
+      );
       const items: OrderItemRecord[] = lines.map((l, position) => {
         const v = variants.get(l.variant_id) as SaleVariant;
+        const priced = breakdown.lines[position];
         return {
           order_id: orderId,
           position,
@@ -301,18 +308,30 @@ export class OrderService {
           name: v.name,
           unit_price: v.price,
           quantity: l.quantity,
-          line_total: lineTotal(v.price, l.quantity),
+          discount_total: priced.discount_total,
+          tax_total: priced.tax_total,
+          tax_class: v.tax_class,
+          line_total: priced.line_total,
         };
       });
-      const subtotal = sumMinor(items.map((i) => i.line_total));
       const record: OrderRecord = {
         id: orderId,
         number,
         user_id: userId,
         status: 'pending',
         currency: this.config.currency,
-        subtotal,
-        total: subtotal,
+        subtotal: breakdown.subtotal,
+        discount_total: breakdown.discount_total,
+        shipping_total: breakdown.shipping_total,
+        tax_total: breakdown.tax_total,
+        total: breakdown.total,
+        prices_include_tax: this.config.pricesIncludeTax,
+        pricing: {
+          tax_lines: breakdown.tax_lines,
+          discounts: breakdown.discounts,
+          shipping_discount: breakdown.shipping_discount,
+          shipping_tax: breakdown.shipping_tax,
+        },
         created_at: now,
         updated_at: now,
       };
@@ -428,10 +447,18 @@ export function toOrder(r: OrderRecord, items: OrderItemRecord[], history: Statu
         name: i.name,
         unit_price: i.unit_price,
         quantity: i.quantity,
+        discount_total: i.discount_total,
+        tax_total: i.tax_total,
         line_total: i.line_total,
       })),
     subtotal: r.subtotal,
+    discount_total: r.discount_total,
+    shipping_total: r.shipping_total,
+    tax_total: r.tax_total,
     total: r.total,
+    prices_include_tax: r.prices_include_tax,
+    tax_lines: r.pricing.tax_lines,
+    discounts: r.pricing.discounts,
     currency: r.currency,
     user_id: r.user_id,
     history: history.map(historyView),

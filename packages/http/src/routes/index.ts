@@ -12,6 +12,7 @@ import { importRoutes } from './import.routes.js';
 import { cartRoutes } from './cart.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
+import { taxRoutes } from './tax.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
 export const allRoutes: RouteSpec[] = [
@@ -28,4 +29,5 @@ export const allRoutes: RouteSpec[] = [
   ...cartRoutes,
   ...orderRoutes,
   ...paymentRoutes,
+  ...taxRoutes,
 ];
