@@ -8,11 +8,12 @@ import type { Context } from '../shared/context.js';
 import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { breakdownTotals } from '../pricing/pipeline.js';
-import { PricingService } from '../pricing/pricing.service.js';
-import type { Store, UnitOfWork } from '../shared/store.js';
+import { PRICING_TOKENS } from '../pricing/module.js';
+import type { PricingService } from '../pricing/pricing.service.js';
+import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import type { CartItemRecord, CartRecord, CartRepository } from './ports.js';
+import { CART_TOKENS, type CartItemRecord, type CartRecord, type CartRepository } from './ports.js';
 import {
   addCartItemSchema,
   updateCartItemSchema,
@@ -70,17 +71,13 @@ function lineOf(item: CartItemRecord, variant: SaleVariant | undefined, priced =
  */
 @injectable()
 export class CartService {
-  private readonly carts: CartRepository;
-
   constructor(
-    @inject(TOKENS.Config) private readonly config: Config,
-    @inject(TOKENS.Store) store: Store,
-    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(CART_TOKENS.CartRepository) private readonly carts: CartRepository,
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
-    @inject(PricingService) private readonly pricing: PricingService,
-  ) {
-    this.carts = store.repositories.carts;
-  }
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(TOKENS.Config) private readonly config: Config,
+    @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
+  ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
   async getCart(ctx: Context, access: CartAccess = {}): Promise<CartResult> {

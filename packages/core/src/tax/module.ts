@@ -1,6 +1,5 @@
 import { ContainerModule } from 'inversify';
-import type { Store } from '../shared/store.js';
-import { TOKENS } from '../shared/tokens.js';
+import { fromStore } from '../shared/module.js';
 import { TAX_TOKENS } from './ports.js';
 import { RateTableTaxCalculator } from './rate-table.js';
 import { TaxService } from './tax.service.js';
@@ -10,7 +9,7 @@ import { TaxService } from './tax.service.js';
  * embedder bound one of its own first) and `TaxService` (`engine.tax`).
  */
 export const taxModule = new ContainerModule(({ bind, isBound }) => {
-  bind(TAX_TOKENS.TaxRateRepository).toDynamicValue((ctx) => ctx.get<Store>(TOKENS.Store).repositories.taxRates);
+  bind(TAX_TOKENS.TaxRateRepository).toDynamicValue(fromStore('taxRates'));
   if (!isBound(TAX_TOKENS.TaxCalculator)) bind(TAX_TOKENS.TaxCalculator).to(RateTableTaxCalculator).inSingletonScope();
   bind(TAX_TOKENS.TaxService).to(TaxService).inSingletonScope();
 });
