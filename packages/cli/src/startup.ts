@@ -14,6 +14,14 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
   if (engine.config.seedDemo && (await engine.catalog.isEmpty(systemContext()))) {
     const seeded = await engine.catalog.seed(systemContext({ clock: engine.clock }), { products: 60, seed: 1 });
     logger.info(seeded, 'seeded a demo catalog');
+    // And the store country's VAT, so a newcomer's first cart shows a tax line.
+    const country = engine.config.storeCountry ?? 'DE';
+    const ctx = systemContext({ clock: engine.clock });
+    if ((await engine.tax.listTaxRates(ctx, { country })).length === 0) {
+      await engine.tax.createTaxRate(ctx, { name: 'VAT 19%', country, rate_bps: 1900 });
+      await engine.tax.createTaxRate(ctx, { name: 'VAT 7%', country, tax_class: 'reduced', rate_bps: 700 });
+      logger.info({ country }, 'seeded demo tax rates');
+    }
   }
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
   // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.

@@ -139,6 +139,12 @@ it('seeds a demo catalog at serve start with SEED_DEMO=true, only into an empty 
     await startupTasks(env.engine, logger);
     const second = await env.engine.catalog.listProducts(systemContext(), {});
     expect(second.kind === 'page' && second.count).toBe(60);
+    // The store country's VAT, once: a first cart shows a tax line.
+    const rates = await env.engine.tax.listTaxRates(systemContext(), { country: 'DE' });
+    expect(rates.map((r) => [r.tax_class, r.rate_bps])).toEqual([
+      ['reduced', 700],
+      ['standard', 1900],
+    ]);
   } finally {
     await env.close();
   }

@@ -34,6 +34,10 @@ import { recommendationModule } from './recommendations/module.js';
 import { RECOMMENDATION_TOKENS } from './recommendations/ports.js';
 import { registerRecommendationJobs } from './recommendations/job.js';
 import type { RecommendationService } from './recommendations/recommendations.service.js';
+import { pricingModule } from './pricing/module.js';
+import { taxModule } from './tax/module.js';
+import { TAX_TOKENS, type TaxCalculator } from './tax/ports.js';
+import type { TaxService } from './tax/tax.service.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
 export interface EnginePorts {
@@ -51,6 +55,8 @@ export interface EnginePorts {
   paymentProviders?: PaymentProvider[];
   /** Wakes live streams when any process commits events (Redis, PostgreSQL); without it they poll. */
   realtimeSignal?: RealtimeSignal | null;
+  /** Which tax rates apply where (default: the rate table staff keep through `engine.tax`). */
+  taxCalculator?: TaxCalculator;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -86,6 +92,8 @@ export interface Engine {
   readonly payments: PaymentService;
   /** "Bought together", "similar" and "for you"; `rebuild` recomputes them, `evaluate` measures them. */
   readonly recommendations: RecommendationService;
+  /** Tax rates by country, region and tax class (staff), and the rates at a destination. */
+  readonly tax: TaxService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -121,10 +129,13 @@ export function createEngine(ports: EnginePorts): Engine {
     ports.realtimeSignal ?? null,
   );
   container.bind(NOTIFICATION_TOKENS.RealtimeHub).toConstantValue(hub);
+  if (ports.taxCalculator) container.bind(TAX_TOKENS.TaxCalculator).toConstantValue(ports.taxCalculator);
   // The modules: each binds its repositories (from the store) and its services.
   container.load(
     identityModule,
     catalogModule,
+    taxModule,
+    pricingModule,
     cartModule,
     orderModule,
     paymentModule,
@@ -165,6 +176,7 @@ export function createEngine(ports: EnginePorts): Engine {
     orders,
     payments: container.get<PaymentService>(PAYMENT_TOKENS.PaymentService),
     recommendations,
+    tax: container.get<TaxService>(TAX_TOKENS.TaxService),
     async health() {
       try {
         await ports.store.ping();

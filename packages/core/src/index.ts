@@ -309,7 +309,9 @@ export type {
   StatusHistoryRepository,
   IdempotencyRepository,
   IdempotencyRecord,
+  OrderPricingSnapshot,
 } from './orders/ports.js';
+export type { TaxRateRepository, TaxRateRecord, TaxCalculator, TaxDestination } from './tax/ports.js';
 export type { StatusHistoryEntry } from './shared/state-machine.js';
 export type {
   PaymentProvider,
@@ -334,3 +336,38 @@ export type {
 export type { WebhookSender, WebhookRepository, WebhookRecord } from './notifications/webhooks.ports.js';
 // The store's repositories of this module are declared by merging into StoreRepositories.
 export type {} from './notifications/ports.js';
+
+// ---------------------------------------------------------------- pricing
+export {
+  priceCart,
+  type PricingInput,
+  type PricingLine,
+  type PricingPromotion,
+  type PricingTaxRate,
+  type PriceBreakdown,
+  type PricedLine,
+  type TaxLine,
+  type AppliedDiscount,
+} from './pricing/pipeline.js';
+export { breakdownTotals } from './pricing/pipeline.js';
+export { taxLineSchema, appliedDiscountSchema } from './pricing/schemas.js';
+export { PricingService, type PricingOptions } from './pricing/pricing.service.js';
+export { PRICING_TOKENS } from './pricing/module.js';
+
+// ---------------------------------------------------------------- tax
+export { TaxService } from './tax/tax.service.js';
+export { TAX_TOKENS } from './tax/ports.js';
+export { RateTableTaxCalculator } from './tax/rate-table.js';
+export {
+  taxRateSchema,
+  createTaxRateSchema,
+  updateTaxRateSchema,
+  replaceTaxRateSchema,
+  taxRateListQuerySchema,
+  taxClassSchema,
+  countrySchema,
+  type TaxRate,
+  type CreateTaxRateInput,
+  type UpdateTaxRateInput,
+  type ReplaceTaxRateInput,
+} from './tax/schemas.js';

@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { CheckoutService } from '../../core/src/orders/checkout.service.js';
 import type { SaleInventory } from '../../core/src/orders/ports.js';
 import { TOKENS } from '../../core/src/shared/tokens.js';
+import { PRICING_TOKENS } from '../../core/src/pricing/module.js';
+import type { PricingService } from '../../core/src/pricing/pricing.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { testDialects } from '../../../test/support/databases.js';
@@ -71,6 +73,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       store.repositories.outbox,
       store.unitOfWork,
       container.get<Config>(TOKENS.Config),
+      container.get<PricingService>(PRICING_TOKENS.PricingService),
     );
   }
 

@@ -88,6 +88,8 @@ describeEachDatabase('checkout', (env) => {
           name: mug.name,
           unit_price: 1250,
           quantity: 3,
+          discount_total: 0,
+          tax_total: 0,
           line_total: 3750,
         },
         expect.objectContaining({

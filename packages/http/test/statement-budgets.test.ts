@@ -116,6 +116,15 @@ const createUser = (f: Fixtures) =>
     role: 'customer',
   });
 
+const TAX_COUNTRIES = ['FR', 'IT', 'ES', 'NL', 'BE', 'PL', 'SE', 'DK', 'FI', 'PT', 'IE', 'CZ', 'HU', 'RO', 'GR', 'SK'];
+let countryTurn = 0;
+const nextCountry = () => TAX_COUNTRIES[countryTurn++ % TAX_COUNTRIES.length];
+const createTaxRate = (f: Fixtures) =>
+  created<{ id: string; country: string }>(f, '/api/tax-rates', 'staff', {
+    name: 'VAT',
+    country: nextCountry(),
+    rate_bps: 2000,
+  });
 const createRole = (f: Fixtures) => created(f, '/api/roles', 'admin', { name: unique('role').toLowerCase() });
 
 /** A published product: one variant unless `body` gives `variants`. */
@@ -268,6 +277,45 @@ const BUDGETS: Budget[] = [
     arrange: createRole,
     path: (_f, role) => `/api/roles/${role.id}`,
     as: 'admin',
+  }),
+
+  // ------------------------------------------------------------ tax rates
+  budget({ route: 'GET /api/tax-rates', max: 2, as: 'staff' }),
+  budget({
+    route: 'POST /api/tax-rates',
+    max: 3,
+    as: 'staff',
+    body: () => ({ name: 'VAT', country: nextCountry(), rate_bps: 2000 }),
+  }),
+  budget({
+    route: 'GET /api/tax-rates/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createTaxRate,
+    path: (_f, r) => `/api/tax-rates/${r.id}`,
+  }),
+  budget({
+    route: 'PUT /api/tax-rates/{id}',
+    max: 4,
+    as: 'staff',
+    arrange: createTaxRate,
+    path: (_f, r) => `/api/tax-rates/${r.id}`,
+    body: (_f, r) => ({ name: 'VAT', country: r.country, region: null, tax_class: 'standard', rate_bps: 1800 }),
+  }),
+  budget({
+    route: 'PATCH /api/tax-rates/{id}',
+    max: 4,
+    as: 'staff',
+    arrange: createTaxRate,
+    path: (_f, r) => `/api/tax-rates/${r.id}`,
+    body: { rate_bps: 1700 },
+  }),
+  budget({
+    route: 'DELETE /api/tax-rates/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createTaxRate,
+    path: (_f, r) => `/api/tax-rates/${r.id}`,
   }),
 
   // ------------------------------------------------------------ categories

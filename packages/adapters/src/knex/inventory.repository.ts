@@ -34,6 +34,8 @@ export class KnexInventoryRepository implements InventoryRepository {
         'p.name as product_name',
         'p.status as product_status',
         'p.options as product_options',
+        'p.category_id',
+        'p.tax_class',
         this.knex.raw('(select count(*) from product_variants c where c.product_id = v.product_id) as variant_count'),
       );
     return rows.map((r: Record<string, unknown>) => ({
@@ -48,6 +50,8 @@ export class KnexInventoryRepository implements InventoryRepository {
       product_status: r.product_status as ProductStatus,
       product_options: fromJson<ProductOption[]>(r.product_options),
       variant_count: Number(r.variant_count),
+      category_id: (r.category_id as string | null) ?? null,
+      tax_class: (r.tax_class as string | undefined) ?? 'standard',
     }));
   }
 

@@ -5,6 +5,7 @@ import {
   type IdempotencyRepository,
   type OrderFilter,
   type OrderItemRecord,
+  type OrderPricingSnapshot,
   type OrderRecord,
   type OrderRepository,
   type OrderStatus,
@@ -17,7 +18,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { pageById } from './pagination.js';
 import { db } from './store.js';
-import { fromJson, toIso, toJson } from './values.js';
+import { fromJson, toBool, toIso, toJson } from './values.js';
 
 function orderOf(r: Record<string, unknown>): OrderRecord {
   return {
@@ -27,7 +28,14 @@ function orderOf(r: Record<string, unknown>): OrderRecord {
     status: r.status as OrderStatus,
     currency: r.currency as string,
     subtotal: Number(r.subtotal),
+    discount_total: Number(r.discount_total ?? 0),
+    shipping_total: Number(r.shipping_total ?? 0),
+    tax_total: Number(r.tax_total ?? 0),
     total: Number(r.total),
+    prices_include_tax: toBool(r.prices_include_tax ?? false),
+    pricing: r.pricing
+      ? fromJson<OrderPricingSnapshot>(r.pricing)
+      : { tax_lines: [], discounts: [], shipping_discount: 0, shipping_tax: 0 },
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
@@ -62,7 +70,7 @@ export class KnexOrderRepository implements OrderRepository {
 
   async insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {
     const q = db(ctx, this.knex);
-    await q('orders').insert(order);
+    await q('orders').insert({ ...order, pricing: toJson(order.pricing) });
     await q('order_items').insert(items);
   }
 
@@ -88,6 +96,9 @@ export class KnexOrderRepository implements OrderRepository {
       name: r.name as string,
       unit_price: Number(r.unit_price),
       quantity: Number(r.quantity),
+      discount_total: Number(r.discount_total ?? 0),
+      tax_total: Number(r.tax_total ?? 0),
+      tax_class: (r.tax_class as string | undefined) ?? 'standard',
       line_total: Number(r.line_total),
     }));
   }

@@ -5,6 +5,7 @@ import { KnexEventOutbox } from './outbox.repository.js';
 import { KnexCartRepository } from './cart.repository.js';
 import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
 import { KnexPaymentRepository } from './payments.repository.js';
+import { KnexTaxRateRepository } from './tax-rates.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -43,5 +44,6 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     idempotencyKeys: new KnexIdempotencyRepository(knex),
     payments: new KnexPaymentRepository(knex),
     recommendations: new KnexRecommendationRepository(knex, dialect),
+    taxRates: new KnexTaxRateRepository(knex),
   };
 }

@@ -8,6 +8,7 @@ import { productCountsMigration } from './0006_product_counts.js';
 import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
+import { economicsMigration } from './0012_economics.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
@@ -28,6 +29,7 @@ export const migrations: Migration[] = [
   searchRowsStatusMigration,
   sentMailsMigration,
   recommendationsMigration,
+  economicsMigration,
   searchPopularityMigration,
 ];
 

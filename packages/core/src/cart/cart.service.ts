@@ -7,7 +7,9 @@ import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
 import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { lineTotal, sumMinor } from '../shared/money.js';
+import { breakdownTotals } from '../pricing/pipeline.js';
+import { PRICING_TOKENS } from '../pricing/module.js';
+import type { PricingService } from '../pricing/pricing.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -30,7 +32,9 @@ export function hashCartToken(token: string): string {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
-function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartItem {
+const NOT_PRICED = { discount_total: 0, tax_total: 0, line_total: 0 };
+
+function lineOf(item: CartItemRecord, variant: SaleVariant | undefined, priced = NOT_PRICED): CartItem {
   if (!variant) {
     return {
       id: item.id,
@@ -40,7 +44,7 @@ function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartIte
       name: item.name,
       unit_price: null,
       quantity: item.quantity,
-      line_total: 0,
+      ...NOT_PRICED,
       status: 'gone',
       stock: null,
     };
@@ -53,7 +57,9 @@ function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartIte
     name: variant.name,
     unit_price: variant.price,
     quantity: item.quantity,
-    line_total: lineTotal(variant.price, item.quantity),
+    discount_total: priced.discount_total,
+    tax_total: priced.tax_total,
+    line_total: priced.line_total,
     status: !variant.is_published ? 'unpublished' : variant.stock < item.quantity ? 'short_of_stock' : 'available',
     stock: variant.stock,
   };
@@ -70,6 +76,7 @@ export class CartService {
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
+    @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
   ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
@@ -199,15 +206,19 @@ export class CartService {
       items.map((i) => i.variant_id),
     );
     const byId = new Map(variants.map((v) => [v.id, v]));
-    const lines = items.map((i) => lineOf(i, byId.get(i.variant_id)));
-    const subtotal = sumMinor(lines.map((l) => l.line_total));
+    const present = items.filter((i) => byId.has(i.variant_id));
+    const breakdown = await this.pricing.price(
+      ctx,
+      present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity })),
+    );
+    const pricedLines = new Map(breakdown.lines.map((l) => [l.key, l]));
+    const lines = items.map((i) => lineOf(i, byId.get(i.variant_id), pricedLines.get(i.variant_id)));
     return {
       id: cart.id,
       user_id: cart.user_id,
       items: lines,
       item_count: lines.reduce((n, l) => n + l.quantity, 0),
-      subtotal,
-      total: subtotal,
+      ...breakdownTotals(breakdown, this.config.pricesIncludeTax),
       currency: this.config.currency,
       checkout_ready: lines.length > 0 && lines.every((l) => l.status === 'available'),
       created_at: cart.created_at,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
 
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
 export const QUANTITY_CEILING = 1_000_000;
@@ -50,6 +51,8 @@ export const cartItemSchema = z
     /** Current price in minor units; null when the variant is gone. */
     unit_price: z.number().int().nullable(),
     quantity: z.number().int(),
+    ...lineBreakdownShape,
+    /** unit price × quantity − discount, plus tax with net prices. */
     line_total: z.number().int(),
     status: cartLineStatusSchema,
     /** Units on hand now; null when the variant is gone. */
@@ -66,9 +69,8 @@ export const cartSchema = z
     user_id: z.string().nullable(),
     items: z.array(cartItemSchema),
     item_count: z.number().int(),
-    /** Sum of the line totals of lines that still exist, in minor units. */
-    subtotal: z.number().int(),
-    total: z.number().int(),
+    /** Priced live over the lines that still exist (see `breakdownShape`). */
+    ...breakdownShape,
     currency: z.string(),
     /** True when every line is available in the wanted quantity. */
     checkout_ready: z.boolean(),

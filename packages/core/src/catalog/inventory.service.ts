@@ -27,6 +27,9 @@ export interface SaleVariant {
   currency: string;
   stock: number;
   is_published: boolean;
+  /** The product's category and tax class, which promotions and tax look at. */
+  category_id: string | null;
+  tax_class: string;
 }
 
 /** A quantity of one variant, as `inventory.takeStock` and `returnStock` move it. */
@@ -55,6 +58,8 @@ function saleVariantOf(row: SaleVariantRow): SaleVariant {
     currency: row.currency,
     stock: row.stock,
     is_published: row.product_status === 'published',
+    category_id: row.category_id,
+    tax_class: row.tax_class,
   };
 }
 

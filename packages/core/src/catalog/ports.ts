@@ -9,6 +9,8 @@ export interface ProductRow {
   description: string;
   status: ProductStatus;
   category_id: string | null;
+  /** Which tax rates apply to it (`standard` unless staff say otherwise). */
+  tax_class: string;
   attributes: Record<string, unknown>;
   images: string[];
   options: ProductOption[];
@@ -126,6 +128,9 @@ export interface SaleVariantRow {
   product_status: ProductStatus;
   product_options: ProductOption[];
   variant_count: number;
+  /** The product's category (promotion targets) and tax class (pricing). */
+  category_id: string | null;
+  tax_class: string;
 }
 
 /** A variant's state right after a stock change. */

@@ -191,6 +191,7 @@ export class ProductService {
         description: data.description,
         status: data.status,
         category_id: data.category_id ?? null,
+        tax_class: data.tax_class,
         attributes: data.attributes,
         images: data.images,
         options,

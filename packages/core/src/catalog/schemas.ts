@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { taxClassSchema } from '../tax/schemas.js';
 import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
@@ -167,6 +168,7 @@ export const productSchema = z
     description: z.string(),
     status: z.enum(PRODUCT_STATUSES),
     category_id: z.string().nullable(),
+    tax_class: z.string().describe('Which tax rates apply: standard, reduced, zero or a class staff added'),
     attributes: z.record(z.string(), z.unknown()),
     images: z.array(z.string()),
     options: z.array(productOptionSchema),
@@ -204,6 +206,7 @@ export const createProductSchema = z
     description: descriptionSchema.default(''),
     status: z.enum(PRODUCT_STATUSES).default('draft'),
     category_id: idSchema.nullable().optional(),
+    tax_class: taxClassSchema.default('standard'),
     attributes: z.record(z.string(), z.unknown()).default({}),
     images: z.array(imageUrlSchema).max(50).default([]),
     currency: currencySchema.optional(),
@@ -238,6 +241,7 @@ export const updateProductSchema = z.strictObject({
   description: descriptionSchema.optional(),
   status: z.enum(PRODUCT_STATUSES).optional(),
   category_id: idSchema.nullable().optional(),
+  tax_class: taxClassSchema.optional(),
   attributes: z.record(z.string(), z.unknown()).optional(),
   images: z.array(imageUrlSchema).max(50).optional(),
 });

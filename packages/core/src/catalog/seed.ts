@@ -191,6 +191,7 @@ export function catalogGenerator(options: {
           description: `${pick(DESCRIPTIONS)} ${pick(DESCRIPTIONS)}`,
           status,
           category_id: category.id,
+          tax_class: 'standard',
           attributes: { material: name.split(' ')[1] },
           images: [`https://images.example.com/${tag}/${n}.jpg`],
           options: options_,

@@ -29,6 +29,7 @@ export function toProduct(row: ProductRow, variants: VariantRow[]): Product {
     description: row.description,
     status: row.status,
     category_id: row.category_id,
+    tax_class: row.tax_class,
     attributes: row.attributes,
     images: row.images,
     options: row.options,

@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   jobManage: 'job:manage',
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
+  taxManage: 'tax:manage',
 } as const;
 
 /** One of the permission strings services check (`product:write`, …); roles may also hold `*`. */
@@ -34,7 +35,7 @@ export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
     name: 'staff',
-    description: 'Catalog, inventory, all orders and payments, read users',
+    description: 'Catalog, inventory, tax rates, all orders and payments, read users',
     permissions: [
       PERMISSIONS.userRead,
       PERMISSIONS.categoryWrite,
@@ -47,6 +48,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.paymentManage,
       PERMISSIONS.jobRead,
       PERMISSIONS.importRun,
+      PERMISSIONS.taxManage,
     ],
   },
   customer: { name: 'customer', description: 'Own profile, cart, orders and payments', permissions: [] },

@@ -16,7 +16,8 @@ import {
   ValidationError,
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { lineTotal, sumMinor } from '../shared/money.js';
+import { PRICING_TOKENS } from '../pricing/module.js';
+import type { PricingService } from '../pricing/pricing.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -80,6 +81,7 @@ export class CheckoutService {
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
+    @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
   ) {}
 
   /**
@@ -241,8 +243,14 @@ export class CheckoutService {
       const number = formatOrderNumber(await this.orders.nextNumber(tx));
 
       const now = tx.clock.now().toISOString();
+      // Priced again here, inside the transaction: the order keeps exactly what it was charged.
+      const breakdown = await this.pricing.price(
+        tx,
+        lines.map((l) => ({ variant: variants.get(l.variant_id) as SaleVariant, quantity: l.quantity })),
+      );
       const items: OrderItemRecord[] = lines.map((l, position) => {
         const v = variants.get(l.variant_id) as SaleVariant;
+        const priced = breakdown.lines[position];
         return {
           order_id: orderId,
           position,
@@ -252,18 +260,30 @@ export class CheckoutService {
           name: v.name,
           unit_price: v.price,
           quantity: l.quantity,
-          line_total: lineTotal(v.price, l.quantity),
+          discount_total: priced.discount_total,
+          tax_total: priced.tax_total,
+          tax_class: v.tax_class,
+          line_total: priced.line_total,
         };
       });
-      const subtotal = sumMinor(items.map((i) => i.line_total));
       const record: OrderRecord = {
         id: orderId,
         number,
         user_id: userId,
         status: 'pending',
         currency: this.config.currency,
-        subtotal,
-        total: subtotal,
+        subtotal: breakdown.subtotal,
+        discount_total: breakdown.discount_total,
+        shipping_total: breakdown.shipping_total,
+        tax_total: breakdown.tax_total,
+        total: breakdown.total,
+        prices_include_tax: this.config.pricesIncludeTax,
+        pricing: {
+          tax_lines: breakdown.tax_lines,
+          discounts: breakdown.discounts,
+          shipping_discount: breakdown.shipping_discount,
+          shipping_tax: breakdown.shipping_tax,
+        },
         created_at: now,
         updated_at: now,
       };

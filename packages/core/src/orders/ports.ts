@@ -3,6 +3,7 @@ import type { InventoryService } from '../catalog/inventory.service.js';
 import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
 import type { OrderStatus } from './schemas.js';
+import type { AppliedDiscount, TaxLine } from '../pricing/pipeline.js';
 
 /** An order row as stored (its lines and history are apart). */
 export interface OrderRecord {
@@ -12,9 +13,23 @@ export interface OrderRecord {
   status: OrderStatus;
   currency: string;
   subtotal: number;
+  discount_total: number;
+  shipping_total: number;
+  tax_total: number;
   total: number;
+  prices_include_tax: boolean;
+  /** The breakdown's order-level lists, as checkout priced them. */
+  pricing: OrderPricingSnapshot;
   created_at: string;
   updated_at: string;
+}
+
+/** The order-level parts of the price breakdown stored with an order. */
+export interface OrderPricingSnapshot {
+  tax_lines: TaxLine[];
+  discounts: AppliedDiscount[];
+  shipping_discount: number;
+  shipping_tax: number;
 }
 
 /** An order line as stored, with the name, SKU and price snapshots taken at checkout. */
@@ -27,6 +42,9 @@ export interface OrderItemRecord {
   name: string;
   unit_price: number;
   quantity: number;
+  discount_total: number;
+  tax_total: number;
+  tax_class: string;
   line_total: number;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
 
@@ -49,6 +50,7 @@ export const orderItemSchema = z
     name: z.string(),
     unit_price: z.number().int(),
     quantity: z.number().int(),
+    ...lineBreakdownShape,
     line_total: z.number().int(),
   })
   .meta({ id: 'OrderItem' });
@@ -62,8 +64,8 @@ export const orderSchema = z
     number: z.string(),
     status: orderStatusSchema,
     items: z.array(orderItemSchema),
-    subtotal: z.number().int(),
-    total: z.number().int(),
+    /** The breakdown as checkout priced it, inside the order transaction; later changes never alter it. */
+    ...breakdownShape,
     currency: z.string(),
     user_id: z.string(),
     history: z.array(statusChangeSchema),

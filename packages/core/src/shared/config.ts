@@ -85,6 +85,14 @@ const configSchema = z.object({
     .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
     .transform((v) => v.toUpperCase())
     .default('USD'),
+  /** True when catalog prices (and shipping prices) include tax, EU style; false: net prices, tax added (US). */
+  pricesIncludeTax: bool.default(false),
+  /** ISO 3166-1 alpha-2 country of the shop: whose tax rates price a cart that has no shipping address yet. */
+  storeCountry: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code like DE')
+    .transform((v) => v.toUpperCase())
+    .optional(),
   /** Default per-variant level at or below which `stock.low` is emitted. */
   lowStockThreshold: int(0, 1_000_000).default(5),
   /** Unset: mail is written as .eml files into `mailDir`. */

@@ -761,6 +761,44 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tax-rates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every tax rate, or one country’s (staff) */
+    get: operations['listTaxRates'];
+    put?: never;
+    /** Add a rate for a country (or region) and tax class; 1900 bps = 19 % (staff) */
+    post: operations['createTaxRate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tax-rates/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A tax rate (staff) */
+    get: operations['getTaxRate'];
+    /** Replace a tax rate: every field given (staff) */
+    put: operations['replaceTaxRate'];
+    post?: never;
+    /** Delete a tax rate (staff) */
+    delete: operations['deleteTaxRate'];
+    options?: never;
+    head?: never;
+    /** Change some fields of a tax rate; placed orders keep what they were charged (staff) */
+    patch: operations['updateTaxRate'];
+    trace?: never;
+  };
 }
 export interface webhooks {
   'user.created': {
@@ -941,6 +979,8 @@ export interface components {
       /** @enum {string} */
       status: 'draft' | 'published' | 'archived';
       category_id: string | null;
+      /** @description Which tax rates apply: standard, reduced, zero or a class staff added */
+      tax_class: string;
       attributes: {
         [key: string]: unknown;
       };
@@ -1182,8 +1222,16 @@ export interface components {
       user_id: string | null;
       items: components['schemas']['CartItem'][];
       item_count: number;
+      /** @description Sum of unit price × quantity over the lines */
       subtotal: number;
+      discount_total: number;
+      shipping_total: number;
+      /** @description Added to the total with net prices, contained in it with gross prices */
+      tax_total: number;
       total: number;
+      prices_include_tax: boolean;
+      tax_lines: components['schemas']['TaxLine'][];
+      discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
       checkout_ready: boolean;
       created_at: string;
@@ -1197,10 +1245,21 @@ export interface components {
       name: string;
       unit_price: number | null;
       quantity: number;
+      discount_total: number;
+      tax_total: number;
       line_total: number;
       /** @enum {string} */
       status: 'available' | 'gone' | 'unpublished' | 'short_of_stock';
       stock: number | null;
+    };
+    TaxLine: {
+      name: string;
+      rate_bps: number;
+      amount: number;
+    };
+    AppliedDiscount: {
+      code: string;
+      amount: number;
     };
     AddCartItem: {
       /** Format: uuid */
@@ -1219,8 +1278,16 @@ export interface components {
       /** @enum {string} */
       status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
       items: components['schemas']['OrderItem'][];
+      /** @description Sum of unit price × quantity over the lines */
       subtotal: number;
+      discount_total: number;
+      shipping_total: number;
+      /** @description Added to the total with net prices, contained in it with gross prices */
+      tax_total: number;
       total: number;
+      prices_include_tax: boolean;
+      tax_lines: components['schemas']['TaxLine'][];
+      discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
       user_id: string;
       history: components['schemas']['StatusChange'][];
@@ -1234,6 +1301,8 @@ export interface components {
       name: string;
       unit_price: number;
       quantity: number;
+      discount_total: number;
+      tax_total: number;
       line_total: number;
     };
     StatusChange: {
@@ -1260,8 +1329,16 @@ export interface components {
       /** @enum {string} */
       status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
       items: components['schemas']['OrderItem'][];
+      /** @description Sum of unit price × quantity over the lines */
       subtotal: number;
+      discount_total: number;
+      shipping_total: number;
+      /** @description Added to the total with net prices, contained in it with gross prices */
+      tax_total: number;
       total: number;
+      prices_include_tax: boolean;
+      tax_lines: components['schemas']['TaxLine'][];
+      discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
       user_id: string;
       history: components['schemas']['StatusChange'][];
@@ -1301,6 +1378,38 @@ export interface components {
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed';
       changed: boolean;
+    };
+    TaxRate: {
+      id: string;
+      name: string;
+      country: string;
+      region: string | null;
+      tax_class: string;
+      rate_bps: number;
+      created_at: string;
+      updated_at: string;
+    };
+    CreateTaxRate: {
+      name: string;
+      country: string;
+      region?: string | null;
+      /** @default standard */
+      tax_class: string;
+      rate_bps: number;
+    };
+    ReplaceTaxRate: {
+      name: string;
+      country: string;
+      region: string | null;
+      tax_class: string;
+      rate_bps: number;
+    };
+    UpdateTaxRate: {
+      name?: string;
+      country?: string;
+      region?: string | null;
+      tax_class?: string;
+      rate_bps?: number;
     };
     /** @description A user account was created (sign-up, or by an admin). */
     UserCreatedEvent: {
@@ -2869,6 +2978,8 @@ export interface operations {
            */
           status?: 'draft' | 'published' | 'archived';
           category_id?: string | null;
+          /** @default standard */
+          tax_class?: string;
           /** @default {} */
           attributes?: {
             [key: string]: unknown;
@@ -3069,6 +3180,7 @@ export interface operations {
           /** @enum {string} */
           status?: 'draft' | 'published' | 'archived';
           category_id?: string | null;
+          tax_class?: string;
           attributes?: {
             [key: string]: unknown;
           };
@@ -5144,6 +5256,373 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Payment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listTaxRates: {
+    parameters: {
+      query?: {
+        country?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['TaxRate'][];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createTaxRate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTaxRate'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxRate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTaxRate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxRate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceTaxRate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceTaxRate'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxRate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteTaxRate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateTaxRate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTaxRate'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxRate'];
         };
       };
       /** @description Invalid input */

@@ -13,6 +13,7 @@ import { cartRoutes } from './cart.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 import { recommendationRoutes } from './recommendations.routes.js';
+import { taxRoutes } from './tax.routes.js';
 
 /** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
 export const allRoutes: RouteSpec[] = [
@@ -30,4 +31,5 @@ export const allRoutes: RouteSpec[] = [
   ...cartRoutes,
   ...orderRoutes,
   ...paymentRoutes,
+  ...taxRoutes,
 ];
