@@ -7,7 +7,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Argon2PasswordHasher, createDefaultEngine } from '@emporia/adapters';
-import { systemContext } from '@emporia/core';
+import { anonymousContext, systemContext } from '@emporia/core';
 import { createApp } from '@emporia/http';
 import { pino } from 'pino';
 import { closedLoop } from './lib/stats.js';
@@ -87,7 +87,11 @@ async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Fi
       await res.arrayBuffer();
     });
     // The same check without HTTP: JWT verification plus the one joined SELECT.
-    const library = await run(LOGINS * 5, 1, async () => void (await engine.identity.authenticate(access)));
+    const library = await run(
+      LOGINS * 5,
+      1,
+      async () => void (await engine.identity.authenticate(anonymousContext(), access)),
+    );
     return [
       { what: 'identity.authenticate(token), library, 1 caller', db: dialect, count: LOGINS * 5, ...library },
       { what: 'POST /api/auth/token, 1 client', db: dialect, count: Math.min(LOGINS, 100), ...serial },

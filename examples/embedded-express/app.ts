@@ -59,7 +59,9 @@ export function createHostApp({ engine, sessionSecret }: HostAppOptions): Expres
   /** The Emporia actor for the host's session: what the mounted API and the host's own routes act as. */
   const actorOf = async (req: Request): Promise<Actor> => {
     const user = signedIn(req);
-    return user ? engine.identity.actorForUser(user.emporiaUserId) : { kind: 'anonymous' };
+    return user
+      ? engine.identity.actorForUser(anonymousContext({ clock: engine.clock }), user.emporiaUserId)
+      : { kind: 'anonymous' };
   };
   const contextOf = async (req: Request): Promise<Context> => {
     const actor = await actorOf(req);

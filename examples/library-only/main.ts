@@ -47,10 +47,10 @@ export async function main(print: (line: string) => void = console.log): Promise
       name: 'Ada',
       role: 'customer',
     });
-    const asAda = userContext(await engine.identity.actorForUser(ada.id));
+    const asAda = userContext(await engine.identity.actorForUser(systemContext(), ada.id));
     const { order } = await engine.orders.placeOrder(asAda, { items: [{ product_id: mug.id, quantity: 2 }] });
     print(`order ${order.number}: ${order.status}, total ${formatMoney(order.total, order.currency)}`);
-    const [after] = await engine.inventory.getSaleVariants(shop, [mug.variants[0].id]);
+    const after = await engine.catalog.getVariant(shop, mug.id, mug.variants[0].id);
     print(`stock left: ${after.stock}`);
 
     // E-mails and events are jobs queued in the order's transaction; a runner delivers them.

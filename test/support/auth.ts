@@ -33,7 +33,7 @@ export async function userWithToken(
     role,
   });
   const { access } = await engine.identity.login(system, { email, password });
-  const actor = await engine.identity.authenticate(access);
+  const actor = await engine.identity.authenticate(system, access);
   return {
     user: { id: created.id, email: created.email, role: created.role },
     token: access,

@@ -43,11 +43,13 @@ describeEachDatabase('engine.identity (library)', (env) => {
 
   it('turns a token into a context carrying the role permissions', async () => {
     const staff = await userWithToken(env(), 'staff');
-    const ctx = await env().engine.identity.contextFromToken(staff.token, { requestId: 'req-1' });
+    const ctx = await env().engine.identity.contextFromToken(anonymousContext({ requestId: 'req-1' }), staff.token);
     expect(ctx.requestId).toBe('req-1');
     expect(ctx.actor).toMatchObject({ kind: 'user', id: staff.user.id, role: 'staff' });
     expect((await env().engine.identity.listUsers(ctx)).results.length).toBeGreaterThan(0);
-    await expect(env().engine.identity.contextFromToken('nope')).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(env().engine.identity.contextFromToken(anonymousContext(), 'nope')).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
   });
 
   it('checks permissions and ownership in the service, whatever the surface', async () => {

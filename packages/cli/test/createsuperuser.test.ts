@@ -20,7 +20,7 @@ function createsuperuser(env: TestEnv, args: string[], options: { env?: Record<s
 /** The superuser exists, is an admin and logs in with the password. */
 async function expectAdmin(env: TestEnv, email: string, password: string) {
   const pair = await env.engine.identity.login(systemContext({ clock: env.clock }), { email, password });
-  const actor = await env.engine.identity.authenticate(pair.access);
+  const actor = await env.engine.identity.authenticate(systemContext(), pair.access);
   expect(actor).toMatchObject({ email, role: 'admin' });
 }
 

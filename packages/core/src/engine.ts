@@ -9,7 +9,7 @@ import { cartModule } from './cart/module.js';
 import type { CartService } from './cart/cart.service.js';
 import { CART_TOKENS } from './cart/ports.js';
 import type { CatalogService } from './catalog/catalog.service.js';
-import type { InventoryService } from './catalog/inventory.service.js';
+import type { StockAdministration } from './catalog/inventory.service.js';
 import { catalogModule } from './catalog/module.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 import type { IdentityService } from './identity/identity.service.js';
@@ -72,11 +72,11 @@ export interface Engine {
   readonly container: Container;
   /** The engine's time source; pass it to contexts you create (`systemContext({ clock })`). */
   readonly clock: Clock;
-  /** Stock: sale lookups, take/return stock inside an order's transaction, staff adjustments. */
-  readonly inventory: InventoryService;
+  /** Stock administration: staff adjustments, absolute sets and the movement log (sale-time moves are internal). */
+  readonly inventory: StockAdministration;
   /** Categories, products and variants. */
   readonly catalog: CatalogService;
-  /** Users, roles, passwords, tokens; `identity.authenticate(token)` → actor. */
+  /** Users, roles, passwords, tokens; `identity.authenticate(ctx, token)` → actor. */
   readonly identity: IdentityService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
   readonly jobs: JobService;
@@ -166,7 +166,7 @@ export function createEngine(ports: EnginePorts): Engine {
     store: ports.store,
     container,
     clock,
-    inventory: container.get<InventoryService>(CATALOG_TOKENS.InventoryService),
+    inventory: container.get<StockAdministration>(CATALOG_TOKENS.InventoryService),
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
     identity,
     jobs,

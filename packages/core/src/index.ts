@@ -66,7 +66,12 @@ export {
 export { IdentityService } from './identity/identity.service.js';
 export { CatalogService } from './catalog/catalog.service.js';
 export type { SeedOptions, SeedResult } from './catalog/seed.service.js';
-export { InventoryService, type SaleVariant, type StockLine } from './catalog/inventory.service.js';
+export {
+  InventoryService,
+  type SaleVariant,
+  type StockAdministration,
+  type StockLine,
+} from './catalog/inventory.service.js';
 export { CartService } from './cart/cart.service.js';
 export { OrderService } from './orders/orders.service.js';
 export type { OrderLifecycle } from './orders/lifecycle.js';
@@ -235,6 +240,7 @@ export {
   type ProductImportRow,
   type ProductImportResult,
 } from './jobs/import.schemas.js';
+export type { ImportBatchOutcome, ImportRecord } from './catalog/product-import.js';
 export {
   webhookSubscriptionSchema,
   createdWebhookSchema,

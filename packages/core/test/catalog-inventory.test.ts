@@ -9,10 +9,18 @@ import {
   systemContext,
   userContext,
   type Context,
+  type Engine,
+  type InventoryService,
   type Product,
 } from '@emporia/core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
+import { CATALOG_TOKENS } from '../src/catalog/ports.js';
+
+/** The sale-time stock moves are internal to checkout and cancellation; tests reach them through the container. */
+function saleInventory(engine: Engine): InventoryService {
+  return engine.container.get<InventoryService>(CATALOG_TOKENS.InventoryService);
+}
 
 function staffContext(env: TestEnv): Context {
   return userContext(
@@ -54,7 +62,7 @@ function knexOf(env: TestEnv) {
 }
 
 async function stockOf(env: TestEnv, variantId: string): Promise<number> {
-  const [v] = await env.engine.inventory.getSaleVariants(systemContext(), [variantId]);
+  const [v] = await saleInventory(env.engine).getSaleVariants(systemContext(), [variantId]);
   return v.stock;
 }
 
@@ -68,7 +76,7 @@ describeEachDatabase('inventory service', (env) => {
 
   it('looks up sale variants in one call, naming multi-variant ones by their options', async () => {
     const red = tee.variants.find((v) => v.options.Color === 'Red')!;
-    const found = await env().engine.inventory.getSaleVariants(anonymousContext(), [
+    const found = await saleInventory(env().engine).getSaleVariants(anonymousContext(), [
       mug.variants[0].id,
       red.id,
       newId(),
@@ -86,11 +94,11 @@ describeEachDatabase('inventory service', (env) => {
       is_published: true,
     });
     expect(found.find((v) => v.id === mug.variants[0].id)?.name).toBe(mug.name);
-    expect(await env().engine.inventory.getSaleVariants(anonymousContext(), [])).toEqual([]);
+    expect(await saleInventory(env().engine).getSaleVariants(anonymousContext(), [])).toEqual([]);
   });
 
   it('resolves a product id to its only variant and refuses ambiguous or unknown references', async () => {
-    const inv = env().engine.inventory;
+    const inv = saleInventory(env().engine);
     const ctx = anonymousContext();
     expect(await inv.resolveVariantId(ctx, { product_id: mug.id })).toBe(mug.variants[0].id);
     expect(await inv.resolveVariantId(ctx, { variant_id: tee.variants[1].id })).toBe(tee.variants[1].id);
@@ -106,7 +114,7 @@ describeEachDatabase('inventory service', (env) => {
     const variantId = product.variants[0].id;
     const orderId = newId();
     await engine.store.unitOfWork.run(anonymousContext(), (tx) =>
-      engine.inventory.takeStock(
+      saleInventory(engine).takeStock(
         tx,
         [
           { variant_id: variantId, quantity: 2 },
@@ -118,7 +126,7 @@ describeEachDatabase('inventory service', (env) => {
     );
     expect(await stockOf(env(), variantId)).toBe(7);
     await engine.store.unitOfWork.run(systemContext(), (tx) =>
-      engine.inventory.returnStock(tx, [{ variant_id: variantId, quantity: 3 }], 'order cancelled', orderId),
+      saleInventory(engine).returnStock(tx, [{ variant_id: variantId, quantity: 3 }], 'order cancelled', orderId),
     );
     expect(await stockOf(env(), variantId)).toBe(10);
     const movements = await engine.inventory.listMovements(staffContext(env()), product.id, variantId);
@@ -131,7 +139,7 @@ describeEachDatabase('inventory service', (env) => {
 
   it('refuses to run outside a unit of work', async () => {
     await expect(
-      env().engine.inventory.takeStock(anonymousContext(), [{ variant_id: mug.variants[0].id, quantity: 1 }], 'x'),
+      saleInventory(env().engine).takeStock(anonymousContext(), [{ variant_id: mug.variants[0].id, quantity: 1 }], 'x'),
     ).rejects.toThrow(/unit of work/);
   });
 
@@ -141,7 +149,7 @@ describeEachDatabase('inventory service', (env) => {
     const b = await simpleProduct(env(), 1);
     const c = await simpleProduct(env(), 0);
     const attempt = engine.store.unitOfWork.run(anonymousContext(), (tx) =>
-      engine.inventory.takeStock(
+      saleInventory(engine).takeStock(
         tx,
         [
           { variant_id: a.variants[0].id, quantity: 2 },
@@ -164,7 +172,7 @@ describeEachDatabase('inventory service', (env) => {
     const variantId = product.variants[0].id;
     const take = (quantity: number) =>
       engine.store.unitOfWork.run(anonymousContext(), (tx) =>
-        engine.inventory.takeStock(tx, [{ variant_id: variantId, quantity }], 'order placed'),
+        saleInventory(engine).takeStock(tx, [{ variant_id: variantId, quantity }], 'order placed'),
       );
     const lowEvents = async () =>
       (await knexOf(env())('outbox_events').where('type', 'stock.low').select('payload'))
@@ -186,7 +194,7 @@ describeEachDatabase('inventory service', (env) => {
     expect(listed.results.map((p) => p.id)).toEqual([product.id]);
     // Back above the threshold, then down again: a new crossing, a new event.
     await engine.store.unitOfWork.run(systemContext(), (tx) =>
-      engine.inventory.returnStock(tx, [{ variant_id: variantId, quantity: 8 }], 'restock'),
+      saleInventory(engine).returnStock(tx, [{ variant_id: variantId, quantity: 8 }], 'restock'),
     );
     expect((await engine.catalog.getProduct(anonymousContext(), product.id)).in_stock).toBe(true);
     await take(4); // 8 → 4
@@ -233,7 +241,7 @@ describeEachDatabase('inventory service', (env) => {
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, () =>
         engine.store.unitOfWork.run(anonymousContext(), (tx) =>
-          engine.inventory.takeStock(tx, [{ variant_id: variantId, quantity: 1 }], 'order placed', newId()),
+          saleInventory(engine).takeStock(tx, [{ variant_id: variantId, quantity: 1 }], 'order placed', newId()),
         ),
       ),
     );
@@ -276,7 +284,7 @@ describeEachDatabase('inventory service', (env) => {
     const results = await Promise.allSettled(
       Array.from({ length: 40 }, (_, i) =>
         engine.store.unitOfWork.run(anonymousContext(), (tx) =>
-          engine.inventory.takeStock(
+          saleInventory(engine).takeStock(
             tx,
             i % 2
               ? [

@@ -1,4 +1,4 @@
-import { UnauthorizedError, ValidationError, newId, type Actor, type Engine } from '@emporia/core';
+import { UnauthorizedError, ValidationError, anonymousContext, newId, type Actor, type Engine } from '@emporia/core';
 import { streamTickets } from './tickets.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
@@ -15,7 +15,7 @@ import { allRoutes } from './routes/index.js';
 export interface RouterOptions {
   /**
    * Maps a request to an actor; defaults to Emporia's bearer JWTs. A host app with its own login
-   * returns `engine.identity.actorForUser(linkedUserId)` (or `{ kind: 'anonymous' }`); throwing
+   * returns `engine.identity.actorForUser(ctx, linkedUserId)` (or `{ kind: 'anonymous' }`); throwing
    * UnauthorizedError answers 401.
    */
   authenticate?: Authenticate;
@@ -40,7 +40,7 @@ const defaultAuthenticate: Authenticate = async (req, engine) => {
   const token = bearerToken(req);
   if (token === null) return { kind: 'anonymous' };
   if (token === undefined) throw new UnauthorizedError('Malformed Authorization header; expected "Bearer <token>"');
-  return engine.identity.authenticate(token);
+  return engine.identity.authenticate(anonymousContext({ clock: engine.clock }), token);
 };
 
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
@@ -78,7 +78,10 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       }
       const ticket = r.ticket && typeof query.ticket === 'string' ? query.ticket : null;
       const actor: Actor = ticket
-        ? await engine.identity.actorForUser(streamTickets(engine).redeem(ticket))
+        ? await engine.identity.actorForUser(
+            anonymousContext({ clock: engine.clock }),
+            streamTickets(engine).redeem(ticket),
+          )
         : await authenticate(req, engine);
       if (actor.kind === 'user') res.locals.userId = actor.id;
       if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');

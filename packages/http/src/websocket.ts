@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  anonymousContext,
   EmporiaError,
   RateLimitedError,
   UnauthorizedError,
@@ -34,10 +35,14 @@ function refuse(socket: Duplex, status: number, err: EmporiaError): void {
 
 async function actorOf(engine: Engine, req: IncomingMessage, url: URL) {
   const ticket = url.searchParams.get('ticket');
-  if (ticket) return engine.identity.actorForUser(streamTickets(engine).redeem(ticket));
+  if (ticket)
+    return engine.identity.actorForUser(
+      anonymousContext({ clock: engine.clock }),
+      streamTickets(engine).redeem(ticket),
+    );
   const m = /^(?:Bearer|JWT)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (!m) throw new UnauthorizedError('Authentication required: ?ticket= (POST /api/events/ticket) or a Bearer token');
-  return engine.identity.authenticate(m[1]);
+  return engine.identity.authenticate(anonymousContext({ clock: engine.clock }), m[1]);
 }
 
 /**

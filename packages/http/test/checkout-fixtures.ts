@@ -1,6 +1,12 @@
-import { systemContext, type Product } from '@emporia/core';
+import { systemContext, type Engine, type InventoryService, type Product } from '@emporia/core';
 import { randomBytes } from 'node:crypto';
 import type { TestEnv } from '../../../test/support/engine.js';
+import { CATALOG_TOKENS } from '../../core/src/catalog/ports.js';
+
+/** The sale-time stock moves are internal to checkout and cancellation; tests reach them through the container. */
+export function saleInventory(engine: Engine): InventoryService {
+  return engine.container.get<InventoryService>(CATALOG_TOKENS.InventoryService);
+}
 
 /** A published product through `engine.catalog`: one variant, or one per given price. */
 export async function publishedProduct(
@@ -33,6 +39,6 @@ export async function publishedProduct(
 
 /** Current stock of a variant, read through the inventory contract. */
 export async function stockOf(env: TestEnv, variantId: string): Promise<number> {
-  const [v] = await env.engine.inventory.getSaleVariants(systemContext(), [variantId]);
+  const [v] = await saleInventory(env.engine).getSaleVariants(systemContext(), [variantId]);
   return v.stock;
 }

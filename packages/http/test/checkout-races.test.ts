@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { testDialects } from '../../../test/support/databases.js';
 import { createTestEnv } from '../../../test/support/engine.js';
-import { publishedProduct, stockOf } from './checkout-fixtures.js';
+import { publishedProduct, saleInventory, stockOf } from './checkout-fixtures.js';
 
 /**
  * Shows that the concurrency tests have teeth: the same scenarios, run with a broken inventory
@@ -96,7 +96,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
   });
 
   it('a read-then-write decrement oversells, and the same assertions catch it', async () => {
-    const result = await contend(ordersWith(new ReadThenWriteInventory(env.engine.inventory)), 50, 200);
+    const result = await contend(ordersWith(new ReadThenWriteInventory(saleInventory(env.engine))), 50, 200);
     // Lost updates: units sold plus units left exceed what there was.
     expect(result.placed + result.left).toBeGreaterThan(50);
     expect(result).not.toEqual({ placed: 50, outOfStock: 150, other: 0, left: 0 });
@@ -132,6 +132,6 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
         .map((o) => String((o.reason as { code?: string }).code ?? o.reason));
     };
     expect(await run(env.engine.orders)).toEqual([]);
-    expect(await run(ordersWith(new UnsortedInventory(env.engine.inventory)))).toContain('40P01'); // deadlock_detected
+    expect(await run(ordersWith(new UnsortedInventory(saleInventory(env.engine))))).toContain('40P01'); // deadlock_detected
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UnauthorizedError, systemContext, type Actor } from '@emporia/core';
+import { UnauthorizedError, anonymousContext, systemContext, type Actor } from '@emporia/core';
 import { createRouter, type Authenticate } from '@emporia/http';
 import express, { type Express } from 'express';
 import request from 'supertest';
@@ -18,7 +18,7 @@ const hostAuthenticate: Authenticate = async (req, engine): Promise<Actor> => {
   const session = req.get(HOST_SESSION);
   if (!session) return { kind: 'anonymous' };
   if (session === 'expired') throw new UnauthorizedError('Your session has expired; log in again');
-  return engine.identity.actorForUser(session);
+  return engine.identity.actorForUser(anonymousContext({ clock: engine.clock }), session);
 };
 
 describeEachDatabase('embedding: createRouter mounted in a host app', (env) => {

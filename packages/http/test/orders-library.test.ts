@@ -9,7 +9,7 @@ import {
 import { beforeAll, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
-import { publishedProduct } from './checkout-fixtures.js';
+import { publishedProduct, saleInventory } from './checkout-fixtures.js';
 
 /** The library surface applies the same rules as HTTP: the services check them, not the routes. */
 describeEachDatabase('orders as a library', (env) => {
@@ -61,7 +61,7 @@ describeEachDatabase('orders as a library', (env) => {
     expect(cancelled.history).toEqual([
       expect.objectContaining({ from: 'pending', to: 'cancelled', actor_id: bob.user.id }),
     ]);
-    const [variant] = await env().engine.inventory.getSaleVariants(system, [variantId]);
+    const [variant] = await saleInventory(env().engine).getSaleVariants(system, [variantId]);
     expect(variant.stock).toBe(48);
   });
 });

@@ -1,31 +1,19 @@
 import {
   PRODUCT_IMPORT_COLUMNS,
   PRODUCT_IMPORT_JOB,
-  productImportRowSchema,
   EmporiaError,
-  type Context,
   type Engine,
   type JobExecution,
   type ProductImportResult,
-  type ProductImportRow,
-  type Transaction,
 } from '@emporia/core';
 import { parse, CsvError } from 'csv-parse/sync';
-import type { KnexStore } from '../knex/store.js';
 
 const BATCH = 100;
 const MAX_REPORTED_ERRORS = 1000;
 
-interface ExistingVariant {
-  id: string;
-  product_id: string;
-  sku: string;
-  stock: number;
-}
-
 /**
- * The `import.products` job: CSV rows create or update products by SKU, each row in its own
- * transaction, so a bad row is reported (with its line) and the others go on.
+ * The `import.products` job: parses the CSV and hands it to `engine.catalog.importBatch` in
+ * batches of 100; a bad row is reported (with its line) and the others go on.
  */
 export function registerProductImport(engine: Engine): void {
   engine.jobs.handle<{ csv: string }>(PRODUCT_IMPORT_JOB, (payload, run) => importProducts(engine, payload.csv, run));
@@ -44,7 +32,6 @@ export async function importProducts(
   csv: string,
   run: Pick<JobExecution, 'ctx' | 'progress'>,
 ): Promise<ProductImportResult> {
-  const knex = (engine.store as KnexStore).knex;
   const result: ProductImportResult = { rows: 0, created: 0, updated: 0, failed: 0, errors: [] };
   const fail = (line: number, sku: string | null, why: string) => {
     result.failed++;
@@ -80,91 +67,16 @@ export async function importProducts(
 
   for (let start = 0; start < records.length; start += BATCH) {
     const batch = records.slice(start, start + BATCH);
-    const skus = batch.map((r) => (r.record.sku ?? '').trim()).filter(Boolean);
-    // One query per batch finds which SKUs exist already.
-    const existing = new Map<string, ExistingVariant>(
-      (
-        (await knex('product_variants')
-          .whereIn('sku', skus)
-          .select('id', 'product_id', 'sku', 'stock')) as ExistingVariant[]
-      ).map((v) => [v.sku, { ...v, stock: Number(v.stock) }]),
+    // The rules (create or update by SKU, stock set absolutely) are the catalog's, in core.
+    const outcome = await engine.catalog.importBatch(
+      run.ctx,
+      batch.map(({ record, info }) => ({ line: info.lines, record })),
     );
-    // One transaction per batch, one savepoint per row: a bad row rolls back alone, and the batch
-    // commits once (a commit per row made the import fsync-bound). Counts apply after the commit.
-    const outcome = { created: 0, updated: 0, errors: [] as Array<[number, string | null, string]> };
-    const touched = new Map<string, ExistingVariant>();
-    await knex.transaction(async (trx) => {
-      for (const { record, info } of batch) {
-        const line = info.lines;
-        const parsed = productImportRowSchema.safeParse(record);
-        if (!parsed.success) {
-          outcome.errors.push([line, record.sku?.trim() || null, parsed.error.issues.map((i) => i.message).join('; ')]);
-          continue;
-        }
-        const row = parsed.data;
-        const found = touched.get(row.sku) ?? existing.get(row.sku);
-        try {
-          const next = await trx.transaction(async (savepoint) => {
-            const ctx: Context = { ...run.ctx, tx: savepoint as unknown as Transaction };
-            if (found) return updateRow(engine, ctx, found, row);
-            const product = await createRow(engine, ctx, row);
-            const variant = product.variants[0];
-            return { id: variant.id, product_id: product.id, sku: row.sku, stock: variant.stock };
-          });
-          touched.set(row.sku, next);
-          if (found) outcome.updated++;
-          else outcome.created++;
-        } catch (err) {
-          outcome.errors.push([line, row.sku, message(err)]);
-        }
-      }
-    });
     result.created += outcome.created;
     result.updated += outcome.updated;
-    for (const [line, sku, why] of outcome.errors) fail(line, sku, why);
+    for (const { line, sku, message: why } of outcome.errors) fail(line, sku, why);
     await run.progress(start + batch.length, records.length);
   }
   result.errors.sort((a, b) => a.line - b.line);
   return result;
-}
-
-async function createRow(engine: Engine, ctx: Context, row: ProductImportRow) {
-  if (row.name === undefined || row.price === undefined) {
-    throw new Error(`a new SKU needs ${row.name === undefined ? 'a name' : 'a price'}`);
-  }
-  return engine.catalog.createProduct(ctx, {
-    name: row.name,
-    sku: row.sku,
-    price: row.price,
-    stock: row.stock ?? 0,
-    ...(row.description !== undefined ? { description: row.description } : {}),
-    ...(row.status !== undefined ? { status: row.status } : {}),
-    ...(row.currency !== undefined ? { currency: row.currency } : {}),
-  });
-}
-
-/** Changes only what the row gives, all in the row's transaction; returns the variant as it now is. */
-async function updateRow(
-  engine: Engine,
-  ctx: Context,
-  found: ExistingVariant,
-  row: ProductImportRow,
-): Promise<ExistingVariant> {
-  await engine.store.unitOfWork.run(ctx, async (tx) => {
-    const productChanges = {
-      ...(row.name !== undefined ? { name: row.name } : {}),
-      ...(row.description !== undefined ? { description: row.description } : {}),
-      ...(row.status !== undefined ? { status: row.status } : {}),
-    };
-    if (Object.keys(productChanges).length) await engine.catalog.updateProduct(tx, found.product_id, productChanges);
-    if (row.price !== undefined)
-      await engine.catalog.updateVariant(tx, found.product_id, found.id, { price: row.price });
-    if (row.stock !== undefined && row.stock !== found.stock) {
-      await engine.inventory.adjustStock(tx, found.product_id, found.id, {
-        delta: row.stock - found.stock,
-        reason: 'csv import',
-      });
-    }
-  });
-  return row.stock === undefined ? found : { ...found, stock: row.stock };
 }

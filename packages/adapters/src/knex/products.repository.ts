@@ -78,6 +78,13 @@ export class KnexProductRepository implements ProductRepository {
     return row ? toVariantRow(row) : null;
   }
 
+  async variantsBySku(ctx: Context, skus: string[]): Promise<VariantRow[]> {
+    if (skus.length === 0) return [];
+    return ((await db(ctx, this.knex)('product_variants').whereIn('sku', skus)) as Array<Record<string, unknown>>).map(
+      toVariantRow,
+    );
+  }
+
   list(ctx: Context, request: ProductListRequest): Promise<ProductListPage> {
     return listProducts(db(ctx, this.knex), this.search, request);
   }

@@ -19,6 +19,12 @@ class KnexUnitOfWork implements UnitOfWork {
     private readonly knex: Knex,
     private readonly dialect: Dialect,
   ) {}
+  async savepoint<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
+    const trx = ctx.tx as unknown as Knex.Transaction | undefined;
+    if (!trx) return this.run(ctx, work);
+    return trx.transaction(async (savepoint) => work({ ...ctx, tx: savepoint as unknown as Transaction }));
+  }
+
   async run<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
     if (ctx.tx) return work(ctx);
     for (let attempt = 1; ; attempt++) {

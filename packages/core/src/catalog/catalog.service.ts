@@ -3,6 +3,7 @@ import type { Context } from '../shared/context.js';
 import type { ListResult } from '../shared/pagination.js';
 import type { CategoryService } from './category.service.js';
 import { CATALOG_TOKENS } from './ports.js';
+import type { ImportBatchOutcome, ImportRecord, ProductImporter } from './product-import.js';
 import type { ProductService } from './product.service.js';
 import type {
   Category,
@@ -33,6 +34,7 @@ export class CatalogService {
     @inject(CATALOG_TOKENS.ProductService) private readonly products: ProductService,
     @inject(CATALOG_TOKENS.VariantService) private readonly variants: VariantService,
     @inject(CATALOG_TOKENS.CatalogSeeder) private readonly seeder: CatalogSeeder,
+    @inject(CATALOG_TOKENS.ProductImporter) private readonly importer: ProductImporter,
   ) {}
 
   /** Every category, flat, with parent_id (public). */
@@ -113,6 +115,15 @@ export class CatalogService {
   /** Deletes a variant (`product:write`); a product's last variant is a 409 (delete the product instead). */
   deleteVariant(ctx: Context, productRef: string, variantId: string): Promise<void> {
     return this.variants.deleteVariant(ctx, productRef, variantId);
+  }
+
+  /**
+   * Imports one batch of CSV records (`product:write`, `inventory:write`): a new SKU creates a
+   * product, a known one changes only what the row gives, stock set absolutely. Bad rows come back
+   * as errors with their lines; the job `import.products` calls this per batch of its file.
+   */
+  importBatch(ctx: Context, records: ImportRecord[]): Promise<ImportBatchOutcome> {
+    return this.importer.importBatch(ctx, records);
   }
 
   /** True when there is neither a category nor a product (the demo seed only fills an empty shop). */

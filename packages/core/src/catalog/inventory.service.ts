@@ -90,6 +90,13 @@ function requireTransaction(ctx: Context, what: string): void {
 }
 
 /**
+ * What `engine.inventory` offers: staff adjustments, absolute sets and the movement log, each
+ * permission-checked. The sale-time moves (`getSaleVariants`, `takeStock`, `returnStock`) are
+ * internal: cart, checkout and cancellation call them inside their own rules and transactions.
+ */
+export type StockAdministration = Pick<InventoryService, 'adjustStock' | 'setStock' | 'listMovements'>;
+
+/**
  * Stock: sale lookups for orders, conditional decrements and returns, staff adjustments, the
  * movement log and low-stock events. Stock never goes negative: every change is one conditional
  * UPDATE whose row count decides, backed by a CHECK constraint.
@@ -188,6 +195,64 @@ export class InventoryService {
       const [movement] = await this.afterChanges(tx, [{ change, delta }], reason, reference);
       return movement;
     });
+  }
+
+  /**
+   * Sets one variant's stock to `stock` (`inventory:write`), inside the caller's transaction when
+   * there is one (the CSV import's row). The variant row is locked first, so a sale committing in
+   * between waits instead of being overwritten by a stale difference: "stock = N" lands at N.
+   * Returns the movement, or null when the stock was already N.
+   */
+  async setStock(
+    ctx: Context,
+    productId: string,
+    variantId: string,
+    stock: number,
+    reason: string,
+  ): Promise<StockMovement | null> {
+    requirePermission(ctx, PERMISSIONS.inventoryWrite);
+    if (!Number.isSafeInteger(stock) || stock < 0) {
+      throw new ValidationError('Invalid stock', [{ path: 'stock', message: 'must be a whole number, 0 or more' }]);
+    }
+    return this.unitOfWork.run(ctx, async (tx) => {
+      // Adding 0 takes the row lock and reads the stock as it is under that lock.
+      const current = await this.repo.changeStock(tx, variantId, 0);
+      if (!current || current.product_id !== productId) throw new NotFoundError(`Variant ${variantId} not found`);
+      const delta = stock - current.stock;
+      if (delta === 0) return null;
+      const change = await this.repo.changeStock(tx, variantId, delta);
+      if (!change) throw new OutOfStockError([current.sku]);
+      const [movement] = await this.afterChanges(tx, [{ change, delta }], reason, undefined);
+      return movement;
+    });
+  }
+
+  /**
+   * The "initial stock" movements of variants just created with stock, inside the creating
+   * transaction (catalog writes them through here: stock changes have one owner).
+   */
+  async recordInitialStock(
+    ctx: Context,
+    variants: ReadonlyArray<{ id: string; product_id: string; stock: number }>,
+  ): Promise<void> {
+    requireTransaction(ctx, 'recordInitialStock');
+    const now = ctx.clock.now().toISOString();
+    await this.repo.recordMovements(
+      ctx,
+      variants
+        .filter((v) => v.stock > 0)
+        .map((v) => ({
+          id: newId(),
+          variant_id: v.id,
+          product_id: v.product_id,
+          delta: v.stock,
+          stock_after: v.stock,
+          reason: 'initial stock',
+          reference: null,
+          actor_id: actorUserId(ctx),
+          created_at: now,
+        })),
+    );
   }
 
   /** The latest stock movements of a variant, newest first. */

@@ -4,6 +4,7 @@ import { CatalogService } from './catalog.service.js';
 import { CategoryService } from './category.service.js';
 import { InventoryService } from './inventory.service.js';
 import { CATALOG_TOKENS } from './ports.js';
+import { ProductImporter } from './product-import.js';
 import { ProductService } from './product.service.js';
 import { CatalogSeeder } from './seed.service.js';
 import { VariantService } from './variant.service.js';
@@ -23,5 +24,6 @@ export const catalogModule = new ContainerModule(({ bind }) => {
   bind(CATALOG_TOKENS.ProductService).to(ProductService).inSingletonScope();
   bind(CATALOG_TOKENS.VariantService).to(VariantService).inSingletonScope();
   bind(CATALOG_TOKENS.CatalogSeeder).to(CatalogSeeder).inSingletonScope();
+  bind(CATALOG_TOKENS.ProductImporter).to(ProductImporter).inSingletonScope();
   bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
 });

@@ -84,6 +84,8 @@ export interface ProductRepository {
   variantsOf(ctx: Context, productIds: string[]): Promise<VariantRow[]>;
   /** The variant if it belongs to that product, or null. */
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
+  /** The variants with these SKUs, in one query; unknown SKUs are absent. */
+  variantsBySku(ctx: Context, skus: string[]): Promise<VariantRow[]>;
   /** One query for the rows (+ one count for page windows). */
   list(
     ctx: Context,
@@ -187,6 +189,7 @@ export const CATALOG_TOKENS = {
   ProductService: Symbol.for('emporia.ProductService'),
   VariantService: Symbol.for('emporia.VariantService'),
   CatalogSeeder: Symbol.for('emporia.CatalogSeeder'),
+  ProductImporter: Symbol.for('emporia.ProductImporter'),
   CatalogService: Symbol.for('emporia.CatalogService'),
   InventoryService: Symbol.for('emporia.InventoryService'),
 } as const;

@@ -9,11 +9,11 @@ import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
 import { categoryForField } from './category.service.js';
+import type { InventoryService } from './inventory.service.js';
 import { parseCursor, SORT_KEYS, sortValue } from './product-cursor.js';
 import {
   CATALOG_TOKENS,
   type CategoryRepository,
-  type InventoryRepository,
   type ProductListFilter,
   type ProductListRequest,
   type ProductRepository,
@@ -43,7 +43,7 @@ export class ProductService {
   constructor(
     @inject(CATALOG_TOKENS.ProductRepository) private readonly products: ProductRepository,
     @inject(CATALOG_TOKENS.CategoryRepository) private readonly categories: CategoryRepository,
-    @inject(CATALOG_TOKENS.InventoryRepository) private readonly inventory: InventoryRepository,
+    @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: InventoryService,
     @inject(CATALOG_TOKENS.ProductSearchIndex) private readonly search: ProductSearchIndex,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
@@ -202,22 +202,7 @@ export class ProductService {
         updated_at: now,
       };
       await this.products.insert(tx, row, variants);
-      await this.inventory.recordMovements(
-        tx,
-        variants
-          .filter((v) => v.stock > 0)
-          .map((v) => ({
-            id: newId(),
-            variant_id: v.id,
-            product_id: id,
-            delta: v.stock,
-            stock_after: v.stock,
-            reason: 'initial stock',
-            reference: null,
-            actor_id: ctx.actor.kind === 'user' ? ctx.actor.id : null,
-            created_at: now,
-          })),
-      );
+      await this.inventory.recordInitialStock(tx, variants);
       await this.search.reindex(tx, [id]);
       return toProduct(row, variants);
     });

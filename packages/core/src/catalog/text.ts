@@ -1,15 +1,24 @@
+import transliterateSlug from '@sindresorhus/slugify';
+
 /** Slugs and search words: how catalog text becomes URLs and search terms. */
 
 /** Most search terms taken from `q`; more add cost, not precision. */
 const MAX_SEARCH_TERMS = 8;
 
-/** "Café Crème 2000!" → "cafe-creme-2000": what a slug is made of when none is given. */
+/** Й as the ICAO passport transliteration writes it ("Чайник" → "chainik"); `&` is a separator. */
+const SLUG_REPLACEMENTS: Array<[string, string]> = [
+  ['й', 'i'],
+  ['Й', 'I'],
+  ['&', ' '],
+];
+
+/**
+ * "Café Crème 2000!" → "cafe-creme-2000", "Чайник" → "chainik", "Straße Ølkrus" → "strasse-olkrus":
+ * what a slug is made of when none is given. Letters of any script are transliterated to Latin.
+ */
 export function slugify(text: string, fallback = 'item'): string {
-  const slug = text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
+  const slug = transliterateSlug(text, { decamelize: false, customReplacements: SLUG_REPLACEMENTS })
+    .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 180)
     .replace(/-+$/, '');

@@ -9,7 +9,6 @@ import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
 import {
   CATALOG_TOKENS,
-  type InventoryRepository,
   type ProductRepository,
   type ProductRow,
   type ProductSearchIndex,
@@ -22,6 +21,7 @@ import {
   type Variant,
   type VariantInput,
 } from './schemas.js';
+import type { InventoryService } from './inventory.service.js';
 import { checkVariantOptions, productForWriter, toVariant, visibleProduct } from './views.js';
 
 /** Variants (`engine.catalog`'s variant methods): a product's SKUs, prices and option values. */
@@ -29,7 +29,7 @@ import { checkVariantOptions, productForWriter, toVariant, visibleProduct } from
 export class VariantService {
   constructor(
     @inject(CATALOG_TOKENS.ProductRepository) private readonly products: ProductRepository,
-    @inject(CATALOG_TOKENS.InventoryRepository) private readonly inventory: InventoryRepository,
+    @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: InventoryService,
     @inject(CATALOG_TOKENS.ProductSearchIndex) private readonly search: ProductSearchIndex,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
@@ -73,21 +73,7 @@ export class VariantService {
         updated_at: now,
       };
       await this.products.insertVariant(tx, variant);
-      if (variant.stock > 0) {
-        await this.inventory.recordMovements(tx, [
-          {
-            id: newId(),
-            variant_id: variant.id,
-            product_id: product.id,
-            delta: variant.stock,
-            stock_after: variant.stock,
-            reason: 'initial stock',
-            reference: null,
-            actor_id: ctx.actor.kind === 'user' ? ctx.actor.id : null,
-            created_at: now,
-          },
-        ]);
-      }
+      await this.inventory.recordInitialStock(tx, [variant]);
       await this.products.refreshDerived(tx, [product.id]);
       await this.search.reindex(tx, [product.id]);
       return toVariant(variant);

@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
-import type { Clock } from '../shared/clock.js';
 import type { Config } from '../shared/config.js';
-import {
-  anonymousContext,
-  requirePermission,
-  userContext,
-  type Actor,
-  type Context,
-  type ContextOptions,
-} from '../shared/context.js';
+import { requirePermission, userContext, type Actor, type Context } from '../shared/context.js';
 import { UnauthorizedError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { UnitOfWork } from '../shared/store.js';
@@ -25,7 +17,7 @@ import {
 } from './ports.js';
 import { tokenRequestSchema, type TokenPair, type TokenRequest, type VerifyResult } from './schemas.js';
 import { LOGIN_THROTTLE, type LoginThrottle } from './throttle.js';
-import { signToken, throttleKey, tokenHash, verifyToken, type TokenClaims } from './tokens.js';
+import { signToken, throttleKey, tokenHash, verifyToken } from './tokens.js';
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
 
@@ -42,7 +34,6 @@ export class AuthService {
     @inject(IDENTITY_TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {}
 
   private get secret(): string {
@@ -129,7 +120,7 @@ export class AuthService {
   async verify(ctx: Context, token: string): Promise<VerifyResult> {
     const claims = verifyToken(token, 'any', this.secret, ctx.clock.now());
     if (claims.typ === 'access') {
-      await this.actorFor(claims);
+      await this.actorForUser(ctx, claims.sub);
     } else {
       const row = await this.refreshTokens.findByHash(ctx, tokenHash(token));
       if (!row || row.used_at || row.revoked_at) throw new UnauthorizedError('Refresh token has been revoked');
@@ -138,21 +129,18 @@ export class AuthService {
   }
 
   /**
-   * An access token → the actor it speaks for, with the role's permissions as they are now.
-   * An unknown or deactivated user is a 401.
+   * An access token → the actor it speaks for, with the role's permissions as they are now;
+   * `ctx` (the request's, still anonymous) gives the clock and the request id. An unknown or
+   * deactivated user is a 401.
    */
-  async authenticate(token: string): Promise<Extract<Actor, { kind: 'user' }>> {
-    return this.actorFor(verifyToken(token, 'access', this.secret, this.clock.now()));
+  async authenticate(ctx: Context, token: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.actorForUser(ctx, verifyToken(token, 'access', this.secret, ctx.clock.now()).sub);
   }
 
-  /** For embedding apps: an access token → a Context to call services with. */
-  async contextFromToken(token: string, opts: ContextOptions = {}): Promise<Context> {
-    const actor = await this.authenticate(token);
-    return userContext(actor, { clock: this.clock, ...opts });
-  }
-
-  private async actorFor(claims: TokenClaims): Promise<Extract<Actor, { kind: 'user' }>> {
-    return this.actorForUser(claims.sub);
+  /** For embedding apps: an access token → the Context to call services with (`ctx`'s clock and request id). */
+  async contextFromToken(ctx: Context, token: string): Promise<Context> {
+    const actor = await this.authenticate(ctx, token);
+    return userContext(actor, { clock: ctx.clock, requestId: ctx.requestId });
   }
 
   /**
@@ -160,8 +148,8 @@ export class AuthService {
    * id they linked to their user → the actor, with the role's permissions as they are now.
    * An unknown or deactivated user is a 401, as for a token.
    */
-  async actorForUser(userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
-    const found = await this.users.findWithPermissions(anonymousContext(), userId);
+  async actorForUser(ctx: Context, userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    const found = await this.users.findWithPermissions(ctx, userId);
     if (!found || !found.user.is_active) throw new UnauthorizedError('User not found or inactive');
     const { user, permissions } = found;
     return { kind: 'user', id: user.id, email: user.email, role: user.role, permissions: new Set(permissions) };

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { Actor, Context, ContextOptions } from '../shared/context.js';
+import type { Actor, Context } from '../shared/context.js';
 import type { ListResult } from '../shared/pagination.js';
 import type { AuthService } from './auth.service.js';
 import { IDENTITY_TOKENS } from './ports.js';
@@ -99,19 +99,19 @@ export class IdentityService {
     return this.auth.verify(ctx, token);
   }
 
-  /** An access token → the actor it speaks for, with the role's permissions as they are now. */
-  authenticate(token: string): Promise<Extract<Actor, { kind: 'user' }>> {
-    return this.auth.authenticate(token);
+  /** An access token → the actor it speaks for, with the role's permissions as they are now (`ctx`: the request's). */
+  authenticate(ctx: Context, token: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.auth.authenticate(ctx, token);
   }
 
-  /** For embedding apps: an access token → a Context to call services with. */
-  contextFromToken(token: string, opts: ContextOptions = {}): Promise<Context> {
-    return this.auth.contextFromToken(token, opts);
+  /** For embedding apps: an access token → the Context to call services with (`ctx`'s clock and request id). */
+  contextFromToken(ctx: Context, token: string): Promise<Context> {
+    return this.auth.contextFromToken(ctx, token);
   }
 
-  /** For embedding apps that log users in themselves: a linked Emporia user id → the actor. */
-  actorForUser(userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
-    return this.auth.actorForUser(userId);
+  /** For embedding apps that log users in themselves: a linked Emporia user id → the actor (`ctx`: the request's). */
+  actorForUser(ctx: Context, userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.auth.actorForUser(ctx, userId);
   }
 
   /** Deletes expired refresh tokens and stale failed-login counters (system or `user:manage`). */

@@ -53,6 +53,3 @@ export const BUILT_IN_ROLES = {
   },
   customer: { name: 'customer', description: 'Own profile, cart, orders and payments', permissions: [] },
 } as const;
-
-/** The name of a built-in role. */
-export type BuiltInRole = keyof typeof BUILT_IN_ROLES;

@@ -58,7 +58,7 @@ export interface OrderFilter {
 
 /** Port: orders and their lines. `setStatus` is the compare-and-set the state machine relies on. */
 export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
-  /** Next order number: a sequence, so concurrent checkouts never queue on one counter row. */
+  /** Next order number: a sequence on PostgreSQL and AUTO_INCREMENT on MySQL, so concurrent checkouts never queue on one counter row; a counter row on SQLite, which serialises writers anyway. */
   nextNumber(ctx: Context): Promise<number>;
   /** Stores an order and its lines. */
   insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void>;

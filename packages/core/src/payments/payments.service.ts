@@ -107,11 +107,17 @@ export class PaymentService {
       created_at: now,
       updated_at: now,
     };
-    await this.unitOfWork.run(ctx, async (tx) => {
-      const current = await this.orderRows.findById(tx, order.id);
-      if (current?.status !== 'pending') throw new ConflictError(`Order ${order.number} is no longer pending`);
-      await this.payments.insert(tx, record);
-    });
+    try {
+      await this.unitOfWork.run(ctx, async (tx) => {
+        const current = await this.orderRows.findById(tx, order.id);
+        if (current?.status !== 'pending') throw new ConflictError(`Order ${order.number} is no longer pending`);
+        await this.payments.insert(tx, record);
+      });
+    } catch (err) {
+      // The provider's session exists but no payment row does: cancel it, then answer the failure.
+      await provider.cancel?.(ctx, started.reference).catch(() => undefined);
+      throw err;
+    }
     return toPayment(record, []);
   }
 

@@ -70,6 +70,12 @@ export interface PaymentProvider {
   readonly confirmedByStaff: boolean;
   /** Opens the payment with the provider: its reference, and where to send the customer (null when nowhere). */
   start(ctx: Context, payment: PaymentStart): Promise<{ reference: string; checkout_url: string | null }>;
+  /**
+   * Cancels a payment `start` opened, when Emporia could not record it (the order stopped being
+   * pending meanwhile, the insert failed): no session is left behind that nobody can settle.
+   * Absent: the provider has nothing to cancel (a session that expires on its own).
+   */
+  cancel?(ctx: Context, reference: string): Promise<void>;
   /** Verifies the signature and parses the body; throws a 400-class error for anything wrong. Absent: no callbacks. */
   parseWebhook?(delivery: PaymentCallback, now: Date): PaymentNotice;
 }

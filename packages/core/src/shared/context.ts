@@ -42,8 +42,8 @@ export function anonymousContext(opts: ContextOptions = {}): Context {
 }
 
 /**
- * A user acting: pass the actor from `engine.identity.authenticate(token)` or
- * `engine.identity.actorForUser(id)`, so the permissions are the role's current ones.
+ * A user acting: pass the actor from `engine.identity.authenticate(ctx, token)` or
+ * `engine.identity.actorForUser(ctx, id)`, so the permissions are the role's current ones.
  */
 export function userContext(
   user: { id: string; email: string; role: string; permissions: Iterable<string> },

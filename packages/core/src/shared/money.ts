@@ -1,18 +1,7 @@
-/**
- * Money is an integer amount of minor units (cents) plus an ISO 4217 code. Never floats.
- */
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
+/** Money is an integer amount of minor units (cents) with an ISO 4217 code beside it. Never floats. */
 export function assertMinorUnits(amount: number, what = 'amount'): number {
   if (!Number.isSafeInteger(amount)) throw new RangeError(`${what} must be an integer number of minor units`);
   return amount;
-}
-
-export function money(amount: number, currency: string): Money {
-  return { amount: assertMinorUnits(amount), currency: currency.toUpperCase() };
 }
 
 /** Multiplies a unit price by a quantity, staying exact. */

@@ -7,6 +7,12 @@ export interface UnitOfWork {
    * and rolls back when it throws. A context that already carries a transaction joins it.
    */
   run<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in a savepoint of the context's open transaction: a throw rolls back only what
+   * `work` did, and the transaction goes on. Optional: without it, work that wants one (the CSV
+   * import's rows) runs each piece in a transaction of its own instead.
+   */
+  savepoint?<T>(tx: Context, work: (tx: Context) => Promise<T>): Promise<T>;
 }
 
 /** Health of one dependency, for `/ready`. */
