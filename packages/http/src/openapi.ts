@@ -14,6 +14,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing, invalid or expired token',
   403: 'Not allowed',
   404: 'Not found',
+  405: 'Method not allowed',
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',

@@ -50,6 +50,11 @@ export interface RouteSpec<
   errors?: number[];
   /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
   bodyContentType?: string;
+  /**
+   * On a `patch` route: the body fields a `PUT` (full replacement, derived by `withReplacements`)
+   * may still leave out — write-only or privileged ones such as `password` or `role`. `false`: no PUT.
+   */
+  replace?: { optional?: string[] } | false;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | void>;
 }
 

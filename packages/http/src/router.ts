@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
 import { createDashboard } from './dashboard.js';
 import { docsRouter } from './docs.js';
+import { methodNotAllowed } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
 import { keepRawBody } from './raw-body.js';
@@ -146,6 +147,7 @@ export function createRouter(engine: Engine, options: RouterOptions = {}): Route
     router.use(DASHBOARD_PATH, createDashboard(engine, { apiBase }));
   }
   for (const r of allRoutes) router[r.method](expressPath(r.path), handlerFor(r, engine, authenticate));
+  router.use(methodNotAllowed(allRoutes));
   router.use(bodyErrors);
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

@@ -132,7 +132,11 @@ export interface paths {
     };
     /** The calling user */
     get: operations['getMe'];
-    put?: never;
+    /**
+     * Replace your name, e-mail or password (a new password needs current_password) (full replacement: every field given)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     */
+    put: operations['replaceMe'];
     post?: never;
     /** Delete your account */
     delete: operations['deleteMe'];
@@ -172,7 +176,11 @@ export interface paths {
     };
     /** A user (yourself, or anyone for staff and admin) */
     get: operations['getUser'];
-    put?: never;
+    /**
+     * Replace a user (yourself, or anyone for admin; only admin sets role and is_active) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     */
+    put: operations['replaceUser'];
     post?: never;
     /** Delete a user (yourself, or anyone for admin) */
     delete: operations['deleteUser'];
@@ -209,7 +217,11 @@ export interface paths {
     };
     /** A role (admin) */
     get: operations['getRole'];
-    put?: never;
+    /**
+     * Rename a role or change its permissions (admin; built-ins keep their names, admin keeps '*') (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceRole'];
     post?: never;
     /** Delete a role no user holds (admin; built-ins cannot be deleted) */
     delete: operations['deleteRole'];
@@ -246,7 +258,11 @@ export interface paths {
     };
     /** A category by id or slug */
     get: operations['getCategory'];
-    put?: never;
+    /**
+     * Replace a category (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceCategory'];
     post?: never;
     /** Delete a category (staff); 409 when it has products or children, unless ?reassign_to= */
     delete: operations['deleteCategory'];
@@ -286,7 +302,11 @@ export interface paths {
     };
     /** A product by id or slug, with its variants */
     get: operations['getProduct'];
-    put?: never;
+    /**
+     * Replace a product (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceProduct'];
     post?: never;
     /** Delete a product and its variants (staff) */
     delete: operations['deleteProduct'];
@@ -323,7 +343,11 @@ export interface paths {
     };
     /** One variant of a product */
     get: operations['getVariant'];
-    put?: never;
+    /**
+     * Replace a variant’s SKU, price, threshold or options (staff); stock moves through …/stock (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceVariant'];
     post?: never;
     /** Delete a variant (staff); a product keeps at least one (409) */
     delete: operations['deleteVariant'];
@@ -432,7 +456,11 @@ export interface paths {
     };
     /** One webhook subscription (admin) */
     get: operations['getWebhook'];
-    put?: never;
+    /**
+     * Replace the URL or event types, or re-enable a disabled subscription (admin) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceWebhook'];
     post?: never;
     /** Remove a webhook subscription (admin) */
     delete: operations['deleteWebhook'];
@@ -544,7 +572,11 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    put?: never;
+    /**
+     * Replace the quantity of a cart line (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceCartItem'];
     post?: never;
     /** Remove a line from the cart */
     delete: operations['removeCartItem'];
@@ -584,7 +616,11 @@ export interface paths {
     };
     /** One order with its lines and status history (another customer’s order is 404) */
     get: operations['getOrder'];
-    put?: never;
+    /**
+     * Move an order along pending → paid → shipped → delivered, or cancel it (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceOrderStatus'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1673,6 +1709,64 @@ export interface operations {
       };
     };
   };
+  replaceMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+          name: string;
+          password?: string;
+          current_password?: string;
+          role?: string;
+          is_active?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteMe: {
     parameters: {
       query?: never;
@@ -1941,6 +2035,84 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+          name: string;
+          password?: string;
+          current_password?: string;
+          role?: string;
+          is_active?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2257,6 +2429,81 @@ export interface operations {
       };
     };
   };
+  replaceRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          description: string;
+          permissions: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Role'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteRole: {
     parameters: {
       query?: never;
@@ -2547,6 +2794,84 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceCategory: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Category id or slug */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          slug: string;
+          description: string;
+          parent_id: string | null;
+          position: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Category'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2914,6 +3239,89 @@ export interface operations {
       };
     };
   };
+  replaceProduct: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Product id or slug */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          slug: string;
+          description: string;
+          /** @enum {string} */
+          status: 'draft' | 'published' | 'archived';
+          category_id: string | null;
+          attributes: {
+            [key: string]: unknown;
+          };
+          images: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Product'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteProduct: {
     parameters: {
       query?: never;
@@ -3228,6 +3636,86 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Product id or slug */
+        id: string;
+        variantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          sku: string;
+          price: number;
+          low_stock_threshold: number;
+          options: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Variant'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -3847,6 +4335,73 @@ export interface operations {
       };
     };
   };
+  replaceWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uri */
+          url: string;
+          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          is_active: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookSubscription'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteWebhook: {
     parameters: {
       query?: never;
@@ -4228,6 +4783,73 @@ export interface operations {
       };
     };
   };
+  replaceCartItem: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          quantity: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   removeCartItem: {
     parameters: {
       query?: never;
@@ -4505,6 +5127,80 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceOrderStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderDetail'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,3 +1,4 @@
+import { withReplacements } from '../replace.js';
 import type { RouteSpec } from '../route.js';
 import { systemRoutes } from './system.routes.js';
 import { categoryRoutes } from './categories.routes.js';
@@ -13,8 +14,11 @@ import { cartRoutes } from './cart.routes.js';
 import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 
-/** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [
+/**
+ * Every HTTP operation Emporia serves, in docs order. Each module adds its list here; every PATCH
+ * gets its PUT twin (`withReplacements`).
+ */
+export const allRoutes: RouteSpec[] = withReplacements([
   ...systemRoutes,
   ...authRoutes,
   ...userRoutes,
@@ -28,4 +32,4 @@ export const allRoutes: RouteSpec[] = [
   ...cartRoutes,
   ...orderRoutes,
   ...paymentRoutes,
-];
+]);
