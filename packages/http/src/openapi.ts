@@ -1,6 +1,7 @@
 import { EVENT_TYPES, eventEnvelopeSchema, SIGNATURE_HEADER } from '@emporia/core';
 import { z } from 'zod';
 import { problemSchema } from './problem.js';
+import { aliasesOf } from './query.js';
 import type { RouteSpec } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -75,6 +76,16 @@ function parametersOf(
       ...(description ? { description } : {}),
       schema: s,
     };
+  });
+}
+
+/** DRF's names for a list's parameters (`search` for `q`, `ordering` for `sort`), documented as such. */
+function aliasParameters(schema: z.ZodType | undefined, registry: Map<string, JsonSchema>): unknown[] {
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> } | undefined)?.shape ?? {};
+  return aliasesOf(schema).map(([alias, name]) => {
+    const s = toSchema(shape[name] as z.ZodType, 'input', registry);
+    delete s.description;
+    return { name: alias, in: 'query', required: false, description: `Same as \`${name}\` (DRF's name)`, schema: s };
   });
 }
 
@@ -168,6 +179,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
       parameters: [
         ...parametersOf(r.params, 'path', registry),
         ...parametersOf(r.query, 'query', registry),
+        ...aliasParameters(r.query, registry),
         ...(r.headers ?? []).map((h) => ({
           name: h.name,
           in: 'header',

@@ -7,6 +7,7 @@ import { docsRouter } from './docs.js';
 import { methodNotAllowed } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
+import { normalizeQuery } from './query.js';
 import { keepRawBody } from './raw-body.js';
 import { expressPath, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
@@ -52,22 +53,10 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location:
   return parsed.data;
 }
 
-/** `?a[]=1` or `?a[b]=1`: bracket syntax is never passed on; a repeated key is an array and fails its schema. */
-function rejectBracketKeys(query: Record<string, unknown>): void {
-  const bad = Object.keys(query).filter((k) => k.includes('['));
-  if (bad.length) {
-    throw new ValidationError(
-      'Invalid query',
-      bad.map((k) => ({ path: `query.${k}`, message: 'array and object parameters are not accepted' })),
-    );
-  }
-}
-
 function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const query = req.query as Record<string, unknown>;
-      rejectBracketKeys(query);
+      const query = normalizeQuery(r.query, req.query as Record<string, unknown>);
       if (r.body && !r.bodyContentType && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
         throw new HttpError(
           415,

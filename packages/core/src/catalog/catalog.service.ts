@@ -4,7 +4,7 @@ import type { Config } from '../shared/config.js';
 import { can, requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { decodeCursor, encodeCursor, toPageRequest, type ListResult } from '../shared/pagination.js';
+import { decodeCursor, encodeCursor, toPageRequest, windowOffset, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -236,9 +236,10 @@ export class CatalogService {
   /** Adds a category (`category:write`); a taken slug is a 409, an unknown `parent_id` a 400. */
   async createCategory(ctx: Context, input: CreateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
-    const data = parseInput(createCategorySchema, input);
+    const { parent, ...data } = parseInput(createCategorySchema, input);
     return this.unitOfWork.run(ctx, async (tx) => {
-      if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
+      if (parent !== undefined) data.parent_id = await this.parentIdOf(tx, parent, data.parent_id);
+      else if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
       const all = await this.categories.all(tx);
       const slug =
         data.slug ??
@@ -265,11 +266,12 @@ export class CatalogService {
   /** Changes a category (`category:write`); a move under its own descendant is a 400. */
   async updateCategory(ctx: Context, idOrSlug: string, input: UpdateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
-    const data = parseInput(updateCategorySchema, input);
+    const { parent, ...data } = parseInput(updateCategorySchema, input);
     return this.unitOfWork.run(ctx, async (tx) => {
       const current = await this.getCategory(tx, idOrSlug);
+      if (parent !== undefined) data.parent_id = await this.parentIdOf(tx, parent, data.parent_id);
+      else if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
       if (data.parent_id) {
-        await this.requireCategory(tx, data.parent_id, 'parent_id');
         const subtree = await this.categories.subtreeIds(tx, current.id);
         if (subtree.includes(data.parent_id)) {
           throw new ValidationError('A category cannot move under itself', [
@@ -312,6 +314,14 @@ export class CatalogService {
       }
       await this.categories.remove(tx, current.id);
     });
+  }
+
+  /** `parent` (id or slug, null: top level) → the parent's id; giving `parent_id` too is a 400. */
+  private async parentIdOf(ctx: Context, parent: string | null, parentId: string | null | undefined) {
+    if (parentId !== undefined) {
+      throw new ValidationError('Invalid input', [{ path: 'parent', message: 'send parent or parent_id, not both' }]);
+    }
+    return parent === null ? null : (await this.requireCategory(ctx, parent, 'parent')).id;
   }
 
   private async requireCategory(ctx: Context, idOrSlug: string, path: string): Promise<Category> {
@@ -364,7 +374,7 @@ export class CatalogService {
     if (pageRequest.kind === 'page') {
       const window = {
         kind: 'page' as const,
-        offset: (pageRequest.page - 1) * pageRequest.pageSize,
+        offset: windowOffset(pageRequest),
         limit: pageRequest.pageSize,
       };
       const { rows, count } = await this.products.list(ctx, { filter, sort, window });
@@ -373,6 +383,7 @@ export class CatalogService {
         count: count ?? 0,
         page: pageRequest.page,
         page_size: pageRequest.pageSize,
+        ...(pageRequest.offset !== undefined ? { offset: pageRequest.offset } : {}),
         results: await this.withVariants(ctx, rows),
       };
     }

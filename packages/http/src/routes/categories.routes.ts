@@ -58,6 +58,8 @@ export const categoryRoutes = [
     auth: 'user',
     params: refParams,
     body: updateCategorySchema,
+    // The parent is named either way; leaving both out keeps it.
+    replace: { optional: ['parent_id', 'parent'] },
     response: categorySchema,
     errors: [403, 409],
     handler: ({ ctx, engine, params, body }) => engine.catalog.updateCategory(ctx, params.id, body),
