@@ -7,6 +7,7 @@ import { jobsMigration } from './0005_jobs.js';
 import { productCountsMigration } from './0006_product_counts.js';
 import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
+import { identityWave2Migration } from './0010_identity_wave2.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -25,6 +26,7 @@ export const migrations: Migration[] = [
   productCountsMigration,
   searchRowsStatusMigration,
   sentMailsMigration,
+  identityWave2Migration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

@@ -291,7 +291,7 @@ export class IdentityService {
    * e-mails cost one dummy verification, so timing does not tell which e-mails exist.
    */
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
-    const { email, password } = parseInput(tokenRequestSchema, input);
+    const { email, password, dashboard_login: dashboardLogin } = parseInput(tokenRequestSchema, input);
     const emailKey = throttleKey('email', email);
     const keys = meta.ip ? [emailKey, throttleKey('ip', meta.ip)] : [emailKey];
     await this.throwIfLocked(ctx, keys);
@@ -304,6 +304,13 @@ export class IdentityService {
       throw new UnauthorizedError(BAD_CREDENTIALS);
     }
     await this.repos.loginThrottles.clear(ctx, emailKey);
+    if (dashboardLogin) {
+      // The right password, so saying why is no leak; no tokens for a back office the user may not use.
+      const { permissions } = await this.actorForUser(user.id);
+      if (!permissions.has('*') && !permissions.has(PERMISSIONS.dashboardAccess)) {
+        throw new ForbiddenError('This account may not sign in to the dashboard');
+      }
+    }
     return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user.id, newId()));
   }
 

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   jobManage: 'job:manage',
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
+  /** Signing in with `dashboard_login: true` (the back office); admin and staff hold it. */
+  dashboardAccess: 'dashboard:access',
 } as const;
 
 /** One of the permission strings services check (`product:write`, …); roles may also hold `*`. */
@@ -47,6 +49,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.paymentManage,
       PERMISSIONS.jobRead,
       PERMISSIONS.importRun,
+      PERMISSIONS.dashboardAccess,
     ],
   },
   customer: { name: 'customer', description: 'Own profile, cart, orders and payments', permissions: [] },

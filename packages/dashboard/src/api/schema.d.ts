@@ -63,7 +63,7 @@ export interface paths {
     put?: never;
     /**
      * E-mail (or `username`) and password → access and refresh tokens
-     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After.
+     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
      */
     post: operations['obtainToken'];
     delete?: never;
@@ -260,7 +260,7 @@ export interface paths {
     get: operations['getCategory'];
     /**
      * Replace a category (staff) (full replacement: every field given)
-     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     * @description Same as PATCH with every writable field required (except `parent_id`, `parent`); a missing one is a 400.
      */
     put: operations['replaceCategory'];
     post?: never;
@@ -1503,6 +1503,8 @@ export interface operations {
           email?: string;
           username?: string;
           password: string;
+          /** @description true: a back-office login; a user without the dashboard:access permission gets 403 */
+          dashboard_login?: boolean;
         };
       };
     };
@@ -1527,6 +1529,15 @@ export interface operations {
       };
       /** @description Missing, invalid or expired token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1868,6 +1879,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         role?: string;
         email?: string;
       };
@@ -2700,6 +2713,8 @@ export interface operations {
           /** @default  */
           description?: string;
           parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
           /** @default 0 */
           position?: number;
         };
@@ -2819,7 +2834,9 @@ export interface operations {
           name: string;
           slug: string;
           description: string;
-          parent_id: string | null;
+          parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
           position: number;
         };
       };
@@ -2967,6 +2984,8 @@ export interface operations {
           slug?: string;
           description?: string;
           parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
           position?: number;
         };
       };
@@ -3035,6 +3054,8 @@ export interface operations {
         page_size?: string | number;
         cursor?: string;
         limit?: string | number;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string | number;
         /** @description Category id or slug; includes its sub-categories */
         category?: string;
         /** @description Lowest price (minor units), inclusive */
@@ -3048,6 +3069,10 @@ export interface operations {
         q?: string;
         /** @description Default: relevance when q is given, otherwise -created_at */
         sort?: 'price' | '-price' | 'name' | '-name' | 'created_at' | '-created_at';
+        /** @description Same as `q` (DRF's name) */
+        search?: string;
+        /** @description Same as `sort` (DRF's name) */
+        ordering?: 'price' | '-price' | 'name' | '-name' | 'created_at' | '-created_at';
       };
       header?: never;
       path?: never;
@@ -4065,6 +4090,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'queued' | 'running' | 'succeeded' | 'dead';
         type?: string;
       };
@@ -4972,6 +4999,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
         /** @description staff only; customers always see their own */
         user_id?: string;
@@ -5484,6 +5513,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'pending' | 'succeeded' | 'failed';
         order_id?: string;
       };

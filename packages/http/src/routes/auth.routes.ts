@@ -31,12 +31,14 @@ export const authRoutes = [
     path: '/api/auth/token',
     operationId: 'obtainToken',
     summary: 'E-mail (or `username`) and password → access and refresh tokens',
-    description: 'Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After.',
+    description:
+      'Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After. ' +
+      'With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.',
     tags,
     auth: 'public',
     body: tokenRequestSchema,
     response: tokenPairSchema,
-    errors: [401, 429],
+    errors: [401, 403, 429],
     handler: ({ ctx, engine, body, req }) => engine.identity.login(ctx, body, { ip: req.ip }),
   }),
   route({
