@@ -55,6 +55,9 @@ export function formatOrderNumber(n: number): string {
   return `EM-${String(n).padStart(6, '0')}`;
 }
 
+/** What `formatOrderNumber` makes (any case): a reference that is a number, not an id. */
+const ORDER_NUMBER = /^EM-\d{1,18}$/i;
+
 /** Key-order-independent JSON, so `{a,b}` and `{b,a}` hash the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -340,7 +343,7 @@ export class OrderService {
     return this.store.repositories.idempotencyKeys.purgeExpired(ctx, ctx.clock.now().toISOString());
   }
 
-  /** One order with its lines and history; another customer's order is 404. */
+  /** One order (by id or number) with its lines and history; another customer's order is 404. */
   async getOrder(ctx: Context, id: string): Promise<Order> {
     const record = await this.findVisible(ctx, id);
     return (await this.views(ctx, [record]))[0];
@@ -368,30 +371,38 @@ export class OrderService {
   async updateStatus(ctx: Context, id: string, input: UpdateOrderInput): Promise<Order> {
     requirePermission(ctx, PERMISSIONS.orderManage);
     const { status } = parseInput(updateOrderSchema, input);
-    await this.unitOfWork.run(ctx, async (tx) => {
-      const order = await this.store.repositories.orders.findById(tx, id);
-      if (!order) throw new NotFoundError(`Order ${id} not found`);
-      await this.lifecycle.transition(tx, order, status);
+    const order = await this.unitOfWork.run(ctx, async (tx) => {
+      const found = await this.findByRef(tx, id);
+      if (!found) throw new NotFoundError(`Order ${id} not found`);
+      await this.lifecycle.transition(tx, found, status);
+      return found;
     });
-    return this.getOrder(ctx, id);
+    return this.getOrder(ctx, order.id);
   }
 
   /** A customer cancels their own pending order (staff may cancel any pending or paid one). */
   async cancelOrder(ctx: Context, id: string): Promise<Order> {
-    await this.unitOfWork.run(ctx, async (tx) => {
-      const order = await this.findVisible(tx, id);
-      if (!can(tx, PERMISSIONS.orderManage) && order.status !== 'pending') {
-        throw new InvalidTransitionError(order.status, 'cancelled', 'order status');
+    const order = await this.unitOfWork.run(ctx, async (tx) => {
+      const found = await this.findVisible(tx, id);
+      if (!can(tx, PERMISSIONS.orderManage) && found.status !== 'pending') {
+        throw new InvalidTransitionError(found.status, 'cancelled', 'order status');
       }
-      await this.lifecycle.transition(tx, order, 'cancelled');
+      await this.lifecycle.transition(tx, found, 'cancelled');
+      return found;
     });
-    return this.getOrder(ctx, id);
+    return this.getOrder(ctx, order.id);
   }
 
-  /** The order if the caller may see it (owner or `order:read:any`), else NotFoundError. */
+  /** An order by id or by number (`EM-001001`, any case), whoever may see it. */
+  private findByRef(ctx: Context, ref: string): Promise<OrderRecord | null> {
+    const orders = this.store.repositories.orders;
+    return ORDER_NUMBER.test(ref) ? orders.findByNumber(ctx, ref.toUpperCase()) : orders.findById(ctx, ref);
+  }
+
+  /** The order (by id or number) if the caller may see it (owner or `order:read:any`), else NotFoundError. */
   async findVisible(ctx: Context, id: string): Promise<OrderRecord> {
     const userId = can(ctx, PERMISSIONS.orderReadAny) ? null : requireUser(ctx).id;
-    const order = await this.store.repositories.orders.findById(ctx, id);
+    const order = await this.findByRef(ctx, id);
     if (!order || (userId !== null && order.user_id !== userId)) {
       throw new NotFoundError(`Order ${id} not found`);
     }

@@ -5121,6 +5121,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -5170,6 +5171,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -5244,6 +5246,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -5315,6 +5318,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -5373,6 +5377,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
