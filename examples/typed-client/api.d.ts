@@ -282,6 +282,8 @@ export interface paths {
     /**
      * List products: filters, full-text search, sort, page or keyset pagination
      * @description Anonymous and customer callers see published products only. `category` includes sub-categories. With `q` and no `sort`, results are ranked by relevance. `cursor`/`limit` selects keyset pagination.
+     *
+     *     The token is optional: staff (`product:read:any`) also see draft and archived products, and may filter by `status`.
      */
     get: operations['listProducts'];
     put?: never;
@@ -300,7 +302,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A product by id or slug, with its variants */
+    /**
+     * A product by id or slug, with its variants
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['getProduct'];
     /**
      * Replace a product (staff) (full replacement: every field given)
@@ -323,7 +328,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The variants of a product */
+    /**
+     * The variants of a product
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['listVariants'];
     put?: never;
     /** Add a variant (staff) */
@@ -341,7 +349,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One variant of a product */
+    /**
+     * One variant of a product
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['getVariant'];
     /**
      * Replace a variant’s SKU, price, threshold or options (staff); stock moves through …/stock (full replacement: every field given)
@@ -537,6 +548,8 @@ export interface paths {
     /**
      * The caller’s cart (created on first use); guests get an X-Cart-Token header
      * @description Lines carry live prices and a `status` flag: `gone`, `unpublished` or `short_of_stock`.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
     get: operations['getCart'];
     put?: never;
@@ -556,7 +569,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Add a variant (or a one-variant product) to the cart; adding it again raises the quantity */
+    /**
+     * Add a variant (or a one-variant product) to the cart; adding it again raises the quantity
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     post: operations['addCartItem'];
     delete?: never;
     options?: never;
@@ -575,14 +591,22 @@ export interface paths {
     /**
      * Replace the quantity of a cart line (full replacement: every field given)
      * @description Same as PATCH with every writable field required; a missing one is a 400.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
     put: operations['replaceCartItem'];
     post?: never;
-    /** Remove a line from the cart */
+    /**
+     * Remove a line from the cart
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     delete: operations['removeCartItem'];
     options?: never;
     head?: never;
-    /** Change the quantity of a cart line */
+    /**
+     * Change the quantity of a cart line
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     patch: operations['updateCartItem'];
     trace?: never;
   };
@@ -1368,15 +1392,6 @@ export interface operations {
           };
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
   };
   ready: {
@@ -1403,15 +1418,6 @@ export interface operations {
               detail?: string;
             }[];
           };
-        };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Error */
@@ -1454,15 +1460,6 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -2687,15 +2684,6 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
   };
   createCategory: {
@@ -2791,15 +2779,6 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -5475,15 +5454,6 @@ export interface operations {
       };
       /** @description Invalid input */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
         headers: {
           [name: string]: unknown;
         };

@@ -79,6 +79,12 @@ function parametersOf(
   });
 }
 
+/** The operation's description, with what a token changes where one is optional. */
+function descriptionOf(r: RouteSpec): string | undefined {
+  const token = r.auth === 'public' ? `The token is optional: ${r.withToken ?? 'it changes nothing here'}` : undefined;
+  return [r.description, token].filter(Boolean).join('\n\n') || undefined;
+}
+
 /** DRF's names for a list's parameters (`search` for `q`, `ordering` for `sort`), documented as such. */
 function aliasParameters(schema: z.ZodType | undefined, registry: Map<string, JsonSchema>): unknown[] {
   const shape = (schema as unknown as { shape?: Record<string, z.ZodType> } | undefined)?.shape ?? {};
@@ -163,7 +169,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     const errors = new Set<number>(r.errors ?? []);
     if (r.params || r.query || r.body) errors.add(400);
     // Where a token is optional too, a malformed, bad or expired one is a 401 (never silently anonymous).
-    errors.add(401);
+    if (r.auth !== 'none') errors.add(401);
     if (r.params) errors.add(404);
     for (const status of [...errors].sort()) {
       responses[String(status)] = {
@@ -174,7 +180,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     const operation: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,
-      ...(r.description ? { description: r.description } : {}),
+      ...(descriptionOf(r) ? { description: descriptionOf(r) } : {}),
       tags: r.tags,
       parameters: [
         ...parametersOf(r.params, 'path', registry),
@@ -189,7 +195,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
         })),
       ],
       responses,
-      security: r.auth === 'user' ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }],
+      security: r.auth === 'user' ? [{ bearerAuth: [] }] : r.auth === 'none' ? [] : [{}, { bearerAuth: [] }],
     };
     if (r.body) {
       operation.requestBody = {

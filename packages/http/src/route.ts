@@ -34,8 +34,13 @@ export interface RouteSpec<
   summary: string;
   description?: string;
   tags: string[];
-  /** `public`: a token is optional; `user`: anonymous callers get 401 before the handler. */
-  auth: 'public' | 'user';
+  /**
+   * `none`: takes no token (none is read; documented `security: []`); `public`: a token is optional
+   * and changes the answer (say how in `withToken`); `user`: anonymous callers get 401 before the handler.
+   */
+  auth: 'none' | 'public' | 'user';
+  /** On a `public` route: what a token changes (documented beside the optional security). */
+  withToken?: string;
   params?: P;
   query?: Q;
   body?: B;

@@ -74,3 +74,36 @@ describeEachDatabase('PUT beside PATCH, 405 with Allow', (env) => {
     expect(res.status).toBe(404);
   });
 });
+
+describeEachDatabase('OpenAPI security per operation', (env) => {
+  it('marks operations that take no token security: [] and optional ones with what the token changes', async () => {
+    const doc = (await request(env().app).get('/api/openapi.json')).body as {
+      paths: Record<string, Record<string, { security: unknown[]; description?: string }>>;
+    };
+    const op = (method: string, path: string) => doc.paths[path][method];
+    for (const [method, path] of [
+      ['get', '/health'],
+      ['get', '/ready'],
+      ['post', '/api/auth/register'],
+      ['post', '/api/auth/token'],
+      ['post', '/api/auth/token/refresh'],
+    ]) {
+      expect(op(method, path).security, `${method} ${path}`).toEqual([]);
+    }
+    expect(op('get', '/api/products').security).toEqual([{}, { bearerAuth: [] }]);
+    expect(op('get', '/api/products').description).toMatch(/token is optional: staff/);
+    expect(op('get', '/api/users/me').security).toEqual([{ bearerAuth: [] }]);
+    for (const r of allRoutes.filter((x) => x.auth === 'public')) {
+      expect(r.withToken, `${r.method} ${r.path} says what a token changes`).toBeDefined();
+    }
+  });
+
+  it('reads no token where none is taken: a stale one does not stop a login', async () => {
+    const res = await request(env().app)
+      .post('/api/auth/register')
+      .set('Authorization', 'Bearer not-a-token')
+      .send({ email: `stale-${Date.now()}@example.test`, password: 'a long enough password', name: 'Stale' });
+    expect(res.status).toBe(201);
+    expect((await request(env().app).get('/api/products').set('Authorization', 'Bearer not-a-token')).status).toBe(401);
+  });
+});

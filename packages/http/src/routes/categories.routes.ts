@@ -19,7 +19,7 @@ export const categoryRoutes = [
     operationId: 'listCategories',
     summary: 'Every category: flat with parent_id, or nested with ?tree=true',
     tags,
-    auth: 'public',
+    auth: 'none',
     query: categoryListQuerySchema,
     response: z.union([z.array(categorySchema), z.array(categoryNodeSchema)]),
     handler: ({ ctx, engine, query }) =>
@@ -44,7 +44,7 @@ export const categoryRoutes = [
     operationId: 'getCategory',
     summary: 'A category by id or slug',
     tags,
-    auth: 'public',
+    auth: 'none',
     params: refParams,
     response: categorySchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getCategory(ctx, params.id),
