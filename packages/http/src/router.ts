@@ -1,4 +1,4 @@
-import { UnauthorizedError, ValidationError, newId, type Actor, type Engine } from '@emporia/core';
+import { UnauthorizedError, ValidationError, minorUnitsHint, newId, type Actor, type Engine } from '@emporia/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
@@ -44,11 +44,26 @@ const defaultAuthenticate: Authenticate = async (req, engine) => {
   return engine.identity.authenticate(token);
 };
 
-function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
+/** Body fields that hold money: a wrong type there says what to send, in the store currency. */
+const MONEY_FIELDS = new Set(['price', 'amount', 'free_over', 'min_subtotal']);
+
+function moneyHint(value: unknown, currency: string) {
+  return (issue: z.core.$ZodIssue): string | undefined => {
+    const field = issue.path[issue.path.length - 1];
+    if (issue.code !== 'invalid_type' || typeof field !== 'string' || !MONEY_FIELDS.has(field)) return undefined;
+    const given = issue.path.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+      value,
+    );
+    return given === undefined ? undefined : minorUnitsHint(currency, given);
+  };
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string, currency: string): T {
   if (!schema) return value as T;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(`Invalid ${location}`, fieldErrors(parsed.error, location));
+    throw new ValidationError(`Invalid ${location}`, fieldErrors(parsed.error, location, moneyHint(value, currency)));
   }
   return parsed.data;
 }
@@ -65,13 +80,14 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
           'Send the body as application/json',
         );
       }
+      const currency = engine.config.currency;
       const actor: Actor = r.auth === 'none' ? { kind: 'anonymous' } : await authenticate(req, engine);
       if (actor.kind === 'user') res.locals.userId = actor.id;
       if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
       const input = {
-        params: validate(r.params, req.params, 'params'),
-        query: validate(r.query, query, 'query'),
-        body: validate(r.body, r.bodyContentType ? req.body : (req.body ?? {}), 'body'),
+        params: validate(r.params, req.params, 'params', currency),
+        query: validate(r.query, query, 'query', currency),
+        body: validate(r.body, r.bodyContentType ? req.body : (req.body ?? {}), 'body', currency),
         ctx: { actor, requestId: res.locals.requestId as string, clock: engine.clock },
         engine,
         req,
