@@ -18,25 +18,32 @@ function emporia(args: string[], db = 'shop.db') {
 }
 
 describe('emporia CLI manners', () => {
-  it('refuses a rollback that drops tables holding rows, shows what, and goes ahead with --yes', () => {
-    expect(emporia(['migrate']).code).toBe(0);
-    const su = emporia(['createsuperuser', '--email', 'boss@example.test', '--password', 'boss password']);
-    expect(su.code).toBe(0);
-    const refused = emporia(['migrate', '--rollback', '--all']);
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toBe('');
-    const lines = refused.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^emporia: migrate --rollback would undo .*0001_identity and drop tables holding rows: /);
-    expect(lines[0]).toContain('users (1 rows)');
-    expect(lines[0]).toContain('--yes');
-    // Nothing was rolled back.
-    expect(emporia(['migrate', 'status']).stdout).toBe(migrations.map((m) => `[x] ${m.name}\n`).join(''));
-    const forced = emporia(['migrate', '--rollback', '--all', '--yes']);
-    expect(forced.code).toBe(0);
-    expect(forced.stdout).toMatch(/^Rolled back: /);
-    expect(emporia(['migrate', 'status']).stdout).toBe(migrations.map((m) => `[ ] ${m.name}\n`).join(''));
-  });
+  // Six runs of the binary: more than the default timeout on a loaded machine.
+  it(
+    'refuses a rollback that drops tables holding rows, shows what, and goes ahead with --yes',
+    { timeout: 120_000 },
+    () => {
+      expect(emporia(['migrate']).code).toBe(0);
+      const su = emporia(['createsuperuser', '--email', 'boss@example.test', '--password', 'boss password']);
+      expect(su.code).toBe(0);
+      const refused = emporia(['migrate', '--rollback', '--all']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      const lines = refused.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^emporia: migrate --rollback would undo .*0001_identity and drop tables holding rows: /,
+      );
+      expect(lines[0]).toContain('users (1 rows)');
+      expect(lines[0]).toContain('--yes');
+      // Nothing was rolled back.
+      expect(emporia(['migrate', 'status']).stdout).toBe(migrations.map((m) => `[x] ${m.name}\n`).join(''));
+      const forced = emporia(['migrate', '--rollback', '--all', '--yes']);
+      expect(forced.code).toBe(0);
+      expect(forced.stdout).toMatch(/^Rolled back: /);
+      expect(emporia(['migrate', 'status']).stdout).toBe(migrations.map((m) => `[ ] ${m.name}\n`).join(''));
+    },
+  );
 
   it('rolls back an empty database without asking', () => {
     expect(emporia(['migrate'], 'empty.db').code).toBe(0);
