@@ -63,7 +63,7 @@ export interface paths {
     put?: never;
     /**
      * E-mail (or `username`) and password → access and refresh tokens
-     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After.
+     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
      */
     post: operations['obtainToken'];
     delete?: never;
@@ -132,7 +132,11 @@ export interface paths {
     };
     /** The calling user */
     get: operations['getMe'];
-    put?: never;
+    /**
+     * Replace your name, e-mail or password (a new password needs current_password) (full replacement: every field given)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     */
+    put: operations['replaceMe'];
     post?: never;
     /** Delete your account */
     delete: operations['deleteMe'];
@@ -172,7 +176,11 @@ export interface paths {
     };
     /** A user (yourself, or anyone for staff and admin) */
     get: operations['getUser'];
-    put?: never;
+    /**
+     * Replace a user (yourself, or anyone for admin; only admin sets role and is_active) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     */
+    put: operations['replaceUser'];
     post?: never;
     /** Delete a user (yourself, or anyone for admin) */
     delete: operations['deleteUser'];
@@ -209,7 +217,11 @@ export interface paths {
     };
     /** A role (admin) */
     get: operations['getRole'];
-    put?: never;
+    /**
+     * Rename a role or change its permissions (admin; built-ins keep their names, admin keeps '*') (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceRole'];
     post?: never;
     /** Delete a role no user holds (admin; built-ins cannot be deleted) */
     delete: operations['deleteRole'];
@@ -246,7 +258,11 @@ export interface paths {
     };
     /** A category by id or slug */
     get: operations['getCategory'];
-    put?: never;
+    /**
+     * Replace a category (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required (except `parent_id`, `parent`); a missing one is a 400.
+     */
+    put: operations['replaceCategory'];
     post?: never;
     /** Delete a category (staff); 409 when it has products or children, unless ?reassign_to= */
     delete: operations['deleteCategory'];
@@ -266,6 +282,8 @@ export interface paths {
     /**
      * List products: filters, full-text search, sort, page or keyset pagination
      * @description Anonymous and customer callers see published products only. `category` includes sub-categories. With `q` and no `sort`, results are ranked by relevance. `cursor`/`limit` selects keyset pagination.
+     *
+     *     The token is optional: staff (`product:read:any`) also see draft and archived products, and may filter by `status`.
      */
     get: operations['listProducts'];
     put?: never;
@@ -284,9 +302,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A product by id or slug, with its variants */
+    /**
+     * A product by id or slug, with its variants
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['getProduct'];
-    put?: never;
+    /**
+     * Replace a product (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceProduct'];
     post?: never;
     /** Delete a product and its variants (staff) */
     delete: operations['deleteProduct'];
@@ -303,7 +328,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The variants of a product */
+    /**
+     * The variants of a product
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['listVariants'];
     put?: never;
     /** Add a variant (staff) */
@@ -321,9 +349,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One variant of a product */
+    /**
+     * One variant of a product
+     * @description The token is optional: staff (`product:read:any`) may read a draft or archived product; for others it is a 404.
+     */
     get: operations['getVariant'];
-    put?: never;
+    /**
+     * Replace a variant’s SKU, price, threshold or options (staff); stock moves through …/stock (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceVariant'];
     post?: never;
     /** Delete a variant (staff); a product keeps at least one (409) */
     delete: operations['deleteVariant'];
@@ -361,6 +396,8 @@ export interface paths {
     /**
      * Products to show beside a product: bought together with it, or similar to it
      * @description `bought_together` ranks products by how much more often they share orders with this one than chance (log-likelihood ratio, at least two orders); `similar` by category, option values and words, so a product without sales has them too. Only published products in stock; never the product itself. The lists are recomputed by the `recommendations.rebuild` job.
+     *
+     *     The token is optional: it changes nothing here
      */
     get: operations['getProductRecommendations'];
     put?: never;
@@ -472,7 +509,11 @@ export interface paths {
     };
     /** One webhook subscription (admin) */
     get: operations['getWebhook'];
-    put?: never;
+    /**
+     * Replace the URL or event types, or re-enable a disabled subscription (admin) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceWebhook'];
     post?: never;
     /** Remove a webhook subscription (admin) */
     delete: operations['deleteWebhook'];
@@ -569,6 +610,8 @@ export interface paths {
     /**
      * The caller’s cart (created on first use); guests get an X-Cart-Token header
      * @description Lines carry live prices and a `status` flag: `gone`, `unpublished` or `short_of_stock`.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
     get: operations['getCart'];
     put?: never;
@@ -588,7 +631,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Add a variant (or a one-variant product) to the cart; adding it again raises the quantity */
+    /**
+     * Add a variant (or a one-variant product) to the cart; adding it again raises the quantity
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     post: operations['addCartItem'];
     delete?: never;
     options?: never;
@@ -604,13 +650,25 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    put?: never;
+    /**
+     * Replace the quantity of a cart line (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    put: operations['replaceCartItem'];
     post?: never;
-    /** Remove a line from the cart */
+    /**
+     * Remove a line from the cart
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     delete: operations['removeCartItem'];
     options?: never;
     head?: never;
-    /** Change the quantity of a cart line */
+    /**
+     * Change the quantity of a cart line
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
     patch: operations['updateCartItem'];
     trace?: never;
   };
@@ -644,7 +702,11 @@ export interface paths {
     };
     /** One order with its lines and status history (another customer’s order is 404) */
     get: operations['getOrder'];
-    put?: never;
+    /**
+     * Move an order along pending → paid → shipped → delivered, or cancel it (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
+    put: operations['replaceOrderStatus'];
     post?: never;
     delete?: never;
     options?: never;
@@ -788,7 +850,10 @@ export interface paths {
     };
     /** A tax rate (staff) */
     get: operations['getTaxRate'];
-    /** Replace a tax rate: every field given (staff) */
+    /**
+     * Replace some fields of a tax rate; placed orders keep what they were charged (staff) (full replacement: every field given)
+     * @description Same as PATCH with every writable field required; a missing one is a 400.
+     */
     put: operations['replaceTaxRate'];
     post?: never;
     /** Delete a tax rate (staff) */
@@ -1510,15 +1575,6 @@ export interface operations {
           };
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
   };
   ready: {
@@ -1545,15 +1601,6 @@ export interface operations {
               detail?: string;
             }[];
           };
-        };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Error */
@@ -1603,15 +1650,6 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
       /** @description Not allowed */
       403: {
         headers: {
@@ -1645,6 +1683,8 @@ export interface operations {
           email?: string;
           username?: string;
           password: string;
+          /** @description true: a back-office login; a user without the dashboard:access permission gets 403 */
+          dashboard_login?: boolean;
         };
       };
     };
@@ -1669,6 +1709,15 @@ export interface operations {
       };
       /** @description Missing, invalid or expired token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1851,6 +1900,64 @@ export interface operations {
       };
     };
   };
+  replaceMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+          name: string;
+          password?: string;
+          current_password?: string;
+          role?: string;
+          is_active?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteMe: {
     parameters: {
       query?: never;
@@ -1952,6 +2059,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         role?: string;
         email?: string;
       };
@@ -2124,6 +2233,84 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+          name: string;
+          password?: string;
+          current_password?: string;
+          role?: string;
+          is_active?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2440,6 +2627,81 @@ export interface operations {
       };
     };
   };
+  replaceRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          description: string;
+          permissions: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Role'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   deleteRole: {
     parameters: {
       query?: never;
@@ -2610,15 +2872,6 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
   };
   createCategory: {
@@ -2636,6 +2889,8 @@ export interface operations {
           /** @default  */
           description?: string;
           parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
           /** @default 0 */
           position?: number;
         };
@@ -2719,6 +2974,59 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceCategory: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Category id or slug */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          slug: string;
+          description: string;
+          parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
+          position: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Category'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Missing, invalid or expired token */
       401: {
         headers: {
@@ -2728,8 +3036,26 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2825,6 +3151,8 @@ export interface operations {
           slug?: string;
           description?: string;
           parent_id?: string | null;
+          /** @description The parent category by id or slug (instead of parent_id); null: top level */
+          parent?: string | null;
           position?: number;
         };
       };
@@ -2893,6 +3221,8 @@ export interface operations {
         page_size?: string | number;
         cursor?: string;
         limit?: string | number;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string | number;
         /** @description Category id or slug; includes its sub-categories */
         category?: string;
         /** @description Lowest price (minor units), inclusive */
@@ -2906,6 +3236,10 @@ export interface operations {
         q?: string;
         /** @description Default: relevance when q is given, otherwise -created_at */
         sort?: 'price' | '-price' | 'name' | '-name' | 'created_at' | '-created_at';
+        /** @description Same as `q` (DRF's name) */
+        search?: string;
+        /** @description Same as `sort` (DRF's name) */
+        ordering?: 'price' | '-price' | 'name' | '-name' | 'created_at' | '-created_at';
       };
       header?: never;
       path?: never;
@@ -3095,6 +3429,90 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceProduct: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Product id or slug */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          slug: string;
+          description: string;
+          /** @enum {string} */
+          status: 'draft' | 'published' | 'archived';
+          category_id: string | null;
+          tax_class: string;
+          attributes: {
+            [key: string]: unknown;
+          };
+          images: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Product'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -3419,6 +3837,86 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Product id or slug */
+        id: string;
+        variantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          sku: string;
+          price: number;
+          low_stock_threshold: number;
+          options: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Variant'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -3864,6 +4362,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'queued' | 'running' | 'succeeded' | 'dead';
         type?: string;
       };
@@ -4091,6 +4591,73 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookSubscription'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uri */
+          url: string;
+          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          is_active: boolean;
+        };
+      };
+    };
     responses: {
       /** @description OK */
       200: {
@@ -4570,6 +5137,73 @@ export interface operations {
       };
     };
   };
+  replaceCartItem: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          quantity: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   removeCartItem: {
     parameters: {
       query?: never;
@@ -4692,6 +5326,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
         /** @description staff only; customers always see their own */
         user_id?: string;
@@ -4817,6 +5453,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -4861,11 +5498,87 @@ export interface operations {
       };
     };
   };
+  replaceOrderStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Order id or number (EM-001001) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderDetail'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   updateOrderStatus: {
     parameters: {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -4937,6 +5650,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -4995,6 +5709,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Order id or number (EM-001001) */
         id: string;
       };
       cookie?: never;
@@ -5099,15 +5814,6 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
       /** @description Not found */
       404: {
         headers: {
@@ -5135,6 +5841,8 @@ export interface operations {
         page_size?: string;
         cursor?: string;
         limit?: string;
+        /** @description Rows to skip (with `limit`): a counted page starting there */
+        offset?: string;
         status?: 'pending' | 'succeeded' | 'failed';
         order_id?: string;
       };
@@ -5485,7 +6193,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['ReplaceTaxRate'];
+        'application/json': {
+          name: string;
+          country: string;
+          region: string | null;
+          tax_class: string;
+          rate_bps: number;
+        };
       };
     };
     responses: {

@@ -9,7 +9,14 @@ export { loadConfig } from './config.js';
 
 // ---------------------------------------------------------------- store and migrations
 export { KnexStore, createKnexStore } from './knex/store.js';
-export { migrateLatest, migrateRollback, migrationStatus, type MigrationStatus } from './migrations/index.js';
+export {
+  migrateLatest,
+  migrateRollback,
+  migrationStatus,
+  rollbackPreview,
+  type MigrationStatus,
+  type RollbackPreview,
+} from './migrations/index.js';
 
 // ---------------------------------------------------------------- the shipped ports
 export { Argon2PasswordHasher } from './identity/argon2.hasher.js';

@@ -55,7 +55,6 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     const input = [
       'not-an-email',
       'asked@example.test',
-      'Asked',
       'first one!',
       'second one',
       'short',
@@ -74,6 +73,18 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     // Piped passwords are never echoed back.
     expect(r.stdout).not.toContain('right password');
     await expectAdmin(env(), 'asked@example.test', 'right password');
+  });
+
+  it('takes Django-style piped input: e-mail, password, password again; the name only as --name', async () => {
+    const r = createsuperuser(env(), ['--name', 'Piped Admin'], {
+      input: 'piped@example.test\npiped password\npiped password\n',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('Name');
+    await expectAdmin(env(), 'piped@example.test', 'piped password');
+    const users = await env().engine.identity.listUsers(systemContext(), { email: 'piped@' });
+    expect(users.results[0]?.name).toBe('Piped Admin');
   });
 
   it('refuses an existing e-mail, a weak password and ended input with one line and exit code 1', async () => {

@@ -262,7 +262,7 @@ export {
 
 // ---------------------------------------------------------------- helpers
 export { newId } from './shared/ids.js';
-export { formatMoney } from './shared/money.js';
+export { formatMoney, minorUnitsHint } from './shared/money.js';
 export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './shared/signature.js';
 
 // ---------------------------------------------------------------- ports: what a custom adapter implements

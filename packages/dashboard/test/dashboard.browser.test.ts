@@ -222,6 +222,7 @@ describe('the back office in Chromium [sqlite]', { timeout: FLOW_TIMEOUT }, () =
     await define.getByLabel('Description').fill('Counts stock');
     await define.getByLabel('See draft and archived products').check();
     await define.getByLabel('Adjust stock').check();
+    await define.getByLabel('Sign in to this back office').check();
     await define.getByRole('button', { name: 'Create role' }).click();
     await page.getByRole('heading', { name: 'clerk' }).waitFor();
     await checkAccessibility('roles');

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, eventEnvelopeSchema, SIGNATURE_HEADER } from '@emporia/core';
 import { z } from 'zod';
 import { problemSchema } from './problem.js';
+import { aliasesOf } from './query.js';
 import type { RouteSpec } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -14,6 +15,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing, invalid or expired token',
   403: 'Not allowed',
   404: 'Not found',
+  405: 'Method not allowed',
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',
@@ -74,6 +76,22 @@ function parametersOf(
       ...(description ? { description } : {}),
       schema: s,
     };
+  });
+}
+
+/** The operation's description, with what a token changes where one is optional. */
+function descriptionOf(r: RouteSpec): string | undefined {
+  const token = r.auth === 'public' ? `The token is optional: ${r.withToken ?? 'it changes nothing here'}` : undefined;
+  return [r.description, token].filter(Boolean).join('\n\n') || undefined;
+}
+
+/** DRF's names for a list's parameters (`search` for `q`, `ordering` for `sort`), documented as such. */
+function aliasParameters(schema: z.ZodType | undefined, registry: Map<string, JsonSchema>): unknown[] {
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> } | undefined)?.shape ?? {};
+  return aliasesOf(schema).map(([alias, name]) => {
+    const s = toSchema(shape[name] as z.ZodType, 'input', registry);
+    delete s.description;
+    return { name: alias, in: 'query', required: false, description: `Same as \`${name}\` (DRF's name)`, schema: s };
   });
 }
 
@@ -151,7 +169,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     const errors = new Set<number>(r.errors ?? []);
     if (r.params || r.query || r.body) errors.add(400);
     // Where a token is optional too, a malformed, bad or expired one is a 401 (never silently anonymous).
-    errors.add(401);
+    if (r.auth !== 'none') errors.add(401);
     if (r.params) errors.add(404);
     for (const status of [...errors].sort()) {
       responses[String(status)] = {
@@ -162,11 +180,12 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     const operation: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,
-      ...(r.description ? { description: r.description } : {}),
+      ...(descriptionOf(r) ? { description: descriptionOf(r) } : {}),
       tags: r.tags,
       parameters: [
         ...parametersOf(r.params, 'path', registry),
         ...parametersOf(r.query, 'query', registry),
+        ...aliasParameters(r.query, registry),
         ...(r.headers ?? []).map((h) => ({
           name: h.name,
           in: 'header',
@@ -176,7 +195,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
         })),
       ],
       responses,
-      security: r.auth === 'user' ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }],
+      security: r.auth === 'user' ? [{ bearerAuth: [] }] : r.auth === 'none' ? [] : [{}, { bearerAuth: [] }],
     };
     if (r.body) {
       operation.requestBody = {

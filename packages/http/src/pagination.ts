@@ -20,6 +20,17 @@ export function listAnswer<T>(req: Request, list: ListResult<T>) {
       next: list.next_cursor ? urlWith(req, { cursor: list.next_cursor }) : null,
     };
   }
+  if (list.offset !== undefined) {
+    // DRF's LimitOffsetPagination: links keep limit and move offset.
+    const { offset, page_size: limit } = list;
+    const at = (o: number) => urlWith(req, { limit: String(limit), offset: o === 0 ? null : String(o) });
+    return {
+      count: list.count,
+      next: offset + limit < list.count ? at(offset + limit) : null,
+      previous: offset > 0 ? at(Math.max(0, offset - limit)) : null,
+      results: list.results,
+    };
+  }
   const last = Math.max(1, Math.ceil(list.count / list.page_size));
   return {
     count: list.count,

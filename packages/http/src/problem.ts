@@ -90,9 +90,13 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
 }
 
 /** zod issues → `errors: [{ path, message }]` with a location prefix (`body`, `query`, `params`). */
-export function fieldErrors(error: z.ZodError, location: string): FieldError[] {
+export function fieldErrors(
+  error: z.ZodError,
+  location: string,
+  hint?: (issue: z.core.$ZodIssue) => string | undefined,
+): FieldError[] {
   return error.issues.map((i) => ({
     path: [location, ...i.path.map(String)].join('.'),
-    message: i.message,
+    message: hint?.(i) ?? i.message,
   }));
 }

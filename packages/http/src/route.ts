@@ -34,8 +34,13 @@ export interface RouteSpec<
   summary: string;
   description?: string;
   tags: string[];
-  /** `public`: a token is optional; `user`: anonymous callers get 401 before the handler. */
-  auth: 'public' | 'user';
+  /**
+   * `none`: takes no token (none is read; documented `security: []`); `public`: a token is optional
+   * and changes the answer (say how in `withToken`); `user`: anonymous callers get 401 before the handler.
+   */
+  auth: 'none' | 'public' | 'user';
+  /** On a `public` route: what a token changes (documented beside the optional security). */
+  withToken?: string;
   params?: P;
   query?: Q;
   body?: B;
@@ -52,6 +57,11 @@ export interface RouteSpec<
   ticket?: boolean;
   /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
   bodyContentType?: string;
+  /**
+   * On a `patch` route: the body fields a `PUT` (full replacement, derived by `withReplacements`)
+   * may still leave out — write-only or privileged ones such as `password` or `role`. `false`: no PUT.
+   */
+  replace?: { optional?: string[] } | false;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | void>;
 }
 

@@ -1,12 +1,22 @@
-import { UnauthorizedError, ValidationError, anonymousContext, newId, type Actor, type Engine } from '@emporia/core';
+import {
+  UnauthorizedError,
+  ValidationError,
+  anonymousContext,
+  minorUnitsHint,
+  newId,
+  type Actor,
+  type Engine,
+} from '@emporia/core';
 import { streamTickets } from './tickets.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
 import { createDashboard } from './dashboard.js';
 import { docsRouter } from './docs.js';
+import { methodNotAllowed } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
+import { normalizeQuery } from './query.js';
 import { keepRawBody } from './raw-body.js';
 import { expressPath, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
@@ -43,31 +53,34 @@ const defaultAuthenticate: Authenticate = async (req, engine) => {
   return engine.identity.authenticate(anonymousContext({ clock: engine.clock }), token);
 };
 
-function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
+/** Body fields that hold money: a wrong type there says what to send, in the store currency. */
+const MONEY_FIELDS = new Set(['price', 'amount', 'free_over', 'min_subtotal']);
+
+function moneyHint(value: unknown, currency: string) {
+  return (issue: z.core.$ZodIssue): string | undefined => {
+    const field = issue.path[issue.path.length - 1];
+    if (issue.code !== 'invalid_type' || typeof field !== 'string' || !MONEY_FIELDS.has(field)) return undefined;
+    const given = issue.path.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+      value,
+    );
+    return given === undefined ? undefined : minorUnitsHint(currency, given);
+  };
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string, currency: string): T {
   if (!schema) return value as T;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(`Invalid ${location}`, fieldErrors(parsed.error, location));
+    throw new ValidationError(`Invalid ${location}`, fieldErrors(parsed.error, location, moneyHint(value, currency)));
   }
   return parsed.data;
-}
-
-/** `?a[]=1` or `?a[b]=1`: bracket syntax is never passed on; a repeated key is an array and fails its schema. */
-function rejectBracketKeys(query: Record<string, unknown>): void {
-  const bad = Object.keys(query).filter((k) => k.includes('['));
-  if (bad.length) {
-    throw new ValidationError(
-      'Invalid query',
-      bad.map((k) => ({ path: `query.${k}`, message: 'array and object parameters are not accepted' })),
-    );
-  }
 }
 
 function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const query = req.query as Record<string, unknown>;
-      rejectBracketKeys(query);
+      const query = normalizeQuery(r.query, req.query as Record<string, unknown>);
       if (r.body && !r.bodyContentType && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
         throw new HttpError(
           415,
@@ -76,19 +89,22 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
           'Send the body as application/json',
         );
       }
+      const currency = engine.config.currency;
       const ticket = r.ticket && typeof query.ticket === 'string' ? query.ticket : null;
       const actor: Actor = ticket
         ? await engine.identity.actorForUser(
             anonymousContext({ clock: engine.clock }),
             streamTickets(engine).redeem(ticket),
           )
-        : await authenticate(req, engine);
+        : r.auth === 'none'
+          ? { kind: 'anonymous' }
+          : await authenticate(req, engine);
       if (actor.kind === 'user') res.locals.userId = actor.id;
       if (r.auth === 'user' && actor.kind === 'anonymous') throw new UnauthorizedError('Authentication required');
       const input = {
-        params: validate(r.params, req.params, 'params'),
-        query: validate(r.query, query, 'query'),
-        body: validate(r.body, r.bodyContentType ? req.body : (req.body ?? {}), 'body'),
+        params: validate(r.params, req.params, 'params', currency),
+        query: validate(r.query, query, 'query', currency),
+        body: validate(r.body, r.bodyContentType ? req.body : (req.body ?? {}), 'body', currency),
         ctx: { actor, requestId: res.locals.requestId as string, clock: engine.clock },
         engine,
         req,
@@ -153,6 +169,7 @@ export function createRouter(engine: Engine, options: RouterOptions = {}): Route
     router.use(DASHBOARD_PATH, createDashboard(engine, { apiBase }));
   }
   for (const r of allRoutes) router[r.method](expressPath(r.path), handlerFor(r, engine, authenticate));
+  router.use(methodNotAllowed(allRoutes));
   router.use(bodyErrors);
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

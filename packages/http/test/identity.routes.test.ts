@@ -54,6 +54,18 @@ const CASES: Case[] = [
     send: (env, cast, c) => request(env.app).patch('/api/users/me').set(headersOf(cast, c)).send({ name: 'Renamed' }),
   },
   {
+    name: 'PUT /api/users/me',
+    expect: only(['self', 'other', 'staff', 'admin'], 200),
+    send: (env, cast, c) =>
+      request(env.app)
+        .put('/api/users/me')
+        .set(headersOf(cast, c))
+        .send({
+          email: c === 'anonymous' ? 'x@example.test' : (c === 'self' ? cast.customer : cast[c]).user.email,
+          name: 'Put',
+        }),
+  },
+  {
     name: 'DELETE /api/users/me',
     expect: only(['self', 'other', 'staff', 'admin'], 204),
     async send(env, _cast, c) {
@@ -88,6 +100,15 @@ const CASES: Case[] = [
     expect: only(['self', 'admin'], 200, { other: 404, staff: 403 }),
     send: (env, cast, c) =>
       request(env.app).patch(`/api/users/${cast.customer.user.id}`).set(headersOf(cast, c)).send({ name: 'Patched' }),
+  },
+  {
+    name: 'PUT /api/users/{id}',
+    expect: only(['self', 'admin'], 200, { other: 404, staff: 403 }),
+    send: (env, cast, c) =>
+      request(env.app)
+        .put(`/api/users/${cast.customer.user.id}`)
+        .set(headersOf(cast, c))
+        .send({ email: cast.customer.user.email, name: 'Replaced' }),
   },
   {
     name: 'DELETE /api/users/{id}',
@@ -130,6 +151,16 @@ const CASES: Case[] = [
         .patch(`/api/roles/${await freshRoleId(env, cast.admin)}`)
         .set(headersOf(cast, c))
         .send({ description: 'changed' });
+    },
+  },
+  {
+    name: 'PUT /api/roles/{id}',
+    expect: only(['admin'], 200),
+    async send(env, cast, c) {
+      return request(env.app)
+        .put(`/api/roles/${await freshRoleId(env, cast.admin)}`)
+        .set(headersOf(cast, c))
+        .send({ name: `r-${unique()}`, description: 'replaced', permissions: ['product:write'] });
     },
   },
   {

@@ -133,15 +133,26 @@ async function runFirstInstalled(tools: string[], args: string[], options: RunOp
 }
 
 /** Whether the file starts as the MySQL and MariaDB dump tools start theirs. */
-function isMysqlDump(file: string): boolean {
+function headOf(file: string): Buffer {
   const head = Buffer.alloc(200);
   const fd = openSync(file, 'r');
   try {
-    const n = readSync(fd, head, 0, head.length, 0);
-    return /^-- (MariaDB|MySQL) dump/m.test(head.subarray(0, n).toString('utf8'));
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+function isMysqlDump(file: string): boolean {
+  return /^-- (MariaDB|MySQL) dump/m.test(headOf(file).toString('utf8'));
+}
+
+/** Which dialect's native format the file is in, by its first bytes; null when none. */
+function nativeDialectOf(file: string): 'sqlite' | 'postgres' | 'mysql' | null {
+  const head = headOf(file);
+  if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'sqlite';
+  if (head.subarray(0, 5).toString('latin1') === 'PGDMP') return 'postgres';
+  return isMysqlDump(file) ? 'mysql' : null;
 }
 
 async function refuseIfHolding(databaseUrl: string): Promise<void> {
@@ -160,6 +171,13 @@ export async function restoreNativeBackup(
   options: NativeOptions = {},
 ): Promise<void> {
   if (!existsSync(file)) throw new BackupFileError(`${file}: no such file`);
+  const written = nativeDialectOf(file);
+  if (written !== null && written !== dialectOf(databaseUrl)) {
+    throw new BackupFileError(
+      `${file} is a native ${written} backup: native backups restore into the same dialect only; ` +
+        `use a plain backup (emporia backup without --native) to move to ${dialectOf(databaseUrl)}`,
+    );
+  }
   if (dialectOf(databaseUrl) === 'mysql') {
     if (!isMysqlDump(file)) throw new BackupFileError(`${file}: not a mariadb-dump or mysqldump file`);
     if (!options.force) await refuseIfHolding(databaseUrl);

@@ -79,6 +79,11 @@ export class KnexOrderRepository implements OrderRepository {
     return row ? orderOf(row) : null;
   }
 
+  async findByNumber(ctx: Context, number: string): Promise<OrderRecord | null> {
+    const row = await db(ctx, this.knex)('orders').where('number', number).first();
+    return row ? orderOf(row) : null;
+  }
+
   async itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]> {
     if (orderIds.length === 0) return [];
     const rows = await db(

@@ -17,7 +17,7 @@ export async function pageById<T extends { id: string }>(
       .clone()
       .orderBy('id', 'desc')
       .limit(window.pageSize)
-      .offset((window.page - 1) * window.pageSize);
+      .offset(window.offset ?? (window.page - 1) * window.pageSize);
     return { rows: rows.map(map), count: Number(count), more: false };
   }
   const keyset = query.clone();

@@ -8,6 +8,7 @@ import { productCountsMigration } from './0006_product_counts.js';
 import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
+import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
@@ -17,6 +18,22 @@ export interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
+
+/**
+ * The tables each migration creates, so its rollback drops them: what `migrate --rollback` shows
+ * before it drops a table that holds rows.
+ */
+const CREATES: Record<string, string[]> = {
+  '0001_identity': ['roles', 'users', 'refresh_tokens', 'login_throttles'],
+  '0002_outbox': ['outbox_events'],
+  '0003_catalog': ['categories', 'products', 'product_variants', 'stock_movements'],
+  '0004_orders': ['carts', 'cart_items', 'orders', 'order_items', 'payments', 'status_history', 'idempotency_keys'],
+  '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
+  '0006_product_counts': ['product_counts'],
+  '0008_sent_mails': ['sent_mails'],
+};
+/** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
+const SEEDED_TABLES = new Set(['roles']);
 
 /** Every migration, in order. One list serves SQLite, PostgreSQL and MySQL/MariaDB. */
 export const migrations: Migration[] = [
@@ -29,6 +46,7 @@ export const migrations: Migration[] = [
   searchRowsStatusMigration,
   sentMailsMigration,
   recommendationsMigration,
+  identityWave2Migration,
   economicsMigration,
   searchPopularityMigration,
 ];
@@ -76,6 +94,33 @@ export async function migrateLatest(knex: Knex, to?: string): Promise<string[]> 
   }
   const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
   return names;
+}
+
+/** What a rollback would undo: the migrations, newest first, and the tables they drop that hold rows. */
+export interface RollbackPreview {
+  migrations: string[];
+  tables: Array<{ table: string; rows: number }>;
+}
+
+/** The migrations `migrateRollback(knex, all)` would undo and the non-empty tables it would drop; changes nothing. */
+export async function rollbackPreview(knex: Knex, all = false): Promise<RollbackPreview> {
+  const table = config().tableName as string;
+  if (!(await knex.schema.hasTable(table))) return { migrations: [], tables: [] };
+  const done = (await knex(table).select('name', 'batch').orderBy('id', 'desc')) as Array<{
+    name: string;
+    batch: number;
+  }>;
+  const last = Math.max(0, ...done.map((d) => Number(d.batch)));
+  const undone = done.filter((d) => all || Number(d.batch) === last).map((d) => d.name);
+  const tables: RollbackPreview['tables'] = [];
+  for (const name of undone) {
+    for (const t of CREATES[name] ?? []) {
+      if (SEEDED_TABLES.has(t) || !(await knex.schema.hasTable(t))) continue;
+      const [{ count }] = await knex(t).count({ count: '*' });
+      if (Number(count) > 0) tables.push({ table: t, rows: Number(count) });
+    }
+  }
+  return { migrations: undone, tables };
 }
 
 /** Rolls back the last batch (`all` rolls back everything); returns the names rolled back. */

@@ -69,7 +69,8 @@ async function promptForMissing(
       if (problem) io.err(`Error: email ${problem}`);
       else email = answer;
     }
-    const name = given.name ?? need(await prompter.ask('Name (optional): ')).trim();
+    // As Django asks: e-mail, then the password twice; the display name comes from --name only.
+    const name = given.name ?? '';
     if (await emailTaken(engine, emailSchema.parse(email)))
       throw new CliError(`a user with the e-mail ${email} already exists`);
     let password = given.password;

@@ -54,9 +54,10 @@ export class CategoryService {
   /** Adds a category (`category:write`); a taken slug is a 409, an unknown `parent_id` a 400. */
   async createCategory(ctx: Context, input: CreateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
-    const data = parseInput(createCategorySchema, input);
+    const { parent, ...data } = parseInput(createCategorySchema, input);
     return this.unitOfWork.run(ctx, async (tx) => {
-      if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
+      if (parent !== undefined) data.parent_id = await this.parentIdOf(tx, parent, data.parent_id);
+      else if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
       const all = await this.categories.all(tx);
       const slug =
         data.slug ??
@@ -83,11 +84,12 @@ export class CategoryService {
   /** Changes a category (`category:write`); a move under its own descendant is a 400. */
   async updateCategory(ctx: Context, idOrSlug: string, input: UpdateCategoryInput): Promise<Category> {
     requirePermission(ctx, PERMISSIONS.categoryWrite);
-    const data = parseInput(updateCategorySchema, input);
+    const { parent, ...data } = parseInput(updateCategorySchema, input);
     return this.unitOfWork.run(ctx, async (tx) => {
       const current = await this.getCategory(tx, idOrSlug);
+      if (parent !== undefined) data.parent_id = await this.parentIdOf(tx, parent, data.parent_id);
+      else if (data.parent_id) await this.requireCategory(tx, data.parent_id, 'parent_id');
       if (data.parent_id) {
-        await this.requireCategory(tx, data.parent_id, 'parent_id');
         const subtree = await this.categories.subtreeIds(tx, current.id);
         if (subtree.includes(data.parent_id)) {
           throw new ValidationError('A category cannot move under itself', [
@@ -130,6 +132,14 @@ export class CategoryService {
       }
       await this.categories.remove(tx, current.id);
     });
+  }
+
+  /** `parent` (id or slug, null: top level) → the parent's id; giving `parent_id` too is a 400. */
+  private async parentIdOf(ctx: Context, parent: string | null, parentId: string | null | undefined) {
+    if (parentId !== undefined) {
+      throw new ValidationError('Invalid input', [{ path: 'parent', message: 'send parent or parent_id, not both' }]);
+    }
+    return parent === null ? null : (await this.requireCategory(ctx, parent, 'parent')).id;
   }
 
   private requireCategory(ctx: Context, idOrSlug: string, path: string): Promise<Category> {

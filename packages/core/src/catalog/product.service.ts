@@ -4,7 +4,7 @@ import type { Config } from '../shared/config.js';
 import { can, requirePermission, type Context } from '../shared/context.js';
 import { ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { encodeCursor, toPageRequest, type ListResult } from '../shared/pagination.js';
+import { encodeCursor, toPageRequest, windowOffset, type ListResult } from '../shared/pagination.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -91,7 +91,7 @@ export class ProductService {
     if (pageRequest.kind === 'page') {
       const window = {
         kind: 'page' as const,
-        offset: (pageRequest.page - 1) * pageRequest.pageSize,
+        offset: windowOffset(pageRequest),
         limit: pageRequest.pageSize,
       };
       const { rows, count, countIsEstimate } = await this.products.list(ctx, { filter, sort, window });
@@ -101,6 +101,7 @@ export class ProductService {
         ...(countIsEstimate ? { count_is_estimate: true as const } : {}),
         page: pageRequest.page,
         page_size: pageRequest.pageSize,
+        ...(pageRequest.offset !== undefined ? { offset: pageRequest.offset } : {}),
         results: await this.withVariants(ctx, rows),
       };
     }

@@ -90,12 +90,22 @@ export const categoryNodeSchema: z.ZodType<CategoryNode> = categorySchema
   })
   .meta({ id: 'CategoryNode' });
 
+/** `parent` as DRF clients send it: the parent category's id or slug (null: top level), instead of `parent_id`. */
+const parentRefSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .nullable()
+  .optional()
+  .describe('The parent category by id or slug (instead of parent_id); null: top level');
+
 /** Input of `catalog.createCategory`; the slug comes from the name when omitted. */
 export const createCategorySchema = z.object({
   name: nameSchema,
   slug: slugSchema.optional(),
   description: descriptionSchema.default(''),
   parent_id: idSchema.nullable().optional(),
+  parent: parentRefSchema,
   position: z.number().int().min(0).max(1_000_000).default(0),
 });
 /** Input of `catalog.createCategory` (see {@link createCategorySchema}). */
@@ -107,6 +117,7 @@ export const updateCategorySchema = z.object({
   slug: slugSchema.optional(),
   description: descriptionSchema.optional(),
   parent_id: idSchema.nullable().optional(),
+  parent: parentRefSchema,
   position: z.number().int().min(0).max(1_000_000).optional(),
 });
 /** Input of `catalog.updateCategory` (see {@link updateCategorySchema}). */
@@ -272,6 +283,7 @@ export const productListQuerySchema = pageQuerySchema.extend({
   page: queryInt(1).optional(),
   page_size: queryInt(1, MAX_PAGE_SIZE).optional(),
   limit: queryInt(1, MAX_PAGE_SIZE).optional(),
+  offset: queryInt(0).optional().describe('Rows to skip (with `limit`): a counted page starting there'),
   category: z.string().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
   min_price: queryInt().optional().describe('Lowest price (minor units), inclusive'),
   max_price: queryInt().optional().describe('Highest price (minor units), inclusive'),

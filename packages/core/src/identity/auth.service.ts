@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import type { Config } from '../shared/config.js';
 import { requirePermission, userContext, type Actor, type Context } from '../shared/context.js';
-import { UnauthorizedError } from '../shared/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -47,7 +47,7 @@ export class AuthService {
    * e-mails cost one dummy verification, so timing does not tell which e-mails exist.
    */
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
-    const { email, password } = parseInput(tokenRequestSchema, input);
+    const { email, password, dashboard_login: dashboardLogin } = parseInput(tokenRequestSchema, input);
     const emailKey = throttleKey('email', email);
     const keys = meta.ip ? [emailKey, throttleKey('ip', meta.ip)] : [emailKey];
     await this.throttle.throwIfLocked(ctx, keys);
@@ -60,6 +60,13 @@ export class AuthService {
       throw new UnauthorizedError(BAD_CREDENTIALS);
     }
     await this.throttles.clear(ctx, emailKey);
+    if (dashboardLogin) {
+      // The right password, so saying why is no leak; no tokens for a back office the user may not use.
+      const { permissions } = await this.actorForUser(ctx, user.id);
+      if (!permissions.has('*') && !permissions.has(PERMISSIONS.dashboardAccess)) {
+        throw new ForbiddenError('This account may not sign in to the dashboard');
+      }
+    }
     return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user.id, newId()));
   }
 

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
   taxManage: 'tax:manage',
+  /** Signing in with `dashboard_login: true` (the back office); admin and staff hold it. */
+  dashboardAccess: 'dashboard:access',
 } as const;
 
 /** One of the permission strings services check (`product:write`, …); roles may also hold `*`. */
@@ -49,6 +51,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.jobRead,
       PERMISSIONS.importRun,
       PERMISSIONS.taxManage,
+      PERMISSIONS.dashboardAccess,
     ],
   },
   customer: { name: 'customer', description: 'Own profile, cart, orders and payments', permissions: [] },

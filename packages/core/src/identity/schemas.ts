@@ -92,12 +92,20 @@ export const tokenRequestSchema = z
     email: z.string().max(254).optional(),
     username: z.string().max(254).optional(),
     password: z.string().max(PASSWORD_MAX_LENGTH),
+    dashboard_login: z
+      .boolean()
+      .optional()
+      .describe('true: a back-office login; a user without the dashboard:access permission gets 403'),
   })
   .refine((v) => v.email !== undefined || v.username !== undefined, {
     message: 'email (or username) is required',
     path: ['email'],
   })
-  .transform((v) => ({ email: (v.email ?? v.username ?? '').trim().toLowerCase(), password: v.password }));
+  .transform((v) => ({
+    email: (v.email ?? v.username ?? '').trim().toLowerCase(),
+    password: v.password,
+    dashboard_login: v.dashboard_login === true,
+  }));
 /** Input of `identity.login` (see {@link tokenRequestSchema}). */
 export type TokenRequest = z.input<typeof tokenRequestSchema>;
 

@@ -29,6 +29,8 @@ import {
 } from './schemas.js';
 import { toOrder } from './views.js';
 
+/** What `formatOrderNumber` makes (any case): a reference that is a number, not an id. */
+const ORDER_NUMBER = /^EM-\d{1,18}$/i;
 /** A date filter as an ISO instant; a value that is no date is a ValidationError, not a 500. */
 function isoOrThrow(value: string | undefined, path: string): string | undefined {
   if (value === undefined) return undefined;
@@ -100,7 +102,7 @@ export class OrderService {
     return this.checkout.purgeExpiredIdempotencyKeys(ctx);
   }
 
-  /** One order with its lines and history; another customer's order is 404. */
+  /** One order (by id or number) with its lines and history; another customer's order is 404. */
   async getOrder(ctx: Context, id: string): Promise<Order> {
     const record = await this.findVisible(ctx, id);
     return (await this.views(ctx, [record]))[0];
@@ -128,30 +130,37 @@ export class OrderService {
   async updateStatus(ctx: Context, id: string, input: UpdateOrderInput): Promise<Order> {
     requirePermission(ctx, PERMISSIONS.orderManage);
     const { status } = parseInput(updateOrderSchema, input);
-    await this.unitOfWork.run(ctx, async (tx) => {
-      const order = await this.orders.findById(tx, id);
-      if (!order) throw new NotFoundError(`Order ${id} not found`);
-      await this.lifecycle.transition(tx, order, status);
+    const order = await this.unitOfWork.run(ctx, async (tx) => {
+      const found = await this.findByRef(tx, id);
+      if (!found) throw new NotFoundError(`Order ${id} not found`);
+      await this.lifecycle.transition(tx, found, status);
+      return found;
     });
-    return this.getOrder(ctx, id);
+    return this.getOrder(ctx, order.id);
   }
 
   /** A customer cancels their own pending order (staff may cancel any pending or paid one). */
   async cancelOrder(ctx: Context, id: string): Promise<Order> {
-    await this.unitOfWork.run(ctx, async (tx) => {
-      const order = await this.findVisible(tx, id);
-      if (!can(tx, PERMISSIONS.orderManage) && order.status !== 'pending') {
-        throw new InvalidTransitionError(order.status, 'cancelled', 'order status');
+    const order = await this.unitOfWork.run(ctx, async (tx) => {
+      const found = await this.findVisible(tx, id);
+      if (!can(tx, PERMISSIONS.orderManage) && found.status !== 'pending') {
+        throw new InvalidTransitionError(found.status, 'cancelled', 'order status');
       }
-      await this.lifecycle.transition(tx, order, 'cancelled');
+      await this.lifecycle.transition(tx, found, 'cancelled');
+      return found;
     });
-    return this.getOrder(ctx, id);
+    return this.getOrder(ctx, order.id);
   }
 
-  /** The order if the caller may see it (owner or `order:read:any`), else NotFoundError. */
+  /** An order by id or by number (`EM-001001`, any case), whoever may see it. */
+  private findByRef(ctx: Context, ref: string): Promise<OrderRecord | null> {
+    return ORDER_NUMBER.test(ref) ? this.orders.findByNumber(ctx, ref.toUpperCase()) : this.orders.findById(ctx, ref);
+  }
+
+  /** The order (by id or number) if the caller may see it (owner or `order:read:any`), else NotFoundError. */
   async findVisible(ctx: Context, id: string): Promise<OrderRecord> {
     const userId = can(ctx, PERMISSIONS.orderReadAny) ? null : requireUser(ctx).id;
-    const order = await this.orders.findById(ctx, id);
+    const order = await this.findByRef(ctx, id);
     if (!order || (userId !== null && order.user_id !== userId)) {
       throw new NotFoundError(`Order ${id} not found`);
     }

@@ -64,6 +64,8 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void>;
   /** The order with this id, or null. */
   findById(ctx: Context, id: string): Promise<OrderRecord | null>;
+  /** The order with this number (`EM-001001`, as stored), or null. */
+  findByNumber(ctx: Context, number: string): Promise<OrderRecord | null>;
   /** The lines of these orders in one query, by order then position. */
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
   /** The orders matching the filter in the window, newest first. */

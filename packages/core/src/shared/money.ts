@@ -22,3 +22,30 @@ export function formatMoney(amount: number, currency: string, locale = 'en-US'):
     new Intl.NumberFormat(locale, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount / 10 ** digits);
 }
+
+/** Digits after the decimal point of a currency (USD 2, JPY 0, BHD 3), from Intl. */
+export function currencyExponent(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * What to send instead of a money amount that is not whole minor units, in the store currency:
+ * `12.5` in USD → "send 1250 for 12.50 USD"; JPY has no minor unit, so its amounts are whole yen.
+ */
+export function minorUnitsHint(currency: string, given?: unknown): string {
+  const digits = currencyExponent(currency);
+  const major = typeof given === 'number' || (typeof given === 'string' && given.trim() !== '') ? Number(given) : NaN;
+  if (digits === 0) {
+    const whole = Number.isFinite(major) ? Math.round(major) : 1250;
+    return `must be a whole number of ${currency}, which has no minor unit: send ${whole} for ${whole} ${currency}`;
+  }
+  const amount = Number.isFinite(major) && major >= 0 ? major : 12.5;
+  return (
+    `must be whole minor units of ${currency} (1/${10 ** digits} of a unit): ` +
+    `send ${Math.round(amount * 10 ** digits)} for ${amount.toFixed(digits)} ${currency}`
+  );
+}

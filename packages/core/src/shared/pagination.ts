@@ -10,12 +10,16 @@ export const intParam = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
 
 export const boolParam = () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** `?page=&page_size=` (with count) or `?cursor=&limit=` (keyset); both shapes are accepted. */
+/**
+ * `?page=&page_size=` (with count), `?limit=&offset=` (with count, DRF's LimitOffsetPagination) or
+ * `?cursor=&limit=` (keyset); every shape is accepted.
+ */
 export const pageQuerySchema = z.object({
   page: intParam(1).optional(),
   page_size: intParam(1, MAX_PAGE_SIZE).optional(),
   cursor: z.string().max(512).optional(),
   limit: intParam(1, MAX_PAGE_SIZE).optional(),
+  offset: intParam(0).optional().describe('Rows to skip (with `limit`): a counted page starting there'),
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
@@ -27,6 +31,8 @@ export interface Page<T> {
   count_is_estimate?: true;
   page: number;
   page_size: number;
+  /** Set when the query paged by `offset`: links then carry `limit`/`offset`. */
+  offset?: number;
   results: T[];
 }
 
@@ -47,7 +53,13 @@ export type ListResult<T> = Page<T> | KeysetPage<T>;
  * Core decodes client cursors into `afterId`, so a repository never sees a cursor.
  */
 export type ListWindow =
-  { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; afterId: string | null; limit: number };
+  | { kind: 'page'; page: number; pageSize: number; offset?: number }
+  | { kind: 'keyset'; afterId: string | null; limit: number };
+
+/** The rows a page window skips: its `offset` when the query gave one, else the page's start. */
+export function windowOffset(window: { page: number; pageSize: number; offset?: number }): number {
+  return window.offset ?? (window.page - 1) * window.pageSize;
+}
 
 /**
  * What a repository returns for a {@link ListWindow}: the rows, the total (page windows; null for
@@ -72,6 +84,7 @@ export function listResultOf<T>(window: ListWindow, page: RowPage<{ id: string }
     count: page.count ?? results.length,
     page: window.page,
     page_size: window.pageSize,
+    ...(window.offset !== undefined ? { offset: window.offset } : {}),
   };
 }
 
@@ -89,10 +102,25 @@ export function listWindowOf(q: PageQuery): ListWindow {
 
 /** The pagination mode and position a list query asks for; the cursor is still encoded. */
 export type PageRequest =
-  { kind: 'page'; page: number; pageSize: number } | { kind: 'keyset'; cursor: string | null; limit: number };
+  | { kind: 'page'; page: number; pageSize: number; offset?: number }
+  | { kind: 'keyset'; cursor: string | null; limit: number };
 
-/** Chooses the pagination mode from query parameters: any of cursor/limit selects keyset. */
+/**
+ * Chooses the pagination mode from query parameters: `offset` selects a counted page of `limit`
+ * rows from there; otherwise any of cursor/limit selects keyset.
+ */
 export function toPageRequest(q: PageQuery): PageRequest {
+  if (q.offset !== undefined) {
+    const clash = (['cursor', 'page', 'page_size'] as const).filter((k) => q[k] !== undefined);
+    if (clash.length) {
+      throw new ValidationError(
+        'Invalid query',
+        clash.map((k) => ({ path: `query.${k}`, message: 'cannot be combined with offset; send limit and offset' })),
+      );
+    }
+    const pageSize = q.limit ?? DEFAULT_PAGE_SIZE;
+    return { kind: 'page', page: Math.floor(q.offset / pageSize) + 1, pageSize, offset: q.offset };
+  }
   if (q.cursor !== undefined || q.limit !== undefined) {
     return { kind: 'keyset', cursor: q.cursor ?? null, limit: q.limit ?? DEFAULT_PAGE_SIZE };
   }

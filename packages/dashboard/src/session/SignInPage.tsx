@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { fieldErrors, problemMessage, ApiProblem } from '../api/problem.js';
 import { FormError, TextField } from '../shared/ui/Field.js';
+import { NO_ACCESS_MESSAGE } from './messages.js';
 import type { SignIn } from './SessionProvider.js';
 
 /** E-mail and password; a customer account is refused with a clear message. */
@@ -28,9 +29,11 @@ export function SignInPage({ signIn }: { signIn: SignIn }) {
   const formMessage =
     error instanceof ApiProblem && error.status === 401
       ? 'Wrong e-mail or password.'
-      : error && !errors.email
-        ? problemMessage(error)
-        : undefined;
+      : error instanceof ApiProblem && error.status === 403
+        ? NO_ACCESS_MESSAGE
+        : error && !errors.email
+          ? problemMessage(error)
+          : undefined;
 
   return (
     <main className="sign-in">

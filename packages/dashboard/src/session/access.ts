@@ -1,10 +1,9 @@
 /**
- * Who may use the back office. A customer's role holds no permission at all; every role with one
- * (staff, admin, or one an admin defined) has something to do here. `dashboard:access` is the
- * permission the server will check at sign-in once it takes `dashboard_login: true`.
+ * Who may use the back office: `dashboard:access` (or `*`), the permission the server checks at a
+ * `dashboard_login: true` sign-in. Checked again here for a session resumed after a role change.
  */
 export function hasDashboardAccess(permissions: readonly string[]): boolean {
-  return permissions.length > 0;
+  return grants(permissions, 'dashboard:access');
 }
 
 /** True when the permissions grant `permission` (`*` grants all). */

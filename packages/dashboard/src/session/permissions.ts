@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   jobManage: 'job:manage',
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
+  dashboardAccess: 'dashboard:access',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -40,4 +41,5 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'job:manage': 'Retry dead jobs',
   'webhook:manage': 'Manage webhook subscriptions',
   'import:run': 'Import products from CSV',
+  'dashboard:access': 'Sign in to this back office',
 };

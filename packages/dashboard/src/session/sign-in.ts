@@ -10,11 +10,11 @@ import { config } from '../config.js';
 const authApi = createClient<paths>({ baseUrl: config.api_base });
 
 /**
- * The one sign-in request. When the API takes `dashboard_login: true` (a 403 for a user without
- * `dashboard:access`), add it to this body: the server then refuses customers itself.
+ * The one sign-in request, a back-office login (`dashboard_login: true`): the server refuses a user
+ * without `dashboard:access` with a 403 and issues no tokens.
  */
 export function requestTokens(email: string, password: string) {
-  return unwrap(authApi.POST('/api/auth/token', { body: { email, password } }));
+  return unwrap(authApi.POST('/api/auth/token', { body: { email, password, dashboard_login: true } }));
 }
 
 /** Rotates the refresh token: a new pair, the old refresh token spent. */

@@ -14,6 +14,9 @@ const tokenHeader = [
   },
 ];
 
+const cartToken =
+  'signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.';
+
 function access(req: Request): CartAccess {
   return { cartToken: req.get(CART_TOKEN_HEADER) ?? null };
 }
@@ -31,6 +34,7 @@ export const cartRoutes = [
     description: 'Lines carry live prices and a `status` flag: `gone`, `unpublished` or `short_of_stock`.',
     tags,
     auth: 'public',
+    withToken: cartToken,
     headers: tokenHeader,
     response: cartSchema,
     async handler({ ctx, engine, req, res }) {
@@ -46,6 +50,7 @@ export const cartRoutes = [
     summary: 'Add a variant (or a one-variant product) to the cart; adding it again raises the quantity',
     tags,
     auth: 'public',
+    withToken: cartToken,
     headers: tokenHeader,
     body: addCartItemSchema,
     status: 201,
@@ -64,6 +69,7 @@ export const cartRoutes = [
     summary: 'Change the quantity of a cart line',
     tags,
     auth: 'public',
+    withToken: cartToken,
     headers: tokenHeader,
     params: itemParams,
     body: updateCartItemSchema,
@@ -78,6 +84,7 @@ export const cartRoutes = [
     summary: 'Remove a line from the cart',
     tags,
     auth: 'public',
+    withToken: cartToken,
     headers: tokenHeader,
     params: itemParams,
     status: 204,

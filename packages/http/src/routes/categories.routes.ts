@@ -19,7 +19,7 @@ export const categoryRoutes = [
     operationId: 'listCategories',
     summary: 'Every category: flat with parent_id, or nested with ?tree=true',
     tags,
-    auth: 'public',
+    auth: 'none',
     query: categoryListQuerySchema,
     response: z.union([z.array(categorySchema), z.array(categoryNodeSchema)]),
     handler: ({ ctx, engine, query }) =>
@@ -44,7 +44,7 @@ export const categoryRoutes = [
     operationId: 'getCategory',
     summary: 'A category by id or slug',
     tags,
-    auth: 'public',
+    auth: 'none',
     params: refParams,
     response: categorySchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getCategory(ctx, params.id),
@@ -58,6 +58,8 @@ export const categoryRoutes = [
     auth: 'user',
     params: refParams,
     body: updateCategorySchema,
+    // The parent is named either way; leaving both out keeps it.
+    replace: { optional: ['parent_id', 'parent'] },
     response: categorySchema,
     errors: [403, 409],
     handler: ({ ctx, engine, params, body }) => engine.catalog.updateCategory(ctx, params.id, body),

@@ -1,3 +1,4 @@
+import { withReplacements } from '../replace.js';
 import type { RouteSpec } from '../route.js';
 import { systemRoutes } from './system.routes.js';
 import { categoryRoutes } from './categories.routes.js';
@@ -15,8 +16,11 @@ import { paymentRoutes } from './payments.routes.js';
 import { recommendationRoutes } from './recommendations.routes.js';
 import { taxRoutes } from './tax.routes.js';
 
-/** Every HTTP operation Emporia serves, in docs order. Each module adds its list here. */
-export const allRoutes: RouteSpec[] = [
+/**
+ * Every HTTP operation Emporia serves, in docs order. Each module adds its list here; every PATCH
+ * gets its PUT twin (`withReplacements`).
+ */
+export const allRoutes: RouteSpec[] = withReplacements([
   ...systemRoutes,
   ...authRoutes,
   ...userRoutes,
@@ -32,4 +36,4 @@ export const allRoutes: RouteSpec[] = [
   ...orderRoutes,
   ...paymentRoutes,
   ...taxRoutes,
-];
+]);

@@ -14,7 +14,13 @@ import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['orders'];
-const idParams = z.object({ id: z.uuid('must be an order id') });
+const ORDER_REF = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|EM-\d{1,18})$/i;
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(ORDER_REF, 'must be an order id or number (EM-001001)')
+    .describe('Order id or number (EM-001001)'),
+});
 
 // One order as staff work on it: the moves its state machine allows from here, so a client offers
 // exactly those instead of keeping its own copy of the lifecycle.

@@ -17,7 +17,7 @@ export const paymentRoutes = [
       'Signed with `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (5-minute tolerance). ' +
       'The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}`. Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.',
     tags,
-    auth: 'public',
+    auth: 'none',
     headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true }],
     params: z.object({ provider: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a provider name') }),
     body: z.record(z.string(), z.unknown()).describe('The provider’s callback body (see the description)'),

@@ -14,6 +14,7 @@ import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['catalog'];
+const drafts = 'staff (`product:read:any`) may read a draft or archived product; for others it is a 404.';
 const productParams = z.object({ id: z.string().min(1).max(200).describe('Product id or slug') });
 const variantParams = productParams.extend({ variantId: z.uuid('must be a variant id') });
 
@@ -28,6 +29,7 @@ export const productRoutes = [
       'With `q` and no `sort`, results are ranked by relevance. `cursor`/`limit` selects keyset pagination.',
     tags,
     auth: 'public',
+    withToken: 'staff (`product:read:any`) also see draft and archived products, and may filter by `status`.',
     query: productListQuerySchema,
     response: listResultSchema(productSchema),
     handler: async ({ ctx, engine, query, req }) => listAnswer(req, await engine.catalog.listProducts(ctx, query)),
@@ -52,6 +54,7 @@ export const productRoutes = [
     summary: 'A product by id or slug, with its variants',
     tags,
     auth: 'public',
+    withToken: drafts,
     params: productParams,
     response: productSchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getProduct(ctx, params.id),
@@ -90,6 +93,7 @@ export const productRoutes = [
     summary: 'The variants of a product',
     tags,
     auth: 'public',
+    withToken: drafts,
     params: productParams,
     response: z.array(variantSchema),
     handler: ({ ctx, engine, params }) => engine.catalog.listVariants(ctx, params.id),
@@ -115,6 +119,7 @@ export const productRoutes = [
     summary: 'One variant of a product',
     tags,
     auth: 'public',
+    withToken: drafts,
     params: variantParams,
     response: variantSchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getVariant(ctx, params.id, params.variantId),

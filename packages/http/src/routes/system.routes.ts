@@ -13,7 +13,7 @@ export const systemRoutes = [
     operationId: 'health',
     summary: 'Liveness: the process answers',
     tags: ['operations'],
-    auth: 'public',
+    auth: 'none',
     response: healthSchema,
     async handler() {
       return { status: 'ok' as const };
@@ -25,7 +25,7 @@ export const systemRoutes = [
     operationId: 'ready',
     summary: 'Readiness: the database (and job runner) are healthy; 503 otherwise',
     tags: ['operations'],
-    auth: 'public',
+    auth: 'none',
     response: healthSchema,
     errors: [503],
     async handler({ engine, res }) {

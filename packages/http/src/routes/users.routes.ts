@@ -18,6 +18,8 @@ const idParams = z.object({ id: z.uuid('must be a user id') });
 const meSchema = userSchema
   .extend({ permissions: z.array(z.string()).describe("the role's permission strings; `*` grants all") })
   .meta({ id: 'Me' });
+/** What a PUT of a user may leave out: the password pair (write-only) and what only admins set. */
+const writeOnlyOrPrivileged = ['password', 'current_password', 'role', 'is_active'];
 const permissionsOf = (ctx: Context) => [...requireUser(ctx).permissions].sort();
 
 export const userRoutes = [
@@ -40,6 +42,7 @@ export const userRoutes = [
     tags,
     auth: 'user',
     body: updateUserInputSchema,
+    replace: { optional: writeOnlyOrPrivileged },
     response: userSchema,
     errors: [409],
     handler: ({ ctx, engine, body }) => engine.identity.updateMe(ctx, body),
@@ -102,6 +105,7 @@ export const userRoutes = [
     auth: 'user',
     params: idParams,
     body: updateUserInputSchema,
+    replace: { optional: writeOnlyOrPrivileged },
     response: userSchema,
     errors: [403, 409],
     handler: ({ ctx, engine, params, body }) => engine.identity.updateUser(ctx, params.id, body),
