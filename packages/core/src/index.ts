@@ -73,6 +73,7 @@ export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance
 export { WebhookService } from './notifications/webhooks.service.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
+export { hasControlCharacters, text } from './shared/input.js';
 
 // ---------------------------------------------------------------- schemas and types: identity
 export {

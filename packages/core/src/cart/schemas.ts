@@ -23,14 +23,14 @@ const oneRefMessage = { message: 'give variant_id or product_id (exactly one)', 
 
 /** Input of `cart.addItem`: a `variant_id` (or the `product_id` of a one-variant product) and a quantity. */
 export const addCartItemSchema = z
-  .object({ ...itemRefShape, quantity: quantitySchema.default(1) })
+  .strictObject({ ...itemRefShape, quantity: quantitySchema.default(1) })
   .refine(exactlyOneRef, oneRefMessage)
   .meta({ id: 'AddCartItem' });
 /** Input of `cart.addItem` (see {@link addCartItemSchema}). */
 export type AddCartItemInput = z.input<typeof addCartItemSchema>;
 
 /** Input of `cart.updateItem`: the line's new quantity. */
-export const updateCartItemSchema = z.object({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
+export const updateCartItemSchema = z.strictObject({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
 /** Input of `cart.updateItem` (see {@link updateCartItemSchema}). */
 export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
 

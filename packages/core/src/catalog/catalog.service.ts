@@ -4,6 +4,7 @@ import type { Config } from '../shared/config.js';
 import { can, requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { hasControlCharacters } from '../shared/input.js';
 import { decodeCursor, encodeCursor, toPageRequest, type ListResult } from '../shared/pagination.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -228,7 +229,7 @@ export class CatalogService {
 
   /** One category by id or slug (public); NotFoundError when there is none. */
   async getCategory(ctx: Context, idOrSlug: string): Promise<Category> {
-    const category = await this.categories.find(ctx, idOrSlug);
+    const category = hasControlCharacters(idOrSlug) ? null : await this.categories.find(ctx, idOrSlug);
     if (!category) throw new NotFoundError(`Category '${idOrSlug}' not found`);
     return category;
   }
@@ -315,7 +316,7 @@ export class CatalogService {
   }
 
   private async requireCategory(ctx: Context, idOrSlug: string, path: string): Promise<Category> {
-    const category = await this.categories.find(ctx, idOrSlug);
+    const category = hasControlCharacters(idOrSlug) ? null : await this.categories.find(ctx, idOrSlug);
     if (!category) throw new ValidationError('Unknown category', [{ path, message: 'no such category' }]);
     return category;
   }
@@ -704,14 +705,14 @@ export class CatalogService {
 
   /** For writers: any status. */
   private async requireProduct(ctx: Context, idOrSlug: string): Promise<ProductRow> {
-    const row = await this.products.find(ctx, idOrSlug);
+    const row = hasControlCharacters(idOrSlug) ? null : await this.products.find(ctx, idOrSlug);
     if (!row) throw new NotFoundError(`Product '${idOrSlug}' not found`);
     return row;
   }
 
   /** For readers: drafts and archived products do not exist for anonymous and customer callers. */
   private async visibleProduct(ctx: Context, idOrSlug: string): Promise<ProductRow> {
-    const row = await this.products.find(ctx, idOrSlug);
+    const row = hasControlCharacters(idOrSlug) ? null : await this.products.find(ctx, idOrSlug);
     if (!row || (row.status !== 'published' && !can(ctx, PERMISSIONS.productRead))) {
       throw new NotFoundError(`Product '${idOrSlug}' not found`);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/input.js';
 import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
@@ -22,17 +23,15 @@ export const MAX_STOCK = 2_147_483_647;
 export const MAX_QUERY_LENGTH = 200;
 
 /** A URL slug: lower-case letters, digits and single hyphens. */
-export const slugSchema = z
-  .string()
+export const slugSchema = text()
   .trim()
   .min(1)
   .max(200)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens');
 const idSchema = z.uuid();
-const nameSchema = z.string().trim().min(1).max(200);
-const descriptionSchema = z.string().max(20_000);
-const currencySchema = z
-  .string()
+const nameSchema = text().trim().min(1).max(200);
+const descriptionSchema = text({ multiline: true }).max(20_000);
+const currencySchema = text()
   .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
   .transform((v) => v.toUpperCase());
 /** Money in integer minor units (cents). */
@@ -40,14 +39,13 @@ export const priceSchema = z.number().int('must be whole minor units (cents)').m
 const stockSchema = z.number().int().min(0).max(MAX_STOCK);
 const thresholdSchema = z.number().int().min(0).max(MAX_STOCK);
 /** A SKU: up to 64 letters, digits, `.`, `-`, `_` or `/`. */
-export const skuSchema = z
-  .string()
+export const skuSchema = text()
   .trim()
   .min(1)
   .max(64)
   .regex(/^[\w.\-/]+$/, 'use letters, digits, ".", "-", "_" or "/"');
-const optionNameSchema = z.string().trim().min(1).max(50);
-const optionValueSchema = z.string().trim().min(1).max(100);
+const optionNameSchema = text().trim().min(1).max(50);
+const optionValueSchema = text().trim().min(1).max(100);
 const imageUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
 
 /**
@@ -90,7 +88,7 @@ export const categoryNodeSchema: z.ZodType<CategoryNode> = categorySchema
   .meta({ id: 'CategoryNode' });
 
 /** Input of `catalog.createCategory`; the slug comes from the name when omitted. */
-export const createCategorySchema = z.object({
+export const createCategorySchema = z.strictObject({
   name: nameSchema,
   slug: slugSchema.optional(),
   description: descriptionSchema.default(''),
@@ -101,7 +99,7 @@ export const createCategorySchema = z.object({
 export type CreateCategoryInput = z.input<typeof createCategorySchema>;
 
 /** Input of `catalog.updateCategory`: any of the category's fields. */
-export const updateCategorySchema = z.object({
+export const updateCategorySchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
   description: descriptionSchema.optional(),
@@ -118,8 +116,7 @@ export const categoryListQuerySchema = z.object({
 
 /** Options of `catalog.deleteCategory`: where the products and sub-categories of a non-empty category go. */
 export const deleteCategoryQuerySchema = z.object({
-  reassign_to: z
-    .string()
+  reassign_to: text()
     .min(1)
     .max(200)
     .optional()
@@ -132,7 +129,7 @@ export type DeleteCategoryOptions = z.input<typeof deleteCategoryQuerySchema>;
 
 /** An option a product's variants differ by, with its values: `{ name: 'Size', values: ['S', 'M'] }`. */
 export const productOptionSchema = z
-  .object({
+  .strictObject({
     name: optionNameSchema,
     values: z.array(optionValueSchema).min(1).max(100),
   })
@@ -183,7 +180,7 @@ export const productSchema = z
 export type Product = z.infer<typeof productSchema>;
 
 /** A new variant: SKU, price, initial stock, alert level and option values. */
-export const variantInputSchema = z.object({
+export const variantInputSchema = z.strictObject({
   sku: skuSchema,
   price: priceSchema,
   stock: stockSchema.default(0),
@@ -198,7 +195,7 @@ export type VariantInput = z.input<typeof variantInputSchema>;
  * variant; `options` and `variants` make a multi-variant one.
  */
 export const createProductSchema = z
-  .object({
+  .strictObject({
     name: nameSchema,
     slug: slugSchema.optional(),
     description: descriptionSchema.default(''),
@@ -268,18 +265,12 @@ export const productListQuerySchema = pageQuerySchema.extend({
   page: queryInt(1).optional(),
   page_size: queryInt(1, MAX_PAGE_SIZE).optional(),
   limit: queryInt(1, MAX_PAGE_SIZE).optional(),
-  category: z.string().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
+  category: text().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
   min_price: queryInt().optional().describe('Lowest price (minor units), inclusive'),
   max_price: queryInt().optional().describe('Highest price (minor units), inclusive'),
   in_stock: queryBool().optional(),
   status: z.enum(PRODUCT_STATUSES).optional().describe('Staff only; others always see published products'),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(MAX_QUERY_LENGTH)
-    .optional()
-    .describe('Full-text search on name, description and SKU'),
+  q: text().trim().min(1).max(MAX_QUERY_LENGTH).optional().describe('Full-text search on name, description and SKU'),
   sort: z.enum(PRODUCT_SORTS).optional().describe('Default: relevance when q is given, otherwise -created_at'),
 });
 /** Query of `catalog.listProducts`, as text or as parsed values (see {@link productListQuerySchema}). */
@@ -288,15 +279,15 @@ export type ProductListQuery = z.input<typeof productListQuerySchema> | z.output
 // ---------------------------------------------------------------- inventory
 
 /** Input of `inventory.adjustStock`: a non-zero delta, a reason and an optional reference. */
-export const stockAdjustmentSchema = z.object({
+export const stockAdjustmentSchema = z.strictObject({
   delta: z
     .number()
     .int()
     .min(-MAX_STOCK)
     .max(MAX_STOCK)
     .refine((d) => d !== 0, 'must not be zero'),
-  reason: z.string().trim().min(1).max(200),
-  reference: z.string().trim().min(1).max(200).optional(),
+  reason: text().trim().min(1).max(200),
+  reference: text().trim().min(1).max(200).optional(),
 });
 /** Input of `inventory.adjustStock` (see {@link stockAdjustmentSchema}). */
 export type StockAdjustmentInput = z.input<typeof stockAdjustmentSchema>;

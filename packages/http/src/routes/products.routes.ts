@@ -8,13 +8,14 @@ import {
   updateProductSchema,
   updateVariantSchema,
   variantSchema,
+  text,
 } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
 
 const tags = ['catalog'];
-const productParams = z.object({ id: z.string().min(1).max(200).describe('Product id or slug') });
+const productParams = z.object({ id: text().min(1).max(200).describe('Product id or slug') });
 const variantParams = productParams.extend({ variantId: z.uuid('must be a variant id') });
 
 export const productRoutes = [
