@@ -1130,7 +1130,7 @@ export interface components {
       quantity: number;
       line_total: number;
       /** @enum {string} */
-      status: 'available' | 'gone' | 'unpublished' | 'short_of_stock';
+      status: 'available' | 'gone' | 'unpublished' | 'short_of_stock' | 'over_limit';
       stock: number | null;
     };
     AddCartItem: {
@@ -1138,10 +1138,14 @@ export interface components {
       variant_id?: string;
       /** Format: uuid */
       product_id?: string;
-      /** @default 1 */
+      /**
+       * Format: int32
+       * @default 1
+       */
       quantity: number;
     };
     UpdateCartItem: {
+      /** Format: int32 */
       quantity: number;
     };
     Order: {
@@ -1182,6 +1186,7 @@ export interface components {
         variant_id?: string;
         /** Format: uuid */
         product_id?: string;
+        /** Format: int32 */
         quantity: number;
       }[];
     };
@@ -1723,7 +1728,7 @@ export interface operations {
           name?: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -1770,10 +1775,10 @@ export interface operations {
   listUsers: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         role?: string;
         email?: string;
       };
@@ -1847,7 +1852,7 @@ export interface operations {
           /** @default  */
           name?: string;
           /** @default customer */
-          role?: string;
+          role?: string & (unknown & unknown);
           /** @default true */
           is_active?: boolean;
         };
@@ -2031,7 +2036,7 @@ export interface operations {
           name?: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -2143,7 +2148,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name: string;
+          name: string & (unknown & unknown);
           /** @default  */
           description?: string;
           /** @default [] */
@@ -2334,7 +2339,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name?: string;
+          name?: string & (unknown & unknown);
           description?: string;
           permissions?: string[];
         };
@@ -2449,11 +2454,14 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           /** @default  */
           description?: string;
           parent_id?: string | null;
-          /** @default 0 */
+          /**
+           * Format: int32
+           * @default 0
+           */
           position?: number;
         };
       };
@@ -2639,9 +2647,10 @@ export interface operations {
       content: {
         'application/json': {
           name?: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           description?: string;
           parent_id?: string | null;
+          /** Format: int32 */
           position?: number;
         };
       };
@@ -2706,16 +2715,16 @@ export interface operations {
   listProducts: {
     parameters: {
       query?: {
-        page?: string | number;
-        page_size?: string | number;
+        page?: (string & (unknown & unknown)) | number;
+        page_size?: (string & (unknown & unknown)) | number;
         cursor?: string;
-        limit?: string | number;
+        limit?: (string & (unknown & unknown)) | number;
         /** @description Category id or slug; includes its sub-categories */
         category?: string;
         /** @description Lowest price (minor units), inclusive */
-        min_price?: string | number;
+        min_price?: (string & (unknown & unknown)) | number;
         /** @description Highest price (minor units), inclusive */
-        max_price?: string | number;
+        max_price?: (string & (unknown & unknown)) | number;
         in_stock?: ('0' | '1' | 'true' | 'false') | boolean;
         /** @description Staff only; others always see published products */
         status?: 'draft' | 'published' | 'archived';
@@ -2781,7 +2790,7 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           /** @default  */
           description?: string;
           /**
@@ -2796,17 +2805,25 @@ export interface operations {
           };
           /** @default [] */
           images?: string[];
-          currency?: string;
+          currency?: string & (unknown & unknown);
+          /** Format: int64 */
           price?: number;
-          sku?: string;
+          sku?: string & (unknown & unknown);
+          /** Format: int32 */
           stock?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           options?: components['schemas']['ProductOption'][];
           variants?: {
-            sku: string;
+            sku: string & (unknown & unknown);
+            /** Format: int64 */
             price: number;
-            /** @default 0 */
+            /**
+             * Format: int32
+             * @default 0
+             */
             stock?: number;
+            /** Format: int32 */
             low_stock_threshold?: number;
             /** @default {} */
             options?: {
@@ -2985,7 +3002,7 @@ export interface operations {
       content: {
         'application/json': {
           name?: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           description?: string;
           /** @enum {string} */
           status?: 'draft' | 'published' | 'archived';
@@ -3117,10 +3134,15 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          sku: string;
+          sku: string & (unknown & unknown);
+          /** Format: int64 */
           price: number;
-          /** @default 0 */
+          /**
+           * Format: int32
+           * @default 0
+           */
           stock?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           /** @default {} */
           options?: {
@@ -3318,8 +3340,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          sku?: string;
+          sku?: string & (unknown & unknown);
+          /** Format: int64 */
           price?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           options?: {
             [key: string]: string;
@@ -3458,6 +3482,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** Format: int32 */
           delta: number;
           reason: string;
           reference?: string;
@@ -3573,10 +3598,10 @@ export interface operations {
   listJobs: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         status?: 'queued' | 'running' | 'succeeded' | 'dead';
         type?: string;
       };
@@ -4346,10 +4371,10 @@ export interface operations {
   listOrders: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
         /** @description staff only; customers always see their own */
         user_id?: string;
@@ -4784,10 +4809,10 @@ export interface operations {
   listPayments: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         status?: 'pending' | 'succeeded' | 'failed';
         order_id?: string;
       };

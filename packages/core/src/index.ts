@@ -33,6 +33,7 @@ export {
   NotFoundError,
   ConflictError,
   OutOfStockError,
+  AmountTooLargeError,
   InvalidTransitionError,
   UnauthorizedError,
   ForbiddenError,
@@ -73,7 +74,18 @@ export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance
 export { WebhookService } from './notifications/webhooks.service.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
-export { hasControlCharacters, text } from './shared/input.js';
+export {
+  MAX_AMOUNT,
+  MAX_INT32,
+  MAX_JSON_BYTES,
+  MAX_JSON_DEPTH,
+  hasControlCharacters,
+  int32,
+  int64,
+  jsonObject,
+  jsonProblem,
+  text,
+} from './shared/input.js';
 
 // ---------------------------------------------------------------- schemas and types: identity
 export {

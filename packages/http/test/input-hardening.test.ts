@@ -183,3 +183,116 @@ describeEachDatabase('control characters in text', (env) => {
     await expect(env().engine.catalog.getProduct(ctx, 'a\u0000b')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });
+
+describeEachDatabase('integer limits', (env) => {
+  let staff: TestUser;
+  let customer: TestUser;
+  beforeAll(async () => {
+    [staff, customer] = await Promise.all([userWithToken(env(), 'staff'), userWithToken(env(), 'customer')]);
+  });
+  const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+  it('refuses a stock adjustment that would pass the 32-bit column with 409, stock unchanged', async () => {
+    const app = env().app;
+    const product = await publishedProduct(env(), { stock: 2_147_483_000 });
+    const variant = product.variants[0];
+    const url = `/api/products/${product.id}/variants/${variant.id}/stock`;
+    const over = await request(app).post(url).set(staff.headers).send({ delta: 1_000, reason: 'count' });
+    expect(over.status, JSON.stringify(over.body)).toBe(409);
+    expect(over.body.type).toBe('https://emporia.dev/problems/amount-too-large');
+    expect((await request(app).post(url).set(staff.headers).send({ delta: 647, reason: 'count' })).status).toBe(201);
+    const read = await request(app).get(`/api/products/${product.id}`);
+    expect(read.body.variants[0].stock).toBe(2_147_483_647);
+    expect(
+      (
+        await request(app)
+          .post(url)
+          .set(staff.headers)
+          .send({ delta: 2 ** 31, reason: 'count' })
+      ).status,
+    ).toBe(400);
+  });
+
+  it('refuses prices and quantities past what every dialect stores with 400', async () => {
+    const app = env().app;
+    const send = (body: object) => request(app).post('/api/products').set(staff.headers).send(body);
+    expect((await send({ name: 'Gold', price: MAX_SAFE + 1 })).status).toBe(400);
+    expect((await send({ name: 'Gold', price: 1, stock: 2 ** 31 })).status).toBe(400);
+    expect(
+      (
+        await request(app)
+          .post('/api/cart/items')
+          .set(customer.headers)
+          .send({ product_id: randomUUID(), quantity: 2 ** 31 })
+      ).status,
+    ).toBe(400);
+  });
+
+  it('answers 409 to a line or order total past 2^53, and the cart stays readable', async () => {
+    const app = env().app;
+    const gold = await publishedProduct(env(), { price: MAX_SAFE, stock: 10 });
+    const silver = await publishedProduct(env(), { price: MAX_SAFE, stock: 10 });
+    const add = (variant_id: string, quantity: number) =>
+      request(app).post('/api/cart/items').set(customer.headers).send({ variant_id, quantity });
+    const two = await add(gold.variants[0].id, 2);
+    expect(two.status, JSON.stringify(two.body)).toBe(409);
+    expect(two.body.type).toBe('https://emporia.dev/problems/amount-too-large');
+    expect((await add(gold.variants[0].id, 1)).status).toBe(201);
+    // Each line is exact, their sum is not: the cart is still read, not totalled past the limit.
+    expect((await add(silver.variants[0].id, 1)).status).toBe(201);
+    const cart = await request(app).get('/api/cart').set(customer.headers);
+    expect(cart.status, JSON.stringify(cart.body)).toBe(200);
+    expect(cart.body.subtotal).toBe(MAX_SAFE);
+    expect(cart.body.checkout_ready).toBe(false);
+    expect(cart.body.items.map((i: { status: string }) => i.status).sort()).toEqual(['available', 'over_limit']);
+    const order = await request(app)
+      .post('/api/orders')
+      .set(customer.headers)
+      .send({ items: [{ variant_id: gold.variants[0].id, quantity: 2 }] });
+    expect(order.status, JSON.stringify(order.body)).toBe(409);
+    expect(order.body.type).toBe('https://emporia.dev/problems/amount-too-large');
+  });
+
+  it('documents every integer input with its bounds and format', () => {
+    const doc = openApiDocument() as { components: { schemas: Record<string, { properties: Record<string, Json> }> } };
+    const item = doc.components.schemas.AddCartItem.properties;
+    expect(item.quantity).toMatchObject({ type: 'integer', format: 'int32', minimum: 1, maximum: 1_000_000 });
+  });
+});
+
+describeEachDatabase('free-form JSON', (env) => {
+  let staff: TestUser;
+  beforeAll(async () => {
+    staff = await userWithToken(env(), 'staff');
+  });
+
+  const nested = (levels: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+
+  it('answers 400 to product attributes nested thousands deep, or too large, and takes shallow ones', async () => {
+    const app = env().app;
+    const create = (attributes: unknown) =>
+      request(app).post('/api/products').set(staff.headers).send({ name: 'Deep', price: 1, attributes });
+    for (const attributes of [
+      nested(4_100),
+      nested(11),
+      { big: 'x'.repeat(70_000) },
+      { 'k\u0000': 1 },
+      { k: ['a\u0000'] },
+    ]) {
+      const res = await create(attributes);
+      expect(res.status, JSON.stringify(res.body).slice(0, 200)).toBe(400);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    const ok = await create(nested(9));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    const patch = await request(app)
+      .patch(`/api/products/${ok.body.id}`)
+      .set(staff.headers)
+      .send({ attributes: nested(4_100) });
+    expect(patch.status).toBe(400);
+  });
+});

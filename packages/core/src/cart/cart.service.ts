@@ -7,7 +7,7 @@ import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
 import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { lineTotal, sumMinor } from '../shared/money.js';
+import { lineTotal } from '../shared/money.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -53,7 +53,7 @@ function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartIte
     name: variant.name,
     unit_price: variant.price,
     quantity: item.quantity,
-    line_total: lineTotal(variant.price, item.quantity),
+    line_total: variant.price * item.quantity,
     status: !variant.is_published ? 'unpublished' : variant.stock < item.quantity ? 'short_of_stock' : 'available',
     stock: variant.stock,
   };
@@ -102,6 +102,7 @@ export class CartService {
       });
       // Checked on the stored sum, so two concurrent adds cannot pass the cap together.
       this.checkMaximum(line.quantity, 'quantity');
+      lineTotal(variant.price, line.quantity);
       if (line.quantity > variant.stock) throw new OutOfStockError([variant.sku]);
     });
     return { cart: await this.view(ctx, cart!), issuedToken };
@@ -116,6 +117,7 @@ export class CartService {
     if (!cart || !item) throw new NotFoundError(`Cart item ${itemId} not found`);
     const [variant] = await this.inventory.getSaleVariants(ctx, [item.variant_id]);
     if (variant && quantity > item.quantity && quantity > variant.stock) throw new OutOfStockError([variant.sku]);
+    if (variant) lineTotal(variant.price, quantity);
     const updated = await this.carts.setQuantity(ctx, cart.id, itemId, quantity, ctx.clock.now().toISOString());
     if (!updated) throw new NotFoundError(`Cart item ${itemId} not found`);
     return this.view(ctx, cart);
@@ -204,7 +206,14 @@ export class CartService {
     );
     const byId = new Map(variants.map((v) => [v.id, v]));
     const lines = items.map((i) => lineOf(i, byId.get(i.variant_id)));
-    const subtotal = sumMinor(lines.map((l) => l.line_total));
+    // A price raised after the line was added may push a total past what is exact: such a line is
+    // shown, not totalled, and blocks checkout (the cart stays readable, never a 500).
+    let subtotal = 0;
+    for (const line of lines) {
+      if (!Number.isSafeInteger(line.line_total) || !Number.isSafeInteger(subtotal + line.line_total)) {
+        Object.assign(line, { line_total: 0, status: 'over_limit' });
+      } else subtotal += line.line_total;
+    }
     return {
       id: cart.id,
       user_id: cart.user_id,

@@ -1,14 +1,11 @@
 import { z } from 'zod';
+import { int32 } from '../shared/input.js';
 
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
 export const QUANTITY_CEILING = 1_000_000;
 
 /** A line quantity: a whole number from 1 (the configured `maxCartQuantity` is checked by the service). */
-export const quantitySchema = z
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(QUANTITY_CEILING, `must be at most ${QUANTITY_CEILING}`);
+export const quantitySchema = int32(1, QUANTITY_CEILING);
 
 /** A line names a `variant_id`, or a `product_id` for a one-variant product — exactly one. */
 export const itemRefShape = {
@@ -34,8 +31,11 @@ export const updateCartItemSchema = z.strictObject({ quantity: quantitySchema })
 /** Input of `cart.updateItem` (see {@link updateCartItemSchema}). */
 export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
 
-/** Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`. */
-export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock']);
+/**
+ * Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`,
+ * `over_limit` (its total, or the cart's with it, would pass the largest amount stored exactly).
+ */
+export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock', 'over_limit']);
 /** One of the cart line statuses (see {@link cartLineStatusSchema}). */
 export type CartLineStatus = z.infer<typeof cartLineStatusSchema>;
 

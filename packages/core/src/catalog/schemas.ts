@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { MAX_INT32, int32, int64, jsonObject, text } from '../shared/input.js';
 import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
@@ -18,7 +18,7 @@ export const PRODUCT_SORTS = ['price', '-price', 'name', '-name', 'created_at', 
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 /** Largest stock a variant may hold (the column is a 32-bit integer). */
-export const MAX_STOCK = 2_147_483_647;
+export const MAX_STOCK = MAX_INT32;
 /** Longest `q` accepted: search terms beyond it add nothing but cost. */
 export const MAX_QUERY_LENGTH = 200;
 
@@ -35,9 +35,9 @@ const currencySchema = text()
   .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
   .transform((v) => v.toUpperCase());
 /** Money in integer minor units (cents). */
-export const priceSchema = z.number().int('must be whole minor units (cents)').min(0).max(Number.MAX_SAFE_INTEGER);
-const stockSchema = z.number().int().min(0).max(MAX_STOCK);
-const thresholdSchema = z.number().int().min(0).max(MAX_STOCK);
+export const priceSchema = int64(0);
+const stockSchema = int32(0, MAX_STOCK);
+const thresholdSchema = int32(0, MAX_STOCK);
 /** A SKU: up to 64 letters, digits, `.`, `-`, `_` or `/`. */
 export const skuSchema = text()
   .trim()
@@ -93,7 +93,7 @@ export const createCategorySchema = z.strictObject({
   slug: slugSchema.optional(),
   description: descriptionSchema.default(''),
   parent_id: idSchema.nullable().optional(),
-  position: z.number().int().min(0).max(1_000_000).default(0),
+  position: int32(0, 1_000_000).default(0),
 });
 /** Input of `catalog.createCategory` (see {@link createCategorySchema}). */
 export type CreateCategoryInput = z.input<typeof createCategorySchema>;
@@ -104,7 +104,7 @@ export const updateCategorySchema = z.strictObject({
   slug: slugSchema.optional(),
   description: descriptionSchema.optional(),
   parent_id: idSchema.nullable().optional(),
-  position: z.number().int().min(0).max(1_000_000).optional(),
+  position: int32(0, 1_000_000).optional(),
 });
 /** Input of `catalog.updateCategory` (see {@link updateCategorySchema}). */
 export type UpdateCategoryInput = z.input<typeof updateCategorySchema>;
@@ -201,7 +201,7 @@ export const createProductSchema = z
     description: descriptionSchema.default(''),
     status: z.enum(PRODUCT_STATUSES).default('draft'),
     category_id: idSchema.nullable().optional(),
-    attributes: z.record(z.string(), z.unknown()).default({}),
+    attributes: jsonObject().default({}),
     images: z.array(imageUrlSchema).max(50).default([]),
     currency: currencySchema.optional(),
     // A simple product: one variant from these.
@@ -235,7 +235,7 @@ export const updateProductSchema = z.strictObject({
   description: descriptionSchema.optional(),
   status: z.enum(PRODUCT_STATUSES).optional(),
   category_id: idSchema.nullable().optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  attributes: jsonObject().optional(),
   images: z.array(imageUrlSchema).max(50).optional(),
 });
 /** Input of `catalog.updateProduct` (see {@link updateProductSchema}). */
@@ -280,12 +280,7 @@ export type ProductListQuery = z.input<typeof productListQuerySchema> | z.output
 
 /** Input of `inventory.adjustStock`: a non-zero delta, a reason and an optional reference. */
 export const stockAdjustmentSchema = z.strictObject({
-  delta: z
-    .number()
-    .int()
-    .min(-MAX_STOCK)
-    .max(MAX_STOCK)
-    .refine((d) => d !== 0, 'must not be zero'),
+  delta: int32(-MAX_STOCK, MAX_STOCK).refine((d) => d !== 0, 'must not be zero'),
   reason: text().trim().min(1).max(200),
   reference: text().trim().min(1).max(200).optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { int64, text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { statusChangeSchema } from '../orders/schemas.js';
 
@@ -52,7 +52,7 @@ export const hostedCallbackSchema = z
   .object({
     reference: z.string().min(1).max(255),
     status: z.enum(['succeeded', 'failed']),
-    amount: z.number().int().min(0),
+    amount: int64(0),
     event_id: z.string().max(255).optional(),
   })
   .meta({ id: 'HostedPaymentCallback' });

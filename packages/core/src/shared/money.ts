@@ -1,3 +1,5 @@
+import { AmountTooLargeError } from './errors.js';
+
 /**
  * Money is an integer amount of minor units (cents) plus an ISO 4217 code. Never floats.
  */
@@ -6,8 +8,16 @@ export interface Money {
   currency: string;
 }
 
+/** The amount itself; an amount that is not an exact integer (past 2^53 − 1) is an AmountTooLargeError (409). */
 export function assertMinorUnits(amount: number, what = 'amount'): number {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`${what} must be an integer number of minor units`);
+  if (!Number.isSafeInteger(amount)) {
+    if (Number.isInteger(amount) || !Number.isFinite(amount)) {
+      throw new AmountTooLargeError(
+        `The ${what} would pass the largest amount stored exactly (${Number.MAX_SAFE_INTEGER})`,
+      );
+    }
+    throw new RangeError(`${what} must be an integer number of minor units`);
+  }
   return amount;
 }
 
