@@ -44,6 +44,7 @@ export {
 } from './shared/errors.js';
 export { InvalidSignatureError } from './shared/signature.js';
 export { WebhookBlockedError } from './notifications/webhooks.ports.js';
+export { isInternalAddress, webhookUrlProblem } from './notifications/addresses.js';
 
 // ---------------------------------------------------------------- events
 export {
