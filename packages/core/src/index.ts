@@ -34,6 +34,7 @@ export {
   ConflictError,
   OutOfStockError,
   AmountTooLargeError,
+  CartFullError,
   InvalidTransitionError,
   UnauthorizedError,
   ForbiddenError,

@@ -5,7 +5,7 @@ import type { SaleVariant } from '../catalog/inventory.service.js';
 import type { SaleInventory } from '../orders/ports.js';
 import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
-import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
+import { CartFullError, NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { lineTotal } from '../shared/money.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
@@ -91,8 +91,9 @@ export class CartService {
     if (!variant || !variant.is_published) throw new NotFoundError(`Variant ${variantId} not found`);
     const { cart, issuedToken } = await this.resolve(ctx, access, true);
     await this.unitOfWork.run(ctx, async (tx) => {
+      const lineId = newId();
       const line = await this.carts.addQuantity(tx, {
-        id: newId(),
+        id: lineId,
         cart_id: cart!.id,
         variant_id: variant.id,
         quantity,
@@ -103,6 +104,10 @@ export class CartService {
       // Checked on the stored sum, so two concurrent adds cannot pass the cap together.
       this.checkMaximum(line.quantity, 'quantity');
       lineTotal(variant.price, line.quantity);
+      // A new line: counted on the stored lines, so a cart cannot grow without bound.
+      if (line.id === lineId && (await this.carts.items(tx, cart!.id)).length > this.config.maxCartLines) {
+        throw new CartFullError(`A cart holds at most ${this.config.maxCartLines} lines`);
+      }
       if (line.quantity > variant.stock) throw new OutOfStockError([variant.sku]);
     });
     return { cart: await this.view(ctx, cart!), issuedToken };
@@ -192,6 +197,7 @@ export class CartService {
       if (cart && cart.user_id === null) return { cart, issuedToken: null };
     }
     if (!create) return { cart: null, issuedToken: null };
+    access.admitGuestCart?.();
     const issued = randomBytes(32).toString('base64url');
     const cart = await this.carts.createGuest(ctx, newId(), hashCartToken(issued), now);
     return { cart, issuedToken: issued };

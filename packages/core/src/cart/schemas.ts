@@ -82,6 +82,11 @@ export type Cart = z.infer<typeof cartSchema>;
 /** Who the cart belongs to: the logged-in user (from ctx) and/or a guest token (`X-Cart-Token`). */
 export interface CartAccess {
   cartToken?: string | null;
+  /**
+   * Called just before a new guest cart is made; throwing (e.g. a RateLimitedError) refuses it.
+   * The HTTP layer caps new guest carts per client address with it.
+   */
+  admitGuestCart?: () => void;
 }
 
 /** A cart answer plus the guest token when one was just issued (sent back as `X-Cart-Token`). */

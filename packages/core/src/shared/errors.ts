@@ -51,6 +51,12 @@ export class AmountTooLargeError extends ConflictError {
   override readonly title = 'Amount too large';
 }
 
+/** A cart already holds `maxCartLines` lines (HTTP 409). */
+export class CartFullError extends ConflictError {
+  override readonly code = 'cart-full';
+  override readonly title = 'Cart full';
+}
+
 /** Checkout could not take the stock; `skus` names every short variant (HTTP 409). */
 export class OutOfStockError extends ConflictError {
   override readonly code = 'out-of-stock';
