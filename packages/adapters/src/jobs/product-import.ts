@@ -31,11 +31,20 @@ export function registerProductImport(engine: Engine): void {
   engine.jobs.handle<{ csv: string }>(PRODUCT_IMPORT_JOB, (payload, run) => importProducts(engine, payload.csv, run));
 }
 
-function message(err: unknown): string {
+export function rowErrorMessage(err: unknown): string {
   if (err instanceof EmporiaError && err.errors?.length) {
     return err.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   }
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (err instanceof EmporiaError) return err.message.split('\n')[0];
+  // A database error: the driver's reason only. knex prefixes the statement ("insert into … - "),
+  // which staff reading the import report have no business seeing.
+  const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const cut = text.indexOf(' - ');
+  return /^\s*(insert|update|delete|select|with)\b/i.test(text)
+    ? cut >= 0
+      ? text.slice(cut + 3)
+      : 'the database refused the row'
+    : text;
 }
 
 /** Runs an import now, in this process (the job handler, and `emporia import products`). */
@@ -72,7 +81,7 @@ export async function importProducts(
       },
     }) as typeof records;
   } catch (err) {
-    fail(1, null, message(err));
+    fail(1, null, rowErrorMessage(err));
     return result;
   }
   // Malformed lines the parser skipped are rows too.
@@ -115,7 +124,7 @@ export async function importProducts(
           if (found) outcome.updated++;
           else outcome.created++;
         } catch (err) {
-          outcome.errors.push([line, row.sku, message(err)]);
+          outcome.errors.push([line, row.sku, rowErrorMessage(err)]);
         }
       }
     });
