@@ -5,11 +5,15 @@ import { systemClock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
-import { EVENT_TOKENS } from './notifications/events.js';
-import { InventoryService } from './catalog/inventory.service.js';
-import { CatalogService } from './catalog/catalog.service.js';
+import { cartModule } from './cart/module.js';
+import type { CartService } from './cart/cart.service.js';
+import { CART_TOKENS } from './cart/ports.js';
+import type { CatalogService } from './catalog/catalog.service.js';
+import type { InventoryService } from './catalog/inventory.service.js';
+import { catalogModule } from './catalog/module.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
-import { IdentityService } from './identity/identity.service.js';
+import type { IdentityService } from './identity/identity.service.js';
+import { identityModule } from './identity/module.js';
 import { IDENTITY_TOKENS, type PasswordHasher } from './identity/ports.js';
 import { jobModule } from './jobs/module.js';
 import { JOB_TOKENS } from './jobs/ports.js';
@@ -19,9 +23,11 @@ import type { EventBus } from './notifications/bus.js';
 import type { WebhookService } from './notifications/webhooks.service.js';
 import { notificationModule, type NotificationPorts } from './notifications/module.js';
 import { NOTIFICATION_TOKENS } from './notifications/ports.js';
-import { CartService } from './cart/cart.service.js';
-import { OrderService } from './orders/orders.service.js';
-import { PaymentService } from './payments/payments.service.js';
+import { orderModule } from './orders/module.js';
+import type { OrderService } from './orders/orders.service.js';
+import { ORDER_TOKENS } from './orders/ports.js';
+import { paymentModule } from './payments/module.js';
+import type { PaymentService } from './payments/payments.service.js';
 import { PAYMENT_TOKENS, type PaymentProvider } from './payments/ports.js';
 
 /** The ports an engine is built from. Core never picks an implementation itself. */
@@ -88,30 +94,23 @@ export interface Engine {
 export function createEngine(ports: EnginePorts): Engine {
   const container = new Container();
   const clock = ports.clock ?? systemClock;
+  // The ports: what the embedder passed in. Every module takes what it needs from these by token.
   container.bind(TOKENS.Config).toConstantValue(ports.config);
   container.bind(TOKENS.Store).toConstantValue(ports.store);
   container.bind(TOKENS.UnitOfWork).toConstantValue(ports.store.unitOfWork);
   container.bind(TOKENS.Clock).toConstantValue(clock);
-  container.bind(EVENT_TOKENS.EventOutbox).toConstantValue(ports.store.repositories.outbox);
-  container.bind(CATALOG_TOKENS.InventoryService).to(InventoryService).inSingletonScope();
-  container.bind(CATALOG_TOKENS.CatalogService).to(CatalogService).inSingletonScope();
   container.bind(IDENTITY_TOKENS.PasswordHasher).toConstantValue(ports.passwordHasher);
-  container.bind(IDENTITY_TOKENS.IdentityService).to(IdentityService).inSingletonScope();
+  container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
   const { mailer, mailTemplates, webhookSender } = ports.notifications ?? {};
   if (mailer) container.bind(NOTIFICATION_TOKENS.Mailer).toConstantValue(mailer);
   if (mailTemplates) container.bind(NOTIFICATION_TOKENS.MailTemplates).toConstantValue(mailTemplates);
   if (webhookSender) container.bind(NOTIFICATION_TOKENS.WebhookSender).toConstantValue(webhookSender);
-  container.load(notificationModule, jobModule);
-  const jobs = container.get<JobService>(JOB_TOKENS.JobService);
-  const events = container.get<EventBus>(NOTIFICATION_TOKENS.EventBus);
-  const webhooks = container.get<WebhookService>(NOTIFICATION_TOKENS.WebhookService);
-  container.bind(PAYMENT_TOKENS.Providers).toConstantValue(ports.paymentProviders ?? []);
-  container.bind(CartService).toSelf().inSingletonScope();
-  container.bind(OrderService).toSelf().inSingletonScope();
-  container.bind(PaymentService).toSelf().inSingletonScope();
+  // The modules: each binds its repositories (from the store) and its services.
+  container.load(identityModule, catalogModule, cartModule, orderModule, paymentModule, notificationModule, jobModule);
 
+  const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
-  const orders = container.get(OrderService);
+  const orders = container.get<OrderService>(ORDER_TOKENS.OrderService);
   registerMaintenance(jobs, {
     identity: (ctx) => identity.purgeExpired(ctx),
     idempotency_keys: (ctx) => orders.purgeExpiredIdempotencyKeys(ctx),
@@ -132,11 +131,11 @@ export function createEngine(ports: EnginePorts): Engine {
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
     identity,
     jobs,
-    events,
-    webhooks,
-    cart: container.get(CartService),
+    events: container.get<EventBus>(NOTIFICATION_TOKENS.EventBus),
+    webhooks: container.get<WebhookService>(NOTIFICATION_TOKENS.WebhookService),
+    cart: container.get<CartService>(CART_TOKENS.CartService),
     orders,
-    payments: container.get(PaymentService),
+    payments: container.get<PaymentService>(PAYMENT_TOKENS.PaymentService),
     async health() {
       try {
         await ports.store.ping();

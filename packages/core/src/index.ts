@@ -61,7 +61,8 @@ export { RealtimeFeed, REALTIME_EVENT_TYPES } from './notifications/realtime.js'
 
 // ---------------------------------------------------------------- services
 export { IdentityService } from './identity/identity.service.js';
-export { CatalogService, type SeedOptions, type SeedResult } from './catalog/catalog.service.js';
+export { CatalogService } from './catalog/catalog.service.js';
+export type { SeedOptions, SeedResult } from './catalog/seed.service.js';
 export { InventoryService, type SaleVariant, type StockLine } from './catalog/inventory.service.js';
 export { CartService } from './cart/cart.service.js';
 export { OrderService } from './orders/orders.service.js';
@@ -275,7 +276,7 @@ export type {
   StockChange,
   ProductSearchIndex,
 } from './catalog/ports.js';
-export { searchWords } from './catalog/catalog.service.js';
+export { searchWords } from './catalog/text.js';
 export type { CartRepository, CartRecord, CartItemRecord } from './cart/ports.js';
 export type {
   OrderRepository,

@@ -2,7 +2,7 @@ import type { KnexStore } from '@emporia/adapters';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { expect, it } from 'vitest';
-import { LOGIN_THROTTLE } from '../../core/src/identity/identity.service.js';
+import { LOGIN_THROTTLE } from '../../core/src/identity/throttle.js';
 import { describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
 import { TEST_PASSWORD, userWithToken } from '../../../test/support/auth.js';
 

@@ -1,5 +1,6 @@
-import { CartService, OrderService, OutOfStockError, type Config, type Context, type StockLine } from '@emporia/core';
+import { OutOfStockError, type Config, type Context, type StockLine } from '@emporia/core';
 import type { Knex } from 'knex';
+import { CheckoutService } from '../../core/src/orders/checkout.service.js';
 import type { SaleInventory } from '../../core/src/orders/ports.js';
 import { TOKENS } from '../../core/src/shared/tokens.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,19 +59,22 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
   });
   afterAll(() => env?.close());
 
-  function ordersWith(inventory: SaleInventory): OrderService {
-    const { container, store } = env.engine;
-    return new OrderService(
-      container.get<Config>(TOKENS.Config),
-      store,
-      store.unitOfWork,
-      store.repositories.outbox,
+  type Checkout = Pick<CheckoutService, 'placeOrder'>;
+
+  function ordersWith(inventory: SaleInventory): Checkout {
+    const { container, store, cart } = env.engine;
+    return new CheckoutService(
+      store.repositories.orders,
+      store.repositories.idempotencyKeys,
       inventory,
-      container.get(CartService),
+      cart,
+      store.repositories.outbox,
+      store.unitOfWork,
+      container.get<Config>(TOKENS.Config),
     );
   }
 
-  async function contend(orders: OrderService, stock: number, attempts: number) {
+  async function contend(orders: Checkout, stock: number, attempts: number) {
     const mug = await publishedProduct(env, { stock });
     const variant = mug.variants[0].id;
     const outcomes = await Promise.allSettled(
@@ -96,7 +100,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
   });
 
   it('locking variants in request order deadlocks where the sorted inventory does not', async () => {
-    const run = async (orders: OrderService) => {
+    const run = async (orders: Checkout) => {
       const shirt = await publishedProduct(env, {
         variants: [
           { price: 100, stock: 100 },

@@ -8,10 +8,10 @@ import type { Context } from '../shared/context.js';
 import { CartFullError, NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { lineTotal } from '../shared/money.js';
-import type { Store, UnitOfWork } from '../shared/store.js';
+import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import type { CartItemRecord, CartRecord, CartRepository } from './ports.js';
+import { CART_TOKENS, type CartItemRecord, type CartRecord, type CartRepository } from './ports.js';
 import {
   addCartItemSchema,
   updateCartItemSchema,
@@ -65,16 +65,12 @@ function lineOf(item: CartItemRecord, variant: SaleVariant | undefined): CartIte
  */
 @injectable()
 export class CartService {
-  private readonly carts: CartRepository;
-
   constructor(
-    @inject(TOKENS.Config) private readonly config: Config,
-    @inject(TOKENS.Store) store: Store,
-    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(CART_TOKENS.CartRepository) private readonly carts: CartRepository,
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
-  ) {
-    this.carts = store.repositories.carts;
-  }
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(TOKENS.Config) private readonly config: Config,
+  ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
   async getCart(ctx: Context, access: CartAccess = {}): Promise<CartResult> {

@@ -48,6 +48,12 @@ export interface CartRepository {
   delete(ctx: Context, cartId: string): Promise<void>;
 }
 
+/** Inversify service identifiers of the cart module (bound in `cart/module.ts`). */
+export const CART_TOKENS = {
+  CartRepository: Symbol.for('emporia.CartRepository'),
+  CartService: Symbol.for('emporia.CartService'),
+} as const;
+
 declare module '../shared/store.js' {
   interface StoreRepositories {
     carts: CartRepository;

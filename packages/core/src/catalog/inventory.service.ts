@@ -3,10 +3,10 @@ import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { actorUserId, requirePermission, type Context } from '../shared/context.js';
 import { AmountTooLargeError, NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import type { Store, UnitOfWork } from '../shared/store.js';
+import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { PERMISSIONS } from '../identity/permissions.js';
-import type { InventoryRepository, SaleVariantRow, StockChange } from './ports.js';
+import { CATALOG_TOKENS, type InventoryRepository, type SaleVariantRow, type StockChange } from './ports.js';
 import {
   MAX_STOCK,
   stockAdjustmentSchema,
@@ -91,15 +91,11 @@ function requireTransaction(ctx: Context, what: string): void {
  */
 @injectable()
 export class InventoryService {
-  private readonly repo: InventoryRepository;
-
   constructor(
-    @inject(TOKENS.Store) store: Store,
+    @inject(CATALOG_TOKENS.InventoryRepository) private readonly repo: InventoryRepository,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
-  ) {
-    this.repo = store.repositories.inventory;
-  }
+  ) {}
 
   /** The variants with these ids in one query; unknown ids are simply absent. */
   async getSaleVariants(ctx: Context, variantIds: string[]): Promise<SaleVariant[]> {

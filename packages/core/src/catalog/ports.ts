@@ -170,7 +170,16 @@ export interface ProductSearchIndex {
   rebuild(ctx: Context): Promise<void>;
 }
 
+/** Inversify service identifiers of the catalog module (bound in `catalog/module.ts`). */
 export const CATALOG_TOKENS = {
+  CategoryRepository: Symbol.for('emporia.CategoryRepository'),
+  ProductRepository: Symbol.for('emporia.ProductRepository'),
+  InventoryRepository: Symbol.for('emporia.InventoryRepository'),
+  ProductSearchIndex: Symbol.for('emporia.ProductSearchIndex'),
+  CategoryService: Symbol.for('emporia.CategoryService'),
+  ProductService: Symbol.for('emporia.ProductService'),
+  VariantService: Symbol.for('emporia.VariantService'),
+  CatalogSeeder: Symbol.for('emporia.CatalogSeeder'),
   CatalogService: Symbol.for('emporia.CatalogService'),
   InventoryService: Symbol.for('emporia.InventoryService'),
 } as const;

@@ -138,8 +138,17 @@ export interface PasswordHasher {
   verify(hash: string, password: string): Promise<boolean>;
 }
 
+/** Inversify service identifiers of the identity module (bound in `identity/module.ts`). */
 export const IDENTITY_TOKENS = {
+  UserRepository: Symbol.for('emporia.UserRepository'),
+  RoleRepository: Symbol.for('emporia.RoleRepository'),
+  RefreshTokenRepository: Symbol.for('emporia.RefreshTokenRepository'),
+  LoginThrottleRepository: Symbol.for('emporia.LoginThrottleRepository'),
   PasswordHasher: Symbol.for('emporia.PasswordHasher'),
+  LoginThrottle: Symbol.for('emporia.LoginThrottle'),
+  UserService: Symbol.for('emporia.UserService'),
+  AuthService: Symbol.for('emporia.AuthService'),
+  RoleService: Symbol.for('emporia.RoleService'),
   IdentityService: Symbol.for('emporia.IdentityService'),
 } as const;
 

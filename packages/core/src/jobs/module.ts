@@ -1,6 +1,5 @@
 import { ContainerModule } from 'inversify';
-import type { Store } from '../shared/store.js';
-import { TOKENS } from '../shared/tokens.js';
+import { fromStore } from '../shared/module.js';
 import { EventDispatcher } from './dispatcher.js';
 import { JobService } from './jobs.service.js';
 import { JOB_TOKENS } from './ports.js';
@@ -10,8 +9,8 @@ import { JOB_TOKENS } from './ports.js';
  * committed events into the jobs the `JOB_TOKENS.EventSubscriber`s ask for, and `JobService`.
  */
 export const jobModule = new ContainerModule(({ bind }) => {
-  bind(JOB_TOKENS.JobRepository).toDynamicValue((ctx) => ctx.get<Store>(TOKENS.Store).repositories.jobs);
-  bind(JOB_TOKENS.OutboxDispatch).toDynamicValue((ctx) => ctx.get<Store>(TOKENS.Store).repositories.outboxDispatch);
+  bind(JOB_TOKENS.JobRepository).toDynamicValue(fromStore('jobs'));
+  bind(JOB_TOKENS.OutboxDispatch).toDynamicValue(fromStore('outboxDispatch'));
   bind(JOB_TOKENS.EventDispatcher).to(EventDispatcher).inSingletonScope();
   bind(JOB_TOKENS.JobService).to(JobService).inSingletonScope();
 });

@@ -1,8 +1,8 @@
 import { ContainerModule } from 'inversify';
-import type { Store } from '../shared/store.js';
-import { TOKENS } from '../shared/tokens.js';
+import { fromStore } from '../shared/module.js';
 import { JOB_TOKENS } from '../jobs/ports.js';
 import { EventBus } from './bus.js';
+import { EVENT_TOKENS } from './events.js';
 import type { Mailer } from './mail.js';
 import { MailSubscriber } from './mail.subscriber.js';
 import { NOTIFICATION_TOKENS } from './ports.js';
@@ -26,15 +26,10 @@ export interface NotificationPorts {
  * `MailTemplates`, `WebhookSender`) are bound by `createEngine` when the embedder passes them.
  */
 export const notificationModule = new ContainerModule(({ bind }) => {
-  bind(NOTIFICATION_TOKENS.NotificationDirectory).toDynamicValue(
-    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.notificationDirectory,
-  );
-  bind(NOTIFICATION_TOKENS.SentMailRepository).toDynamicValue(
-    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.sentMails,
-  );
-  bind(NOTIFICATION_TOKENS.WebhookRepository).toDynamicValue(
-    (ctx) => ctx.get<Store>(TOKENS.Store).repositories.webhooks,
-  );
+  bind(EVENT_TOKENS.EventOutbox).toDynamicValue(fromStore('outbox'));
+  bind(NOTIFICATION_TOKENS.NotificationDirectory).toDynamicValue(fromStore('notificationDirectory'));
+  bind(NOTIFICATION_TOKENS.SentMailRepository).toDynamicValue(fromStore('sentMails'));
+  bind(NOTIFICATION_TOKENS.WebhookRepository).toDynamicValue(fromStore('webhooks'));
 
   bind(NOTIFICATION_TOKENS.EventBus).to(EventBus).inSingletonScope();
   bind(NOTIFICATION_TOKENS.WebhookService).to(WebhookService).inSingletonScope();

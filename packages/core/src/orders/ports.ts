@@ -101,6 +101,15 @@ export interface IdempotencyRepository {
   purgeExpired(ctx: Context, now: string): Promise<number>;
 }
 
+/** Inversify service identifiers of the orders module (bound in `orders/module.ts`). */
+export const ORDER_TOKENS = {
+  OrderRepository: Symbol.for('emporia.OrderRepository'),
+  StatusHistoryRepository: Symbol.for('emporia.StatusHistoryRepository'),
+  IdempotencyRepository: Symbol.for('emporia.IdempotencyRepository'),
+  CheckoutService: Symbol.for('emporia.CheckoutService'),
+  OrderService: Symbol.for('emporia.OrderService'),
+} as const;
+
 declare module '../shared/store.js' {
   interface StoreRepositories {
     orders: OrderRepository;

@@ -1,14 +1,14 @@
 import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
-import { OrderService } from '../orders/orders.service.js';
-import type { StatusHistoryRepository } from '../orders/ports.js';
+import type { OrderService } from '../orders/orders.service.js';
+import { ORDER_TOKENS, type OrderRepository, type StatusHistoryRepository } from '../orders/ports.js';
 import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
 import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
-import type { Store, UnitOfWork } from '../shared/store.js';
+import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
 import { createPaymentLifecycle, type PaymentLifecycle } from './lifecycle.js';
@@ -36,24 +36,21 @@ import {
 export class PaymentService {
   /** The payment state machine; embedding apps may add hooks. */
   readonly lifecycle: PaymentLifecycle;
-  private readonly payments: PaymentRepository;
-  private readonly history: StatusHistoryRepository;
-
   constructor(
-    @inject(TOKENS.Store) private readonly store: Store,
-    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
-    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
-    @inject(OrderService) private readonly orders: OrderService,
+    @inject(PAYMENT_TOKENS.PaymentRepository) private readonly payments: PaymentRepository,
+    @inject(ORDER_TOKENS.OrderRepository) private readonly orderRows: OrderRepository,
+    @inject(ORDER_TOKENS.StatusHistoryRepository) private readonly history: StatusHistoryRepository,
+    @inject(ORDER_TOKENS.OrderService) private readonly orders: OrderService,
     @inject(PAYMENT_TOKENS.Providers) private readonly providers: PaymentProvider[],
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
   ) {
-    this.payments = store.repositories.payments;
-    this.history = store.repositories.statusHistory;
     this.lifecycle = createPaymentLifecycle(() => ({
       setStatus: (ctx, id, from, to, at) => this.payments.setStatus(ctx, id, from, to, at),
       recordHistory: (ctx, type, id, entry) => this.history.record(ctx, type, id, entry),
     }));
     this.lifecycle.after(async (ctx, { subject, to, note }) => {
-      const order = await this.store.repositories.orders.findById(ctx, subject.order_id);
+      const order = await this.orderRows.findById(ctx, subject.order_id);
       // An order cancelled while its payment was under way stays cancelled (a refund is staff work).
       if (to === 'succeeded' && order?.status === 'pending') {
         await this.orders.lifecycle.transition(ctx, order, 'paid', note ?? `payment ${subject.id}`);
@@ -111,7 +108,7 @@ export class PaymentService {
       updated_at: now,
     };
     await this.unitOfWork.run(ctx, async (tx) => {
-      const current = await this.store.repositories.orders.findById(tx, order.id);
+      const current = await this.orderRows.findById(tx, order.id);
       if (current?.status !== 'pending') throw new ConflictError(`Order ${order.number} is no longer pending`);
       await this.payments.insert(tx, record);
     });

@@ -74,8 +74,11 @@ export interface PaymentProvider {
   parseWebhook?(delivery: PaymentCallback, now: Date): PaymentNotice;
 }
 
+/** Inversify service identifiers of the payments module (bound in `payments/module.ts`). */
 export const PAYMENT_TOKENS = {
+  PaymentRepository: Symbol.for('emporia.PaymentRepository'),
   Providers: Symbol.for('emporia.PaymentProviders'),
+  PaymentService: Symbol.for('emporia.PaymentService'),
 } as const;
 
 declare module '../shared/store.js' {

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import type { Clock } from '../shared/clock.js';
+import type { Config } from '../shared/config.js';
+import {
+  anonymousContext,
+  requirePermission,
+  userContext,
+  type Actor,
+  type Context,
+  type ContextOptions,
+} from '../shared/context.js';
+import { UnauthorizedError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import type { UnitOfWork } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { parseInput } from '../shared/validation.js';
+import { PERMISSIONS } from './permissions.js';
+import {
+  IDENTITY_TOKENS,
+  type LoginThrottleRepository,
+  type PasswordHasher,
+  type RefreshTokenRepository,
+  type UserRepository,
+} from './ports.js';
+import { tokenRequestSchema, type TokenPair, type TokenRequest, type VerifyResult } from './schemas.js';
+import { LOGIN_THROTTLE, type LoginThrottle } from './throttle.js';
+import { signToken, throttleKey, tokenHash, verifyToken, type TokenClaims } from './tokens.js';
+
+const BAD_CREDENTIALS = 'No active account found with the given credentials';
+
+/** Login, refresh-token rotation, logout, and tokens or linked user ids → actors (`engine.identity`). */
+@injectable()
+export class AuthService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    @inject(IDENTITY_TOKENS.UserRepository) private readonly users: UserRepository,
+    @inject(IDENTITY_TOKENS.RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
+    @inject(IDENTITY_TOKENS.LoginThrottleRepository) private readonly throttles: LoginThrottleRepository,
+    @inject(IDENTITY_TOKENS.LoginThrottle) private readonly throttle: LoginThrottle,
+    @inject(IDENTITY_TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(TOKENS.Config) private readonly config: Config,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+  ) {}
+
+  private get secret(): string {
+    if (!this.config.jwtSecret) throw new Error('config.jwtSecret is not set');
+    return this.config.jwtSecret;
+  }
+
+  /**
+   * E-mail + password → `{access, refresh}`. Failures count per e-mail and per IP (`meta.ip`);
+   * past the limit every attempt is a RateLimitedError, even with the right password. Unknown
+   * e-mails cost one dummy verification, so timing does not tell which e-mails exist.
+   */
+  async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
+    const { email, password } = parseInput(tokenRequestSchema, input);
+    const emailKey = throttleKey('email', email);
+    const keys = meta.ip ? [emailKey, throttleKey('ip', meta.ip)] : [emailKey];
+    await this.throttle.throwIfLocked(ctx, keys);
+
+    const dummy = await (this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex')));
+    const user = await this.users.findByEmail(ctx, email);
+    const passwordOk = await this.hasher.verify(user?.password_hash ?? dummy, password);
+    if (!user || !passwordOk || !user.is_active) {
+      await this.throttle.recordFailures(ctx, keys);
+      throw new UnauthorizedError(BAD_CREDENTIALS);
+    }
+    await this.throttles.clear(ctx, emailKey);
+    return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user.id, newId()));
+  }
+
+  private async issuePair(ctx: Context, userId: string, family: string): Promise<TokenPair> {
+    const now = ctx.clock.now();
+    const access = signToken('access', userId, { secret: this.secret, now, ttlSeconds: this.config.accessTokenTtl });
+    const refresh = signToken('refresh', userId, {
+      secret: this.secret,
+      now,
+      ttlSeconds: this.config.refreshTokenTtl,
+      family,
+    });
+    await this.refreshTokens.insert(ctx, {
+      id: refresh.jti,
+      family_id: family,
+      user_id: userId,
+      token_hash: tokenHash(refresh.token),
+      expires_at: refresh.expiresAt.toISOString(),
+      created_at: now.toISOString(),
+      used_at: null,
+      revoked_at: null,
+    });
+    return { access: access.token, refresh: refresh.token };
+  }
+
+  /**
+   * Rotates a refresh token: the old one is spent, a new one joins the same family. Presenting
+   * a spent token again means it leaked, so the whole family is revoked.
+   */
+  async refresh(ctx: Context, refreshToken: string): Promise<TokenPair> {
+    const claims = verifyToken(refreshToken, 'refresh', this.secret, ctx.clock.now());
+    const outcome = await this.unitOfWork.run(ctx, async (tx) => {
+      const now = tx.clock.now().toISOString();
+      const row = await this.refreshTokens.findByHash(tx, tokenHash(refreshToken));
+      if (!row || row.user_id !== claims.sub || row.revoked_at) return 'revoked' as const;
+      if (!(await this.refreshTokens.markUsed(tx, row.id, now))) {
+        await this.refreshTokens.revokeFamily(tx, row.family_id, now);
+        return 'reused' as const;
+      }
+      const user = await this.users.findById(tx, row.user_id);
+      if (!user || !user.is_active) return 'revoked' as const;
+      return this.issuePair(tx, user.id, row.family_id);
+    });
+    if (outcome === 'reused') throw new UnauthorizedError('Refresh token was already used; please log in again');
+    if (outcome === 'revoked') throw new UnauthorizedError('Refresh token has been revoked');
+    return outcome;
+  }
+
+  /** Revokes the refresh token's family (this login on every device that shares it). */
+  async logout(ctx: Context, refreshToken: string): Promise<void> {
+    const claims = verifyToken(refreshToken, 'refresh', this.secret, ctx.clock.now());
+    await this.unitOfWork.run(ctx, (tx) =>
+      this.refreshTokens.revokeFamily(tx, claims.fam as string, tx.clock.now().toISOString()),
+    );
+  }
+
+  /** Checks a token of either type: valid signature and claims, and still usable. */
+  async verify(ctx: Context, token: string): Promise<VerifyResult> {
+    const claims = verifyToken(token, 'any', this.secret, ctx.clock.now());
+    if (claims.typ === 'access') {
+      await this.actorFor(claims);
+    } else {
+      const row = await this.refreshTokens.findByHash(ctx, tokenHash(token));
+      if (!row || row.used_at || row.revoked_at) throw new UnauthorizedError('Refresh token has been revoked');
+    }
+    return { token_type: claims.typ, user_id: claims.sub, expires_at: new Date(claims.exp * 1000).toISOString() };
+  }
+
+  /**
+   * An access token → the actor it speaks for, with the role's permissions as they are now.
+   * An unknown or deactivated user is a 401.
+   */
+  async authenticate(token: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.actorFor(verifyToken(token, 'access', this.secret, this.clock.now()));
+  }
+
+  /** For embedding apps: an access token → a Context to call services with. */
+  async contextFromToken(token: string, opts: ContextOptions = {}): Promise<Context> {
+    const actor = await this.authenticate(token);
+    return userContext(actor, { clock: this.clock, ...opts });
+  }
+
+  private async actorFor(claims: TokenClaims): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.actorForUser(claims.sub);
+  }
+
+  /**
+   * For embedding apps that log users in themselves (their own session, SSO): the Emporia user
+   * id they linked to their user → the actor, with the role's permissions as they are now.
+   * An unknown or deactivated user is a 401, as for a token.
+   */
+  async actorForUser(userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    const found = await this.users.findWithPermissions(anonymousContext(), userId);
+    if (!found || !found.user.is_active) throw new UnauthorizedError('User not found or inactive');
+    const { user, permissions } = found;
+    return { kind: 'user', id: user.id, email: user.email, role: user.role, permissions: new Set(permissions) };
+  }
+
+  /**
+   * Deletes expired refresh tokens and stale failed-login counters (system or `user:manage`);
+   * for a periodic job. Spent tokens stay until they expire: reuse detection needs them.
+   */
+  async purgeExpired(ctx: Context): Promise<{ refresh_tokens: number; login_throttles: number }> {
+    requirePermission(ctx, PERMISSIONS.userManage);
+    const now = ctx.clock.now();
+    const window = Math.max(LOGIN_THROTTLE.email.windowSeconds, LOGIN_THROTTLE.ip.windowSeconds);
+    const before = new Date(now.getTime() - window * 1000).toISOString();
+    return {
+      refresh_tokens: await this.refreshTokens.deleteExpired(ctx, now.toISOString()),
+      login_throttles: await this.throttles.deleteStale(ctx, now.toISOString(), before),
+    };
+  }
+}

@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import { CATALOG_TOKENS } from '../catalog/ports.js';
+import type { SaleVariant } from '../catalog/inventory.service.js';
+import type { CartService } from '../cart/cart.service.js';
+import { CART_TOKENS } from '../cart/ports.js';
+import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
+import type { Config } from '../shared/config.js';
+import { requirePermission, requireUser, type Context } from '../shared/context.js';
+import {
+  ConflictError,
+  IdempotencyKeyMismatchError,
+  NotFoundError,
+  OutOfStockError,
+  ValidationError,
+} from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { lineTotal, sumMinor } from '../shared/money.js';
+import type { UnitOfWork } from '../shared/store.js';
+import { TOKENS } from '../shared/tokens.js';
+import { parseInput } from '../shared/validation.js';
+import {
+  ORDER_TOKENS,
+  type IdempotencyRecord,
+  type IdempotencyRepository,
+  type OrderItemRecord,
+  type OrderRecord,
+  type OrderRepository,
+  type SaleInventory,
+} from './ports.js';
+import {
+  idempotencyKeySchema,
+  placeOrderSchema,
+  type Order,
+  type PlaceOrderInput,
+  type PlaceOrderOptions,
+  type PlaceOrderResult,
+} from './schemas.js';
+import { toOrder } from './views.js';
+
+/** Idempotency keys are kept this long (Stripe's 24 h). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+/**
+ * A claim still in progress after `REQUEST_TIMEOUT` plus this grace belongs to a request that
+ * died (a crash, kill -9) or was answered 503: a retry takes the key over. Its checkout cannot
+ * commit afterwards, since completion is written in the checkout's own transaction and fails
+ * once the claim is gone, so exactly one order is placed either way.
+ */
+export const IDEMPOTENCY_GRACE_MS = 5_000;
+
+export function formatOrderNumber(n: number): string {
+  return `EM-${String(n).padStart(6, '0')}`;
+}
+
+/** Key-order-independent JSON, so `{a,b}` and `{b,a}` hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
+
+/**
+ * Checkout (`engine.orders.placeOrder`), one transaction: conditional stock decrements (through
+ * the catalog's inventory), price and name snapshots, the order number, the cart emptied,
+ * `order.placed` in the outbox and the idempotency key's answer.
+ */
+@injectable()
+export class CheckoutService {
+  constructor(
+    @inject(ORDER_TOKENS.OrderRepository) private readonly orders: OrderRepository,
+    @inject(ORDER_TOKENS.IdempotencyRepository) private readonly idempotencyKeys: IdempotencyRepository,
+    @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
+    @inject(CART_TOKENS.CartService) private readonly cart: CartService,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
+    @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(TOKENS.Config) private readonly config: Config,
+  ) {}
+
+  /**
+   * Places an order from the caller's cart (no `items`) or from explicit `items`. With an
+   * idempotency key (scoped to the user, kept 24 h): the same key and input replay the first
+   * answer without placing anything again; a different input is IdempotencyKeyMismatchError
+   * (422); a request still running with the key is ConflictError (409). Input that fails
+   * validation is not remembered, so a corrected retry with the same key runs.
+   */
+  async placeOrder(
+    ctx: Context,
+    input: PlaceOrderInput = {},
+    options: PlaceOrderOptions = {},
+  ): Promise<PlaceOrderResult> {
+    const user = requireUser(ctx);
+    const parsed = parseInput(placeOrderSchema, input ?? {});
+    if (options.idempotencyKey === undefined) {
+      return { order: await this.checkout(ctx, user.id, parsed, null), replayed: false };
+    }
+    const key = parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
+    const requestHash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
+    const claimId = newId();
+    const existing = await this.claimKey(ctx, `user:${user.id}`, key, requestHash, claimId);
+    if (existing) {
+      if (existing.request_hash !== requestHash) {
+        throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different request body');
+      }
+      if (existing.status === 'in_progress') {
+        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later');
+      }
+      if (existing.response_status === 409) {
+        throw new OutOfStockError((existing.response_body as { skus: string[] }).skus);
+      }
+      return { order: existing.response_body as Order, replayed: true };
+    }
+    try {
+      return { order: await this.checkout(ctx, user.id, parsed, claimId), replayed: false };
+    } catch (err) {
+      // Out of stock is an answer (the request ran); anything else leaves the key free for a retry.
+      if (err instanceof OutOfStockError) {
+        await this.idempotencyKeys.complete(ctx, claimId, 409, { skus: err.skus });
+      } else {
+        await this.idempotencyKeys.release(ctx, claimId);
+      }
+      throw err;
+    }
+  }
+
+  /** Returns null when this request now owns the key, else the row of the earlier request. */
+  private async claimKey(
+    ctx: Context,
+    scope: string,
+    key: string,
+    requestHash: string,
+    claimId: string,
+  ): Promise<IdempotencyRecord | null> {
+    const keys = this.idempotencyKeys;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const now = ctx.clock.now();
+      const row = await keys.claim(ctx, {
+        id: claimId,
+        scope,
+        key,
+        request_hash: requestHash,
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+      });
+      if (row.id === claimId) return null;
+      const expired = Date.parse(row.expires_at) <= now.getTime();
+      const abandonedAt = Date.parse(row.created_at) + this.config.requestTimeout * 1000 + IDEMPOTENCY_GRACE_MS;
+      const abandoned = row.status === 'in_progress' && abandonedAt <= now.getTime();
+      if (!(expired || abandoned) || attempt > 0) return row;
+      // An abandoned claim is deleted only while still in progress: a checkout committing at this
+      // very moment keeps its answer, which the second claim then replays.
+      if (expired) await keys.discard(ctx, row.id);
+      else await keys.release(ctx, row.id);
+    }
+    throw new Error('unreachable');
+  }
+
+  private async linesFrom(
+    ctx: Context,
+    userId: string,
+    input: ParsedPlaceOrder,
+  ): Promise<{ lines: Array<{ variant_id: string; quantity: number }>; cartId: string | null }> {
+    if (input.items) {
+      const merged = new Map<string, number>();
+      for (const [i, item] of input.items.entries()) {
+        const { quantity, ...ref } = item;
+        let variantId: string;
+        try {
+          // A variant id needs no lookup here: the checkout transaction reads every variant anyway.
+          variantId = ref.variant_id ?? (await this.inventory.resolveVariantId(ctx, ref));
+        } catch (err) {
+          if (err instanceof NotFoundError) {
+            throw new ValidationError('Unknown item', [{ path: `items.${i}`, message: err.message }]);
+          }
+          throw err;
+        }
+        merged.set(variantId, (merged.get(variantId) ?? 0) + quantity);
+      }
+      return { lines: [...merged].map(([variant_id, quantity]) => ({ variant_id, quantity })), cartId: null };
+    }
+    const cart = await this.cart.takeForCheckout(ctx, userId);
+    if (!cart || cart.items.length === 0) {
+      throw new ValidationError('Your cart is empty', [
+        { path: 'items', message: 'add items to the cart or send items' },
+      ]);
+    }
+    return {
+      lines: cart.items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity })),
+      cartId: cart.cartId,
+    };
+  }
+
+  private async checkout(
+    ctx: Context,
+    userId: string,
+    input: ParsedPlaceOrder,
+    claimId: string | null,
+  ): Promise<Order> {
+    return this.unitOfWork.run(ctx, async (tx) => {
+      const { lines, cartId } = await this.linesFrom(tx, userId, input);
+      for (const line of lines) {
+        if (line.quantity > this.config.maxCartQuantity) {
+          throw new ValidationError('Quantity too large', [
+            { path: 'items', message: `quantity must be at most ${this.config.maxCartQuantity}` },
+          ]);
+        }
+      }
+      const variants = new Map(
+        (
+          await this.inventory.getSaleVariants(
+            tx,
+            lines.map((l) => l.variant_id),
+          )
+        ).map((v) => [v.id, v]),
+      );
+      if (cartId === null) {
+        // Explicit items naming no variant at all are bad input (400), not a stale cart (409).
+        const unknown = lines.filter((l) => !variants.has(l.variant_id));
+        if (unknown.length) {
+          throw new ValidationError(
+            'Unknown item',
+            unknown.map((l) => ({ path: 'items', message: `Variant ${l.variant_id} not found` })),
+          );
+        }
+      }
+      const unavailable = lines.filter((l) => !variants.get(l.variant_id)?.is_published);
+      if (unavailable.length) {
+        throw new ConflictError(
+          `No longer for sale: ${unavailable.map((l) => variants.get(l.variant_id)?.sku ?? l.variant_id).join(', ')}`,
+        );
+      }
+      const foreign = lines.filter((l) => variants.get(l.variant_id)!.currency !== this.config.currency);
+      if (foreign.length) {
+        throw new ConflictError(
+          `Priced in another currency than ${this.config.currency}: ${foreign.map((l) => variants.get(l.variant_id)!.sku).join(', ')}`,
+        );
+      }
+      const orderId = newId();
+      const number = formatOrderNumber(await this.orders.nextNumber(tx));
+
+      const now = tx.clock.now().toISOString();
+      const items: OrderItemRecord[] = lines.map((l, position) => {
+        const v = variants.get(l.variant_id) as SaleVariant;
+        return {
+          order_id: orderId,
+          position,
+          variant_id: v.id,
+          product_id: v.product_id,
+          sku: v.sku,
+          name: v.name,
+          unit_price: v.price,
+          quantity: l.quantity,
+          line_total: lineTotal(v.price, l.quantity),
+        };
+      });
+      const subtotal = sumMinor(items.map((i) => i.line_total));
+      const record: OrderRecord = {
+        id: orderId,
+        number,
+        user_id: userId,
+        status: 'pending',
+        currency: this.config.currency,
+        subtotal,
+        total: subtotal,
+        created_at: now,
+        updated_at: now,
+      };
+      await this.orders.insert(tx, record, items);
+      await this.outbox.record(tx, 'order.placed', {
+        order_id: orderId,
+        number,
+        user_id: userId,
+        total: record.total,
+        currency: record.currency,
+      });
+      const order = toOrder(record, items, []);
+      // Stored in the same transaction: a committed order always has its replayable answer.
+      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, order))) {
+        // A retry took the key over after the request timeout: its order is the one, not this.
+        throw new ConflictError('A retry with this Idempotency-Key took over; this checkout was rolled back');
+      }
+      // Conditional decrements, all or nothing: OutOfStockError rolls the whole order back. Last,
+      // so the variant rows stay locked only until the commit that follows.
+      await this.inventory.takeStock(tx, lines, 'order placed', number);
+      return order;
+    });
+  }
+
+  /** Deletes idempotency keys past their 24 hours (`order:manage`); a periodic job should call it. */
+  async purgeExpiredIdempotencyKeys(ctx: Context): Promise<number> {
+    requirePermission(ctx, PERMISSIONS.orderManage);
+    return this.idempotencyKeys.purgeExpired(ctx, ctx.clock.now().toISOString());
+  }
+}

@@ -1,0 +1,30 @@
+import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
+import type { OrderItemRecord, OrderRecord } from './ports.js';
+import type { Order } from './schemas.js';
+
+/** An order as the API shows it: its lines in position order and its status history. */
+export function toOrder(r: OrderRecord, items: OrderItemRecord[], history: StatusHistoryEntry[]): Order {
+  return {
+    id: r.id,
+    number: r.number,
+    status: r.status,
+    items: [...items]
+      .sort((a, b) => a.position - b.position)
+      .map((i) => ({
+        variant_id: i.variant_id,
+        product_id: i.product_id,
+        sku: i.sku,
+        name: i.name,
+        unit_price: i.unit_price,
+        quantity: i.quantity,
+        line_total: i.line_total,
+      })),
+    subtotal: r.subtotal,
+    total: r.total,
+    currency: r.currency,
+    user_id: r.user_id,
+    history: history.map(historyView),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
