@@ -9,11 +9,13 @@ import { throttleKey } from './tokens.js';
  * password, and locks only that client out: the owner elsewhere still logs in. Per account, a
  * ten times higher threshold stops guessing spread over many addresses; per address, one client
  * spraying many accounts. A lock holds even for the right password. Every attempt is counted
- * before its password is verified, so a burst in flight gets at most `max − 1` verifications.
+ * before its password is verified, so a burst in flight gets at most `max` verifications.
  */
-export const LOGIN_THROTTLE: { pair: ThrottlePolicy; email: ThrottlePolicy; ip: ThrottlePolicy } = {
-  pair: { max: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
-  email: { max: 50, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+export const LOGIN_THROTTLE: { email: ThrottlePolicy; account: ThrottlePolicy; ip: ThrottlePolicy } = {
+  /** One e-mail from one client address. */
+  email: { max: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  /** One e-mail from every address together. */
+  account: { max: 50, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   ip: { max: 20, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
 };
 
@@ -40,14 +42,17 @@ export class LoginThrottle {
     // Without a client address (a library call) the account key takes the per-pair limit.
     const counted: Array<[string, ThrottlePolicy]> = ip
       ? [
-          [throttleKey('email', `${email}\n${ip}`), LOGIN_THROTTLE.pair],
-          [throttleKey('email', email), LOGIN_THROTTLE.email],
+          [throttleKey('email', `${email}\n${ip}`), LOGIN_THROTTLE.email],
+          [throttleKey('email', email), LOGIN_THROTTLE.account],
           [throttleKey('ip', ip), LOGIN_THROTTLE.ip],
         ]
-      : [[throttleKey('email', email), LOGIN_THROTTLE.pair]];
+      : [[throttleKey('email', email), LOGIN_THROTTLE.email]];
     const keys = counted.map(([k]) => k);
     await this.throwIfLocked(ctx, keys);
-    for (const [key, policy] of counted) await this.throttles.recordFailure(bare, key, ctx.clock.now(), policy);
+    // Counted up front, so the attempt after the `max` failures is the one that locks.
+    for (const [key, policy] of counted) {
+      await this.throttles.recordFailure(bare, key, ctx.clock.now(), { ...policy, max: policy.max + 1 });
+    }
     await this.throwIfLocked(ctx, keys);
     return keys;
   }
