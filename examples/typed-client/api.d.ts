@@ -1314,7 +1314,7 @@ export interface components {
       tax_total: number;
       line_total: number;
       /** @enum {string} */
-      status: 'available' | 'gone' | 'unpublished' | 'short_of_stock';
+      status: 'available' | 'gone' | 'unpublished' | 'short_of_stock' | 'over_limit';
       stock: number | null;
     };
     TaxLine: {
@@ -1331,10 +1331,14 @@ export interface components {
       variant_id?: string;
       /** Format: uuid */
       product_id?: string;
-      /** @default 1 */
+      /**
+       * Format: int32
+       * @default 1
+       */
       quantity: number;
     };
     UpdateCartItem: {
+      /** Format: int32 */
       quantity: number;
     };
     Order: {
@@ -1385,6 +1389,7 @@ export interface components {
         variant_id?: string;
         /** Format: uuid */
         product_id?: string;
+        /** Format: int32 */
         quantity: number;
       }[];
     };
@@ -1914,7 +1919,7 @@ export interface operations {
           name: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -2008,7 +2013,7 @@ export interface operations {
           name?: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -2055,12 +2060,12 @@ export interface operations {
   listUsers: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         /** @description Rows to skip (with `limit`): a counted page starting there */
-        offset?: string;
+        offset?: string & (unknown & unknown);
         role?: string;
         email?: string;
       };
@@ -2139,7 +2144,7 @@ export interface operations {
           /** @default  */
           name?: string;
           /** @default customer */
-          role?: string;
+          role?: string & (unknown & unknown);
           /** @default true */
           is_active?: boolean;
         };
@@ -2258,7 +2263,7 @@ export interface operations {
           name: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -2401,7 +2406,7 @@ export interface operations {
           name?: string;
           password?: string;
           current_password?: string;
-          role?: string;
+          role?: string & (unknown & unknown);
           is_active?: boolean;
         };
       };
@@ -2513,7 +2518,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name: string;
+          name: string & (unknown & unknown);
           /** @default  */
           description?: string;
           /** @default [] */
@@ -2639,7 +2644,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name: string;
+          name: string & (unknown & unknown);
           description: string;
           permissions: string[];
         };
@@ -2779,7 +2784,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name?: string;
+          name?: string & (unknown & unknown);
           description?: string;
           permissions?: string[];
         };
@@ -2885,13 +2890,16 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           /** @default  */
           description?: string;
           parent_id?: string | null;
           /** @description The parent category by id or slug (instead of parent_id); null: top level */
           parent?: string | null;
-          /** @default 0 */
+          /**
+           * Format: int32
+           * @default 0
+           */
           position?: number;
         };
       };
@@ -2999,11 +3007,12 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug: string;
+          slug: string & (unknown & unknown);
           description: string;
           parent_id?: string | null;
           /** @description The parent category by id or slug (instead of parent_id); null: top level */
           parent?: string | null;
+          /** Format: int32 */
           position: number;
         };
       };
@@ -3148,11 +3157,12 @@ export interface operations {
       content: {
         'application/json': {
           name?: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           description?: string;
           parent_id?: string | null;
           /** @description The parent category by id or slug (instead of parent_id); null: top level */
           parent?: string | null;
+          /** Format: int32 */
           position?: number;
         };
       };
@@ -3217,18 +3227,18 @@ export interface operations {
   listProducts: {
     parameters: {
       query?: {
-        page?: string | number;
-        page_size?: string | number;
+        page?: (string & (unknown & unknown)) | number;
+        page_size?: (string & (unknown & unknown)) | number;
         cursor?: string;
-        limit?: string | number;
+        limit?: (string & (unknown & unknown)) | number;
         /** @description Rows to skip (with `limit`): a counted page starting there */
-        offset?: string | number;
+        offset?: (string & (unknown & unknown)) | number;
         /** @description Category id or slug; includes its sub-categories */
         category?: string;
         /** @description Lowest price (minor units), inclusive */
-        min_price?: string | number;
+        min_price?: (string & (unknown & unknown)) | number;
         /** @description Highest price (minor units), inclusive */
-        max_price?: string | number;
+        max_price?: (string & (unknown & unknown)) | number;
         in_stock?: ('0' | '1' | 'true' | 'false') | boolean;
         /** @description Staff only; others always see published products */
         status?: 'draft' | 'published' | 'archived';
@@ -3303,7 +3313,7 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           /** @default  */
           description?: string;
           /**
@@ -3320,17 +3330,25 @@ export interface operations {
           };
           /** @default [] */
           images?: string[];
-          currency?: string;
+          currency?: string & (unknown & unknown);
+          /** Format: int64 */
           price?: number;
-          sku?: string;
+          sku?: string & (unknown & unknown);
+          /** Format: int32 */
           stock?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           options?: components['schemas']['ProductOption'][];
           variants?: {
-            sku: string;
+            sku: string & (unknown & unknown);
+            /** Format: int64 */
             price: number;
-            /** @default 0 */
+            /**
+             * Format: int32
+             * @default 0
+             */
             stock?: number;
+            /** Format: int32 */
             low_stock_threshold?: number;
             /** @default {} */
             options?: {
@@ -3452,7 +3470,7 @@ export interface operations {
       content: {
         'application/json': {
           name: string;
-          slug: string;
+          slug: string & (unknown & unknown);
           description: string;
           /** @enum {string} */
           status: 'draft' | 'published' | 'archived';
@@ -3593,7 +3611,7 @@ export interface operations {
       content: {
         'application/json': {
           name?: string;
-          slug?: string;
+          slug?: string & (unknown & unknown);
           description?: string;
           /** @enum {string} */
           status?: 'draft' | 'published' | 'archived';
@@ -3726,10 +3744,15 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          sku: string;
+          sku: string & (unknown & unknown);
+          /** Format: int64 */
           price: number;
-          /** @default 0 */
+          /**
+           * Format: int32
+           * @default 0
+           */
           stock?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           /** @default {} */
           options?: {
@@ -3860,8 +3883,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          sku: string;
+          sku: string & (unknown & unknown);
+          /** Format: int64 */
           price: number;
+          /** Format: int32 */
           low_stock_threshold: number;
           options: {
             [key: string]: string;
@@ -4007,8 +4032,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          sku?: string;
+          sku?: string & (unknown & unknown);
+          /** Format: int64 */
           price?: number;
+          /** Format: int32 */
           low_stock_threshold?: number;
           options?: {
             [key: string]: string;
@@ -4147,6 +4174,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** Format: int32 */
           delta: number;
           reason: string;
           reference?: string;
@@ -4216,7 +4244,7 @@ export interface operations {
         /** @description `bought_together`: bought in the same orders; `similar`: alike in category, options and words */
         kind?: 'bought_together' | 'similar';
         /** @description How many products (default 10, at most 20) */
-        limit?: string | number;
+        limit?: (string & (unknown & unknown)) | number;
       };
       header?: never;
       path: {
@@ -4269,7 +4297,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description How many products (default 10, at most 20) */
-        limit?: string | number;
+        limit?: (string & (unknown & unknown)) | number;
       };
       header?: never;
       path?: never;
@@ -4358,12 +4386,12 @@ export interface operations {
   listJobs: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         /** @description Rows to skip (with `limit`): a counted page starting there */
-        offset?: string;
+        offset?: string & (unknown & unknown);
         status?: 'queued' | 'running' | 'succeeded' | 'dead';
         type?: string;
       };
@@ -5072,6 +5100,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   addCartItem: {
@@ -5135,6 +5172,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   replaceCartItem: {
@@ -5152,6 +5198,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** Format: int32 */
           quantity: number;
         };
       };
@@ -5322,12 +5369,12 @@ export interface operations {
   listOrders: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         /** @description Rows to skip (with `limit`): a counted page starting there */
-        offset?: string;
+        offset?: string & (unknown & unknown);
         status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
         /** @description staff only; customers always see their own */
         user_id?: string;
@@ -5837,12 +5884,12 @@ export interface operations {
   listPayments: {
     parameters: {
       query?: {
-        page?: string;
-        page_size?: string;
+        page?: string & (unknown & unknown);
+        page_size?: string & (unknown & unknown);
         cursor?: string;
-        limit?: string;
+        limit?: string & (unknown & unknown);
         /** @description Rows to skip (with `limit`): a counted page starting there */
-        offset?: string;
+        offset?: string & (unknown & unknown);
         status?: 'pending' | 'succeeded' | 'failed';
         order_id?: string;
       };

@@ -53,6 +53,9 @@ export function enforceProductionRules(config: Config): void {
     problems.push('CORS_ORIGINS: production refuses * together with CORS_CREDENTIALS=true; list the allowed origins');
   if (config.metricsToken !== undefined && config.metricsToken.length < MIN_SECRET_LENGTH)
     problems.push(`METRICS_TOKEN: production needs a token of at least ${MIN_SECRET_LENGTH} characters`);
+  // Absolute links (pagination `next`) are built from the Host header: unchecked, a client picks them.
+  if (config.allowedHosts.length === 0)
+    problems.push('ALLOWED_HOSTS: production needs the host names the server answers to (e.g. shop.example.com)');
   if (problems.length) throw new ConfigError(problems);
 }
 

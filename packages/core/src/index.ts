@@ -33,6 +33,8 @@ export {
   NotFoundError,
   ConflictError,
   OutOfStockError,
+  AmountTooLargeError,
+  CartFullError,
   InvalidTransitionError,
   UnauthorizedError,
   ForbiddenError,
@@ -43,6 +45,7 @@ export {
 } from './shared/errors.js';
 export { InvalidSignatureError } from './shared/signature.js';
 export { WebhookBlockedError } from './notifications/webhooks.ports.js';
+export { isInternalAddress, webhookUrlProblem } from './notifications/addresses.js';
 
 // ---------------------------------------------------------------- events
 export {
@@ -88,6 +91,18 @@ export { RecommendationService } from './recommendations/recommendations.service
 export { scheduleRecommendationRebuild, RECOMMENDATIONS_REBUILD_JOB } from './recommendations/job.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
+export {
+  MAX_AMOUNT,
+  MAX_INT32,
+  MAX_JSON_BYTES,
+  MAX_JSON_DEPTH,
+  hasControlCharacters,
+  int32,
+  int64,
+  jsonObject,
+  jsonProblem,
+  text,
+} from './shared/input.js';
 
 // ---------------------------------------------------------------- schemas and types: identity
 export {
@@ -240,7 +255,7 @@ export {
   type ProductImportRow,
   type ProductImportResult,
 } from './jobs/import.schemas.js';
-export type { ImportBatchOutcome, ImportRecord } from './catalog/product-import.js';
+export { importErrorMessage, type ImportBatchOutcome, type ImportRecord } from './catalog/product-import.js';
 export {
   webhookSubscriptionSchema,
   createdWebhookSchema,

@@ -27,6 +27,8 @@ export function rateLimit(perMinute: number, now: () => number = Date.now): Requ
   let windowStart = now();
   let counts = new Map<string, number>();
   return (req: Request, _res: Response, next: NextFunction) => {
+    // A load balancer's probes must not use up the budget of the address they come from.
+    if (req.path === '/health' || req.path === '/ready') return next();
     const t = now();
     if (t - windowStart >= WINDOW) {
       // Every client's count resets together: no per-entry timers, memory bounded by one window.

@@ -318,7 +318,7 @@ describeEachDatabase('checkout', (env) => {
     return { Authorization: `Bearer ${access}` };
   }
 
-  it('answers 409 while a request with the key runs, and takes over a claim abandoned for 10 minutes', async () => {
+  it('answers 409 while a request with the key runs, and takes over a claim abandoned past the request timeout, placing exactly one order', async () => {
     const mug = await publishedProduct(env(), { stock: 10 });
     const buyer = await userWithToken(env(), 'customer');
     const items = [{ variant_id: mug.variants[0].id, quantity: 1 }];
@@ -350,7 +350,15 @@ describeEachDatabase('checkout', (env) => {
     expect(busy.status).toBe(409);
     expect(busy.body.type).toBe('https://emporia.dev/problems/conflict');
     expect(await stockOf(env(), mug.variants[0].id)).toBe(9);
-    env().clock.advance(10 * 60 * 1000 + 1000);
+    // Just inside REQUEST_TIMEOUT (+ grace) the request may still be running; past it, it cannot.
+    env().clock.advance(env().engine.config.requestTimeout * 1000 + 4_000);
+    const still = await request(server)
+      .post('/api/orders')
+      .set(await tokenFor(buyer))
+      .set('Idempotency-Key', 'k-running')
+      .send({ items });
+    expect(still.status).toBe(409);
+    env().clock.advance(2_000);
     const token = await tokenFor(buyer);
     const taken = await request(server)
       .post('/api/orders')
@@ -358,6 +366,14 @@ describeEachDatabase('checkout', (env) => {
       .set('Idempotency-Key', 'k-running')
       .send({ items });
     expect(taken.status).toBe(201);
+    expect(await stockOf(env(), mug.variants[0].id)).toBe(8);
+    const replay = await request(server)
+      .post('/api/orders')
+      .set(token)
+      .set('Idempotency-Key', 'k-running')
+      .send({ items });
+    expect(replay.status).toBe(201);
+    expect(replay.body.id).toBe(taken.body.id);
     expect(await stockOf(env(), mug.variants[0].id)).toBe(8);
   });
 

@@ -29,6 +29,16 @@ describeEachDatabase(
 describeEachDatabase(
   'per-IP rate limit',
   (env) => {
+    it('does not count /health and /ready: load balancer probes use up no client budget', async () => {
+      const probe = (path: string) => request(env().app).get(path).set('X-Forwarded-For', '198.51.100.7');
+      for (let i = 0; i < 5; i++) {
+        expect((await probe('/health')).status).toBe(200);
+        expect((await probe('/ready')).status).not.toBe(429);
+      }
+      for (let i = 0; i < 3; i++) expect((await probe('/api/products')).status).toBe(200);
+      expect((await probe('/api/products')).status).toBe(429);
+    });
+
     it('answers 429 with Retry-After past the limit, counting each client address apart', async () => {
       const from = (ip: string) => request(env().app).get('/api/products').set('X-Forwarded-For', ip);
       for (let i = 0; i < 3; i++) expect((await from('198.51.100.1')).status).toBe(200);
@@ -118,6 +128,7 @@ describe('production refuses unsafe configuration', () => {
     DATABASE_URL: `sqlite:${join(cwd, 'prod.db')}`,
     JWT_SECRET: 'j'.repeat(40),
     PAYMENT_WEBHOOK_SECRET: 'w'.repeat(40),
+    ALLOWED_HOSTS: 'shop.example',
   };
   const problems = (env: Record<string, string | undefined>): string[] => {
     try {
@@ -142,6 +153,7 @@ describe('production refuses unsafe configuration', () => {
     ['a short webhook secret', { PAYMENT_WEBHOOK_SECRET: 'x'.repeat(31) }, /^PAYMENT_WEBHOOK_SECRET:/],
     ['CORS_ORIGINS=* with credentials', { CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, /^CORS_ORIGINS:/],
     ['a short METRICS_TOKEN', { METRICS_TOKEN: 'abc' }, /^METRICS_TOKEN:/],
+    ['no ALLOWED_HOSTS (the Host header would pick the links)', { ALLOWED_HOSTS: undefined }, /^ALLOWED_HOSTS:/],
   ])('refuses %s', (_what, change, line) => {
     const found = problems({ ...good, ...change });
     expect(found).toHaveLength(1);

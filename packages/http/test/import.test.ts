@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemContext, type ProductImportResult } from '@emporia/core';
+import { importErrorMessage, systemContext, type ProductImportResult } from '@emporia/core';
 import request from 'supertest';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userWithToken } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 
@@ -103,5 +103,18 @@ describeEachDatabase('POST /api/products/import', (env) => {
       [10_000, 'BULK-9999'],
     ]);
     expect(progress).toEqual({ done: 10_000, total: 10_000 });
+  });
+});
+
+describe('import row errors', () => {
+  it('show staff the database’s reason, never the SQL statement', () => {
+    const pg = new Error(
+      'insert into "products" ("id", "name") values ($1, $2) - duplicate key value violates unique constraint "products_slug_unique"',
+    );
+    expect(importErrorMessage(pg)).toBe('duplicate key value violates unique constraint "products_slug_unique"');
+    expect(importErrorMessage(new Error('update `product_variants` set `stock` = ?'))).toBe(
+      'the database refused the row',
+    );
+    expect(importErrorMessage(new Error('sku is required'))).toBe('sku is required');
   });
 });

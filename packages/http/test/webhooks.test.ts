@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import {
   EVENT_TYPES,
   eventPayloadSchemas,
+  newId,
   verifyWebhook,
   systemContext,
   type DomainEvents,
@@ -200,13 +201,60 @@ describeEachDatabase(
 );
 
 describeEachDatabase('Outgoing webhooks to internal addresses', (env) => {
-  it('refuses loopback and private targets that are not allow-listed, without retrying', async () => {
+  it('refuses to subscribe internal targets in any notation with 400, and takes public ones', async () => {
+    const { app } = env();
+    const admin = await userWithToken(env(), 'admin');
+    const subscribe = (url: string) =>
+      request(app)
+        .post('/api/webhooks')
+        .set(admin.headers)
+        .send({ url, event_types: ['order.placed'] });
+    for (const url of [
+      receiver.url,
+      'http://localhost:8080/',
+      'http://api.localhost/',
+      'http://127.1/',
+      'http://2130706433/',
+      'http://0x7f000001/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://[::7f00:1]/',
+      'http://[::127.0.0.1]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[2002:c0a8:101::1]/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.7/',
+    ]) {
+      const res = await subscribe(url);
+      expect(res.status, url).toBe(400);
+      expect(res.body.errors, url).toEqual([expect.objectContaining({ path: 'url' })]);
+    }
+    const created = await subscribe('https://hooks.example.com/emporia');
+    expect(created.status).toBe(201);
+    const moved = await request(app)
+      .patch(`/api/webhooks/${created.body.id}`)
+      .set(admin.headers)
+      .send({ url: 'http://[::ffff:a00:1]/' });
+    expect(moved.status).toBe(400);
+    await request(app).delete(`/api/webhooks/${created.body.id}`).set(admin.headers);
+  });
+
+  it('refuses loopback and private targets that are not allow-listed at delivery too, without retrying', async () => {
     const { engine, app } = env();
     const admin = await userWithToken(env(), 'admin');
-    const { body: sub } = await request(app)
-      .post('/api/webhooks')
-      .set(admin.headers)
-      .send({ url: receiver.url, event_types: ['order.placed'] });
+    // A subscription stored before the creation check existed (or a name that now resolves inside).
+    const now = new Date().toISOString();
+    const sub = { id: newId(), url: receiver.url, event_types: ['order.placed' as const], secret: 'x'.repeat(32) };
+    await engine.store.repositories.webhooks.insert(systemContext(), {
+      ...sub,
+      is_active: true,
+      consecutive_failures: 0,
+      disabled_reason: null,
+      created_at: now,
+      updated_at: now,
+      created_by: null,
+    });
     const before = receiver.received.length;
     await record(env(), 'order.placed', order('W-5'));
     await engine.jobs.createRunner().runUntilIdle();
@@ -233,6 +281,16 @@ describe('internal address check', () => {
       'fd00::1',
       '::ffff:127.0.0.1',
       '0.0.0.0',
+      '::7f00:1',
+      '::127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:0:7f00:1',
+      '::ffff:a9fe:a9fe',
+      '64:ff9b::1.2.3.4',
+      '64:ff9b::7f00:1',
+      '2002:7f00:1::1',
+      'fec0::1',
+      'not-an-ip',
     ]) {
       expect(isInternalAddress(a), a).toBe(true);
     }

@@ -1,7 +1,7 @@
 import {
   PRODUCT_IMPORT_COLUMNS,
   PRODUCT_IMPORT_JOB,
-  EmporiaError,
+  importErrorMessage,
   type Engine,
   type JobExecution,
   type ProductImportResult,
@@ -17,13 +17,6 @@ const MAX_REPORTED_ERRORS = 1000;
  */
 export function registerProductImport(engine: Engine): void {
   engine.jobs.handle<{ csv: string }>(PRODUCT_IMPORT_JOB, (payload, run) => importProducts(engine, payload.csv, run));
-}
-
-function message(err: unknown): string {
-  if (err instanceof EmporiaError && err.errors?.length) {
-    return err.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-  }
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
 /** Runs an import now, in this process (the job handler, and `emporia import products`). */
@@ -59,7 +52,7 @@ export async function importProducts(
       },
     }) as typeof records;
   } catch (err) {
-    fail(1, null, message(err));
+    fail(1, null, importErrorMessage(err));
     return result;
   }
   // Malformed lines the parser skipped are rows too.

@@ -7,6 +7,7 @@ import type {
   StockChange,
   StockMovement,
 } from '@emporia/core';
+import { MAX_INT32 as MAX_STOCK } from '@emporia/core';
 import type { Knex } from 'knex';
 import { hasReturning, inTransaction, knexDialect } from './dialect.js';
 import { db } from './store.js';
@@ -82,6 +83,8 @@ export class KnexInventoryRepository implements InventoryRepository {
         .update({ stock: this.knex.raw('stock + ?', [delta]), updated_at: ctx.clock.now().toISOString() });
       // The condition makes the decrement and the check one statement: no read-then-write race.
       if (delta < 0) update.andWhere('stock', '>=', -delta);
+      // Nor past the 32-bit column: PostgreSQL would fail the statement, SQLite would store it.
+      else update.andWhere('stock', '<=', MAX_STOCK - delta);
       return update;
     };
     const k = db(ctx, this.knex);

@@ -58,6 +58,14 @@ export class KnexLoginThrottleRepository implements LoginThrottleRepository {
       .delete();
   }
 
+  async refund(ctx: Context, key: string): Promise<void> {
+    const k = db(ctx, this.knex);
+    await k('login_throttles')
+      .where({ key })
+      .where('failures', '>', 0)
+      .update({ failures: k.raw('failures - 1') });
+  }
+
   async clear(ctx: Context, key: string): Promise<void> {
     await db(ctx, this.knex)('login_throttles').where({ key }).delete();
   }

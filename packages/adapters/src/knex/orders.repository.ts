@@ -199,13 +199,14 @@ export class KnexIdempotencyRepository implements IdempotencyRepository {
     return keyOf(await q('idempotency_keys').where({ scope: row.scope, key: row.key }).first());
   }
 
-  async complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<void> {
-    await db(
+  async complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<boolean> {
+    const n = await db(
       ctx,
       this.knex,
     )('idempotency_keys')
-      .where('id', id)
+      .where({ id, status: 'in_progress' })
       .update({ status: 'completed', response_status: responseStatus, response_body: toJson(responseBody) });
+    return n > 0;
   }
 
   async release(ctx: Context, id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CliError, type Io } from '../output.js';
 import { Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
@@ -26,7 +26,9 @@ export function serveCommand(program: Command, io: Io): void {
       await startupTasks(engine, logger);
       const app = createApp(engine, { logger });
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.port, config.host, () => resolve(s));
+        // Timeouts are checked every second, so REQUEST_TIMEOUT is what a slow sender gets.
+        const s = createServer({ connectionsCheckingInterval: 1000 }, app);
+        s.listen(config.port, config.host, () => resolve(s));
         s.once('error', (err: NodeJS.ErrnoException) =>
           reject(
             new CliError(
@@ -36,9 +38,10 @@ export function serveCommand(program: Command, io: Io): void {
         );
       });
       if (config.requestTimeout > 0) {
-        // Slow senders (slowloris) get the same bound as slow handlers.
+        // Slow senders (slowloris) get the same bound as slow handlers: headers too, which Node
+        // otherwise checks only every 30 s (a slow header got its 408 after ~22 s).
         server.requestTimeout = config.requestTimeout * 1000;
-        server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+        server.headersTimeout = server.requestTimeout;
       }
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;

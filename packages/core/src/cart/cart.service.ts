@@ -5,11 +5,12 @@ import type { SaleVariant } from '../catalog/inventory.service.js';
 import type { SaleInventory } from '../orders/ports.js';
 import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
-import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
+import { CartFullError, NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { breakdownTotals } from '../pricing/pipeline.js';
 import { PRICING_TOKENS } from '../pricing/module.js';
 import type { PricingService } from '../pricing/pricing.service.js';
+import { lineTotal } from '../shared/money.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -94,8 +95,9 @@ export class CartService {
     if (!variant || !variant.is_published) throw new NotFoundError(`Variant ${variantId} not found`);
     const { cart, issuedToken } = await this.resolve(ctx, access, true);
     await this.unitOfWork.run(ctx, async (tx) => {
+      const lineId = newId();
       const line = await this.carts.addQuantity(tx, {
-        id: newId(),
+        id: lineId,
         cart_id: cart!.id,
         variant_id: variant.id,
         quantity,
@@ -105,6 +107,11 @@ export class CartService {
       });
       // Checked on the stored sum, so two concurrent adds cannot pass the cap together.
       this.checkMaximum(line.quantity, 'quantity');
+      lineTotal(variant.price, line.quantity);
+      // A new line: counted on the stored lines, so a cart cannot grow without bound.
+      if (line.id === lineId && (await this.carts.items(tx, cart!.id)).length > this.config.maxCartLines) {
+        throw new CartFullError(`A cart holds at most ${this.config.maxCartLines} lines`);
+      }
       if (line.quantity > variant.stock) throw new OutOfStockError([variant.sku]);
     });
     return { cart: await this.view(ctx, cart!), issuedToken };
@@ -119,6 +126,7 @@ export class CartService {
     if (!cart || !item) throw new NotFoundError(`Cart item ${itemId} not found`);
     const [variant] = await this.inventory.getSaleVariants(ctx, [item.variant_id]);
     if (variant && quantity > item.quantity && quantity > variant.stock) throw new OutOfStockError([variant.sku]);
+    if (variant) lineTotal(variant.price, quantity);
     const updated = await this.carts.setQuantity(ctx, cart.id, itemId, quantity, ctx.clock.now().toISOString());
     if (!updated) throw new NotFoundError(`Cart item ${itemId} not found`);
     return this.view(ctx, cart);
@@ -193,6 +201,7 @@ export class CartService {
       if (cart && cart.user_id === null) return { cart, issuedToken: null };
     }
     if (!create) return { cart: null, issuedToken: null };
+    access.admitGuestCart?.();
     const issued = randomBytes(32).toString('base64url');
     const cart = await this.carts.createGuest(ctx, newId(), hashCartToken(issued), now);
     return { cart, issuedToken: issued };
@@ -206,13 +215,27 @@ export class CartService {
       items.map((i) => i.variant_id),
     );
     const byId = new Map(variants.map((v) => [v.id, v]));
-    const present = items.filter((i) => byId.has(i.variant_id));
+    // A price raised after the line was added may push a total past what is exact: such a line is
+    // shown, not priced, and blocks checkout (the cart stays readable, never a 500).
+    const overLimit = new Set<string>();
+    let subtotal = 0;
+    for (const item of items) {
+      const variant = byId.get(item.variant_id);
+      if (!variant) continue;
+      const total = variant.price * item.quantity;
+      if (!Number.isSafeInteger(total) || !Number.isSafeInteger(subtotal + total)) overLimit.add(item.id);
+      else subtotal += total;
+    }
+    const present = items.filter((i) => byId.has(i.variant_id) && !overLimit.has(i.id));
     const breakdown = await this.pricing.price(
       ctx,
       present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity })),
     );
     const pricedLines = new Map(breakdown.lines.map((l) => [l.key, l]));
-    const lines = items.map((i) => lineOf(i, byId.get(i.variant_id), pricedLines.get(i.variant_id)));
+    const lines = items.map((i) => {
+      const line = lineOf(i, byId.get(i.variant_id), pricedLines.get(i.variant_id));
+      return overLimit.has(i.id) ? { ...line, status: 'over_limit' as const } : line;
+    });
     return {
       id: cart.id,
       user_id: cart.user_id,

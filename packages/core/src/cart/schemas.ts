@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
+import { int32 } from '../shared/input.js';
 
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
 export const QUANTITY_CEILING = 1_000_000;
 
 /** A line quantity: a whole number from 1 (the configured `maxCartQuantity` is checked by the service). */
-export const quantitySchema = z
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(QUANTITY_CEILING, `must be at most ${QUANTITY_CEILING}`);
+export const quantitySchema = int32(1, QUANTITY_CEILING);
 
 /** A line names a `variant_id`, or a `product_id` for a one-variant product — exactly one. */
 export const itemRefShape = {
@@ -24,19 +21,22 @@ const oneRefMessage = { message: 'give variant_id or product_id (exactly one)', 
 
 /** Input of `cart.addItem`: a `variant_id` (or the `product_id` of a one-variant product) and a quantity. */
 export const addCartItemSchema = z
-  .object({ ...itemRefShape, quantity: quantitySchema.default(1) })
+  .strictObject({ ...itemRefShape, quantity: quantitySchema.default(1) })
   .refine(exactlyOneRef, oneRefMessage)
   .meta({ id: 'AddCartItem' });
 /** Input of `cart.addItem` (see {@link addCartItemSchema}). */
 export type AddCartItemInput = z.input<typeof addCartItemSchema>;
 
 /** Input of `cart.updateItem`: the line's new quantity. */
-export const updateCartItemSchema = z.object({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
+export const updateCartItemSchema = z.strictObject({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
 /** Input of `cart.updateItem` (see {@link updateCartItemSchema}). */
 export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
 
-/** Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`. */
-export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock']);
+/**
+ * Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`,
+ * `over_limit` (its total, or the cart's with it, would pass the largest amount stored exactly).
+ */
+export const cartLineStatusSchema = z.enum(['available', 'gone', 'unpublished', 'short_of_stock', 'over_limit']);
 /** One of the cart line statuses (see {@link cartLineStatusSchema}). */
 export type CartLineStatus = z.infer<typeof cartLineStatusSchema>;
 
@@ -84,6 +84,11 @@ export type Cart = z.infer<typeof cartSchema>;
 /** Who the cart belongs to: the logged-in user (from ctx) and/or a guest token (`X-Cart-Token`). */
 export interface CartAccess {
   cartToken?: string | null;
+  /**
+   * Called just before a new guest cart is made; throwing (e.g. a RateLimitedError) refuses it.
+   * The HTTP layer caps new guest carts per client address with it.
+   */
+  admitGuestCart?: () => void;
 }
 
 /** A cart answer plus the guest token when one was just issued (sent back as `X-Cart-Token`). */

@@ -3,6 +3,7 @@ import { PERMISSIONS } from '../identity/permissions.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { hasControlCharacters } from '../shared/input.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -46,7 +47,7 @@ export class CategoryService {
 
   /** One category by id or slug (public); NotFoundError when there is none. */
   async getCategory(ctx: Context, idOrSlug: string): Promise<Category> {
-    const category = await this.categories.find(ctx, idOrSlug);
+    const category = hasControlCharacters(idOrSlug) ? null : await this.categories.find(ctx, idOrSlug);
     if (!category) throw new NotFoundError(`Category '${idOrSlug}' not found`);
     return category;
   }
@@ -154,7 +155,7 @@ export async function categoryForField(
   idOrSlug: string,
   path: string,
 ): Promise<Category> {
-  const category = await categories.find(ctx, idOrSlug);
+  const category = hasControlCharacters(idOrSlug) ? null : await categories.find(ctx, idOrSlug);
   if (!category) throw new ValidationError('Unknown category', [{ path, message: 'no such category' }]);
   return category;
 }

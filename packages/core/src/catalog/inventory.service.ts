@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { actorUserId, requirePermission, type Context } from '../shared/context.js';
-import { NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
+import { AmountTooLargeError, NotFoundError, OutOfStockError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -191,6 +191,9 @@ export class InventoryService {
       const [variant] = await this.repo.saleVariants(tx, [variantId]);
       if (!variant || variant.product_id !== productId) throw new NotFoundError(`Variant ${variantId} not found`);
       const change = await this.repo.changeStock(tx, variantId, delta);
+      if (!change && delta > 0) {
+        throw new AmountTooLargeError(`The stock of ${variant.sku} would pass the largest stock (${MAX_STOCK})`);
+      }
       if (!change) throw new OutOfStockError([variant.sku]);
       const [movement] = await this.afterChanges(tx, [{ change, delta }], reason, reference);
       return movement;

@@ -154,7 +154,8 @@ export interface InventoryRepository {
   variantExists(ctx: Context, variantId: string): Promise<boolean>;
   /**
    * Adds `delta` to a variant's stock in one conditional statement (no read-then-write): null
-   * when the variant does not exist or a negative delta would take stock below zero.
+   * when the variant does not exist, a negative delta would take stock below zero, or a positive
+   * one past `MAX_STOCK`.
    */
   changeStock(ctx: Context, variantId: string, delta: number): Promise<StockChange | null>;
   /** Appends rows to the stock movement log. */

@@ -28,11 +28,19 @@ interface KnownVariant {
   product_id: string;
 }
 
-function message(err: unknown): string {
+/**
+ * What an import report says about a failed row: the validation problems, or a database error's
+ * reason only. knex prefixes the statement ("insert into … - "), which staff have no business seeing.
+ */
+export function importErrorMessage(err: unknown): string {
   if (err instanceof EmporiaError && err.errors?.length) {
     return err.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   }
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (err instanceof EmporiaError) return err.message.split('\n')[0];
+  const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const cut = text.indexOf(' - ');
+  if (!/^\s*(insert|update|delete|select|with)\b/i.test(text)) return text;
+  return cut >= 0 ? text.slice(cut + 3) : 'the database refused the row';
 }
 
 /**
@@ -89,7 +97,7 @@ export class ProductImporter {
           if (found) outcome.updated++;
           else outcome.created++;
         } catch (err) {
-          outcome.errors.push({ line, sku: row.sku, message: message(err) });
+          outcome.errors.push({ line, sku: row.sku, message: importErrorMessage(err) });
         }
       }
     };

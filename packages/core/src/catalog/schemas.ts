@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { taxClassSchema } from '../tax/schemas.js';
+import { MAX_INT32, int32, int64, jsonObject, text } from '../shared/input.js';
 import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
@@ -18,37 +19,34 @@ export const PRODUCT_SORTS = ['price', '-price', 'name', '-name', 'created_at', 
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 /** Largest stock a variant may hold (the column is a 32-bit integer). */
-export const MAX_STOCK = 2_147_483_647;
+export const MAX_STOCK = MAX_INT32;
 /** Longest `q` accepted: search terms beyond it add nothing but cost. */
 export const MAX_QUERY_LENGTH = 200;
 
 /** A URL slug: lower-case letters, digits and single hyphens. */
-export const slugSchema = z
-  .string()
+export const slugSchema = text()
   .trim()
   .min(1)
   .max(200)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and single hyphens');
 const idSchema = z.uuid();
-const nameSchema = z.string().trim().min(1).max(200);
-const descriptionSchema = z.string().max(20_000);
-const currencySchema = z
-  .string()
+const nameSchema = text().trim().min(1).max(200);
+const descriptionSchema = text({ multiline: true }).max(20_000);
+const currencySchema = text()
   .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
   .transform((v) => v.toUpperCase());
 /** Money in integer minor units (cents). */
-export const priceSchema = z.number().int('must be whole minor units (cents)').min(0).max(Number.MAX_SAFE_INTEGER);
-const stockSchema = z.number().int().min(0).max(MAX_STOCK);
-const thresholdSchema = z.number().int().min(0).max(MAX_STOCK);
+export const priceSchema = int64(0);
+const stockSchema = int32(0, MAX_STOCK);
+const thresholdSchema = int32(0, MAX_STOCK);
 /** A SKU: up to 64 letters, digits, `.`, `-`, `_` or `/`. */
-export const skuSchema = z
-  .string()
+export const skuSchema = text()
   .trim()
   .min(1)
   .max(64)
   .regex(/^[\w.\-/]+$/, 'use letters, digits, ".", "-", "_" or "/"');
-const optionNameSchema = z.string().trim().min(1).max(50);
-const optionValueSchema = z.string().trim().min(1).max(100);
+const optionNameSchema = text().trim().min(1).max(50);
+const optionValueSchema = text().trim().min(1).max(100);
 const imageUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
 
 /**
@@ -100,25 +98,25 @@ const parentRefSchema = z
   .describe('The parent category by id or slug (instead of parent_id); null: top level');
 
 /** Input of `catalog.createCategory`; the slug comes from the name when omitted. */
-export const createCategorySchema = z.object({
+export const createCategorySchema = z.strictObject({
   name: nameSchema,
   slug: slugSchema.optional(),
   description: descriptionSchema.default(''),
   parent_id: idSchema.nullable().optional(),
   parent: parentRefSchema,
-  position: z.number().int().min(0).max(1_000_000).default(0),
+  position: int32(0, 1_000_000).default(0),
 });
 /** Input of `catalog.createCategory` (see {@link createCategorySchema}). */
 export type CreateCategoryInput = z.input<typeof createCategorySchema>;
 
 /** Input of `catalog.updateCategory`: any of the category's fields. */
-export const updateCategorySchema = z.object({
+export const updateCategorySchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
   description: descriptionSchema.optional(),
   parent_id: idSchema.nullable().optional(),
   parent: parentRefSchema,
-  position: z.number().int().min(0).max(1_000_000).optional(),
+  position: int32(0, 1_000_000).optional(),
 });
 /** Input of `catalog.updateCategory` (see {@link updateCategorySchema}). */
 export type UpdateCategoryInput = z.input<typeof updateCategorySchema>;
@@ -130,8 +128,7 @@ export const categoryListQuerySchema = z.object({
 
 /** Options of `catalog.deleteCategory`: where the products and sub-categories of a non-empty category go. */
 export const deleteCategoryQuerySchema = z.object({
-  reassign_to: z
-    .string()
+  reassign_to: text()
     .min(1)
     .max(200)
     .optional()
@@ -144,7 +141,7 @@ export type DeleteCategoryOptions = z.input<typeof deleteCategoryQuerySchema>;
 
 /** An option a product's variants differ by, with its values: `{ name: 'Size', values: ['S', 'M'] }`. */
 export const productOptionSchema = z
-  .object({
+  .strictObject({
     name: optionNameSchema,
     values: z.array(optionValueSchema).min(1).max(100),
   })
@@ -196,7 +193,7 @@ export const productSchema = z
 export type Product = z.infer<typeof productSchema>;
 
 /** A new variant: SKU, price, initial stock, alert level and option values. */
-export const variantInputSchema = z.object({
+export const variantInputSchema = z.strictObject({
   sku: skuSchema,
   price: priceSchema,
   stock: stockSchema.default(0),
@@ -211,14 +208,14 @@ export type VariantInput = z.input<typeof variantInputSchema>;
  * variant; `options` and `variants` make a multi-variant one.
  */
 export const createProductSchema = z
-  .object({
+  .strictObject({
     name: nameSchema,
     slug: slugSchema.optional(),
     description: descriptionSchema.default(''),
     status: z.enum(PRODUCT_STATUSES).default('draft'),
     category_id: idSchema.nullable().optional(),
     tax_class: taxClassSchema.default('standard'),
-    attributes: z.record(z.string(), z.unknown()).default({}),
+    attributes: jsonObject().default({}),
     images: z.array(imageUrlSchema).max(50).default([]),
     currency: currencySchema.optional(),
     // A simple product: one variant from these.
@@ -253,7 +250,7 @@ export const updateProductSchema = z.strictObject({
   status: z.enum(PRODUCT_STATUSES).optional(),
   category_id: idSchema.nullable().optional(),
   tax_class: taxClassSchema.optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  attributes: jsonObject().optional(),
   images: z.array(imageUrlSchema).max(50).optional(),
 });
 /** Input of `catalog.updateProduct` (see {@link updateProductSchema}). */
@@ -284,18 +281,12 @@ export const productListQuerySchema = pageQuerySchema.extend({
   page_size: queryInt(1, MAX_PAGE_SIZE).optional(),
   limit: queryInt(1, MAX_PAGE_SIZE).optional(),
   offset: queryInt(0).optional().describe('Rows to skip (with `limit`): a counted page starting there'),
-  category: z.string().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
+  category: text().min(1).max(200).optional().describe('Category id or slug; includes its sub-categories'),
   min_price: queryInt().optional().describe('Lowest price (minor units), inclusive'),
   max_price: queryInt().optional().describe('Highest price (minor units), inclusive'),
   in_stock: queryBool().optional(),
   status: z.enum(PRODUCT_STATUSES).optional().describe('Staff only; others always see published products'),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(MAX_QUERY_LENGTH)
-    .optional()
-    .describe('Full-text search on name, description and SKU'),
+  q: text().trim().min(1).max(MAX_QUERY_LENGTH).optional().describe('Full-text search on name, description and SKU'),
   sort: z.enum(PRODUCT_SORTS).optional().describe('Default: relevance when q is given, otherwise -created_at'),
 });
 /** Query of `catalog.listProducts`, as text or as parsed values (see {@link productListQuerySchema}). */
@@ -304,15 +295,10 @@ export type ProductListQuery = z.input<typeof productListQuerySchema> | z.output
 // ---------------------------------------------------------------- inventory
 
 /** Input of `inventory.adjustStock`: a non-zero delta, a reason and an optional reference. */
-export const stockAdjustmentSchema = z.object({
-  delta: z
-    .number()
-    .int()
-    .min(-MAX_STOCK)
-    .max(MAX_STOCK)
-    .refine((d) => d !== 0, 'must not be zero'),
-  reason: z.string().trim().min(1).max(200),
-  reference: z.string().trim().min(1).max(200).optional(),
+export const stockAdjustmentSchema = z.strictObject({
+  delta: int32(-MAX_STOCK, MAX_STOCK).refine((d) => d !== 0, 'must not be zero'),
+  reason: text().trim().min(1).max(200),
+  reference: text().trim().min(1).max(200).optional(),
 });
 /** Input of `inventory.adjustStock` (see {@link stockAdjustmentSchema}). */
 export type StockAdjustmentInput = z.input<typeof stockAdjustmentSchema>;

@@ -1,6 +1,7 @@
 import { PERMISSIONS } from '../identity/permissions.js';
 import { can, type Context } from '../shared/context.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { hasControlCharacters } from '../shared/input.js';
 import type { ProductRepository, ProductRow, VariantRow } from './ports.js';
 import type { Product, ProductOption, Variant } from './schemas.js';
 
@@ -72,14 +73,14 @@ export async function productForWriter(
   ctx: Context,
   idOrSlug: string,
 ): Promise<ProductRow> {
-  const row = await products.find(ctx, idOrSlug);
+  const row = hasControlCharacters(idOrSlug) ? null : await products.find(ctx, idOrSlug);
   if (!row) throw new NotFoundError(`Product '${idOrSlug}' not found`);
   return row;
 }
 
 /** For readers: drafts and archived products do not exist for anonymous and customer callers. */
 export async function visibleProduct(products: ProductRepository, ctx: Context, idOrSlug: string): Promise<ProductRow> {
-  const row = await products.find(ctx, idOrSlug);
+  const row = hasControlCharacters(idOrSlug) ? null : await products.find(ctx, idOrSlug);
   if (!row || (row.status !== 'published' && !can(ctx, PERMISSIONS.productRead))) {
     throw new NotFoundError(`Product '${idOrSlug}' not found`);
   }

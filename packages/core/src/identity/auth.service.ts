@@ -17,7 +17,7 @@ import {
 } from './ports.js';
 import { tokenRequestSchema, type TokenPair, type TokenRequest, type VerifyResult } from './schemas.js';
 import { LOGIN_THROTTLE, type LoginThrottle } from './throttle.js';
-import { signToken, throttleKey, tokenHash, verifyToken } from './tokens.js';
+import { signToken, tokenHash, verifyToken } from './tokens.js';
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
 
@@ -48,18 +48,14 @@ export class AuthService {
    */
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
     const { email, password, dashboard_login: dashboardLogin } = parseInput(tokenRequestSchema, input);
-    const emailKey = throttleKey('email', email);
-    const keys = meta.ip ? [emailKey, throttleKey('ip', meta.ip)] : [emailKey];
-    await this.throttle.throwIfLocked(ctx, keys);
+    const keys = await this.throttle.admit(ctx, email, meta.ip);
 
     const dummy = await (this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex')));
     const user = await this.users.findByEmail(ctx, email);
     const passwordOk = await this.hasher.verify(user?.password_hash ?? dummy, password);
-    if (!user || !passwordOk || !user.is_active) {
-      await this.throttle.recordFailures(ctx, keys);
-      throw new UnauthorizedError(BAD_CREDENTIALS);
-    }
-    await this.throttles.clear(ctx, emailKey);
+    // The attempt is already counted as a failure (admit): only a success changes the counts.
+    if (!user || !passwordOk || !user.is_active) throw new UnauthorizedError(BAD_CREDENTIALS);
+    await this.throttle.succeeded(ctx, keys);
     if (dashboardLogin) {
       // The right password, so saying why is no leak; no tokens for a back office the user may not use.
       const { permissions } = await this.actorForUser(ctx, user.id);

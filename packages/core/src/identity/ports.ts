@@ -119,6 +119,8 @@ export interface LoginThrottleRepository {
   recordFailure(ctx: Context, key: string, now: Date, policy: ThrottlePolicy): Promise<void>;
   /** Forgets the key's failures (a successful login). */
   clear(ctx: Context, key: string): Promise<void>;
+  /** Takes back one counted attempt (a login that succeeded), never below zero. */
+  refund(ctx: Context, key: string): Promise<void>;
   /** Deletes unlocked keys whose window started before `windowStartedBefore`; returns how many. */
   deleteStale(ctx: Context, now: string, windowStartedBefore: string): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 
 /** OWASP: at least 8; long passphrases are accepted whole, never truncated. */
@@ -7,22 +8,19 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
 
 /** An e-mail address as every surface accepts it: trimmed, at most 254 characters, lower-cased. */
-export const emailSchema = z
-  .string()
+export const emailSchema = text()
   .trim()
   .max(254)
   .pipe(z.email('must be a valid e-mail address'))
   .transform((v) => v.toLowerCase());
 
 /** The password rule every surface applies: 8 to 1024 characters, never truncated. */
-export const passwordSchema = z
-  .string()
+export const passwordSchema = text()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
   .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
-const nameSchema = z.string().trim().max(200);
-const roleNameSchema = z
-  .string()
+const nameSchema = text().trim().max(200);
+const roleNameSchema = text()
   .trim()
   .min(1)
   .max(64)
@@ -71,7 +69,7 @@ export const updateUserInputSchema = z.strictObject({
   email: emailSchema.optional(),
   name: nameSchema.optional(),
   password: passwordSchema.optional(),
-  current_password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
+  current_password: text().max(PASSWORD_MAX_LENGTH).optional(),
   role: roleNameSchema.optional(),
   is_active: z.boolean().optional(),
 });
@@ -80,8 +78,8 @@ export type UpdateUserInput = z.input<typeof updateUserInputSchema>;
 
 /** The user list's query (`identity.listUsers`): role, e-mail substring, and page or cursor. */
 export const userListQuerySchema = pageQuerySchema.extend({
-  role: z.string().max(64).optional(),
-  email: z.string().max(254).optional(),
+  role: text().max(64).optional(),
+  email: text().max(254).optional(),
 });
 /** Parsed query of `identity.listUsers` (see {@link userListQuerySchema}). */
 export type UserListQuery = z.infer<typeof userListQuerySchema>;
@@ -89,9 +87,9 @@ export type UserListQuery = z.infer<typeof userListQuerySchema>;
 /** Login input (`identity.login`): e-mail (or `username`, as DRF clients send it) and password. */
 export const tokenRequestSchema = z
   .strictObject({
-    email: z.string().max(254).optional(),
-    username: z.string().max(254).optional(),
-    password: z.string().max(PASSWORD_MAX_LENGTH),
+    email: text().max(254).optional(),
+    username: text().max(254).optional(),
+    password: text().max(PASSWORD_MAX_LENGTH),
     dashboard_login: z
       .boolean()
       .optional()
@@ -138,12 +136,12 @@ export const roleSchema = z
 /** A role (see {@link roleSchema}). */
 export type Role = z.infer<typeof roleSchema>;
 
-const permissionListSchema = z.array(z.string().min(1).max(100)).max(200);
+const permissionListSchema = z.array(text().min(1).max(100)).max(200);
 
 /** Input of `identity.createRole`: a lower-case name, a description and known permission strings. */
 export const createRoleInputSchema = z.strictObject({
   name: roleNameSchema,
-  description: z.string().trim().max(255).default(''),
+  description: text().trim().max(255).default(''),
   permissions: permissionListSchema.default([]),
 });
 /** Input of `identity.createRole` (see {@link createRoleInputSchema}). */
@@ -152,7 +150,7 @@ export type CreateRoleInput = z.input<typeof createRoleInputSchema>;
 /** Input of `identity.updateRole`: any of name, description and permissions. */
 export const updateRoleInputSchema = z.strictObject({
   name: roleNameSchema.optional(),
-  description: z.string().trim().max(255).optional(),
+  description: text().trim().max(255).optional(),
   permissions: permissionListSchema.optional(),
 });
 /** Input of `identity.updateRole` (see {@link updateRoleInputSchema}). */

@@ -2,13 +2,20 @@ import { inject, injectable } from 'inversify';
 import type { Context } from '../shared/context.js';
 import { RateLimitedError } from '../shared/errors.js';
 import { IDENTITY_TOKENS, type LoginThrottleRepository, type ThrottlePolicy } from './ports.js';
+import { throttleKey } from './tokens.js';
 
 /**
- * Failed-login limits. Per e-mail it stops guessing one account's password; per IP it stops
- * one client spraying many accounts. A lock holds even for the right password.
+ * Login limits. Per (account, client address) pair it stops one client guessing one account's
+ * password, and locks only that client out: the owner elsewhere still logs in. Per account, a
+ * ten times higher threshold stops guessing spread over many addresses; per address, one client
+ * spraying many accounts. A lock holds even for the right password. Every attempt is counted
+ * before its password is verified, so a burst in flight gets at most `max` verifications.
  */
-export const LOGIN_THROTTLE: { email: ThrottlePolicy; ip: ThrottlePolicy } = {
+export const LOGIN_THROTTLE: { email: ThrottlePolicy; account: ThrottlePolicy; ip: ThrottlePolicy } = {
+  /** One e-mail from one client address. */
   email: { max: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  /** One e-mail from every address together. */
+  account: { max: 50, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   ip: { max: 20, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
 };
 
@@ -24,6 +31,38 @@ export class LoginThrottle {
     if (!lockedUntil) return;
     const seconds = Math.max(1, Math.ceil((new Date(lockedUntil).getTime() - now.getTime()) / 1000));
     throw new RateLimitedError('Too many failed password attempts; try again later', seconds);
+  }
+
+  /**
+   * Admits one login attempt: counts it against its keys first, then refuses it (429) when any
+   * key is locked, this attempt's count included. Returns the keys for {@link succeeded}.
+   */
+  async admit(ctx: Context, email: string, ip?: string): Promise<string[]> {
+    const bare: Context = { ...ctx, tx: undefined };
+    // Without a client address (a library call) the account key takes the per-pair limit.
+    const counted: Array<[string, ThrottlePolicy]> = ip
+      ? [
+          [throttleKey('email', `${email}\n${ip}`), LOGIN_THROTTLE.email],
+          [throttleKey('email', email), LOGIN_THROTTLE.account],
+          [throttleKey('ip', ip), LOGIN_THROTTLE.ip],
+        ]
+      : [[throttleKey('email', email), LOGIN_THROTTLE.email]];
+    const keys = counted.map(([k]) => k);
+    await this.throwIfLocked(ctx, keys);
+    // Counted up front, so the attempt after the `max` failures is the one that locks.
+    for (const [key, policy] of counted) {
+      await this.throttles.recordFailure(bare, key, ctx.clock.now(), { ...policy, max: policy.max + 1 });
+    }
+    await this.throwIfLocked(ctx, keys);
+    return keys;
+  }
+
+  /** The password was right: the account's counts start over, the address gets its attempt back. */
+  async succeeded(ctx: Context, keys: string[]): Promise<void> {
+    const [pairOrEmail, email, ip] = keys;
+    await this.throttles.clear(ctx, pairOrEmail);
+    if (email) await this.throttles.clear(ctx, email);
+    if (ip) await this.throttles.refund(ctx, ip);
   }
 
   /** Counts a failed password against `[emailKey, ipKey?]`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/input.js';
 import { PRODUCT_STATUSES } from '../catalog/schemas.js';
 
 /**
@@ -27,9 +28,9 @@ const wholeNumber = (what: string) =>
 
 /** One CSV row: strings in, typed values out; blank cells mean "leave as it is". */
 export const productImportRowSchema = z.object({
-  sku: z.string().trim().min(1, 'sku is required').max(64),
-  name: z.preprocess(blankIsMissing, z.string().trim().max(200).optional()),
-  description: z.preprocess(blankIsMissing, z.string().max(10_000).optional()),
+  sku: text().trim().min(1, 'sku is required').max(64),
+  name: z.preprocess(blankIsMissing, text().trim().max(200).optional()),
+  description: z.preprocess(blankIsMissing, text({ multiline: true }).max(10_000).optional()),
   status: z.preprocess(blankIsMissing, z.enum(PRODUCT_STATUSES).optional()),
   price: wholeNumber('price (minor units, e.g. 1999 for 19.99)'),
   currency: z.preprocess(

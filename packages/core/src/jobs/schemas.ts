@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 
 /** A job's statuses: queued → running → succeeded, or dead after its last failed attempt. */
@@ -42,13 +43,13 @@ export interface ClaimedJob extends Job {
 /** `?status=&type=` plus `?page=&page_size=` or `?cursor=&limit=`; newest first. */
 export const jobListQuerySchema = pageQuerySchema.extend({
   status: z.enum(JOB_STATUSES).optional(),
-  type: z.string().max(100).optional(),
+  type: text().max(100).optional(),
 });
 /** Parsed query of `jobs.list` (see {@link jobListQuerySchema}). */
 export type JobListQuery = z.infer<typeof jobListQuerySchema>;
 
 /** Input of `jobs.purge`: the status of the finished jobs to delete, optionally only those finished before a time. */
-export const jobPurgeSchema = z.object({
+export const jobPurgeSchema = z.strictObject({
   status: z.enum(['succeeded', 'dead']),
   /** Only jobs finished before this instant. */
   before: z.iso.datetime().optional(),

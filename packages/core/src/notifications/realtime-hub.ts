@@ -18,6 +18,7 @@ export interface RealtimeSignal {
   publish(): void;
   /** Calls `listener` on every signal from any process, until `close`. */
   subscribe(listener: () => void): Promise<void>;
+  /** Ends the subscription and releases its connection. */
   close(): Promise<void>;
 }
 
@@ -35,6 +36,7 @@ export interface RealtimeOptions {
 
 /** One open stream: `close()` when its connection ends. */
 export interface RealtimeStream {
+  /** Leaves the hub: frees the stream's place under the caps. */
   close(): void;
 }
 

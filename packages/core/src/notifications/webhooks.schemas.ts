@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/input.js';
 import { EVENT_TYPES } from './events.js';
 
 const httpUrl = z
@@ -29,17 +30,17 @@ export const createdWebhookSchema = webhookSubscriptionSchema
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
 /** Input of `webhooks.create`: an http(s) URL, the event types, and optionally a secret of your own. */
-export const createWebhookSchema = z.object({
+export const createWebhookSchema = z.strictObject({
   url: httpUrl,
   event_types: z.array(z.enum(EVENT_TYPES)).min(1, 'name at least one event type'),
   /** Optional: a secret of your own (at least 24 characters); one is generated otherwise. */
-  secret: z.string().min(24, 'must be at least 24 characters').max(128).optional(),
+  secret: text().min(24, 'must be at least 24 characters').max(128).optional(),
 });
 /** Input of `webhooks.create` (see {@link createWebhookSchema}). */
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
 
 /** Input of `webhooks.update`: any of URL, event types and `is_active`. */
-export const updateWebhookSchema = z.object({
+export const updateWebhookSchema = z.strictObject({
   url: httpUrl.optional(),
   event_types: z.array(z.enum(EVENT_TYPES)).min(1, 'name at least one event type').optional(),
   /** `true` re-enables a subscription disabled after failures (and resets its failure count). */

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { requirePermission, actorUserId, type Context } from '../shared/context.js';
-import { NotFoundError } from '../shared/errors.js';
+import type { Config } from '../shared/config.js';
+import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { TOKENS } from '../shared/tokens.js';
+import { webhookUrlProblem } from './addresses.js';
 import { newId } from '../shared/ids.js';
 import { parseInput } from '../shared/validation.js';
 import { PERMISSIONS } from '../identity/permissions.js';
@@ -29,12 +32,22 @@ function publicView(record: WebhookRecord): WebhookSubscription {
  */
 @injectable()
 export class WebhookService {
-  constructor(@inject(NOTIFICATION_TOKENS.WebhookRepository) private readonly repo: WebhookRepository) {}
+  constructor(
+    @inject(NOTIFICATION_TOKENS.WebhookRepository) private readonly repo: WebhookRepository,
+    @inject(TOKENS.Config) private readonly config: Config,
+  ) {}
+
+  /** The delivery rules, checked when a URL is given: an internal target is a 400, not a later failed delivery. */
+  private checkUrl(url: string | undefined): void {
+    const problem = url === undefined ? null : webhookUrlProblem(url, this.config.webhookAllowedHosts);
+    if (problem) throw new ValidationError('Invalid webhook', [{ path: 'url', message: problem }]);
+  }
 
   /** Subscribes a URL to event types (`webhook:manage`); the answer shows the signing secret, later reads never do. */
   async create(ctx: Context, input: CreateWebhookInput): Promise<CreatedWebhook> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     const data = parseInput(createWebhookSchema, input, 'webhook');
+    this.checkUrl(data.url);
     const now = ctx.clock.now().toISOString();
     const record: WebhookRecord = {
       id: newId(),
@@ -67,6 +80,7 @@ export class WebhookService {
   async update(ctx: Context, id: string, input: UpdateWebhookInput): Promise<WebhookSubscription> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     const data = parseInput(updateWebhookSchema, input, 'webhook');
+    this.checkUrl(data.url);
     await this.require(ctx, id);
     const changes: Partial<WebhookRecord> = { updated_at: ctx.clock.now().toISOString() };
     if (data.url !== undefined) changes.url = data.url;

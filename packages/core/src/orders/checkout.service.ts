@@ -43,10 +43,12 @@ import { toOrder } from './views.js';
 /** Idempotency keys are kept this long (Stripe's 24 h). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /**
- * A claim still in progress after this long belongs to a request that died. Its checkout never
- * committed (completion is written in the checkout's own transaction), so the key may be reused.
+ * A claim still in progress after `REQUEST_TIMEOUT` plus this grace belongs to a request that
+ * died (a crash, kill -9) or was answered 503: a retry takes the key over. Its checkout cannot
+ * commit afterwards, since completion is written in the checkout's own transaction and fails
+ * once the claim is gone, so exactly one order is placed either way.
  */
-export const IDEMPOTENCY_ABANDONED_MS = 10 * 60 * 1000;
+export const IDEMPOTENCY_GRACE_MS = 5_000;
 
 export function formatOrderNumber(n: number): string {
   return `EM-${String(n).padStart(6, '0')}`;
@@ -151,10 +153,13 @@ export class CheckoutService {
       });
       if (row.id === claimId) return null;
       const expired = Date.parse(row.expires_at) <= now.getTime();
-      const abandoned =
-        row.status === 'in_progress' && Date.parse(row.created_at) + IDEMPOTENCY_ABANDONED_MS <= now.getTime();
+      const abandonedAt = Date.parse(row.created_at) + this.config.requestTimeout * 1000 + IDEMPOTENCY_GRACE_MS;
+      const abandoned = row.status === 'in_progress' && abandonedAt <= now.getTime();
       if (!(expired || abandoned) || attempt > 0) return row;
-      await keys.discard(ctx, row.id);
+      // An abandoned claim is deleted only while still in progress: a checkout committing at this
+      // very moment keeps its answer, which the second claim then replays.
+      if (expired) await keys.discard(ctx, row.id);
+      else await keys.release(ctx, row.id);
     }
     throw new Error('unreachable');
   }
@@ -297,7 +302,10 @@ export class CheckoutService {
       });
       const order = toOrder(record, items, []);
       // Stored in the same transaction: a committed order always has its replayable answer.
-      if (claimId) await this.idempotencyKeys.complete(tx, claimId, 201, order);
+      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, order))) {
+        // A retry took the key over after the request timeout: its order is the one, not this.
+        throw new ConflictError('A retry with this Idempotency-Key took over; this checkout was rolled back');
+      }
       // Conditional decrements, all or nothing: OutOfStockError rolls the whole order back. Last,
       // so the variant rows stay locked only until the commit that follows.
       await this.inventory.takeStock(tx, lines, 'order placed', number);

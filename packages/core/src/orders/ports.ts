@@ -108,8 +108,11 @@ export interface IdempotencyRepository {
     ctx: Context,
     row: Omit<IdempotencyRecord, 'status' | 'response_status' | 'response_body'>,
   ): Promise<IdempotencyRecord>;
-  /** Stores the answer to replay for the claimed key (inside the checkout's transaction). */
-  complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<void>;
+  /**
+   * Stores the answer to replay for the claimed key (inside the checkout's transaction); false
+   * when the claim is gone (a retry took it over), and the checkout must roll back.
+   */
+  complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<boolean>;
   /** Forgets a claim whose request did not run to an answer worth replaying. */
   release(ctx: Context, id: string): Promise<void>;
   /** Deletes the row if it is still the given (expired or abandoned) one; true when deleted. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
+import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
 
@@ -12,19 +13,18 @@ export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
 /** One line to order: a `variant_id` (or the `product_id` of a one-variant product) and a quantity. */
 export const orderLineInputSchema = z
-  .object({ ...itemRefShape, quantity: quantitySchema })
+  .strictObject({ ...itemRefShape, quantity: quantitySchema })
   .refine(exactlyOneRef, { message: 'give variant_id or product_id (exactly one)', path: ['variant_id'] });
 
 /** Input of `orders.placeOrder`: empty to order the caller's cart, or `items` to order exactly those. */
 export const placeOrderSchema = z
-  .object({ items: z.array(orderLineInputSchema).min(1).max(100).optional() })
+  .strictObject({ items: z.array(orderLineInputSchema).min(1).max(100).optional() })
   .meta({ id: 'PlaceOrder' });
 /** Input of `orders.placeOrder` (see {@link placeOrderSchema}). */
 export type PlaceOrderInput = z.input<typeof placeOrderSchema>;
 
 /** `Idempotency-Key` header value: what Stripe accepts (1–255 printable characters). */
-export const idempotencyKeySchema = z
-  .string()
+export const idempotencyKeySchema = text()
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
@@ -87,7 +87,7 @@ export const orderListQuerySchema = pageQuerySchema.extend({
 export type OrderListQuery = z.infer<typeof orderListQuerySchema>;
 
 /** Input of `orders.updateStatus`: the status to move the order to. */
-export const updateOrderSchema = z.object({ status: orderStatusSchema }).meta({ id: 'UpdateOrder' });
+export const updateOrderSchema = z.strictObject({ status: orderStatusSchema }).meta({ id: 'UpdateOrder' });
 /** Input of `orders.updateStatus` (see {@link updateOrderSchema}). */
 export type UpdateOrderInput = z.input<typeof updateOrderSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { int64, text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { statusChangeSchema } from '../orders/schemas.js';
 
@@ -11,7 +12,7 @@ export type PaymentStatus = z.infer<typeof paymentStatusSchema>;
 
 /** Input of `payments.createPayment`: the provider to pay with (default `hosted`). */
 export const createPaymentSchema = z
-  .object({ provider: z.string().min(1).max(32).default('hosted').describe('`hosted` or `manual`') })
+  .strictObject({ provider: text().min(1).max(32).default('hosted').describe('`hosted` or `manual`') })
   .meta({ id: 'CreatePayment' });
 /** Input of `payments.createPayment` (see {@link createPaymentSchema}). */
 export type CreatePaymentInput = z.input<typeof createPaymentSchema>;
@@ -51,7 +52,7 @@ export const hostedCallbackSchema = z
   .object({
     reference: z.string().min(1).max(255),
     status: z.enum(['succeeded', 'failed']),
-    amount: z.number().int().min(0),
+    amount: int64(0),
     event_id: z.string().max(255).optional(),
   })
   .meta({ id: 'HostedPaymentCallback' });

@@ -116,6 +116,10 @@ const configSchema = z.object({
     .regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb or 1mb')
     .default('1mb'),
   maxCartQuantity: int(1, 1_000_000).default(999),
+  /** Most lines one cart holds; adding another is a 409. */
+  maxCartLines: int(1, 10_000).default(100),
+  /** New guest carts one client address may open per hour (each carries a token and a row). */
+  guestCartsPerHour: int(1, 1_000_000).default(60),
   /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
   webhookAllowedHosts: list.default([]),
   /** Seconds between background rebuilds of the recommendations (job `recommendations.rebuild`). */

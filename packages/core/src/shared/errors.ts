@@ -45,6 +45,18 @@ export class ConflictError extends EmporiaError {
   readonly title: string = 'Conflict';
 }
 
+/** A sum or product of amounts (a line or order total, a stock level) would pass what is stored exactly (HTTP 409). */
+export class AmountTooLargeError extends ConflictError {
+  override readonly code = 'amount-too-large';
+  override readonly title = 'Amount too large';
+}
+
+/** A cart already holds `maxCartLines` lines (HTTP 409). */
+export class CartFullError extends ConflictError {
+  override readonly code = 'cart-full';
+  override readonly title = 'Cart full';
+}
+
 /** Checkout could not take the stock; `skus` names every short variant (HTTP 409). */
 export class OutOfStockError extends ConflictError {
   override readonly code = 'out-of-stock';

@@ -1,6 +1,17 @@
-/** Money is an integer amount of minor units (cents) with an ISO 4217 code beside it. Never floats. */
+import { AmountTooLargeError } from './errors.js';
+
+/**
+ * Money is an integer amount of minor units (cents) with an ISO 4217 code beside it. Never floats.
+ * The amount itself; an amount that is not an exact integer (past 2^53 − 1) is an AmountTooLargeError (409). */
 export function assertMinorUnits(amount: number, what = 'amount'): number {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`${what} must be an integer number of minor units`);
+  if (!Number.isSafeInteger(amount)) {
+    if (Number.isInteger(amount) || !Number.isFinite(amount)) {
+      throw new AmountTooLargeError(
+        `The ${what} would pass the largest amount stored exactly (${Number.MAX_SAFE_INTEGER})`,
+      );
+    }
+    throw new RangeError(`${what} must be an integer number of minor units`);
+  }
   return amount;
 }
 

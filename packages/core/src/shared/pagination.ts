@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './input.js';
 import { ValidationError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -6,7 +7,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /** A positive integer from a query string; arrays and objects are rejected, never coerced. */
 export const intParam = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+  text().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 export const boolParam = () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -17,7 +18,7 @@ export const boolParam = () => z.enum(['true', 'false', '1', '0']).transform((v)
 export const pageQuerySchema = z.object({
   page: intParam(1).optional(),
   page_size: intParam(1, MAX_PAGE_SIZE).optional(),
-  cursor: z.string().max(512).optional(),
+  cursor: text().max(512).optional(),
   limit: intParam(1, MAX_PAGE_SIZE).optional(),
   offset: intParam(0).optional().describe('Rows to skip (with `limit`): a counted page starting there'),
 });

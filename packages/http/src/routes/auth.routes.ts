@@ -4,13 +4,14 @@ import {
   tokenRequestSchema,
   userSchema,
   verifyResultSchema,
+  text,
 } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
 const tags = ['auth'];
-const refreshRequestSchema = z.strictObject({ refresh: z.string().min(1).max(4096) });
-const verifyRequestSchema = z.strictObject({ token: z.string().min(1).max(4096) });
+const refreshRequestSchema = z.strictObject({ refresh: text().min(1).max(4096) });
+const verifyRequestSchema = z.strictObject({ token: text().min(1).max(4096) });
 
 export const authRoutes = [
   route({

@@ -1,6 +1,7 @@
-import { addCartItemSchema, cartSchema, updateCartItemSchema, type CartAccess } from '@emporia/core';
+import { addCartItemSchema, cartSchema, updateCartItemSchema, type CartAccess, type Engine } from '@emporia/core';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { guestCartAdmission } from '../guest-carts.js';
 import { route } from '../route.js';
 
 const tags = ['cart'];
@@ -17,8 +18,8 @@ const tokenHeader = [
 const cartToken =
   'signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.';
 
-function access(req: Request): CartAccess {
-  return { cartToken: req.get(CART_TOKEN_HEADER) ?? null };
+function access(req: Request, engine: Engine): CartAccess {
+  return { cartToken: req.get(CART_TOKEN_HEADER) ?? null, admitGuestCart: guestCartAdmission(engine, req) };
 }
 
 function issue(res: Response, token: string | null): void {
@@ -37,8 +38,9 @@ export const cartRoutes = [
     withToken: cartToken,
     headers: tokenHeader,
     response: cartSchema,
+    errors: [429],
     async handler({ ctx, engine, req, res }) {
-      const { cart, issuedToken } = await engine.cart.getCart(ctx, access(req));
+      const { cart, issuedToken } = await engine.cart.getCart(ctx, access(req, engine));
       issue(res, issuedToken);
       return cart;
     },
@@ -55,9 +57,9 @@ export const cartRoutes = [
     body: addCartItemSchema,
     status: 201,
     response: cartSchema,
-    errors: [404, 409],
+    errors: [404, 409, 429],
     async handler({ ctx, engine, body, req, res }) {
-      const { cart, issuedToken } = await engine.cart.addItem(ctx, body, access(req));
+      const { cart, issuedToken } = await engine.cart.addItem(ctx, body, access(req, engine));
       issue(res, issuedToken);
       return cart;
     },
@@ -75,7 +77,7 @@ export const cartRoutes = [
     body: updateCartItemSchema,
     response: cartSchema,
     errors: [409],
-    handler: ({ ctx, engine, params, body, req }) => engine.cart.updateItem(ctx, params.id, body, access(req)),
+    handler: ({ ctx, engine, params, body, req }) => engine.cart.updateItem(ctx, params.id, body, access(req, engine)),
   }),
   route({
     method: 'delete',
@@ -89,7 +91,7 @@ export const cartRoutes = [
     params: itemParams,
     status: 204,
     async handler({ ctx, engine, params, req }) {
-      await engine.cart.removeItem(ctx, params.id, access(req));
+      await engine.cart.removeItem(ctx, params.id, access(req, engine));
     },
   }),
 ];

@@ -5,12 +5,13 @@ import {
   createCategorySchema,
   deleteCategoryQuerySchema,
   updateCategorySchema,
+  text,
 } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
 const tags = ['catalog'];
-const refParams = z.object({ id: z.string().min(1).max(200).describe('Category id or slug') });
+const refParams = z.object({ id: text().min(1).max(200).describe('Category id or slug') });
 
 export const categoryRoutes = [
   route({

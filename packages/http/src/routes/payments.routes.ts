@@ -1,4 +1,4 @@
-import { paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
+import { jsonObject, paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
@@ -20,7 +20,9 @@ export const paymentRoutes = [
     auth: 'none',
     headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true }],
     params: z.object({ provider: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a provider name') }),
-    body: z.record(z.string(), z.unknown()).describe('The provider’s callback body (see the description)'),
+    body: jsonObject({ maxDepth: 32, maxBytes: 1024 * 1024 }).describe(
+      'The provider’s callback body (see the description)',
+    ),
     response: webhookAnswerSchema,
     errors: [409],
     handler: ({ ctx, engine, params, req }) =>

@@ -8,6 +8,7 @@ import {
   updateProductSchema,
   updateVariantSchema,
   variantSchema,
+  text,
 } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
@@ -15,7 +16,7 @@ import { route } from '../route.js';
 
 const tags = ['catalog'];
 const drafts = 'staff (`product:read:any`) may read a draft or archived product; for others it is a 404.';
-const productParams = z.object({ id: z.string().min(1).max(200).describe('Product id or slug') });
+const productParams = z.object({ id: text().min(1).max(200).describe('Product id or slug') });
 const variantParams = productParams.extend({ variantId: z.uuid('must be a variant id') });
 
 export const productRoutes = [
