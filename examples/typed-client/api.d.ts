@@ -396,8 +396,6 @@ export interface paths {
     /**
      * Products to show beside a product: bought together with it, or similar to it
      * @description `bought_together` ranks products by how much more often they share orders with this one than chance (log-likelihood ratio, at least two orders); `similar` by category, option values and words, so a product without sales has them too. Only published products in stock; never the product itself. The lists are recomputed by the `recommendations.rebuild` job.
-     *
-     *     The token is optional: it changes nothing here
      */
     get: operations['getProductRecommendations'];
     put?: never;
@@ -850,10 +848,7 @@ export interface paths {
     };
     /** A tax rate (staff) */
     get: operations['getTaxRate'];
-    /**
-     * Replace some fields of a tax rate; placed orders keep what they were charged (staff) (full replacement: every field given)
-     * @description Same as PATCH with every writable field required; a missing one is a 400.
-     */
+    /** Replace a tax rate: every field given (staff) */
     put: operations['replaceTaxRate'];
     post?: never;
     /** Delete a tax rate (staff) */
@@ -4273,15 +4268,6 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
       /** @description Not found */
       404: {
         headers: {
@@ -6240,13 +6226,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          name: string;
-          country: string;
-          region: string | null;
-          tax_class: string;
-          rate_bps: number;
-        };
+        'application/json': components['schemas']['ReplaceTaxRate'];
       };
     };
     responses: {

@@ -92,6 +92,8 @@ describeEachDatabase('inventory service', (env) => {
       currency: 'USD',
       stock: 10,
       is_published: true,
+      category_id: tee.category_id,
+      tax_class: 'standard',
     });
     expect(found.find((v) => v.id === mug.variants[0].id)?.name).toBe(mug.name);
     expect(await saleInventory(env().engine).getSaleVariants(anonymousContext(), [])).toEqual([]);

@@ -23,8 +23,10 @@ function replacementBody(body: z.ZodType, optional: string[]): z.ZodType {
  * gains a PATCH gains its PUT.
  */
 export function withReplacements(routes: RouteSpec[]): RouteSpec[] {
+  // A resource that declares its own PUT (its own replacement rules) keeps it.
+  const declared = new Set(routes.filter((r) => r.method === 'put').map((r) => r.path));
   return routes.flatMap((r) => {
-    if (r.method !== 'patch' || r.replace === false || !r.body) return [r];
+    if (r.method !== 'patch' || r.replace === false || !r.body || declared.has(r.path)) return [r];
     const optional = r.replace?.optional ?? [];
     const put: RouteSpec = {
       ...r,

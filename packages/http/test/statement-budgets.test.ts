@@ -185,8 +185,10 @@ const BUDGETS: Budget[] = [
     body: () => ({ email: `${unique('reg')}@example.test`, password: TEST_PASSWORD, name: 'R' }),
   }),
   budget({
+    // Each attempt is counted before the password is verified (three keys: account, account+client,
+    // client; three statements each), then a success clears and refunds: the login lock's price.
     route: 'POST /api/auth/token',
-    max: 6,
+    max: 18,
     body: (f) => ({ email: f.alice.user.email, password: TEST_PASSWORD }),
   }),
   budget({

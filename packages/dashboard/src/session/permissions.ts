@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
   dashboardAccess: 'dashboard:access',
+  taxManage: 'tax:manage',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -42,4 +43,5 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'webhook:manage': 'Manage webhook subscriptions',
   'import:run': 'Import products from CSV',
   'dashboard:access': 'Sign in to this back office',
+  'tax:manage': 'Keep the tax rates',
 };

@@ -1,4 +1,4 @@
-import { forMeQuerySchema, productRecommendationQuerySchema, recommendationListSchema } from '@emporia/core';
+import { forMeQuerySchema, productRecommendationQuerySchema, recommendationListSchema, text } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
@@ -16,8 +16,8 @@ export const recommendationRoutes = [
       'without sales has them too. Only published products in stock; never the product itself. The lists are ' +
       'recomputed by the `recommendations.rebuild` job.',
     tags,
-    auth: 'public',
-    params: z.object({ id: z.string().min(1).max(200).describe('Product id or slug') }),
+    auth: 'none',
+    params: z.object({ id: text().min(1).max(200).describe('Product id or slug') }),
     query: productRecommendationQuerySchema,
     response: recommendationListSchema,
     errors: [404],
