@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { priceCart, type PricingInput, type PricingPromotion } from '@emporia/core';
+import { AmountTooLargeError, priceCart, type PricingInput, type PricingPromotion } from '@emporia/core';
 import { allocate, mulDiv } from '../src/pricing/rounding.js';
 
 const products = ['p1', 'p2', 'p3'];
@@ -179,6 +179,20 @@ describe('pricing pipeline', () => {
       }),
     ).toThrow(RangeError);
     expect(() => priceCart({ lines: [], shipping: { price: 1.5 }, pricesIncludeTax: false })).toThrow(RangeError);
+  });
+
+  it('refuses a line or a subtotal past the largest exact integer with AmountTooLargeError', () => {
+    const line = (key: string) => ({
+      key,
+      product_id: key,
+      unit_price: Number.MAX_SAFE_INTEGER,
+      quantity: 1,
+      tax_class: 'standard',
+    });
+    expect(() => priceCart({ lines: [{ ...line('a'), quantity: 2 }], pricesIncludeTax: false })).toThrow(
+      AmountTooLargeError,
+    );
+    expect(() => priceCart({ lines: [line('a'), line('b')], pricesIncludeTax: false })).toThrow(AmountTooLargeError);
   });
 
   it('allocates exactly, never past a weight', () => {

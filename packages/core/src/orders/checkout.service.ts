@@ -17,7 +17,6 @@ import {
 } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { PRICING_TOKENS } from '../pricing/module.js';
-import { lineTotal, sumMinor } from '../shared/money.js';
 import type { PricingService } from '../pricing/pricing.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
@@ -249,8 +248,6 @@ export class CheckoutService {
       const number = formatOrderNumber(await this.orders.nextNumber(tx));
 
       const now = tx.clock.now().toISOString();
-      // Every line and their sum must stay exact integers (AmountTooLargeError, 409) before pricing.
-      sumMinor(lines.map((l) => lineTotal((variants.get(l.variant_id) as SaleVariant).price, l.quantity)));
       // Priced again here, inside the transaction: the order keeps exactly what it was charged.
       const breakdown = await this.pricing.price(
         tx,

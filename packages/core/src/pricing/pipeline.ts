@@ -1,3 +1,4 @@
+import { lineTotal, sumMinor } from '../shared/money.js';
 import { allocate, applyBps, mulDiv } from './rounding.js';
 
 /**
@@ -120,16 +121,18 @@ function checkAmount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer`);
 }
 
-/** Prices the input (see the module comment for the rounding rule). Throws RangeError on negative or fractional amounts. */
+/**
+ * Prices the input (see the module comment for the rounding rule). Throws RangeError on negative or
+ * fractional amounts, and AmountTooLargeError (409) when a line or the subtotal would not be an exact integer.
+ */
 export function priceCart(input: PricingInput): PriceBreakdown {
   const gross = input.pricesIncludeTax;
   for (const l of input.lines) {
     checkAmount(l.unit_price, 'unit_price');
     checkAmount(l.quantity, 'quantity');
   }
-  const amounts = input.lines.map((l) => l.unit_price * l.quantity);
-  const subtotal = amounts.reduce((a, b) => a + b, 0);
-  checkAmount(subtotal, 'subtotal');
+  const amounts = input.lines.map((l) => lineTotal(l.unit_price, l.quantity));
+  const subtotal = sumMinor(amounts);
   const shippingPrice = input.shipping?.price ?? 0;
   checkAmount(shippingPrice, 'shipping price');
 
