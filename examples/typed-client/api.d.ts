@@ -2848,7 +2848,10 @@ export interface operations {
         /** @description true: nested tree with `children`; otherwise a flat list with parent_id */
         tree?: ('0' | '1' | 'true' | 'false') | boolean;
       };
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -2862,6 +2865,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Category'][] | components['schemas']['CategoryNode'][];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -2950,7 +2961,10 @@ export interface operations {
   getCategory: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description Category id or slug */
         id: string;
@@ -2967,6 +2981,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Category'];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -3246,7 +3268,10 @@ export interface operations {
         /** @description Same as `sort` (DRF's name) */
         ordering?: 'price' | '-price' | 'name' | '-name' | 'created_at' | '-created_at';
       };
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3276,6 +3301,14 @@ export interface operations {
                 next: string | null;
               };
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -3404,7 +3437,10 @@ export interface operations {
   getProduct: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description Product id or slug */
         id: string;
@@ -3421,6 +3457,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Product'];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -3679,7 +3723,10 @@ export interface operations {
   listVariants: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description Product id or slug */
         id: string;
@@ -3696,6 +3743,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Variant'][];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -3816,7 +3871,10 @@ export interface operations {
   getVariant: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description Product id or slug */
         id: string;
@@ -3834,6 +3892,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Variant'];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {
@@ -4241,7 +4307,10 @@ export interface operations {
         /** @description How many products (default 10, at most 20) */
         limit?: (string & (unknown & unknown)) | number;
       };
-      header?: never;
+      header?: {
+        /** @description The ETag of an answer already held; 304 when it is still current. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description Product id or slug */
         id: string;
@@ -4258,6 +4327,14 @@ export interface operations {
         content: {
           'application/json': components['schemas']['RecommendationList'];
         };
+      };
+      /** @description Not modified: the ETag given in If-None-Match is still current */
+      304: {
+        headers: {
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {

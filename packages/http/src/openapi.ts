@@ -166,6 +166,12 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
               [r.responseContentType ?? 'application/json']: { schema: toSchema(r.response, 'output', registry) },
             },
           };
+    if (r.conditional) {
+      responses['304'] = {
+        description: 'Not modified: the ETag given in If-None-Match is still current',
+        headers: { ETag: { schema: { type: 'string' } } },
+      };
+    }
     const errors = new Set<number>(r.errors ?? []);
     if (r.params || r.query || r.body) errors.add(400);
     // Where a token is optional too, a malformed, bad or expired one is a 401 (never silently anonymous).
@@ -186,6 +192,17 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
         ...parametersOf(r.params, 'path', registry),
         ...parametersOf(r.query, 'query', registry),
         ...aliasParameters(r.query, registry),
+        ...(r.conditional
+          ? [
+              {
+                name: 'If-None-Match',
+                in: 'header',
+                required: false,
+                description: 'The ETag of an answer already held; 304 when it is still current.',
+                schema: { type: 'string' },
+              },
+            ]
+          : []),
         ...(r.headers ?? []).map((h) => ({
           name: h.name,
           in: 'header',

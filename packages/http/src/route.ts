@@ -55,6 +55,11 @@ export interface RouteSpec<
   errors?: number[];
   /** Also accepts `?ticket=` from `POST /api/events/ticket` in place of a token (event streams). */
   ticket?: boolean;
+  /**
+   * On a `get` route: the answer carries a strong `ETag` (a hash of the exact body) and
+   * `If-None-Match` with it is a 304 without a body, so a client or CDN revalidates for free.
+   */
+  conditional?: boolean;
   /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
   bodyContentType?: string;
   /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   UnauthorizedError,
   ValidationError,
@@ -114,11 +115,39 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       if (res.headersSent) return;
       const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else if (r.conditional && status === 200) sendConditional(req, res, result);
       else res.status(status).json(result);
     } catch (err) {
       next(err);
     }
   };
+}
+
+/**
+ * Sends a JSON answer with a strong ETag of its bytes, or 304 when the client already holds them.
+ * The answer can differ by token (staff see drafts), hence `Vary: Authorization`; `no-cache` makes
+ * caches revalidate every time, so a change is never served stale.
+ */
+function sendConditional(req: Request, res: Response, result: unknown): void {
+  const body = JSON.stringify(result);
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.vary('Authorization');
+  if (matchesEtag(req.headers['if-none-match'], etag)) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200).type('application/json').send(body);
+}
+
+/** `If-None-Match` holds `*` or a list of tags; weak tags (`W/"…"`) compare by their value (RFC 9110 §13.1.2). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
 }
 
 /** Maps body-parser failures to problems: malformed JSON is 400, an oversized body 413. */

@@ -24,6 +24,7 @@ export const productRoutes = [
     method: 'get',
     path: '/api/products',
     operationId: 'listProducts',
+    conditional: true,
     summary: 'List products: filters, full-text search, sort, page or keyset pagination',
     description:
       'Anonymous and customer callers see published products only. `category` includes sub-categories. ' +
@@ -52,6 +53,7 @@ export const productRoutes = [
     method: 'get',
     path: '/api/products/{id}',
     operationId: 'getProduct',
+    conditional: true,
     summary: 'A product by id or slug, with its variants',
     tags,
     auth: 'public',
@@ -91,6 +93,7 @@ export const productRoutes = [
     method: 'get',
     path: '/api/products/{id}/variants',
     operationId: 'listVariants',
+    conditional: true,
     summary: 'The variants of a product',
     tags,
     auth: 'public',
@@ -117,6 +120,7 @@ export const productRoutes = [
     method: 'get',
     path: '/api/products/{id}/variants/{variantId}',
     operationId: 'getVariant',
+    conditional: true,
     summary: 'One variant of a product',
     tags,
     auth: 'public',

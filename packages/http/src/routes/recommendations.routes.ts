@@ -9,6 +9,7 @@ export const recommendationRoutes = [
     method: 'get',
     path: '/api/products/{id}/recommendations',
     operationId: 'getProductRecommendations',
+    conditional: true,
     summary: 'Products to show beside a product: bought together with it, or similar to it',
     description:
       '`bought_together` ranks products by how much more often they share orders with this one than chance ' +
