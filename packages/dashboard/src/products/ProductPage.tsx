@@ -12,6 +12,7 @@ import { Field, FormError, TextField } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
+import { Recommendations } from './Recommendations.js';
 import { Variants } from './Variants.js';
 
 type Product = Schemas['Product'];
@@ -164,6 +165,7 @@ function ProductEditor({ product }: { product: Product }) {
           </fieldset>
         </form>
         <Variants product={product} onChange={refresh} />
+        <Recommendations product={product} />
       </div>
     </>
   );
