@@ -55,8 +55,11 @@ export interface RouteSpec<
   errors?: number[];
   /** Also accepts `?ticket=` from `POST /api/events/ticket` in place of a token (event streams). */
   ticket?: boolean;
-  /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
-  bodyContentType?: string;
+  /**
+   * Content type(s) of the request body when it is not JSON (e.g. `text/csv`); a
+   * `multipart/form-data` one is documented as an upload in the field `file`.
+   */
+  bodyContentType?: string | string[];
   /**
    * On a `patch` route: the body fields a `PUT` (full replacement, derived by `withReplacements`)
    * may still leave out — write-only or privileged ones such as `password` or `role`. `false`: no PUT.
