@@ -589,7 +589,7 @@ export interface paths {
     put?: never;
     /**
      * Import products from CSV (staff): answers 202 with the job; rows create or update by SKU
-     * @description Send the file as `text/csv` (columns `sku,name,description,status,price,currency,stock`; see docs/csv-import.md). Follow the job at `GET /api/jobs/{id}`: `progress` while it runs, then `result` with created, updated and failed rows, each failure with its line number and reason.
+     * @description Send the file as `text/csv`, or as `multipart/form-data` with the file in the field `file` (`curl -F file=@products.csv`); columns `sku,name,description,status,price,currency,stock`; see docs/csv-import.md. A header with unknown or missing columns is a 400 and no job is made. Follow the job at `GET /api/jobs/{id}`: `progress` while it runs, then `result` with created, updated and failed rows, each failure with its line number and reason.
      */
     post: operations['importProducts'];
     delete?: never;
@@ -5074,6 +5074,10 @@ export interface operations {
     requestBody?: {
       content: {
         'text/csv': string;
+        'multipart/form-data': {
+          /** Format: binary */
+          file: string;
+        };
       };
     };
     responses: {

@@ -217,11 +217,24 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     if (r.body) {
       operation.requestBody = {
         required: !r.body.safeParse(undefined).success,
-        content: {
-          [r.bodyContentType ?? 'application/json']: {
-            schema: r.bodyContentType ? { type: 'string' } : toSchema(r.body, 'input', registry),
-          },
-        },
+        content: r.bodyContentType
+          ? Object.fromEntries(
+              [r.bodyContentType].flat().map((type) => [
+                type,
+                {
+                  schema:
+                    type === 'multipart/form-data'
+                      ? {
+                          type: 'object',
+                          properties: { file: { type: 'string', format: 'binary' } },
+                          required: ['file'],
+                          additionalProperties: false,
+                        }
+                      : { type: 'string' },
+                },
+              ]),
+            )
+          : { 'application/json': { schema: toSchema(r.body, 'input', registry) } },
       };
     }
     (paths[r.path] ??= {})[r.method] = operation;

@@ -60,8 +60,11 @@ export interface RouteSpec<
    * `If-None-Match` with it is a 304 without a body, so a client or CDN revalidates for free.
    */
   conditional?: boolean;
-  /** Content type of the request body when it is not JSON (e.g. `text/csv`). */
-  bodyContentType?: string;
+  /**
+   * Content type(s) of the request body when it is not JSON (e.g. `text/csv`); a
+   * `multipart/form-data` one is documented as an upload in the field `file`.
+   */
+  bodyContentType?: string | string[];
   /**
    * On a `patch` route: the body fields a `PUT` (full replacement, derived by `withReplacements`)
    * may still leave out — write-only or privileged ones such as `password` or `role`. `false`: no PUT.

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importErrorMessage, systemContext, type ProductImportResult } from '@emporia/core';
+import {
+  importErrorMessage,
+  MAX_IMPORT_BYTES,
+  PRODUCT_IMPORT_JOB,
+  systemContext,
+  type ProductImportResult,
+} from '@emporia/core';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { userWithToken } from '../../../test/support/auth.js';
@@ -9,6 +15,8 @@ import { describeEachDatabase } from '../../../test/support/engine.js';
 const sample = readFileSync(join(import.meta.dirname, '../../../docs/products-sample.csv'), 'utf8');
 
 describeEachDatabase('POST /api/products/import', (env) => {
+  const jobCount = async (ctx: ReturnType<typeof systemContext>) =>
+    Object.values(await env().engine.jobs.counts(ctx)).reduce((a, b) => a + b, 0);
   async function importCsv(csv: string, headers: Record<string, string>) {
     const res = await request(env().app)
       .post('/api/products/import')
@@ -61,22 +69,94 @@ describeEachDatabase('POST /api/products/import', (env) => {
     expect(result.errors[4].message).toMatch(/sku is required/);
   });
 
-  it('rejects a file with unknown columns as a whole, and bad requests up front', async () => {
+  it('rejects a header with unknown or missing columns with a 400, before any job exists', async () => {
     const staff = await userWithToken(env(), 'staff');
     const customer = await userWithToken(env(), 'customer');
-    const { result } = await importCsv('sku,colour\nX,red\n', staff.headers);
-    expect(result).toMatchObject({
-      created: 0,
-      failed: 1,
-      errors: [{ line: 1, message: expect.stringMatching(/unknown column\(s\) colour/) }],
-    });
+    const ctx = systemContext({ clock: env().clock });
+    const jobsBefore = await jobCount(ctx);
 
     const post = (headers: Record<string, string>, type: string, body: string) =>
       request(env().app).post('/api/products/import').set(headers).set('Content-Type', type).send(body);
+    const unknown = await post(staff.headers, 'text/csv', 'sku,colour\nX,red\n');
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(unknown.body.errors[0].message).toMatch(/unknown column\(s\) colour/);
+    const noSku = await post(staff.headers, 'text/csv', 'name,price\nMug,100\n');
+    expect(noSku.status).toBe(400);
+    expect(noSku.body.errors[0].message).toMatch(/no sku column/);
+    const multipartUnknown = await request(env().app)
+      .post('/api/products/import')
+      .set(staff.headers)
+      .attach('file', Buffer.from('sku,colour\nX,red\n'), { filename: 'products.csv', contentType: 'text/csv' });
+    expect(multipartUnknown.status).toBe(400);
+    expect(await jobCount(ctx)).toBe(jobsBefore);
+
     expect((await post(customer.headers, 'text/csv', sample)).status).toBe(403);
     expect((await post({}, 'text/csv', sample)).status).toBe(401);
     expect((await post(staff.headers, 'text/csv', '  \n')).status).toBe(400);
     expect((await post(staff.headers, 'application/xml', '<a/>')).status).toBe(415);
+  });
+
+  it('a job that finds a file-level error ends dead with the reason, not succeeded', async () => {
+    // A job queued some other way (an older server, the library) still fails as a whole.
+    const ctx = systemContext({ clock: env().clock });
+    const job = await env().engine.jobs.enqueue(
+      ctx,
+      PRODUCT_IMPORT_JOB,
+      { csv: 'sku,colour\nX,red\n' },
+      { maxAttempts: 3 },
+    );
+    await env().engine.jobs.createRunner().runUntilIdle();
+    const after = await env().engine.jobs.get(ctx, job.id);
+    expect(after).toMatchObject({ status: 'dead', attempts: 1, result: null });
+    expect(after.last_error).toMatch(/unknown column\(s\) colour/);
+  });
+
+  it('accepts a multipart upload in the field file, as curl -F sends it', async () => {
+    const staff = await userWithToken(env(), 'staff');
+    const csv =
+      'sku,name,price,stock,status\nUP-1,Uploaded mug,1299,5,published\nUP-2,Uploaded cup,899,3,draft\nUP-1,,,6,\n';
+    const res = await request(env().app)
+      .post('/api/products/import')
+      .set(staff.headers)
+      .attach('file', Buffer.from(csv), { filename: 'products.csv', contentType: 'text/csv' });
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toBe(`/api/jobs/${res.body.id}`);
+    await env().engine.jobs.createRunner().runUntilIdle();
+    const job = await request(env().app).get(`/api/jobs/${res.body.id}`).set(staff.headers);
+    expect(job.body).toMatchObject({ status: 'succeeded', result: { rows: 3, created: 2, updated: 1, failed: 0 } });
+    const ctx = systemContext({ clock: env().clock });
+    const red = (await env().engine.catalog.listProducts(ctx, { q: 'UP-1' })).results[0];
+    expect(red).toMatchObject({ name: 'Uploaded mug', price: 1299, stock: 6 });
+  });
+
+  it('refuses a multipart body without the field file, with other fields, or too large', async () => {
+    const staff = await userWithToken(env(), 'staff');
+    const ctx = systemContext({ clock: env().clock });
+    const jobsBefore = await jobCount(ctx);
+    const upload = () => request(env().app).post('/api/products/import').set(staff.headers);
+
+    const noFile = await upload().field('note', 'hello');
+    expect(noFile.status).toBe(400);
+    expect(noFile.headers['content-type']).toMatch(/application\/problem\+json/);
+    const wrongName = await upload().attach('csv', Buffer.from(sample), 'products.csv');
+    expect(wrongName.status).toBe(400);
+    expect(wrongName.body.detail).toMatch(/field 'file'/);
+    const extra = await upload().field('mode', 'replace').attach('file', Buffer.from(sample), 'products.csv');
+    expect(extra.status).toBe(400);
+    const empty = await request(env().app)
+      .post('/api/products/import')
+      .set(staff.headers)
+      .set('Content-Type', 'multipart/form-data; boundary=xyz')
+      .send('--xyz--\r\n');
+    expect(empty.status).toBe(400);
+
+    const big = Buffer.alloc(MAX_IMPORT_BYTES + 1024, 'a');
+    big.write('sku,name\n');
+    const oversize = await upload().attach('file', big, 'products.csv');
+    expect(oversize.status).toBe(413);
+    expect(oversize.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(await jobCount(ctx)).toBe(jobsBefore);
   });
 
   it('imports 10,000 rows with 3 bad ones', { timeout: 300_000 }, async () => {

@@ -5,6 +5,7 @@ import {
   type Engine,
   type JobExecution,
   type ProductImportResult,
+  ValidationError,
 } from '@emporia/core';
 import { parse, CsvError } from 'csv-parse/sync';
 
@@ -13,7 +14,8 @@ const MAX_REPORTED_ERRORS = 1000;
 
 /**
  * The `import.products` job: parses the CSV and hands it to `engine.catalog.importBatch` in
- * batches of 100; a bad row is reported (with its line) and the others go on.
+ * batches of 100; a bad row is reported (with its line) and the others go on. A file-level problem
+ * (unknown or missing columns) throws a `ValidationError`, so the job ends `dead` with the reason.
  */
 export function registerProductImport(engine: Engine): void {
   engine.jobs.handle<{ csv: string }>(PRODUCT_IMPORT_JOB, (payload, run) => importProducts(engine, payload.csv, run));
@@ -52,8 +54,10 @@ export async function importProducts(
       },
     }) as typeof records;
   } catch (err) {
-    fail(1, null, importErrorMessage(err));
-    return result;
+    // A file-level problem (unknown or missing columns) fails the whole job, with the reason as its error.
+    throw new ValidationError(`CSV rejected: ${importErrorMessage(err)}`, [
+      { path: 'body', message: importErrorMessage(err) },
+    ]);
   }
   // Malformed lines the parser skipped are rows too.
   result.rows = records.length + result.failed;

@@ -13,6 +13,29 @@ export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** CSV columns, in the documented order (docs/csv-import.md). Only `sku` is required. */
 export const PRODUCT_IMPORT_COLUMNS = ['sku', 'name', 'description', 'status', 'price', 'currency', 'stock'] as const;
 
+/**
+ * What is wrong with a CSV's header row (unknown columns, no `sku` column), or null. Only the first
+ * non-blank line is read, so it is cheap on a large file; the job checks the parsed header again.
+ */
+export function importHeaderProblem(csv: string): string | null {
+  const first = csv
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '');
+  if (first === undefined) return 'the file has no rows';
+  const names = first.split(',').map((h) =>
+    h
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim()
+      .toLowerCase(),
+  );
+  const unknown = names.filter((n) => !(PRODUCT_IMPORT_COLUMNS as readonly string[]).includes(n));
+  if (unknown.length) return `unknown column(s) ${unknown.join(', ')}; expected ${PRODUCT_IMPORT_COLUMNS.join(',')}`;
+  if (!names.includes('sku')) return 'the header has no sku column';
+  return null;
+}
+
 const blankIsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const wholeNumber = (what: string) =>
   z.preprocess(

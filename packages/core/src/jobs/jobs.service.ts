@@ -1,7 +1,7 @@
 import { injectable, inject } from 'inversify';
 import { actorUserId, can, requirePermission, type Context } from '../shared/context.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
-import { MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
+import { importHeaderProblem, MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
 import { parseInput } from '../shared/validation.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { Clock } from '../shared/clock.js';
@@ -99,7 +99,8 @@ export class JobService {
 
   /**
    * Queues a product import from CSV text (staff with `import:run`); the job's result lists
-   * created, updated and failed rows. Parsing happens in the job, so a large file answers at once.
+   * created, updated and failed rows. Parsing happens in the job, so a large file answers at once;
+   * only the header row is read here, so a file with unknown or missing columns is refused before any job exists.
    */
   async startProductImport(ctx: Context, csv: string): Promise<Job> {
     requirePermission(ctx, PERMISSIONS.importRun);
@@ -107,6 +108,8 @@ export class JobService {
     if (Buffer.byteLength(csv) > MAX_IMPORT_BYTES) {
       throw new ValidationError('CSV too large', [{ path: 'body', message: `at most ${MAX_IMPORT_BYTES} bytes` }]);
     }
+    const problem = importHeaderProblem(csv);
+    if (problem) throw new ValidationError('Bad CSV header', [{ path: 'body', message: problem }]);
     // Rows create or update by SKU, so an import reclaimed from a dead worker may safely run again.
     return this.enqueue(ctx, PRODUCT_IMPORT_JOB, { csv }, { maxAttempts: 3 });
   }

@@ -2,6 +2,7 @@ import { systemContext, type Context } from '../shared/context.js';
 import type { Clock } from '../shared/clock.js';
 import type { HealthCheck } from '../shared/store.js';
 import { newId } from '../shared/ids.js';
+import { ValidationError } from '../shared/errors.js';
 import type { JobExecution, JobHandler, JobRepository } from './ports.js';
 import type { ClaimedJob, JobProgress } from './schemas.js';
 
@@ -185,7 +186,8 @@ export class JobRunner {
       else this.log.warn({ job_id: job.id, type: job.type }, 'job finished after its lease was taken over');
     } catch (err) {
       const message = errorMessage(err);
-      if (job.attempts >= job.max_attempts) {
+      // Invalid input stays invalid: a job that throws a ValidationError ends dead at once.
+      if (job.attempts >= job.max_attempts || err instanceof ValidationError) {
         await jobs.bury(ctx, job.id, this.workerId, message);
         this.log.error({ job_id: job.id, type: job.type, attempts: job.attempts, err: message }, 'job dead');
       } else {
