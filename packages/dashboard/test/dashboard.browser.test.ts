@@ -14,10 +14,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { createTestEnv } from '../../../test/support/engine.js';
-import { summarizeViolations } from '../../../test/support/contract.js';
 import { NO_ACCESS_MESSAGE } from '../src/session/messages.js';
 import { ensureDashboardBuilt } from './support/built-app.js';
-import { launchChromium, seriousAxeViolations, type AxeViolation } from './support/browser.js';
+import { closeBrowserSession, launchChromium, seriousAxeViolations, type AxeViolation } from './support/browser.js';
 
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS ? join(import.meta.dirname, '../../../docs/images') : null;
 // Generous: the suite shares two cores with the rest of `npm test`; the flows themselves take ~25 s.
@@ -83,13 +82,7 @@ describe('the back office in Chromium [sqlite]', { timeout: FLOW_TIMEOUT }, () =
     watch(page);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-    const violations = env?.contract.violations ?? [];
-    await env?.close();
-    expect(summarizeViolations(violations), 'answers that do not match the OpenAPI document').toEqual([]);
-  });
+  afterAll(() => closeBrowserSession(browser, server, env));
 
   it('refuses a customer with a clear message, then signs an admin in to the home page', async () => {
     await signIn(page, customer.user.email);

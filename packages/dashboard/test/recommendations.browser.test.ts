@@ -14,10 +14,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { createTestEnv } from '../../../test/support/engine.js';
-import { summarizeViolations } from '../../../test/support/contract.js';
 import { NO_RECOMMENDATIONS } from '../src/products/messages.js';
 import { ensureDashboardBuilt } from './support/built-app.js';
-import { launchChromium, seriousAxeViolations } from './support/browser.js';
+import { closeBrowserSession, launchChromium, seriousAxeViolations } from './support/browser.js';
 
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS ? join(import.meta.dirname, '../../../docs/images') : null;
 
@@ -84,13 +83,7 @@ describe('recommendations on the product page in Chromium [sqlite]', { timeout: 
     await page.getByRole('heading', { name: 'Hello, Ada' }).waitFor();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-    const violations = env?.contract.violations ?? [];
-    await env?.close();
-    expect(summarizeViolations(violations), 'answers that do not match the OpenAPI document').toEqual([]);
-  });
+  afterAll(() => closeBrowserSession(browser, server, env));
 
   it('says why both lists are empty before the first rebuild', async () => {
     await page.goto(`${base}/admin/products/${tent.id}`);

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { summarizeViolations, type ContractViolation } from '../../../../test/support/contract.js';
 
 /** Debian's Chromium: Playwright cannot download its own browser here (`.ci/run` installs this one). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,4 +50,20 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
   })()`) as Promise<AxeViolation[]>;
+}
+
+/**
+ * Ends a browser test file: closes the browser, the HTTP server and the test database, then fails
+ * the file if any answer the browser received did not match the OpenAPI document.
+ */
+export async function closeBrowserSession(
+  browser: Browser | undefined,
+  server: Server | undefined,
+  env: { contract: { violations: ContractViolation[] }; close(): Promise<void> } | undefined,
+): Promise<void> {
+  await browser?.close();
+  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+  const violations = env?.contract.violations ?? [];
+  await env?.close();
+  expect(summarizeViolations(violations), 'answers that do not match the OpenAPI document').toEqual([]);
 }
