@@ -19,6 +19,7 @@ import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
 import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
+import { createRateLimiter } from './rate-limit/index.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -69,6 +70,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     config,
     store,
     realtimeSignal,
+    rateLimiter: createRateLimiter(config, store, options.clock),
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),

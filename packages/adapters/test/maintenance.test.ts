@@ -22,6 +22,7 @@ describeEachDatabase('maintenance job', (env) => {
     expect(done.results).toHaveLength(1);
     expect(done.results[0].result).toMatchObject({ succeeded_jobs: 1, idempotency_keys: 0 });
     expect(done.results[0].result).toHaveProperty('identity.refresh_tokens');
+    expect(done.results[0].result).toHaveProperty('rate_limits', 0);
     await expect(engine.jobs.get(ctx(), old.id)).rejects.toThrow(/not found/);
 
     const next = await engine.jobs.list(ctx(), { type: MAINTENANCE_JOB, status: 'queued' });

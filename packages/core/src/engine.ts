@@ -5,6 +5,7 @@ import { systemClock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import type { HealthCheck, Store } from './shared/store.js';
 import { TOKENS } from './shared/tokens.js';
+import { MemoryRateLimiter, type RateLimiter } from './shared/rate-limit.js';
 import { cartModule } from './cart/module.js';
 import type { CartService } from './cart/cart.service.js';
 import { CART_TOKENS } from './cart/ports.js';
@@ -57,6 +58,8 @@ export interface EnginePorts {
   realtimeSignal?: RealtimeSignal | null;
   /** Which tax rates apply where (default: the rate table staff keep through `engine.tax`). */
   taxCalculator?: TaxCalculator;
+  /** Counts client budgets (`RATE_LIMIT`, guest carts); default: in process memory. */
+  rateLimiter?: RateLimiter;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -94,6 +97,8 @@ export interface Engine {
   readonly recommendations: RecommendationService;
   /** Tax rates by country, region and tax class (staff), and the rates at a destination. */
   readonly tax: TaxService;
+  /** Client budgets (`RATE_LIMIT`, `GUEST_CARTS_PER_HOUR`), shared by every process when its store is. */
+  readonly rateLimiter: RateLimiter;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -144,6 +149,7 @@ export function createEngine(ports: EnginePorts): Engine {
     recommendationModule,
   );
 
+  const rateLimiter = ports.rateLimiter ?? new MemoryRateLimiter(clock);
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
   const orders = container.get<OrderService>(ORDER_TOKENS.OrderService);
@@ -155,6 +161,7 @@ export function createEngine(ports: EnginePorts): Engine {
         status: 'succeeded',
         before: new Date(ctx.clock.now().getTime() - SUCCEEDED_JOB_RETENTION_MS).toISOString(),
       }),
+    rate_limits: (ctx) => rateLimiter.purgeExpired(ctx.clock.now()),
   });
 
   const recommendations = container.get<RecommendationService>(RECOMMENDATION_TOKENS.RecommendationService);
@@ -177,6 +184,7 @@ export function createEngine(ports: EnginePorts): Engine {
     payments: container.get<PaymentService>(PAYMENT_TOKENS.PaymentService),
     recommendations,
     tax: container.get<TaxService>(TAX_TOKENS.TaxService),
+    rateLimiter,
     async health() {
       try {
         await ports.store.ping();
@@ -190,6 +198,7 @@ export function createEngine(ports: EnginePorts): Engine {
       closed = true;
       await jobs.stopRunners();
       await hub.close();
+      await rateLimiter.close();
       await ports.store.close();
     },
   };

@@ -85,7 +85,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     );
   }
   if (config.allowedHosts.length) app.use(hostCheck(config.allowedHosts));
-  if (config.rateLimit > 0) app.use(rateLimit(config.rateLimit));
+  if (config.rateLimit > 0) app.use(rateLimit(engine.rateLimiter, config.rateLimit));
   if (config.requestTimeout > 0) app.use(requestTimeout(config.requestTimeout));
   app.use(helmet());
   if (config.corsOrigins.length) {

@@ -1,4 +1,4 @@
-import { RateLimitedError } from '@emporia/core';
+import type { RateLimiter, RateWindow } from '@emporia/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError, sendProblem } from './problem.js';
 
@@ -18,30 +18,22 @@ export function hostCheck(allowedHosts: string[]): RequestHandler {
 }
 
 /**
- * Per-IP fixed window of one minute, in process memory: a Map lookup and an increment per
- * request. With several processes each enforces its own limit (a shared store would cost a
- * round trip per request); put a proxy limit in front for a cluster-wide one.
+ * `RATE_LIMIT`: each client address gets `perMinute` requests per minute, counted by the engine's
+ * rate limiter (in Redis or the database, every process of the shop shares the count; see
+ * `RATE_LIMIT_STORE`). Past it, 429 with Retry-After.
  */
-export function rateLimit(perMinute: number, now: () => number = Date.now): RequestHandler {
-  const WINDOW = 60_000;
-  let windowStart = now();
-  let counts = new Map<string, number>();
+export function rateLimit(limiter: RateLimiter, perMinute: number): RequestHandler {
+  const window: RateWindow = { name: 'requests', noun: 'requests', points: perMinute, seconds: 60 };
   return (req: Request, _res: Response, next: NextFunction) => {
     // A load balancer's probes must not use up the budget of the address they come from.
     if (req.path === '/health' || req.path === '/ready') return next();
-    const t = now();
-    if (t - windowStart >= WINDOW) {
-      // Every client's count resets together: no per-entry timers, memory bounded by one window.
-      windowStart = t - ((t - windowStart) % WINDOW);
-      counts = new Map();
-    }
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const n = (counts.get(ip) ?? 0) + 1;
-    counts.set(ip, n);
-    if (n <= perMinute) return next();
-    const retryAfter = Math.max(1, Math.ceil((windowStart + WINDOW - t) / 1000));
-    next(new RateLimitedError(`More than ${perMinute} requests per minute from this address`, retryAfter));
+    limiter.consume(window, clientAddress(req)).then(() => next(), next);
   };
+}
+
+/** The client's address as Express derives it (honouring `TRUST_PROXY`). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 /** Answers 503 when a request has not been answered in time, so a stuck handler never holds a client forever. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '@emporia/core';
+import { ConfigError, ManualClock, MemoryRateLimiter, parseConfig } from '@emporia/core';
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { rateLimit, requestTimeout, sendProblem } from '@emporia/http';
 import { describeEachDatabase } from '../../../test/support/engine.js';
@@ -63,9 +63,9 @@ describeEachDatabase(
 
 describe('hardening middleware in a host app', () => {
   it('starts a new window after a minute', async () => {
-    let now = 1_000_000;
+    const clock = new ManualClock(new Date(1_000_000));
     const app = express();
-    app.use(rateLimit(2, () => now));
+    app.use(rateLimit(new MemoryRateLimiter(clock), 2));
     app.get('/x', (_req, res) => void res.json({ ok: true }));
     app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
       void _next;
@@ -73,11 +73,11 @@ describe('hardening middleware in a host app', () => {
     });
     expect((await request(app).get('/x')).status).toBe(200);
     expect((await request(app).get('/x')).status).toBe(200);
-    now += 59_000;
+    clock.advance(59_000);
     const limited = await request(app).get('/x');
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
-    now += 1_000;
+    clock.advance(1_000);
     expect((await request(app).get('/x')).status).toBe(200);
   });
 

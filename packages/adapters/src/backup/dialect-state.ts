@@ -39,8 +39,15 @@ const COUNTERS: Counter[] = [
  */
 const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
 
-/** Tables the backup skips because `COUNTERS` or `DERIVED_TABLES` carry them. */
-export const SKIPPED_TABLES = [...DERIVED_TABLES, ...COUNTERS.flatMap((c) => [c.sqlite.table, c.mysql.table])];
+/** Short-lived counts (the shared rate limits): a restored shop starts every client's window afresh. */
+const EPHEMERAL_TABLES = ['rate_limits'];
+
+/** Tables the backup skips: `COUNTERS` carry them, or they are derived or short-lived. */
+export const SKIPPED_TABLES = [
+  ...DERIVED_TABLES,
+  ...EPHEMERAL_TABLES,
+  ...COUNTERS.flatMap((c) => [c.sqlite.table, c.mysql.table]),
+];
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 

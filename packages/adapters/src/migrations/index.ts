@@ -11,6 +11,7 @@ import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
+import { rateLimitsMigration } from './0019_rate_limits.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -31,6 +32,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0019_rate_limits': ['rate_limits'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -49,6 +51,7 @@ export const migrations: Migration[] = [
   identityWave2Migration,
   economicsMigration,
   searchPopularityMigration,
+  rateLimitsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

@@ -201,7 +201,7 @@ export class CartService {
       if (cart && cart.user_id === null) return { cart, issuedToken: null };
     }
     if (!create) return { cart: null, issuedToken: null };
-    access.admitGuestCart?.();
+    await access.admitGuestCart?.();
     const issued = randomBytes(32).toString('base64url');
     const cart = await this.carts.createGuest(ctx, newId(), hashCartToken(issued), now);
     return { cart, issuedToken: issued };

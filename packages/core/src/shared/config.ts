@@ -71,6 +71,12 @@ const configSchema = z.object({
   corsCredentials: bool.default(false),
   /** Requests per minute per client IP on every route; 0 turns the limit off. */
   rateLimit: int(0, 1_000_000).default(0),
+  /**
+   * Where `RATE_LIMIT` and `GUEST_CARTS_PER_HOUR` count: `redis` (the default with `REDIS_URL`),
+   * `database` (the default otherwise; every process on the database shares one count) or `memory`
+   * (per process, no round trip).
+   */
+  rateLimitStore: z.enum(['memory', 'database', 'redis']).optional(),
   /** Proxy hops in front of the server whose X-Forwarded-For is trusted for the client IP. */
   trustProxy: int(0, 10).default(0),
   /** Seconds a request may take before it is answered 503. */

@@ -1,0 +1,182 @@
+import { createRequire } from 'node:module';
+import {
+  MemoryRateLimiter,
+  rateLimitedError,
+  type Clock,
+  type Config,
+  type RateLimiter,
+  type RateWindow,
+} from '@emporia/core';
+import { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterMySQL,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RateLimiterSQLite,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { sqliteFilename } from '../knex/database.js';
+import type { KnexStore } from '../knex/store.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The engine's rate limiter for `RATE_LIMIT_STORE`: Redis (default with `REDIS_URL`), the
+ * database (default otherwise) or process memory. Redis and database counts are shared by every
+ * process of the shop, so a client's budget is the same whichever process answers it.
+ */
+export function createRateLimiter(config: Config, store: KnexStore, clock?: Clock): RateLimiter {
+  const kind = config.rateLimitStore ?? (config.redisUrl ? 'redis' : 'database');
+  if (kind === 'memory') return new MemoryRateLimiter(clock);
+  if (kind === 'redis') {
+    if (!config.redisUrl) throw new Error('RATE_LIMIT_STORE=redis needs REDIS_URL');
+    return new RedisRateLimiter(config.redisUrl, config.redisPrefix);
+  }
+  // A private in-memory SQLite database is one process's anyway.
+  if (store.dialect === 'sqlite' && sqliteFilename(config.databaseUrl) === ':memory:') {
+    return new MemoryRateLimiter(clock);
+  }
+  return new DatabaseRateLimiter(config.databaseUrl, store);
+}
+
+/**
+ * One rate-limiter-flexible limiter per budget, each backed by a memory "insurance" limiter: when
+ * the shared store cannot answer, the process counts on its own rather than failing the request.
+ */
+abstract class FlexibleRateLimiter implements RateLimiter {
+  abstract readonly store: string;
+  abstract purgeExpired(before: Date): Promise<number>;
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  protected abstract create(window: RateWindow, insurance: RateLimiterMemory): RateLimiterAbstract;
+
+  async consume(window: RateWindow, key: string): Promise<void> {
+    const id = `${window.name}:${window.points}:${window.seconds}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      const insurance = new RateLimiterMemory({ points: window.points, duration: window.seconds });
+      this.limiters.set(id, (limiter = this.create(window, insurance)));
+    }
+    try {
+      await limiter.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw rateLimitedError(window, err.msBeforeNext);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.limiters.clear();
+  }
+}
+
+/** How long the first hit waits for Redis to connect before counting in memory. */
+const REDIS_CONNECT_WAIT_MS = 2000;
+
+class RedisRateLimiter extends FlexibleRateLimiter {
+  readonly store = 'redis';
+  private readonly client: Redis;
+  private connected: Promise<void> | null;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    super();
+    // Without an offline queue a Redis outage fails fast into the insurance limiter.
+    this.client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }).on('error', () => {});
+    this.connected = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref();
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).then(() => {
+      this.connected = null;
+    });
+  }
+
+  override async consume(window: RateWindow, key: string): Promise<void> {
+    // Hits that arrive while the connection is still being made would otherwise count apart.
+    if (this.connected) await this.connected;
+    return super.consume(window, key);
+  }
+
+  protected create(window: RateWindow, insurance: RateLimiterMemory): RateLimiterAbstract {
+    return new RateLimiterRedis({
+      storeClient: this.client,
+      keyPrefix: `${this.prefix}rate:${window.name}`,
+      points: window.points,
+      duration: window.seconds,
+      insuranceLimiter: insurance,
+    });
+  }
+
+  /** Redis expires its keys itself. */
+  async purgeExpired(): Promise<number> {
+    return 0;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    if (this.client.status === 'end') return;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+interface SqliteDatabase {
+  pragma(sql: string): unknown;
+  close(): void;
+}
+
+/** Counts in the `rate_limits` table (migration 0019), in the shop's own database. */
+class DatabaseRateLimiter extends FlexibleRateLimiter {
+  readonly store = 'database';
+  private sqlite: SqliteDatabase | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly knexStore: KnexStore,
+  ) {
+    super();
+  }
+
+  protected create(window: RateWindow, insurance: RateLimiterMemory): RateLimiterAbstract {
+    const common = {
+      keyPrefix: window.name,
+      points: window.points,
+      duration: window.seconds,
+      insuranceLimiter: insurance,
+      tableName: 'rate_limits',
+      tableCreated: true,
+      // Expired rows go in the hourly maintenance job (`purgeExpired`), not on a timer of its own.
+      clearExpiredByTimeout: false,
+    };
+    const { knex } = this.knexStore;
+    if (this.knexStore.dialect === 'postgres')
+      return new RateLimiterPostgres({ ...common, storeClient: knex, storeType: 'knex' });
+    if (this.knexStore.dialect === 'mysql') {
+      const dbName = decodeURIComponent(new URL(this.url).pathname.slice(1));
+      return new RateLimiterMySQL({ ...common, storeClient: knex, storeType: 'knex', dbName });
+    }
+    // Its own connection: knex's SQLite pool is one connection, which transactions hold.
+    if (!this.sqlite) {
+      const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
+      this.sqlite = new Database(sqliteFilename(this.url));
+      this.sqlite.pragma('busy_timeout = 5000');
+    }
+    return new RateLimiterSQLite({ ...common, storeClient: this.sqlite, storeType: 'better-sqlite3' });
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    return this.knexStore.knex('rate_limits').where('expire', '<', before.getTime()).del();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.sqlite?.close();
+    this.sqlite = null;
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createDefaultEngine } from '@emporia/adapters';
+import type { Config, Engine } from '@emporia/core';
+import { createApp } from '@emporia/http';
+import type { Express } from 'express';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
+import { testConfig } from '../../../test/support/engine.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Two engines on one database stand for two `serve` processes of one shop. */
+async function twoProcesses(db: TestDatabase, overrides: Partial<Config>) {
+  const config = testConfig({ rateLimit: 3, guestCartsPerHour: 2, trustProxy: 1, ...overrides });
+  const engines: Engine[] = [];
+  for (let i = 0; i < 2; i++) engines.push(await createDefaultEngine({ database: db.url, config }));
+  const apps = engines.map((e) => createApp(e, { logger: pino({ level: 'silent' }) }));
+  return { engines, apps, close: () => Promise.all(engines.map((e) => e.close())) };
+}
+
+function sharedBudgetSuite(label: string, overrides: () => Partial<Config>, store: string) {
+  for (const dialect of testDialects()) {
+    describe(`${label} [${dialect}]`, () => {
+      let db: TestDatabase;
+      let shop: Awaited<ReturnType<typeof twoProcesses>>;
+      let apps: Express[];
+      beforeAll(async () => {
+        db = await createTestDatabase(dialect, { migrated: true });
+        shop = await twoProcesses(db, overrides());
+        apps = shop.apps;
+      });
+      afterAll(async () => {
+        await shop?.close();
+        await db?.drop();
+      });
+
+      it(`counts one budget per client across processes (${store})`, async () => {
+        expect(shop.engines.map((e) => e.rateLimiter.store)).toEqual([store, store]);
+        const from = (app: Express, ip: string) => request(app).get('/api/products').set('X-Forwarded-For', ip);
+        // Three requests in all are allowed, whichever process answers them.
+        expect((await from(apps[0], '203.0.113.9')).status).toBe(200);
+        expect((await from(apps[1], '203.0.113.9')).status).toBe(200);
+        expect((await from(apps[0], '203.0.113.9')).status).toBe(200);
+        const limited = await from(apps[1], '203.0.113.9');
+        expect(limited.status).toBe(429);
+        expect(limited.headers['content-type']).toMatch(/problem\+json/);
+        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+        expect((await from(apps[0], '203.0.113.9')).status).toBe(429);
+        // Another client keeps its own budget.
+        expect((await from(apps[1], '203.0.113.10')).status).toBe(200);
+      });
+
+      it('holds under a parallel burst spread over both processes', async () => {
+        const ip = '203.0.113.20';
+        const answers = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            request(apps[i % 2])
+              .get('/api/products')
+              .set('X-Forwarded-For', ip)
+              .then((r) => r.status),
+          ),
+        );
+        expect(answers.filter((s) => s === 200)).toHaveLength(3);
+        expect(answers.filter((s) => s === 429)).toHaveLength(9);
+      });
+
+      it('caps new guest carts per client across processes', async () => {
+        // Each GET without a cart token opens a guest cart; the third within the hour is refused.
+        const newCart = (app: Express) => request(app).get('/api/cart').set('X-Forwarded-For', '203.0.113.30');
+        expect((await newCart(apps[0])).status).toBe(200);
+        expect((await newCart(apps[1])).status).toBe(200);
+        const refused = await newCart(apps[0]);
+        expect(refused.status).toBe(429);
+        expect(refused.body.detail).toMatch(/new guest carts per hour/);
+      });
+
+      if (store === 'database') {
+        it('drops ended windows in the maintenance job', async () => {
+          const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+          expect(await shop.engines[0].rateLimiter.purgeExpired(later)).toBeGreaterThan(0);
+          expect(await shop.engines[0].rateLimiter.purgeExpired(later)).toBe(0);
+        });
+      }
+    });
+  }
+}
+
+sharedBudgetSuite('shared rate limit in the database', () => ({}), 'database');
+sharedBudgetSuite(
+  'shared rate limit in Redis',
+  () => ({ redisUrl: REDIS_URL, redisPrefix: `test:rate:${randomUUID()}:` }),
+  'redis',
+);
+
+describe('rate limit store choice', () => {
+  it('counts in memory when asked, and keeps counting when Redis does not answer', async () => {
+    const db = await createTestDatabase('sqlite', { migrated: true });
+    const memory = await createDefaultEngine({ database: db.url, config: testConfig({ rateLimitStore: 'memory' }) });
+    expect(memory.rateLimiter.store).toBe('memory');
+    await memory.close();
+    // Nothing listens on port 1: each process falls back to counting on its own, never a 500.
+    const engine = await createDefaultEngine({
+      database: db.url,
+      config: testConfig({ rateLimit: 2, trustProxy: 1, redisUrl: 'redis://127.0.0.1:1', rateLimitStore: 'redis' }),
+    });
+    try {
+      const app = createApp(engine, { logger: pino({ level: 'silent' }) });
+      const from = () => request(app).get('/api/products').set('X-Forwarded-For', '203.0.113.40');
+      expect([(await from()).status, (await from()).status, (await from()).status]).toEqual([200, 200, 429]);
+    } finally {
+      await engine.close();
+      await db.drop();
+    }
+  });
+});
