@@ -95,7 +95,7 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       const actor: Actor = ticket
         ? await engine.identity.actorForUser(
             anonymousContext({ clock: engine.clock }),
-            streamTickets(engine).redeem(ticket),
+            await streamTickets(engine).redeem(ticket),
           )
         : r.auth === 'none'
           ? { kind: 'anonymous' }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { UnauthorizedError, type Engine } from '@emporia/core';
+import { RateLimitedError, UnauthorizedError, type Engine, type RateWindow } from '@emporia/core';
 
 /** Seconds a stream ticket stays valid. */
 export const TICKET_TTL_SECONDS = 30;
@@ -7,11 +7,12 @@ export const TICKET_TTL_SECONDS = 30;
 /**
  * Single-use, short-lived tickets for `EventSource` and `WebSocket`, which cannot send an
  * `Authorization` header: `POST /api/events/ticket`, then `?ticket=` on `/api/events` or `/api/ws`.
- * A ticket is signed with the token secret (any process can check it) and names its user; the
- * process that redeems it remembers it until it expires, so it opens one stream.
+ * A ticket is signed with the token secret (any process can check it) and names its user. Its
+ * nonce is spent in the engine's rate limiter, a budget of one use per nonce: with a shared store
+ * (Redis or the database) a ticket opens one stream in the whole shop, not one per process.
  */
 class StreamTickets {
-  private readonly used = new Map<string, number>();
+  private readonly uses: RateWindow = { name: 'stream-tickets', noun: 'uses', points: 1, seconds: TICKET_TTL_SECONDS };
   constructor(private readonly engine: Engine) {}
 
   issue(userId: string): { ticket: string; expires_at: string } {
@@ -21,9 +22,8 @@ class StreamTickets {
   }
 
   /** The ticket's user id. @throws UnauthorizedError for a bad, expired or used ticket. */
-  redeem(ticket: string): string {
+  async redeem(ticket: string): Promise<string> {
     const now = Math.floor(this.engine.clock.now().getTime() / 1000);
-    for (const [nonce, exp] of this.used) if (exp < now) this.used.delete(nonce);
     const parts = ticket.split('.');
     if (parts.length !== 4) throw new UnauthorizedError('Invalid stream ticket');
     const [userId, exp, nonce, mac] = parts;
@@ -33,8 +33,12 @@ class StreamTickets {
       throw new UnauthorizedError('Invalid stream ticket');
     }
     if (Number(exp) < now) throw new UnauthorizedError('Stream ticket expired; ask for a new one');
-    if (this.used.has(nonce)) throw new UnauthorizedError('Stream ticket already used; ask for a new one');
-    this.used.set(nonce, Number(exp));
+    try {
+      await this.engine.rateLimiter.consume(this.uses, nonce);
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new UnauthorizedError('Stream ticket already used; ask for a new one');
+      throw err;
+    }
     return userId;
   }
 

@@ -38,7 +38,7 @@ async function actorOf(engine: Engine, req: IncomingMessage, url: URL) {
   if (ticket)
     return engine.identity.actorForUser(
       anonymousContext({ clock: engine.clock }),
-      streamTickets(engine).redeem(ticket),
+      await streamTickets(engine).redeem(ticket),
     );
   const m = /^(?:Bearer|JWT)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (!m) throw new UnauthorizedError('Authentication required: ?ticket= (POST /api/events/ticket) or a Bearer token');

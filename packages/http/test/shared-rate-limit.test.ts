@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createDefaultEngine } from '@emporia/adapters';
 import type { Config, Engine } from '@emporia/core';
 import { createApp } from '@emporia/http';
@@ -7,7 +10,8 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
-import { testConfig } from '../../../test/support/engine.js';
+import { userWithToken } from '../../../test/support/auth.js';
+import { testConfig, type TestEnv } from '../../../test/support/engine.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -75,6 +79,37 @@ function sharedBudgetSuite(label: string, overrides: () => Partial<Config>, stor
         const refused = await newCart(apps[0]);
         expect(refused.status).toBe(429);
         expect(refused.body.detail).toMatch(/new guest carts per hour/);
+      });
+
+      it('lets a stream ticket open one stream in the whole shop, not one per process', async () => {
+        const alice = await userWithToken({ engine: shop.engines[0] } as TestEnv, 'customer');
+        const issued = await request(apps[0])
+          .post('/api/events/ticket')
+          .set('X-Forwarded-For', '203.0.113.50')
+          .set(alice.headers);
+        expect(issued.status).toBe(201);
+        const ticket = encodeURIComponent(issued.body.ticket as string);
+        // Process 1 redeems it and starts streaming.
+        const server = createServer(apps[1]).listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        try {
+          const { port } = server.address() as AddressInfo;
+          const stream = await new Promise<IncomingMessage>((resolve, reject) =>
+            get(`http://127.0.0.1:${port}/api/events?ticket=${ticket}`, resolve).on('error', reject),
+          );
+          expect(stream.statusCode).toBe(200);
+          stream.destroy();
+          // Process 0 refuses the same ticket (a per-process memory would stream again, and this would time out).
+          const replay = await request(apps[0])
+            .get(`/api/events?ticket=${ticket}`)
+            .set('X-Forwarded-For', '203.0.113.51')
+            .timeout(5000);
+          expect(replay.status).toBe(401);
+          expect(replay.body.detail).toMatch(/already used/);
+        } finally {
+          server.closeAllConnections();
+          server.close();
+        }
       });
 
       if (store === 'database') {
