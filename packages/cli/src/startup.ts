@@ -8,8 +8,26 @@ import {
   systemContext,
 } from '@emporia/core';
 
-/** Work `serve` does once the database is migrated and before it listens. Modules add theirs here. */
-export async function startupTasks(engine: Engine, logger: Logger): Promise<void> {
+/**
+ * Work `serve` does once the database is migrated and before it listens. Modules add theirs here.
+ * `shop: false` (the processes of `serve --processes N`, whose primary did the shop's part once)
+ * leaves out the seeding and scheduling and only starts this process's job runner.
+ */
+export async function startupTasks(
+  engine: Engine,
+  logger: Logger,
+  parts = { shop: true, runner: true },
+): Promise<void> {
+  if (parts.shop) await shopTasks(engine, logger);
+  // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
+  // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
+  if (parts.runner && engine.config.worker === 'inline') {
+    engine.jobs.createRunner({ logger, concurrency: 2, maxShare: INLINE_RUNNER_SHARE }).start();
+  }
+}
+
+/** Once per shop start: the demo seed and the first runs of the periodic jobs. */
+async function shopTasks(engine: Engine, logger: Logger): Promise<void> {
   // SEED_DEMO=true (npm start): a small demo catalog, only into an empty shop.
   if (engine.config.seedDemo && (await engine.catalog.isEmpty(systemContext()))) {
     const seeded = await engine.catalog.seed(systemContext({ clock: engine.clock }), { products: 60, seed: 1 });
@@ -23,8 +41,6 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
       logger.info({ country }, 'seeded demo tax rates');
     }
   }
-  // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
-  // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
     // Recommendations are rebuilt every RECOMMENDATIONS_REBUILD_INTERVAL, the first time one interval after start.
@@ -33,6 +49,5 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
       systemContext({ clock: engine.clock }),
       engine.config.recommendationsRebuildInterval * 1000,
     );
-    engine.jobs.createRunner({ logger, concurrency: 2, maxShare: INLINE_RUNNER_SHARE }).start();
   }
 }

@@ -2,6 +2,7 @@ import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isClusterWorker, parseProcesses, runPrimary } from '../cluster.js';
 import { CliError, type Io } from '../output.js';
 import { Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
@@ -13,7 +14,8 @@ export function serveCommand(program: Command, io: Io): void {
     .option('--no-migrate', 'do not apply pending migrations at start')
     .option('--port <port>', 'port to listen on (overrides PORT)')
     .option('--host <host>', 'address to listen on (overrides HOST)')
-    .action(async (opts: { migrate: boolean; port?: string; host?: string }) => {
+    .option('--processes <n>', "server processes sharing the port (a number or 'auto': one per core)", '1')
+    .action(async (opts: { migrate: boolean; port?: string; host?: string; processes: string }) => {
       const config = loadConfig();
       if (opts.port !== undefined) {
         if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535)
@@ -21,9 +23,28 @@ export function serveCommand(program: Command, io: Io): void {
         config.port = Number(opts.port);
       }
       if (opts.host) config.host = opts.host;
-      const engine = await createDefaultEngine({ config, migrate: opts.migrate });
+      const processes = parseProcesses(opts.processes);
+      // One of the processes of `serve --processes N`: the primary migrated, seeded and scheduled.
+      const worker = isClusterWorker();
+      if (processes > 1 && !worker && config.databaseUrl === 'sqlite::memory:') {
+        throw new CliError('--processes needs a database the processes share: sqlite::memory: is private to one');
+      }
+      const engine = await createDefaultEngine({ config, migrate: opts.migrate && !worker });
       const logger = createLogger(engine);
-      await startupTasks(engine, logger);
+      if (processes > 1 && !worker) {
+        // The primary does the shop's start-up once, then only supervises.
+        await startupTasks(engine, logger, { shop: true, runner: false });
+        await engine.close();
+        const code = await runPrimary({
+          processes,
+          shutdownTimeout: config.shutdownTimeout,
+          logger,
+          onListening: (port) => io.out(servingLine(config.host, port, processes)),
+        });
+        logger.flush?.();
+        process.exit(code);
+      }
+      await startupTasks(engine, logger, { shop: !worker, runner: true });
       const app = createApp(engine, { logger });
       const server: Server = await new Promise((resolve, reject) => {
         // Timeouts are checked every second, so REQUEST_TIMEOUT is what a slow sender gets.
@@ -45,8 +66,7 @@ export function serveCommand(program: Command, io: Io): void {
       }
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs, dashboard at ${base}/admin`);
+      if (!worker) io.out(servingLine(config.host, port, 1));
 
       // Answers still being prepared when shutdown starts close their connection, so keep-alive
       // clients let go and server.close() can finish.
@@ -93,6 +113,19 @@ export function serveCommand(program: Command, io: Io): void {
         });
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      if (worker) {
+        // The primary relays shutdown as SIGTERM; Ctrl-C's SIGINT reaches the whole group, so it is
+        // the primary's to act on. A primary that died (kill -9) leaves the channel closed: stop too.
+        process.on('SIGINT', () => {});
+        process.on('disconnect', () => stop('disconnect'));
+      } else {
+        process.on('SIGINT', () => stop('SIGINT'));
+      }
     });
+}
+
+function servingLine(host: string, port: number, processes: number): string {
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const across = processes > 1 ? ` (${processes} processes)` : '';
+  return `Emporia is serving ${base}${across} — API docs at ${base}/api/docs, dashboard at ${base}/admin`;
 }
