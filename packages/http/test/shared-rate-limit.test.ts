@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
-import { userWithToken } from '../../../test/support/auth.js';
+import { TEST_PASSWORD, userWithToken } from '../../../test/support/auth.js';
 import { testConfig, type TestEnv } from '../../../test/support/engine.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -113,6 +113,26 @@ function sharedBudgetSuite(label: string, overrides: () => Partial<Config>, stor
       });
 
       if (store === 'database') {
+        it('keeps the login lock exact across processes under parallel guesses', async () => {
+          const unlimited = await twoProcesses(db, { rateLimit: 0 });
+          try {
+            const { user } = await userWithToken({ engine: unlimited.engines[0] } as TestEnv, 'customer');
+            const login = (i: number, password: string) =>
+              request(unlimited.apps[i % 2])
+                .post('/api/auth/token')
+                .set('X-Forwarded-For', '203.0.113.60')
+                .send({ email: user.email, password });
+            const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => login(i, `wrong ${i}`)));
+            const statuses = burst.map((r) => r.status);
+            expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+            expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+            expect((await login(0, TEST_PASSWORD)).status).toBe(429);
+            expect((await login(1, TEST_PASSWORD)).status).toBe(429);
+          } finally {
+            await unlimited.close();
+          }
+        });
+
         it('drops ended windows in the maintenance job', async () => {
           const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
           expect(await shop.engines[0].rateLimiter.purgeExpired(later)).toBeGreaterThan(0);
