@@ -23,6 +23,14 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
+/** The environment variable that tells the one server process holding the group's job runner. */
+const JOB_RUNNER_ENV = 'EMPORIA_CLUSTER_JOB_RUNNER';
+
+/** True in the one process of a `serve --processes N` group that runs the inline job runner. */
+export function runsClusterJobs(): boolean {
+  return cluster.isWorker && process.env[JOB_RUNNER_ENV] === '1';
+}
+
 export interface PrimaryOptions {
   processes: number;
   /** Seconds each process gets to finish on SIGTERM (`SHUTDOWN_TIMEOUT`). */
@@ -47,7 +55,13 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     const listening = new Set<Worker>();
     const restarts: number[] = [];
 
-    const fork = () => cluster.fork();
+    // One process runs the group's inline job runner (WORKER=inline), not N; its replacement takes it over.
+    let jobRunner: Worker | null = null;
+    const fork = () => {
+      const runsJobs = jobRunner === null;
+      const worker = cluster.fork({ [JOB_RUNNER_ENV]: runsJobs ? '1' : '0' });
+      if (runsJobs) jobRunner = worker;
+    };
     for (let i = 0; i < options.processes; i++) fork();
 
     cluster.on('listening', (worker, address) => {
@@ -60,6 +74,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
     cluster.on('exit', (worker, code, signal) => {
       const wasListening = listening.delete(worker);
+      if (worker === jobRunner) jobRunner = null;
       if (stopping) {
         // One still starting when asked to stop dies of the signal itself: it held no request.
         if (code !== 0 && (wasListening || signal !== 'SIGTERM')) failed = true;

@@ -23,6 +23,7 @@ export async function startupTasks(
   // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
   if (parts.runner && engine.config.worker === 'inline') {
     engine.jobs.createRunner({ logger, concurrency: 2, maxShare: INLINE_RUNNER_SHARE }).start();
+    logger.info({ concurrency: 2, max_share: INLINE_RUNNER_SHARE }, 'inline job runner started');
   }
 }
 

@@ -74,6 +74,8 @@ for (const dialect of testDialects().filter((d) => d !== 'mysql')) {
           const [, url] = await waitFor(child.stdout!, /Emporia is serving (http:\/\/\S+) \(2 processes\)/);
           const primary = child.pid!;
           expect(childrenOf(primary)).toHaveLength(2);
+          // One inline job runner for the group, not one per process.
+          expect(stdout.match(/"msg":"inline job runner started"/g)).toHaveLength(1);
 
           // The primary seeded once: the demo's 60 products (59 published), not one catalog per process.
           const list = await fetch(`${url}/api/products?page_size=1`).then(

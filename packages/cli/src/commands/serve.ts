@@ -2,7 +2,7 @@ import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isClusterWorker, parseProcesses, runPrimary } from '../cluster.js';
+import { isClusterWorker, parseProcesses, runPrimary, runsClusterJobs } from '../cluster.js';
 import { CliError, type Io } from '../output.js';
 import { Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
@@ -33,6 +33,12 @@ export function serveCommand(program: Command, io: Io): void {
       const logger = createLogger(engine);
       if (processes > 1 && !worker) {
         // The primary does the shop's start-up once, then only supervises.
+        if (engine.store.dialect === 'sqlite') {
+          logger.warn(
+            { processes },
+            'SQLite: the processes share one database file, so their writes queue one at a time',
+          );
+        }
         await startupTasks(engine, logger, { shop: true, runner: false });
         await engine.close();
         const code = await runPrimary({
@@ -44,7 +50,7 @@ export function serveCommand(program: Command, io: Io): void {
         logger.flush?.();
         process.exit(code);
       }
-      await startupTasks(engine, logger, { shop: !worker, runner: true });
+      await startupTasks(engine, logger, { shop: !worker, runner: !worker || runsClusterJobs() });
       const app = createApp(engine, { logger });
       const server: Server = await new Promise((resolve, reject) => {
         // Timeouts are checked every second, so REQUEST_TIMEOUT is what a slow sender gets.
