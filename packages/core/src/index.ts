@@ -10,7 +10,14 @@
 export { createEngine, type Engine, type EnginePorts } from './engine.js';
 export { parseConfig, type Config, type Env } from './shared/config.js';
 export { ManualClock, type Clock } from './shared/clock.js';
-export { MemoryRateLimiter, rateLimitedError, type RateLimiter, type RateWindow } from './shared/rate-limit.js';
+export {
+  MemoryRateLimiter,
+  rateLimitedError,
+  secondsUntil,
+  type RateLimiter,
+  type RateUsage,
+  type RateWindow,
+} from './shared/rate-limit.js';
 
 // ---------------------------------------------------------------- context and authorization
 export {

@@ -7,7 +7,7 @@ import { clientAddress } from './hardening.js';
  * refuses it (429 with Retry-After) past `GUEST_CARTS_PER_HOUR`, in the engine's rate limiter like
  * `RATE_LIMIT`.
  */
-export function guestCartAdmission(engine: Engine, req: Request): () => Promise<void> {
+export function guestCartAdmission(engine: Engine, req: Request): () => Promise<unknown> {
   const window: RateWindow = {
     name: 'guest-carts',
     noun: 'new guest carts',

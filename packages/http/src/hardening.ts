@@ -1,4 +1,4 @@
-import type { RateLimiter, RateWindow } from '@emporia/core';
+import { RateLimitedError, type RateLimiter, type RateWindow } from '@emporia/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError, sendProblem } from './problem.js';
 
@@ -17,17 +17,37 @@ export function hostCheck(allowedHosts: string[]): RequestHandler {
   };
 }
 
+/** The headers every rate-limited answer carries (IETF draft `RateLimit-*` fields, as seconds and counts). */
+export const RATE_LIMIT_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] as const;
+
 /**
  * `RATE_LIMIT`: each client address gets `perMinute` requests per minute, counted by the engine's
- * rate limiter (in Redis or the database, every process of the shop shares the count; see
- * `RATE_LIMIT_STORE`). Past it, 429 with Retry-After.
+ * rate limiter (in Redis or the database every process of the shop shares the count; see
+ * `RATE_LIMIT_STORE`). Every answer it counts says the budget: `RateLimit-Limit` (requests per
+ * window), `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window starts over);
+ * past the limit, 429 with `Retry-After`.
  */
 export function rateLimit(limiter: RateLimiter, perMinute: number): RequestHandler {
   const window: RateWindow = { name: 'requests', noun: 'requests', points: perMinute, seconds: 60 };
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     // A load balancer's probes must not use up the budget of the address they come from.
     if (req.path === '/health' || req.path === '/ready') return next();
-    limiter.consume(window, clientAddress(req)).then(() => next(), next);
+    const budget = (remaining: number, reset: number) =>
+      res.set({
+        'RateLimit-Limit': String(perMinute),
+        'RateLimit-Remaining': String(remaining),
+        'RateLimit-Reset': String(reset),
+      });
+    limiter.consume(window, clientAddress(req)).then(
+      (usage) => {
+        budget(usage.remaining, usage.resetSeconds);
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimitedError) budget(0, err.retryAfterSeconds);
+        next(err);
+      },
+    );
   };
 }
 

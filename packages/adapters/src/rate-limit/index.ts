@@ -2,9 +2,11 @@ import { createRequire } from 'node:module';
 import {
   MemoryRateLimiter,
   rateLimitedError,
+  secondsUntil,
   type Clock,
   type Config,
   type RateLimiter,
+  type RateUsage,
   type RateWindow,
 } from '@emporia/core';
 import { Redis } from 'ioredis';
@@ -52,7 +54,7 @@ abstract class FlexibleRateLimiter implements RateLimiter {
 
   protected abstract create(window: RateWindow, insurance: RateLimiterMemory): RateLimiterAbstract;
 
-  async consume(window: RateWindow, key: string): Promise<void> {
+  async consume(window: RateWindow, key: string): Promise<RateUsage> {
     const id = `${window.name}:${window.points}:${window.seconds}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
@@ -60,7 +62,8 @@ abstract class FlexibleRateLimiter implements RateLimiter {
       this.limiters.set(id, (limiter = this.create(window, insurance)));
     }
     try {
-      await limiter.consume(key);
+      const used = await limiter.consume(key);
+      return { remaining: used.remainingPoints, resetSeconds: secondsUntil(used.msBeforeNext) };
     } catch (err) {
       if (err instanceof RateLimiterRes) throw rateLimitedError(window, err.msBeforeNext);
       throw err;
@@ -98,7 +101,7 @@ class RedisRateLimiter extends FlexibleRateLimiter {
     });
   }
 
-  override async consume(window: RateWindow, key: string): Promise<void> {
+  override async consume(window: RateWindow, key: string): Promise<RateUsage> {
     // Hits that arrive while the connection is still being made would otherwise count apart.
     if (this.connected) await this.connected;
     return super.consume(window, key);

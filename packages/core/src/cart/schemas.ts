@@ -88,7 +88,7 @@ export interface CartAccess {
    * Called just before a new guest cart is made; throwing (e.g. a RateLimitedError) refuses it.
    * The HTTP layer caps new guest carts per client address with it.
    */
-  admitGuestCart?: () => void | Promise<void>;
+  admitGuestCart?: () => unknown;
 }
 
 /** A cart answer plus the guest token when one was just issued (sent back as `X-Cart-Token`). */

@@ -11,6 +11,14 @@ export interface RateWindow {
   readonly seconds: number;
 }
 
+/** What is left of a budget after a counted hit. */
+export interface RateUsage {
+  /** Hits left in this window. */
+  readonly remaining: number;
+  /** Seconds until the window starts over (at least 1). */
+  readonly resetSeconds: number;
+}
+
 /**
  * Counts hits against a budget and refuses the one past it. The engine's default counts in process
  * memory; `createDefaultEngine` counts in Redis (`REDIS_URL`) or the database, so every process of
@@ -21,9 +29,10 @@ export interface RateLimiter {
   readonly store: string;
   /**
    * Counts one hit of `key` in `window`.
+   * @returns What is left of the budget.
    * @throws RateLimitedError past the budget, carrying the seconds until the window resets.
    */
-  consume(window: RateWindow, key: string): Promise<void>;
+  consume(window: RateWindow, key: string): Promise<RateUsage>;
   /** Drops counts whose window ended before `before` (the maintenance job calls it); returns how many. */
   purgeExpired(before: Date): Promise<number>;
   /** Releases connections and timers; safe to call twice. */
@@ -35,8 +44,13 @@ export function rateLimitedError(window: RateWindow, msUntilReset: number): Rate
   const per = window.seconds === 60 ? 'minute' : window.seconds === 3600 ? 'hour' : `${window.seconds} s`;
   return new RateLimitedError(
     `More than ${window.points} ${window.noun} per ${per} from this address`,
-    Math.max(1, Math.ceil(msUntilReset / 1000)),
+    secondsUntil(msUntilReset),
   );
+}
+
+/** Whole seconds until a window ends, at least 1 (what `Retry-After` and `RateLimit-Reset` carry). */
+export function secondsUntil(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 /**
@@ -50,7 +64,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly clock: Clock = systemClock) {}
 
-  async consume(window: RateWindow, key: string): Promise<void> {
+  async consume(window: RateWindow, key: string): Promise<RateUsage> {
     const t = this.clock.now().getTime();
     const ms = window.seconds * 1000;
     let w = this.windows.get(window.name);
@@ -61,6 +75,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const n = (w.counts.get(key) ?? 0) + 1;
     w.counts.set(key, n);
     if (n > window.points) throw rateLimitedError(window, w.start + ms - t);
+    return { remaining: window.points - n, resetSeconds: secondsUntil(w.start + ms - t) };
   }
 
   /** Nothing to do: a window's counts are dropped together when the next one starts. */
