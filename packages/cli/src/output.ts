@@ -1,3 +1,5 @@
+import type { DestinationStream } from 'pino';
+
 /** Where commands write: real stdout/stderr in the binary, buffers in tests. */
 export interface Io {
   /** Writes a line of normal output (stdout). */
@@ -13,6 +15,45 @@ export const processIo: Io = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
   isTty: Boolean(process.stdout.isTTY),
 };
+
+/** Output queued for a reader that is not reading is dropped beyond this many bytes. */
+export const MAX_QUEUED_OUTPUT = 1024 * 1024;
+
+/**
+ * For `serve` and `worker`, which must outlive whoever reads their output: a reader that went away
+ * (EPIPE) or stopped reading costs the log lines, never the process. Lines go through
+ * `process.stdout`, which writes to a pipe without blocking; past MAX_QUEUED_OUTPUT queued they are
+ * dropped. (pino's own stdout destination flushes synchronously at exit, retrying forever while
+ * the pipe is full: a `serve` whose parent died never exited.)
+ */
+export function outliveOutput(): DestinationStream {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.removeAllListeners('error');
+    stream.on('error', () => {
+      // EPIPE and the like: the output is lost, the process carries on.
+    });
+  }
+  return {
+    write(line: string) {
+      const out = process.stdout;
+      if (!out.destroyed && out.writableLength < MAX_QUEUED_OUTPUT) out.write(line);
+    },
+  };
+}
+
+/** Waits until queued stdout is written, at most `ms`: final log lines reach a slow reader, a dead one costs nothing. */
+export function stdoutFlushed(ms: number): Promise<void> {
+  if (process.stdout.destroyed || process.stdout.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    process.stdout.once('drain', done);
+    function done() {
+      clearTimeout(timer);
+      process.stdout.off('drain', done);
+      resolve();
+    }
+  });
+}
 
 /** A failure the CLI reports as one line and exit code 1. */
 export class CliError extends Error {

@@ -1,4 +1,32 @@
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+
+/** On SIGTERM the listener stays open until no connection has arrived for this long… */
+export const DRAIN_QUIET_MS = 250;
+/** …or this long at most, so a load balancer still sending traffic cannot hold the shutdown. */
+export const DRAIN_MAX_MS = 2_000;
+
+/**
+ * Resolves once `server` has gone `quietMs` without a new connection (or after `maxMs`), so the
+ * connections waiting in the kernel's accept backlog at SIGTERM are accepted and answered instead
+ * of reset when the listener closes.
+ */
+export function acceptBacklog(server: Server, quietMs = DRAIN_QUIET_MS, maxMs = DRAIN_MAX_MS): Promise<void> {
+  return new Promise((resolve) => {
+    const end = Date.now() + maxMs;
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => {
+      server.off('connection', arm);
+      resolve();
+    };
+    function arm() {
+      clearTimeout(timer);
+      timer = setTimeout(done, Math.max(0, Math.min(quietMs, end - Date.now())));
+    }
+    server.on('connection', arm);
+    arm();
+  });
+}
 
 /** Something `serve` stops on SIGTERM/SIGINT. */
 export interface Closer {
@@ -7,8 +35,8 @@ export interface Closer {
 }
 
 /**
- * The ordered list of things to stop when `serve` shuts down: first the HTTP server (stop
- * accepting, let in-flight requests finish), then the engine (job runner finishes its running
+ * The ordered list of things to stop when `serve` shuts down: first the HTTP server (answer the
+ * accept backlog, stop accepting, let in-flight requests finish), then the engine (job runner finishes its running
  * jobs, then the database closes). Anything else a process starts adds its closer here.
  */
 export class Shutdown {

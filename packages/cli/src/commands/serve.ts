@@ -2,9 +2,12 @@ import { createDefaultEngine, loadConfig } from '@emporia/adapters';
 import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CliError, type Io } from '../output.js';
-import { Shutdown } from '../shutdown.js';
+import { CliError, outliveOutput, stdoutFlushed, type Io } from '../output.js';
+import { acceptBacklog, Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
+
+/** How long the exit waits for the last log lines to be written to stdout. */
+const FINAL_LOG_WAIT_MS = 500;
 
 export function serveCommand(program: Command, io: Io): void {
   program
@@ -22,7 +25,7 @@ export function serveCommand(program: Command, io: Io): void {
       }
       if (opts.host) config.host = opts.host;
       const engine = await createDefaultEngine({ config, migrate: opts.migrate });
-      const logger = createLogger(engine);
+      const logger = createLogger(engine, outliveOutput());
       await startupTasks(engine, logger);
       const app = createApp(engine, { logger });
       const server: Server = await new Promise((resolve, reject) => {
@@ -63,18 +66,19 @@ export function serveCommand(program: Command, io: Io): void {
         (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream') ||
           (req.headers.accept ?? '').includes('text/event-stream'));
       const shutdown = new Shutdown();
-      shutdown.add(
-        'http',
-        () =>
-          new Promise<void>((resolve) => {
-            for (const [res, req] of inFlight) {
-              if (!res.headersSent) res.shouldKeepAlive = false;
-              else if (isEventStream(req, res)) res.end();
-            }
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          }),
-      );
+      shutdown.add('http', async () => {
+        for (const [res, req] of inFlight) {
+          if (!res.headersSent) res.shouldKeepAlive = false;
+          else if (isEventStream(req, res)) res.end();
+        }
+        // Connections that reached the listener just before the signal (the kernel's accept backlog)
+        // are accepted and answered with `Connection: close`; closing the listener now would reset them.
+        await acceptBacklog(server);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      });
       shutdown.add('engine', () => engine.close());
 
       const stop = (signal: string) => {
@@ -87,9 +91,9 @@ export function serveCommand(program: Command, io: Io): void {
         void shutdown.run(config.shutdownTimeout * 1000, logger).then((clean) => {
           if (!clean) server.closeAllConnections();
           logger.info({ clean }, 'stopped');
-          // A timed-out shutdown exits 1 so supervisors can tell it from a clean one.
-          logger.flush?.();
-          process.exit(clean ? 0 : 1);
+          // A timed-out shutdown exits 1 so supervisors can tell it from a clean one. The last log
+          // lines get a moment to reach a slow reader; a dead or full stdout never holds the exit.
+          void stdoutFlushed(FINAL_LOG_WAIT_MS).then(() => process.exit(clean ? 0 : 1));
         });
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
