@@ -42,17 +42,12 @@ export function outliveOutput(): DestinationStream {
 }
 
 /** Waits until queued stdout is written, at most `ms`: final log lines reach a slow reader, a dead one costs nothing. */
-export function stdoutFlushed(ms: number): Promise<void> {
-  if (process.stdout.destroyed || process.stdout.writableLength === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    process.stdout.once('drain', done);
-    function done() {
-      clearTimeout(timer);
-      process.stdout.off('drain', done);
-      resolve();
-    }
-  });
+export async function stdoutFlushed(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  // 'drain' comes only after a write past the high-water mark, so the queue is watched instead.
+  while (!process.stdout.destroyed && process.stdout.writableLength > 0 && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A failure the CLI reports as one line and exit code 1. */

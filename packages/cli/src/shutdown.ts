@@ -1,31 +1,48 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
 /** On SIGTERM the listener stays open until no connection has arrived for this long… */
 export const DRAIN_QUIET_MS = 250;
 /** …or this long at most, so a load balancer still sending traffic cannot hold the shutdown. */
 export const DRAIN_MAX_MS = 2_000;
+const DRAIN_CHECK_MS = 25;
 
 /**
- * Resolves once `server` has gone `quietMs` without a new connection (or after `maxMs`), so the
- * connections waiting in the kernel's accept backlog at SIGTERM are accepted and answered instead
- * of reset when the listener closes.
+ * Knows which connections of `server` have not sent their first request yet, so that shutdown can
+ * answer the kernel's accept backlog instead of resetting it: `settled()` resolves once no new
+ * connection has arrived for `DRAIN_QUIET_MS` and every accepted one has its request in (or after
+ * `DRAIN_MAX_MS`). Then closing the listener (and the idle connections) cuts off nobody who asked.
  */
-export function acceptBacklog(server: Server, quietMs = DRAIN_QUIET_MS, maxMs = DRAIN_MAX_MS): Promise<void> {
-  return new Promise((resolve) => {
-    const end = Date.now() + maxMs;
-    let timer: NodeJS.Timeout | undefined;
-    const done = () => {
-      server.off('connection', arm);
-      resolve();
-    };
-    function arm() {
-      clearTimeout(timer);
-      timer = setTimeout(done, Math.max(0, Math.min(quietMs, end - Date.now())));
-    }
-    server.on('connection', arm);
-    arm();
-  });
+export class AcceptDrain {
+  private readonly waiting = new Set<Socket>();
+  private lastConnection = 0;
+
+  constructor(server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.lastConnection = Date.now();
+      this.waiting.add(socket);
+      socket.once('close', () => this.waiting.delete(socket));
+    });
+    server.on('request', (req: { socket: Socket }) => this.waiting.delete(req.socket));
+  }
+
+  settled(quietMs = DRAIN_QUIET_MS, maxMs = DRAIN_MAX_MS): Promise<void> {
+    const start = Date.now();
+    return new Promise((resolve) => {
+      // Quiet on two checks in a row: a poll phase (where the backlog is accepted) lies between
+      // them, so an event loop that was busy past the quiet period does not end the drain unseen.
+      let quietChecks = 0;
+      const check = () => {
+        const now = Date.now();
+        const quiet = now - Math.max(start, this.lastConnection) >= quietMs && this.waiting.size === 0;
+        quietChecks = quiet ? quietChecks + 1 : 0;
+        if (quietChecks >= 2 || now - start >= maxMs) resolve();
+        else setTimeout(check, DRAIN_CHECK_MS);
+      };
+      setTimeout(check, DRAIN_CHECK_MS);
+    });
+  }
 }
 
 /** Something `serve` stops on SIGTERM/SIGINT. */

@@ -121,7 +121,7 @@ describe('emporia serve shutdown', () => {
               socket.write(`GET /health HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`),
             );
             socket.on('data', (chunk) => (text += chunk.toString()));
-            socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+            socket.once('error', (err: NodeJS.ErrnoException) => resolve(`${err.code} after ${JSON.stringify(text)}`));
             socket.once('close', () => resolve(text));
           }),
       );

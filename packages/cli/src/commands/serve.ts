@@ -3,7 +3,7 @@ import { createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CliError, outliveOutput, stdoutFlushed, type Io } from '../output.js';
-import { acceptBacklog, Shutdown } from '../shutdown.js';
+import { AcceptDrain, Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
 
 /** How long the exit waits for the last log lines to be written to stdout. */
@@ -49,11 +49,11 @@ export function serveCommand(program: Command, io: Io): void {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs, dashboard at ${base}/admin`);
 
       // Answers still being prepared when shutdown starts close their connection, so keep-alive
       // clients let go and server.close() can finish.
       let stopping = false;
+      const drain = new AcceptDrain(server);
       const inFlight = new Map<ServerResponse, IncomingMessage>();
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         if (stopping) res.shouldKeepAlive = false;
@@ -73,7 +73,7 @@ export function serveCommand(program: Command, io: Io): void {
         }
         // Connections that reached the listener just before the signal (the kernel's accept backlog)
         // are accepted and answered with `Connection: close`; closing the listener now would reset them.
-        await acceptBacklog(server);
+        await drain.settled();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -98,5 +98,7 @@ export function serveCommand(program: Command, io: Io): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // Said only once the signals are handled: a supervisor may stop the process right after this line.
+      io.out(`Emporia is serving ${base} — API docs at ${base}/api/docs, dashboard at ${base}/admin`);
     });
 }
