@@ -36,8 +36,15 @@ export function runEmporia(
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts a long-running `emporia <args>` (serve, worker); kill it when done. */
-export function startEmporia(args: string[], options: { cwd: string; env?: Record<string, string> }): ChildProcess {
+/** Starts a long-running `emporia <args>` (serve, worker); kill it when done. `stdout`: a file descriptor instead of a pipe. */
+export function startEmporia(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; stdout?: number },
+): ChildProcess {
   const [cmd, argv] = command(args);
-  return spawn(cmd, argv, { cwd: options.cwd, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(cmd, argv, {
+    cwd: options.cwd,
+    env: childEnv(options.env ?? {}),
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+  });
 }

@@ -1,4 +1,49 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+
+/** On SIGTERM the listener stays open until no connection has arrived for this long… */
+export const DRAIN_QUIET_MS = 250;
+/** …or this long at most, so a load balancer still sending traffic cannot hold the shutdown. */
+export const DRAIN_MAX_MS = 2_000;
+const DRAIN_CHECK_MS = 25;
+
+/**
+ * Knows which connections of `server` have not sent their first request yet, so that shutdown can
+ * answer the kernel's accept backlog instead of resetting it: `settled()` resolves once no new
+ * connection has arrived for `DRAIN_QUIET_MS` and every accepted one has its request in (or after
+ * `DRAIN_MAX_MS`). Then closing the listener (and the idle connections) cuts off nobody who asked.
+ */
+export class AcceptDrain {
+  private readonly waiting = new Set<Socket>();
+  private lastConnection = 0;
+
+  constructor(server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.lastConnection = Date.now();
+      this.waiting.add(socket);
+      socket.once('close', () => this.waiting.delete(socket));
+    });
+    server.on('request', (req: { socket: Socket }) => this.waiting.delete(req.socket));
+  }
+
+  settled(quietMs = DRAIN_QUIET_MS, maxMs = DRAIN_MAX_MS): Promise<void> {
+    const start = Date.now();
+    return new Promise((resolve) => {
+      // Quiet on two checks in a row: a poll phase (where the backlog is accepted) lies between
+      // them, so an event loop that was busy past the quiet period does not end the drain unseen.
+      let quietChecks = 0;
+      const check = () => {
+        const now = Date.now();
+        const quiet = now - Math.max(start, this.lastConnection) >= quietMs && this.waiting.size === 0;
+        quietChecks = quiet ? quietChecks + 1 : 0;
+        if (quietChecks >= 2 || now - start >= maxMs) resolve();
+        else setTimeout(check, DRAIN_CHECK_MS);
+      };
+      setTimeout(check, DRAIN_CHECK_MS);
+    });
+  }
+}
 
 /** Something `serve` stops on SIGTERM/SIGINT. */
 export interface Closer {
@@ -7,8 +52,8 @@ export interface Closer {
 }
 
 /**
- * The ordered list of things to stop when `serve` shuts down: first the HTTP server (stop
- * accepting, let in-flight requests finish), then the engine (job runner finishes its running
+ * The ordered list of things to stop when `serve` shuts down: first the HTTP server (answer the
+ * accept backlog, stop accepting, let in-flight requests finish), then the engine (job runner finishes its running
  * jobs, then the database closes). Anything else a process starts adds its closer here.
  */
 export class Shutdown {

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startEmporia } from '../../../test/support/cli.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 
@@ -88,6 +90,11 @@ for (const dialect of testDialects().filter((d) => d !== 'mysql')) {
           for (let i = 0; i < 6; i++) statuses.push((await fetch(`${url}/api/products?page_size=1`)).status);
           expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
           expect((await fetch(`${url}/health`)).status).toBe(200); // probes are not counted
+          // The WebSocket endpoint is served too: an upgrade without a token or ticket is refused with 401.
+          const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws`);
+          const [, refused] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+          expect(refused.statusCode).toBe(401);
+          ws.terminate();
 
           // kill -9 one process: the other keeps answering, and the primary starts a replacement.
           const [victim] = childrenOf(primary);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { hostCheck, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
 import { createMetrics } from './metrics.js';
@@ -22,12 +22,14 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /**
  * The pino logger `createApp` uses by default: JSON to stdout at the configured `LOG_LEVEL`, with
  * authorization headers, cookies, passwords and tokens removed. Reuse it for a host's own logs.
+ * `destination` replaces stdout (`emporia serve` passes one that never blocks on a dead stdout).
  */
-export function createLogger(engine: Engine): Logger {
-  return pino({
+export function createLogger(engine: Engine, destination?: DestinationStream): Logger {
+  const options = {
     level: engine.config.logLevel,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], remove: true },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

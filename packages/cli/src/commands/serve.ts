@@ -1,11 +1,14 @@
 import { createDefaultEngine, loadConfig } from '@emporia/adapters';
-import { createApp, createLogger } from '@emporia/http';
+import { attachWebSockets, createApp, createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isClusterWorker, parseProcesses, runPrimary, runsClusterJobs } from '../cluster.js';
-import { CliError, type Io } from '../output.js';
-import { Shutdown } from '../shutdown.js';
+import { CliError, outliveOutput, stdoutFlushed, type Io } from '../output.js';
+import { AcceptDrain, Shutdown } from '../shutdown.js';
 import { startupTasks } from '../startup.js';
+
+/** How long the exit waits for the last log lines to be written to stdout. */
+const FINAL_LOG_WAIT_MS = 500;
 
 export function serveCommand(program: Command, io: Io): void {
   program
@@ -30,7 +33,7 @@ export function serveCommand(program: Command, io: Io): void {
         throw new CliError('--processes needs a database the processes share: sqlite::memory: is private to one');
       }
       const engine = await createDefaultEngine({ config, migrate: opts.migrate && !worker });
-      const logger = createLogger(engine);
+      const logger = createLogger(engine, outliveOutput());
       if (processes > 1 && !worker) {
         // The primary does the shop's start-up once, then only supervises.
         if (engine.store.dialect === 'sqlite') {
@@ -47,7 +50,7 @@ export function serveCommand(program: Command, io: Io): void {
           logger,
           onListening: (port) => io.out(servingLine(config.host, port, processes)),
         });
-        logger.flush?.();
+        await stdoutFlushed(FINAL_LOG_WAIT_MS);
         process.exit(code);
       }
       await startupTasks(engine, logger, { shop: !worker, runner: !worker || runsClusterJobs() });
@@ -55,6 +58,8 @@ export function serveCommand(program: Command, io: Io): void {
       const server: Server = await new Promise((resolve, reject) => {
         // Timeouts are checked every second, so REQUEST_TIMEOUT is what a slow sender gets.
         const s = createServer({ connectionsCheckingInterval: 1000 }, app);
+        // `/api/ws` lives on the HTTP server, not in Express (`app.listen` would attach it; this server is our own).
+        attachWebSockets(s, engine);
         s.listen(config.port, config.host, () => resolve(s));
         s.once('error', (err: NodeJS.ErrnoException) =>
           reject(
@@ -72,11 +77,11 @@ export function serveCommand(program: Command, io: Io): void {
       }
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      if (!worker) io.out(servingLine(config.host, port, 1));
 
       // Answers still being prepared when shutdown starts close their connection, so keep-alive
       // clients let go and server.close() can finish.
       let stopping = false;
+      const drain = new AcceptDrain(server);
       const inFlight = new Map<ServerResponse, IncomingMessage>();
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         if (stopping) res.shouldKeepAlive = false;
@@ -89,18 +94,19 @@ export function serveCommand(program: Command, io: Io): void {
         (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream') ||
           (req.headers.accept ?? '').includes('text/event-stream'));
       const shutdown = new Shutdown();
-      shutdown.add(
-        'http',
-        () =>
-          new Promise<void>((resolve) => {
-            for (const [res, req] of inFlight) {
-              if (!res.headersSent) res.shouldKeepAlive = false;
-              else if (isEventStream(req, res)) res.end();
-            }
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          }),
-      );
+      shutdown.add('http', async () => {
+        for (const [res, req] of inFlight) {
+          if (!res.headersSent) res.shouldKeepAlive = false;
+          else if (isEventStream(req, res)) res.end();
+        }
+        // Connections that reached the listener just before the signal (the kernel's accept backlog)
+        // are accepted and answered with `Connection: close`; closing the listener now would reset them.
+        await drain.settled();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      });
       shutdown.add('engine', () => engine.close());
 
       const stop = (signal: string) => {
@@ -113,9 +119,9 @@ export function serveCommand(program: Command, io: Io): void {
         void shutdown.run(config.shutdownTimeout * 1000, logger).then((clean) => {
           if (!clean) server.closeAllConnections();
           logger.info({ clean }, 'stopped');
-          // A timed-out shutdown exits 1 so supervisors can tell it from a clean one.
-          logger.flush?.();
-          process.exit(clean ? 0 : 1);
+          // A timed-out shutdown exits 1 so supervisors can tell it from a clean one. The last log
+          // lines get a moment to reach a slow reader; a dead or full stdout never holds the exit.
+          void stdoutFlushed(FINAL_LOG_WAIT_MS).then(() => process.exit(clean ? 0 : 1));
         });
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
@@ -126,6 +132,8 @@ export function serveCommand(program: Command, io: Io): void {
         process.on('disconnect', () => stop('disconnect'));
       } else {
         process.on('SIGINT', () => stop('SIGINT'));
+        // Said only once the signals are handled: a supervisor may stop the process right after this line.
+        io.out(servingLine(config.host, port, 1));
       }
     });
 }

@@ -6,7 +6,7 @@ import {
 } from '@emporia/core';
 import { createLogger } from '@emporia/http';
 import type { Command } from 'commander';
-import { CliError, type Io } from '../output.js';
+import { CliError, outliveOutput, type Io } from '../output.js';
 import { openEngine } from '../engine.js';
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -28,7 +28,7 @@ export function workerCommand(program: Command, io: Io): void {
       const pollIntervalMs = positive('--poll', opts.poll, 500);
       const leaseMs = positive('--lease', opts.lease, 60) * 1000;
       const { engine } = await openEngine();
-      const logger = createLogger(engine);
+      const logger = createLogger(engine, outliveOutput());
       // The hourly clean-up (expired tokens, idempotency keys, old jobs) runs wherever jobs run.
       await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);
       // Recommendations are rebuilt every RECOMMENDATIONS_REBUILD_INTERVAL, the first time one interval after start.
