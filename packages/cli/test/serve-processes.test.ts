@@ -91,7 +91,7 @@ for (const dialect of testDialects().filter((d) => d !== 'mysql')) {
           expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
           expect((await fetch(`${url}/health`)).status).toBe(200); // probes are not counted
           // The WebSocket endpoint is served too: an upgrade without a token or ticket is refused with 401.
-          const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws`);
+          const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws`).on('error', () => {});
           const [, refused] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
           expect(refused.statusCode).toBe(401);
           ws.terminate();
