@@ -1,4 +1,4 @@
-import type { Schemas } from '../api/client.js';
+import type { Schemas } from '../api/types.js';
 import { parseAmount } from '../shared/money.js';
 import { InvalidInput } from '../shared/use-submit.js';
 
