@@ -112,6 +112,8 @@ export class RefundService {
       if (!payment) throw new ConflictError(`Order ${order.number} has no succeeded payment to refund`);
       const provider = this.providers.find((p) => p.name === payment.provider);
       if (!provider?.refund) throw new ConflictError(`The ${payment.provider} payment provider cannot refund`);
+      // Every refund path locks the payment first, then the lines: concurrent refunds never deadlock.
+      await this.payments.lock(tx, payment.id);
       const lines = body.items ? await this.holdLines(tx, order, body.items) : [];
       const amount = body.items
         ? lines.reduce((sum, l) => sum + l.amount, 0)
