@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { restoreBackup, writeBackup } from '@emporia/adapters';
 import { systemContext, type Engine } from '@emporia/core';
+import { userWithToken } from '../../../test/support/auth.js';
 import { createTestEnv } from '../../../test/support/engine.js';
 import { testDialects, type TestDialect } from '../../../test/support/databases.js';
 
@@ -25,7 +26,7 @@ const nextOrderNumber = (engine: Engine) =>
   engine.store.unitOfWork.run(systemContext(), (tx) => engine.store.repositories.orders.nextNumber(tx));
 
 describe.each(pairs)('a shop moved %s → %s', (from, to) => {
-  it('keeps nested categories, rebuilds product search and continues order numbers', async () => {
+  it('keeps nested categories, rebuilds product search, keeps refunds and continues order numbers', async () => {
     const source = await createTestEnv(from);
     closers.push(source.close);
     const ctx = systemContext({ clock: source.clock });
@@ -44,6 +45,16 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
       stock: 5,
     });
     await source.engine.catalog.createProduct(ctx, { name: 'Plain Saw', status: 'published', price: 500 });
+    const buyer = await userWithToken(source, 'customer');
+    const { order } = await source.engine.orders.placeOrder(buyer.ctx, {
+      items: [{ variant_id: hammer.variants[0].id, quantity: 2 }],
+    });
+    const payment = await source.engine.payments.createPayment(buyer.ctx, order.id, { provider: 'manual' });
+    await source.engine.payments.confirmPayment(ctx, payment.id);
+    await source.engine.payments.refundOrder(ctx, order.id, {
+      items: [{ variant_id: hammer.variants[0].id, quantity: 1 }],
+      restock: true,
+    });
     await nextOrderNumber(source.engine);
     const last = await nextOrderNumber(source.engine);
 
@@ -68,6 +79,10 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
     expect(await target.engine.catalog.getProduct(ctx, 'quantum-hammer')).toEqual(
       await source.engine.catalog.getProduct(ctx, 'quantum-hammer'),
     );
+    expect(await target.engine.payments.listRefunds(ctx, order.id)).toEqual(
+      await source.engine.payments.listRefunds(ctx, order.id),
+    );
+    expect((await target.engine.orders.getOrder(ctx, order.id)).status).toBe('partially_refunded');
     expect(await nextOrderNumber(target.engine)).toBe(last + 1);
   });
 });

@@ -159,3 +159,67 @@ describe('sqlite settings', () => {
     }
   });
 });
+
+describe.each(testDialects())('the refunds migration [%s]', (dialect) => {
+  it('widens the order statuses and keeps every order line, index and key of a shop that has orders', async () => {
+    const db = await createTestDatabase(dialect);
+    const store = createKnexStore(db.url);
+    try {
+      const k = store.knex;
+      await migrateLatest(k, '0012_economics');
+      const at = '2026-01-02T03:04:05.678Z';
+      await k('users').insert({
+        id: 'u1',
+        email: 'a@example.test',
+        password_hash: 'x',
+        name: 'A',
+        role: 'customer',
+        created_at: at,
+        updated_at: at,
+      });
+      const order = {
+        id: 'o1',
+        number: 'EM-1',
+        user_id: 'u1',
+        status: 'paid',
+        currency: 'EUR',
+        subtotal: 300,
+        total: 300,
+      };
+      await k('orders').insert({ ...order, created_at: at, updated_at: at });
+      const line = { order_id: 'o1', variant_id: 'v1', product_id: 'p1', sku: 'S', name: 'N', unit_price: 100 };
+      await k('order_items').insert({ ...line, position: 0, quantity: 3, line_total: 300 });
+      await migrateLatest(k);
+
+      expect(await k('order_items').where('order_id', 'o1').first('quantity', 'refunded_quantity')).toEqual({
+        quantity: 3,
+        refunded_quantity: 0,
+      });
+      expect(await k('orders').where('id', 'o1').update({ status: 'partially_refunded' })).toBe(1);
+      const bad = await k('orders')
+        .where('id', 'o1')
+        .update({ status: 'lost' })
+        .catch((e: unknown) => e);
+      expect(isCheckViolation(bad)).toBe(true);
+      const tooMany = await k('order_items')
+        .where('order_id', 'o1')
+        .update({ refunded_quantity: 4 })
+        .catch((e: unknown) => e);
+      expect(isCheckViolation(tooMany)).toBe(true);
+      // The rebuilt table keeps its unique number and its foreign key from the lines.
+      const duplicate = await k('orders')
+        .insert({ ...order, id: 'o2', created_at: at, updated_at: at })
+        .catch((e: unknown) => e);
+      expect(isUniqueViolation(duplicate)).toBe(true);
+      const orphan = await k('order_items')
+        .insert({ ...line, order_id: 'nope', position: 0, quantity: 1, line_total: 100 })
+        .catch((e: unknown) => e);
+      expect(orphan).toBeInstanceOf(Error);
+      const staff = await k('roles').where('name', 'staff').first('permissions');
+      expect(JSON.parse(String(staff.permissions))).toContain('order:refund');
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

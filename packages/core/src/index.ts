@@ -43,6 +43,7 @@ export {
   OutOfStockError,
   AmountTooLargeError,
   CartFullError,
+  RefundLimitError,
   InvalidTransitionError,
   UnauthorizedError,
   ForbiddenError,
@@ -86,8 +87,9 @@ export {
 export { CartService } from './cart/cart.service.js';
 export { OrderService } from './orders/orders.service.js';
 export type { OrderLifecycle } from './orders/lifecycle.js';
+export { REFUND_ORDER_STATUSES } from './orders/lifecycle.js';
 export { PaymentService } from './payments/payments.service.js';
-export type { PaymentLifecycle } from './payments/lifecycle.js';
+export type { PaymentLifecycle, RefundLifecycle } from './payments/lifecycle.js';
 export type { TransitionChange, TransitionHook } from './shared/state-machine.js';
 export { JobService } from './jobs/jobs.service.js';
 export type { JobRunner, RunnerLogger, RunnerOptions } from './jobs/runner.js';
@@ -213,6 +215,16 @@ export {
   paymentListQuerySchema,
   webhookAnswerSchema,
   hostedCallbackSchema,
+  REFUND_STATUSES,
+  refundOrderSchema,
+  refundSchema,
+  refundLineSchema,
+  refundWebhookAnswerSchema,
+  type RefundStatus,
+  type RefundOrderInput,
+  type Refund,
+  type RefundLine,
+  type RefundWebhookAnswer,
   type PaymentStatus,
   type Payment,
   type CreatePaymentInput,
@@ -350,6 +362,10 @@ export type {
   PaymentRepository,
   PaymentRecord,
   PaymentFilter,
+  RefundRecord,
+  RefundRepository,
+  RefundStart,
+  RefundStarted,
 } from './payments/ports.js';
 export type { JobRepository, NewJob, OutboxDispatch, EventSubscriber, JobHandler } from './jobs/ports.js';
 export type { EventOutbox } from './notifications/events.js';

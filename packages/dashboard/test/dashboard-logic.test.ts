@@ -3,6 +3,7 @@ import { PERMISSIONS as CORE_PERMISSIONS } from '@emporia/core';
 import { describe, expect, it } from 'vitest';
 import { fieldErrors } from '../src/api/problem.js';
 import { salesByDay } from '../src/home/sales.js';
+import { emptyRefundForm, refundBody } from '../src/orders/refund-form.js';
 import { createProductBody, optionCombinations, variantRows } from '../src/products/product-form.js';
 import { parseEventStream } from '../src/realtime/event-stream.js';
 import { hasDashboardAccess } from '../src/session/access.js';
@@ -10,6 +11,7 @@ import { PERMISSIONS, PERMISSION_LABELS } from '../src/session/permissions.js';
 import { expiresAt, isDue } from '../src/session/tokens.js';
 import { nextSearch, oneOf, pageOf } from '../src/shared/list-query.js';
 import { formatMoney, parseAmount, toAmountText } from '../src/shared/money.js';
+import { InvalidInput } from '../src/shared/use-submit.js';
 
 describe('money in the store currency', () => {
   it('shows minor units with the currency’s decimals', () => {
@@ -31,6 +33,33 @@ describe('money in the store currency', () => {
     expect(toAmountText(2450, 'USD')).toBe('24.50');
     expect(toAmountText(5, 'USD')).toBe('0.05');
     expect(toAmountText(1200, 'JPY')).toBe('1200');
+  });
+});
+
+describe('the refund form', () => {
+  const form = (over: Partial<ReturnType<typeof emptyRefundForm>>) => ({ ...emptyRefundForm(), ...over });
+  it('refunds units (restocked when asked), else an amount, else everything left', () => {
+    expect(refundBody(form({ units: { v1: '2', v2: '' }, restock: true, reason: ' broken ' }), 'USD')).toEqual({
+      items: [{ variant_id: 'v1', quantity: 2 }],
+      restock: true,
+      reason: 'broken',
+    });
+    expect(refundBody(form({ amount: '12.50' }), 'USD')).toEqual({ amount: 1250, restock: false, reason: undefined });
+    expect(refundBody(form({}), 'USD')).toEqual({ amount: undefined, restock: false, reason: undefined });
+  });
+  it('refuses what the API would refuse, before sending', () => {
+    const errors = (f: ReturnType<typeof emptyRefundForm>) => {
+      try {
+        refundBody(f, 'USD');
+      } catch (err) {
+        return err instanceof InvalidInput ? err.errors : {};
+      }
+      return {};
+    };
+    expect(errors(form({ units: { v1: '1.5' } }))).toEqual({ 'units.v1': 'a whole number of units' });
+    expect(errors(form({ units: { v1: '1' }, amount: '3' }))).toHaveProperty('amount');
+    expect(errors(form({ restock: true }))).toHaveProperty('restock');
+    expect(errors(form({ amount: '1.234' }))).toHaveProperty('amount');
   });
 });
 

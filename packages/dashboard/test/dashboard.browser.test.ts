@@ -204,7 +204,30 @@ describe('the back office in Chromium [sqlite]', { timeout: FLOW_TIMEOUT }, () =
     expect((await env.engine.orders.getOrder(systemContext(), order.id)).status).toBe('shipped');
     await checkAccessibility('order');
     await screenshot('order');
-    // Refunds are offered here once the API has them (POST /api/orders/{id}/refunds).
+  });
+
+  it('refunds a unit of a paid order back into stock from the order page', async () => {
+    // The tokens made at the start expired with the clock: the order and its payment go through the library.
+    const { order } = await env.engine.orders.placeOrder(customer.ctx, {
+      items: [{ variant_id: smallVariantId, quantity: 2 }],
+    });
+    const payment = await env.engine.payments.createPayment(customer.ctx, order.id, { provider: 'manual' });
+    await env.engine.payments.confirmPayment(systemContext(), payment.id);
+
+    await page.goto(`${base}/admin/orders/${order.id}`);
+    await page.getByRole('heading', { name: `Order ${order.number}` }).waitFor();
+    await page.getByText('Refund', { exact: true }).first().click();
+    const form = page.getByRole('form', { name: 'Refund' });
+    await form.getByLabel(/^Units of /).fill('1');
+    await form.getByLabel('Return these units to stock').check();
+    await form.getByLabel('Reason').fill('arrived broken');
+    await form.getByRole('button', { name: 'Refund' }).click();
+    await page.getByRole('status').filter({ hasText: 'Refund of $24.50 is completed' }).waitFor();
+    await page.getByText('1 × ').first().waitFor();
+    const refunds = await env.engine.payments.listRefunds(systemContext(), order.id);
+    expect(refunds).toMatchObject([{ amount: 2450, restock: true, reason: 'arrived broken', status: 'completed' }]);
+    expect((await env.engine.orders.getOrder(systemContext(), order.id)).status).toBe('partially_refunded');
+    await checkAccessibility('order-refund');
   });
 
   it('defines a role that cannot delete products, adds a staff member with it, and their screen has no delete', async () => {

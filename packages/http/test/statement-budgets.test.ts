@@ -156,6 +156,27 @@ async function startPayment(f: Fixtures, provider: 'hosted' | 'manual') {
   });
 }
 
+/** An order of `f.lines()` paid by a manual payment staff confirmed. */
+async function paidOrder(f: Fixtures) {
+  const payment = await startPayment(f, 'manual');
+  expect((await api(f).post(`/api/payments/${payment.id}/confirm`).set(f.staff.headers)).status).toBe(200);
+  return (await api(f).get(`/api/payments/${payment.id}`).set(f.staff.headers)).body as { order_id: string };
+}
+
+/** A paid order with two refunds of one unit each. */
+async function refundedOrder(f: Fixtures) {
+  const { order_id } = await paidOrder(f);
+  const refunds = [];
+  for (const line of f.lines().slice(0, 2)) {
+    refunds.push(
+      await created<{ id: string }>(f, `/api/orders/${order_id}/refunds`, 'staff', {
+        items: [{ variant_id: line.variant_id, quantity: 1 }],
+      }),
+    );
+  }
+  return { order_id, refunds };
+}
+
 /** A new customer's cart holding `f.lines()`. */
 async function cartOfThree(f: Fixtures) {
   const buyer = await userWithToken(f.env, 'customer');
@@ -649,6 +670,29 @@ const BUDGETS: Budget[] = [
     path: '/api/payments/webhooks/hosted',
     headers: (_f, callback) => ({ 'Content-Type': 'application/json', 'Emporia-Signature': callback.signature }),
     body: (_f, callback) => callback.raw,
+  }),
+  budget({
+    route: 'POST /api/orders/{id}/refunds',
+    variant: 'three lines refunded and back in stock',
+    max: { sqlite: 37, postgres: 37, mysql: 43 },
+    arrange: paidOrder,
+    path: (_f, paid) => `/api/orders/${paid.order_id}/refunds`,
+    body: (f) => ({ items: f.lines(), restock: true }),
+    as: 'staff',
+  }),
+  budget({
+    route: 'GET /api/orders/{id}/refunds',
+    max: 4,
+    arrange: refundedOrder,
+    path: (_f, o) => `/api/orders/${o.order_id}/refunds`,
+    as: 'alice',
+  }),
+  budget({
+    route: 'GET /api/refunds/{id}',
+    max: 4,
+    arrange: refundedOrder,
+    path: (_f, o) => `/api/refunds/${o.refunds[0].id}`,
+    as: 'alice',
   }),
   budget({
     route: 'POST /api/payments/{id}/confirm',

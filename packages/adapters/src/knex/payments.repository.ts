@@ -23,6 +23,7 @@ function paymentOf(r: Record<string, unknown>): PaymentRecord {
     currency: r.currency as string,
     reference: r.reference as string,
     checkout_url: (r.checkout_url as string | null) ?? null,
+    refunded_amount: Number(r.refunded_amount ?? 0),
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
@@ -51,6 +52,43 @@ export class KnexPaymentRepository implements PaymentRepository {
     if (filter.status) query.where('status', filter.status);
     if (filter.order_id) query.where('order_id', filter.order_id);
     return pageById(query, window, paymentOf);
+  }
+
+  async succeededOf(ctx: Context, orderId: string): Promise<PaymentRecord[]> {
+    const rows = await db(ctx, this.knex)('payments').where({ order_id: orderId, status: 'succeeded' }).orderBy('id');
+    return rows.map(paymentOf);
+  }
+
+  async holdRefund(ctx: Context, paymentId: string, amount: number): Promise<boolean> {
+    // One conditional statement: concurrent refunds queue on the row and each sees the sum before it.
+    const n = await db(
+      ctx,
+      this.knex,
+    )('payments')
+      .where({ id: paymentId, status: 'succeeded' })
+      .andWhereRaw('refunded_amount + ? <= amount', [amount])
+      .update({ refunded_amount: this.knex.raw('refunded_amount + ?', [amount]) });
+    return n === 1;
+  }
+
+  async releaseRefund(ctx: Context, paymentId: string, amount: number): Promise<void> {
+    await db(
+      ctx,
+      this.knex,
+    )('payments')
+      .where('id', paymentId)
+      .andWhere('refunded_amount', '>=', amount)
+      .update({ refunded_amount: this.knex.raw('refunded_amount - ?', [amount]) });
+  }
+
+  async lock(ctx: Context, paymentId: string): Promise<void> {
+    // A write that changes nothing still takes the row lock (SQLite's writer holds the database anyway).
+    await db(
+      ctx,
+      this.knex,
+    )('payments')
+      .where('id', paymentId)
+      .update({ refunded_amount: this.knex.raw('refunded_amount') });
   }
 
   async setStatus(ctx: Context, id: string, from: string, to: string, at: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { KnexEventOutbox } from './outbox.repository.js';
 import { KnexCartRepository } from './cart.repository.js';
 import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
 import { KnexPaymentRepository } from './payments.repository.js';
+import { KnexRefundRepository } from './refunds.repository.js';
 import { KnexTaxRateRepository } from './tax-rates.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
@@ -43,6 +44,7 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     statusHistory: new KnexStatusHistoryRepository(knex),
     idempotencyKeys: new KnexIdempotencyRepository(knex),
     payments: new KnexPaymentRepository(knex),
+    refunds: new KnexRefundRepository(knex),
     recommendations: new KnexRecommendationRepository(knex, dialect),
     taxRates: new KnexTaxRateRepository(knex),
   };

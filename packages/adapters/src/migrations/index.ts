@@ -10,12 +10,15 @@ import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
+import { refundsMigration } from './0015_refunds.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 import { rateLimitsMigration } from './0019_rate_limits.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
   name: string;
+  /** False: knex opens no transaction around it (the migration opens its own where it needs one). */
+  transaction?: boolean;
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
@@ -32,6 +35,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
@@ -50,6 +54,7 @@ export const migrations: Migration[] = [
   recommendationsMigration,
   identityWave2Migration,
   economicsMigration,
+  refundsMigration,
   searchPopularityMigration,
   rateLimitsMigration,
 ];
@@ -63,7 +68,10 @@ class ListMigrationSource implements Knex.MigrationSource<Migration> {
     return m.name;
   }
   async getMigration(m: Migration): Promise<Knex.Migration> {
-    return { up: m.up, down: m.down };
+    return m.transaction === undefined
+      ? { up: m.up, down: m.down }
+      : // knex reads a migration's own `config.transaction` (its type does not declare it).
+        ({ up: m.up, down: m.down, config: { transaction: m.transaction } } as Knex.Migration);
   }
 }
 

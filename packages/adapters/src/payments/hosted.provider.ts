@@ -9,6 +9,8 @@ import {
   type PaymentProvider,
   type PaymentStart,
   type PaymentCallback,
+  type RefundStart,
+  type RefundStarted,
 } from '@emporia/core';
 
 /** Options of the `hosted` payment provider. */
@@ -22,7 +24,9 @@ export interface HostedProviderOptions {
 /**
  * A redirect-style gateway (Chapa, Stripe Checkout): the customer pays on the gateway's page at
  * `checkout_url`, and the gateway calls `POST /api/payments/webhooks/hosted` with a body signed
- * as `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+ * as `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Refunds are
+ * asynchronous: `refund` answers a reference (`hr_…`) and `pending`, and the gateway later posts
+ * `{type: "refund", reference, status, amount}` to the same callback, signed the same way.
  */
 export class HostedPaymentProvider implements PaymentProvider {
   readonly name = 'hosted';
@@ -36,6 +40,10 @@ export class HostedPaymentProvider implements PaymentProvider {
   async start(_ctx: Context, _payment: PaymentStart): Promise<{ reference: string; checkout_url: string }> {
     const reference = `hp_${randomBytes(16).toString('hex')}`;
     return { reference, checkout_url: `${this.checkoutBaseUrl}/${reference}` };
+  }
+
+  async refund(_ctx: Context, _refund: RefundStart): Promise<RefundStarted> {
+    return { reference: `hr_${randomBytes(16).toString('hex')}`, status: 'pending' };
   }
 
   parseWebhook(delivery: PaymentCallback, now: Date): PaymentNotice {

@@ -12,6 +12,8 @@ export const PERMISSIONS = {
   inventoryWrite: 'inventory:write',
   orderReadAny: 'order:read:any',
   orderManage: 'order:manage',
+  /** Refunding paid orders (`POST /api/orders/{id}/refunds`); staff hold it. */
+  orderRefund: 'order:refund',
   paymentReadAny: 'payment:read:any',
   paymentManage: 'payment:manage',
   jobRead: 'job:read:any',
@@ -37,7 +39,7 @@ export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
     name: 'staff',
-    description: 'Catalog, inventory, tax rates, all orders and payments, read users',
+    description: 'Catalog, inventory, tax rates, all orders, payments and refunds, read users',
     permissions: [
       PERMISSIONS.userRead,
       PERMISSIONS.categoryWrite,
@@ -46,6 +48,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.inventoryWrite,
       PERMISSIONS.orderReadAny,
       PERMISSIONS.orderManage,
+      PERMISSIONS.orderRefund,
       PERMISSIONS.paymentReadAny,
       PERMISSIONS.paymentManage,
       PERMISSIONS.jobRead,

@@ -102,6 +102,35 @@ export const eventPayloadSchemas = {
         },
       ],
     }),
+  'refund.completed': z
+    .object({
+      refund_id: id,
+      order_id: id,
+      order_number: orderNumber,
+      payment_id: id,
+      user_id: id.nullable(),
+      amount,
+      currency,
+      reason: z.string().nullable(),
+      order_status: orderStatusSchema.describe('The order’s status after the refund'),
+    })
+    .meta({
+      id: 'RefundCompletedPayload',
+      description: 'A refund completed: the money is on its way back to the customer.',
+      examples: [
+        {
+          refund_id: '0192f0a0-0000-7000-8000-0000000000e0',
+          order_id: '0192f0a0-0000-7000-8000-0000000000c0',
+          order_number: 'EM-001001',
+          payment_id: '0192f0a0-0000-7000-8000-0000000000d0',
+          user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          amount: 1250,
+          currency: 'USD',
+          reason: 'damaged in transit',
+          order_status: 'partially_refunded',
+        },
+      ],
+    }),
 } as const;
 
 /** Domain events and their payloads, as {@link eventPayloadSchemas} defines them. */

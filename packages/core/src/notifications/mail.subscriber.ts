@@ -57,6 +57,11 @@ const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail 
     to: { user_id: p.user_id },
     vars: { order_number: p.order_number ?? p.order_id, amount: formatMoney(p.amount, p.currency) },
   }),
+  'refund.completed': (p) => ({
+    template: 'refund_completed',
+    to: { user_id: p.user_id },
+    vars: { order_number: p.order_number, amount: formatMoney(p.amount, p.currency) },
+  }),
   'stock.low': (p) => ({
     template: 'stock_low',
     to: { staff: true },
@@ -70,7 +75,7 @@ function eventMail(event: OutboxEvent): EventMail | null {
 }
 
 /**
- * The built-in e-mails (welcome, order placed, payment succeeded or failed to the customer; stock
+ * The built-in e-mails (welcome, order placed, payment succeeded or failed, refund completed to the customer; stock
  * low to every active admin and staff user). At dispatch each event's mail is rendered once per
  * recipient and queued as one `mail.send` job, so a failing recipient is retried alone; an event
  * without a mail, or whose customer has no active account, queues nothing. Every mail has a dedupe

@@ -15,13 +15,14 @@ export function uuidV7Floor(ms: number): string {
 
 /**
  * Who may see each event type live (`own`: the event is about the caller): customers their own
- * orders and payments; staff also every new order and stock alerts. `null`: nobody. Every event
+ * orders, payments and refunds; staff also every new order, every refund and stock alerts. `null`: nobody. Every event
  * type must be listed, so a new one is decided here.
  */
 const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolean) | null } = {
   'order.placed': (ctx, own) => own || can(ctx, PERMISSIONS.orderReadAny),
   'order.status_changed': (_ctx, own) => own,
   'payment.completed': (_ctx, own) => own,
+  'refund.completed': (ctx, own) => own || can(ctx, PERMISSIONS.orderReadAny),
   'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
   'user.created': null,
 };

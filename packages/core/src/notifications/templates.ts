@@ -10,7 +10,8 @@ export interface MailTemplate {
 }
 
 /** The e-mails Emporia sends, one template each. */
-export type MailTemplateName = 'welcome' | 'order_placed' | 'payment_succeeded' | 'payment_failed' | 'stock_low';
+export type MailTemplateName =
+  'welcome' | 'order_placed' | 'payment_succeeded' | 'payment_failed' | 'refund_completed' | 'stock_low';
 /** A template for every e-mail; `notifications.mailTemplates` replaces any of them. */
 export type MailTemplates = Record<MailTemplateName, MailTemplate>;
 
@@ -20,7 +21,7 @@ const footer = {
 };
 
 /**
- * The built-in templates (welcome, order placed, payment succeeded and failed, stock low); start
+ * The built-in templates (welcome, order placed, payment succeeded and failed, refund, stock low); start
  * from one of them to write your own.
  */
 export const defaultMailTemplates: MailTemplates = {
@@ -52,6 +53,15 @@ export const defaultMailTemplates: MailTemplates = {
       footer.text,
     html:
       '<p>Hello {{name}},</p><p>your payment of <b>{{amount}}</b> for order <b>{{order_number}}</b> did not go through. Please try again.</p>' +
+      footer.html,
+  },
+  refund_completed: {
+    subject: 'Refund of {{amount}} for order {{order_number}}',
+    text:
+      'Hello {{name}},\n\nwe refunded {{amount}} for order {{order_number}}. It reaches you the way you paid.' +
+      footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>we refunded <b>{{amount}}</b> for order <b>{{order_number}}</b>. It reaches you the way you paid.</p>' +
       footer.html,
   },
   stock_low: {

@@ -9,7 +9,7 @@ import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
 import type { CheckoutService } from './checkout.service.js';
-import { createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
+import { REFUND_ORDER_STATUSES, createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
 import {
   ORDER_TOKENS,
   type OrderFilter,
@@ -126,10 +126,18 @@ export class OrderService {
     return listResultOf(window, page, await this.views(ctx, page.rows));
   }
 
-  /** Staff move an order along its lifecycle (`PATCH /api/orders/{id}`); an impossible move is 409. */
+  /**
+   * Staff move an order along its lifecycle (`PATCH /api/orders/{id}`); an impossible move is 409,
+   * a refund status (which only a completed refund sets) 400.
+   */
   async updateStatus(ctx: Context, id: string, input: UpdateOrderInput): Promise<Order> {
     requirePermission(ctx, PERMISSIONS.orderManage);
     const { status } = parseInput(updateOrderSchema, input);
+    if (REFUND_ORDER_STATUSES.includes(status)) {
+      throw new ValidationError('An order is refunded through a refund', [
+        { path: 'status', message: `${status} follows a completed refund (POST /api/orders/{id}/refunds)` },
+      ]);
+    }
     const order = await this.unitOfWork.run(ctx, async (tx) => {
       const found = await this.findByRef(tx, id);
       if (!found) throw new NotFoundError(`Order ${id} not found`);

@@ -4,8 +4,19 @@ import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
 
-/** An order's statuses: pending → paid → shipped → delivered, and pending or paid → cancelled. */
-export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+/**
+ * An order's statuses: pending → paid → shipped → delivered, pending or paid → cancelled, and the
+ * refund statuses `partially_refunded` and `refunded` (see `ORDER_TRANSITIONS`).
+ */
+export const ORDER_STATUSES = [
+  'pending',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'partially_refunded',
+  'refunded',
+] as const;
 /** Schema of one of {@link ORDER_STATUSES}. */
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 /** One of {@link ORDER_STATUSES}. */

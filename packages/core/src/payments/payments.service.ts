@@ -11,7 +11,7 @@ import { listResultOf, listWindowOf, type ListResult } from '../shared/paginatio
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import { createPaymentLifecycle, type PaymentLifecycle } from './lifecycle.js';
+import { createPaymentLifecycle, type PaymentLifecycle, type RefundLifecycle } from './lifecycle.js';
 import {
   PAYMENT_TOKENS,
   type PaymentFilter,
@@ -20,22 +20,29 @@ import {
   type PaymentRepository,
   type PaymentCallback,
 } from './ports.js';
+import type { RefundService } from './refunds.service.js';
 import {
   createPaymentSchema,
   type CreatePaymentInput,
   type Payment,
   type PaymentListQuery,
+  type Refund,
+  type RefundOrderInput,
+  type RefundWebhookAnswer,
   type WebhookAnswer,
 } from './schemas.js';
 
 /**
  * Payments for orders through pluggable providers. A success marks the payment `succeeded`
- * and a pending order `paid`; success and failure both emit `payment.completed`.
+ * and a pending order `paid`; success and failure both emit `payment.completed`. Refunds go
+ * through `RefundService` (`refundOrder`, `listRefunds`, `getRefund`).
  */
 @injectable()
 export class PaymentService {
   /** The payment state machine; embedding apps may add hooks. */
   readonly lifecycle: PaymentLifecycle;
+  /** The refund state machine (pending → completed | failed); embedding apps may add hooks. */
+  readonly refundLifecycle: RefundLifecycle;
   constructor(
     @inject(PAYMENT_TOKENS.PaymentRepository) private readonly payments: PaymentRepository,
     @inject(ORDER_TOKENS.OrderRepository) private readonly orderRows: OrderRepository,
@@ -44,7 +51,9 @@ export class PaymentService {
     @inject(PAYMENT_TOKENS.Providers) private readonly providers: PaymentProvider[],
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(PAYMENT_TOKENS.RefundService) private readonly refunds: RefundService,
   ) {
+    this.refundLifecycle = refunds.lifecycle;
     this.lifecycle = createPaymentLifecycle(() => ({
       setStatus: (ctx, id, from, to, at) => this.payments.setStatus(ctx, id, from, to, at),
       recordHistory: (ctx, type, id, entry) => this.history.record(ctx, type, id, entry),
@@ -104,6 +113,7 @@ export class PaymentService {
       currency: order.currency,
       reference: started.reference,
       checkout_url: started.checkout_url,
+      refunded_amount: 0,
       created_at: now,
       updated_at: now,
     };
@@ -155,17 +165,42 @@ export class PaymentService {
   }
 
   /**
+   * Refunds (part of) a paid order (`order:refund`): `{amount}`, `{items: [{variant_id, quantity}]}`
+   * (those units' share of their lines, discount and tax included; `restock: true` returns them to
+   * stock) or `{}` for everything not refunded yet. Never more than the payment captured, counting
+   * pending refunds (`RefundLimitError`, 409), even under concurrent requests.
+   */
+  refundOrder(ctx: Context, orderId: string, input: RefundOrderInput = {}): Promise<Refund> {
+    return this.refunds.refundOrder(ctx, orderId, input);
+  }
+
+  /** An order's refunds, oldest first (its customer, or `order:read:any`). */
+  listRefunds(ctx: Context, orderId: string): Promise<Refund[]> {
+    return this.refunds.listRefunds(ctx, orderId);
+  }
+
+  /** One refund with its history. */
+  getRefund(ctx: Context, id: string): Promise<Refund> {
+    return this.refunds.getRefund(ctx, id);
+  }
+
+  /**
    * A provider's signed callback. Bad signature, stale timestamp, unknown reference or wrong
    * amount throw a 400-class error and change nothing; a repeated delivery answers
-   * `changed: false`.
+   * `changed: false`. A refund's callback (`type: 'refund'`) completes or fails the refund.
    */
-  async handleWebhook(ctx: Context, providerName: string, delivery: PaymentCallback): Promise<WebhookAnswer> {
+  async handleWebhook(
+    ctx: Context,
+    providerName: string,
+    delivery: PaymentCallback,
+  ): Promise<WebhookAnswer | RefundWebhookAnswer> {
     const provider = this.providers.find((p) => p.name === providerName);
     if (!provider?.parseWebhook) throw new NotFoundError(`No webhooks for payment provider '${providerName}'`);
     const notice = provider.parseWebhook(delivery, ctx.clock.now());
     // The gateway acts, not the anonymous HTTP caller: history shows `system`.
     const gateway = systemContext({ requestId: ctx.requestId, clock: ctx.clock });
     const note = `${provider.name} webhook${notice.event_id ? ` ${notice.event_id}` : ''}`;
+    if (notice.type === 'refund') return this.refunds.handleNotice(gateway, provider.name, notice, note);
     const decide = async (tx: Context): Promise<WebhookAnswer> => {
       const payment = await this.payments.findByReference(tx, provider.name, notice.reference);
       if (!payment) {
@@ -228,6 +263,7 @@ function toPayment(r: PaymentRecord, history: StatusHistoryEntry[]): Payment {
     currency: r.currency,
     reference: r.reference,
     checkout_url: r.checkout_url,
+    refunded_amount: r.refunded_amount,
     history: history.map(historyView),
     created_at: r.created_at,
     updated_at: r.updated_at,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int64, text } from '../shared/input.js';
+import { int32, int64, text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { statusChangeSchema } from '../orders/schemas.js';
 
@@ -31,6 +31,8 @@ export const paymentSchema = z
     reference: z.string(),
     /** Where to send the customer to pay (redirect-style providers); null for manual payments. */
     checkout_url: z.string().nullable(),
+    /** Refunded, or held by refunds still pending; never more than `amount`. */
+    refunded_amount: z.number().int(),
     history: z.array(statusChangeSchema),
     created_at: z.string(),
     updated_at: z.string(),
@@ -50,6 +52,10 @@ export type PaymentListQuery = z.infer<typeof paymentListQuerySchema>;
 /** The body the `hosted` provider's gateway posts back: reference, outcome and amount (signed over the raw body). */
 export const hostedCallbackSchema = z
   .object({
+    type: z
+      .enum(['payment', 'refund'])
+      .optional()
+      .describe('`refund`: the outcome of a refund (`reference` is the refund’s); absent: a payment'),
     reference: z.string().min(1).max(255),
     status: z.enum(['succeeded', 'failed']),
     amount: int64(0),
@@ -70,3 +76,99 @@ export const webhookAnswerSchema = z
   .meta({ id: 'PaymentWebhookAnswer' });
 /** The answer to a payment callback (see {@link webhookAnswerSchema}). */
 export type WebhookAnswer = z.infer<typeof webhookAnswerSchema>;
+
+/** A refund's statuses: pending until the provider decides (at once for `manual`), then completed or failed. */
+export const REFUND_STATUSES = ['pending', 'completed', 'failed'] as const;
+/** Schema of one of {@link REFUND_STATUSES}. */
+export const refundStatusSchema = z.enum(REFUND_STATUSES);
+/** One of {@link REFUND_STATUSES}. */
+export type RefundStatus = z.infer<typeof refundStatusSchema>;
+
+/** One order line to refund: the line's `variant_id` (an order has one line per variant) and how many units. */
+export const refundItemInputSchema = z.strictObject({
+  variant_id: z.uuid(),
+  quantity: int32(1),
+});
+
+/**
+ * Input of `payments.refundOrder`: `amount` (minor units), or `items` (the amount is those units'
+ * share of their lines' totals, discount and tax included), or neither to refund everything not
+ * refunded yet. `restock` returns the items' units to stock (with `items` only; each unit once).
+ */
+export const refundOrderSchema = z
+  .strictObject({
+    amount: int64(1).optional(),
+    items: z
+      .array(refundItemInputSchema)
+      .min(1)
+      .max(100)
+      .refine((items) => new Set(items.map((i) => i.variant_id)).size === items.length, {
+        message: 'name each variant_id once',
+      })
+      .optional(),
+    restock: z.boolean().default(false),
+    reason: text().trim().max(500).optional(),
+  })
+  .refine((r) => r.amount === undefined || r.items === undefined, {
+    message: 'give amount or items, not both',
+    path: ['amount'],
+  })
+  .refine((r) => !r.restock || r.items !== undefined, {
+    message: 'restock needs items (the units to return)',
+    path: ['restock'],
+  })
+  .meta({ id: 'RefundOrder' });
+/** Input of `payments.refundOrder` (see {@link refundOrderSchema}). */
+export type RefundOrderInput = z.input<typeof refundOrderSchema>;
+
+/** Units of one order line a refund covers, and their share of the line's total. */
+export const refundLineSchema = z
+  .object({
+    variant_id: z.string(),
+    sku: z.string(),
+    name: z.string(),
+    quantity: z.number().int(),
+    amount: z.number().int(),
+  })
+  .meta({ id: 'RefundLine' });
+/** A refunded line (see {@link refundLineSchema}). */
+export type RefundLine = z.infer<typeof refundLineSchema>;
+
+/** A refund as every surface shows it: amount, status, reason, lines, who asked, the provider's reference, history. */
+export const refundSchema = z
+  .object({
+    id: z.string(),
+    order_id: z.string(),
+    payment_id: z.string(),
+    provider: z.string(),
+    status: refundStatusSchema,
+    amount: z.number().int(),
+    currency: z.string(),
+    reason: z.string().nullable(),
+    /** Empty for a refund by amount. */
+    lines: z.array(refundLineSchema),
+    restock: z.boolean(),
+    /** The provider's reference, once it answered. */
+    reference: z.string().nullable(),
+    /** The staff user who refunded. */
+    created_by: z.string().nullable(),
+    history: z.array(statusChangeSchema),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Refund' });
+/** A refund (see {@link refundSchema}). */
+export type Refund = z.infer<typeof refundSchema>;
+
+/** What a refund callback answers: the refund, its status and whether this delivery changed it. */
+export const refundWebhookAnswerSchema = z
+  .object({
+    refund_id: z.string(),
+    payment_id: z.string(),
+    status: refundStatusSchema,
+    /** False for a repeated delivery that changed nothing. */
+    changed: z.boolean(),
+  })
+  .meta({ id: 'RefundWebhookAnswer' });
+/** The answer to a refund callback (see {@link refundWebhookAnswerSchema}). */
+export type RefundWebhookAnswer = z.infer<typeof refundWebhookAnswerSchema>;

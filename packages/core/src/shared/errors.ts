@@ -51,6 +51,12 @@ export class AmountTooLargeError extends ConflictError {
   override readonly title = 'Amount too large';
 }
 
+/** A refund would pass what the payment captured, counting refunds still pending (HTTP 409). */
+export class RefundLimitError extends ConflictError {
+  override readonly code = 'refund-exceeds-payment';
+  override readonly title = 'Refund exceeds payment';
+}
+
 /** A cart already holds `maxCartLines` lines (HTTP 409). */
 export class CartFullError extends ConflictError {
   override readonly code = 'cart-full';

@@ -750,6 +750,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orders/{id}/refunds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The refunds of an order, oldest first (its customer, or staff) */
+    get: operations['listOrderRefunds'];
+    put?: never;
+    /**
+     * Refund a paid order, in full or in part (staff, `order:refund`)
+     * @description `{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). `manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.
+     */
+    post: operations['refundOrder'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/payments/webhooks/{provider}': {
     parameters: {
       query?: never;
@@ -761,7 +782,7 @@ export interface paths {
     put?: never;
     /**
      * A payment provider’s signed callback
-     * @description Signed with `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (5-minute tolerance). The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}`. Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.
+     * @description Signed with `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (5-minute tolerance). The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}` for a payment, and `{type: "refund", reference, status, amount, event_id?}` for a refund (`succeeded` completes it, `failed` gives back what it held). Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.
      */
     post: operations['paymentWebhook'];
     delete?: never;
@@ -815,6 +836,23 @@ export interface paths {
     put?: never;
     /** Confirm a manual payment (staff): the payment succeeds and the order is paid */
     post: operations['confirmPayment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/refunds/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One refund with its status history (its order’s customer, or staff) */
+    get: operations['getRefund'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -955,6 +993,26 @@ export interface webhooks {
      * @description Sent to every active subscription to `payment.completed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
      */
     post: operations['webhook_payment_completed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'refund.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * refund.completed: A refund completed: the money is on its way back to the customer.
+     * @description Sent to every active subscription to `refund.completed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_refund_completed'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1110,7 +1168,14 @@ export interface components {
     WebhookSubscription: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        | 'user.created'
+        | 'stock.low'
+        | 'order.placed'
+        | 'order.status_changed'
+        | 'payment.completed'
+        | 'refund.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1120,7 +1185,14 @@ export interface components {
     WebhookSubscriptionCreated: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        | 'user.created'
+        | 'stock.low'
+        | 'order.placed'
+        | 'order.status_changed'
+        | 'payment.completed'
+        | 'refund.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1180,6 +1252,16 @@ export interface components {
            */
           event: 'payment.completed';
           data: components['schemas']['PaymentCompletedPayload'];
+        }
+      | {
+          /** @description `id:` line: the event id (send it back as `Last-Event-ID` to resume) */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'refund.completed';
+          data: components['schemas']['RefundCompletedPayload'];
         };
     /**
      * @description A variant’s stock fell to or below its alert level (once per crossing).
@@ -1240,9 +1322,9 @@ export interface components {
       number: string;
       user_id: string | null;
       /** @enum {string} */
-      from: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      from: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
       /** @enum {string} */
-      to: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      to: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
     };
     /**
      * @description A payment succeeded or failed.
@@ -1270,6 +1352,41 @@ export interface components {
       amount: number;
       /** @description ISO 4217 code */
       currency: string;
+    };
+    /**
+     * @description A refund completed: the money is on its way back to the customer.
+     * @example {
+     *       "refund_id": "0192f0a0-0000-7000-8000-0000000000e0",
+     *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
+     *       "order_number": "EM-001001",
+     *       "payment_id": "0192f0a0-0000-7000-8000-0000000000d0",
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "amount": 1250,
+     *       "currency": "USD",
+     *       "reason": "damaged in transit",
+     *       "order_status": "partially_refunded"
+     *     }
+     */
+    RefundCompletedPayload: {
+      /** @description A UUIDv7 */
+      refund_id: string;
+      /** @description A UUIDv7 */
+      order_id: string;
+      /** @description The order’s human number, such as `EM-001001` */
+      order_number: string;
+      /** @description A UUIDv7 */
+      payment_id: string;
+      user_id: string | null;
+      /** @description Minor units (cents) */
+      amount: number;
+      /** @description ISO 4217 code */
+      currency: string;
+      reason: string | null;
+      /**
+       * @description The order’s status after the refund
+       * @enum {string}
+       */
+      order_status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
     };
     StreamTicket: {
       /** @description Pass as `?ticket=` */
@@ -1340,7 +1457,7 @@ export interface components {
       id: string;
       number: string;
       /** @enum {string} */
-      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
       items: components['schemas']['OrderItem'][];
       /** @description Sum of unit price × quantity over the lines */
       subtotal: number;
@@ -1392,7 +1509,7 @@ export interface components {
       id: string;
       number: string;
       /** @enum {string} */
-      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
       items: components['schemas']['OrderItem'][];
       /** @description Sum of unit price × quantity over the lines */
       subtotal: number;
@@ -1410,11 +1527,11 @@ export interface components {
       created_at: string;
       updated_at: string;
       /** @description statuses the order can move to in one step */
-      next_statuses: ('pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled')[];
+      next_statuses: ('pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded')[];
     };
     UpdateOrder: {
       /** @enum {string} */
-      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
     };
     Payment: {
       id: string;
@@ -1427,6 +1544,7 @@ export interface components {
       currency: string;
       reference: string;
       checkout_url: string | null;
+      refunded_amount: number;
       history: components['schemas']['StatusChange'][];
       created_at: string;
       updated_at: string;
@@ -1438,10 +1556,55 @@ export interface components {
        */
       provider: string;
     };
+    Refund: {
+      id: string;
+      order_id: string;
+      payment_id: string;
+      provider: string;
+      /** @enum {string} */
+      status: 'pending' | 'completed' | 'failed';
+      amount: number;
+      currency: string;
+      reason: string | null;
+      lines: components['schemas']['RefundLine'][];
+      restock: boolean;
+      reference: string | null;
+      created_by: string | null;
+      history: components['schemas']['StatusChange'][];
+      created_at: string;
+      updated_at: string;
+    };
+    RefundLine: {
+      variant_id: string;
+      sku: string;
+      name: string;
+      quantity: number;
+      amount: number;
+    };
+    RefundOrder: {
+      /** Format: int64 */
+      amount?: number;
+      items?: {
+        /** Format: uuid */
+        variant_id: string;
+        /** Format: int32 */
+        quantity: number;
+      }[];
+      /** @default false */
+      restock: boolean;
+      reason?: string;
+    };
     PaymentWebhookAnswer: {
       payment_id: string;
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed';
+      changed: boolean;
+    };
+    RefundWebhookAnswer: {
+      refund_id: string;
+      payment_id: string;
+      /** @enum {string} */
+      status: 'pending' | 'completed' | 'failed';
       changed: boolean;
     };
     TaxRate: {
@@ -1539,6 +1702,16 @@ export interface components {
       /** @description When the event was recorded (ISO 8601) */
       created_at: string;
       data: components['schemas']['PaymentCompletedPayload'];
+    };
+    /** @description A refund completed: the money is on its way back to the customer. */
+    RefundCompletedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'refund.completed';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['RefundCompletedPayload'];
     };
   };
   responses: never;
@@ -4628,7 +4801,14 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            | 'user.created'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
+            | 'refund.completed'
+          )[];
           secret?: string;
         };
       };
@@ -4744,7 +4924,14 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            | 'user.created'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
+            | 'refund.completed'
+          )[];
           is_active: boolean;
         };
       };
@@ -4868,7 +5055,12 @@ export interface operations {
           /** Format: uri */
           url?: string;
           event_types?: (
-            'user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+            | 'user.created'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
+            | 'refund.completed'
           )[];
           is_active?: boolean;
         };
@@ -5442,7 +5634,7 @@ export interface operations {
         limit?: string & (unknown & unknown);
         /** @description Rows to skip (with `limit`): a counted page starting there */
         offset?: string & (unknown & unknown);
-        status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+        status?: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
         /** @description staff only; customers always see their own */
         user_id?: string;
         created_after?: string;
@@ -5626,7 +5818,7 @@ export interface operations {
       content: {
         'application/json': {
           /** @enum {string} */
-          status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+          status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
         };
       };
     };
@@ -5890,6 +6082,130 @@ export interface operations {
       };
     };
   };
+  listOrderRefunds: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Order id or number (EM-001001) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['Refund'][];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  refundOrder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Order id or number (EM-001001) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefundOrder'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Refund'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   paymentWebhook: {
     parameters: {
       query?: never;
@@ -5916,7 +6232,8 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['PaymentWebhookAnswer'];
+          'application/json':
+            components['schemas']['PaymentWebhookAnswer'] | components['schemas']['RefundWebhookAnswer'];
         };
       };
       /** @description Invalid input */
@@ -6118,6 +6435,55 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getRefund: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Refund'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6627,6 +6993,35 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['PaymentCompletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_refund_completed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `refund.completed` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefundCompletedEvent'];
       };
     };
     responses: {

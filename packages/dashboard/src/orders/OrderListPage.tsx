@@ -10,7 +10,15 @@ import { PageHeader } from '../shared/ui/PageHeader.js';
 import { Pagination } from '../shared/ui/Pagination.js';
 import { LoadError, SkeletonRows, StatusBadge } from '../shared/ui/Status.js';
 
-export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'partially_refunded',
+  'refunded',
+] as const;
 
 /** `?from=YYYY-MM-DD&to=YYYY-MM-DD` (local days, `to` included) → the API's created_after/created_before. */
 function createdRange(from: string | null, to: string | null) {

@@ -11,6 +11,7 @@ import { FormError } from '../shared/ui/Field.js';
 import { PageHeader } from '../shared/ui/PageHeader.js';
 import { LoadError, LoadingPage, StatusBadge } from '../shared/ui/Status.js';
 import { useNotify } from '../shared/ui/Toasts.js';
+import { Refunds } from './Refunds.js';
 
 type Order = Schemas['OrderDetail'];
 
@@ -24,7 +25,7 @@ const MOVE_LABELS: Record<string, string> = {
 
 /**
  * One order: lines, totals, payments, history, and the moves its state machine allows from here
- * (`next_statuses`). Refunds join this page when the API has them.
+ * (`next_statuses`), and its refunds (with the refund form for `order:refund`).
  */
 export function OrderPage() {
   const { id } = useParams<{ id: string }>();
@@ -164,6 +165,11 @@ export function OrderPage() {
               </ul>
             </section>
           )}
+          <Refunds
+            order={o}
+            canRefund={can(PERMISSIONS.orderRefund)}
+            onChange={() => order.refetch().then(() => payments.refetch())}
+          />
           <section className="card" aria-labelledby="history-heading">
             <h2 id="history-heading">History</h2>
             <ol className="timeline">

@@ -1,6 +1,9 @@
 import {
   ORDER_STATUSES,
+  REFUND_ORDER_STATUSES,
   createPaymentSchema,
+  refundOrderSchema,
+  refundSchema,
   orderListQuerySchema,
   orderSchema,
   paymentSchema,
@@ -29,9 +32,10 @@ const orderDetailSchema = orderSchema
     next_statuses: z.array(z.enum(ORDER_STATUSES)).describe('statuses the order can move to in one step'),
   })
   .meta({ id: 'OrderDetail' });
+// Refund statuses follow refunds, never a PATCH: they are not offered.
 const withNextStatuses = (engine: Engine, order: Order) => ({
   ...order,
-  next_statuses: engine.orders.lifecycle.next(order.status),
+  next_statuses: engine.orders.lifecycle.next(order.status).filter((s) => !REFUND_ORDER_STATUSES.includes(s)),
 });
 
 export const orderRoutes = [
@@ -120,5 +124,35 @@ export const orderRoutes = [
     response: paymentSchema,
     errors: [403, 409],
     handler: ({ ctx, engine, params, body }) => engine.payments.createPayment(ctx, params.id, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/orders/{id}/refunds',
+    operationId: 'refundOrder',
+    summary: 'Refund a paid order, in full or in part (staff, `order:refund`)',
+    description:
+      '`{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. ' +
+      'Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). ' +
+      '`manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. ' +
+      'A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.',
+    tags,
+    auth: 'user',
+    params: idParams,
+    body: refundOrderSchema,
+    status: 201,
+    response: refundSchema,
+    errors: [403, 409],
+    handler: ({ ctx, engine, params, body }) => engine.payments.refundOrder(ctx, params.id, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/orders/{id}/refunds',
+    operationId: 'listOrderRefunds',
+    summary: 'The refunds of an order, oldest first (its customer, or staff)',
+    tags,
+    auth: 'user',
+    params: idParams,
+    response: z.object({ results: z.array(refundSchema) }),
+    handler: async ({ ctx, engine, params }) => ({ results: await engine.payments.listRefunds(ctx, params.id) }),
   }),
 ];

@@ -1,4 +1,11 @@
-import { jsonObject, paymentListQuerySchema, paymentSchema, webhookAnswerSchema } from '@emporia/core';
+import {
+  jsonObject,
+  paymentListQuerySchema,
+  paymentSchema,
+  refundSchema,
+  refundWebhookAnswerSchema,
+  webhookAnswerSchema,
+} from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
 import { route } from '../route.js';
@@ -15,7 +22,7 @@ export const paymentRoutes = [
     summary: 'A payment provider’s signed callback',
     description:
       'Signed with `Emporia-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (5-minute tolerance). ' +
-      'The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}`. Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.',
+      'The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}` for a payment, and `{type: "refund", reference, status, amount, event_id?}` for a refund (`succeeded` completes it, `failed` gives back what it held). Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.',
     tags,
     auth: 'none',
     headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true }],
@@ -23,7 +30,7 @@ export const paymentRoutes = [
     body: jsonObject({ maxDepth: 32, maxBytes: 1024 * 1024 }).describe(
       'The provider’s callback body (see the description)',
     ),
-    response: webhookAnswerSchema,
+    response: z.union([webhookAnswerSchema, refundWebhookAnswerSchema]),
     errors: [409],
     handler: ({ ctx, engine, params, req }) =>
       engine.payments.handleWebhook(ctx, params.provider, { rawBody: rawBodyOf(req), headers: req.headers }),
@@ -61,5 +68,16 @@ export const paymentRoutes = [
     response: paymentSchema,
     errors: [403, 409],
     handler: ({ ctx, engine, params }) => engine.payments.confirmPayment(ctx, params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/api/refunds/{id}',
+    operationId: 'getRefund',
+    summary: 'One refund with its status history (its order’s customer, or staff)',
+    tags,
+    auth: 'user',
+    params: z.object({ id: z.uuid('must be a refund id') }),
+    response: refundSchema,
+    handler: ({ ctx, engine, params }) => engine.payments.getRefund(ctx, params.id),
   }),
 ];
