@@ -10,6 +10,7 @@ import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
+import { shippingMigration } from './0013_shipping.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
@@ -31,6 +32,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0013_shipping': ['addresses', 'shipping_zones', 'shipping_methods'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -48,6 +50,7 @@ export const migrations: Migration[] = [
   recommendationsMigration,
   identityWave2Migration,
   economicsMigration,
+  shippingMigration,
   searchPopularityMigration,
 ];
 
