@@ -17,6 +17,7 @@ export interface AddressRepository {
   listForUser(ctx: Context, userId: string): Promise<AddressRecord[]>;
   /** The user's address with this id, or null (another user's is null too). */
   findForUser(ctx: Context, userId: string, id: string): Promise<AddressRecord | null>;
+  /** Stores a new address. */
   insert(ctx: Context, record: AddressRecord): Promise<void>;
   /** Writes the row's fields; false when the user has no such address. */
   update(ctx: Context, record: AddressRecord): Promise<boolean>;

@@ -26,8 +26,11 @@ export interface ShippingMethodRecord {
 
 /** Port: shipping zones and their methods (deleting a zone deletes its methods). */
 export interface ShippingRepository {
+  /** Every zone, by name. */
   listZones(ctx: Context): Promise<ShippingZoneRecord[]>;
+  /** The zone with this id, or null. */
   findZone(ctx: Context, id: string): Promise<ShippingZoneRecord | null>;
+  /** Stores a new zone. */
   insertZone(ctx: Context, record: ShippingZoneRecord): Promise<void>;
   /** False when there is no such zone. */
   updateZone(ctx: Context, record: ShippingZoneRecord): Promise<boolean>;
@@ -35,7 +38,9 @@ export interface ShippingRepository {
   deleteZone(ctx: Context, id: string): Promise<boolean>;
   /** Every method (or one zone's), by zone then creation. */
   listMethods(ctx: Context, filter: { zone_id?: string; active?: boolean }): Promise<ShippingMethodRecord[]>;
+  /** The method with this id, or null. */
   findMethod(ctx: Context, id: string): Promise<ShippingMethodRecord | null>;
+  /** Stores a new method (its zone exists). */
   insertMethod(ctx: Context, record: ShippingMethodRecord): Promise<void>;
   /** False when there is no such method. */
   updateMethod(ctx: Context, record: ShippingMethodRecord): Promise<boolean>;
