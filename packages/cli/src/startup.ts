@@ -22,6 +22,13 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
       await engine.tax.createTaxRate(ctx, { name: 'VAT 7%', country, tax_class: 'reduced', rate_bps: 700 });
       logger.info({ country }, 'seeded demo tax rates');
     }
+    // And one shipping zone with two methods, so the breakdown shows shipping once an address is set.
+    if ((await engine.shipping.listZones(ctx)).length === 0) {
+      const zone = await engine.shipping.createZone(ctx, { name: 'Domestic', countries: [country] });
+      await engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Standard', price: 490, free_over: 5000 });
+      await engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Express', price: 990 });
+      logger.info({ country }, 'seeded a demo shipping zone');
+    }
   }
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
   // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
