@@ -101,8 +101,10 @@ describeEachDatabase(
       ).toBe(204);
 
       // Account erasure's hook: every address of the user goes.
-      const erased = await env().engine.addresses.eraseForUser(systemContext(), other.user.id);
-      expect(erased).toBe(0);
+      await env().engine.addresses.createAddress(other.ctx, PARIS);
+      await expect(env().engine.addresses.eraseForUser(customer.ctx, other.user.id)).rejects.toThrow(/permission/);
+      expect(await env().engine.addresses.eraseForUser(systemContext(), other.user.id)).toBe(1);
+      expect((await request(server).get('/api/users/me/addresses').set(other.headers)).body.results).toEqual([]);
     });
 
     it('lets staff keep zones and methods and refuses customers', async () => {
