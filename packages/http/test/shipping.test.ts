@@ -272,6 +272,23 @@ describeEachDatabase(
         shipping_address: { city: 'Berlin' },
       });
     });
+
+    it('keeps a guest’s address and method when the guest logs in and the carts merge', async () => {
+      const guest = await request(server).patch('/api/cart').send({ shipping_address: BERLIN });
+      const token = guest.headers['x-cart-token'];
+      expect(token).toBeTruthy();
+      const chosen = await request(server)
+        .patch('/api/cart')
+        .set('X-Cart-Token', token)
+        .send({ shipping_method_id: methods.standard });
+      expect(chosen.status).toBe(200);
+      const buyer = await userWithToken(env(), 'customer');
+      const merged = await request(server).get('/api/cart').set(buyer.headers).set('X-Cart-Token', token);
+      expect(merged.body).toMatchObject({
+        shipping_address: { city: 'Berlin', country: 'DE' },
+        shipping_method_id: methods.standard,
+      });
+    });
   },
   { storeCountry: 'DE' },
 );

@@ -212,6 +212,12 @@ export class CartService {
           await this.carts.setQuantity(tx, cart.id, line.id, this.config.maxCartQuantity, now);
         }
       }
+      // What the guest chose for checkout comes along, unless the user's cart has its own address.
+      if (guest.shipping_address && !cart.shipping_address) {
+        const { shipping_address, billing_address, shipping_method_id } = guest;
+        await this.carts.setCheckoutFields(tx, cart.id, { shipping_address, billing_address, shipping_method_id }, now);
+        Object.assign(cart, { shipping_address, billing_address, shipping_method_id });
+      }
       await this.carts.delete(tx, guest.id);
       return cart;
     });
