@@ -155,6 +155,14 @@ describeEachDatabase(
     });
 
     it('lists the methods that apply by zone, region and weight band, free over the threshold', async () => {
+      const spare = await product(100, 100);
+      const reweighed = await request(server)
+        .patch(`/api/products/${spare.id}/variants/${spare.variants[0].id}`)
+        .set(staff.headers)
+        .send({ weight_grams: 700 });
+      expect(reweighed.body.weight_grams).toBe(700);
+      const shown = await request(server).get(`/api/products/${spare.id}`);
+      expect(shown.body.variants[0].weight_grams).toBe(700);
       const light = await product(1000, 500); // 0.5 kg
       const heavy = await product(2000, 6000); // 6 kg
       // No address yet: no methods, and checkout needs one.
