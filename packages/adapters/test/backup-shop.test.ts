@@ -55,6 +55,8 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
       items: [{ variant_id: hammer.variants[0].id, quantity: 1 }],
       restock: true,
     });
+    const zone = await source.engine.shipping.createZone(ctx, { name: 'EU', countries: ['DE', 'FR'] });
+    await source.engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Post', price: 490, free_over: 5000 });
     await nextOrderNumber(source.engine);
     const last = await nextOrderNumber(source.engine);
 
@@ -67,6 +69,11 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
     const target = await createTestEnv(to);
     closers.push(target.close);
     await restoreBackup(target.url, file);
+
+    const shipping = async (engine: Engine) =>
+      (await engine.shipping.listMethods(ctx)).map((m) => [m.zone_id, m.name, m.price, m.free_over, m.is_active]);
+    expect(await shipping(target.engine)).toEqual([[zone.id, 'Post', 490, 5000, true]]);
+    expect((await target.engine.shipping.getZone(ctx, zone.id)).countries).toEqual(['DE', 'FR']);
 
     const found = await target.engine.catalog.listProducts(ctx, { q: 'quantum' });
     expect(found.results.map((p) => p.id)).toEqual([hammer.id]);

@@ -41,6 +41,13 @@ async function shopTasks(engine: Engine, logger: Logger): Promise<void> {
       await engine.tax.createTaxRate(ctx, { name: 'VAT 7%', country, tax_class: 'reduced', rate_bps: 700 });
       logger.info({ country }, 'seeded demo tax rates');
     }
+    // And one shipping zone with two methods, so the breakdown shows shipping once an address is set.
+    if ((await engine.shipping.listZones(ctx)).length === 0) {
+      const zone = await engine.shipping.createZone(ctx, { name: 'Domestic', countries: [country] });
+      await engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Standard', price: 490, free_over: 5000 });
+      await engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Express', price: 990 });
+      logger.info({ country }, 'seeded a demo shipping zone');
+    }
   }
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);

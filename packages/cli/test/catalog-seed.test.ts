@@ -145,6 +145,14 @@ it('seeds a demo catalog at serve start with SEED_DEMO=true, only into an empty 
       ['reduced', 700],
       ['standard', 1900],
     ]);
+    // And one shipping zone with two methods.
+    const zones = await env.engine.shipping.listZones(systemContext());
+    expect(zones.map((z) => z.countries)).toEqual([['DE']]);
+    const methods = await env.engine.shipping.listMethods(systemContext());
+    expect(methods.map((m) => [m.name, m.price, m.free_over])).toEqual([
+      ['Standard', 490, 5000],
+      ['Express', 990, null],
+    ]);
   } finally {
     await env.close();
   }

@@ -122,7 +122,8 @@ describe('emporia CLI', () => {
     expect(r).toEqual({ code: 1, stdout: '', stderr: "emporia: unknown command 'frobnicate' (see --help)\n" });
   });
 
-  it('migrates, reports status and rolls back', () => {
+  // Six runs of the binary, the last two over every migration: more than the default timeout on a loaded machine.
+  it('migrates, reports status and rolls back', { timeout: 120_000 }, () => {
     const names = migrations.map((m) => m.name);
     const up = emporia(['migrate']);
     expect(up.code).toBe(0);

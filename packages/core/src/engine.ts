@@ -37,6 +37,12 @@ import { registerRecommendationJobs } from './recommendations/job.js';
 import type { RecommendationService } from './recommendations/recommendations.service.js';
 import { pricingModule } from './pricing/module.js';
 import { taxModule } from './tax/module.js';
+import { addressModule } from './addresses/module.js';
+import type { AddressService } from './addresses/addresses.service.js';
+import { ADDRESS_TOKENS } from './addresses/ports.js';
+import { shippingModule } from './shipping/module.js';
+import { SHIPPING_TOKENS } from './shipping/ports.js';
+import type { ShippingService } from './shipping/shipping.service.js';
 import { TAX_TOKENS, type TaxCalculator } from './tax/ports.js';
 import type { TaxService } from './tax/tax.service.js';
 
@@ -99,6 +105,10 @@ export interface Engine {
   readonly tax: TaxService;
   /** Client budgets (`RATE_LIMIT`, `GUEST_CARTS_PER_HOUR`), shared by every process when its store is. */
   readonly rateLimiter: RateLimiter;
+  /** Customers' address books; `addresses.eraseForUser(ctx, userId)` is account erasure's hook. */
+  readonly addresses: AddressService;
+  /** Shipping zones and methods (staff), and which methods apply to a cart. */
+  readonly shipping: ShippingService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -141,6 +151,8 @@ export function createEngine(ports: EnginePorts): Engine {
     catalogModule,
     taxModule,
     pricingModule,
+    addressModule,
+    shippingModule,
     cartModule,
     orderModule,
     paymentModule,
@@ -185,6 +197,8 @@ export function createEngine(ports: EnginePorts): Engine {
     recommendations,
     tax: container.get<TaxService>(TAX_TOKENS.TaxService),
     rateLimiter,
+    addresses: container.get<AddressService>(ADDRESS_TOKENS.AddressService),
+    shipping: container.get<ShippingService>(SHIPPING_TOKENS.ShippingService),
     async health() {
       try {
         await ports.store.ping();

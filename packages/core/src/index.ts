@@ -185,6 +185,8 @@ export {
   cartSchema,
   addCartItemSchema,
   updateCartItemSchema,
+  updateCartSchema,
+  type UpdateCartInput,
   type Cart,
   type CartItem,
   type CartLineStatus,
@@ -341,7 +343,7 @@ export type {
   ProductSearchIndex,
 } from './catalog/ports.js';
 export { searchWords } from './catalog/text.js';
-export type { CartRepository, CartRecord, CartItemRecord } from './cart/ports.js';
+export type { CartRepository, CartRecord, CartItemRecord, CartCheckoutFields } from './cart/ports.js';
 export type {
   OrderRepository,
   OrderRecord,
@@ -389,12 +391,13 @@ export {
   type PricingLine,
   type PricingPromotion,
   type PricingTaxRate,
+  type PricingShipping,
   type PriceBreakdown,
   type PricedLine,
   type TaxLine,
   type AppliedDiscount,
 } from './pricing/pipeline.js';
-export { breakdownTotals } from './pricing/pipeline.js';
+export { breakdownTotals, shippingPriceFor } from './pricing/pipeline.js';
 export { taxLineSchema, appliedDiscountSchema } from './pricing/schemas.js';
 export { PricingService, type PricingOptions } from './pricing/pricing.service.js';
 export { PRICING_TOKENS } from './pricing/module.js';
@@ -416,3 +419,62 @@ export {
   type UpdateTaxRateInput,
   type ReplaceTaxRateInput,
 } from './tax/schemas.js';
+
+// ---------------------------------------------------------------- addresses
+export { AddressService } from './addresses/addresses.service.js';
+export { ADDRESS_TOKENS, type AddressRepository, type AddressRecord } from './addresses/ports.js';
+export {
+  addressSchema,
+  addressInputSchema,
+  postalAddressSchema,
+  createAddressSchema,
+  updateAddressSchema,
+  replaceAddressSchema,
+  cartAddressInputSchema,
+  type Address,
+  type AddressInput,
+  type PostalAddress,
+  type CreateAddressInput,
+  type UpdateAddressInput,
+  type ReplaceAddressInput,
+  type CartAddressInput,
+} from './addresses/schemas.js';
+
+// ---------------------------------------------------------------- shipping
+export {
+  ShippingService,
+  zoneCovers,
+  weightFits,
+  type ShipmentInput,
+  type ShippingResolution,
+  type CheckoutShipping,
+} from './shipping/shipping.service.js';
+export {
+  SHIPPING_TOKENS,
+  type ShippingRepository,
+  type ShippingZoneRecord,
+  type ShippingMethodRecord,
+} from './shipping/ports.js';
+export {
+  shippingZoneSchema,
+  createShippingZoneSchema,
+  updateShippingZoneSchema,
+  replaceShippingZoneSchema,
+  shippingMethodSchema,
+  createShippingMethodSchema,
+  updateShippingMethodSchema,
+  replaceShippingMethodSchema,
+  shippingMethodListQuerySchema,
+  shippingOptionSchema,
+  chosenShippingMethodSchema,
+  type ShippingZone,
+  type CreateShippingZoneInput,
+  type UpdateShippingZoneInput,
+  type ReplaceShippingZoneInput,
+  type ShippingMethod,
+  type CreateShippingMethodInput,
+  type UpdateShippingMethodInput,
+  type ReplaceShippingMethodInput,
+  type ShippingOption,
+  type ChosenShippingMethod,
+} from './shipping/schemas.js';

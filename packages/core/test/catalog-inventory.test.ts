@@ -94,6 +94,7 @@ describeEachDatabase('inventory service', (env) => {
       is_published: true,
       category_id: tee.category_id,
       tax_class: 'standard',
+      weight_grams: 0,
     });
     expect(found.find((v) => v.id === mug.variants[0].id)?.name).toBe(mug.name);
     expect(await saleInventory(env().engine).getSaleVariants(anonymousContext(), [])).toEqual([]);

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AmountTooLargeError, priceCart, type PricingInput, type PricingPromotion } from '@emporia/core';
+import {
+  AmountTooLargeError,
+  priceCart,
+  shippingPriceFor,
+  type PricingInput,
+  type PricingPromotion,
+} from '@emporia/core';
 import { allocate, mulDiv } from '../src/pricing/rounding.js';
 
 const products = ['p1', 'p2', 'p3'];
@@ -26,7 +32,12 @@ const rates = fc.record({
 });
 const input: fc.Arbitrary<PricingInput> = fc.record({
   lines: fc.array(line, { maxLength: 8 }),
-  shipping: fc.option(fc.record({ price: fc.integer({ min: 0, max: 10_000 }) })),
+  shipping: fc.option(
+    fc.record({
+      price: fc.integer({ min: 0, max: 10_000 }),
+      free_over: fc.option(fc.integer({ min: 0, max: 200_000 })),
+    }),
+  ),
   promotions: fc.array(promotion, { maxLength: 3 }),
   taxRates: rates.map((r) => [
     { name: 'VAT', tax_class: 'standard', rate_bps: r.standard },
@@ -73,6 +84,26 @@ describe('pricing pipeline', () => {
         if (i.pricesIncludeTax) expect(b.tax_total).toBeLessThanOrEqual(b.total);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('charges shipping free exactly when the subtotal after line discounts reaches free_over', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const b = priceCart(i);
+        const lineDiscounts = b.discount_total - b.shipping_discount;
+        if (!i.shipping) {
+          expect(b.shipping_total).toBe(0);
+          return;
+        }
+        const free = i.shipping.free_over != null && b.subtotal - lineDiscounts >= i.shipping.free_over;
+        expect(b.shipping_total).toBe(free ? 0 : i.shipping.price);
+        expect(b.shipping_total).toBe(shippingPriceFor(i.shipping, b.subtotal - lineDiscounts));
+        // The method's threshold never changes what the lines cost.
+        const flat = priceCart({ ...i, shipping: { price: i.shipping.price } });
+        expect(b.lines.map((l) => l.discount_total)).toEqual(flat.lines.map((l) => l.discount_total));
+      }),
+      { numRuns: 300 },
     );
   });
 

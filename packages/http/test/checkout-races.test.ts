@@ -74,6 +74,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       store.unitOfWork,
       container.get<Config>(TOKENS.Config),
       container.get<PricingService>(PRICING_TOKENS.PricingService),
+      env.engine.shipping,
     );
   }
 

@@ -187,6 +187,39 @@ async function cartOfThree(f: Fixtures) {
   return { buyer, items: cart.body.items as Array<{ id: string }> };
 }
 
+const ADDRESS = { name: 'Budget Buyer', line1: 'Ring 1', city: 'Wien', country: 'AT' };
+
+/** A new customer with one address in their book. */
+async function withAddress(f: Fixtures) {
+  const owner = await userWithToken(f.env, 'customer');
+  const address = await f.env.engine.addresses.createAddress(owner.ctx, ADDRESS);
+  return { owner, id: address.id };
+}
+
+/** A zone of its own (Switzerland) for staff to act on. */
+const createZone = (f: Fixtures) =>
+  f.env.engine.shipping.createZone(systemContext({ clock: f.env.clock }), { name: unique('Zone'), countries: ['CH'] });
+
+/** A method of a zone of its own, inactive so that carts elsewhere do not see it. */
+async function createMethod(f: Fixtures) {
+  const zone = await createZone(f);
+  return f.env.engine.shipping.createMethod(systemContext({ clock: f.env.clock }), {
+    zone_id: zone.id,
+    name: unique('Method'),
+    price: 500,
+    is_active: false,
+  });
+}
+
+/** A new customer's cart of three lines, and an active method for Austria (inactive again once measured). */
+async function cartWithShipping(f: Fixtures) {
+  const cart = await cartOfThree(f);
+  const ctx = systemContext({ clock: f.env.clock });
+  const zone = await f.env.engine.shipping.createZone(ctx, { name: unique('Zone'), countries: ['AT'] });
+  const method = await f.env.engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Post', price: 500 });
+  return { ...cart, methodId: method.id, zoneId: zone.id };
+}
+
 /** A fresh token pair of alice's. */
 async function login(f: Fixtures) {
   const res = await api(f).post('/api/auth/token').send({ email: f.alice.user.email, password: TEST_PASSWORD });
@@ -339,6 +372,135 @@ const BUDGETS: Budget[] = [
     as: 'staff',
     arrange: createTaxRate,
     path: (_f, r) => `/api/tax-rates/${r.id}`,
+  }),
+
+  // ------------------------------------------------------------ addresses
+  budget({ route: 'GET /api/users/me/addresses', max: 2, arrange: withAddress, as: (_f, a) => a.owner }),
+  budget({
+    route: 'POST /api/users/me/addresses',
+    max: 5,
+    arrange: (f) => userWithToken(f.env, 'customer'),
+    as: (_f, owner) => owner,
+    body: { ...ADDRESS, is_default_shipping: true },
+  }),
+  budget({
+    route: 'GET /api/users/me/addresses/{id}',
+    max: 2,
+    arrange: withAddress,
+    path: (_f, a) => `/api/users/me/addresses/${a.id}`,
+    as: (_f, a) => a.owner,
+  }),
+  budget({
+    route: 'PUT /api/users/me/addresses/{id}',
+    max: 6,
+    arrange: withAddress,
+    path: (_f, a) => `/api/users/me/addresses/${a.id}`,
+    as: (_f, a) => a.owner,
+    body: {
+      ...ADDRESS,
+      company: null,
+      line2: null,
+      postal_code: null,
+      region: null,
+      phone: null,
+      is_default_shipping: false,
+      is_default_billing: true,
+    },
+  }),
+  budget({
+    route: 'PATCH /api/users/me/addresses/{id}',
+    max: 6,
+    arrange: withAddress,
+    path: (_f, a) => `/api/users/me/addresses/${a.id}`,
+    as: (_f, a) => a.owner,
+    body: { city: 'Graz', is_default_billing: true },
+  }),
+  budget({
+    route: 'DELETE /api/users/me/addresses/{id}',
+    max: 2,
+    arrange: withAddress,
+    path: (_f, a) => `/api/users/me/addresses/${a.id}`,
+    as: (_f, a) => a.owner,
+  }),
+
+  // ------------------------------------------------------------ shipping
+  budget({ route: 'GET /api/shipping-zones', max: 2, as: 'staff' }),
+  budget({ route: 'POST /api/shipping-zones', max: 2, as: 'staff', body: { name: 'Budget', countries: ['CH'] } }),
+  budget({
+    route: 'GET /api/shipping-zones/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createZone,
+    path: (_f, z) => `/api/shipping-zones/${z.id}`,
+  }),
+  budget({
+    route: 'PUT /api/shipping-zones/{id}',
+    max: 3,
+    as: 'staff',
+    arrange: createZone,
+    path: (_f, z) => `/api/shipping-zones/${z.id}`,
+    body: { name: 'Budget', countries: ['CH', 'LI'], regions: [] },
+  }),
+  budget({
+    route: 'PATCH /api/shipping-zones/{id}',
+    max: 3,
+    as: 'staff',
+    arrange: createZone,
+    path: (_f, z) => `/api/shipping-zones/${z.id}`,
+    body: { countries: ['CH', 'LI'] },
+  }),
+  budget({
+    route: 'DELETE /api/shipping-zones/{id}',
+    max: 5,
+    as: 'staff',
+    arrange: createZone,
+    path: (_f, z) => `/api/shipping-zones/${z.id}`,
+  }),
+  budget({ route: 'GET /api/shipping-methods', max: 2, as: 'staff' }),
+  budget({
+    route: 'POST /api/shipping-methods',
+    max: 5,
+    as: 'staff',
+    arrange: createZone,
+    body: (_f, z) => ({ zone_id: z.id, name: 'Budget post', price: 500, is_active: false }),
+  }),
+  budget({
+    route: 'GET /api/shipping-methods/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createMethod,
+    path: (_f, m) => `/api/shipping-methods/${m.id}`,
+  }),
+  budget({
+    route: 'PUT /api/shipping-methods/{id}',
+    max: 6,
+    as: 'staff',
+    arrange: createMethod,
+    path: (_f, m) => `/api/shipping-methods/${m.id}`,
+    body: (_f, m) => ({
+      zone_id: m.zone_id,
+      name: 'Budget post',
+      price: 600,
+      free_over: null,
+      min_weight_grams: null,
+      max_weight_grams: null,
+      is_active: false,
+    }),
+  }),
+  budget({
+    route: 'PATCH /api/shipping-methods/{id}',
+    max: 5,
+    as: 'staff',
+    arrange: createMethod,
+    path: (_f, m) => `/api/shipping-methods/${m.id}`,
+    body: { price: 700 },
+  }),
+  budget({
+    route: 'DELETE /api/shipping-methods/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createMethod,
+    path: (_f, m) => `/api/shipping-methods/${m.id}`,
   }),
 
   // ------------------------------------------------------------ categories
@@ -573,20 +735,21 @@ const BUDGETS: Budget[] = [
   }),
 
   // ------------------------------------------------------------ cart
-  budget({ route: 'GET /api/cart', variant: 'three lines', max: 5, as: 'alice' }),
-  budget({ route: 'GET /api/cart', variant: 'a new guest', max: 2 }),
+  // Every cart answer reads the shop's active shipping methods once (whether it ships at all).
+  budget({ route: 'GET /api/cart', variant: 'three lines', max: 6, as: 'alice' }),
+  budget({ route: 'GET /api/cart', variant: 'a new guest', max: 3 }),
   budget({
     route: 'POST /api/cart/items',
     variant: "a customer's first line",
     // One more than before MAX_CART_LINES: a new line counts the cart's lines.
-    max: 13,
+    max: 14,
     arrange: (f) => userWithToken(f.env, 'customer'),
     as: (_f, buyer) => buyer,
     body: (f) => ({ variant_id: f.products[3].variants[0].id, quantity: 2 }),
   }),
   budget({
     route: 'PATCH /api/cart/items/{id}',
-    max: 8,
+    max: 9,
     arrange: cartOfThree,
     path: (_f, cart) => `/api/cart/items/${cart.items[0].id}`,
     as: (_f, cart) => cart.buyer,
@@ -604,14 +767,15 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/orders',
     variant: 'three items',
-    max: { sqlite: 15, postgres: 15, mysql: 18 },
+    // One more: whether the shop ships (its active methods).
+    max: { sqlite: 16, postgres: 16, mysql: 19 },
     as: 'alice',
     body: (f) => ({ items: f.lines() }),
   }),
   budget({
     route: 'POST /api/orders',
     variant: 'a cart of three lines, with an idempotency key',
-    max: { sqlite: 21, postgres: 21, mysql: 25 },
+    max: { sqlite: 22, postgres: 22, mysql: 26 },
     arrange: cartOfThree,
     as: (_f, cart) => cart.buyer,
     headers: () => ({ 'Idempotency-Key': unique('key') }),
@@ -700,6 +864,33 @@ const BUDGETS: Budget[] = [
     arrange: (f) => startPayment(f, 'manual'),
     path: (_f, payment) => `/api/payments/${payment.id}/confirm`,
     as: 'staff',
+  }),
+
+  // ------------------------------------------------------------ the cart's shipping (last: each row leaves an
+  // active method behind, so the shop ships from here on and checkouts would need an address and a method)
+  budget({
+    route: 'PATCH /api/cart',
+    max: 13,
+    arrange: cartWithShipping,
+    as: (_f, c) => c.buyer,
+    body: (_f, c) => ({ shipping_address: ADDRESS, shipping_method_id: c.methodId }),
+  }),
+  budget({
+    route: 'PUT /api/cart',
+    max: 13,
+    arrange: cartWithShipping,
+    as: (_f, c) => c.buyer,
+    body: (_f, c) => ({ shipping_address: ADDRESS, billing_address: null, shipping_method_id: c.methodId }),
+  }),
+  budget({
+    route: 'GET /api/cart/shipping-methods',
+    max: 8,
+    arrange: async (f) => {
+      const c = await cartWithShipping(f);
+      await api(f).patch('/api/cart').set(c.buyer.headers).send({ shipping_address: ADDRESS });
+      return c;
+    },
+    as: (_f, c) => c.buyer,
   }),
 ];
 

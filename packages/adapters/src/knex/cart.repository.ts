@@ -1,17 +1,33 @@
-import type { CartItemRecord, CartRecord, CartRepository, Context } from '@emporia/core';
+import type {
+  CartCheckoutFields,
+  CartItemRecord,
+  CartRecord,
+  CartRepository,
+  Context,
+  PostalAddress,
+} from '@emporia/core';
 import type { Knex } from 'knex';
 import { hasReturning, inTransaction, incoming, knexDialect } from './dialect.js';
 import { db } from './store.js';
-import { rawRows, toIso } from './values.js';
+import { fromJson, rawRows, toIso, toJson } from './values.js';
 
 function cartOf(r: Record<string, unknown>): CartRecord {
   return {
     id: r.id as string,
     user_id: (r.user_id as string | null) ?? null,
+    shipping_address: r.shipping_address ? fromJson<PostalAddress>(r.shipping_address) : null,
+    billing_address: r.billing_address ? fromJson<PostalAddress>(r.billing_address) : null,
+    shipping_method_id: (r.shipping_method_id as string | null) ?? null,
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
 }
+
+const NO_CHECKOUT_FIELDS: CartCheckoutFields = {
+  shipping_address: null,
+  billing_address: null,
+  shipping_method_id: null,
+};
 
 function itemOf(r: Record<string, unknown>): CartItemRecord {
   return {
@@ -26,7 +42,15 @@ function itemOf(r: Record<string, unknown>): CartItemRecord {
   };
 }
 
-const CART_COLUMNS = ['id', 'user_id', 'created_at', 'updated_at'];
+const CART_COLUMNS = [
+  'id',
+  'user_id',
+  'shipping_address',
+  'billing_address',
+  'shipping_method_id',
+  'created_at',
+  'updated_at',
+];
 
 export class KnexCartRepository implements CartRepository {
   constructor(private readonly knex: Knex) {}
@@ -58,7 +82,7 @@ export class KnexCartRepository implements CartRepository {
       ctx,
       this.knex,
     )('carts').insert({ id, user_id: null, token_hash: tokenHash, created_at: now, updated_at: now });
-    return { id, user_id: null, created_at: now, updated_at: now };
+    return { id, user_id: null, ...NO_CHECKOUT_FIELDS, created_at: now, updated_at: now };
   }
 
   async items(ctx: Context, cartId: string): Promise<CartItemRecord[]> {
@@ -110,6 +134,20 @@ export class KnexCartRepository implements CartRepository {
     }
     await q('carts').where('id', cartId).update({ updated_at: now });
     return rows.map(itemOf).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async setCheckoutFields(
+    ctx: Context,
+    cartId: string,
+    fields: Partial<CartCheckoutFields>,
+    now: string,
+  ): Promise<void> {
+    const columns: Record<string, unknown> = { updated_at: now };
+    for (const key of ['shipping_address', 'billing_address'] as const) {
+      if (fields[key] !== undefined) columns[key] = fields[key] === null ? null : toJson(fields[key]);
+    }
+    if (fields.shipping_method_id !== undefined) columns.shipping_method_id = fields.shipping_method_id;
+    await db(ctx, this.knex)('carts').where('id', cartId).update(columns);
   }
 
   async delete(ctx: Context, cartId: string): Promise<void> {

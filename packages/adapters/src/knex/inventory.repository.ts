@@ -32,6 +32,7 @@ export class KnexInventoryRepository implements InventoryRepository {
         'v.currency',
         'v.stock',
         'v.options',
+        'v.weight_grams',
         'p.name as product_name',
         'p.status as product_status',
         'p.options as product_options',
@@ -53,6 +54,7 @@ export class KnexInventoryRepository implements InventoryRepository {
       variant_count: Number(r.variant_count),
       category_id: (r.category_id as string | null) ?? null,
       tax_class: (r.tax_class as string | undefined) ?? 'standard',
+      weight_grams: Number(r.weight_grams ?? 0),
     }));
   }
 

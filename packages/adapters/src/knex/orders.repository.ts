@@ -9,6 +9,8 @@ import {
   type OrderRecord,
   type OrderRepository,
   type OrderStatus,
+  type ChosenShippingMethod,
+  type PostalAddress,
   type ListWindow,
   type StatusHistoryEntry,
   type StatusHistoryRepository,
@@ -36,6 +38,9 @@ function orderOf(r: Record<string, unknown>): OrderRecord {
     pricing: r.pricing
       ? fromJson<OrderPricingSnapshot>(r.pricing)
       : { tax_lines: [], discounts: [], shipping_discount: 0, shipping_tax: 0 },
+    shipping_address: r.shipping_address ? fromJson<PostalAddress>(r.shipping_address) : null,
+    billing_address: r.billing_address ? fromJson<PostalAddress>(r.billing_address) : null,
+    shipping_method: r.shipping_method ? fromJson<ChosenShippingMethod>(r.shipping_method) : null,
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
@@ -70,7 +75,13 @@ export class KnexOrderRepository implements OrderRepository {
 
   async insert(ctx: Context, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {
     const q = db(ctx, this.knex);
-    await q('orders').insert({ ...order, pricing: toJson(order.pricing) });
+    await q('orders').insert({
+      ...order,
+      pricing: toJson(order.pricing),
+      shipping_address: order.shipping_address && toJson(order.shipping_address),
+      billing_address: order.billing_address && toJson(order.billing_address),
+      shipping_method: order.shipping_method && toJson(order.shipping_method),
+    });
     await q('order_items').insert(items);
   }
 

@@ -54,6 +54,7 @@ export function toVariantRow(r: Record<string, unknown>): VariantRow {
     currency: r.currency as string,
     stock: Number(r.stock),
     low_stock_threshold: Number(r.low_stock_threshold),
+    weight_grams: Number(r.weight_grams ?? 0),
     options: fromJson<Record<string, string>>(r.options),
     position: Number(r.position),
     created_at: toIso(r.created_at),

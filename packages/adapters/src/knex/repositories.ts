@@ -7,6 +7,8 @@ import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryReposi
 import { KnexPaymentRepository } from './payments.repository.js';
 import { KnexRefundRepository } from './refunds.repository.js';
 import { KnexTaxRateRepository } from './tax-rates.repository.js';
+import { KnexAddressRepository } from './addresses.repository.js';
+import { KnexShippingRepository } from './shipping.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -47,5 +49,7 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     refunds: new KnexRefundRepository(knex),
     recommendations: new KnexRecommendationRepository(knex, dialect),
     taxRates: new KnexTaxRateRepository(knex),
+    addresses: new KnexAddressRepository(knex),
+    shipping: new KnexShippingRepository(knex),
   };
 }

@@ -10,6 +10,7 @@ import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
+import { shippingMigration } from './0013_shipping.js';
 import { refundsMigration } from './0015_refunds.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 import { rateLimitsMigration } from './0019_rate_limits.js';
@@ -35,6 +36,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0013_shipping': ['addresses', 'shipping_zones', 'shipping_methods'],
   '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
 };
@@ -54,6 +56,7 @@ export const migrations: Migration[] = [
   recommendationsMigration,
   identityWave2Migration,
   economicsMigration,
+  shippingMigration,
   refundsMigration,
   searchPopularityMigration,
   rateLimitsMigration,

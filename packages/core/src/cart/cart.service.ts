@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
+import type { AddressService } from '../addresses/addresses.service.js';
+import { ADDRESS_TOKENS } from '../addresses/ports.js';
 import { CATALOG_TOKENS } from '../catalog/ports.js';
 import type { SaleVariant } from '../catalog/inventory.service.js';
 import type { SaleInventory } from '../orders/ports.js';
@@ -14,15 +16,26 @@ import { lineTotal } from '../shared/money.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import { CART_TOKENS, type CartItemRecord, type CartRecord, type CartRepository } from './ports.js';
+import { SHIPPING_TOKENS } from '../shipping/ports.js';
+import { shipmentOf, type ShippingService } from '../shipping/shipping.service.js';
+import type { ShippingOption } from '../shipping/schemas.js';
+import {
+  CART_TOKENS,
+  type CartCheckoutFields,
+  type CartItemRecord,
+  type CartRecord,
+  type CartRepository,
+} from './ports.js';
 import {
   addCartItemSchema,
   updateCartItemSchema,
+  updateCartSchema,
   type AddCartItemInput,
   type Cart,
   type CartAccess,
   type CartItem,
   type CartResult,
+  type UpdateCartInput,
   type UpdateCartItemInput,
 } from './schemas.js';
 
@@ -78,6 +91,8 @@ export class CartService {
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
+    @inject(ADDRESS_TOKENS.AddressService) private readonly addresses: AddressService,
+    @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
   ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
@@ -132,6 +147,45 @@ export class CartService {
     return this.view(ctx, cart);
   }
 
+  /**
+   * Sets what checkout needs besides the lines: the shipping and billing addresses (inline, or
+   * `{address_id}` copied from the caller's address book; NotFoundError for another's) and the
+   * shipping method, which must apply to the cart's address and weight (ConflictError otherwise).
+   */
+  async updateCart(ctx: Context, input: UpdateCartInput, access: CartAccess = {}): Promise<CartResult> {
+    const v = parseInput(updateCartSchema, input);
+    const fields: Partial<CartCheckoutFields> = {};
+    for (const key of ['shipping_address', 'billing_address'] as const) {
+      const given = v[key];
+      if (given !== undefined) fields[key] = given && (await this.addresses.resolveForCart(ctx, given, key));
+    }
+    if (v.shipping_method_id !== undefined) fields.shipping_method_id = v.shipping_method_id;
+    const { cart, issuedToken } = await this.resolve(ctx, access, true);
+    const next: CartRecord = { ...cart!, ...fields, updated_at: ctx.clock.now().toISOString() };
+    if (next.shipping_method_id && (v.shipping_method_id || fields.shipping_address !== undefined)) {
+      const { present, byId } = await this.lines(ctx, next);
+      const shipment = shipmentOf(
+        next.shipping_address,
+        present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity })),
+      );
+      await this.shipping.requireApplicable(ctx, shipment, next.shipping_method_id);
+    }
+    await this.carts.setCheckoutFields(ctx, next.id, fields, next.updated_at);
+    return { cart: await this.view(ctx, next), issuedToken };
+  }
+
+  /**
+   * The shipping methods that apply to the cart's address and weight, each with its price for this
+   * cart (free over its threshold, on the subtotal after discounts); none without an address.
+   */
+  async shippingOptions(ctx: Context, access: CartAccess = {}): Promise<ShippingOption[]> {
+    const { cart } = await this.resolve(ctx, access, false);
+    if (!cart?.shipping_address) return [];
+    const { breakdown, shipment } = await this.priced(ctx, cart);
+    const lineDiscounts = breakdown.discount_total - breakdown.shipping_discount;
+    return this.shipping.optionsFor(ctx, shipment, breakdown.subtotal - lineDiscounts);
+  }
+
   /** Removes a line; NotFoundError for a line of another cart. */
   async removeItem(ctx: Context, itemId: string, access: CartAccess = {}): Promise<void> {
     const { cart } = await this.resolve(ctx, access, false);
@@ -158,6 +212,12 @@ export class CartService {
           await this.carts.setQuantity(tx, cart.id, line.id, this.config.maxCartQuantity, now);
         }
       }
+      // What the guest chose for checkout comes along, unless the user's cart has its own address.
+      if (guest.shipping_address && !cart.shipping_address) {
+        const { shipping_address, billing_address, shipping_method_id } = guest;
+        await this.carts.setCheckoutFields(tx, cart.id, { shipping_address, billing_address, shipping_method_id }, now);
+        Object.assign(cart, { shipping_address, billing_address, shipping_method_id });
+      }
       await this.carts.delete(tx, guest.id);
       return cart;
     });
@@ -168,9 +228,18 @@ export class CartService {
    * Inside the checkout transaction: empties the user's cart and returns its lines. Taking them
    * in one statement makes a cart check out once, even when two checkouts of it race.
    */
-  async takeForCheckout(ctx: Context, userId: string): Promise<{ cartId: string; items: CartItemRecord[] } | null> {
+  async takeForCheckout(
+    ctx: Context,
+    userId: string,
+  ): Promise<{ cartId: string; items: CartItemRecord[]; checkout: CartCheckoutFields } | null> {
     const cart = await this.carts.findByUser(ctx, userId);
-    return cart && { cartId: cart.id, items: await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString()) };
+    if (!cart) return null;
+    const { shipping_address, billing_address, shipping_method_id } = cart;
+    return {
+      cartId: cart.id,
+      items: await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString()),
+      checkout: { shipping_address, billing_address, shipping_method_id },
+    };
   }
 
   private checkMaximum(quantity: number, path: string): void {
@@ -208,7 +277,7 @@ export class CartService {
   }
 
   /** Two queries: the lines, then their variants in one lookup. */
-  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
+  private async lines(ctx: Context, cart: CartRecord) {
     const items = await this.carts.items(ctx, cart.id);
     const variants = await this.inventory.getSaleVariants(
       ctx,
@@ -227,10 +296,24 @@ export class CartService {
       else subtotal += total;
     }
     const present = items.filter((i) => byId.has(i.variant_id) && !overLimit.has(i.id));
-    const breakdown = await this.pricing.price(
-      ctx,
-      present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity })),
-    );
+    return { items, byId, overLimit, present };
+  }
+
+  /** The lines, the shipment, whether the chosen method applies, and the breakdown with its price. */
+  private async priced(ctx: Context, cart: CartRecord) {
+    const { items, byId, overLimit, present } = await this.lines(ctx, cart);
+    const lines = present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity }));
+    const shipment = shipmentOf(cart.shipping_address, lines);
+    const shipping = await this.shipping.resolve(ctx, shipment, cart.shipping_method_id);
+    const breakdown = await this.pricing.price(ctx, lines, {
+      destination: shipment.destination,
+      shipping: shipping.method,
+    });
+    return { items, byId, overLimit, shipment, shipping, breakdown };
+  }
+
+  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
+    const { items, byId, overLimit, shipment, shipping, breakdown } = await this.priced(ctx, cart);
     const pricedLines = new Map(breakdown.lines.map((l) => [l.key, l]));
     const lines = items.map((i) => {
       const line = lineOf(i, byId.get(i.variant_id), pricedLines.get(i.variant_id));
@@ -243,7 +326,20 @@ export class CartService {
       item_count: lines.reduce((n, l) => n + l.quantity, 0),
       ...breakdownTotals(breakdown, this.config.pricesIncludeTax),
       currency: this.config.currency,
-      checkout_ready: lines.length > 0 && lines.every((l) => l.status === 'available'),
+      shipping_address: cart.shipping_address,
+      billing_address: cart.billing_address,
+      shipping_method_id: cart.shipping_method_id,
+      shipping_method: shipping.method && {
+        id: shipping.method.id,
+        name: shipping.method.name,
+        price: breakdown.shipping_total,
+      },
+      weight_grams: shipment.weight_grams,
+      shipping_required: shipping.required,
+      checkout_ready:
+        lines.length > 0 &&
+        lines.every((l) => l.status === 'available') &&
+        (!shipping.required || shipping.method !== null),
       created_at: cart.created_at,
       updated_at: cart.updated_at,
     };

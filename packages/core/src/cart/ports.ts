@@ -1,7 +1,15 @@
+import type { PostalAddress } from '../addresses/schemas.js';
 import type { Context } from '../shared/context.js';
 
+/** What a cart holds for checkout besides its lines: the addresses (copies) and the chosen method. */
+export interface CartCheckoutFields {
+  shipping_address: PostalAddress | null;
+  billing_address: PostalAddress | null;
+  shipping_method_id: string | null;
+}
+
 /** A cart row as stored: a customer's (`user_id`) or a guest's (found by token hash). */
-export interface CartRecord {
+export interface CartRecord extends CartCheckoutFields {
   id: string;
   user_id: string | null;
   created_at: string;
@@ -44,6 +52,8 @@ export interface CartRepository {
    * cart, the second waits for the first and then finds the cart empty.
    */
   takeItems(ctx: Context, cartId: string, now: string): Promise<CartItemRecord[]>;
+  /** Writes the given checkout fields (undefined: unchanged, null: cleared). */
+  setCheckoutFields(ctx: Context, cartId: string, fields: Partial<CartCheckoutFields>, now: string): Promise<void>;
   /** Deletes the cart and its lines (a merged guest cart). */
   delete(ctx: Context, cartId: string): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { cartAddressInputSchema, postalAddressSchema } from '../addresses/schemas.js';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
+import { chosenShippingMethodSchema } from '../shipping/schemas.js';
 import { int32 } from '../shared/input.js';
 
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
@@ -31,6 +33,21 @@ export type AddCartItemInput = z.input<typeof addCartItemSchema>;
 export const updateCartItemSchema = z.strictObject({ quantity: quantitySchema }).meta({ id: 'UpdateCartItem' });
 /** Input of `cart.updateItem` (see {@link updateCartItemSchema}). */
 export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
+
+/**
+ * Input of `cart.updateCart`: what checkout needs besides the lines. An address is given inline or
+ * as `{address_id}` from the caller's address book (copied onto the cart); null clears it. A
+ * shipping method must apply to the cart's address and weight (409 otherwise).
+ */
+export const updateCartSchema = z
+  .strictObject({
+    shipping_address: cartAddressInputSchema.nullable().optional(),
+    billing_address: cartAddressInputSchema.nullable().optional(),
+    shipping_method_id: z.uuid('must be a shipping method id').nullable().optional(),
+  })
+  .meta({ id: 'UpdateCart' });
+/** Input of `cart.updateCart` (see {@link updateCartSchema}). */
+export type UpdateCartInput = z.input<typeof updateCartSchema>;
 
 /**
  * Why a line cannot be bought as it is: `gone` (variant deleted), `unpublished`, `short_of_stock`,
@@ -72,7 +89,18 @@ export const cartSchema = z
     /** Priced live over the lines that still exist (see `breakdownShape`). */
     ...breakdownShape,
     currency: z.string(),
-    /** True when every line is available in the wanted quantity. */
+    shipping_address: postalAddressSchema.nullable(),
+    /** Null: the shipping address is used for billing too. */
+    billing_address: postalAddressSchema.nullable(),
+    /** The method chosen, as stored. */
+    shipping_method_id: z.string().nullable(),
+    /** The chosen method with its price for this cart; null when none is chosen or it no longer applies. */
+    shipping_method: chosenShippingMethodSchema.nullable(),
+    /** Σ quantity × variant weight, which shipping methods' weight bands look at. */
+    weight_grams: z.number().int(),
+    /** True when the shop ships (has an active method): checkout then needs an address and a method that applies. */
+    shipping_required: z.boolean(),
+    /** True when every line is available in the wanted quantity and shipping, if required, is chosen and applies. */
     checkout_ready: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),

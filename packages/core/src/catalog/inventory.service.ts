@@ -30,6 +30,8 @@ export interface SaleVariant {
   /** The product's category and tax class, which promotions and tax look at. */
   category_id: string | null;
   tax_class: string;
+  /** Shipping weight of one unit, in grams. */
+  weight_grams: number;
 }
 
 /** A quantity of one variant, as `inventory.takeStock` and `returnStock` move it. */
@@ -60,6 +62,7 @@ function saleVariantOf(row: SaleVariantRow): SaleVariant {
     is_published: row.product_status === 'published',
     category_id: row.category_id,
     tax_class: row.tax_class,
+    weight_grams: row.weight_grams,
   };
 }
 

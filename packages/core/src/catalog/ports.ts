@@ -133,6 +133,8 @@ export interface SaleVariantRow {
   /** The product's category (promotion targets) and tax class (pricing). */
   category_id: string | null;
   tax_class: string;
+  /** Shipping weight of one unit. */
+  weight_grams: number;
 }
 
 /** A variant's state right after a stock change. */

@@ -148,6 +148,7 @@ export class ProductService {
         price: data.price!,
         stock: data.stock ?? 0,
         low_stock_threshold: data.low_stock_threshold,
+        weight_grams: data.weight_grams,
       },
     ];
     const combinations = new Set<string>();
@@ -174,6 +175,7 @@ export class ProductService {
         currency,
         stock: v.stock,
         low_stock_threshold: v.low_stock_threshold ?? this.config.lowStockThreshold,
+        weight_grams: v.weight_grams,
         options: variantOptions,
         position: i,
         created_at: now,

@@ -39,6 +39,8 @@ const currencySchema = text()
 export const priceSchema = int64(0);
 const stockSchema = int32(0, MAX_STOCK);
 const thresholdSchema = int32(0, MAX_STOCK);
+/** A variant's shipping weight in grams (0: weightless, e.g. a download). */
+const weightSchema = int32(0);
 /** A SKU: up to 64 letters, digits, `.`, `-`, `_` or `/`. */
 export const skuSchema = text()
   .trim()
@@ -159,6 +161,7 @@ export const variantSchema = z
     currency: z.string(),
     stock: z.number().int(),
     low_stock_threshold: z.number().int(),
+    weight_grams: z.number().int().describe('Shipping weight; the cart weighs Σ quantity × weight_grams'),
     options: z.record(z.string(), z.string()),
     created_at: z.string(),
     updated_at: z.string(),
@@ -198,6 +201,7 @@ export const variantInputSchema = z.strictObject({
   price: priceSchema,
   stock: stockSchema.default(0),
   low_stock_threshold: thresholdSchema.optional(),
+  weight_grams: weightSchema.default(0),
   options: z.record(optionNameSchema, optionValueSchema).default({}),
 });
 /** Input of `catalog.createVariant`, and each of `variants` in `catalog.createProduct` (see {@link createVariantSchema}). */
@@ -223,6 +227,7 @@ export const createProductSchema = z
     sku: skuSchema.optional(),
     stock: stockSchema.optional(),
     low_stock_threshold: thresholdSchema.optional(),
+    weight_grams: weightSchema.optional(),
     // A multi-variant product.
     options: z.array(productOptionSchema).max(5).optional(),
     variants: z.array(variantInputSchema).min(1).max(200).optional(),
@@ -232,7 +237,7 @@ export const createProductSchema = z
       ctx.addIssue({ code: 'custom', path: ['price'], message: 'give price (a simple product) or variants' });
     }
     if (v.variants !== undefined) {
-      for (const key of ['price', 'sku', 'stock', 'low_stock_threshold'] as const) {
+      for (const key of ['price', 'sku', 'stock', 'low_stock_threshold', 'weight_grams'] as const) {
         if (v[key] !== undefined) {
           ctx.addIssue({ code: 'custom', path: [key], message: 'set it on each variant when giving variants' });
         }
@@ -267,6 +272,7 @@ export const updateVariantSchema = z.strictObject({
   sku: skuSchema.optional(),
   price: priceSchema.optional(),
   low_stock_threshold: thresholdSchema.optional(),
+  weight_grams: weightSchema.optional(),
   options: z.record(optionNameSchema, optionValueSchema).optional(),
 });
 /** Input of `catalog.updateVariant` (see {@link updateVariantSchema}). */

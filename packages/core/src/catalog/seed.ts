@@ -177,6 +177,7 @@ export function catalogGenerator(options: {
             currency: options.currency,
             stock,
             low_stock_threshold: options.lowStockThreshold,
+            weight_grams: 200 + (base % 9) * 100,
             options: combo,
             position: i,
             created_at: created,

@@ -67,6 +67,7 @@ export class VariantService {
         currency: product.currency,
         stock: data.stock,
         low_stock_threshold: data.low_stock_threshold ?? this.config.lowStockThreshold,
+        weight_grams: data.weight_grams,
         options,
         position: siblings.reduce((max, v) => Math.max(max, v.position + 1), 0),
         created_at: now,

@@ -16,6 +16,7 @@ export function toVariant(row: VariantRow): Variant {
     currency: row.currency,
     stock: row.stock,
     low_stock_threshold: row.low_stock_threshold,
+    weight_grams: row.weight_grams,
     options: row.options,
     created_at: row.created_at,
     updated_at: row.updated_at,

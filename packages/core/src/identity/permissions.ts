@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
   taxManage: 'tax:manage',
+  shippingManage: 'shipping:manage',
   /** Signing in with `dashboard_login: true` (the back office); admin and staff hold it. */
   dashboardAccess: 'dashboard:access',
 } as const;
@@ -39,7 +40,7 @@ export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
     name: 'staff',
-    description: 'Catalog, inventory, tax rates, all orders, payments and refunds, read users',
+    description: 'Catalog, inventory, tax rates, shipping, all orders, payments and refunds, read users',
     permissions: [
       PERMISSIONS.userRead,
       PERMISSIONS.categoryWrite,
@@ -54,6 +55,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.jobRead,
       PERMISSIONS.importRun,
       PERMISSIONS.taxManage,
+      PERMISSIONS.shippingManage,
       PERMISSIONS.dashboardAccess,
     ],
   },

@@ -3,7 +3,7 @@ import { inject, injectable } from 'inversify';
 import { CATALOG_TOKENS } from '../catalog/ports.js';
 import type { SaleVariant } from '../catalog/inventory.service.js';
 import type { CartService } from '../cart/cart.service.js';
-import { CART_TOKENS } from '../cart/ports.js';
+import { CART_TOKENS, type CartCheckoutFields } from '../cart/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { Config } from '../shared/config.js';
@@ -18,6 +18,8 @@ import {
 import { newId } from '../shared/ids.js';
 import { PRICING_TOKENS } from '../pricing/module.js';
 import type { PricingService } from '../pricing/pricing.service.js';
+import { SHIPPING_TOKENS } from '../shipping/ports.js';
+import type { ShippingService } from '../shipping/shipping.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -84,6 +86,7 @@ export class CheckoutService {
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
+    @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
   ) {}
 
   /**
@@ -168,7 +171,11 @@ export class CheckoutService {
     ctx: Context,
     userId: string,
     input: ParsedPlaceOrder,
-  ): Promise<{ lines: Array<{ variant_id: string; quantity: number }>; cartId: string | null }> {
+  ): Promise<{
+    lines: Array<{ variant_id: string; quantity: number }>;
+    cartId: string | null;
+    checkout: CartCheckoutFields | null;
+  }> {
     if (input.items) {
       const merged = new Map<string, number>();
       for (const [i, item] of input.items.entries()) {
@@ -185,7 +192,11 @@ export class CheckoutService {
         }
         merged.set(variantId, (merged.get(variantId) ?? 0) + quantity);
       }
-      return { lines: [...merged].map(([variant_id, quantity]) => ({ variant_id, quantity })), cartId: null };
+      return {
+        lines: [...merged].map(([variant_id, quantity]) => ({ variant_id, quantity })),
+        cartId: null,
+        checkout: null,
+      };
     }
     const cart = await this.cart.takeForCheckout(ctx, userId);
     if (!cart || cart.items.length === 0) {
@@ -196,6 +207,7 @@ export class CheckoutService {
     return {
       lines: cart.items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity })),
       cartId: cart.cartId,
+      checkout: cart.checkout,
     };
   }
 
@@ -206,7 +218,7 @@ export class CheckoutService {
     claimId: string | null,
   ): Promise<Order> {
     return this.unitOfWork.run(ctx, async (tx) => {
-      const { lines, cartId } = await this.linesFrom(tx, userId, input);
+      const { lines, cartId, checkout } = await this.linesFrom(tx, userId, input);
       for (const line of lines) {
         if (line.quantity > this.config.maxCartQuantity) {
           throw new ValidationError('Quantity too large', [
@@ -249,10 +261,15 @@ export class CheckoutService {
 
       const now = tx.clock.now().toISOString();
       // Priced again here, inside the transaction: the order keeps exactly what it was charged.
-      const breakdown = await this.pricing.price(
-        tx,
-        lines.map((l) => ({ variant: variants.get(l.variant_id) as SaleVariant, quantity: l.quantity })),
-      );
+      const saleLines = lines.map((l) => ({
+        variant: variants.get(l.variant_id) as SaleVariant,
+        quantity: l.quantity,
+      }));
+      const delivery = await this.shipping.forCheckout(tx, checkout, saleLines);
+      const breakdown = await this.pricing.price(tx, saleLines, {
+        destination: delivery.destination,
+        shipping: delivery.method,
+      });
       const items: OrderItemRecord[] = lines.map((l, position) => {
         const v = variants.get(l.variant_id) as SaleVariant;
         const priced = breakdown.lines[position];
@@ -288,6 +305,13 @@ export class CheckoutService {
           discounts: breakdown.discounts,
           shipping_discount: breakdown.shipping_discount,
           shipping_tax: breakdown.shipping_tax,
+        },
+        shipping_address: delivery.shipping_address,
+        billing_address: delivery.billing_address,
+        shipping_method: delivery.method && {
+          id: delivery.method.id,
+          name: delivery.method.name,
+          price: breakdown.shipping_total,
         },
         created_at: now,
         updated_at: now,

@@ -4,6 +4,8 @@ import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { StatusHistoryEntry, StatusStore } from '../shared/state-machine.js';
 import type { OrderStatus } from './schemas.js';
 import type { AppliedDiscount, TaxLine } from '../pricing/pipeline.js';
+import type { PostalAddress } from '../addresses/schemas.js';
+import type { ChosenShippingMethod } from '../shipping/schemas.js';
 
 /** An order row as stored (its lines and history are apart). */
 export interface OrderRecord {
@@ -20,6 +22,10 @@ export interface OrderRecord {
   prices_include_tax: boolean;
   /** The breakdown's order-level lists, as checkout priced them. */
   pricing: OrderPricingSnapshot;
+  /** Copies taken at checkout: later address-book or method edits never alter them. */
+  shipping_address: PostalAddress | null;
+  billing_address: PostalAddress | null;
+  shipping_method: ChosenShippingMethod | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { postalAddressSchema } from '../addresses/schemas.js';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
+import { chosenShippingMethodSchema } from '../shipping/schemas.js';
 import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
@@ -79,6 +81,10 @@ export const orderSchema = z
     ...breakdownShape,
     currency: z.string(),
     user_id: z.string(),
+    /** Where and how it ships, as checkout copied them (null when the shop did not ship it). */
+    shipping_address: postalAddressSchema.nullable(),
+    billing_address: postalAddressSchema.nullable(),
+    shipping_method: chosenShippingMethodSchema.nullable(),
     history: z.array(statusChangeSchema),
     created_at: z.string(),
     updated_at: z.string(),

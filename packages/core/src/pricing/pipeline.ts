@@ -11,10 +11,12 @@ import { allocate, applyBps, mulDiv } from './rounding.js';
  * 2. Each promotion computes one amount on what it targets (a percentage rounds once, a fixed
  *    amount is capped at what is left), then splits it over the targeted lines in proportion
  *    to what is left of each (largest remainder), so the line discounts add up to it exactly.
- * 3. Tax rounds once per line, on the line's amount after discounts: net prices add
+ * 3. Shipping is the method's flat price, or nothing once the subtotal after line discounts
+ *    reaches the method's `free_over`; a free-shipping code then discounts what is left of it.
+ * 4. Tax rounds once per line, on the line's amount after discounts: net prices add
  *    `round(base × rate)`; gross prices (`pricesIncludeTax`) contain `base − round(base / (1 + rate))`.
  *    Shipping is one more taxed line, at the destination's standard rate.
- * 4. Every order figure is a sum of line figures: `total = subtotal − discount_total +
+ * 5. Every order figure is a sum of line figures: `total = subtotal − discount_total +
  *    shipping_total + tax_total` with net prices, and the same without `+ tax_total` with gross
  *    prices (tax is inside the prices then). No part is ever negative.
  */
@@ -51,11 +53,26 @@ export interface PricingTaxRate {
   rate_bps: number;
 }
 
+/** A shipping method as the pipeline prices it. */
+export interface PricingShipping {
+  price: number;
+  /** Free when the subtotal after line discounts reaches this; null or absent: never free. */
+  free_over?: number | null;
+}
+
+/** What a method costs for a subtotal after line discounts: nothing once it reaches `free_over`. */
+export function shippingPriceFor(shipping: PricingShipping, discountedSubtotal: number): number {
+  return shipping.free_over != null && discountedSubtotal >= shipping.free_over ? 0 : shipping.price;
+}
+
 /** Everything the pipeline needs; the caller resolves rates for the destination beforehand. */
 export interface PricingInput {
   lines: readonly PricingLine[];
-  /** The shipping method's price for this cart, or null when nothing is shipped (yet). */
-  shipping?: { price: number } | null;
+  /**
+   * The shipping method's flat price and free-over threshold, or null when nothing is shipped
+   * (yet). Shipping is free when the subtotal after line discounts reaches `free_over`.
+   */
+  shipping?: PricingShipping | null;
   promotions?: readonly PricingPromotion[];
   /** The destination's rates; a class without a rate is untaxed. */
   taxRates?: readonly PricingTaxRate[];
@@ -133,27 +150,34 @@ export function priceCart(input: PricingInput): PriceBreakdown {
   }
   const amounts = input.lines.map((l) => lineTotal(l.unit_price, l.quantity));
   const subtotal = sumMinor(amounts);
-  const shippingPrice = input.shipping?.price ?? 0;
-  checkAmount(shippingPrice, 'shipping price');
+  if (input.shipping) checkAmount(input.shipping.price, 'shipping price');
 
+  // Line promotions first: the free-over threshold looks at the subtotal after them.
+  const promotions = (input.promotions ?? []).filter((p) => p.min_subtotal == null || subtotal >= p.min_subtotal);
   const lineDiscounts = amounts.map(() => 0);
+  const amountOf = promotions.map(() => 0);
+  for (const [index, promotion] of promotions.entries()) {
+    if (promotion.kind === 'free_shipping') continue;
+    checkAmount(promotion.value, 'promotion value');
+    const eligible = input.lines.map((l, i) => (targets(promotion, l) ? amounts[i] - lineDiscounts[i] : 0));
+    const base = eligible.reduce((a, b) => a + b, 0);
+    const amount =
+      promotion.kind === 'percentage'
+        ? applyBps(base, Math.min(promotion.value, 10_000))
+        : Math.min(promotion.value, base);
+    allocate(amount, eligible).forEach((share, i) => (lineDiscounts[i] += share));
+    amountOf[index] = amount;
+  }
+  const shippingPrice = input.shipping
+    ? shippingPriceFor(input.shipping, subtotal - lineDiscounts.reduce((a, b) => a + b, 0))
+    : 0;
   let shippingDiscount = 0;
   const byCode = new Map<string, number>();
-  for (const promotion of input.promotions ?? []) {
-    if (promotion.min_subtotal != null && subtotal < promotion.min_subtotal) continue;
-    let amount = 0;
+  for (const [index, promotion] of promotions.entries()) {
+    let amount = amountOf[index];
     if (promotion.kind === 'free_shipping') {
       amount = shippingPrice - shippingDiscount;
       shippingDiscount += amount;
-    } else {
-      checkAmount(promotion.value, 'promotion value');
-      const eligible = input.lines.map((l, i) => (targets(promotion, l) ? amounts[i] - lineDiscounts[i] : 0));
-      const base = eligible.reduce((a, b) => a + b, 0);
-      amount =
-        promotion.kind === 'percentage'
-          ? applyBps(base, Math.min(promotion.value, 10_000))
-          : Math.min(promotion.value, base);
-      allocate(amount, eligible).forEach((share, i) => (lineDiscounts[i] += share));
     }
     if (amount > 0) byCode.set(promotion.code, (byCode.get(promotion.code) ?? 0) + amount);
   }

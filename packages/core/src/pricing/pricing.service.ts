@@ -4,13 +4,14 @@ import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
 import { TOKENS } from '../shared/tokens.js';
 import { TAX_TOKENS, type TaxCalculator, type TaxDestination } from '../tax/ports.js';
-import { priceCart, type PriceBreakdown, type PricingPromotion } from './pipeline.js';
+import { priceCart, type PriceBreakdown, type PricingPromotion, type PricingShipping } from './pipeline.js';
 
 /** What is priced besides the lines: where it goes, its shipping price and the promotions that apply. */
 export interface PricingOptions {
   /** The shipping address; unset: the shop's own country (`STORE_COUNTRY`), or untaxed without one. */
   destination?: TaxDestination | null;
-  shipping?: { price: number } | null;
+  /** The chosen method's flat price and free-over threshold. */
+  shipping?: PricingShipping | null;
   promotions?: readonly PricingPromotion[];
 }
 

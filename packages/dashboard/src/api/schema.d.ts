@@ -190,6 +190,44 @@ export interface paths {
     patch: operations['updateUser'];
     trace?: never;
   };
+  '/api/users/me/addresses': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your address book, oldest first */
+    get: operations['listAddresses'];
+    put?: never;
+    /** Add an address; a default flag set here moves from your other address */
+    post: operations['createAddress'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/me/addresses/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of your addresses (another customer’s is a 404) */
+    get: operations['getAddress'];
+    /** Replace one of your addresses: every field given (optional parts as null) */
+    put: operations['replaceAddress'];
+    post?: never;
+    /** Delete one of your addresses */
+    delete: operations['deleteAddress'];
+    options?: never;
+    head?: never;
+    /** Change some fields of one of your addresses; carts and placed orders keep their copies */
+    patch: operations['updateAddress'];
+    trace?: never;
+  };
   '/api/roles': {
     parameters: {
       query?: never;
@@ -612,6 +650,40 @@ export interface paths {
      *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
     get: operations['getCart'];
+    /**
+     * Replace what checkout needs besides the lines: shipping and billing address, shipping method (full replacement: every field given)
+     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise). Same as PATCH with every writable field required; a missing one is a 400.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    put: operations['replaceCart'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Change what checkout needs besides the lines: shipping and billing address, shipping method
+     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    patch: operations['updateCart'];
+    trace?: never;
+  };
+  '/api/cart/shipping-methods': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The shipping methods that apply to the cart’s address and weight, with their prices for this cart
+     * @description Cheapest first; a method is free once the subtotal after discounts reaches its `free_over`. None without a shipping address.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    get: operations['listCartShippingMethods'];
     put?: never;
     post?: never;
     delete?: never;
@@ -897,6 +969,82 @@ export interface paths {
     patch: operations['updateTaxRate'];
     trace?: never;
   };
+  '/api/shipping-zones': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every shipping zone (staff) */
+    get: operations['listShippingZones'];
+    put?: never;
+    /** Add a shipping zone: its countries and, optionally, regions (staff) */
+    post: operations['createShippingZone'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/shipping-zones/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A shipping zone (staff) */
+    get: operations['getShippingZone'];
+    /** Replace a shipping zone: every field given (staff) */
+    put: operations['replaceShippingZone'];
+    post?: never;
+    /** Delete a shipping zone and its methods; placed orders keep theirs (staff) */
+    delete: operations['deleteShippingZone'];
+    options?: never;
+    head?: never;
+    /** Change some fields of a shipping zone (staff) */
+    patch: operations['updateShippingZone'];
+    trace?: never;
+  };
+  '/api/shipping-methods': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every shipping method, or one zone’s (staff) */
+    get: operations['listShippingMethods'];
+    put?: never;
+    /** Add a method to a zone: flat price, free-over threshold, weight band (staff) */
+    post: operations['createShippingMethod'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/shipping-methods/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A shipping method (staff) */
+    get: operations['getShippingMethod'];
+    /** Replace a shipping method: every field given (staff) */
+    put: operations['replaceShippingMethod'];
+    post?: never;
+    /** Delete a shipping method (staff) */
+    delete: operations['deleteShippingMethod'];
+    options?: never;
+    head?: never;
+    /** Change some fields of a shipping method; placed orders keep what they were charged (staff) */
+    patch: operations['updateShippingMethod'];
+    trace?: never;
+  };
 }
 export interface webhooks {
   'user.created': {
@@ -1059,6 +1207,63 @@ export interface components {
       /** @description the role's permission strings; `*` grants all */
       permissions: string[];
     };
+    Address: {
+      name: string;
+      company: string | null;
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      region: string | null;
+      country: string;
+      phone: string | null;
+      id: string;
+      is_default_shipping: boolean;
+      is_default_billing: boolean;
+      created_at: string;
+      updated_at: string;
+    };
+    CreateAddress: {
+      name: string;
+      company?: string | null;
+      line1: string;
+      line2?: string | null;
+      city: string;
+      postal_code?: string | null;
+      region?: string | null;
+      country: string;
+      phone?: string | null;
+      /** @default false */
+      is_default_shipping: boolean;
+      /** @default false */
+      is_default_billing: boolean;
+    };
+    ReplaceAddress: {
+      name: string;
+      company: string | null;
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      region: string | null;
+      country: string;
+      phone: string | null;
+      is_default_shipping: boolean;
+      is_default_billing: boolean;
+    };
+    UpdateAddress: {
+      name?: string;
+      company?: string | null;
+      line1?: string;
+      line2?: string | null;
+      city?: string;
+      postal_code?: string | null;
+      region?: string | null;
+      country?: string;
+      phone?: string | null;
+      is_default_shipping?: boolean;
+      is_default_billing?: boolean;
+    };
     Role: {
       id: string;
       name: string;
@@ -1126,6 +1331,8 @@ export interface components {
       currency: string;
       stock: number;
       low_stock_threshold: number;
+      /** @description Shipping weight; the cart weighs Σ quantity × weight_grams */
+      weight_grams: number;
       options: {
         [key: string]: string;
       };
@@ -1410,6 +1617,12 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
+      shipping_address: components['schemas']['PostalAddress'] | null;
+      billing_address: components['schemas']['PostalAddress'] | null;
+      shipping_method_id: string | null;
+      shipping_method: components['schemas']['ChosenShippingMethod'] | null;
+      weight_grams: number;
+      shipping_required: boolean;
       checkout_ready: boolean;
       created_at: string;
       updated_at: string;
@@ -1437,6 +1650,49 @@ export interface components {
     AppliedDiscount: {
       code: string;
       amount: number;
+    };
+    PostalAddress: {
+      name: string;
+      company: string | null;
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      region: string | null;
+      country: string;
+      phone: string | null;
+    };
+    ChosenShippingMethod: {
+      id: string;
+      name: string;
+      price: number;
+    };
+    UpdateCart: {
+      shipping_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
+      billing_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
+      shipping_method_id?: string | null;
+    };
+    AddressInput: {
+      name: string;
+      company?: string | null;
+      line1: string;
+      line2?: string | null;
+      city: string;
+      postal_code?: string | null;
+      region?: string | null;
+      country: string;
+      phone?: string | null;
+    };
+    AddressReference: {
+      /** Format: uuid */
+      address_id: string;
+    };
+    ShippingOption: {
+      id: string;
+      zone_id: string;
+      name: string;
+      price: number;
+      free_over: number | null;
     };
     AddCartItem: {
       /** Format: uuid */
@@ -1471,6 +1727,9 @@ export interface components {
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
       user_id: string;
+      shipping_address: components['schemas']['PostalAddress'] | null;
+      billing_address: components['schemas']['PostalAddress'] | null;
+      shipping_method: components['schemas']['ChosenShippingMethod'] | null;
       history: components['schemas']['StatusChange'][];
       created_at: string;
       updated_at: string;
@@ -1523,6 +1782,9 @@ export interface components {
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
       user_id: string;
+      shipping_address: components['schemas']['PostalAddress'] | null;
+      billing_address: components['schemas']['PostalAddress'] | null;
+      shipping_method: components['schemas']['ChosenShippingMethod'] | null;
       history: components['schemas']['StatusChange'][];
       created_at: string;
       updated_at: string;
@@ -1638,6 +1900,76 @@ export interface components {
       region?: string | null;
       tax_class?: string;
       rate_bps?: number;
+    };
+    ShippingZone: {
+      id: string;
+      name: string;
+      countries: string[];
+      regions: string[];
+      created_at: string;
+      updated_at: string;
+    };
+    CreateShippingZone: {
+      name: string;
+      countries: string[];
+      /** @default [] */
+      regions: string[];
+    };
+    ReplaceShippingZone: {
+      name: string;
+      countries: string[];
+      regions: string[];
+    };
+    UpdateShippingZone: {
+      name?: string;
+      countries?: string[];
+      regions?: string[];
+    };
+    ShippingMethod: {
+      id: string;
+      zone_id: string;
+      name: string;
+      price: number;
+      free_over: number | null;
+      min_weight_grams: number | null;
+      max_weight_grams: number | null;
+      is_active: boolean;
+      created_at: string;
+      updated_at: string;
+    };
+    CreateShippingMethod: {
+      /** Format: uuid */
+      zone_id: string;
+      name: string;
+      /** Format: int64 */
+      price: number;
+      free_over?: number | null;
+      min_weight_grams?: number | null;
+      max_weight_grams?: number | null;
+      /** @default true */
+      is_active: boolean;
+    };
+    ReplaceShippingMethod: {
+      /** Format: uuid */
+      zone_id: string;
+      name: string;
+      /** Format: int64 */
+      price: number;
+      free_over: number | null;
+      min_weight_grams: number | null;
+      max_weight_grams: number | null;
+      is_active: boolean;
+    };
+    UpdateShippingMethod: {
+      /** Format: uuid */
+      zone_id?: string;
+      name?: string;
+      /** Format: int64 */
+      price?: number;
+      free_over?: number | null;
+      min_weight_grams?: number | null;
+      max_weight_grams?: number | null;
+      is_active?: boolean;
     };
     /** @description A user account was created (sign-up, or by an admin). */
     UserCreatedEvent: {
@@ -2636,6 +2968,281 @@ export interface operations {
       };
     };
   };
+  listAddresses: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['Address'][];
+          };
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateAddress'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Address'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Address'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceAddress'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Address'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateAddress'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Address'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listRoles: {
     parameters: {
       query?: never;
@@ -3539,6 +4146,8 @@ export interface operations {
           stock?: number;
           /** Format: int32 */
           low_stock_threshold?: number;
+          /** Format: int32 */
+          weight_grams?: number;
           options?: components['schemas']['ProductOption'][];
           variants?: {
             sku: string & (unknown & unknown);
@@ -3551,6 +4160,11 @@ export interface operations {
             stock?: number;
             /** Format: int32 */
             low_stock_threshold?: number;
+            /**
+             * Format: int32
+             * @default 0
+             */
+            weight_grams?: number;
             /** @default {} */
             options?: {
               [key: string]: string;
@@ -3977,6 +4591,11 @@ export interface operations {
           stock?: number;
           /** Format: int32 */
           low_stock_threshold?: number;
+          /**
+           * Format: int32
+           * @default 0
+           */
+          weight_grams?: number;
           /** @default {} */
           options?: {
             [key: string]: string;
@@ -4122,6 +4741,8 @@ export interface operations {
           price: number;
           /** Format: int32 */
           low_stock_threshold: number;
+          /** Format: int32 */
+          weight_grams: number;
           options: {
             [key: string]: string;
           };
@@ -4271,6 +4892,8 @@ export interface operations {
           price?: number;
           /** Format: int32 */
           low_stock_threshold?: number;
+          /** Format: int32 */
+          weight_grams?: number;
           options?: {
             [key: string]: string;
           };
@@ -5361,6 +5984,188 @@ export interface operations {
       };
       /** @description Rate limited */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceCart: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          shipping_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
+          billing_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
+          shipping_method_id: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateCart: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCart'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listCartShippingMethods: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['ShippingOption'][];
+          };
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -6851,6 +7656,675 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listShippingZones: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['ShippingZone'][];
+          };
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createShippingZone: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateShippingZone'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingZone'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getShippingZone: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingZone'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceShippingZone: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceShippingZone'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingZone'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteShippingZone: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateShippingZone: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateShippingZone'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingZone'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listShippingMethods: {
+    parameters: {
+      query?: {
+        zone_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['ShippingMethod'][];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createShippingMethod: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateShippingMethod'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getShippingMethod: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replaceShippingMethod: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceShippingMethod'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteShippingMethod: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateShippingMethod: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateShippingMethod'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   importRun: 'import:run',
   dashboardAccess: 'dashboard:access',
   taxManage: 'tax:manage',
+  shippingManage: 'shipping:manage',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -46,4 +47,5 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'import:run': 'Import products from CSV',
   'dashboard:access': 'Sign in to this back office',
   'tax:manage': 'Keep the tax rates',
+  'shipping:manage': 'Keep the shipping zones and methods',
 };

@@ -1,4 +1,12 @@
-import { addCartItemSchema, cartSchema, updateCartItemSchema, type CartAccess, type Engine } from '@emporia/core';
+import {
+  addCartItemSchema,
+  cartSchema,
+  shippingOptionSchema,
+  updateCartItemSchema,
+  updateCartSchema,
+  type CartAccess,
+  type Engine,
+} from '@emporia/core';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { guestCartAdmission } from '../guest-carts.js';
@@ -44,6 +52,40 @@ export const cartRoutes = [
       issue(res, issuedToken);
       return cart;
     },
+  }),
+  route({
+    method: 'patch',
+    path: '/api/cart',
+    operationId: 'updateCart',
+    summary: 'Change what checkout needs besides the lines: shipping and billing address, shipping method',
+    description:
+      'An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).',
+    tags,
+    auth: 'public',
+    withToken: cartToken,
+    headers: tokenHeader,
+    body: updateCartSchema,
+    response: cartSchema,
+    errors: [404, 409, 429],
+    async handler({ ctx, engine, body, req, res }) {
+      const { cart, issuedToken } = await engine.cart.updateCart(ctx, body, access(req, engine));
+      issue(res, issuedToken);
+      return cart;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/cart/shipping-methods',
+    operationId: 'listCartShippingMethods',
+    summary: 'The shipping methods that apply to the cart’s address and weight, with their prices for this cart',
+    description:
+      'Cheapest first; a method is free once the subtotal after discounts reaches its `free_over`. None without a shipping address.',
+    tags,
+    auth: 'public',
+    withToken: cartToken,
+    headers: tokenHeader,
+    response: z.object({ results: z.array(shippingOptionSchema) }),
+    handler: async ({ ctx, engine, req }) => ({ results: await engine.cart.shippingOptions(ctx, access(req, engine)) }),
   }),
   route({
     method: 'post',

@@ -15,6 +15,8 @@ import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 import { recommendationRoutes } from './recommendations.routes.js';
 import { taxRoutes } from './tax.routes.js';
+import { addressRoutes } from './addresses.routes.js';
+import { shippingRoutes } from './shipping.routes.js';
 
 /**
  * Every HTTP operation Emporia serves, in docs order. Each module adds its list here; every PATCH
@@ -24,6 +26,7 @@ export const allRoutes: RouteSpec[] = withReplacements([
   ...systemRoutes,
   ...authRoutes,
   ...userRoutes,
+  ...addressRoutes,
   ...roleRoutes,
   ...categoryRoutes,
   ...productRoutes,
@@ -36,4 +39,5 @@ export const allRoutes: RouteSpec[] = withReplacements([
   ...orderRoutes,
   ...paymentRoutes,
   ...taxRoutes,
+  ...shippingRoutes,
 ]);
