@@ -138,7 +138,10 @@ export interface paths {
      */
     put: operations['replaceMe'];
     post?: never;
-    /** Delete your account */
+    /**
+     * Delete your account (erased, orders kept)
+     * @description Always works (409 only for the last active admin). A user without orders is deleted; a user with orders is anonymised: name, e-mail, password and every other personal field are erased, the cart is deleted, and the orders are kept for accounting with a tombstone of the user. Every token of the user is revoked at once. Records `user.erased`. Erasing an already erased user is a 404.
+     */
     delete: operations['deleteMe'];
     options?: never;
     head?: never;
@@ -182,7 +185,10 @@ export interface paths {
      */
     put: operations['replaceUser'];
     post?: never;
-    /** Delete a user (yourself, or anyone for admin) */
+    /**
+     * Delete a user (yourself, or anyone for admin; erased, orders kept)
+     * @description Always works (409 only for the last active admin). A user without orders is deleted; a user with orders is anonymised: name, e-mail, password and every other personal field are erased, the cart is deleted, and the orders are kept for accounting with a tombstone of the user. Every token of the user is revoked at once. Records `user.erased`. Erasing an already erased user is a 404.
+     */
     delete: operations['deleteUser'];
     options?: never;
     head?: never;
@@ -881,6 +887,26 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'user.erased': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * user.erased: An account was erased (deleted, or anonymised when orders are kept). Carries no personal data: forget what you hold under this user id.
+     * @description Sent to every active subscription to `user.erased` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_user_erased'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'stock.low': {
     parameters: {
       query?: never;
@@ -1110,7 +1136,9 @@ export interface components {
     WebhookSubscription: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        'user.created' | 'user.erased' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1120,7 +1148,9 @@ export interface components {
     WebhookSubscriptionCreated: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        'user.created' | 'user.erased' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1499,6 +1529,34 @@ export interface components {
       user_id: string;
       email: string;
       name: string;
+    };
+    /** @description An account was erased (deleted, or anonymised when orders are kept). Carries no personal data: forget what you hold under this user id. */
+    UserErasedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'user.erased';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['UserErasedPayload'];
+    };
+    /**
+     * @description An account was erased (deleted, or anonymised when orders are kept). Carries no personal data: forget what you hold under this user id.
+     * @example {
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "outcome": "anonymised",
+     *       "erased_at": "2026-01-05T10:00:00.000Z"
+     *     }
+     */
+    UserErasedPayload: {
+      /** @description A UUIDv7 */
+      user_id: string;
+      /**
+       * @description `anonymised`: the user’s orders are kept with a tombstone
+       * @enum {string}
+       */
+      outcome: 'deleted' | 'anonymised';
+      erased_at: string;
     };
     /** @description A variant’s stock fell to or below its alert level (once per crossing). */
     StockLowEvent: {
@@ -4628,7 +4686,9 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            'user.created' | 'user.erased' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+          )[];
           secret?: string;
         };
       };
@@ -4744,7 +4804,9 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            'user.created' | 'user.erased' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+          )[];
           is_active: boolean;
         };
       };
@@ -4868,7 +4930,7 @@ export interface operations {
           /** Format: uri */
           url?: string;
           event_types?: (
-            'user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+            'user.created' | 'user.erased' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
           )[];
           is_active?: boolean;
         };
@@ -6511,6 +6573,35 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['UserCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_user_erased: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `user.erased` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserErasedEvent'];
       };
     };
     responses: {

@@ -109,6 +109,7 @@ export {
   emailSchema,
   passwordSchema,
   userSchema,
+  erasureResultSchema,
   registerInputSchema,
   createUserInputSchema,
   updateUserInputSchema,
@@ -120,6 +121,7 @@ export {
   createRoleInputSchema,
   updateRoleInputSchema,
   type User,
+  type ErasureResult,
   type RegisterInput,
   type CreateUserInput,
   type UpdateUserInput,
@@ -294,6 +296,7 @@ export type { Store, StoreRepositories, UnitOfWork, HealthCheck, StoreStats } fr
 export type { ListWindow, RowPage } from './shared/pagination.js';
 export type {
   PasswordHasher,
+  PersonalDataEraser,
   UserRepository,
   UserRecord,
   UserFilter,

@@ -11,6 +11,7 @@ import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
+import { accountErasureMigration } from './0020_account_erasure.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -49,6 +50,7 @@ export const migrations: Migration[] = [
   identityWave2Migration,
   economicsMigration,
   searchPopularityMigration,
+  accountErasureMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
