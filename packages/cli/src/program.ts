@@ -7,6 +7,7 @@ import { seedCommand } from './commands/seed.js';
 import { createsuperuserCommand } from './commands/createsuperuser.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommand } from './commands/jobs.js';
+import { usersCommand } from './commands/users.js';
 import { importCommand } from './commands/import.js';
 import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: Io): Command {
   createsuperuserCommand(program, io);
   workerCommand(program, io);
   jobsCommand(program, io);
+  usersCommand(program, io);
   importCommand(program, io);
   backupCommand(program, io);
   restoreCommand(program, io);

@@ -80,6 +80,8 @@ describe('emporia CLI', () => {
       'restore',
       'seed',
       'serve',
+      'users',
+      'users erase',
       'worker',
     ]);
     const readme = readmeCommands();

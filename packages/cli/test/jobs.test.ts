@@ -103,14 +103,29 @@ describeEachDatabase('emporia import products', (env) => {
     { timeout: 120_000 },
     async () => {
       const file = join(dir, `import-${env().dialect}.csv`);
-      writeFileSync(file, 'sku,name,price,stock\nCLI-1,From the CLI,500,3\nCLI-2,,oops,1\n');
+      writeFileSync(
+        file,
+        [
+          'handle,sku,name,price,stock,category,option1_name,option1_value',
+          ',CLI-1,From the CLI,500,3,,,',
+          ',CLI-2,,oops,1,,,',
+          'cli-tee,CLI-TEE-S,CLI tee,900,2,apparel/tees,size,S',
+          'cli-tee,CLI-TEE-M,,950,4,,,M',
+        ].join('\n'),
+      );
       const r = runEmporia(['import', 'products', file], { cwd: dir, env: { DATABASE_URL: env().url } });
-      expect(r.stdout).toContain('Imported 2 rows: 1 created, 0 updated, 1 failed');
+      expect(r.stdout).toContain('Imported 4 rows: 3 created, 0 updated, 1 failed');
       expect(r.stderr).toContain('line 3 (CLI-2): price (minor units, e.g. 1999 for 19.99) must be a whole number');
       expect(r.code).toBe(1);
       const ctx = systemContext({ clock: env().clock });
       const [product] = (await env().engine.catalog.listProducts(ctx, { q: 'CLI-1', status: 'draft' })).results;
       expect(product).toMatchObject({ name: 'From the CLI', price: 500, stock: 3 });
+      // The CLI shares the importer: a handle's rows are one product, a category path is created.
+      const tee = await env().engine.catalog.getProduct(ctx, 'cli-tee');
+      expect(tee).toMatchObject({ name: 'CLI tee', options: [{ name: 'size', values: ['S', 'M'] }], stock: 6 });
+      const tees = await env().engine.catalog.getCategory(ctx, 'tees');
+      expect(tee.category_id).toBe(tees.id);
+      expect(tees.parent_id).toBe((await env().engine.catalog.getCategory(ctx, 'apparel')).id);
 
       const missing = runEmporia(['import', 'products', join(dir, 'nope.csv')], {
         cwd: dir,

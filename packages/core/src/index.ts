@@ -119,6 +119,7 @@ export {
   emailSchema,
   passwordSchema,
   userSchema,
+  erasureResultSchema,
   registerInputSchema,
   createUserInputSchema,
   updateUserInputSchema,
@@ -130,6 +131,7 @@ export {
   createRoleInputSchema,
   updateRoleInputSchema,
   type User,
+  type ErasureResult,
   type RegisterInput,
   type CreateUserInput,
   type UpdateUserInput,
@@ -316,6 +318,7 @@ export type { Store, StoreRepositories, UnitOfWork, HealthCheck, StoreStats } fr
 export type { ListWindow, RowPage } from './shared/pagination.js';
 export type {
   PasswordHasher,
+  PersonalDataEraser,
   UserRepository,
   UserRecord,
   UserFilter,

@@ -36,6 +36,7 @@ describeEachDatabase('CSV import sets stock absolutely', (env) => {
       engine.container.get(CATALOG_TOKENS.VariantService),
       engine.container.get(CATALOG_TOKENS.InventoryService),
       engine.store.unitOfWork,
+      engine.container.get(CATALOG_TOKENS.CategoryRepository),
     );
     const outcome = await importer.importBatch(systemContext({ clock: engine.clock }), [
       { line: 2, record: { sku: variant.sku, stock: '10' } },

@@ -34,13 +34,19 @@ describeEachDatabase('POST /api/products/import', (env) => {
   it('imports the documented sample: creates, then updates by SKU', async () => {
     const staff = await userWithToken(env(), 'staff');
     const { result, progress } = await importCsv(sample, staff.headers);
-    expect(result).toEqual({ rows: 4, created: 3, updated: 1, failed: 0, errors: [] });
-    expect(progress).toEqual({ done: 4, total: 4 });
+    expect(result).toEqual({ rows: 6, created: 5, updated: 1, failed: 0, errors: [] });
+    expect(progress).toEqual({ done: 6, total: 6 });
     const ctx = systemContext({ clock: env().clock });
     const red = (await env().engine.catalog.listProducts(ctx, { q: 'MUG-RED' })).results[0];
     expect(red).toMatchObject({ name: 'Red mug', price: 1199, stock: 40, status: 'published' });
     const tee = (await env().engine.catalog.listProducts(ctx, { q: 'TEE-S', status: 'draft' })).results[0];
     expect(tee).toMatchObject({ name: 'T-shirt "Classic" (S)', description: 'Organic cotton.\nMachine washable.' });
+    const mugs = await env().engine.catalog.getCategory(ctx, 'mugs');
+    expect(red.category_id).toBe(mugs.id);
+    expect((await env().engine.catalog.getCategory(ctx, 'kitchen')).id).toBe(mugs.parent_id);
+    const tent = await env().engine.catalog.getProduct(ctx, 'tent-2p');
+    expect(tent).toMatchObject({ name: 'Two-person tent', price: 18900, stock: 7 });
+    expect(tent.variants.map((v) => v.options.colour)).toEqual(['green', 'red']);
 
     const again = await importCsv('sku,stock,status\nMUG-RED,7,archived\n', staff.headers);
     expect(again.result).toMatchObject({ created: 0, updated: 1, failed: 0 });

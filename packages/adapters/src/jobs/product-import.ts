@@ -14,7 +14,7 @@ const MAX_REPORTED_ERRORS = 1000;
 
 /**
  * The `import.products` job: parses the CSV and hands it to `engine.catalog.importBatch` in
- * batches of 100; a bad row is reported (with its line) and the others go on. A file-level problem
+ * batches of about 100 (a handle's rows together); a bad row is reported (with its line) and the others go on. A file-level problem
  * (unknown or missing columns) throws a `ValidationError`, so the job ends `dead` with the reason.
  */
 export function registerProductImport(engine: Engine): void {
@@ -62,9 +62,9 @@ export async function importProducts(
   // Malformed lines the parser skipped are rows too.
   result.rows = records.length + result.failed;
 
-  for (let start = 0; start < records.length; start += BATCH) {
-    const batch = records.slice(start, start + BATCH);
-    // The rules (create or update by SKU, stock set absolutely) are the catalog's, in core.
+  let done = 0;
+  for (const batch of batchesOf(records)) {
+    // The rules (create or update by SKU, stock set absolutely, handles, categories) are the catalog's, in core.
     const outcome = await engine.catalog.importBatch(
       run.ctx,
       batch.map(({ record, info }) => ({ line: info.lines, record })),
@@ -72,8 +72,39 @@ export async function importProducts(
     result.created += outcome.created;
     result.updated += outcome.updated;
     for (const { line, sku, message: why } of outcome.errors) fail(line, sku, why);
-    await run.progress(start + batch.length, records.length);
+    done += batch.length;
+    await run.progress(done, records.length);
   }
   result.errors.sort((a, b) => a.line - b.line);
   return result;
+}
+
+/**
+ * Batches of about `BATCH` rows in file order, except that every row of one `handle` joins the
+ * batch of the handle's first row: a new product is created with all its variants at once.
+ */
+function batchesOf<T extends { record: Record<string, string> }>(records: T[]): T[][] {
+  const groups: T[][] = [];
+  const byHandle = new Map<string, T[]>();
+  for (const r of records) {
+    const handle = r.record.handle?.trim();
+    const group = handle ? byHandle.get(handle) : undefined;
+    if (group) group.push(r);
+    else {
+      const fresh = [r];
+      if (handle) byHandle.set(handle, fresh);
+      groups.push(fresh);
+    }
+  }
+  const batches: T[][] = [];
+  let current: T[] = [];
+  for (const group of groups) {
+    if (current.length && current.length + group.length > BATCH) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(...group);
+  }
+  if (current.length) batches.push(current);
+  return batches;
 }

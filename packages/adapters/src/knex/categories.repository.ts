@@ -1,5 +1,6 @@
 import { ConflictError, type Category, type CategoryRepository, type Context } from '@emporia/core';
 import type { Knex } from 'knex';
+import { knexDialect, locksRows } from './dialect.js';
 import { db } from './store.js';
 import { isUniqueViolation, rawRows, toIso } from './values.js';
 
@@ -56,6 +57,16 @@ export class KnexCategoryRepository implements CategoryRepository {
 
   async insert(ctx: Context, category: Category): Promise<void> {
     await uniqueSlug(db(ctx, this.knex)('categories').insert(category), category.slug);
+  }
+
+  async insertIfAbsent(ctx: Context, category: Category): Promise<Category> {
+    const k = db(ctx, this.knex);
+    // ON CONFLICT DO NOTHING / INSERT IGNORE waits for a concurrent insert of the slug to commit.
+    await k('categories').insert(category).onConflict('slug').ignore();
+    const q = k('categories').where('slug', category.slug).first();
+    // A locking read sees the other transaction's committed row under MySQL's repeatable read too.
+    if (locksRows(knexDialect(this.knex))) q.forShare();
+    return toCategory(await q);
   }
 
   async update(ctx: Context, id: string, patch: Partial<Category>): Promise<void> {

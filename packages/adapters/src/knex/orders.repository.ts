@@ -119,6 +119,10 @@ export class KnexOrderRepository implements OrderRepository {
     }));
   }
 
+  async existForUser(ctx: Context, userId: string): Promise<boolean> {
+    return (await db(ctx, this.knex)('orders').where('user_id', userId).first('id')) !== undefined;
+  }
+
   async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {
     const query = db(ctx, this.knex)('orders').select('*');
     if (filter.user_id) query.where('user_id', filter.user_id);

@@ -54,6 +54,10 @@ export class KnexRefreshTokenRepository implements RefreshTokenRepository {
     return db(ctx, this.knex)('refresh_tokens').where('expires_at', '<', now).delete();
   }
 
+  async deleteUser(ctx: Context, userId: string): Promise<void> {
+    await db(ctx, this.knex)('refresh_tokens').where({ user_id: userId }).delete();
+  }
+
   async revokeUser(ctx: Context, userId: string, at: string): Promise<void> {
     await db(
       ctx,

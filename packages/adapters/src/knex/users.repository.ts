@@ -12,9 +12,9 @@ import type { Knex } from 'knex';
 import { knexDialect, locksRows } from './dialect.js';
 import { pageById } from './pagination.js';
 import { db } from './store.js';
-import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso } from './values.js';
+import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso, toIsoOrNull } from './values.js';
 
-const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at'];
+const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at', 'erased_at'];
 
 function toRecord(row: Record<string, unknown>): UserRecord {
   return {
@@ -26,6 +26,7 @@ function toRecord(row: Record<string, unknown>): UserRecord {
     is_active: toBool(row.is_active),
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
+    erased_at: toIsoOrNull(row.erased_at),
   };
 }
 
@@ -87,9 +88,13 @@ export class KnexUserRepository implements UserRepository {
       return (await db(ctx, this.knex)('users').where({ id }).delete()) > 0;
     } catch (err) {
       if (isForeignKeyViolation(err))
-        throw new ConflictError('This user still owns orders or other records; deactivate the account instead');
+        throw new ConflictError('This user is still referenced by other records and cannot be deleted');
       throw err;
     }
+  }
+
+  async erase(ctx: Context, id: string, tombstone: Required<UserPatch>): Promise<boolean> {
+    return (await db(ctx, this.knex)('users').where({ id }).whereNull('erased_at').update(tombstone)) > 0;
   }
 
   /**
@@ -106,7 +111,8 @@ export class KnexUserRepository implements UserRepository {
   async list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>> {
     const k = db(ctx, this.knex);
     const filtered = () => {
-      const q = k('users');
+      // An erased account is a tombstone kept for its orders, no user any more.
+      const q = k('users').whereNull('erased_at');
       if (filter.role) q.where('role', filter.role);
       // The escape character is bound: a backslash literal means something else in MySQL strings.
       if (filter.email) q.whereRaw('email like ? escape ?', [likeContains(filter.email), '\\']);

@@ -14,6 +14,7 @@ import { shippingMigration } from './0013_shipping.js';
 import { refundsMigration } from './0015_refunds.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 import { rateLimitsMigration } from './0019_rate_limits.js';
+import { accountErasureMigration } from './0020_account_erasure.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -60,6 +61,7 @@ export const migrations: Migration[] = [
   refundsMigration,
   searchPopularityMigration,
   rateLimitsMigration,
+  accountErasureMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

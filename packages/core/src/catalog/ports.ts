@@ -36,6 +36,12 @@ export interface CategoryRepository {
   subtreeIds(ctx: Context, idOrSlug: string): Promise<string[]>;
   /** Throws ConflictError on a duplicate slug. */
   insert(ctx: Context, category: Category): Promise<void>;
+  /**
+   * Inserts the category unless its slug is taken, and answers the category stored under the slug
+   * either way: of two transactions creating one slug at once, the second waits for the first and
+   * gets its row (the CSV import creates missing categories this way).
+   */
+  insertIfAbsent(ctx: Context, category: Category): Promise<Category>;
   /** Writes the changed columns; ConflictError on a duplicate slug. */
   update(ctx: Context, id: string, patch: Partial<Category>): Promise<void>;
   /** Deletes the category (the service has moved its products and children first). */

@@ -7,6 +7,7 @@ import type { RoleService } from './role.service.js';
 import type {
   CreateRoleInput,
   CreateUserInput,
+  ErasureResult,
   RegisterInput,
   Role,
   TokenPair,
@@ -54,7 +55,7 @@ export class IdentityService {
     return this.users.updateMe(ctx, input);
   }
 
-  /** Deletes the calling user's account (409 for the last active admin). */
+  /** Erases the calling user's account (as `eraseUser`; 409 for the last active admin). */
   deleteMe(ctx: Context): Promise<void> {
     return this.users.deleteMe(ctx);
   }
@@ -74,9 +75,19 @@ export class IdentityService {
     return this.users.updateUser(ctx, id, input);
   }
 
-  /** Deletes a user: oneself, or anyone with `user:manage` (409 for the last active admin). */
+  /** Erases a user (as `eraseUser`): oneself, or anyone with `user:manage` (409 for the last active admin). */
   deleteUser(ctx: Context, id: string): Promise<void> {
     return this.users.deleteUser(ctx, id);
+  }
+
+  /**
+   * Erases an account: oneself, or anyone with `user:manage`. Every module's personal data about
+   * the user goes and every token is revoked; a user without orders is deleted, one with orders
+   * becomes an anonymous tombstone its orders keep. A second erasure is a NotFoundError; the last
+   * active admin a ConflictError.
+   */
+  eraseUser(ctx: Context, id: string): Promise<ErasureResult> {
+    return this.users.eraseUser(ctx, id);
   }
 
   /** E-mail + password → `{access, refresh}`, throttled per e-mail and per IP (`meta.ip`). */

@@ -11,6 +11,8 @@ export interface UserRecord {
   is_active: boolean;
   created_at: string;
   updated_at: string;
+  /** When the account was erased (a tombstone kept for the orders that point at it), else null. */
+  erased_at: string | null;
 }
 
 /** A role row as stored: a name and the permission strings it grants. */
@@ -32,7 +34,9 @@ export interface UserFilter {
 }
 
 /** The columns `UserRepository.update` changes; `updated_at` always. */
-export type UserPatch = Partial<Pick<UserRecord, 'email' | 'name' | 'password_hash' | 'role' | 'is_active'>> & {
+export type UserPatch = Partial<
+  Pick<UserRecord, 'email' | 'name' | 'password_hash' | 'role' | 'is_active' | 'erased_at'>
+> & {
   updated_at: string;
 };
 
@@ -50,6 +54,11 @@ export interface UserRepository {
   update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null>;
   /** False when no such user; ConflictError when other rows still point at the user. */
   delete(ctx: Context, id: string): Promise<boolean>;
+  /**
+   * Overwrites a not yet erased user with the tombstone (a conditional update, so of two
+   * concurrent erasures one wins); false when the user is gone or already erased.
+   */
+  erase(ctx: Context, id: string, tombstone: Required<UserPatch>): Promise<boolean>;
   /** The users matching the filter in the window, newest first. */
   list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>>;
   /** Active users holding the role (guards against removing the last admin). */
@@ -104,6 +113,8 @@ export interface RefreshTokenRepository {
   revokeFamily(ctx: Context, familyId: string, at: string): Promise<void>;
   /** Revokes every token of a user (password change, deactivation). */
   revokeUser(ctx: Context, userId: string, at: string): Promise<void>;
+  /** Deletes every token of a user, spent ones too (account erasure). */
+  deleteUser(ctx: Context, userId: string): Promise<void>;
   /** Deletes tokens past `expires_at` (their JWT no longer verifies); returns how many. */
   deleteExpired(ctx: Context, now: string): Promise<number>;
 }
@@ -140,6 +151,24 @@ export interface PasswordHasher {
   verify(hash: string, password: string): Promise<boolean>;
 }
 
+/**
+ * Port: one module's part of erasing an account (`engine.identity.eraseUser`). Each module that
+ * holds personal data about users binds one to `IDENTITY_TOKENS.PersonalDataEraser` in its
+ * `module.ts` (orders, cart; an address book would too); the erasure runs them all inside its own
+ * transaction, so the account is erased everywhere or nowhere.
+ */
+export interface PersonalDataEraser {
+  /** The module, for messages and documentation (`orders`, `cart`). */
+  readonly name: string;
+  /**
+   * Deletes or overwrites what the module holds about the user (`ctx.tx` is the erasure's
+   * transaction; `user` is the row before erasure). Returns true when the module keeps records
+   * that point at the user, such as orders kept for accounting: the user row then stays as an
+   * anonymous tombstone instead of being deleted.
+   */
+  erase(ctx: Context, user: UserRecord): Promise<boolean>;
+}
+
 /** Inversify service identifiers of the identity module (bound in `identity/module.ts`). */
 export const IDENTITY_TOKENS = {
   UserRepository: Symbol.for('emporia.UserRepository'),
@@ -147,6 +176,7 @@ export const IDENTITY_TOKENS = {
   RefreshTokenRepository: Symbol.for('emporia.RefreshTokenRepository'),
   LoginThrottleRepository: Symbol.for('emporia.LoginThrottleRepository'),
   PasswordHasher: Symbol.for('emporia.PasswordHasher'),
+  PersonalDataEraser: Symbol.for('emporia.PersonalDataEraser'),
   LoginThrottle: Symbol.for('emporia.LoginThrottle'),
   UserService: Symbol.for('emporia.UserService'),
   AuthService: Symbol.for('emporia.AuthService'),

@@ -41,6 +41,18 @@ export const userSchema = z
 /** A user as every surface shows it (see {@link userSchema}). */
 export type User = z.infer<typeof userSchema>;
 
+/** How an account was erased: `deleted` outright, or `anonymised` into a tombstone its orders keep. */
+export const erasureOutcomeSchema = z
+  .enum(['deleted', 'anonymised'])
+  .describe('`deleted`: nothing kept a record of the user; `anonymised`: orders are kept, the user is a tombstone');
+
+/** What `identity.eraseUser` did. */
+export const erasureResultSchema = z
+  .object({ user_id: z.string(), outcome: erasureOutcomeSchema, erased_at: z.string() })
+  .meta({ id: 'ErasureResult' });
+/** What `identity.eraseUser` did (see {@link erasureResultSchema}). */
+export type ErasureResult = z.infer<typeof erasureResultSchema>;
+
 /** Open sign-up (`identity.register`): e-mail, password and an optional name; the role is always customer. */
 export const registerInputSchema = z.strictObject({
   email: emailSchema,

@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, multiInject } from 'inversify';
 import type { Config } from '../shared/config.js';
 import { actorUserId, can, requirePermission, requireUser, type Context } from '../shared/context.js';
 import {
@@ -19,6 +19,7 @@ import { PERMISSIONS } from './permissions.js';
 import {
   IDENTITY_TOKENS,
   type PasswordHasher,
+  type PersonalDataEraser,
   type RefreshTokenRepository,
   type RoleRepository,
   type UserPatch,
@@ -30,6 +31,7 @@ import {
   registerInputSchema,
   updateUserInputSchema,
   type CreateUserInput,
+  type ErasureResult,
   type RegisterInput,
   type UpdateUserInput,
   type User,
@@ -62,6 +64,7 @@ export class UserService {
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
+    @multiInject(IDENTITY_TOKENS.PersonalDataEraser) private readonly erasers: PersonalDataEraser[],
   ) {}
 
   /** Open sign-up as a customer; a 403 when `ALLOW_REGISTRATION=false`. */
@@ -96,6 +99,7 @@ export class UserService {
         is_active: data.is_active,
         created_at: now,
         updated_at: now,
+        erased_at: null,
       };
       await this.users.insert(tx, record);
       await this.outbox.record(tx, 'user.created', { user_id: record.id, email: record.email, name: record.name });
@@ -113,9 +117,9 @@ export class UserService {
     return this.updateUser(ctx, requireUser(ctx).id, input);
   }
 
-  /** Deletes the calling user's account (409 for the last active admin). */
+  /** Erases the calling user's account (see `eraseUser`; 409 for the last active admin). */
   async deleteMe(ctx: Context): Promise<void> {
-    return this.deleteUser(ctx, requireUser(ctx).id);
+    await this.eraseUser(ctx, requireUser(ctx).id);
   }
 
   /**
@@ -133,7 +137,7 @@ export class UserService {
   async getUser(ctx: Context, id: string): Promise<User> {
     this.requireVisible(ctx, id);
     const user = await this.users.findById(ctx, id);
-    if (!user) throw new NotFoundError('User not found');
+    if (!user || user.erased_at) throw new NotFoundError('User not found');
     return toUser(user);
   }
 
@@ -149,12 +153,14 @@ export class UserService {
     const denied: FieldError[] = [];
     if (!manage) {
       if (data.role !== undefined) denied.push({ path: 'role', message: 'you may not change your role' });
-      if (data.is_active !== undefined) denied.push({ path: 'is_active', message: 'you may not change is_active' });
+      if (data.is_active !== undefined) {
+        denied.push({ path: 'is_active', message: 'you may not change is_active; to close the account, delete it' });
+      }
     }
     if (denied.length) throw new ValidationError('Invalid input', denied);
 
     const existing = await this.users.findById(ctx, id);
-    if (!existing) throw new NotFoundError('User not found');
+    if (!existing || existing.erased_at) throw new NotFoundError('User not found');
     const patch: UserPatch = { updated_at: ctx.clock.now().toISOString() };
     if (data.password !== undefined) {
       // Someone holding a stolen access token must not be able to take the account over, nor
@@ -194,19 +200,52 @@ export class UserService {
     });
   }
 
-  /**
-   * Deletes a user: oneself, or anyone with `user:manage`.
-   *
-   * @throws NotFoundError for an unknown or invisible user; ConflictError for the last active admin.
-   */
+  /** Erases a user (see `eraseUser`): oneself, or anyone with `user:manage`. */
   async deleteUser(ctx: Context, id: string): Promise<void> {
+    await this.eraseUser(ctx, id);
+  }
+
+  /**
+   * Erases an account: oneself, or anyone with `user:manage`. In one transaction every module's
+   * `PersonalDataEraser` deletes or overwrites what it holds about the user and every refresh token
+   * of the user is deleted (an access token is refused at once: the user is read on every request).
+   * A user nothing keeps a record of is deleted; a user whose orders are kept for accounting stays
+   * as an anonymous, inactive tombstone (`erased+<id>@invalid`, no name, no usable password, the
+   * customer role, `erased_at` set) that reads as gone everywhere. Records `user.erased`.
+   *
+   * @throws NotFoundError for an unknown, already erased or invisible user; ConflictError for the
+   *   last active admin.
+   */
+  async eraseUser(ctx: Context, id: string): Promise<ErasureResult> {
     this.requireWritable(ctx, id);
-    const deleted = await this.unitOfWork.run(ctx, async (tx) => {
+    const result = await this.unitOfWork.run(ctx, async (tx): Promise<ErasureResult | null> => {
       const user = await this.users.findById(tx, id);
-      if (user?.role === 'admin' && user.is_active) await this.keepAnAdmin(tx);
-      return this.users.delete(tx, id);
+      if (!user || user.erased_at) return null;
+      if (user.role === 'admin' && user.is_active) await this.keepAnAdmin(tx);
+      let kept = false;
+      for (const eraser of this.erasers) {
+        if (await eraser.erase(tx, user)) kept = true;
+      }
+      await this.refreshTokens.deleteUser(tx, id);
+      const now = tx.clock.now().toISOString();
+      const done = kept
+        ? await this.users.erase(tx, id, {
+            email: `erased+${id}@invalid`,
+            name: '',
+            password_hash: UNUSABLE_PASSWORD_HASH,
+            role: 'customer',
+            is_active: false,
+            erased_at: now,
+            updated_at: now,
+          })
+        : await this.users.delete(tx, id);
+      if (!done) return null;
+      const outcome = kept ? 'anonymised' : 'deleted';
+      await this.outbox.record(tx, 'user.erased', { user_id: id, outcome, erased_at: now });
+      return { user_id: id, outcome, erased_at: now };
     });
-    if (!deleted) throw new NotFoundError('User not found');
+    if (!result) throw new NotFoundError('User not found');
+    return result;
   }
 
   private requireVisible(ctx: Context, id: string): void {
@@ -234,6 +273,9 @@ export class UserService {
     }
   }
 }
+
+/** Not an Argon2 hash: no password verifies against it. */
+const UNUSABLE_PASSWORD_HASH = '!erased';
 
 function emailTaken(): ConflictError {
   return new ConflictError('A user with this e-mail already exists');

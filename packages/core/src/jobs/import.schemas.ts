@@ -11,7 +11,28 @@ export const PRODUCT_IMPORT_JOB = 'import.products';
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
 /** CSV columns, in the documented order (docs/csv-import.md). Only `sku` is required. */
-export const PRODUCT_IMPORT_COLUMNS = ['sku', 'name', 'description', 'status', 'price', 'currency', 'stock'] as const;
+export const PRODUCT_IMPORT_COLUMNS = [
+  'handle',
+  'sku',
+  'name',
+  'description',
+  'status',
+  'category',
+  'price',
+  'currency',
+  'stock',
+  'option1_name',
+  'option1_value',
+  'option2_name',
+  'option2_value',
+  'option3_name',
+  'option3_value',
+] as const;
+/** How many `optionN_name`/`optionN_value` column pairs a file may have. */
+export const MAX_IMPORT_OPTIONS = 3;
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const SLUG_RULE = 'lower-case letters, digits and single hyphens';
 
 /**
  * What is wrong with a CSV's header row (unknown columns, no `sku` column), or null. Only the first
@@ -49,8 +70,14 @@ const wholeNumber = (what: string) =>
       .optional(),
   );
 
+const optionCell = (max: number) => z.preprocess(blankIsMissing, text().trim().max(max).optional());
+
 /** One CSV row: strings in, typed values out; blank cells mean "leave as it is". */
 export const productImportRowSchema = z.object({
+  handle: z.preprocess(
+    blankIsMissing,
+    text().trim().max(200).regex(SLUG, `handle must be a product slug (${SLUG_RULE})`).optional(),
+  ),
   sku: text().trim().min(1, 'sku is required').max(64),
   name: z.preprocess(blankIsMissing, text().trim().max(200).optional()),
   description: z.preprocess(blankIsMissing, text({ multiline: true }).max(10_000).optional()),
@@ -65,6 +92,25 @@ export const productImportRowSchema = z.object({
       .optional(),
   ),
   stock: wholeNumber('stock'),
+  category: z.preprocess(
+    blankIsMissing,
+    text()
+      .trim()
+      .max(1000)
+      .transform((path) => path.split('/').map((segment) => segment.trim()))
+      .pipe(
+        z
+          .array(z.string().regex(SLUG, `category must be a path of slugs like outdoor/tents (${SLUG_RULE})`))
+          .max(10, 'category paths are at most 10 deep'),
+      )
+      .optional(),
+  ),
+  option1_name: optionCell(50),
+  option1_value: optionCell(100),
+  option2_name: optionCell(50),
+  option2_value: optionCell(100),
+  option3_name: optionCell(50),
+  option3_value: optionCell(100),
 });
 /** One parsed CSV row (see {@link productImportRowSchema}). */
 export type ProductImportRow = z.output<typeof productImportRowSchema>;

@@ -20,6 +20,24 @@ export const eventPayloadSchemas = {
     description: 'A user account was created (sign-up, or by an admin).',
     examples: [{ user_id: '0192f0a0-0000-7000-8000-00000000000a', email: 'ada@example.com', name: 'Ada' }],
   }),
+  'user.erased': z
+    .object({
+      user_id: id,
+      outcome: z.enum(['deleted', 'anonymised']).describe('`anonymised`: the user’s orders are kept with a tombstone'),
+      erased_at: z.string(),
+    })
+    .meta({
+      id: 'UserErasedPayload',
+      description:
+        'An account was erased (deleted, or anonymised when orders are kept). Carries no personal data: forget what you hold under this user id.',
+      examples: [
+        {
+          user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          outcome: 'anonymised',
+          erased_at: '2026-01-05T10:00:00.000Z',
+        },
+      ],
+    }),
   'stock.low': z
     .object({
       variant_id: id,

@@ -25,6 +25,7 @@ const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolea
   'refund.completed': (ctx, own) => own || can(ctx, PERMISSIONS.orderReadAny),
   'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
   'user.created': null,
+  'user.erased': null,
 };
 
 /** The event types a live feed carries to someone; the OpenAPI document lists their messages. */

@@ -76,6 +76,8 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
   /** The orders matching the filter in the window, newest first. */
   list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
+  /** Whether the user has placed any order (account erasure keeps a tombstone then). */
+  existForUser(ctx: Context, userId: string): Promise<boolean>;
 }
 
 /** Port: the history rows every state machine writes (`subject_type` tells orders from payments). */

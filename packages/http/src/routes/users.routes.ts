@@ -20,6 +20,11 @@ const meSchema = userSchema
   .meta({ id: 'Me' });
 /** What a PUT of a user may leave out: the password pair (write-only) and what only admins set. */
 const writeOnlyOrPrivileged = ['password', 'current_password', 'role', 'is_active'];
+const erasureDescription =
+  'Always works (409 only for the last active admin). A user without orders is deleted; a user with orders is ' +
+  'anonymised: name, e-mail, password and every other personal field are erased, the cart is deleted, and the ' +
+  'orders are kept for accounting with a tombstone of the user. Every token of the user is revoked at once. ' +
+  'Records `user.erased`. Erasing an already erased user is a 404.';
 const permissionsOf = (ctx: Context) => [...requireUser(ctx).permissions].sort();
 
 export const userRoutes = [
@@ -51,7 +56,8 @@ export const userRoutes = [
     method: 'delete',
     path: '/api/users/me',
     operationId: 'deleteMe',
-    summary: 'Delete your account',
+    summary: 'Delete your account (erased, orders kept)',
+    description: erasureDescription,
     tags,
     auth: 'user',
     status: 204,
@@ -114,12 +120,13 @@ export const userRoutes = [
     method: 'delete',
     path: '/api/users/{id}',
     operationId: 'deleteUser',
-    summary: 'Delete a user (yourself, or anyone for admin)',
+    summary: 'Delete a user (yourself, or anyone for admin; erased, orders kept)',
+    description: erasureDescription,
     tags,
     auth: 'user',
     params: idParams,
     status: 204,
-    errors: [403, 409],
+    errors: [403, 404, 409],
     async handler({ ctx, engine, params }) {
       await engine.identity.deleteUser(ctx, params.id);
     },
