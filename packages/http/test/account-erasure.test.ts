@@ -25,6 +25,13 @@ describeEachDatabase('account erasure', (env) => {
       .send({ items: [{ variant_id: mug.variants[0].id, quantity: 2 }] });
     expect(order.status).toBe(201);
     await api().post('/api/cart/items').set(me.headers).send({ product_id: mug.id, quantity: 1 }).expect(201);
+    const home = { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', country: 'GB', phone: '+44 20 0000' };
+    await api().post('/api/users/me/addresses').set(me.headers).send(home).expect(201);
+    // As a shipped order would have snapshotted it.
+    const snapshot = { ...home, company: null, line2: null, postal_code: 'SW1Y 4JH', region: 'London' };
+    await knex()('orders')
+      .where({ id: order.body.id })
+      .update({ shipping_address: JSON.stringify(snapshot), billing_address: JSON.stringify(snapshot) });
 
     expect((await api().delete('/api/users/me').set(me.headers)).status).toBe(204);
 
@@ -41,6 +48,7 @@ describeEachDatabase('account erasure', (env) => {
     expect(row.password_hash).not.toMatch(/argon2/);
     expect(Number((await knex()('refresh_tokens').where({ user_id: me.user.id }).count({ n: '*' }))[0].n)).toBe(0);
     expect(await knex()('carts').where({ user_id: me.user.id })).toHaveLength(0);
+    expect(await knex()('addresses').where({ user_id: me.user.id })).toHaveLength(0);
 
     // The order stays for accounting: number, lines, totals and status.
     const kept = await api().get(`/api/orders/${order.body.id}`).set(admin.headers);
@@ -52,6 +60,19 @@ describeEachDatabase('account erasure', (env) => {
       user_id: me.user.id,
       items: [expect.objectContaining({ sku: mug.variants[0].sku, quantity: 2 })],
     });
+    // Its addresses lose the person and keep where the tax was charged.
+    const erasedAddress = {
+      name: '',
+      line1: '',
+      city: '',
+      postal_code: null,
+      phone: null,
+      region: 'London',
+      country: 'GB',
+    };
+    expect(kept.body.shipping_address).toMatchObject(erasedAddress);
+    expect(kept.body.billing_address).toMatchObject(erasedAddress);
+    expect(JSON.stringify(kept.body)).not.toMatch(/Lovelace|James|SW1Y|\+44/);
 
     const [event] = await knex()('outbox_events').where({ type: 'user.erased', user_id: me.user.id });
     expect(event).toBeDefined();

@@ -123,6 +123,40 @@ export class KnexOrderRepository implements OrderRepository {
     return (await db(ctx, this.knex)('orders').where('user_id', userId).first('id')) !== undefined;
   }
 
+  async eraseAddressesForUser(ctx: Context, userId: string): Promise<void> {
+    const rows = await db(
+      ctx,
+      this.knex,
+    )('orders')
+      .where('user_id', userId)
+      .andWhere((q) => q.whereNotNull('shipping_address').orWhereNotNull('billing_address'))
+      .select('id', 'shipping_address', 'billing_address');
+    const blank = (json: unknown): string | null => {
+      if (!json) return null;
+      const a = fromJson<PostalAddress>(json as string);
+      const erased: PostalAddress = {
+        name: '',
+        company: null,
+        line1: '',
+        line2: null,
+        city: '',
+        postal_code: null,
+        region: a.region,
+        country: a.country,
+        phone: null,
+      };
+      return toJson(erased);
+    };
+    for (const r of rows) {
+      await db(
+        ctx,
+        this.knex,
+      )('orders')
+        .where('id', r.id)
+        .update({ shipping_address: blank(r.shipping_address), billing_address: blank(r.billing_address) });
+    }
+  }
+
   async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {
     const query = db(ctx, this.knex)('orders').select('*');
     if (filter.user_id) query.where('user_id', filter.user_id);

@@ -78,6 +78,11 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
   /** Whether the user has placed any order (account erasure keeps a tombstone then). */
   existForUser(ctx: Context, userId: string): Promise<boolean>;
+  /**
+   * Account erasure: blanks the person in the addresses the user's orders snapshot (name, company,
+   * street, postal code, phone), keeping country and region, which the tax on the order rests on.
+   */
+  eraseAddressesForUser(ctx: Context, userId: string): Promise<void>;
 }
 
 /** Port: the history rows every state machine writes (`subject_type` tells orders from payments). */
