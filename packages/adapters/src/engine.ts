@@ -19,6 +19,7 @@ import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
 import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
+import { BullmqJobQueue } from './jobs/bullmq/queue.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -69,6 +70,8 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     config,
     store,
     realtimeSignal,
+    // REDIS_URL: jobs queue and run on BullMQ; the outbox stays in the database and is relayed there.
+    jobQueue: config.redisUrl ? new BullmqJobQueue({ ...config, redisUrl: config.redisUrl }) : undefined,
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),
