@@ -2,12 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDefaultEngine } from '@emporia/adapters';
-import {
-  ValidationError,
-  scheduleMaintenance,
-  systemContext,
-  type OutboxEvent,
-} from '@emporia/core';
+import { ValidationError, scheduleMaintenance, systemContext, type OutboxEvent } from '@emporia/core';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +73,9 @@ const suite = (env: () => TestEnv) => {
       stock: 3,
       status: 'published',
     });
-    const { order } = await engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 1 }] });
+    const { order } = await engine.orders.placeOrder(customer.ctx, {
+      items: [{ product_id: product.id, quantity: 1 }],
+    });
     // Refused for stock: rolled back, so nothing of it is relayed.
     await expect(
       engine.orders.placeOrder(customer.ctx, { items: [{ product_id: product.id, quantity: 9 }] }),
@@ -101,7 +98,9 @@ const suite = (env: () => TestEnv) => {
       .set('Authorization', `Bearer ${staff.token}`)
       .expect(200);
     expect(next.body.results[0].id).not.toBe(res.body.results[1].id);
-    const one = await request(app).get(`/api/jobs/${res.body.results[0].id}`).set('Authorization', `Bearer ${staff.token}`);
+    const one = await request(app)
+      .get(`/api/jobs/${res.body.results[0].id}`)
+      .set('Authorization', `Bearer ${staff.token}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: res.body.results[0].id, status: 'succeeded' });
 
@@ -199,7 +198,9 @@ const suite = (env: () => TestEnv) => {
       const customers = await Promise.all([1, 2, 3].map(() => userWithToken(env(), 'customer')));
       const mailQueue = rawQueue(env(), 'mail.send');
       const appQueue = rawQueue(env(), 'event:app');
-      const stored = async () => (await mailQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed')) + (await appQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed'));
+      const stored = async () =>
+        (await mailQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed')) +
+        (await appQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed'));
       const before = await stored();
       expect(await relayThatDies(env())).toBe(9);
       // The jobs reached BullMQ, but the transaction never committed: the events still wait.

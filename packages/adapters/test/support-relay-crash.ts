@@ -6,7 +6,10 @@
 import { createDefaultEngine } from '@emporia/adapters';
 import { parseConfig, type JobQueue } from '@emporia/core';
 
-const engine = await createDefaultEngine({ config: { ...parseConfig(process.env), logLevel: 'silent' }, migrate: false });
+const engine = await createDefaultEngine({
+  config: { ...parseConfig(process.env), logLevel: 'silent' },
+  migrate: false,
+});
 // The same app handler as the test's process, so this relay plans the same `event:app` jobs.
 engine.events.on('user.created', async () => undefined);
 const queue = engine.container.get<JobQueue>(Symbol.for('emporia.JobQueue'));

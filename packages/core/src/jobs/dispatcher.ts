@@ -46,7 +46,11 @@ export class EventDispatcher {
       const planned: NewJob[] = [];
       for (const subscriber of this.subscribers) planned.push(...(await subscriber.plan(tx, events)));
       if (planned.length === 0) return events.length;
-      if (this.queue) await this.queue.jobs.enqueue(tx, planned.map((job) => ({ ...job, key: plannedJobKey(job) })));
+      if (this.queue)
+        await this.queue.jobs.enqueue(
+          tx,
+          planned.map((job) => ({ ...job, key: plannedJobKey(job) })),
+        );
       else await this.jobs.enqueue(tx, planned);
       return events.length;
     });
