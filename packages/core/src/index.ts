@@ -83,7 +83,7 @@ export type { PaymentLifecycle } from './payments/lifecycle.js';
 export type { TransitionChange, TransitionHook } from './shared/state-machine.js';
 export { JobService } from './jobs/jobs.service.js';
 export type { JobRunner, RunnerDeps, RunnerLogger, RunnerOptions } from './jobs/runner.js';
-export { INLINE_RUNNER_SHARE, restAfterPollMs, retryDelayMs, errorMessage } from './jobs/runner.js';
+export { INLINE_RUNNER_SHARE, restAfterPollMs, retryDelayMs } from './jobs/runner.js';
 export type { JobExecution } from './jobs/ports.js';
 export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance.js';
 export { WebhookService } from './notifications/webhooks.service.js';

@@ -287,8 +287,7 @@ export class DatabaseJobRunner implements JobRunner {
   }
 }
 
-/** An error's message, cut to what `last_error` keeps. */
-export function errorMessage(err: unknown): string {
+function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.slice(0, 2000);
 }

@@ -8,9 +8,14 @@ import type {
   RunnerLogger,
   RunnerOptions,
 } from '@emporia/core';
-import { errorMessage, newId, retryDelayMs, systemContext, ValidationError } from '@emporia/core';
+import { newId, retryDelayMs, systemContext, ValidationError } from '@emporia/core';
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { queueName, toJob, type BullmqJobData, type BullmqJobQueue } from './queue.js';
+
+/** An error's message, cut to what `last_error` keeps on the database queue. */
+function errorMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 2000);
+}
 
 const silent: RunnerLogger = { info() {}, warn() {}, error() {} };
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
