@@ -42,13 +42,17 @@ function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<Re
   });
 }
 
-async function post(url: string, body: unknown, token?: string): Promise<{ status: number; body: { number?: string } | null }> {
+async function post(
+  url: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: { number?: string } | null }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json().catch(() => null) };
+  return { status: res.status, body: (await res.json().catch(() => null)) as { number?: string } | null };
 }
 
 const ready = testRedisUrl && testDialects().includes('postgres');
