@@ -138,7 +138,10 @@ export class BullmqJobQueue implements JobQueue, JobRecords {
   queue(type: string): Queue<BullmqJobData> {
     let queue = this.queues.get(type);
     if (!queue) {
-      queue = new Queue<BullmqJobData>(queueName(type), { connection: this.connection, prefix: this.prefix });
+      // A queue's calls give up after a few retries while Redis is away (a request that queues a job
+      // answers an error instead of hanging); workers' blocking connections wait for it (null).
+      const connection = { ...this.connection, maxRetriesPerRequest: 3 } as ConnectionOptions;
+      queue = new Queue<BullmqJobData>(queueName(type), { connection, prefix: this.prefix });
       // Errors surface on the calls that failed; an unhandled 'error' event would end the process.
       queue.on('error', () => undefined);
       this.queues.set(type, queue);
