@@ -208,8 +208,15 @@ export class BullmqJobQueue implements JobQueue, JobRecords {
   }
 
   async find(_ctx: Context, id: string): Promise<Job | null> {
-    const job = await this.locate(id);
-    return job ? toJob(job, await job.getState()) : null;
+    const located = await this.locate(id);
+    if (!located) return null;
+    // The state first, then the data: data read before a move would be older than its state (a job
+    // shown succeeded without its result). A finish in between shows in the data: read the state again.
+    const queue = this.queue(located.name);
+    let state: string = await queue.getJobState(id);
+    const job = (await queue.getJob(id)) ?? located;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await queue.getJobState(id);
+    return toJob(job, state);
   }
 
   async list(_ctx: Context, filter: { status?: JobStatus; type?: string }, window: ListWindow): Promise<RowPage<Job>> {
