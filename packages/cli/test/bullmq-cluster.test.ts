@@ -95,7 +95,6 @@ const title = '2 serve + 2 worker processes on one PostgreSQL and one Redis (Bul
       children.push(child);
       return child;
     };
-    const t0 = Date.now();
     const servers = [0, 1].map(() => start(['serve', '--port', '0', '--no-migrate']));
     const workers = [0, 1].map(() => start(['worker', '--poll', '50', '--lease', '4', '--concurrency', '4']));
     const [a, b] = await Promise.all(
@@ -104,7 +103,6 @@ const title = '2 serve + 2 worker processes on one PostgreSQL and one Redis (Bul
     const workerIds = await Promise.all(
       workers.map((w) => printed(w, /Emporia worker (\S+) is running jobs/, 'worker').then((m) => m[1])),
     );
-    console.log(`cluster up after ${Date.now() - t0} ms`);
     const product = await env.engine.catalog.createProduct(systemContext({ clock: env.clock }), {
       name: 'Cluster Mug',
       price: 1500,
@@ -128,7 +126,6 @@ const title = '2 serve + 2 worker processes on one PostgreSQL and one Redis (Bul
         return order.body?.number as string;
       }),
     );
-    console.log(`burst placed after ${Date.now() - t0} ms`);
 
     const staff = systemContext({ clock: env.clock });
     await waitFor('every mail', async () => emails.every((e) => smtp.to(e).length >= 2), 30_000);
@@ -188,7 +185,6 @@ const title = '2 serve + 2 worker processes on one PostgreSQL and one Redis (Bul
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`succeeded: ${CUSTOMERS * 2 + 1}\\b`));
     expect(cli.stdout).toContain('mail.send');
-    console.log(`done after ${Date.now() - t0} ms`);
     expect(await env.engine.store.repositories.outboxDispatch.hasPending(staff)).toBe(false);
   }, 90_000);
 });
