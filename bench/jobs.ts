@@ -1,13 +1,16 @@
-// `node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000]`:
+// `node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000] [--redis URL]`:
 // job throughput (one runner, and two runners on PostgreSQL), event delivery through the outbox,
-// and CSV import rows/s. Writes the "Jobs and import" section of RESULTS.md.
+// and CSV import rows/s; the job and event figures again on BullMQ when Redis answers at --redis
+// (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Writes the "Jobs and import" section of RESULTS.md.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDefaultEngine, importProducts } from '@emporia/adapters';
-import { systemContext, type Engine } from '@emporia/core';
+import { systemContext, type Config, type Engine } from '@emporia/core';
+import { Redis } from 'ioredis';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 import { writeModuleSection } from './lib/report.js';
 
@@ -18,6 +21,7 @@ const { values: flags } = parseArgs({
     events: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
+    redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'postgres-url': {
       type: 'string',
       default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -50,26 +54,56 @@ async function enqueueNoops(engine: Engine, n: number) {
   });
 }
 
-async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Figure[]> {
+/** True when Redis answers a PING at `url`. */
+async function redisAvailable(url: string): Promise<boolean> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Deletes the bench's keys (everything under `prefix`). */
+async function dropPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await client.del(...keys);
+  } while (cursor !== '0');
+  await client.quit();
+}
+
+/** The job and event figures; with `redisUrl`, on BullMQ (its own key prefix), and no import figures. */
+async function benchDatabase(dialect: BenchDialect, workDir: string, redisUrl?: string): Promise<Figure[]> {
   const db = await freshDatabase(dialect, 7, workDir, flags['postgres-url']);
   const figures: Figure[] = [];
-  const engine = await createDefaultEngine({ database: db.url, config: quiet });
+  const prefix = `bench:${randomUUID()}:`;
+  const config: Partial<Config> = redisUrl ? { ...quiet, redisUrl, redisPrefix: prefix } : quiet;
+  const label = redisUrl ? `${dialect} + BullMQ` : dialect;
+  const engine = await createDefaultEngine({ database: db.url, config });
   const second =
-    dialect === 'postgres' ? await createDefaultEngine({ database: db.url, config: quiet, migrate: false }) : null;
+    dialect === 'postgres' ? await createDefaultEngine({ database: db.url, config, migrate: false }) : null;
   try {
     let ran = 0;
     for (const e of [engine, second]) e?.jobs.handle('bench.noop', async () => void ran++);
 
     await enqueueNoops(engine, JOBS);
     const one = await timed(() => engine.jobs.createRunner({ concurrency: CONCURRENCY }).runUntilIdle());
-    figures.push({ what: `no-op jobs, 1 runner × ${CONCURRENCY}`, db: dialect, count: JOBS, seconds: one });
+    figures.push({ what: `no-op jobs, 1 runner × ${CONCURRENCY}`, db: label, count: JOBS, seconds: one });
 
     if (second) {
       await enqueueNoops(engine, JOBS);
       const two = await timed(() =>
         Promise.all([engine, second].map((e) => e.jobs.createRunner({ concurrency: CONCURRENCY }).runUntilIdle())),
       );
-      figures.push({ what: `no-op jobs, 2 runners × ${CONCURRENCY}`, db: dialect, count: JOBS, seconds: two });
+      figures.push({ what: `no-op jobs, 2 runners × ${CONCURRENCY}`, db: label, count: JOBS, seconds: two });
     }
     if (ran !== JOBS * (second ? 2 : 1)) throw new Error(`ran ${ran} jobs, expected ${JOBS * (second ? 2 : 1)}`);
 
@@ -88,7 +122,8 @@ async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Fi
     });
     const events = await timed(() => engine.jobs.createRunner({ concurrency: CONCURRENCY }).runUntilIdle());
     if (delivered !== EVENTS) throw new Error(`delivered ${delivered} events, expected ${EVENTS}`);
-    figures.push({ what: 'events: outbox → job → events.on handler', db: dialect, count: EVENTS, seconds: events });
+    figures.push({ what: 'events: outbox → job → events.on handler', db: label, count: EVENTS, seconds: events });
+    if (redisUrl) return figures;
 
     const csv = ['sku,name,price,stock,status'];
     for (let i = 1; i <= ROWS; i++) csv.push(`BENCH-${i},Bench item ${i},${100 + i},${i % 40},published`);
@@ -103,6 +138,7 @@ async function benchDatabase(dialect: BenchDialect, workDir: string): Promise<Fi
     await second?.close();
     await engine.close();
     await db.drop();
+    if (redisUrl) await dropPrefix(redisUrl, prefix);
   }
   return figures;
 }
@@ -121,7 +157,9 @@ function render(figures: Figure[], startLoad: number): string {
       'Jobs are claimed with one UPDATE … RETURNING per batch (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite after a ' +
       'SELECT of the due ids, so an idle poll only reads) and finished with one UPDATE each; events add the outbox ' +
       'dispatch (one transaction per 100 events, one job per event for the one events.on handler). Import rows go through ' +
-      'the catalog service (product, variant, search index, stock movement), 100 rows per transaction, a savepoint each.',
+      'the catalog service (product, variant, search index, stock movement), 100 rows per transaction, a savepoint each. ' +
+      '"+ BullMQ" rows: REDIS_URL set, jobs on BullMQ (Redis 7 on the same machine), the outbox relayed into it; the ' +
+      'no-op jobs are queued before the clock starts, one BullMQ worker per job type at the same concurrency.',
     '',
     '| what | db | count | seconds | per s |',
     '|---|---|---:|---:|---:|',
@@ -142,6 +180,8 @@ try {
       continue;
     }
     figures.push(...(await benchDatabase(dialect, workDir)));
+    if (await redisAvailable(flags.redis)) figures.push(...(await benchDatabase(dialect, workDir, flags.redis)));
+    else console.warn(`Redis does not answer at ${flags.redis}; BullMQ skipped`);
   }
   const section = render(figures, startLoad);
   console.log(section);

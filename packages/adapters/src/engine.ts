@@ -20,6 +20,7 @@ import { migrateLatest } from './migrations/index.js';
 import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
 import { createRateLimiter } from './rate-limit/index.js';
+import { BullmqJobQueue } from './jobs/bullmq/queue.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -71,6 +72,8 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     store,
     realtimeSignal,
     rateLimiter: createRateLimiter(config, store, options.clock),
+    // REDIS_URL: jobs queue and run on BullMQ; the outbox stays in the database and is relayed there.
+    jobQueue: config.redisUrl ? new BullmqJobQueue({ ...config, redisUrl: config.redisUrl }) : undefined,
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),

@@ -17,7 +17,7 @@ import type { IdentityService } from './identity/identity.service.js';
 import { identityModule } from './identity/module.js';
 import { IDENTITY_TOKENS, type PasswordHasher } from './identity/ports.js';
 import { jobModule } from './jobs/module.js';
-import { JOB_TOKENS } from './jobs/ports.js';
+import { JOB_TOKENS, type JobQueue } from './jobs/ports.js';
 import { registerMaintenance, SUCCEEDED_JOB_RETENTION_MS } from './jobs/maintenance.js';
 import type { JobService } from './jobs/jobs.service.js';
 import type { EventBus } from './notifications/bus.js';
@@ -66,6 +66,8 @@ export interface EnginePorts {
   taxCalculator?: TaxCalculator;
   /** Counts client budgets (`RATE_LIMIT`, guest carts); default: in process memory. */
   rateLimiter?: RateLimiter;
+  /** Where jobs queue and run instead of the database's `jobs` table (BullMQ in adapters with `REDIS_URL`). */
+  jobQueue?: JobQueue;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -145,6 +147,7 @@ export function createEngine(ports: EnginePorts): Engine {
   );
   container.bind(NOTIFICATION_TOKENS.RealtimeHub).toConstantValue(hub);
   if (ports.taxCalculator) container.bind(TAX_TOKENS.TaxCalculator).toConstantValue(ports.taxCalculator);
+  if (ports.jobQueue) container.bind(JOB_TOKENS.JobQueue).toConstantValue(ports.jobQueue);
   // The modules: each binds its repositories (from the store) and its services.
   container.load(
     identityModule,

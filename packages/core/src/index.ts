@@ -92,8 +92,8 @@ export { PaymentService } from './payments/payments.service.js';
 export type { PaymentLifecycle, RefundLifecycle } from './payments/lifecycle.js';
 export type { TransitionChange, TransitionHook } from './shared/state-machine.js';
 export { JobService } from './jobs/jobs.service.js';
-export type { JobRunner, RunnerLogger, RunnerOptions } from './jobs/runner.js';
-export { INLINE_RUNNER_SHARE, restAfterPollMs } from './jobs/runner.js';
+export type { JobRunner, RunnerDeps, RunnerLogger, RunnerOptions } from './jobs/runner.js';
+export { INLINE_RUNNER_SHARE, restAfterPollMs, retryDelayMs } from './jobs/runner.js';
 export type { JobExecution } from './jobs/ports.js';
 export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance.js';
 export { WebhookService } from './notifications/webhooks.service.js';
@@ -372,7 +372,15 @@ export type {
   RefundStart,
   RefundStarted,
 } from './payments/ports.js';
-export type { JobRepository, NewJob, OutboxDispatch, EventSubscriber, JobHandler } from './jobs/ports.js';
+export type {
+  JobRepository,
+  JobRecords,
+  JobQueue,
+  NewJob,
+  OutboxDispatch,
+  EventSubscriber,
+  JobHandler,
+} from './jobs/ports.js';
 export type { EventOutbox } from './notifications/events.js';
 export type { NotificationPorts } from './notifications/module.js';
 export type {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Engine } from '@emporia/core';
+import { systemContext, type Engine } from '@emporia/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from './problem.js';
@@ -76,7 +76,18 @@ export function createMetrics(engine: Engine): Metrics {
     });
   byStatus('orders', 'emporia_orders', 'Orders placed, by current status');
   byStatus('payments', 'emporia_payments', 'Payments by outcome (pending, succeeded, failed)');
-  byStatus('jobs', 'emporia_jobs', 'Background jobs by status (queued is the queue depth, dead the failures)');
+  // Jobs live in the database or in BullMQ: the job service counts them on either backend.
+  new Gauge({
+    name: 'emporia_jobs',
+    help: 'Background jobs by status (queued is the queue depth, dead the failures)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await engine.jobs.counts(systemContext({ clock: engine.clock })).catch(() => undefined);
+      this.reset();
+      for (const [status, n] of Object.entries(counts ?? {})) this.set({ status }, n);
+    },
+  });
   new Gauge({
     name: 'emporia_db_pool_connections',
     help: 'Database connections by state (used, free, pending acquires, max)',

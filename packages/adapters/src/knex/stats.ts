@@ -2,7 +2,8 @@ import type { StoreStats } from '@emporia/core';
 import type { Knex } from 'knex';
 
 /** Tables whose rows `/metrics` counts by status. */
-const STATUS_TABLES = ['orders', 'payments', 'jobs'];
+/** Jobs are counted by `engine.jobs.counts`, which reads whichever backend holds them (database or BullMQ). */
+const STATUS_TABLES = ['orders', 'payments'];
 
 interface Pool {
   numUsed(): number;

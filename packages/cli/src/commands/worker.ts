@@ -22,7 +22,7 @@ export function workerCommand(program: Command, io: Io): void {
     .description('run background jobs (e-mail, webhooks, imports, event handlers) until stopped')
     .option('--concurrency <n>', 'jobs run at the same time', '4')
     .option('--poll <ms>', 'pause between polls when idle, in milliseconds', '500')
-    .option('--lease <seconds>', 'a job whose worker goes quiet this long is reclaimed', '60')
+    .option('--lease <seconds>', 'a job whose worker goes quiet this long is reclaimed (BullMQ: the lock)', '60')
     .action(async (opts: { concurrency?: string; poll?: string; lease?: string }) => {
       const concurrency = positive('--concurrency', opts.concurrency, 4);
       const pollIntervalMs = positive('--poll', opts.poll, 500);
@@ -39,7 +39,7 @@ export function workerCommand(program: Command, io: Io): void {
       );
       const runner = engine.jobs.createRunner({ concurrency, pollIntervalMs, leaseMs, logger });
       runner.start();
-      io.out(`Emporia worker ${runner.workerId} is running jobs (concurrency ${concurrency})`);
+      io.out(`Emporia worker ${runner.workerId} is running jobs (concurrency ${concurrency}, ${engine.jobs.backend})`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -1,4 +1,4 @@
-import { injectable, inject } from 'inversify';
+import { injectable, inject, optional } from 'inversify';
 import { actorUserId, can, requirePermission, type Context } from '../shared/context.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { importHeaderProblem, MAX_IMPORT_BYTES, PRODUCT_IMPORT_JOB } from './import.schemas.js';
@@ -9,8 +9,16 @@ import type { HealthCheck } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EventDispatcher } from './dispatcher.js';
-import { JOB_TOKENS, type JobExecution, type JobHandler, type JobRepository, type NewJob } from './ports.js';
-import { JobRunner, type RunnerOptions } from './runner.js';
+import {
+  JOB_TOKENS,
+  type JobExecution,
+  type JobHandler,
+  type JobQueue,
+  type JobRecords,
+  type JobRepository,
+  type NewJob,
+} from './ports.js';
+import { DatabaseJobRunner, type JobRunner, type RunnerDeps, type RunnerOptions } from './runner.js';
 import { jobPurgeSchema, type Job, type JobListQuery, type JobPurgeInput } from './schemas.js';
 
 /** Attempts a job gets unless it asks for another number. */
@@ -25,11 +33,22 @@ export class JobService {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly runners = new Set<JobRunner>();
 
+  /** Where jobs are read and managed: the `JobQueue` when there is one, the database otherwise. */
+  private readonly records: JobRecords;
+
   constructor(
     @inject(JOB_TOKENS.JobRepository) private readonly jobs: JobRepository,
     @inject(JOB_TOKENS.EventDispatcher) private readonly dispatcher: EventDispatcher,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-  ) {}
+    @inject(JOB_TOKENS.JobQueue) @optional() private readonly queue: JobQueue | undefined = undefined,
+  ) {
+    this.records = queue?.jobs ?? jobs;
+  }
+
+  /** `database` (the `jobs` table) or the job queue's name (`bullmq`). */
+  get backend(): string {
+    return this.queue?.name ?? 'database';
+  }
 
   /** Registers the handler for a job type (one per type; event subscribers bring their own). */
   handle<P>(type: string, handler: (payload: P, run: JobExecution) => Promise<unknown>): void {
@@ -46,7 +65,7 @@ export class JobService {
     payload: unknown,
     options: Omit<NewJob, 'type' | 'payload'> = {},
   ): Promise<Job> {
-    const [job] = await this.jobs.enqueue(ctx, [
+    const [job] = await this.records.enqueue(ctx, [
       {
         type,
         payload,
@@ -60,7 +79,7 @@ export class JobService {
 
   /** Staff see every job; a user sees the jobs they started; anyone else gets 404. */
   async get(ctx: Context, id: string): Promise<Job> {
-    const job = await this.jobs.find(ctx, id);
+    const job = await this.records.find(ctx, id);
     const mine = job !== null && job.created_by !== null && job.created_by === actorUserId(ctx);
     if (!job || !(mine || can(ctx, PERMISSIONS.jobRead))) {
       if (ctx.actor.kind === 'anonymous') requirePermission(ctx, PERMISSIONS.jobRead);
@@ -73,14 +92,14 @@ export class JobService {
   async list(ctx: Context, query: JobListQuery = {}): Promise<ListResult<Job>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
     const window = listWindowOf(query);
-    const page = await this.jobs.list(ctx, { status: query.status, type: query.type }, window);
+    const page = await this.records.list(ctx, { status: query.status, type: query.type }, window);
     return listResultOf(window, page, page.rows);
   }
 
   /** Gives a dead job a fresh set of attempts, due now. */
   async retry(ctx: Context, id: string): Promise<Job> {
     requirePermission(ctx, PERMISSIONS.jobManage);
-    const job = await this.jobs.requeue(ctx, id);
+    const job = await this.records.requeue(ctx, id);
     if (!job) throw new NotFoundError(`No dead job ${id}`);
     return job;
   }
@@ -88,13 +107,13 @@ export class JobService {
   /** Deletes finished jobs of a status (optionally only those finished before a time). */
   async purge(ctx: Context, input: JobPurgeInput): Promise<number> {
     requirePermission(ctx, PERMISSIONS.jobManage);
-    return this.jobs.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
+    return this.records.purge(ctx, parseInput(jobPurgeSchema, input, 'purge request'));
   }
 
   /** How many jobs are in each status (`job:read:any`). */
   async counts(ctx: Context): Promise<Record<string, number>> {
     requirePermission(ctx, PERMISSIONS.jobRead);
-    return this.jobs.counts(ctx);
+    return this.records.counts(ctx);
   }
 
   /**
@@ -123,18 +142,32 @@ export class JobService {
     return this.dispatcher.purge(ctx, before);
   }
 
+  /**
+   * Runs `type` (a registered handler's job) every `everyMs`, the first run `everyMs` from now. On
+   * the database a run is queued unless one is already queued, and the handler calls this again
+   * when it ends, so several processes keep one chain; a `JobQueue` (BullMQ) keeps one job scheduler
+   * per type for the whole cluster. Returns true when it queued or changed something.
+   */
+  async schedule(ctx: Context, type: string, everyMs: number): Promise<boolean> {
+    if (this.queue) return this.queue.repeat(ctx, type, everyMs);
+    const queued = await this.list(ctx, { status: 'queued', type, limit: 1 });
+    if (queued.results.length > 0) return false;
+    const runAt = new Date(ctx.clock.now().getTime() + everyMs).toISOString();
+    await this.enqueue(ctx, type, {}, { runAt, maxAttempts: 1, createdBy: null });
+    return true;
+  }
+
   /** A runner over this engine's handlers and event subscribers. `start()` it, `stop()` it. */
   createRunner(options: RunnerOptions = {}): JobRunner {
-    const runner = new JobRunner(
-      {
-        jobs: this.jobs,
-        clock: this.clock,
-        dispatch: (ctx, limit) => this.dispatcher.dispatch(ctx, limit),
-        handlerFor: (type) => this.handlers.get(type) ?? this.dispatcher.handlerFor(type),
-        handledTypes: () => [...this.handlers.keys(), ...this.dispatcher.handledTypes()],
-      },
-      options,
-    );
+    const deps: RunnerDeps = {
+      clock: this.clock,
+      dispatch: (ctx, limit) => this.dispatcher.dispatch(ctx, limit),
+      handlerFor: (type) => this.handlers.get(type) ?? this.dispatcher.handlerFor(type),
+      handledTypes: () => [...this.handlers.keys(), ...this.dispatcher.handledTypes()],
+    };
+    const runner = this.queue
+      ? this.queue.createRunner(deps, options)
+      : new DatabaseJobRunner({ ...deps, jobs: this.jobs }, options);
     this.runners.add(runner);
     return runner;
   }
@@ -144,8 +177,9 @@ export class JobService {
     return [...this.runners].filter((r) => r.isRunning).map((r) => r.health());
   }
 
-  /** Stops every runner this engine started (engine.close()). */
+  /** Stops every runner this engine started, then closes the job queue's connections (engine.close()). */
   async stopRunners(): Promise<void> {
     await Promise.all([...this.runners].map((r) => r.stop()));
+    await this.queue?.close();
   }
 }

@@ -46,15 +46,12 @@ export function registerMaintenance(jobs: JobService, tasks: Record<string, Main
 }
 
 /**
- * Queues a maintenance run `delayMs` from now unless one is already queued. A process that runs a
- * job runner calls it once at start (`serve` and `emporia worker` do), with the system context.
+ * Schedules maintenance every `delayMs` unless it is already scheduled (`JobService.schedule`: on the
+ * database, a run queued `delayMs` from now; on BullMQ, one job scheduler for the cluster). A process
+ * that runs a job runner calls it once at start (`serve` and `emporia worker` do), with the system context.
  *
- * @returns True when a run was queued, false when one was already waiting.
+ * @returns True when a run was queued (or the schedule changed), false when one was already waiting.
  */
 export async function scheduleMaintenance(jobs: JobService, ctx: Context, delayMs = 0): Promise<boolean> {
-  const queued = await jobs.list(ctx, { status: 'queued', type: MAINTENANCE_JOB, limit: 1 });
-  if (queued.results.length > 0) return false;
-  const runAt = new Date(ctx.clock.now().getTime() + delayMs).toISOString();
-  await jobs.enqueue(ctx, MAINTENANCE_JOB, {}, { runAt, maxAttempts: 1, createdBy: null });
-  return true;
+  return jobs.schedule(ctx, MAINTENANCE_JOB, delayMs);
 }

@@ -2,6 +2,7 @@ import type { Context } from '../shared/context.js';
 import type { OutboxEvent } from '../notifications/events.js';
 import type { ListWindow, RowPage } from '../shared/pagination.js';
 import type { ClaimedJob, Job, JobProgress, JobPurgeInput, JobStatus } from './schemas.js';
+import type { JobRunner, RunnerDeps, RunnerOptions } from './runner.js';
 
 /** A job to queue (`JobRepository.enqueue`). */
 export interface NewJob {
@@ -15,6 +16,12 @@ export interface NewJob {
   maxAttempts?: number;
   /** The user who started the job; they may read it (`GET /api/jobs/{id}`). */
   createdBy?: string | null;
+  /**
+   * Jobs with the same key are one job. The dispatcher keys every job it plans by its content
+   * (which carries the event id): a queue outside the database (BullMQ) makes the job id from it,
+   * so a batch queued again after a crash between queueing and commit is not queued twice.
+   */
+  key?: string;
 }
 
 /** What a job handler receives besides its payload. */
@@ -61,6 +68,34 @@ export interface JobRepository {
   counts(ctx: Context): Promise<Record<string, number>>;
 }
 
+/** What `JobService` reads and manages jobs through, on either backend (`JobRepository` or a `JobQueue`). */
+export type JobRecords = Pick<JobRepository, 'enqueue' | 'find' | 'list' | 'requeue' | 'purge' | 'counts'>;
+
+/**
+ * A job queue outside the database (BullMQ on Redis, `adapters/src/jobs/bullmq/`). With one, the
+ * outbox stays in the database and the dispatcher becomes the relay: it plans each committed event's
+ * jobs and queues them here inside the transaction that marks the events dispatched (jobs keyed by
+ * content, so a batch relayed twice is queued once). Claiming, leases, retries and progress are the
+ * queue's; `JobService` reads and manages jobs through `jobs`, so the API, the CLI and `/metrics`
+ * show the same fields and statuses as on the database.
+ */
+export interface JobQueue {
+  /** Shown in health checks and logs (`bullmq`). */
+  readonly name: string;
+  /** Queued, running and finished jobs; `enqueue` does not join `ctx.tx` (keys make it safe to repeat). */
+  readonly jobs: JobRecords;
+  /** A runner consuming this queue with the process's handlers (and relaying the outbox). */
+  createRunner(deps: RunnerDeps, options: RunnerOptions): JobRunner;
+  /**
+   * Runs `type` every `everyMs` once per cluster (a job scheduler with the type as its fixed id),
+   * the first run `everyMs` from now; a second call with the same interval changes nothing.
+   * @returns True when the schedule was created or changed.
+   */
+  repeat(ctx: Context, type: string, everyMs: number): Promise<boolean>;
+  /** Closes its connections (engine.close()). */
+  close(): Promise<void>;
+}
+
 /** Reading the outbox: dispatching committed events into jobs, and live streams. */
 export interface OutboxDispatch {
   /** True when a committed event waits to be dispatched. A read: an idle runner asks it every poll. */
@@ -101,6 +136,7 @@ export const JOB_TOKENS = {
   EventSubscriber: Symbol.for('emporia.EventSubscriber'),
   EventDispatcher: Symbol.for('emporia.EventDispatcher'),
   JobService: Symbol.for('emporia.JobService'),
+  JobQueue: Symbol.for('emporia.JobQueue'),
 } as const;
 
 declare module '../shared/store.js' {

@@ -43,7 +43,6 @@ export interface RunnerOptions {
 
 /** What a runner runs on: built by `JobService.createRunner` from the jobs module's ports. */
 export interface RunnerDeps {
-  jobs: JobRepository;
   clock: Clock;
   /** Turns committed outbox events into jobs; returns how many events it took. */
   dispatch(ctx: Context, limit: number): Promise<number>;
@@ -51,6 +50,33 @@ export interface RunnerDeps {
   handlerFor(type: string): JobHandler | undefined;
   /** Every job type this process can run. */
   handledTypes(): string[];
+}
+
+/** A runner over the database queue also claims and leases through the job repository. */
+export interface DatabaseRunnerDeps extends RunnerDeps {
+  jobs: JobRepository;
+}
+
+/**
+ * What `JobService.createRunner` hands back, on either backend: the database queue's
+ * `DatabaseJobRunner` or a `JobQueue`'s (BullMQ).
+ */
+export interface JobRunner {
+  /** Unique per runner; shown in logs (and `locked_by` on the database queue). */
+  readonly workerId: string;
+  /** Turns (relays) committed outbox events into jobs; returns how many events it took. */
+  dispatchEvents(limit?: number): Promise<number>;
+  /** One round: dispatch events, then run the jobs due now. Returns the number of jobs run. */
+  runOnce(): Promise<number>;
+  /** Runs rounds until nothing is due or dispatched: a deterministic drain for tests and scripts. */
+  runUntilIdle(maxRounds?: number): Promise<number>;
+  /** Runs in the background until `stop()`. */
+  start(): void;
+  /** Stops taking jobs and waits for the jobs in hand to finish. */
+  stop(): Promise<void>;
+  readonly isRunning: boolean;
+  /** Unhealthy while its last poll (or its queue connection) failed. */
+  health(): HealthCheck;
 }
 
 const silent: RunnerLogger = { info() {}, warn() {}, error() {} };
@@ -80,7 +106,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
  * the claim checks the lease is still ours, so a job reclaimed from a stalled runner is never
  * completed twice. A poll with nothing to do only reads.
  */
-export class JobRunner {
+export class DatabaseJobRunner implements JobRunner {
   readonly workerId: string;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
@@ -95,7 +121,7 @@ export class JobRunner {
   private lastError: string | null = null;
 
   constructor(
-    private readonly deps: RunnerDeps,
+    private readonly deps: DatabaseRunnerDeps,
     options: RunnerOptions = {},
   ) {
     this.workerId = options.workerId ?? `runner-${newId()}`;

@@ -31,15 +31,12 @@ export function registerRecommendationJobs(
 }
 
 /**
- * Queues a rebuild `delayMs` from now unless one is already queued. A process that runs a job
- * runner calls it once at start (`serve` with `WORKER=inline` and `emporia worker` do).
+ * Schedules a rebuild every `delayMs` unless one is already scheduled (`JobService.schedule`: a run
+ * queued on the database, one job scheduler on BullMQ). A process that runs a job runner calls it
+ * once at start (`serve` with `WORKER=inline` and `emporia worker` do).
  *
  * @returns True when a run was queued, false when one was already waiting.
  */
 export async function scheduleRecommendationRebuild(jobs: JobService, ctx: Context, delayMs = 0): Promise<boolean> {
-  const queued = await jobs.list(ctx, { status: 'queued', type: RECOMMENDATIONS_REBUILD_JOB, limit: 1 });
-  if (queued.results.length > 0) return false;
-  const runAt = new Date(ctx.clock.now().getTime() + delayMs).toISOString();
-  await jobs.enqueue(ctx, RECOMMENDATIONS_REBUILD_JOB, {}, { runAt, maxAttempts: 1, createdBy: null });
-  return true;
+  return jobs.schedule(ctx, RECOMMENDATIONS_REBUILD_JOB, delayMs);
 }

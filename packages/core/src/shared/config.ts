@@ -134,6 +134,14 @@ const configSchema = z.object({
   redisUrl: z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' }).optional(),
   /** Prefix of every Redis key and channel, so several shops can share one Redis. */
   redisPrefix: z.string().min(1).default('emporia:'),
+  /** BullMQ (`REDIS_URL`): seconds a succeeded job stays in Redis (`removeOnComplete.age`). */
+  jobsKeepSucceeded: duration.default(86400),
+  /** BullMQ: succeeded jobs kept per job type at most, the oldest removed first (`removeOnComplete.count`). */
+  jobsKeepSucceededCount: int(0, 10_000_000).default(1000),
+  /** BullMQ: seconds a dead job stays in Redis (`removeOnFail.age`). */
+  jobsKeepDead: duration.default(7 * 86400),
+  /** BullMQ: dead jobs kept per job type at most (`removeOnFail.count`). */
+  jobsKeepDeadCount: int(0, 10_000_000).default(10_000),
   /** Open event streams (SSE and WebSocket together) per user and process; beyond it, 429. */
   maxStreamsPerUser: int(1, 1000).default(5),
   /** Open event streams per process; beyond it, 429. */
