@@ -5,7 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { hostCheck, rateLimit, requestTimeout } from './hardening.js';
+import { hostCheck, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
 import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
@@ -93,7 +93,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
         credentials: config.corsCredentials,
-        exposedHeaders: ['X-Request-Id', 'X-Cart-Token', 'Idempotent-Replayed'],
+        exposedHeaders: ['X-Request-Id', 'X-Cart-Token', 'Idempotent-Replayed', 'Retry-After', ...RATE_LIMIT_HEADERS],
       }),
     );
   }

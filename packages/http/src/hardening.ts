@@ -17,16 +17,21 @@ export function hostCheck(allowedHosts: string[]): RequestHandler {
   };
 }
 
+/** The headers every rate-limited answer carries (IETF draft `RateLimit-*` fields, as seconds and counts). */
+export const RATE_LIMIT_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] as const;
+
 /**
  * Per-IP fixed window of one minute, in process memory: a Map lookup and an increment per
  * request. With several processes each enforces its own limit (a shared store would cost a
- * round trip per request); put a proxy limit in front for a cluster-wide one.
+ * round trip per request); put a proxy limit in front for a cluster-wide one. Every answer it
+ * counts says the budget: `RateLimit-Limit` (requests per window), `RateLimit-Remaining` and
+ * `RateLimit-Reset` (seconds until the window starts over); past the limit, 429 with `Retry-After`.
  */
 export function rateLimit(perMinute: number, now: () => number = Date.now): RequestHandler {
   const WINDOW = 60_000;
   let windowStart = now();
   let counts = new Map<string, number>();
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     // A load balancer's probes must not use up the budget of the address they come from.
     if (req.path === '/health' || req.path === '/ready') return next();
     const t = now();
@@ -38,8 +43,14 @@ export function rateLimit(perMinute: number, now: () => number = Date.now): Requ
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const n = (counts.get(ip) ?? 0) + 1;
     counts.set(ip, n);
+    const reset = Math.max(1, Math.ceil((windowStart + WINDOW - t) / 1000));
+    res.set({
+      'RateLimit-Limit': String(perMinute),
+      'RateLimit-Remaining': String(Math.max(0, perMinute - n)),
+      'RateLimit-Reset': String(reset),
+    });
     if (n <= perMinute) return next();
-    const retryAfter = Math.max(1, Math.ceil((windowStart + WINDOW - t) / 1000));
+    const retryAfter = reset;
     next(new RateLimitedError(`More than ${perMinute} requests per minute from this address`, retryAfter));
   };
 }

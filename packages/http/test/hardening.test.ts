@@ -62,7 +62,7 @@ describeEachDatabase(
 );
 
 describe('hardening middleware in a host app', () => {
-  it('starts a new window after a minute', async () => {
+  it('says the budget in RateLimit-* headers and starts a new window after a minute', async () => {
     let now = 1_000_000;
     const app = express();
     app.use(rateLimit(2, () => now));
@@ -71,12 +71,19 @@ describe('hardening middleware in a host app', () => {
       void _next;
       sendProblem(req, res, err);
     });
-    expect((await request(app).get('/x')).status).toBe(200);
-    expect((await request(app).get('/x')).status).toBe(200);
+    const first = await request(app).get('/x');
+    expect(first.status).toBe(200);
+    // The budget travels with every answer it counts (the headers the OpenAPI document declares).
+    expect(first.headers['ratelimit-limit']).toBe('2');
+    expect(first.headers['ratelimit-remaining']).toBe('1');
+    expect(first.headers['ratelimit-reset']).toBe('60');
+    expect((await request(app).get('/x')).headers['ratelimit-remaining']).toBe('0');
     now += 59_000;
     const limited = await request(app).get('/x');
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.headers['ratelimit-remaining']).toBe('0');
+    expect(limited.headers['ratelimit-reset']).toBe('1');
     now += 1_000;
     expect((await request(app).get('/x')).status).toBe(200);
   });
