@@ -22,11 +22,11 @@ interface Operation {
 const COMPONENTS_ID = 'https://emporia.test/components.json';
 
 /**
- * Answers the app may give to any operation before its route runs, as problems: a Host outside
- * ALLOWED_HOSTS (400), a body over BODY_LIMIT (413), a non-JSON body (415), rate limits (429) and
- * the request timeout (503). The document states them once in its description, not per operation.
+ * Answers the app gives before any route runs to a body sent where none is taken: over BODY_LIMIT
+ * (413) or not JSON (415). The document declares them on the operations that take a body; every
+ * other status the app may give (400 Host, 429, 500, 503) is declared on every operation.
  */
-const APP_WIDE_STATUSES = new Set([400, 413, 415, 429, 503]);
+const APP_WIDE_STATUSES = new Set([413, 415]);
 
 /** `#/components/schemas/X` → the same schema inside the standalone components document. */
 function retarget(value: unknown): unknown {

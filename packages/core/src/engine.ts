@@ -4,6 +4,7 @@ import type { Clock } from './shared/clock.js';
 import { systemClock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import type { HealthCheck, Store } from './shared/store.js';
+import { errorText } from './shared/input.js';
 import { TOKENS } from './shared/tokens.js';
 import { MemoryRateLimiter, type RateLimiter } from './shared/rate-limit.js';
 import { cartModule } from './cart/module.js';
@@ -207,7 +208,7 @@ export function createEngine(ports: EnginePorts): Engine {
         await ports.store.ping();
         return [{ name: 'database', ok: true }, ...jobs.health()];
       } catch (err) {
-        return [{ name: 'database', ok: false, detail: (err as Error).message.split('\n')[0] }];
+        return [{ name: 'database', ok: false, detail: errorText((err as Error).message.split('\n')[0]) }];
       }
     },
     async close() {

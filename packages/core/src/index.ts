@@ -99,13 +99,17 @@ export { scheduleMaintenance, MAINTENANCE_INTERVAL_MS } from './jobs/maintenance
 export { WebhookService } from './notifications/webhooks.service.js';
 export { RecommendationService } from './recommendations/recommendations.service.js';
 export { scheduleRecommendationRebuild, RECOMMENDATIONS_REBUILD_JOB } from './recommendations/job.js';
+export { MAX_PAGE_SIZE } from './shared/pagination.js';
 export type { KeysetPage, ListResult, Page } from './shared/pagination.js';
 export { parseInput } from './shared/validation.js';
 export {
   MAX_AMOUNT,
+  MAX_ERROR_TEXT,
   MAX_INT32,
   MAX_JSON_BYTES,
   MAX_JSON_DEPTH,
+  MAX_LINES,
+  errorText,
   hasControlCharacters,
   int32,
   int64,
@@ -163,6 +167,8 @@ export {
   productListQuerySchema,
   stockAdjustmentSchema,
   stockMovementSchema,
+  MAX_MOVEMENTS,
+  MAX_VARIANTS,
   type ProductStatus,
   type ProductSort,
   type Category,
@@ -286,6 +292,7 @@ export {
   createWebhookSchema,
   updateWebhookSchema,
   webhookDeliveryLogSchema,
+  MAX_DELIVERIES,
   type WebhookSubscription,
   type CreatedWebhook,
   type CreateWebhookInput,

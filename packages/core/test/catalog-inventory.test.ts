@@ -1,6 +1,8 @@
 import type { KnexStore } from '@emporia/adapters';
 import {
   BUILT_IN_ROLES,
+  ConflictError,
+  MAX_VARIANTS,
   NotFoundError,
   OutOfStockError,
   ValidationError,
@@ -277,6 +279,24 @@ describeEachDatabase('inventory service', (env) => {
       .sort((a, b) => a - b);
     // Each successful adjustment saw its own stock level: 0, 1, …, 19, none repeated.
     expect(afters).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('holds at most MAX_VARIANTS variants per product (what the answers declare as maxItems)', async () => {
+    const ctx = staffContext(env());
+    const sizes = Array.from({ length: 100 }, (_, i) => `S${i}`);
+    const product = await env().engine.catalog.createProduct(ctx, {
+      name: unique('Poster'),
+      options: [
+        { name: 'Size', values: sizes },
+        { name: 'Finish', values: ['Matte', 'Gloss', 'Satin'] },
+      ],
+      variants: ['Matte', 'Gloss'].flatMap((finish) =>
+        sizes.map((size) => ({ sku: unique('PO'), price: 900, options: { Size: size, Finish: finish } })),
+      ),
+    });
+    expect(product.variants).toHaveLength(MAX_VARIANTS);
+    const more = { sku: unique('PO'), price: 900, options: { Size: 'S0', Finish: 'Satin' } };
+    await expect(env().engine.catalog.createVariant(ctx, product.id, more)).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('does not deadlock when concurrent orders list the same variants in opposite orders', async () => {

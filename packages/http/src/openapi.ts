@@ -20,8 +20,78 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'Unsupported content type',
   422: 'Idempotency key reused with a different body',
-  429: 'Rate limited',
+  429: 'Rate limited: retry after the seconds in Retry-After',
+  500: 'Internal error: a problem that reveals nothing but the request id',
+  503: 'Timed out (REQUEST_TIMEOUT) or not ready',
 };
+
+/** Paths `RATE_LIMIT` does not count (load balancer probes): they never answer 429 nor carry its headers. */
+const UNLIMITED_PATHS = new Set(['/health', '/ready']);
+
+const MAX_INT32 = 2_147_483_647;
+/** Node's limit on a request's headers (16 KiB): no header value is longer. */
+const MAX_HEADER_LENGTH = 16_384;
+
+/**
+ * Response headers shared by every operation (`components.headers`): the `RateLimit-*` budget the
+ * per-address limit sends when `RATE_LIMIT` is set (hardening.ts), `Retry-After` on a 429, and the
+ * CORS origin sent when the request's `Origin` is listed in `CORS_ORIGINS`.
+ */
+const SHARED_HEADERS: Record<string, JsonSchema> = {
+  'RateLimit-Limit': {
+    description: 'Requests allowed per window from this address (sent when `RATE_LIMIT` is set)',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_INT32 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in the current window (sent when `RATE_LIMIT` is set)',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: MAX_INT32 },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until the window starts over (sent when `RATE_LIMIT` is set)',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 60 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    required: true,
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_INT32 },
+  },
+  'Access-Control-Allow-Origin': {
+    description: 'The allowed origin, when the request comes from one listed in `CORS_ORIGINS`',
+    schema: { type: 'string', maxLength: 2048 },
+  },
+};
+
+/** How the access tokens follow the JSON Web Token best current practices (packages/core/src/identity/tokens.ts). */
+const JWT_DESCRIPTION =
+  'An access token from `POST /api/auth/token`, as `Authorization: Bearer <token>` (`JWT <token>` is accepted too). ' +
+  'The tokens follow RFC8725 (JWT Best Current Practices): one pinned algorithm (HS256; `none` and every other ' +
+  '`alg` refused), issuer and audience checked, `exp` always required, and access and refresh tokens typed so ' +
+  'one never passes for the other. Access tokens live minutes; refresh tokens rotate and a reused one revokes its family.';
+
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** The headers an answer with `status` carries on `path`. */
+function responseHeaders(path: string, status: number): Record<string, unknown> {
+  const names = ['Access-Control-Allow-Origin'];
+  if (!UNLIMITED_PATHS.has(path) && status < 500)
+    names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset');
+  if (status === 429) names.push('Retry-After');
+  return Object.fromEntries(names.map((n) => [n, headerRef(n)]));
+}
+
+/**
+ * What JSON Schema leaves open and a client (and an OWASP lint) needs said: an integer's storage
+ * (`int32` when its bounds fit 32 bits, else `int64`) and a UUID's length.
+ */
+function bound(schema: JsonSchema): void {
+  const isType = (t: string) => schema.type === t || (Array.isArray(schema.type) && schema.type.includes(t));
+  if (isType('integer') && schema.format === undefined) {
+    const min = typeof schema.minimum === 'number' ? schema.minimum : -Infinity;
+    const max = typeof schema.maximum === 'number' ? schema.maximum : Infinity;
+    schema.format = min >= -MAX_INT32 - 1 && max <= MAX_INT32 ? 'int32' : 'int64';
+  }
+  if (isType('string') && schema.format === 'uuid' && schema.maxLength === undefined) schema.maxLength = 36;
+}
 
 /** Shared component schemas (`.meta({ id })`) are emitted once under components.schemas. */
 function toSchema(schema: z.ZodType, io: 'input' | 'output', registry: Map<string, JsonSchema>): JsonSchema {
@@ -36,6 +106,7 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', registry: Map<strin
         ctx.jsonSchema.type = 'string';
         ctx.jsonSchema.format = 'date-time';
       }
+      bound(ctx.jsonSchema as JsonSchema);
     },
   }) as JsonSchema;
   const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
@@ -100,12 +171,12 @@ function aliasParameters(schema: z.ZodType | undefined, registry: Map<string, Js
  * per type of `EVENT_TYPES`, so every event a subscription may name is documented with its body.
  */
 function webhookOperations(registry: Map<string, JsonSchema>): Record<string, unknown> {
-  const header = (name: string, description: string) => ({
+  const header = (name: string, description: string, schema: JsonSchema) => ({
     name,
     in: 'header',
     required: true,
     description,
-    schema: { type: 'string' },
+    schema: { type: 'string', ...schema },
   });
   return Object.fromEntries(
     EVENT_TYPES.map((type) => {
@@ -119,9 +190,12 @@ function webhookOperations(registry: Map<string, JsonSchema>): Record<string, un
           'with the subscription’s secret before trusting it.',
         tags: ['webhooks'],
         parameters: [
-          header(SIGNATURE_HEADER, '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`'),
-          header('Emporia-Event', `\`${type}\``),
-          header('Emporia-Delivery', 'The event id, the same on every retry'),
+          header(SIGNATURE_HEADER, '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`', {
+            maxLength: 100,
+            pattern: '^t=\\d{1,12},v1=[0-9a-f]{64}$',
+          }),
+          header('Emporia-Event', `\`${type}\``, { const: type }),
+          header('Emporia-Delivery', 'The event id, the same on every retry', { format: 'uuid', maxLength: 36 }),
         ],
         requestBody: {
           required: true,
@@ -154,14 +228,16 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
   const registry = new Map<string, JsonSchema>();
   toSchema(problemSchema, 'output', registry);
   const paths: Record<string, Record<string, unknown>> = {};
+  const problemResponses: Record<string, JsonSchema> = {};
   for (const r of routes) {
     const responses: Record<string, unknown> = {};
     const ok = r.status ?? 200;
     responses[String(ok)] =
       ok === 204 || !r.response
-        ? { description: STATUS_TEXT[ok] ?? 'OK' }
+        ? { description: STATUS_TEXT[ok] ?? 'OK', headers: responseHeaders(r.path, ok) }
         : {
             description: STATUS_TEXT[ok] ?? 'OK',
+            headers: responseHeaders(r.path, ok),
             content: {
               [r.responseContentType ?? 'application/json']: { schema: toSchema(r.response, 'output', registry) },
             },
@@ -169,19 +245,27 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
     if (r.conditional) {
       responses['304'] = {
         description: 'Not modified: the ETag given in If-None-Match is still current',
-        headers: { ETag: { schema: { type: 'string' } } },
+        headers: { ...responseHeaders(r.path, 304), ETag: { schema: { type: 'string', maxLength: 64 } } },
       };
     }
-    const errors = new Set<number>(r.errors ?? []);
-    if (r.params || r.query || r.body) errors.add(400);
+    // Every operation refuses an unknown query parameter or a Host outside ALLOWED_HOSTS (400), may
+    // fail inside (500, a problem that reveals nothing) and times out after REQUEST_TIMEOUT (503).
+    const errors = new Set<number>([...(r.errors ?? []), 400, 500, 503]);
     // Where a token is optional too, a malformed, bad or expired one is a 401 (never silently anonymous).
     if (r.auth !== 'none') errors.add(401);
     if (r.params) errors.add(404);
+    if (r.body) errors.add(413);
+    if (r.body && !r.bodyContentType) errors.add(415);
+    if (!UNLIMITED_PATHS.has(r.path)) errors.add(429);
+    // Each error answer is one shared component (`Problem404`), so the document states it once.
     for (const status of [...errors].sort()) {
-      responses[String(status)] = {
+      const name = `Problem${status}${UNLIMITED_PATHS.has(r.path) ? 'NotRateLimited' : ''}`;
+      problemResponses[name] ??= {
         description: STATUS_TEXT[status] ?? 'Error',
+        headers: responseHeaders(r.path, status),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
+      responses[String(status)] = { $ref: `#/components/responses/${name}` };
     }
     const operation: Record<string, unknown> = {
       operationId: r.operationId,
@@ -199,7 +283,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
                 in: 'header',
                 required: false,
                 description: 'The ETag of an answer already held; 304 when it is still current.',
-                schema: { type: 'string' },
+                schema: { type: 'string', maxLength: MAX_HEADER_LENGTH },
               },
             ]
           : []),
@@ -208,7 +292,7 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
           in: 'header',
           required: h.required ?? false,
           description: h.description,
-          schema: { type: 'string' },
+          schema: { type: 'string', maxLength: h.maxLength },
         })),
       ],
       responses,
@@ -226,11 +310,11 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
                     type === 'multipart/form-data'
                       ? {
                           type: 'object',
-                          properties: { file: { type: 'string', format: 'binary' } },
+                          properties: { file: { type: 'string', format: 'binary', maxLength: r.bodyMaxBytes } },
                           required: ['file'],
                           additionalProperties: false,
                         }
-                      : { type: 'string' },
+                      : { type: 'string', maxLength: r.bodyMaxBytes },
                 },
               ]),
             )
@@ -247,14 +331,23 @@ export function buildOpenApi(routes: RouteSpec[], info: OpenApiInfo = {}): Recor
       description:
         info.description ??
         'Headless commerce API. Errors are RFC 9457 application/problem+json. Authenticate with `Authorization: Bearer <access token>` from POST /api/auth/token. ' +
-          'Besides the answers listed per operation, any operation may answer 400 (Host not allowed), 413 (body too large), 415 (not JSON), 429 (rate limited, with Retry-After) or 503 (timed out).',
+          'Every operation lists the answers it may give, those of the whole app included: 400 (an unknown query parameter, a Host outside ALLOWED_HOSTS), 413 (body too large), 415 (not JSON), 429 (rate limited, with Retry-After), 500 and 503 (timed out).',
     },
-    servers: [{ url: info.serverUrl || '/' }],
+    servers: [{ url: info.serverUrl || '/', 'x-internal': false }],
     paths,
     webhooks: webhookOperations(registry),
     components: {
       schemas: Object.fromEntries(registry),
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      responses: Object.fromEntries(Object.entries(problemResponses).sort(([a], [b]) => a.localeCompare(b))),
+      headers: SHARED_HEADERS,
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: JWT_DESCRIPTION,
+        },
+      },
     },
   };
 }

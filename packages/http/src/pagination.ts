@@ -1,4 +1,4 @@
-import type { ListResult } from '@emporia/core';
+import { MAX_PAGE_SIZE, type ListResult } from '@emporia/core';
 import type { Request } from 'express';
 import { z } from 'zod';
 
@@ -41,6 +41,9 @@ export function listAnswer<T>(req: Request, list: ListResult<T>) {
   };
 }
 
+/** A link to another page: the request's own URL (at most 16 KiB, Node's header limit) with the page moved. */
+const linkSchema = z.string().max(16_500).meta({ format: 'uri' });
+
 const pageResultSchema = <T extends z.ZodType>(item: T) =>
   z.object({
     count: z.number().int(),
@@ -50,16 +53,16 @@ const pageResultSchema = <T extends z.ZodType>(item: T) =>
       .describe(
         'Present (true) when `count` is an estimate rather than an exact total: a full-text search matching very many products answers "about N" instead of counting every hit.',
       ),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
-    results: z.array(item),
+    next: linkSchema.nullable(),
+    previous: linkSchema.nullable(),
+    results: z.array(item).max(MAX_PAGE_SIZE),
   });
 
 const keysetResultSchema = <T extends z.ZodType>(item: T) =>
   z.object({
-    results: z.array(item),
-    next_cursor: z.string().nullable(),
-    next: z.string().nullable(),
+    results: z.array(item).max(MAX_PAGE_SIZE),
+    next_cursor: z.string().max(512).nullable(),
+    next: linkSchema.nullable(),
   });
 
 /** The answer of a list endpoint (what `listAnswer` makes): either shape, depending on the query. */

@@ -7,6 +7,7 @@ import {
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
+  MAX_LINES,
   type FieldError,
 } from '@emporia/core';
 import type { Request, Response } from 'express';
@@ -15,18 +16,28 @@ import { z } from 'zod';
 /** Base of every problem `type` URI; the last segment is the error's stable code. */
 export const PROBLEM_BASE = 'https://emporia.dev/problems/';
 
+/** Most field problems one answer lists (the first ones found), and the longest text of each part. */
+const MAX_FIELD_ERRORS = 100;
+const MAX_FIELD_TEXT = 1000;
+/** A request line is at most 16 KiB (Node's header limit): the longest `instance`, and `detail` with room to spare. */
+const MAX_INSTANCE = 16_384;
+const MAX_DETAIL = 20_000;
+
 /** RFC 9457 problem details, as every error answer carries them. */
 export const problemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    request_id: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    type: z.string().max(200).meta({ format: 'uri' }),
+    title: z.string().max(200),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().max(MAX_DETAIL).optional(),
+    instance: z.string().max(MAX_INSTANCE).optional(),
+    request_id: z.string().max(128).optional(),
+    errors: z
+      .array(z.object({ path: z.string().max(MAX_FIELD_TEXT), message: z.string().max(MAX_FIELD_TEXT) }))
+      .max(MAX_FIELD_ERRORS)
+      .optional(),
     /** Out of stock (409): the SKUs that are short. */
-    skus: z.array(z.string()).optional(),
+    skus: z.array(z.string().max(64)).max(MAX_LINES).optional(),
   })
   .meta({ id: 'Problem' });
 
@@ -83,7 +94,15 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
     };
     req.log?.error({ err }, 'unhandled error');
   }
-  problem.instance = req.originalUrl.split('?')[0];
+  problem.instance = req.originalUrl.split('?')[0].slice(0, MAX_INSTANCE);
+  // What the document declares: a bounded list of bounded texts, whatever the input was.
+  if (problem.detail) problem.detail = problem.detail.slice(0, MAX_DETAIL);
+  if (problem.errors) {
+    problem.errors = problem.errors.slice(0, MAX_FIELD_ERRORS).map((e) => ({
+      path: e.path.slice(0, MAX_FIELD_TEXT),
+      message: e.message.slice(0, MAX_FIELD_TEXT),
+    }));
+  }
   const requestId = res.getHeader('X-Request-Id');
   if (typeof requestId === 'string') problem.request_id = requestId;
   res.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));

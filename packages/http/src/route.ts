@@ -49,8 +49,8 @@ export interface RouteSpec<
   response?: R;
   /** Content type of the answer when it is not JSON (`text/event-stream`: `response` describes one message). */
   responseContentType?: string;
-  /** Extra headers the operation reads (documented only). */
-  headers?: Array<{ name: string; description: string; required?: boolean }>;
+  /** Extra headers the operation reads (documented only), with the longest value it accepts. */
+  headers?: Array<{ name: string; description: string; required?: boolean; maxLength: number }>;
   /** Error statuses this operation may answer, for the docs (400, 401, 404… are added as they apply). */
   errors?: number[];
   /** Also accepts `?ticket=` from `POST /api/events/ticket` in place of a token (event streams). */
@@ -65,6 +65,8 @@ export interface RouteSpec<
    * `multipart/form-data` one is documented as an upload in the field `file`.
    */
   bodyContentType?: string | string[];
+  /** With `bodyContentType`: the largest body accepted, in bytes (documented as the body's `maxLength`). */
+  bodyMaxBytes?: number;
   /**
    * On a `patch` route: the body fields a `PUT` (full replacement, derived by `withReplacements`)
    * may still leave out — write-only or privileged ones such as `password` or `role`. `false`: no PUT.

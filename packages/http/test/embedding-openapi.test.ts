@@ -32,12 +32,15 @@ describe('the OpenAPI document clients are generated from', () => {
   });
 
   it('resolves every $ref, including refs between components (Product → Variant)', () => {
-    const schemas = (document.components as { schemas: Record<string, unknown> }).schemas;
+    const components = document.components as Record<string, Record<string, unknown>>;
     const refs = refsOf(document);
     expect(refs).toContain('#/components/schemas/Variant');
+    // Shared error answers and their headers are components too (`Problem404`, `Retry-After`).
+    expect(refs).toContain('#/components/responses/Problem500');
     for (const ref of refs) {
-      expect(ref).toMatch(/^#\/components\/schemas\//);
-      expect(schemas[ref.slice('#/components/schemas/'.length)], ref).toBeDefined();
+      const [, kind, name] = ref.match(/^#\/components\/(schemas|responses|headers)\/(.+)$/) ?? [];
+      expect(kind, ref).toBeDefined();
+      expect(components[kind][name], ref).toBeDefined();
     }
   });
 
@@ -55,8 +58,8 @@ describe('the OpenAPI document clients are generated from', () => {
     const schemas = (document.components as { schemas: Record<string, { oneOf?: unknown[] }> }).schemas;
     const stream = (document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)[
       '/api/events'
-    ].get.responses['200'];
-    expect(refsOf(stream)).toEqual(['#/components/schemas/EventStreamMessage']);
+    ].get.responses['200'] as { content: unknown };
+    expect(refsOf(stream.content)).toEqual(['#/components/schemas/EventStreamMessage']);
     const messages = schemas.EventStreamMessage.oneOf as Array<{ properties: { event: { const: string } } }>;
     expect(messages.map((m) => m.properties.event.const)).toEqual(REALTIME_EVENT_TYPES);
   });

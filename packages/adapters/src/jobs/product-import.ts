@@ -1,6 +1,7 @@
 import {
   PRODUCT_IMPORT_COLUMNS,
   PRODUCT_IMPORT_JOB,
+  errorText,
   importErrorMessage,
   type Engine,
   type JobExecution,
@@ -30,7 +31,9 @@ export async function importProducts(
   const result: ProductImportResult = { rows: 0, created: 0, updated: 0, failed: 0, errors: [] };
   const fail = (line: number, sku: string | null, why: string) => {
     result.failed++;
-    if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push({ line, sku, message: why });
+    // A hostile file's cell is cut to what the result declares (`sku` 200, `message` MAX_ERROR_TEXT).
+    if (result.errors.length < MAX_REPORTED_ERRORS)
+      result.errors.push({ line, sku: sku === null ? null : sku.slice(0, 200), message: errorText(why) });
   };
 
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;

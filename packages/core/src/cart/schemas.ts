@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cartAddressInputSchema, postalAddressSchema } from '../addresses/schemas.js';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
 import { chosenShippingMethodSchema } from '../shipping/schemas.js';
-import { int32 } from '../shared/input.js';
+import { MAX_LINES, currencyField, idField, int32, timestampField } from '../shared/input.js';
 
 /** Largest quantity a schema accepts at all; `config.maxCartQuantity` (default 999) is the real cap. */
 export const QUANTITY_CEILING = 1_000_000;
@@ -60,11 +60,11 @@ export type CartLineStatus = z.infer<typeof cartLineStatusSchema>;
 /** A cart line with the variant's live price and stock and whether it can be bought as it is. */
 export const cartItemSchema = z
   .object({
-    id: z.string(),
-    variant_id: z.string(),
-    product_id: z.string().nullable(),
-    sku: z.string(),
-    name: z.string(),
+    id: idField(),
+    variant_id: idField(),
+    product_id: idField().nullable(),
+    sku: z.string().max(64),
+    name: z.string().max(200),
     /** Current price in minor units; null when the variant is gone. */
     unit_price: z.number().int().nullable(),
     quantity: z.number().int(),
@@ -82,18 +82,18 @@ export type CartItem = z.infer<typeof cartItemSchema>;
 /** A cart as every surface shows it: its lines with live prices, totals, and whether checkout can proceed. */
 export const cartSchema = z
   .object({
-    id: z.string(),
-    user_id: z.string().nullable(),
-    items: z.array(cartItemSchema),
+    id: idField(),
+    user_id: idField().nullable(),
+    items: z.array(cartItemSchema).max(MAX_LINES),
     item_count: z.number().int(),
     /** Priced live over the lines that still exist (see `breakdownShape`). */
     ...breakdownShape,
-    currency: z.string(),
+    currency: currencyField(),
     shipping_address: postalAddressSchema.nullable(),
     /** Null: the shipping address is used for billing too. */
     billing_address: postalAddressSchema.nullable(),
     /** The method chosen, as stored. */
-    shipping_method_id: z.string().nullable(),
+    shipping_method_id: idField().nullable(),
     /** The chosen method with its price for this cart; null when none is chosen or it no longer applies. */
     shipping_method: chosenShippingMethodSchema.nullable(),
     /** Σ quantity × variant weight, which shipping methods' weight bands look at. */
@@ -102,8 +102,8 @@ export const cartSchema = z
     shipping_required: z.boolean(),
     /** True when every line is available in the wanted quantity and shipping, if required, is chosen and applies. */
     checkout_ready: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Cart' });
 /** A cart (see {@link cartSchema}). */

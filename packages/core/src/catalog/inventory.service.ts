@@ -8,6 +8,7 @@ import { TOKENS } from '../shared/tokens.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { CATALOG_TOKENS, type InventoryRepository, type SaleVariantRow, type StockChange } from './ports.js';
 import {
+  MAX_MOVEMENTS,
   MAX_STOCK,
   stockAdjustmentSchema,
   type ProductOption,
@@ -262,7 +263,12 @@ export class InventoryService {
   }
 
   /** The latest stock movements of a variant, newest first. */
-  async listMovements(ctx: Context, productId: string, variantId: string, limit = 50): Promise<StockMovement[]> {
+  async listMovements(
+    ctx: Context,
+    productId: string,
+    variantId: string,
+    limit = MAX_MOVEMENTS,
+  ): Promise<StockMovement[]> {
     requirePermission(ctx, PERMISSIONS.inventoryWrite);
     const [variant] = await this.repo.saleVariants(ctx, [variantId]);
     if (!variant || variant.product_id !== productId) throw new NotFoundError(`Variant ${variantId} not found`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { taxClassSchema } from '../tax/schemas.js';
-import { MAX_INT32, int32, int64, jsonObject, text } from '../shared/input.js';
+import { MAX_INT32, currencyField, idField, int32, int64, jsonObject, text, timestampField } from '../shared/input.js';
 import { MAX_PAGE_SIZE, boolParam, intParam, pageQuerySchema } from '../shared/pagination.js';
 
 /**
@@ -20,6 +20,8 @@ export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 /** Largest stock a variant may hold (the column is a 32-bit integer). */
 export const MAX_STOCK = MAX_INT32;
+/** Most variants one product has (created with it or added later). */
+export const MAX_VARIANTS = 200;
 /** Longest `q` accepted: search terms beyond it add nothing but cost. */
 export const MAX_QUERY_LENGTH = 200;
 
@@ -33,6 +35,7 @@ const idSchema = z.uuid();
 const nameSchema = text().trim().min(1).max(200);
 const descriptionSchema = text({ multiline: true }).max(20_000);
 const currencySchema = text()
+  .length(3)
   .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code like USD')
   .transform((v) => v.toUpperCase());
 /** Money in integer minor units (cents). */
@@ -64,14 +67,14 @@ const queryBool = () => z.union([boolParam(), z.boolean()]);
 /** A category as every surface shows it; categories form a tree through `parent_id`. */
 export const categorySchema = z
   .object({
-    id: z.string(),
-    parent_id: z.string().nullable(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
+    id: idField(),
+    parent_id: idField().nullable(),
+    slug: z.string().max(200),
+    name: z.string().max(200),
+    description: z.string().max(20_000),
     position: z.number().int(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Category' });
 /** A category (see {@link categorySchema}). */
@@ -154,17 +157,17 @@ export type ProductOption = z.infer<typeof productOptionSchema>;
 /** A variant as every surface shows it: SKU, price in minor units, stock and its option values. */
 export const variantSchema = z
   .object({
-    id: z.string(),
-    product_id: z.string(),
-    sku: z.string(),
+    id: idField(),
+    product_id: idField(),
+    sku: z.string().max(64),
     price: z.number().int(),
-    currency: z.string(),
+    currency: currencyField(),
     stock: z.number().int(),
     low_stock_threshold: z.number().int(),
     weight_grams: z.number().int().describe('Shipping weight; the cart weighs Σ quantity × weight_grams'),
-    options: z.record(z.string(), z.string()),
-    created_at: z.string(),
-    updated_at: z.string(),
+    options: z.record(z.string().max(50), z.string().max(100)),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Variant' });
 /** A sellable variant of a product (see {@link variantSchema}). */
@@ -173,23 +176,23 @@ export type Variant = z.infer<typeof variantSchema>;
 /** A product as every surface shows it, with its variants, lowest price and total stock. */
 export const productSchema = z
   .object({
-    id: z.string(),
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
+    id: idField(),
+    slug: z.string().max(200),
+    name: z.string().max(200),
+    description: z.string().max(20_000),
     status: z.enum(PRODUCT_STATUSES),
-    category_id: z.string().nullable(),
-    tax_class: z.string().describe('Which tax rates apply: standard, reduced, zero or a class staff added'),
-    attributes: z.record(z.string(), z.unknown()),
-    images: z.array(z.string()),
-    options: z.array(productOptionSchema),
+    category_id: idField().nullable(),
+    tax_class: z.string().max(32).describe('Which tax rates apply: standard, reduced, zero or a class staff added'),
+    attributes: z.record(z.string().max(200), z.unknown()),
+    images: z.array(z.string().max(2000)).max(50),
+    options: z.array(productOptionSchema).max(5),
     price: z.number().int().describe('Lowest variant price, in minor units'),
-    currency: z.string(),
+    currency: currencyField(),
     stock: z.number().int().describe('Sum of the variants’ stock'),
     in_stock: z.boolean(),
-    variants: z.array(variantSchema),
-    created_at: z.string(),
-    updated_at: z.string(),
+    variants: z.array(variantSchema).max(MAX_VARIANTS),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Product' });
 /** A product with its variants (see {@link productSchema}). */
@@ -230,7 +233,7 @@ export const createProductSchema = z
     weight_grams: weightSchema.optional(),
     // A multi-variant product.
     options: z.array(productOptionSchema).max(5).optional(),
-    variants: z.array(variantInputSchema).min(1).max(200).optional(),
+    variants: z.array(variantInputSchema).min(1).max(MAX_VARIANTS).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.variants === undefined && v.price === undefined) {
@@ -309,18 +312,21 @@ export const stockAdjustmentSchema = z.strictObject({
 /** Input of `inventory.adjustStock` (see {@link stockAdjustmentSchema}). */
 export type StockAdjustmentInput = z.input<typeof stockAdjustmentSchema>;
 
+/** Most stock movements one read answers (the latest ones). */
+export const MAX_MOVEMENTS = 50;
+
 /** One logged change of a variant's stock: who, why, by how much and the stock after it. */
 export const stockMovementSchema = z
   .object({
-    id: z.string(),
-    variant_id: z.string(),
-    product_id: z.string(),
+    id: idField(),
+    variant_id: idField(),
+    product_id: idField(),
     delta: z.number().int(),
     stock_after: z.number().int(),
-    reason: z.string(),
-    reference: z.string().nullable(),
-    actor_id: z.string().nullable(),
-    created_at: z.string(),
+    reason: z.string().max(200),
+    reference: z.string().max(200).nullable(),
+    actor_id: idField().nullable(),
+    created_at: timestampField(),
   })
   .meta({ id: 'StockMovement' });
 /** A logged stock change (see {@link stockMovementSchema}). */

@@ -15,6 +15,7 @@ import {
   type VariantRow,
 } from './ports.js';
 import {
+  MAX_VARIANTS,
   createVariantSchema,
   updateVariantSchema,
   type UpdateVariantInput,
@@ -56,6 +57,9 @@ export class VariantService {
     return this.unitOfWork.run(ctx, async (tx) => {
       const product = await this.requireProduct(tx, productRef);
       const siblings = await this.products.variantsOf(tx, [product.id]);
+      if (siblings.length >= MAX_VARIANTS) {
+        throw new ConflictError(`A product has at most ${MAX_VARIANTS} variants`);
+      }
       const options = product.options.length ? checkVariantOptions(product.options, data.options, 'options') : {};
       this.requireUniqueCombination(product, siblings, options, null);
       const now = ctx.clock.now().toISOString();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { idField, text, timestampField } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 
 /** OWASP: at least 8; long passphrases are accepted whole, never truncated. */
@@ -26,16 +26,19 @@ const roleNameSchema = text()
   .max(64)
   .regex(/^[a-z][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _');
 
+/** Longest token Emporia signs: a JWT of a few fixed claims is a few hundred characters. */
+export const MAX_TOKEN_LENGTH = 2048;
+
 /** A user as every surface shows it: never the password hash. */
 export const userSchema = z
   .object({
-    id: z.string(),
-    email: z.string(),
-    name: z.string(),
-    role: z.string(),
+    id: idField(),
+    email: z.string().max(254),
+    name: z.string().max(200),
+    role: z.string().max(64),
     is_active: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'User' });
 /** A user as every surface shows it (see {@link userSchema}). */
@@ -120,15 +123,17 @@ export const tokenRequestSchema = z
 export type TokenRequest = z.input<typeof tokenRequestSchema>;
 
 /** What a login or refresh answers: a short-lived access token and a refresh token. */
-export const tokenPairSchema = z.object({ access: z.string(), refresh: z.string() }).meta({ id: 'TokenPair' });
+export const tokenPairSchema = z
+  .object({ access: z.string().max(MAX_TOKEN_LENGTH), refresh: z.string().max(MAX_TOKEN_LENGTH) })
+  .meta({ id: 'TokenPair' });
 /** An access and a refresh token (see {@link tokenPairSchema}). */
 export type TokenPair = z.infer<typeof tokenPairSchema>;
 
 /** What `identity.verify` answers for a usable token: its type, user and expiry. */
 export const verifyResultSchema = z.object({
   token_type: z.enum(['access', 'refresh']),
-  user_id: z.string(),
-  expires_at: z.string(),
+  user_id: idField(),
+  expires_at: timestampField(),
 });
 /** A verified token's type, user and expiry (see {@link verifyResultSchema}). */
 export type VerifyResult = z.infer<typeof verifyResultSchema>;
@@ -136,13 +141,13 @@ export type VerifyResult = z.infer<typeof verifyResultSchema>;
 /** A role as every surface shows it: a name and the permission strings it grants. */
 export const roleSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string(),
-    permissions: z.array(z.string()),
+    id: idField(),
+    name: z.string().max(64),
+    description: z.string().max(255),
+    permissions: z.array(z.string().max(100)).max(200),
     is_builtin: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Role' });
 /** A role (see {@link roleSchema}). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { MAX_ERROR_TEXT, text } from '../shared/input.js';
 import { PRODUCT_STATUSES } from '../catalog/schemas.js';
 
 /**
@@ -123,7 +123,15 @@ export const productImportResultSchema = z
     updated: z.number().int(),
     failed: z.number().int(),
     /** Up to 1000 problems, each with its line in the file (the header is line 1). */
-    errors: z.array(z.object({ line: z.number().int(), sku: z.string().nullable(), message: z.string() })),
+    errors: z
+      .array(
+        z.object({
+          line: z.number().int(),
+          sku: z.string().max(200).nullable(),
+          message: z.string().max(MAX_ERROR_TEXT),
+        }),
+      )
+      .max(1000),
   })
   .meta({ id: 'ProductImportResult' });
 /** The result of an import job (see {@link productImportResultSchema}). */

@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import type { HealthCheck } from '../shared/store.js';
 import { newId } from '../shared/ids.js';
 import { ValidationError } from '../shared/errors.js';
+import { errorText } from '../shared/input.js';
 import type { JobExecution, JobHandler, JobRepository } from './ports.js';
 import type { ClaimedJob, JobProgress } from './schemas.js';
 
@@ -288,6 +289,5 @@ export class DatabaseJobRunner implements JobRunner {
 }
 
 function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.slice(0, 2000);
+  return errorText(err instanceof Error ? err.message : String(err));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { MAX_ERROR_TEXT, idField, text, timestampField } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 
 /** A job's statuses: queued → running → succeeded, or dead after its last failed attempt. */
@@ -15,19 +15,19 @@ export type JobProgress = z.infer<typeof jobProgressSchema>;
 /** A background job as clients see it (`GET /api/jobs/{id}`, `emporia jobs`). */
 export const jobSchema = z
   .object({
-    id: z.string(),
-    type: z.string(),
+    id: idField(),
+    type: z.string().max(100),
     status: z.enum(JOB_STATUSES),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
-    run_at: z.string(),
-    last_error: z.string().nullable(),
+    run_at: timestampField(),
+    last_error: z.string().max(MAX_ERROR_TEXT).nullable(),
     progress: jobProgressSchema.nullable(),
     result: z.unknown().nullable(),
-    created_by: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    finished_at: z.string().nullable(),
+    created_by: idField().nullable(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
+    finished_at: timestampField().nullable(),
   })
   .meta({ id: 'Job' });
 /** A background job as clients see it (see {@link jobSchema}). */

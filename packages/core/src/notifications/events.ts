@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Context } from '../shared/context.js';
+import { currencyField, idField, timestampField } from '../shared/input.js';
 import { orderStatusSchema } from '../orders/schemas.js';
 
-const id = z.string().describe('A UUIDv7');
+const id = idField().describe('A UUIDv7');
 const amount = z.number().int().describe('Minor units (cents)');
-const currency = z.string().describe('ISO 4217 code');
-const orderNumber = z.string().describe('The order’s human number, such as `EM-001001`');
+const currency = currencyField().describe('ISO 4217 code');
+const orderNumber = z.string().max(21).describe('The order’s human number, such as `EM-001001`');
 
 /**
  * The payload of every domain event, one zod schema each: the contract of webhook bodies (`data`),
@@ -15,7 +16,7 @@ const orderNumber = z.string().describe('The order’s human number, such as `EM
  * events here; the event types, their TypeScript payloads and the documentation follow.
  */
 export const eventPayloadSchemas = {
-  'user.created': z.object({ user_id: id, email: z.string(), name: z.string() }).meta({
+  'user.created': z.object({ user_id: id, email: z.string().max(254), name: z.string().max(200) }).meta({
     id: 'UserCreatedPayload',
     description: 'A user account was created (sign-up, or by an admin).',
     examples: [{ user_id: '0192f0a0-0000-7000-8000-00000000000a', email: 'ada@example.com', name: 'Ada' }],
@@ -42,7 +43,7 @@ export const eventPayloadSchemas = {
     .object({
       variant_id: id,
       product_id: id,
-      sku: z.string(),
+      sku: z.string().max(64),
       stock: z.number().int().describe('Units left'),
       threshold: z.number().int().describe('The variant’s alert level'),
     })
@@ -187,7 +188,7 @@ export function eventEnvelopeSchema<T extends EventType>(type: T) {
     .object({
       id: id.describe('The event id: the same on every delivery of this event (use it to drop duplicates)'),
       type: z.literal(type),
-      created_at: z.string().describe('When the event was recorded (ISO 8601)'),
+      created_at: timestampField().describe('When the event was recorded (ISO 8601)'),
       data: eventPayloadSchemas[type],
     })
     .meta({ id: `${schemaName(type)}Event`, description: eventPayloadSchemas[type].description });

@@ -11,6 +11,7 @@ import { PERMISSIONS } from '../identity/permissions.js';
 import { NOTIFICATION_TOKENS } from './ports.js';
 import type { WebhookRecord, WebhookRepository } from './webhooks.ports.js';
 import {
+  MAX_DELIVERIES,
   createWebhookSchema,
   updateWebhookSchema,
   type CreateWebhookInput,
@@ -100,7 +101,7 @@ export class WebhookService {
   }
 
   /** The latest deliveries of a subscription, newest first (`webhook:manage`). */
-  async listDeliveries(ctx: Context, id: string, limit = 50): Promise<WebhookDeliveryLog[]> {
+  async listDeliveries(ctx: Context, id: string, limit = MAX_DELIVERIES): Promise<WebhookDeliveryLog[]> {
     requirePermission(ctx, PERMISSIONS.webhookManage);
     await this.require(ctx, id);
     return this.repo.listDeliveries(ctx, id, limit);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { postalAddressSchema } from '../addresses/schemas.js';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
 import { chosenShippingMethodSchema } from '../shipping/schemas.js';
-import { text } from '../shared/input.js';
+import { MAX_LINES, currencyField, idField, text, timestampField } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
 
@@ -42,25 +42,28 @@ export const idempotencyKeySchema = text()
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/** Most entries a status history holds: a lifecycle never re-enters a status (lifecycle.ts), so one per status. */
+export const MAX_HISTORY = 20;
+
 /** One move of an order's or payment's status: from, to, who and when. */
 export const statusChangeSchema = z
   .object({
-    from: z.string(),
-    to: z.string(),
-    actor_id: z.string().nullable(),
+    from: z.string().max(32),
+    to: z.string().max(32),
+    actor_id: idField().nullable(),
     actor: z.enum(['user', 'system', 'anonymous']),
-    note: z.string().nullable(),
-    at: z.string(),
+    note: z.string().max(500).nullable(),
+    at: timestampField(),
   })
   .meta({ id: 'StatusChange' });
 
 /** An order line: name, SKU and unit price as they were when the order was placed. */
 export const orderItemSchema = z
   .object({
-    variant_id: z.string(),
-    product_id: z.string(),
-    sku: z.string(),
-    name: z.string(),
+    variant_id: idField(),
+    product_id: idField(),
+    sku: z.string().max(64),
+    name: z.string().max(200),
     unit_price: z.number().int(),
     quantity: z.number().int(),
     ...lineBreakdownShape,
@@ -73,21 +76,21 @@ export type OrderItem = z.infer<typeof orderItemSchema>;
 /** An order as every surface shows it: number, status, lines, totals in minor units and status history. */
 export const orderSchema = z
   .object({
-    id: z.string(),
-    number: z.string(),
+    id: idField(),
+    number: z.string().max(21),
     status: orderStatusSchema,
-    items: z.array(orderItemSchema),
+    items: z.array(orderItemSchema).max(MAX_LINES),
     /** The breakdown as checkout priced it, inside the order transaction; later changes never alter it. */
     ...breakdownShape,
-    currency: z.string(),
-    user_id: z.string(),
+    currency: currencyField(),
+    user_id: idField(),
     /** Where and how it ships, as checkout copied them (null when the shop did not ship it). */
     shipping_address: postalAddressSchema.nullable(),
     billing_address: postalAddressSchema.nullable(),
     shipping_method: chosenShippingMethodSchema.nullable(),
-    history: z.array(statusChangeSchema),
-    created_at: z.string(),
-    updated_at: z.string(),
+    history: z.array(statusChangeSchema).max(MAX_HISTORY),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Order' });
 /** An order (see {@link orderSchema}). */
@@ -97,8 +100,8 @@ export type Order = z.infer<typeof orderSchema>;
 export const orderListQuerySchema = pageQuerySchema.extend({
   status: orderStatusSchema.optional(),
   user_id: z.uuid().optional().describe('staff only; customers always see their own'),
-  created_after: z.iso.datetime({ offset: true }).optional(),
-  created_before: z.iso.datetime({ offset: true }).optional(),
+  created_after: z.iso.datetime({ offset: true }).max(64).optional(),
+  created_before: z.iso.datetime({ offset: true }).max(64).optional(),
 });
 /** Parsed query of `orders.listOrders` (see {@link orderListQuerySchema}). */
 export type OrderListQuery = z.infer<typeof orderListQuerySchema>;

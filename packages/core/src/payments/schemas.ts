@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { int32, int64, text } from '../shared/input.js';
+import { currencyField, idField, int32, int64, text, timestampField } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
-import { statusChangeSchema } from '../orders/schemas.js';
+import { MAX_HISTORY, statusChangeSchema } from '../orders/schemas.js';
 
 /** A payment's statuses: it is decided once, pending → succeeded or failed. */
 export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -20,22 +20,22 @@ export type CreatePaymentInput = z.input<typeof createPaymentSchema>;
 /** A payment as every surface shows it: provider, status, amount, the provider's reference and history. */
 export const paymentSchema = z
   .object({
-    id: z.string(),
-    order_id: z.string(),
-    user_id: z.string(),
-    provider: z.string(),
+    id: idField(),
+    order_id: idField(),
+    user_id: idField(),
+    provider: z.string().max(32),
     status: paymentStatusSchema,
     amount: z.number().int(),
-    currency: z.string(),
+    currency: currencyField(),
     /** The provider's reference for this payment. */
-    reference: z.string(),
+    reference: z.string().max(255),
     /** Where to send the customer to pay (redirect-style providers); null for manual payments. */
-    checkout_url: z.string().nullable(),
+    checkout_url: z.string().max(2000).nullable(),
     /** Refunded, or held by refunds still pending; never more than `amount`. */
     refunded_amount: z.number().int(),
-    history: z.array(statusChangeSchema),
-    created_at: z.string(),
-    updated_at: z.string(),
+    history: z.array(statusChangeSchema).max(MAX_HISTORY),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Payment' });
 /** A payment (see {@link paymentSchema}). */
@@ -68,7 +68,7 @@ export type HostedCallback = z.infer<typeof hostedCallbackSchema>;
 /** What `payments.handleWebhook` answers: the payment, its status and whether this delivery changed it. */
 export const webhookAnswerSchema = z
   .object({
-    payment_id: z.string(),
+    payment_id: idField(),
     status: paymentStatusSchema,
     /** False for a repeated delivery that changed nothing. */
     changed: z.boolean(),

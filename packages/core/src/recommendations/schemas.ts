@@ -32,7 +32,7 @@ export type ForMeQuery = z.input<typeof forMeQuerySchema>;
 
 /** Recommended products: published, in stock, never the product asked about, best first. */
 export const recommendationListSchema = z
-  .object({ results: z.array(productSchema) })
+  .object({ results: z.array(productSchema).max(MAX_RECOMMENDATIONS) })
   .meta({ id: 'RecommendationList' });
 /** Answer of `forProduct` and `forMe`. */
 export type RecommendationList = z.infer<typeof recommendationListSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { MAX_LINES } from './input.js';
 
 /** Parses `5m`, `24h`, `30s`, `7d` or plain seconds into seconds. */
 export function parseDuration(text: string): number | null {
@@ -123,7 +124,7 @@ const configSchema = z.object({
     .default('1mb'),
   maxCartQuantity: int(1, 1_000_000).default(999),
   /** Most lines one cart holds; adding another is a 409. */
-  maxCartLines: int(1, 10_000).default(100),
+  maxCartLines: int(1, MAX_LINES).default(100),
   /** New guest carts one client address may open per hour (each carries a token and a row). */
   guestCartsPerHour: int(1, 1_000_000).default(60),
   /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */

@@ -95,3 +95,28 @@ export function jsonObject(options: { maxDepth?: number; maxBytes?: number } = {
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
+
+// ---------------------------------------------------------------- output fields
+
+/**
+ * The strings of an answer, bounded as what was stored: the OpenAPI document says each one's
+ * largest length (a client sizes its buffers and columns by it), and the bound is the input
+ * limit it came in with.
+ */
+/** An id: a UUIDv7 string. */
+export const idField = () => z.string().max(36).meta({ format: 'uuid' });
+/** A timestamp: ISO 8601 UTC (`2026-01-31T12:00:00.000Z`). */
+export const timestampField = () => z.string().max(32).meta({ format: 'date-time' });
+/**
+ * Most lines a cart, an order or a breakdown holds: the ceiling of `MAX_CART_LINES` (an order is
+ * placed from one cart or from at most 100 explicit lines).
+ */
+export const MAX_LINES = 10_000;
+/** An ISO 4217 currency code. */
+export const currencyField = () => z.string().length(3);
+/** Longest error text kept (a job's `last_error`, a webhook delivery's `error`): longer text is cut. */
+export const MAX_ERROR_TEXT = 2000;
+/** Error text as stored: cut to {@link MAX_ERROR_TEXT}. */
+export function errorText(message: string): string {
+  return message.length > MAX_ERROR_TEXT ? message.slice(0, MAX_ERROR_TEXT) : message;
+}

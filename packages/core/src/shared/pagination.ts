@@ -3,11 +3,16 @@ import { text } from './input.js';
 import { ValidationError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
+/** Largest `page_size` (and `limit`) a list answers: no page holds more results. */
 export const MAX_PAGE_SIZE = 100;
 
 /** A positive integer from a query string; arrays and objects are rejected, never coerced. */
 export const intParam = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  text().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+  text()
+    .max(String(max).length, `must be at most ${max}`)
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 export const boolParam = () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 

@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { idField, timestampField } from '../shared/input.js';
 
 /** A tax class: `standard`, `reduced`, `zero` or one staff name (lower case letters, digits, `_`, `-`). */
 export const taxClassSchema = z
   .string()
+  .max(32)
   .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'expected a tax class like standard, reduced or zero');
 
 /** An ISO 3166-1 alpha-2 country code, upper case (`DE`, `US`); lower case input is upper-cased. */
 export const countrySchema = z
   .string()
+  .length(2)
   .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code like DE')
   .transform((v) => v.toUpperCase())
   .refine((v) => ISO_COUNTRIES.has(v), 'not an ISO 3166-1 alpha-2 country code');
@@ -53,14 +56,14 @@ export type ReplaceTaxRateInput = z.input<typeof replaceTaxRateSchema>;
 /** A tax rate as every surface shows it. */
 export const taxRateSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    country: z.string(),
-    region: z.string().nullable(),
-    tax_class: z.string(),
+    id: idField(),
+    name: z.string().max(100),
+    country: z.string().length(2),
+    region: z.string().max(64).nullable(),
+    tax_class: z.string().max(32),
     rate_bps: z.number().int(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'TaxRate' });
 /** A tax rate (see {@link taxRateSchema}). */

@@ -20,6 +20,7 @@ const tokenHeader = [
     name: CART_TOKEN_HEADER,
     description:
       'Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart.',
+    maxLength: 128,
   },
 ];
 

@@ -14,7 +14,11 @@ const HEARTBEAT_MS = 15_000;
 /** A server-sent event of one type: the event's id, its type and its payload. */
 function streamMessage(type: EventType) {
   return z.object({
-    id: z.string().describe('`id:` line: the event id (send it back as `Last-Event-ID` to resume)'),
+    id: z
+      .string()
+      .max(36)
+      .meta({ format: 'uuid' })
+      .describe('`id:` line: the event id (send it back as `Last-Event-ID` to resume)'),
     event: z.literal(type).describe('`event:` line: the event type'),
     data: eventPayloadSchemas[type],
   });
@@ -44,7 +48,7 @@ export const eventRoutes = [
     errors: [429],
     response: streamMessageSchema,
     responseContentType: 'text/event-stream',
-    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
+    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id', maxLength: 36 }],
     ticket: true,
     query: z.object({
       ticket: z.string().max(512).optional().describe('A ticket from `POST /api/events/ticket`, in place of a token'),
@@ -100,8 +104,12 @@ export const eventRoutes = [
     status: 201,
     response: z
       .object({
-        ticket: z.string().describe('Pass as `?ticket=`'),
-        expires_at: z.string().describe('ISO 8601; the ticket is refused after it'),
+        ticket: z.string().max(512).describe('Pass as `?ticket=`'),
+        expires_at: z
+          .string()
+          .max(32)
+          .meta({ format: 'date-time' })
+          .describe('ISO 8601; the ticket is refused after it'),
       })
       .meta({ id: 'StreamTicket' }),
     async handler({ engine, ctx }) {

@@ -90,6 +90,7 @@ export const importRoutes = [
     tags: ['catalog'],
     auth: 'user',
     bodyContentType: ['text/csv', 'multipart/form-data'],
+    bodyMaxBytes: MAX_IMPORT_BYTES,
     body: z.unknown(),
     status: 202,
     response: jobSchema,

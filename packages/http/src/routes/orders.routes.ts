@@ -21,6 +21,7 @@ const ORDER_REF = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const idParams = z.object({
   id: z
     .string()
+    .max(36)
     .regex(ORDER_REF, 'must be an order id or number (EM-001001)')
     .describe('Order id or number (EM-001001)'),
 });
@@ -29,7 +30,10 @@ const idParams = z.object({
 // exactly those instead of keeping its own copy of the lifecycle.
 const orderDetailSchema = orderSchema
   .extend({
-    next_statuses: z.array(z.enum(ORDER_STATUSES)).describe('statuses the order can move to in one step'),
+    next_statuses: z
+      .array(z.enum(ORDER_STATUSES))
+      .max(ORDER_STATUSES.length)
+      .describe('statuses the order can move to in one step'),
   })
   .meta({ id: 'OrderDetail' });
 // Refund statuses follow refunds, never a PATCH: they are not offered.
@@ -49,7 +53,9 @@ export const orderRoutes = [
       'With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.',
     tags,
     auth: 'user',
-    headers: [{ name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)' }],
+    headers: [
+      { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
+    ],
     body: placeOrderSchema,
     status: 201,
     response: orderSchema,

@@ -25,8 +25,13 @@ export const paymentRoutes = [
       'The `hosted` body is `{reference, status: "succeeded"|"failed", amount, event_id?}` for a payment, and `{type: "refund", reference, status, amount, event_id?}` for a refund (`succeeded` completes it, `failed` gives back what it held). Bad signature, stale timestamp, unknown reference or wrong amount: 400, nothing changes. A repeated delivery answers `changed: false`.',
     tags,
     auth: 'none',
-    headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true }],
-    params: z.object({ provider: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a provider name') }),
+    headers: [{ name: 'Emporia-Signature', description: 't=<unix>,v1=<hex>', required: true, maxLength: 16_384 }],
+    params: z.object({
+      provider: z
+        .string()
+        .max(32)
+        .regex(/^[a-z0-9_-]{1,32}$/, 'must be a provider name'),
+    }),
     body: jsonObject({ maxDepth: 32, maxBytes: 1024 * 1024 }).describe(
       'The provider’s callback body (see the description)',
     ),

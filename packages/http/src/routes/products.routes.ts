@@ -1,4 +1,6 @@
 import {
+  MAX_MOVEMENTS,
+  MAX_VARIANTS,
   createProductSchema,
   createVariantSchema,
   productListQuerySchema,
@@ -99,7 +101,7 @@ export const productRoutes = [
     auth: 'public',
     withToken: drafts,
     params: productParams,
-    response: z.array(variantSchema),
+    response: z.array(variantSchema).max(MAX_VARIANTS),
     handler: ({ ctx, engine, params }) => engine.catalog.listVariants(ctx, params.id),
   }),
   route({
@@ -178,7 +180,7 @@ export const productRoutes = [
     tags,
     auth: 'user',
     params: variantParams,
-    response: z.array(stockMovementSchema),
+    response: z.array(stockMovementSchema).max(MAX_MOVEMENTS),
     errors: [403],
     handler: ({ ctx, engine, params }) => engine.inventory.listMovements(ctx, params.id, params.variantId),
   }),

@@ -1,9 +1,13 @@
+import { MAX_ERROR_TEXT } from '@emporia/core';
 import { z } from 'zod';
 import { route } from '../route.js';
 
 const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })).optional(),
+  checks: z
+    .array(z.object({ name: z.string().max(100), ok: z.boolean(), detail: z.string().max(MAX_ERROR_TEXT).optional() }))
+    .max(20)
+    .optional(),
 });
 
 export const systemRoutes = [

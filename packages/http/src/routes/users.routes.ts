@@ -16,7 +16,9 @@ const idParams = z.object({ id: z.uuid('must be a user id') });
 // A client (the dashboard) shows only what the caller may do, so the caller's own answer names the
 // role's permission strings; other users' answers do not.
 const meSchema = userSchema
-  .extend({ permissions: z.array(z.string()).describe("the role's permission strings; `*` grants all") })
+  .extend({
+    permissions: z.array(z.string().max(100)).max(200).describe("the role's permission strings; `*` grants all"),
+  })
   .meta({ id: 'Me' });
 /** What a PUT of a user may leave out: the password pair (write-only) and what only admins set. */
 const writeOnlyOrPrivileged = ['password', 'current_password', 'role', 'is_active'];

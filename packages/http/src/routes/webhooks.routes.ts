@@ -1,4 +1,5 @@
 import {
+  MAX_DELIVERIES,
   createdWebhookSchema,
   createWebhookSchema,
   updateWebhookSchema,
@@ -93,7 +94,7 @@ export const webhookRoutes = [
     tags,
     auth: 'user',
     params: webhookIdParamsSchema,
-    response: z.object({ results: z.array(webhookDeliveryLogSchema) }),
+    response: z.object({ results: z.array(webhookDeliveryLogSchema).max(MAX_DELIVERIES) }),
     errors: [403],
     async handler({ engine, ctx, params }) {
       return { results: await engine.webhooks.listDeliveries(ctx, params.id) };
