@@ -12,18 +12,34 @@ import type { Knex } from 'knex';
 import { knexDialect, locksRows } from './dialect.js';
 import { pageById } from './pagination.js';
 import { db } from './store.js';
-import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso } from './values.js';
+import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso, toIsoOrNull } from './values.js';
 
-const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'email',
+  'username',
+  'name',
+  'password_hash',
+  'role',
+  'is_active',
+  'email_verified_at',
+  'token_version',
+  'created_at',
+  'updated_at',
+];
+const TAKEN = 'A user with this e-mail or username already exists';
 
 function toRecord(row: Record<string, unknown>): UserRecord {
   return {
     id: row.id as string,
     email: row.email as string,
+    username: (row.username as string | null) ?? null,
     name: row.name as string,
     password_hash: row.password_hash as string,
     role: row.role as string,
     is_active: toBool(row.is_active),
+    email_verified_at: toIsoOrNull(row.email_verified_at),
+    token_version: Number(row.token_version ?? 0),
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
   };
@@ -34,14 +50,19 @@ function likeContains(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 }
 
+/** The unique key of a username: lower-cased (usernames are ASCII, so this is the whole folding). */
+function normalized(username: string | null): string | null {
+  return username === null ? null : username.toLowerCase();
+}
+
 export class KnexUserRepository implements UserRepository {
   constructor(private readonly knex: Knex) {}
 
   async insert(ctx: Context, user: UserRecord): Promise<void> {
     try {
-      await db(ctx, this.knex)('users').insert(user);
+      await db(ctx, this.knex)('users').insert({ ...user, username_normalized: normalized(user.username) });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      if (isUniqueViolation(err)) throw new ConflictError(TAKEN);
       throw err;
     }
   }
@@ -53,6 +74,17 @@ export class KnexUserRepository implements UserRepository {
 
   async findByEmail(ctx: Context, email: string): Promise<UserRecord | null> {
     const row = await db(ctx, this.knex)('users').select(COLUMNS).where({ email }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async findByUsername(ctx: Context, username: string): Promise<UserRecord | null> {
+    const row = await db(
+      ctx,
+      this.knex,
+    )('users')
+      .select(COLUMNS)
+      .where({ username_normalized: normalized(username) })
+      .first();
     return row ? toRecord(row) : null;
   }
 
@@ -72,11 +104,16 @@ export class KnexUserRepository implements UserRepository {
 
   async update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null> {
     const k = db(ctx, this.knex);
+    const { bump_token_version: bump, ...columns } = patch;
+    const row: Record<string, unknown> = { ...columns };
+    if (columns.username !== undefined) row.username_normalized = normalized(columns.username);
+    // One statement: two concurrent changes each add one, neither is lost.
+    if (bump) row.token_version = this.knex.raw('token_version + 1');
     try {
-      const n = await k('users').where({ id }).update(patch);
+      const n = await k('users').where({ id }).update(row);
       if (!n) return null;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      if (isUniqueViolation(err)) throw new ConflictError(TAKEN);
       throw err;
     }
     return this.findById(ctx, id);

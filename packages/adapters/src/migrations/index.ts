@@ -9,6 +9,7 @@ import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
+import { accountsMigration } from './0011_accounts.js';
 import { economicsMigration } from './0012_economics.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
@@ -31,6 +32,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0011_accounts': ['account_tokens'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -47,6 +49,7 @@ export const migrations: Migration[] = [
   sentMailsMigration,
   recommendationsMigration,
   identityWave2Migration,
+  accountsMigration,
   economicsMigration,
   searchPopularityMigration,
 ];

@@ -24,6 +24,7 @@ const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolea
   'payment.completed': (_ctx, own) => own,
   'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
   'user.created': null,
+  'user.email_verified': null,
 };
 
 /** The event types a live feed carries to someone; the OpenAPI document lists their messages. */
