@@ -44,7 +44,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a customer account (403 when ALLOW_REGISTRATION=false) */
+    /**
+     * Create a customer account (403 when ALLOW_REGISTRATION=false)
+     * @description Mails a verification token to the address (valid 24 h) beside the welcome e-mail; `POST /api/auth/verify-email` takes it back. `username` is optional: 3–150 letters, digits, `.`, `_` or `-`, unique without regard to case.
+     */
     post: operations['register'];
     delete?: never;
     options?: never;
@@ -62,8 +65,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * E-mail (or `username`) and password → access and refresh tokens
-     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
+     * E-mail or username, and password → access and refresh tokens
+     * @description Send exactly one of `email` or `username` (both is a 400). A `username` holding an `@` is taken as the e-mail address, as DRF clients send it (usernames cannot hold one). Failed logins are limited per account and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
      */
     post: operations['obtainToken'];
     delete?: never;
@@ -123,6 +126,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail a password-reset token (202 whether or not the account exists)
+     * @description An active account with this e-mail is sent a single-use token, valid 1 hour; the answer is the same 202 for any address, so it tells nobody which addresses have accounts. Limited per address and per client IP (429 with Retry-After).
+     */
+    post: operations['requestPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password-reset/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a new password with a reset token; every session of the user ends
+     * @description The password follows the sign-up rule. Every refresh token of the user is revoked and every access token fails from now on (401). An unknown, expired or already used token is a 400.
+     */
+    post: operations['confirmPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/verify-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm an e-mail address with the token mailed to it
+     * @description Sets `email_verified_at` and emits `user.email_verified`. No login needed: the token is the proof. An unknown, expired or used token, or one mailed to an address the account no longer has, is a 400.
+     */
+    post: operations['verifyEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/verify-email/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail the calling user a new verification token (409 when already verified)
+     * @description Limited per user (429 with Retry-After).
+     */
+    post: operations['resendVerificationEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/users/me': {
     parameters: {
       query?: never;
@@ -133,8 +216,8 @@ export interface paths {
     /** The calling user */
     get: operations['getMe'];
     /**
-     * Replace your name, e-mail or password (a new password needs current_password) (full replacement: every field given)
-     * @description Sending `role` or `is_active` without the user:manage permission is a 400. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     * Replace your name, username, e-mail or password (a new password needs current_password) (full replacement: every field given)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. A new password ends every other session (refresh tokens revoked, access tokens refused). A new e-mail address is unverified until the token mailed to it comes back. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`, `username`); a missing one is a 400.
      */
     put: operations['replaceMe'];
     post?: never;
@@ -143,8 +226,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change your name, e-mail or password (a new password needs current_password)
-     * @description Sending `role` or `is_active` without the user:manage permission is a 400.
+     * Change your name, username, e-mail or password (a new password needs current_password)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. A new password ends every other session (refresh tokens revoked, access tokens refused). A new e-mail address is unverified until the token mailed to it comes back.
      */
     patch: operations['updateMe'];
     trace?: never;
@@ -178,7 +261,7 @@ export interface paths {
     get: operations['getUser'];
     /**
      * Replace a user (yourself, or anyone for admin; only admin sets role and is_active) (full replacement: every field given)
-     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`, `username`); a missing one is a 400.
      */
     put: operations['replaceUser'];
     post?: never;
@@ -682,7 +765,7 @@ export interface paths {
     put?: never;
     /**
      * Check out the cart (empty body) or explicit `items`; honours Idempotency-Key
-     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
+     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
      */
     post: operations['placeOrder'];
     delete?: never;
@@ -881,6 +964,26 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'user.email_verified': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * user.email_verified: A user confirmed their e-mail address with the token mailed to it.
+     * @description Sent to every active subscription to `user.email_verified` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_user_email_verified'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'stock.low': {
     parameters: {
       query?: never;
@@ -980,9 +1083,12 @@ export interface components {
     User: {
       id: string;
       email: string;
+      username: string | null;
       name: string;
       role: string;
       is_active: boolean;
+      /** @description When the current e-mail address was verified; null until then */
+      email_verified_at: string | null;
       created_at: string;
       updated_at: string;
     };
@@ -993,9 +1099,12 @@ export interface components {
     Me: {
       id: string;
       email: string;
+      username: string | null;
       name: string;
       role: string;
       is_active: boolean;
+      /** @description When the current e-mail address was verified; null until then */
+      email_verified_at: string | null;
       created_at: string;
       updated_at: string;
       /** @description the role's permission strings; `*` grants all */
@@ -1110,7 +1219,14 @@ export interface components {
     WebhookSubscription: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        | 'user.created'
+        | 'user.email_verified'
+        | 'stock.low'
+        | 'order.placed'
+        | 'order.status_changed'
+        | 'payment.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1120,7 +1236,14 @@ export interface components {
     WebhookSubscriptionCreated: {
       id: string;
       url: string;
-      event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+      event_types: (
+        | 'user.created'
+        | 'user.email_verified'
+        | 'stock.low'
+        | 'order.placed'
+        | 'order.status_changed'
+        | 'payment.completed'
+      )[];
       is_active: boolean;
       consecutive_failures: number;
       disabled_reason: string | null;
@@ -1500,6 +1623,28 @@ export interface components {
       email: string;
       name: string;
     };
+    /** @description A user confirmed their e-mail address with the token mailed to it. */
+    UserEmailVerifiedEvent: {
+      /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
+      id: string;
+      /** @constant */
+      type: 'user.email_verified';
+      /** @description When the event was recorded (ISO 8601) */
+      created_at: string;
+      data: components['schemas']['UserEmailVerifiedPayload'];
+    };
+    /**
+     * @description A user confirmed their e-mail address with the token mailed to it.
+     * @example {
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "email": "ada@example.com"
+     *     }
+     */
+    UserEmailVerifiedPayload: {
+      /** @description A UUIDv7 */
+      user_id: string;
+      email: string;
+    };
     /** @description A variant’s stock fell to or below its alert level (once per crossing). */
     StockLowEvent: {
       /** @description The event id: the same on every delivery of this event (use it to drop duplicates) */
@@ -1625,6 +1770,7 @@ export interface operations {
       content: {
         'application/json': {
           email: string;
+          username?: string & (unknown & unknown);
           password: string;
           /** @default  */
           name?: string;
@@ -1871,6 +2017,162 @@ export interface operations {
       };
     };
   };
+  requestPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  confirmPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The token from the e-mail */
+          token: string;
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  verifyEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The token from the e-mail */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  resendVerificationEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getMe: {
     parameters: {
       query?: never;
@@ -1910,7 +2212,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name: string;
           password?: string;
           current_password?: string;
@@ -2004,7 +2309,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email?: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name?: string;
           password?: string;
           current_password?: string;
@@ -2135,6 +2443,7 @@ export interface operations {
       content: {
         'application/json': {
           email: string;
+          username?: string & (unknown & unknown);
           password: string;
           /** @default  */
           name?: string;
@@ -2254,7 +2563,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name: string;
           password?: string;
           current_password?: string;
@@ -2397,7 +2709,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email?: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name?: string;
           password?: string;
           current_password?: string;
@@ -4628,7 +4943,14 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            | 'user.created'
+            | 'user.email_verified'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
+          )[];
           secret?: string;
         };
       };
@@ -4744,7 +5066,14 @@ export interface operations {
         'application/json': {
           /** Format: uri */
           url: string;
-          event_types: ('user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed')[];
+          event_types: (
+            | 'user.created'
+            | 'user.email_verified'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
+          )[];
           is_active: boolean;
         };
       };
@@ -4868,7 +5197,12 @@ export interface operations {
           /** Format: uri */
           url?: string;
           event_types?: (
-            'user.created' | 'stock.low' | 'order.placed' | 'order.status_changed' | 'payment.completed'
+            | 'user.created'
+            | 'user.email_verified'
+            | 'stock.low'
+            | 'order.placed'
+            | 'order.status_changed'
+            | 'payment.completed'
           )[];
           is_active?: boolean;
         };
@@ -5535,6 +5869,15 @@ export interface operations {
       };
       /** @description Missing, invalid or expired token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -6511,6 +6854,35 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['UserCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_user_email_verified: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `user.email_verified` */
+        'Emporia-Event': string;
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserEmailVerifiedEvent'];
       };
     };
     responses: {
