@@ -22,16 +22,16 @@ export const LOGIN_THROTTLE: { email: ThrottlePolicy; account: ThrottlePolicy; i
 /**
  * Limits on the requests that send mail: password-reset requests per e-mail address and per client
  * address (counted whether or not the account exists, so the limit tells nothing either), and
- * verification resends per user. Past `max` in the window, further requests are 429 until the lock ends.
+ * verification resends per user. Past `max` in 15 minutes, further requests are 429 for an hour.
  */
 export const ACCOUNT_MAIL_THROTTLE: {
   resetEmail: ThrottlePolicy;
   resetIp: ThrottlePolicy;
   verifyUser: ThrottlePolicy;
 } = {
-  resetEmail: { max: 5, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
-  resetIp: { max: 20, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
-  verifyUser: { max: 5, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
+  resetEmail: { max: 5, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
+  resetIp: { max: 20, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
+  verifyUser: { max: 5, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
 };
 
 /** The longest window of any throttle: counters older than it are stale. */
