@@ -52,7 +52,7 @@ export class AuthService {
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
     const parsed = parseInput(tokenRequestSchema, input);
     const { password, dashboard_login: dashboardLogin } = parsed;
-    const found =
+    const user =
       parsed.email !== undefined
         ? await this.users.findByEmail(ctx, parsed.email)
         : await this.users.findByUsername(ctx, parsed.username ?? '');
@@ -60,12 +60,11 @@ export class AuthService {
     // one never shares a key with an e-mail address).
     const keys = await this.throttle.admit(
       ctx,
-      found?.email ?? parsed.email ?? (parsed.username ?? '').toLowerCase(),
+      user?.email ?? parsed.email ?? (parsed.username ?? '').toLowerCase(),
       meta.ip,
     );
 
     const dummy = await (this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex')));
-    const user = found;
     const passwordOk = await this.hasher.verify(user?.password_hash ?? dummy, password);
     // The attempt is already counted as a failure (admit): only a success changes the counts.
     if (!user || !passwordOk || !user.is_active) throw new UnauthorizedError(BAD_CREDENTIALS);
