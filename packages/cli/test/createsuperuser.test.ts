@@ -17,18 +17,23 @@ function createsuperuser(env: TestEnv, args: string[], options: { env?: Record<s
   });
 }
 
-/** The superuser exists, is an admin and logs in with the password. */
-async function expectAdmin(env: TestEnv, email: string, password: string) {
-  const pair = await env.engine.identity.login(systemContext({ clock: env.clock }), { email, password });
+/** The superuser exists, is an admin and logs in with the password (and the username, when given). */
+async function expectAdmin(env: TestEnv, email: string, password: string, username?: string) {
+  const pair = await env.engine.identity.login(
+    systemContext({ clock: env.clock }),
+    username ? { username, password } : { email, password },
+  );
   const actor = await env.engine.identity.authenticate(systemContext(), pair.access);
   expect(actor).toMatchObject({ email, role: 'admin' });
 }
 
 describeEachDatabase('emporia createsuperuser', (env) => {
-  it('creates an admin from --email and --password', async () => {
+  it('creates an admin from --email, --username and --password; a taken username is one line', async () => {
     const r = createsuperuser(env(), [
       '--email',
       'Flags@Example.test',
+      '--username',
+      'Flag',
       '--password',
       'flag password',
       '--name',
@@ -36,8 +41,18 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Superuser created: flags@example.test');
-    await expectAdmin(env(), 'flags@example.test', 'flag password');
+    expect(r.stdout).toContain('Superuser created: flags@example.test (Flag)');
+    await expectAdmin(env(), 'flags@example.test', 'flag password', 'flag');
+    const taken = createsuperuser(env(), [
+      '--email',
+      'other@example.test',
+      '--username',
+      'FLAG',
+      '--password',
+      'x'.repeat(9),
+    ]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr.trim()).toBe('emporia: A user with this username already exists');
   });
 
   it('creates an admin with --no-input from EMPORIA_SUPERUSER_EMAIL / _PASSWORD', async () => {
@@ -55,6 +70,9 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     const input = [
       'not-an-email',
       'asked@example.test',
+      'bad name!',
+      'flag',
+      'Asked_Admin',
       'first one!',
       'second one',
       'short',
@@ -68,23 +86,27 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     expect(r.stdout).toContain('Email:');
     expect(r.stdout).toContain('Password (again):');
     expect(r.stderr).toContain('Error: email must be a valid e-mail address');
+    expect(r.stderr).toContain('Error: username may hold only letters, digits');
+    expect(r.stderr).toContain('Error: the username flag is already taken');
     expect(r.stderr).toContain("Error: the passwords didn't match");
     expect(r.stderr).toContain('Error: password must be at least 8 characters');
     // Piped passwords are never echoed back.
     expect(r.stdout).not.toContain('right password');
-    await expectAdmin(env(), 'asked@example.test', 'right password');
+    await expectAdmin(env(), 'asked@example.test', 'right password', 'asked_admin');
   });
 
-  it('takes Django-style piped input: e-mail, password, password again; the name only as --name', async () => {
+  it('takes Django-style piped input: e-mail, username, password, password again; the name only as --name', async () => {
     const r = createsuperuser(env(), ['--name', 'Piped Admin'], {
-      input: 'piped@example.test\npiped password\npiped password\n',
+      input: 'piped@example.test\npiper\npiped password\npiped password\n',
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Username');
     expect(r.stdout).not.toContain('Name');
-    await expectAdmin(env(), 'piped@example.test', 'piped password');
+    expect(r.stdout).toContain('Superuser created: piped@example.test (piper)');
+    await expectAdmin(env(), 'piped@example.test', 'piped password', 'PIPER');
     const users = await env().engine.identity.listUsers(systemContext(), { email: 'piped@' });
-    expect(users.results[0]?.name).toBe('Piped Admin');
+    expect(users.results[0]).toMatchObject({ name: 'Piped Admin', username: 'piper' });
   });
 
   it('refuses an existing e-mail, a weak password and ended input with one line and exit code 1', async () => {
@@ -97,7 +119,8 @@ describeEachDatabase('emporia createsuperuser', (env) => {
     const weak = createsuperuser(env(), ['--email', 'weak@example.test', '--password', 'short']);
     expect(weak.code).toBe(1);
     expect(weak.stderr.trim()).toBe('emporia: password must be at least 8 characters');
-    const ended = createsuperuser(env(), [], { input: 'new@example.test\n' });
+    // A blank username is none; then the input ends before the password.
+    const ended = createsuperuser(env(), [], { input: 'new@example.test\n\n' });
     expect(ended.code).toBe(1);
     expect(ended.stderr).toContain('input ended');
   });

@@ -35,7 +35,18 @@ describeEachDatabase('auth: token life cycle', (env) => {
     const me = await request(env().app).get('/api/users/me').set(headers);
     expect(me.status).toBe(200);
     expect(Object.keys(me.body).sort()).toEqual(
-      ['created_at', 'email', 'id', 'is_active', 'name', 'permissions', 'role', 'updated_at'].sort(),
+      [
+        'created_at',
+        'email',
+        'email_verified_at',
+        'id',
+        'is_active',
+        'name',
+        'permissions',
+        'role',
+        'updated_at',
+        'username',
+      ].sort(),
     );
     expect(me.body).toMatchObject({
       id: user.id,

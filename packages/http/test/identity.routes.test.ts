@@ -191,6 +191,34 @@ const CASES: Case[] = [
         .send({ email: cast.customer.user.email, password: TEST_PASSWORD }),
   },
   {
+    // Any caller, any address: the same 202, so the answer tells nothing about accounts.
+    name: 'POST /api/auth/password-reset',
+    expect: { anonymous: 202, self: 202, other: 202, staff: 202, admin: 202 },
+    send: (env, cast, c) =>
+      request(env.app)
+        .post('/api/auth/password-reset')
+        .set(headersOf(cast, c))
+        .send({ email: `reset-${unique()}@example.test` }),
+  },
+  {
+    // A token is the only credential: a caller's access token changes nothing.
+    name: 'POST /api/auth/password-reset/confirm, POST /api/auth/verify-email',
+    expect: { anonymous: 400, self: 400, other: 400, staff: 400, admin: 400 },
+    async send(env, cast, c) {
+      const confirm = await request(env.app)
+        .post('/api/auth/password-reset/confirm')
+        .set(headersOf(cast, c))
+        .send({ token: unique(), password: TEST_PASSWORD });
+      expect(confirm.status).toBe(400);
+      return request(env.app).post('/api/auth/verify-email').set(headersOf(cast, c)).send({ token: unique() });
+    },
+  },
+  {
+    name: 'POST /api/auth/verify-email/resend',
+    expect: only(['self', 'other', 'staff', 'admin'], 202),
+    send: (env, cast, c) => request(env.app).post('/api/auth/verify-email/resend').set(headersOf(cast, c)),
+  },
+  {
     name: 'POST /api/auth/token/refresh, POST /api/auth/token/verify, POST /api/auth/logout',
     expect: { anonymous: 204, self: 204, other: 204, staff: 204, admin: 204 },
     async send(env, cast, c) {

@@ -11,8 +11,9 @@
  * When a change makes an endpoint cheaper, lower its figure; when one must cost more, raise it
  * in the same change and say why in the commit.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { KnexStore } from '@emporia/adapters';
-import { signWebhook, systemContext } from '@emporia/core';
+import { newId, signWebhook, systemContext } from '@emporia/core';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../src/routes/index.js';
@@ -221,6 +222,24 @@ async function cartWithShipping(f: Fixtures) {
 }
 
 /** A fresh token pair of alice's. */
+/** A fresh customer's token of the purpose, stored as the engine stores it; returns the token. */
+async function accountToken(f: Fixtures, purpose: 'password_reset' | 'email_verification'): Promise<string> {
+  const { user } = await userWithToken(f.env, 'customer');
+  const token = randomBytes(32).toString('base64url');
+  const now = f.env.clock.now();
+  await f.env.engine.store.repositories.accountTokens.insert(systemContext(), {
+    id: newId(),
+    user_id: user.id,
+    purpose,
+    token_hash: createHash('sha256').update(token).digest('hex'),
+    email: user.email,
+    expires_at: new Date(now.getTime() + 3600_000).toISOString(),
+    created_at: now.toISOString(),
+    used_at: null,
+  });
+  return token;
+}
+
 async function login(f: Fixtures) {
   const res = await api(f).post('/api/auth/token').send({ email: f.alice.user.email, password: TEST_PASSWORD });
   expect(res.status).toBe(200);
@@ -234,8 +253,9 @@ const BUDGETS: Budget[] = [
 
   // ------------------------------------------------------------ auth
   budget({
+    // The user, its user.created event, then the e-mail verification: its token and its mail job.
     route: 'POST /api/auth/register',
-    max: 6,
+    max: 8,
     body: () => ({ email: `${unique('reg')}@example.test`, password: TEST_PASSWORD, name: 'R' }),
   }),
   budget({
@@ -256,6 +276,35 @@ const BUDGETS: Budget[] = [
     max: 1,
     arrange: login,
     body: (_f, pair) => ({ token: pair.access }),
+  }),
+  budget({
+    // Counted per address and per client (three statements each, as at the login), then the
+    // account, its token and its mail job.
+    route: 'POST /api/auth/password-reset',
+    max: 13,
+    arrange: (f) => userWithToken(f.env, 'customer'),
+    body: (_f, user) => ({ email: user.user.email }),
+  }),
+  budget({
+    // The token looked up before any Argon2 run, then one transaction: spend it, the user, spend
+    // the user's other reset tokens, the password with the token version, refresh tokens revoked.
+    route: 'POST /api/auth/password-reset/confirm',
+    max: 9,
+    arrange: (f) => accountToken(f, 'password_reset'),
+    body: (_f, token) => ({ token, password: 'a new long password' }),
+  }),
+  budget({
+    route: 'POST /api/auth/verify-email',
+    max: 8,
+    arrange: (f) => accountToken(f, 'email_verification'),
+    body: (_f, token) => ({ token }),
+  }),
+  budget({
+    // The caller, the per-user limit (as for a reset), then the user, a token and its mail job.
+    route: 'POST /api/auth/verify-email/resend',
+    max: 11,
+    arrange: (f) => userWithToken(f.env, 'customer'),
+    as: (_f, user) => user,
   }),
   budget({ route: 'POST /api/auth/logout', max: 3, arrange: login, body: (_f, pair) => ({ refresh: pair.refresh }) }),
 

@@ -13,6 +13,7 @@ import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
 import { KnexProductSearchIndex } from './search.repository.js';
+import { KnexAccountTokenRepository } from './account-tokens.repository.js';
 import { KnexLoginThrottleRepository } from './login-throttles.repository.js';
 import { KnexRefreshTokenRepository } from './refresh-tokens.repository.js';
 import { KnexRoleRepository } from './roles.repository.js';
@@ -36,6 +37,7 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     roles: new KnexRoleRepository(knex),
     refreshTokens: new KnexRefreshTokenRepository(knex),
     loginThrottles: new KnexLoginThrottleRepository(knex),
+    accountTokens: new KnexAccountTokenRepository(knex),
     jobs: new KnexJobRepository(knex, dialect),
     outboxDispatch: new KnexOutboxDispatch(knex, dialect),
     notificationDirectory: new KnexNotificationDirectory(knex),

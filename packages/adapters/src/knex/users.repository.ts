@@ -14,16 +14,33 @@ import { pageById } from './pagination.js';
 import { db } from './store.js';
 import { fromJson, isForeignKeyViolation, isUniqueViolation, toBool, toIso, toIsoOrNull } from './values.js';
 
-const COLUMNS = ['id', 'email', 'name', 'password_hash', 'role', 'is_active', 'created_at', 'updated_at', 'erased_at'];
+const COLUMNS = [
+  'id',
+  'email',
+  'username',
+  'name',
+  'password_hash',
+  'role',
+  'is_active',
+  'email_verified_at',
+  'token_version',
+  'created_at',
+  'updated_at',
+  'erased_at',
+];
+const TAKEN = 'A user with this e-mail or username already exists';
 
 function toRecord(row: Record<string, unknown>): UserRecord {
   return {
     id: row.id as string,
     email: row.email as string,
+    username: (row.username as string | null) ?? null,
     name: row.name as string,
     password_hash: row.password_hash as string,
     role: row.role as string,
     is_active: toBool(row.is_active),
+    email_verified_at: toIsoOrNull(row.email_verified_at),
+    token_version: Number(row.token_version ?? 0),
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
     erased_at: toIsoOrNull(row.erased_at),
@@ -35,14 +52,19 @@ function likeContains(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 }
 
+/** The unique key of a username: lower-cased (usernames are ASCII, so this is the whole folding). */
+function normalized(username: string | null): string | null {
+  return username === null ? null : username.toLowerCase();
+}
+
 export class KnexUserRepository implements UserRepository {
   constructor(private readonly knex: Knex) {}
 
   async insert(ctx: Context, user: UserRecord): Promise<void> {
     try {
-      await db(ctx, this.knex)('users').insert(user);
+      await db(ctx, this.knex)('users').insert({ ...user, username_normalized: normalized(user.username) });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      if (isUniqueViolation(err)) throw new ConflictError(TAKEN);
       throw err;
     }
   }
@@ -54,6 +76,17 @@ export class KnexUserRepository implements UserRepository {
 
   async findByEmail(ctx: Context, email: string): Promise<UserRecord | null> {
     const row = await db(ctx, this.knex)('users').select(COLUMNS).where({ email }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async findByUsername(ctx: Context, username: string): Promise<UserRecord | null> {
+    const row = await db(
+      ctx,
+      this.knex,
+    )('users')
+      .select(COLUMNS)
+      .where({ username_normalized: normalized(username) })
+      .first();
     return row ? toRecord(row) : null;
   }
 
@@ -73,11 +106,16 @@ export class KnexUserRepository implements UserRepository {
 
   async update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null> {
     const k = db(ctx, this.knex);
+    const { bump_token_version: bump, ...columns } = patch;
+    const row: Record<string, unknown> = { ...columns };
+    if (columns.username !== undefined) row.username_normalized = normalized(columns.username);
+    // One statement: two concurrent changes each add one, neither is lost.
+    if (bump) row.token_version = this.knex.raw('token_version + 1');
     try {
-      const n = await k('users').where({ id }).update(patch);
+      const n = await k('users').where({ id }).update(row);
       if (!n) return null;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('A user with this e-mail already exists');
+      if (isUniqueViolation(err)) throw new ConflictError(TAKEN);
       throw err;
     }
     return this.findById(ctx, id);
@@ -93,8 +131,18 @@ export class KnexUserRepository implements UserRepository {
     }
   }
 
-  async erase(ctx: Context, id: string, tombstone: Required<UserPatch>): Promise<boolean> {
-    return (await db(ctx, this.knex)('users').where({ id }).whereNull('erased_at').update(tombstone)) > 0;
+  async erase(
+    ctx: Context,
+    id: string,
+    tombstone: Required<Omit<UserPatch, 'bump_token_version'>>,
+  ): Promise<boolean> {
+    // Every access token of the user goes stale with the version, whatever else reads the row.
+    const row = {
+      ...tombstone,
+      username_normalized: normalized(tombstone.username),
+      token_version: this.knex.raw('token_version + 1'),
+    };
+    return (await db(ctx, this.knex)('users').where({ id }).whereNull('erased_at').update(row)) > 0;
   }
 
   /**

@@ -9,6 +9,7 @@ import { searchRowsStatusMigration } from './0007_search_rows_status.js';
 import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
+import { accountsMigration } from './0011_accounts.js';
 import { economicsMigration } from './0012_economics.js';
 import { shippingMigration } from './0013_shipping.js';
 import { refundsMigration } from './0015_refunds.js';
@@ -37,6 +38,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0011_accounts': ['account_tokens'],
   '0013_shipping': ['addresses', 'shipping_zones', 'shipping_methods'],
   '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
@@ -56,6 +58,7 @@ export const migrations: Migration[] = [
   sentMailsMigration,
   recommendationsMigration,
   identityWave2Migration,
+  accountsMigration,
   economicsMigration,
   shippingMigration,
   refundsMigration,

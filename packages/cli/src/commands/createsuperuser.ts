@@ -1,6 +1,14 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { ValidationError, emailSchema, passwordSchema, systemContext, type Config, type Engine } from '@emporia/core';
+import {
+  ValidationError,
+  emailSchema,
+  passwordSchema,
+  systemContext,
+  usernameSchema,
+  type Config,
+  type Engine,
+} from '@emporia/core';
 import type { Command } from 'commander';
 import { openEngine } from '../engine.js';
 import { CliError, type Io } from '../output.js';
@@ -50,11 +58,21 @@ async function emailTaken(engine: Engine, email: string): Promise<boolean> {
   return (await engine.store.repositories.users.findByEmail(systemContext(), email)) !== null;
 }
 
-async function promptForMissing(
-  engine: Engine,
-  io: Io,
-  given: { email?: string; password?: string; name?: string },
-): Promise<{ email: string; password: string; name: string }> {
+async function usernameTaken(engine: Engine, username: string): Promise<boolean> {
+  return (await engine.store.repositories.users.findByUsername(systemContext(), username)) !== null;
+}
+
+/** What the command gathers; a username is optional. */
+interface Superuser {
+  email: string;
+  username?: string;
+  password: string;
+  name: string;
+}
+
+type Given = { email?: string; username?: string; password?: string; name?: string };
+
+async function promptForMissing(engine: Engine, io: Io, given: Given): Promise<Superuser> {
   const prompter = stdioPrompter();
   const need = (answer: string | null): string => {
     if (answer === null)
@@ -69,10 +87,20 @@ async function promptForMissing(
       if (problem) io.err(`Error: email ${problem}`);
       else email = answer;
     }
-    // As Django asks: e-mail, then the password twice; the display name comes from --name only.
+    // As Django asks: e-mail, username, then the password twice; the display name comes from --name only.
     const name = given.name ?? '';
     if (await emailTaken(engine, emailSchema.parse(email)))
       throw new CliError(`a user with the e-mail ${email} already exists`);
+    let username = given.username;
+    // Asked only when the e-mail was asked too: `--email` alone means "no username" as before.
+    while (username === undefined && given.email === undefined) {
+      const answer = need(await prompter.ask('Username (leave blank for none): ')).trim();
+      if (answer === '') break;
+      const problem = firstProblem(usernameSchema.safeParse(answer));
+      if (problem) io.err(`Error: username ${problem}`);
+      else if (await usernameTaken(engine, answer)) io.err(`Error: the username ${answer} is already taken`);
+      else username = answer;
+    }
     let password = given.password;
     while (password === undefined) {
       const first = need(await prompter.ask('Password: ', true));
@@ -82,21 +110,18 @@ async function promptForMissing(
       else if (problem) io.err(`Error: password ${problem}`);
       else password = first;
     }
-    return { email, password, name };
+    return { email, username, password, name };
   } finally {
     prompter.close();
   }
 }
 
-function fromEnvironment(
-  config: Config,
-  given: { email?: string; password?: string; name?: string },
-): { email: string; password: string; name: string } {
+function fromEnvironment(config: Config, given: Given): Superuser {
   const email = given.email ?? config.superuserEmail;
   const password = given.password ?? config.superuserPassword;
   if (!email) throw new CliError('--no-input needs --email or EMPORIA_SUPERUSER_EMAIL');
   if (!password) throw new CliError('--no-input needs --password or EMPORIA_SUPERUSER_PASSWORD');
-  return { email, password, name: given.name ?? '' };
+  return { email, username: given.username, password, name: given.name ?? '' };
 }
 
 export function createsuperuserCommand(program: Command, io: Io): void {
@@ -105,19 +130,20 @@ export function createsuperuserCommand(program: Command, io: Io): void {
     .description('create an admin user: prompts for what is missing, or reads EMPORIA_SUPERUSER_* with --no-input')
     .option('--email <email>', 'e-mail address of the new admin')
     .option('--password <password>', 'password (prefer the prompt or EMPORIA_SUPERUSER_PASSWORD)')
+    .option('--username <username>', 'username (optional; 3-150 letters, digits, ., _ or -)')
     .option('--name <name>', 'display name')
     .option('--no-input', 'never prompt; take missing values from EMPORIA_SUPERUSER_EMAIL / _PASSWORD')
-    .action(async (opts: { email?: string; password?: string; name?: string; input: boolean }) => {
+    .action(async (opts: Given & { input: boolean }) => {
       const { config, engine } = await openEngine({ migrate: true });
       try {
-        const given = { email: opts.email, password: opts.password, name: opts.name };
-        const data = !opts.input
+        const given: Given = { email: opts.email, username: opts.username, password: opts.password, name: opts.name };
+        const data: Superuser = !opts.input
           ? fromEnvironment(config, given)
           : given.email !== undefined && given.password !== undefined
-            ? { email: given.email, password: given.password, name: given.name ?? '' }
+            ? { email: given.email, username: given.username, password: given.password, name: given.name ?? '' }
             : await promptForMissing(engine, io, given);
         const user = await engine.identity.createUser(systemContext(), { ...data, role: 'admin' });
-        io.out(`Superuser created: ${user.email}`);
+        io.out(`Superuser created: ${user.email}${user.username ? ` (${user.username})` : ''}`);
       } catch (err) {
         if (err instanceof ValidationError) {
           throw new CliError((err.errors ?? []).map((e) => `${e.path} ${e.message}`).join('; ') || err.message);

@@ -10,13 +10,15 @@ import { parseInput } from '../shared/validation.js';
 import { PERMISSIONS } from './permissions.js';
 import {
   IDENTITY_TOKENS,
+  type AccountTokenRepository,
   type LoginThrottleRepository,
   type PasswordHasher,
   type RefreshTokenRepository,
+  type UserRecord,
   type UserRepository,
 } from './ports.js';
 import { tokenRequestSchema, type TokenPair, type TokenRequest, type VerifyResult } from './schemas.js';
-import { LOGIN_THROTTLE, type LoginThrottle } from './throttle.js';
+import { LONGEST_THROTTLE_WINDOW_SECONDS, type LoginThrottle } from './throttle.js';
 import { signToken, tokenHash, verifyToken } from './tokens.js';
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
@@ -30,6 +32,7 @@ export class AuthService {
     @inject(IDENTITY_TOKENS.UserRepository) private readonly users: UserRepository,
     @inject(IDENTITY_TOKENS.RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
     @inject(IDENTITY_TOKENS.LoginThrottleRepository) private readonly throttles: LoginThrottleRepository,
+    @inject(IDENTITY_TOKENS.AccountTokenRepository) private readonly accountTokens: AccountTokenRepository,
     @inject(IDENTITY_TOKENS.LoginThrottle) private readonly throttle: LoginThrottle,
     @inject(IDENTITY_TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
@@ -42,16 +45,26 @@ export class AuthService {
   }
 
   /**
-   * E-mail + password → `{access, refresh}`. Failures count per e-mail and per IP (`meta.ip`);
-   * past the limit every attempt is a RateLimitedError, even with the right password. Unknown
-   * e-mails cost one dummy verification, so timing does not tell which e-mails exist.
+   * E-mail (or username) + password → `{access, refresh}`. Failures count per account and per IP
+   * (`meta.ip`); past the limit every attempt is a RateLimitedError, even with the right password.
+   * Unknown accounts cost one dummy verification, so timing does not tell which ones exist.
    */
   async login(ctx: Context, input: TokenRequest, meta: { ip?: string } = {}): Promise<TokenPair> {
-    const { email, password, dashboard_login: dashboardLogin } = parseInput(tokenRequestSchema, input);
-    const keys = await this.throttle.admit(ctx, email, meta.ip);
+    const parsed = parseInput(tokenRequestSchema, input);
+    const { password, dashboard_login: dashboardLogin } = parsed;
+    const user =
+      parsed.email !== undefined
+        ? await this.users.findByEmail(ctx, parsed.email)
+        : await this.users.findByUsername(ctx, parsed.username ?? '');
+    // One count per account whichever name it is reached by (a username has no `@`, so an unknown
+    // one never shares a key with an e-mail address).
+    const keys = await this.throttle.admit(
+      ctx,
+      user?.email ?? parsed.email ?? (parsed.username ?? '').toLowerCase(),
+      meta.ip,
+    );
 
     const dummy = await (this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex')));
-    const user = await this.users.findByEmail(ctx, email);
     const passwordOk = await this.hasher.verify(user?.password_hash ?? dummy, password);
     // The attempt is already counted as a failure (admit): only a success changes the counts.
     if (!user || !passwordOk || !user.is_active) throw new UnauthorizedError(BAD_CREDENTIALS);
@@ -63,12 +76,18 @@ export class AuthService {
         throw new ForbiddenError('This account may not sign in to the dashboard');
       }
     }
-    return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user.id, newId()));
+    return this.unitOfWork.run(ctx, (tx) => this.issuePair(tx, user, newId()));
   }
 
-  private async issuePair(ctx: Context, userId: string, family: string): Promise<TokenPair> {
+  private async issuePair(ctx: Context, user: UserRecord, family: string): Promise<TokenPair> {
     const now = ctx.clock.now();
-    const access = signToken('access', userId, { secret: this.secret, now, ttlSeconds: this.config.accessTokenTtl });
+    const userId = user.id;
+    const access = signToken('access', userId, {
+      secret: this.secret,
+      now,
+      ttlSeconds: this.config.accessTokenTtl,
+      version: user.token_version,
+    });
     const refresh = signToken('refresh', userId, {
       secret: this.secret,
       now,
@@ -104,7 +123,7 @@ export class AuthService {
       }
       const user = await this.users.findById(tx, row.user_id);
       if (!user || !user.is_active) return 'revoked' as const;
-      return this.issuePair(tx, user.id, row.family_id);
+      return this.issuePair(tx, user, row.family_id);
     });
     if (outcome === 'reused') throw new UnauthorizedError('Refresh token was already used; please log in again');
     if (outcome === 'revoked') throw new UnauthorizedError('Refresh token has been revoked');
@@ -123,7 +142,7 @@ export class AuthService {
   async verify(ctx: Context, token: string): Promise<VerifyResult> {
     const claims = verifyToken(token, 'any', this.secret, ctx.clock.now());
     if (claims.typ === 'access') {
-      await this.actorForUser(ctx, claims.sub);
+      await this.actorOf(ctx, claims.sub, claims.ver ?? 0);
     } else {
       const row = await this.refreshTokens.findByHash(ctx, tokenHash(token));
       if (!row || row.used_at || row.revoked_at) throw new UnauthorizedError('Refresh token has been revoked');
@@ -134,10 +153,12 @@ export class AuthService {
   /**
    * An access token → the actor it speaks for, with the role's permissions as they are now;
    * `ctx` (the request's, still anonymous) gives the clock and the request id. An unknown or
-   * deactivated user is a 401.
+   * deactivated user is a 401, and so is a token signed before the user's last password change,
+   * reset or deactivation (its `ver` is behind the user's `token_version`, read in the same SELECT).
    */
   async authenticate(ctx: Context, token: string): Promise<Extract<Actor, { kind: 'user' }>> {
-    return this.actorForUser(ctx, verifyToken(token, 'access', this.secret, ctx.clock.now()).sub);
+    const claims = verifyToken(token, 'access', this.secret, ctx.clock.now());
+    return this.actorOf(ctx, claims.sub, claims.ver ?? 0);
   }
 
   /** For embedding apps: an access token → the Context to call services with (`ctx`'s clock and request id). */
@@ -152,24 +173,45 @@ export class AuthService {
    * An unknown or deactivated user is a 401, as for a token.
    */
   async actorForUser(ctx: Context, userId: string): Promise<Extract<Actor, { kind: 'user' }>> {
+    return this.actorOf(ctx, userId, null);
+  }
+
+  /** The user's actor; `tokenVersion` (a token's `ver`) must match the user's, when given. */
+  private async actorOf(
+    ctx: Context,
+    userId: string,
+    tokenVersion: number | null,
+  ): Promise<Extract<Actor, { kind: 'user' }>> {
     const found = await this.users.findWithPermissions(ctx, userId);
     if (!found || !found.user.is_active) throw new UnauthorizedError('User not found or inactive');
     const { user, permissions } = found;
-    return { kind: 'user', id: user.id, email: user.email, role: user.role, permissions: new Set(permissions) };
+    if (tokenVersion !== null && tokenVersion !== user.token_version) {
+      throw new UnauthorizedError('Token has been revoked; please log in again');
+    }
+    return {
+      kind: 'user',
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      permissions: new Set(permissions),
+      email_verified: user.email_verified_at !== null,
+    };
   }
 
   /**
    * Deletes expired refresh tokens and stale failed-login counters (system or `user:manage`);
    * for a periodic job. Spent tokens stay until they expire: reuse detection needs them.
    */
-  async purgeExpired(ctx: Context): Promise<{ refresh_tokens: number; login_throttles: number }> {
+  async purgeExpired(
+    ctx: Context,
+  ): Promise<{ refresh_tokens: number; login_throttles: number; account_tokens: number }> {
     requirePermission(ctx, PERMISSIONS.userManage);
     const now = ctx.clock.now();
-    const window = Math.max(LOGIN_THROTTLE.email.windowSeconds, LOGIN_THROTTLE.ip.windowSeconds);
-    const before = new Date(now.getTime() - window * 1000).toISOString();
+    const before = new Date(now.getTime() - LONGEST_THROTTLE_WINDOW_SECONDS * 1000).toISOString();
     return {
       refresh_tokens: await this.refreshTokens.deleteExpired(ctx, now.toISOString()),
       login_throttles: await this.throttles.deleteStale(ctx, now.toISOString(), before),
+      account_tokens: await this.accountTokens.deleteExpired(ctx, now.toISOString()),
     };
   }
 }

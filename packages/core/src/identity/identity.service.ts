@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Actor, Context } from '../shared/context.js';
 import type { ListResult } from '../shared/pagination.js';
+import type { AccountService } from './account.service.js';
 import type { AuthService } from './auth.service.js';
 import { IDENTITY_TOKENS } from './ports.js';
 import type { RoleService } from './role.service.js';
@@ -8,6 +9,8 @@ import type {
   CreateRoleInput,
   CreateUserInput,
   ErasureResult,
+  PasswordResetConfirm,
+  PasswordResetRequest,
   RegisterInput,
   Role,
   TokenPair,
@@ -16,6 +19,7 @@ import type {
   UpdateUserInput,
   User,
   UserListQuery,
+  VerifyEmailInput,
   VerifyResult,
 } from './schemas.js';
 import type { UserService } from './user.service.js';
@@ -25,17 +29,18 @@ export { LOGIN_THROTTLE } from './throttle.js';
 /**
  * Users, roles, passwords and tokens (`engine.identity`): sign-up, login and refresh, turning a
  * token or a linked user id into an actor, and the admin operations on users and roles. One
- * surface over the module's services (`UserService`, `AuthService`, `RoleService`).
+ * surface over the module's services (`UserService`, `AuthService`, `AccountService`, `RoleService`).
  */
 @injectable()
 export class IdentityService {
   constructor(
     @inject(IDENTITY_TOKENS.UserService) private readonly users: UserService,
     @inject(IDENTITY_TOKENS.AuthService) private readonly auth: AuthService,
+    @inject(IDENTITY_TOKENS.AccountService) private readonly account: AccountService,
     @inject(IDENTITY_TOKENS.RoleService) private readonly roles: RoleService,
   ) {}
 
-  /** Open sign-up as a customer; a 403 when `ALLOW_REGISTRATION=false`. */
+  /** Open sign-up as a customer (a verification token is mailed); a 403 when `ALLOW_REGISTRATION=false`. */
   register(ctx: Context, input: RegisterInput): Promise<User> {
     return this.users.register(ctx, input);
   }
@@ -95,6 +100,29 @@ export class IdentityService {
     return this.auth.login(ctx, input, meta);
   }
 
+  /**
+   * Mails a single-use reset token (1 h) to the active account with this e-mail, if there is one;
+   * the same silence either way. RateLimitedError past the per-address and per-IP (`meta.ip`) limits.
+   */
+  requestPasswordReset(ctx: Context, input: PasswordResetRequest, meta: { ip?: string } = {}): Promise<void> {
+    return this.account.requestPasswordReset(ctx, input, meta);
+  }
+
+  /** A reset token + a new password → password changed and every session ended; a spent, expired or unknown token is a ValidationError. */
+  confirmPasswordReset(ctx: Context, input: PasswordResetConfirm): Promise<void> {
+    return this.account.confirmPasswordReset(ctx, input);
+  }
+
+  /** A verification token → the e-mail address verified (`user.email_verified`); a spent, expired or stale token is a ValidationError. */
+  verifyEmail(ctx: Context, input: VerifyEmailInput): Promise<void> {
+    return this.account.verifyEmail(ctx, input);
+  }
+
+  /** Mails the calling user a new verification token (rate-limited); ConflictError when already verified. */
+  resendVerification(ctx: Context): Promise<void> {
+    return this.account.resendVerification(ctx);
+  }
+
   /** Rotates a refresh token; presenting a spent one again revokes its whole family. */
   refresh(ctx: Context, refreshToken: string): Promise<TokenPair> {
     return this.auth.refresh(ctx, refreshToken);
@@ -125,8 +153,8 @@ export class IdentityService {
     return this.auth.actorForUser(ctx, userId);
   }
 
-  /** Deletes expired refresh tokens and stale failed-login counters (system or `user:manage`). */
-  purgeExpired(ctx: Context): Promise<{ refresh_tokens: number; login_throttles: number }> {
+  /** Deletes expired refresh, reset and verification tokens and stale throttle counters (system or `user:manage`). */
+  purgeExpired(ctx: Context): Promise<{ refresh_tokens: number; login_throttles: number; account_tokens: number }> {
     return this.auth.purgeExpired(ctx);
   }
 

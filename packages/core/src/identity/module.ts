@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { fromStore } from '../shared/module.js';
+import { AccountService } from './account.service.js';
 import { AuthService } from './auth.service.js';
 import { IdentityService } from './identity.service.js';
 import { IDENTITY_TOKENS } from './ports.js';
@@ -8,8 +9,8 @@ import { LoginThrottle } from './throttle.js';
 import { UserService } from './user.service.js';
 
 /**
- * Identity: its four repositories from the store, the login throttle, the user, auth and role
- * services and `IdentityService` over them (`engine.identity`). `IDENTITY_TOKENS.PasswordHasher`
+ * Identity: its five repositories from the store, the login throttle, the user, auth, account
+ * (password reset, e-mail verification) and role services and `IdentityService` over them (`engine.identity`). `IDENTITY_TOKENS.PasswordHasher`
  * is a port `createEngine` binds from its arguments.
  */
 export const identityModule = new ContainerModule(({ bind }) => {
@@ -17,10 +18,12 @@ export const identityModule = new ContainerModule(({ bind }) => {
   bind(IDENTITY_TOKENS.RoleRepository).toDynamicValue(fromStore('roles'));
   bind(IDENTITY_TOKENS.RefreshTokenRepository).toDynamicValue(fromStore('refreshTokens'));
   bind(IDENTITY_TOKENS.LoginThrottleRepository).toDynamicValue(fromStore('loginThrottles'));
+  bind(IDENTITY_TOKENS.AccountTokenRepository).toDynamicValue(fromStore('accountTokens'));
 
   bind(IDENTITY_TOKENS.LoginThrottle).to(LoginThrottle).inSingletonScope();
   bind(IDENTITY_TOKENS.UserService).to(UserService).inSingletonScope();
   bind(IDENTITY_TOKENS.AuthService).to(AuthService).inSingletonScope();
+  bind(IDENTITY_TOKENS.AccountService).to(AccountService).inSingletonScope();
   bind(IDENTITY_TOKENS.RoleService).to(RoleService).inSingletonScope();
   bind(IDENTITY_TOKENS.IdentityService).to(IdentityService).inSingletonScope();
 });

@@ -5,10 +5,16 @@ import type { ListWindow, RowPage } from '../shared/pagination.js';
 export interface UserRecord {
   id: string;
   email: string;
+  /** As the user typed it; null when the user has none. */
+  username: string | null;
   name: string;
   password_hash: string;
   role: string;
   is_active: boolean;
+  /** When the current e-mail address was verified; null until then (and again after a change). */
+  email_verified_at: string | null;
+  /** Access tokens carry it; a password change, reset or deactivation increments it, voiding them all. */
+  token_version: number;
   created_at: string;
   updated_at: string;
   /** When the account was erased (a tombstone kept for the orders that point at it), else null. */
@@ -33,11 +39,18 @@ export interface UserFilter {
   email?: string;
 }
 
-/** The columns `UserRepository.update` changes; `updated_at` always. */
+/**
+ * The columns `UserRepository.update` changes; `updated_at` always. `bump_token_version`
+ * increments `token_version` in the same statement (never read-then-write).
+ */
 export type UserPatch = Partial<
-  Pick<UserRecord, 'email' | 'name' | 'password_hash' | 'role' | 'is_active' | 'erased_at'>
+  Pick<
+    UserRecord,
+    'email' | 'username' | 'name' | 'password_hash' | 'role' | 'is_active' | 'email_verified_at' | 'erased_at'
+  >
 > & {
   updated_at: string;
+  bump_token_version?: boolean;
 };
 
 /** Port: the users table. */
@@ -48,9 +61,11 @@ export interface UserRepository {
   findById(ctx: Context, id: string): Promise<UserRecord | null>;
   /** `email` is already normalised (trimmed, lower-cased). */
   findByEmail(ctx: Context, email: string): Promise<UserRecord | null>;
+  /** The user with this username, compared without regard to case. */
+  findByUsername(ctx: Context, username: string): Promise<UserRecord | null>;
   /** The user and their role's permissions in one statement (every authenticated request). */
   findWithPermissions(ctx: Context, id: string): Promise<{ user: UserRecord; permissions: string[] } | null>;
-  /** Applies the patch; the user as stored afterwards, or null when there is none. ConflictError on a taken e-mail. */
+  /** Applies the patch; the user as stored afterwards, or null when there is none. ConflictError on a taken e-mail or username. */
   update(ctx: Context, id: string, patch: UserPatch): Promise<UserRecord | null>;
   /** False when no such user; ConflictError when other rows still point at the user. */
   delete(ctx: Context, id: string): Promise<boolean>;
@@ -58,7 +73,7 @@ export interface UserRepository {
    * Overwrites a not yet erased user with the tombstone (a conditional update, so of two
    * concurrent erasures one wins); false when the user is gone or already erased.
    */
-  erase(ctx: Context, id: string, tombstone: Required<UserPatch>): Promise<boolean>;
+  erase(ctx: Context, id: string, tombstone: Required<Omit<UserPatch, 'bump_token_version'>>): Promise<boolean>;
   /** The users matching the filter in the window, newest first. */
   list(ctx: Context, filter: UserFilter, window: ListWindow): Promise<RowPage<UserRecord>>;
   /** Active users holding the role (guards against removing the last admin). */
@@ -119,6 +134,39 @@ export interface RefreshTokenRepository {
   deleteExpired(ctx: Context, now: string): Promise<number>;
 }
 
+/** What an account token is for. */
+export type AccountTokenPurpose = 'password_reset' | 'email_verification';
+
+/** A password-reset or e-mail-verification token as stored: only its SHA-256 hash, spent once. */
+export interface AccountTokenRecord {
+  id: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  /** The address the token was mailed to. */
+  email: string;
+  expires_at: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Port: password-reset and e-mail-verification tokens. */
+export interface AccountTokenRepository {
+  /** Stores a newly issued token. */
+  insert(ctx: Context, token: AccountTokenRecord): Promise<void>;
+  /** The token with this hash and purpose, spent or not, or null. */
+  findByHash(ctx: Context, purpose: AccountTokenPurpose, tokenHash: string): Promise<AccountTokenRecord | null>;
+  /**
+   * Spends an unspent, unexpired token; false when it was already spent or has expired. A
+   * conditional update, so of two concurrent uses of one token exactly one succeeds.
+   */
+  spend(ctx: Context, id: string, now: string): Promise<boolean>;
+  /** Spends every open token of the user for the purpose (a reset voids the other reset links). */
+  spendAll(ctx: Context, userId: string, purpose: AccountTokenPurpose, now: string): Promise<void>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  deleteExpired(ctx: Context, before: string): Promise<number>;
+}
+
 /** Failed-login counters, kept in the database so every server process shares them. */
 export interface LoginThrottleRepository {
   /** The latest `locked_until` among the keys, or null when none is locked at `now`. */
@@ -175,11 +223,13 @@ export const IDENTITY_TOKENS = {
   RoleRepository: Symbol.for('emporia.RoleRepository'),
   RefreshTokenRepository: Symbol.for('emporia.RefreshTokenRepository'),
   LoginThrottleRepository: Symbol.for('emporia.LoginThrottleRepository'),
+  AccountTokenRepository: Symbol.for('emporia.AccountTokenRepository'),
   PasswordHasher: Symbol.for('emporia.PasswordHasher'),
   PersonalDataEraser: Symbol.for('emporia.PersonalDataEraser'),
   LoginThrottle: Symbol.for('emporia.LoginThrottle'),
   UserService: Symbol.for('emporia.UserService'),
   AuthService: Symbol.for('emporia.AuthService'),
+  AccountService: Symbol.for('emporia.AccountService'),
   RoleService: Symbol.for('emporia.RoleService'),
   IdentityService: Symbol.for('emporia.IdentityService'),
 } as const;
@@ -190,5 +240,6 @@ declare module '../shared/store.js' {
     roles: RoleRepository;
     refreshTokens: RefreshTokenRepository;
     loginThrottles: LoginThrottleRepository;
+    accountTokens: AccountTokenRepository;
   }
 }

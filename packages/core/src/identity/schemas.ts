@@ -20,6 +20,24 @@ export const passwordSchema = text()
   .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 const nameSchema = text().trim().max(200);
+
+/** Shortest and longest username (Django's longest is 150 too). */
+export const USERNAME_MIN_LENGTH = 3;
+export const USERNAME_MAX_LENGTH = 150;
+
+/**
+ * A username: 3 to 150 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or digit;
+ * unique without regard to case, kept as typed. No `@`, so a login `username` holding an `@` can
+ * only be an e-mail address; ASCII only, so no two usernames look alike in different scripts.
+ */
+export const usernameSchema = text()
+  .trim()
+  .min(USERNAME_MIN_LENGTH, `must be at least ${USERNAME_MIN_LENGTH} characters`)
+  .max(USERNAME_MAX_LENGTH, `must be at most ${USERNAME_MAX_LENGTH} characters`)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'may hold only letters, digits, ., _ and -, and must start with a letter or digit',
+  );
 const roleNameSchema = text()
   .trim()
   .min(1)
@@ -34,9 +52,13 @@ export const userSchema = z
   .object({
     id: idField(),
     email: z.string().max(254),
+    username: z.string().max(150).nullable(),
     name: z.string().max(200),
     role: z.string().max(64),
     is_active: z.boolean(),
+    email_verified_at: timestampField()
+      .nullable()
+      .describe('When the current e-mail address was verified; null until then'),
     created_at: timestampField(),
     updated_at: timestampField(),
   })
@@ -59,6 +81,7 @@ export type ErasureResult = z.infer<typeof erasureResultSchema>;
 /** Open sign-up (`identity.register`): e-mail, password and an optional name; the role is always customer. */
 export const registerInputSchema = z.strictObject({
   email: emailSchema,
+  username: usernameSchema.optional(),
   password: passwordSchema,
   name: nameSchema.default(''),
 });
@@ -68,6 +91,7 @@ export type RegisterInput = z.input<typeof registerInputSchema>;
 /** Admin (or system) creating a user; `role` defaults to customer. */
 export const createUserInputSchema = z.strictObject({
   email: emailSchema,
+  username: usernameSchema.optional(),
   password: passwordSchema,
   name: nameSchema.default(''),
   role: roleNameSchema.default('customer'),
@@ -81,7 +105,8 @@ export type CreateUserInput = z.input<typeof createUserInputSchema>;
  * account needs `current_password`. Unknown fields are rejected (no silent mass assignment).
  */
 export const updateUserInputSchema = z.strictObject({
-  email: emailSchema.optional(),
+  email: emailSchema.optional().describe('A new address clears the verification and mails a new verification token'),
+  username: usernameSchema.nullable().optional().describe('null removes the username'),
   name: nameSchema.optional(),
   password: passwordSchema.optional(),
   current_password: text().max(PASSWORD_MAX_LENGTH).optional(),
@@ -99,7 +124,11 @@ export const userListQuerySchema = pageQuerySchema.extend({
 /** Parsed query of `identity.listUsers` (see {@link userListQuerySchema}). */
 export type UserListQuery = z.infer<typeof userListQuerySchema>;
 
-/** Login input (`identity.login`): e-mail (or `username`, as DRF clients send it) and password. */
+/**
+ * Login input (`identity.login`): exactly one of `email` or `username`, and the password. A
+ * `username` holding an `@` is taken as the e-mail address (DRF clients send the e-mail under
+ * that name); usernames cannot hold one, so it never means two accounts.
+ */
 export const tokenRequestSchema = z
   .strictObject({
     email: text().max(254).optional(),
@@ -110,17 +139,40 @@ export const tokenRequestSchema = z
       .optional()
       .describe('true: a back-office login; a user without the dashboard:access permission gets 403'),
   })
-  .refine((v) => v.email !== undefined || v.username !== undefined, {
-    message: 'email (or username) is required',
-    path: ['email'],
+  .superRefine((v, issue) => {
+    if (v.email === undefined && v.username === undefined)
+      issue.addIssue({ code: 'custom', message: 'email or username is required', path: ['email'] });
+    if (v.email !== undefined && v.username !== undefined)
+      issue.addIssue({ code: 'custom', message: 'give email or username, not both', path: ['username'] });
   })
-  .transform((v) => ({
-    email: (v.email ?? v.username ?? '').trim().toLowerCase(),
-    password: v.password,
-    dashboard_login: v.dashboard_login === true,
-  }));
+  .transform((v): { email?: string; username?: string; password: string; dashboard_login: boolean } => {
+    const login = (v.email ?? v.username ?? '').trim();
+    const byEmail = v.email !== undefined || login.includes('@');
+    return {
+      ...(byEmail ? { email: login.toLowerCase() } : { username: login }),
+      password: v.password,
+      dashboard_login: v.dashboard_login === true,
+    };
+  });
 /** Input of `identity.login` (see {@link tokenRequestSchema}). */
 export type TokenRequest = z.input<typeof tokenRequestSchema>;
+
+/** `identity.requestPasswordReset` input: the account's e-mail address. */
+export const passwordResetRequestSchema = z.strictObject({ email: emailSchema });
+/** Input of `identity.requestPasswordReset` (see {@link passwordResetRequestSchema}). */
+export type PasswordResetRequest = z.input<typeof passwordResetRequestSchema>;
+
+const accountTokenSchema = text().trim().min(1).max(256).describe('The token from the e-mail');
+
+/** `identity.confirmPasswordReset` input: the mailed token and the new password (the sign-up rule). */
+export const passwordResetConfirmSchema = z.strictObject({ token: accountTokenSchema, password: passwordSchema });
+/** Input of `identity.confirmPasswordReset` (see {@link passwordResetConfirmSchema}). */
+export type PasswordResetConfirm = z.input<typeof passwordResetConfirmSchema>;
+
+/** `identity.verifyEmail` input: the mailed token. */
+export const verifyEmailInputSchema = z.strictObject({ token: accountTokenSchema });
+/** Input of `identity.verifyEmail` (see {@link verifyEmailInputSchema}). */
+export type VerifyEmailInput = z.input<typeof verifyEmailInputSchema>;
 
 /** What a login or refresh answers: a short-lived access token and a refresh token. */
 export const tokenPairSchema = z

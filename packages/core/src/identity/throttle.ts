@@ -19,18 +19,58 @@ export const LOGIN_THROTTLE: { email: ThrottlePolicy; account: ThrottlePolicy; i
   ip: { max: 20, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
 };
 
+/**
+ * Limits on the requests that send mail: password-reset requests per e-mail address and per client
+ * address (counted whether or not the account exists, so the limit tells nothing either), and
+ * verification resends per user. Past `max` in 15 minutes, further requests are 429 for an hour.
+ */
+export const ACCOUNT_MAIL_THROTTLE: {
+  resetEmail: ThrottlePolicy;
+  resetIp: ThrottlePolicy;
+  verifyUser: ThrottlePolicy;
+} = {
+  resetEmail: { max: 5, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
+  resetIp: { max: 20, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
+  verifyUser: { max: 5, windowSeconds: 15 * 60, lockSeconds: 60 * 60 },
+};
+
+/** The longest window of any throttle: counters older than it are stale. */
+export const LONGEST_THROTTLE_WINDOW_SECONDS = Math.max(
+  ...[...Object.values(LOGIN_THROTTLE), ...Object.values(ACCOUNT_MAIL_THROTTLE)].map((p) => p.windowSeconds),
+);
+
 /** Failed-password counting and locks, shared by the login and the own-password change. */
 @injectable()
 export class LoginThrottle {
   constructor(@inject(IDENTITY_TOKENS.LoginThrottleRepository) private readonly throttles: LoginThrottleRepository) {}
 
   /** 429 while any of the throttle keys (`[emailKey, ipKey?]`) is locked. */
-  async throwIfLocked(ctx: Context, keys: string[]): Promise<void> {
+  async throwIfLocked(
+    ctx: Context,
+    keys: string[],
+    message = 'Too many failed password attempts; try again later',
+  ): Promise<void> {
     const now = ctx.clock.now();
     const lockedUntil = await this.throttles.lockedUntil(ctx, keys, now.toISOString());
     if (!lockedUntil) return;
     const seconds = Math.max(1, Math.ceil((new Date(lockedUntil).getTime() - now.getTime()) / 1000));
-    throw new RateLimitedError('Too many failed password attempts; try again later', seconds);
+    throw new RateLimitedError(message, seconds);
+  }
+
+  /**
+   * Counts one request that sends mail (a reset request, a verification resend) against each of
+   * its keys and refuses it (429) once any key is past its policy's `max`. Every request counts,
+   * successful or not: it is the mail that is limited.
+   */
+  async admitRequest(ctx: Context, counted: Array<[string, ThrottlePolicy]>): Promise<void> {
+    const bare: Context = { ...ctx, tx: undefined };
+    const keys = counted.map(([k]) => k);
+    const message = 'Too many requests for this account; try again later';
+    await this.throwIfLocked(ctx, keys, message);
+    for (const [key, policy] of counted) {
+      await this.throttles.recordFailure(bare, key, ctx.clock.now(), { ...policy, max: policy.max + 1 });
+    }
+    await this.throwIfLocked(ctx, keys, message);
   }
 
   /**

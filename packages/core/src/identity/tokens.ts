@@ -14,6 +14,8 @@ export interface TokenClaims {
   exp: number;
   /** Refresh tokens only: the login (family) the token belongs to. */
   fam?: string;
+  /** Access tokens: the user's `token_version` when signed; a stale one is refused (absent: 0). */
+  ver?: number;
 }
 
 export const TOKEN_ISSUER = 'emporia';
@@ -34,6 +36,8 @@ export interface SignOptions {
   now: Date;
   ttlSeconds: number;
   family?: string;
+  /** The user's token version (access tokens). */
+  version?: number;
 }
 
 /** Signs a token; `iat` comes from the context clock so tests can move time. */
@@ -47,6 +51,7 @@ export function signToken(
   const jti = newId();
   const payload: Record<string, unknown> = { typ: type, iat, exp };
   if (opts.family) payload.fam = opts.family;
+  if (opts.version !== undefined) payload.ver = opts.version;
   const token = jwt.sign(payload, secretKey(opts.secret), {
     algorithm: ALGORITHM,
     issuer: TOKEN_ISSUER,
@@ -82,7 +87,8 @@ export function verifyToken(token: string, expected: TokenType | 'any', secret: 
     typeof c.iat === 'number' &&
     typeof c.exp === 'number' &&
     (c.typ === 'access' || c.typ === 'refresh') &&
-    (c.typ === 'access' || typeof c.fam === 'string');
+    (c.typ === 'access' || typeof c.fam === 'string') &&
+    (c.ver === undefined || Number.isSafeInteger(c.ver));
   if (!wellFormed) throw new UnauthorizedError('Token is invalid');
   if (expected !== 'any' && c.typ !== expected)
     throw new UnauthorizedError(expected === 'access' ? 'Not an access token' : 'Not a refresh token');
@@ -94,7 +100,10 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Throttle keys are hashed too: the table never holds e-mails or IP addresses in clear. */
-export function throttleKey(kind: 'email' | 'ip', value: string): string {
+/**
+ * Throttle keys are hashed too: the table never holds e-mails or IP addresses in clear. The kind
+ * keeps the counts of failed logins apart from those of reset and verification requests.
+ */
+export function throttleKey(kind: 'email' | 'ip' | 'reset-email' | 'reset-ip' | 'verify-user', value: string): string {
   return createHash('sha256').update(`${kind}:${value}`).digest('hex');
 }

@@ -37,6 +37,7 @@ import {
   type User,
   type UserListQuery,
 } from './schemas.js';
+import type { AccountService } from './account.service.js';
 import type { LoginThrottle } from './throttle.js';
 import { throttleKey } from './tokens.js';
 
@@ -44,9 +45,11 @@ export function toUser(r: UserRecord): User {
   return {
     id: r.id,
     email: r.email,
+    username: r.username,
     name: r.name,
     role: r.role,
     is_active: r.is_active,
+    email_verified_at: r.email_verified_at,
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
@@ -61,17 +64,21 @@ export class UserService {
     @inject(IDENTITY_TOKENS.RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
     @inject(IDENTITY_TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(IDENTITY_TOKENS.LoginThrottle) private readonly throttle: LoginThrottle,
+    @inject(IDENTITY_TOKENS.AccountService) private readonly account: AccountService,
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
     @multiInject(IDENTITY_TOKENS.PersonalDataEraser) private readonly erasers: PersonalDataEraser[],
   ) {}
 
-  /** Open sign-up as a customer; a 403 when `ALLOW_REGISTRATION=false`. */
+  /**
+   * Open sign-up as a customer, with a verification token mailed to the address; a 403 when
+   * `ALLOW_REGISTRATION=false`.
+   */
   async register(ctx: Context, input: RegisterInput): Promise<User> {
     if (!this.config.allowRegistration) throw new ForbiddenError('Registration is closed; ask an administrator');
     const data = parseInput(registerInputSchema, input);
-    return this.insertUser(ctx, { ...data, role: 'customer', is_active: true });
+    return this.insertUser(ctx, { ...data, role: 'customer', is_active: true }, true);
   }
 
   /** Creates a user with any role; needs `user:manage` (admins, the system). */
@@ -82,27 +89,33 @@ export class UserService {
 
   private async insertUser(
     ctx: Context,
-    data: { email: string; password: string; name: string; role: string; is_active: boolean },
+    data: { email: string; username?: string; password: string; name: string; role: string; is_active: boolean },
+    verify = false,
   ): Promise<User> {
     // Hash outside the transaction: it is the slow part and holds no lock.
     const passwordHash = await this.hasher.hash(data.password);
     return this.unitOfWork.run(ctx, async (tx) => {
       await this.requireRole(tx, data.role);
       if (await this.users.findByEmail(tx, data.email)) throw emailTaken();
+      if (data.username !== undefined && (await this.users.findByUsername(tx, data.username))) throw usernameTaken();
       const now = tx.clock.now().toISOString();
       const record: UserRecord = {
         id: newId(),
         email: data.email,
+        username: data.username ?? null,
         name: data.name,
         password_hash: passwordHash,
         role: data.role,
         is_active: data.is_active,
+        email_verified_at: null,
+        token_version: 0,
         created_at: now,
         updated_at: now,
         erased_at: null,
       };
       await this.users.insert(tx, record);
       await this.outbox.record(tx, 'user.created', { user_id: record.id, email: record.email, name: record.name });
+      if (verify) await this.account.sendVerification(tx, record);
       return toUser(record);
     });
   }
@@ -144,7 +157,9 @@ export class UserService {
   /**
    * Oneself or `user:manage`. Only `user:manage` may set `role` or `is_active` (a 400
    * otherwise); changing one's own password needs `current_password`. A new password or a
-   * deactivation revokes the user's refresh tokens.
+   * deactivation ends every session: refresh tokens revoked, `token_version` incremented so
+   * outstanding access tokens fail too. A new e-mail address is unverified until the token mailed
+   * to it comes back.
    */
   async updateUser(ctx: Context, id: string, input: UpdateUserInput): Promise<User> {
     this.requireWritable(ctx, id);
@@ -178,7 +193,11 @@ export class UserService {
       }
       patch.password_hash = await this.hasher.hash(data.password);
     }
-    if (data.email !== undefined) patch.email = data.email;
+    if (data.email !== undefined && data.email !== existing.email) {
+      patch.email = data.email;
+      patch.email_verified_at = null;
+    }
+    if (data.username !== undefined) patch.username = data.username;
     if (data.name !== undefined) patch.name = data.name;
     if (data.role !== undefined) patch.role = data.role;
     if (data.is_active !== undefined) patch.is_active = data.is_active;
@@ -188,14 +207,19 @@ export class UserService {
       if (existing.role === 'admin' && ((patch.role ?? 'admin') !== 'admin' || patch.is_active === false)) {
         await this.keepAnAdmin(tx);
       }
-      if (patch.email !== undefined && patch.email !== existing.email) {
+      if (patch.email !== undefined) {
         if (await this.users.findByEmail(tx, patch.email)) throw emailTaken();
       }
+      if (typeof patch.username === 'string') {
+        const holder = await this.users.findByUsername(tx, patch.username);
+        if (holder && holder.id !== id) throw usernameTaken();
+      }
+      const endSessions = patch.password_hash !== undefined || patch.is_active === false;
+      if (endSessions) patch.bump_token_version = true;
       const updated = await this.users.update(tx, id, patch);
       if (!updated) throw new NotFoundError('User not found');
-      if (patch.password_hash !== undefined || patch.is_active === false) {
-        await this.refreshTokens.revokeUser(tx, id, patch.updated_at);
-      }
+      if (endSessions) await this.refreshTokens.revokeUser(tx, id, patch.updated_at);
+      if (patch.email !== undefined) await this.account.sendVerification(tx, updated);
       return toUser(updated);
     });
   }
@@ -231,6 +255,8 @@ export class UserService {
       const done = kept
         ? await this.users.erase(tx, id, {
             email: `erased+${id}@invalid`,
+            username: null,
+            email_verified_at: null,
             name: '',
             password_hash: UNUSABLE_PASSWORD_HASH,
             role: 'customer',
@@ -279,4 +305,8 @@ const UNUSABLE_PASSWORD_HASH = '!erased';
 
 function emailTaken(): ConflictError {
   return new ConflictError('A user with this e-mail already exists');
+}
+
+function usernameTaken(): ConflictError {
+  return new ConflictError('A user with this username already exists');
 }

@@ -39,6 +39,11 @@ export const eventPayloadSchemas = {
         },
       ],
     }),
+  'user.email_verified': z.object({ user_id: id, email: z.string() }).meta({
+    id: 'UserEmailVerifiedPayload',
+    description: 'A user confirmed their e-mail address with the token mailed to it.',
+    examples: [{ user_id: '0192f0a0-0000-7000-8000-00000000000a', email: 'ada@example.com' }],
+  }),
   'stock.low': z
     .object({
       variant_id: id,

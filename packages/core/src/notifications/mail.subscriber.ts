@@ -4,9 +4,24 @@ import type { Config } from '../shared/config.js';
 import type { Context } from '../shared/context.js';
 import { formatMoney } from '../shared/money.js';
 import { TOKENS } from '../shared/tokens.js';
-import type { EventSubscriber, JobExecution, JobHandler, NewJob } from '../jobs/ports.js';
+import {
+  JOB_TOKENS,
+  type EventSubscriber,
+  type JobExecution,
+  type JobHandler,
+  type JobRepository,
+  type NewJob,
+} from '../jobs/ports.js';
 import type { DomainEvents, EventType, OutboxEvent } from './events.js';
-import type { Contact, Mailer, MailMessage, NotificationDirectory, SentMailRepository } from './mail.js';
+import type {
+  Contact,
+  DirectMail,
+  Mailer,
+  MailMessage,
+  MailQueue,
+  NotificationDirectory,
+  SentMailRepository,
+} from './mail.js';
 import { NOTIFICATION_TOKENS } from './ports.js';
 import { defaultMailTemplates, renderMail, type MailTemplateName, type MailTemplates } from './templates.js';
 
@@ -85,7 +100,7 @@ function eventMail(event: OutboxEvent): EventMail | null {
  * Message-ID, derived from the key, is then the same, and mail clients drop the duplicate.)
  */
 @injectable()
-export class MailSubscriber implements EventSubscriber {
+export class MailSubscriber implements EventSubscriber, MailQueue {
   private readonly templates: MailTemplates;
   private readonly shop: string;
   private readonly domain: string;
@@ -95,6 +110,7 @@ export class MailSubscriber implements EventSubscriber {
     @inject(TOKENS.Config) config: Config,
     @inject(NOTIFICATION_TOKENS.NotificationDirectory) private readonly directory: NotificationDirectory,
     @inject(NOTIFICATION_TOKENS.SentMailRepository) private readonly sentMails: SentMailRepository,
+    @inject(JOB_TOKENS.JobRepository) private readonly jobs: JobRepository,
     @inject(NOTIFICATION_TOKENS.Mailer) @optional() private readonly mailer: Mailer | undefined,
     @inject(NOTIFICATION_TOKENS.MailTemplates) @optional() templates: Partial<MailTemplates> | undefined,
   ) {
@@ -130,9 +146,27 @@ export class MailSubscriber implements EventSubscriber {
             : // An order or payment without a user, or whose user is gone or inactive: nobody to write to.
               [contacts.get(mail.to.user_id ?? '')].filter((c): c is Contact => c !== undefined);
       for (const person of to)
-        jobs.push({ type: MAIL_JOB, payload: this.render(event, mail, person), createdBy: null });
+        jobs.push({
+          type: MAIL_JOB,
+          payload: this.render(`${event.id}:${mail.template}:${person.email.toLowerCase()}`, mail, person),
+          createdBy: null,
+        });
     }
     return jobs;
+  }
+
+  /**
+   * Queues one mail no event causes (a password reset, an e-mail verification) as a `mail.send`
+   * job inside `ctx.tx`; nothing without a mailer. It sends and dedupes like the e-mails of events.
+   */
+  async queue(ctx: Context, mail: DirectMail): Promise<void> {
+    if (!this.mailer) return;
+    const payload = this.render(
+      mail.dedupe_key,
+      { template: mail.template, to: { contact: mail.to }, vars: mail.vars },
+      mail.to,
+    );
+    await this.jobs.enqueue(ctx, [{ type: MAIL_JOB, payload, createdBy: null }]);
   }
 
   handlers(): ReadonlyMap<string, JobHandler> {
@@ -144,8 +178,7 @@ export class MailSubscriber implements EventSubscriber {
     return { sent_mails: await this.sentMails.purge(ctx, before) };
   }
 
-  private render(event: OutboxEvent, mail: EventMail, person: Contact): MailJob {
-    const dedupe_key = `${event.id}:${mail.template}:${person.email.toLowerCase()}`;
+  private render(dedupe_key: string, mail: EventMail, person: Contact): MailJob {
     const digest = createHash('sha256').update(dedupe_key).digest('hex').slice(0, 32);
     const vars = { shop_name: this.shop, name: person.name || person.email, email: person.email, ...mail.vars };
     return {

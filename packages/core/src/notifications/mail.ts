@@ -1,4 +1,5 @@
 import type { Context } from '../shared/context.js';
+import type { MailTemplateName } from './templates.js';
 
 /** One e-mail, rendered: plain text and HTML bodies. */
 export interface MailMessage {
@@ -34,6 +35,25 @@ export interface NotificationDirectory {
   listContacts(ctx: Context, userIds: readonly string[]): Promise<Contact[]>;
   /** Active users whose role is admin or staff: they receive stock alerts. */
   listStaffContacts(ctx: Context): Promise<Contact[]>;
+}
+
+/** A mail that no event causes (a password reset, an e-mail verification): it carries a secret. */
+export interface DirectMail {
+  template: MailTemplateName;
+  to: Contact;
+  /** The template's own variables (`shop_name`, `name` and `email` are filled in). */
+  vars: Record<string, string | number>;
+  /** The same mail always has the same key (`<token id>:<template>:<recipient>`). */
+  dedupe_key: string;
+}
+
+/**
+ * Port: queues a mail inside the caller's transaction (`ctx.tx`), so it goes out only if the
+ * change commits, and never through the outbox: its secret must not reach webhooks or live
+ * streams. Without a mailer it queues nothing.
+ */
+export interface MailQueue {
+  queue(ctx: Context, mail: DirectMail): Promise<void>;
 }
 
 /** A mail that was handed to the mailer, by its dedupe key. */

@@ -34,6 +34,7 @@ export const notificationModule = new ContainerModule(({ bind }) => {
   bind(NOTIFICATION_TOKENS.EventBus).to(EventBus).inSingletonScope();
   bind(NOTIFICATION_TOKENS.WebhookService).to(WebhookService).inSingletonScope();
   bind(JOB_TOKENS.EventSubscriber).toService(NOTIFICATION_TOKENS.EventBus);
-  bind(JOB_TOKENS.EventSubscriber).to(MailSubscriber).inSingletonScope();
+  bind(NOTIFICATION_TOKENS.MailQueue).to(MailSubscriber).inSingletonScope();
+  bind(JOB_TOKENS.EventSubscriber).toService(NOTIFICATION_TOKENS.MailQueue);
   bind(JOB_TOKENS.EventSubscriber).to(WebhookSubscriber).inSingletonScope();
 });

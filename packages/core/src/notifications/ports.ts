@@ -9,6 +9,8 @@ export const NOTIFICATION_TOKENS = {
   WebhookService: Symbol.for('emporia.WebhookService'),
   NotificationDirectory: Symbol.for('emporia.NotificationDirectory'),
   SentMailRepository: Symbol.for('emporia.SentMailRepository'),
+  /** Queues the mails no event causes (password reset, e-mail verification): `MailSubscriber`. */
+  MailQueue: Symbol.for('emporia.MailQueue'),
   WebhookRepository: Symbol.for('emporia.WebhookRepository'),
   /** Optional: without a mailer no e-mail is queued. */
   Mailer: Symbol.for('emporia.Mailer'),

@@ -26,6 +26,7 @@ const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolea
   'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
   'user.created': null,
   'user.erased': null,
+  'user.email_verified': null,
 };
 
 /** The event types a live feed carries to someone; the OpenAPI document lists their messages. */

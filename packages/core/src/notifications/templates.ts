@@ -11,7 +11,14 @@ export interface MailTemplate {
 
 /** The e-mails Emporia sends, one template each. */
 export type MailTemplateName =
-  'welcome' | 'order_placed' | 'payment_succeeded' | 'payment_failed' | 'refund_completed' | 'stock_low';
+  | 'welcome'
+  | 'order_placed'
+  | 'payment_succeeded'
+  | 'payment_failed'
+  | 'refund_completed'
+  | 'stock_low'
+  | 'password_reset'
+  | 'email_verification';
 /** A template for every e-mail; `notifications.mailTemplates` replaces any of them. */
 export type MailTemplates = Record<MailTemplateName, MailTemplate>;
 
@@ -21,8 +28,11 @@ const footer = {
 };
 
 /**
- * The built-in templates (welcome, order placed, payment succeeded and failed, refund, stock low); start
- * from one of them to write your own.
+ * The built-in templates (welcome, order placed, payment succeeded and failed, refund, stock low,
+ * password reset, e-mail verification); start from one of them to write your own. The last two get
+ * `{{token}}` (what the storefront posts to `/api/auth/password-reset/confirm` or
+ * `/api/auth/verify-email`) and `{{expires_in}}`: a template of your own would put the token into
+ * a link to your storefront (`https://shop.example/reset?token={{token}}`).
  */
 export const defaultMailTemplates: MailTemplates = {
   welcome: {
@@ -69,6 +79,24 @@ export const defaultMailTemplates: MailTemplates = {
     text: 'Stock of {{sku}} fell to {{stock}} (alert level {{threshold}}). Product {{product_id}}.' + footer.text,
     html:
       '<p>Stock of <b>{{sku}}</b> fell to <b>{{stock}}</b> (alert level {{threshold}}). Product {{product_id}}.</p>' +
+      footer.html,
+  },
+  password_reset: {
+    subject: 'Reset your {{shop_name}} password',
+    text:
+      'Hello {{name}},\n\nsomeone asked to reset the password of {{email}}. Your reset code, valid for {{expires_in}} and usable once:\n\n{{token}}\n\nIf it was not you, ignore this e-mail: your password stays as it is.' +
+      footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>someone asked to reset the password of <b>{{email}}</b>. Your reset code, valid for {{expires_in}} and usable once:</p><p><code>{{token}}</code></p><p>If it was not you, ignore this e-mail: your password stays as it is.</p>' +
+      footer.html,
+  },
+  email_verification: {
+    subject: 'Confirm your e-mail address for {{shop_name}}',
+    text:
+      'Hello {{name}},\n\nplease confirm that {{email}} is your address. Your confirmation code, valid for {{expires_in}}:\n\n{{token}}' +
+      footer.text,
+    html:
+      '<p>Hello {{name}},</p><p>please confirm that <b>{{email}}</b> is your address. Your confirmation code, valid for {{expires_in}}:</p><p><code>{{token}}</code></p>' +
       footer.html,
   },
 };

@@ -10,6 +10,7 @@ import type { Config } from '../shared/config.js';
 import { requirePermission, requireUser, type Context } from '../shared/context.js';
 import {
   ConflictError,
+  EmailNotVerifiedError,
   IdempotencyKeyMismatchError,
   NotFoundError,
   OutOfStockError,
@@ -102,6 +103,11 @@ export class CheckoutService {
     options: PlaceOrderOptions = {},
   ): Promise<PlaceOrderResult> {
     const user = requireUser(ctx);
+    if (this.config.requireEmailVerification && user.email_verified !== true) {
+      throw new EmailNotVerifiedError(
+        'Verify your e-mail address before placing an order: send the token mailed to it (a new one can be requested)',
+      );
+    }
     const parsed = parseInput(placeOrderSchema, input ?? {});
     if (options.idempotencyKey === undefined) {
       return { order: await this.checkout(ctx, user.id, parsed, null), replayed: false };

@@ -65,6 +65,8 @@ const configSchema = z.object({
   /** Seconds. */
   refreshTokenTtl: duration.default(86400),
   allowRegistration: bool.default(true),
+  /** Checkout needs a verified e-mail address (the token mailed at sign-up or after a change). */
+  requireEmailVerification: bool.default(false),
   corsOrigins: list.default([]),
   /** Host headers the server answers; empty: any. */
   allowedHosts: list.default([]),

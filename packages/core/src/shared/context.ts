@@ -6,7 +6,15 @@ import { newId } from './ids.js';
 export type Actor =
   | { kind: 'anonymous' }
   | { kind: 'system' }
-  | { kind: 'user'; id: string; email: string; role: string; permissions: ReadonlySet<string> };
+  | {
+      kind: 'user';
+      id: string;
+      email: string;
+      role: string;
+      permissions: ReadonlySet<string>;
+      /** Whether the user's e-mail address is verified (`REQUIRE_EMAIL_VERIFICATION` checks it at checkout). */
+      email_verified?: boolean;
+    };
 
 /** An open database transaction; opaque to core, owned by the store adapter. */
 export interface Transaction {
@@ -46,7 +54,7 @@ export function anonymousContext(opts: ContextOptions = {}): Context {
  * `engine.identity.actorForUser(ctx, id)`, so the permissions are the role's current ones.
  */
 export function userContext(
-  user: { id: string; email: string; role: string; permissions: Iterable<string> },
+  user: { id: string; email: string; role: string; permissions: Iterable<string>; email_verified?: boolean },
   opts: ContextOptions = {},
 ): Context {
   return {
@@ -56,6 +64,7 @@ export function userContext(
       email: user.email,
       role: user.role,
       permissions: new Set(user.permissions),
+      ...(user.email_verified !== undefined ? { email_verified: user.email_verified } : {}),
     },
     ...base(opts),
   };

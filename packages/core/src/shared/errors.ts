@@ -93,8 +93,14 @@ export class UnauthorizedError extends EmporiaError {
 
 /** An authenticated actor without the permission (HTTP 403). */
 export class ForbiddenError extends EmporiaError {
-  readonly code = 'forbidden';
-  readonly title = 'Forbidden';
+  readonly code: string = 'forbidden';
+  readonly title: string = 'Forbidden';
+}
+
+/** `REQUIRE_EMAIL_VERIFICATION` is on and the user has not verified their e-mail address (HTTP 403). */
+export class EmailNotVerifiedError extends ForbiddenError {
+  override readonly code = 'email-not-verified';
+  override readonly title = 'E-mail address not verified';
 }
 
 /** Too many attempts; retry after `retryAfterSeconds` (HTTP 429 with Retry-After). */

@@ -50,7 +50,8 @@ export const orderRoutes = [
     summary: 'Check out the cart (empty body) or explicit `items`; honours Idempotency-Key',
     description:
       'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
-      'With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.',
+      'With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. ' +
+      'With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.',
     tags,
     auth: 'user',
     headers: [
@@ -59,7 +60,7 @@ export const orderRoutes = [
     body: placeOrderSchema,
     status: 201,
     response: orderSchema,
-    errors: [409, 422],
+    errors: [403, 409, 422],
     async handler({ ctx, engine, body, req, res }) {
       const key = req.get('Idempotency-Key');
       const { order, replayed } = await engine.orders.placeOrder(ctx, body, { idempotencyKey: key });

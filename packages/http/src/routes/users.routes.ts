@@ -20,8 +20,8 @@ const meSchema = userSchema
     permissions: z.array(z.string().max(100)).max(200).describe("the role's permission strings; `*` grants all"),
   })
   .meta({ id: 'Me' });
-/** What a PUT of a user may leave out: the password pair (write-only) and what only admins set. */
-const writeOnlyOrPrivileged = ['password', 'current_password', 'role', 'is_active'];
+/** What a PUT of a user may leave out: the password pair (write-only), what only admins set, and the optional username. */
+const writeOnlyOrPrivileged = ['password', 'current_password', 'role', 'is_active', 'username'];
 const erasureDescription =
   'Always works (409 only for the last active admin). A user without orders is deleted; a user with orders is ' +
   'anonymised: name, e-mail, password and every other personal field are erased, the cart is deleted, and the ' +
@@ -44,8 +44,10 @@ export const userRoutes = [
     method: 'patch',
     path: '/api/users/me',
     operationId: 'updateMe',
-    summary: 'Change your name, e-mail or password (a new password needs current_password)',
-    description: 'Sending `role` or `is_active` without the user:manage permission is a 400.',
+    summary: 'Change your name, username, e-mail or password (a new password needs current_password)',
+    description:
+      'Sending `role` or `is_active` without the user:manage permission is a 400. A new password ends every other session ' +
+      '(refresh tokens revoked, access tokens refused). A new e-mail address is unverified until the token mailed to it comes back.',
     tags,
     auth: 'user',
     body: updateUserInputSchema,
