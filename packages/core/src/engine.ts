@@ -36,6 +36,9 @@ import { registerRecommendationJobs } from './recommendations/job.js';
 import type { RecommendationService } from './recommendations/recommendations.service.js';
 import { pricingModule } from './pricing/module.js';
 import { taxModule } from './tax/module.js';
+import { promotionModule } from './promotions/module.js';
+import { PROMOTION_TOKENS } from './promotions/ports.js';
+import type { PromotionService } from './promotions/promotions.service.js';
 import { TAX_TOKENS, type TaxCalculator } from './tax/ports.js';
 import type { TaxService } from './tax/tax.service.js';
 
@@ -94,6 +97,8 @@ export interface Engine {
   readonly recommendations: RecommendationService;
   /** Tax rates by country, region and tax class (staff), and the rates at a destination. */
   readonly tax: TaxService;
+  /** Promotion codes (staff), which carts hold and checkout redeems within their limits. */
+  readonly promotions: PromotionService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -136,6 +141,7 @@ export function createEngine(ports: EnginePorts): Engine {
     catalogModule,
     taxModule,
     pricingModule,
+    promotionModule,
     cartModule,
     orderModule,
     paymentModule,
@@ -177,6 +183,7 @@ export function createEngine(ports: EnginePorts): Engine {
     payments: container.get<PaymentService>(PAYMENT_TOKENS.PaymentService),
     recommendations,
     tax: container.get<TaxService>(TAX_TOKENS.TaxService),
+    promotions: container.get<PromotionService>(PROMOTION_TOKENS.PromotionService),
     async health() {
       try {
         await ports.store.ping();

@@ -40,6 +40,7 @@ export {
   ForbiddenError,
   RateLimitedError,
   IdempotencyKeyMismatchError,
+  PromotionNotApplicableError,
   ConfigError,
   type FieldError,
 } from './shared/errors.js';
@@ -187,6 +188,7 @@ export {
   ORDER_STATUSES,
   orderSchema,
   placeOrderSchema,
+  placedOrderSchema,
   updateOrderSchema,
   orderListQuerySchema,
   type OrderStatus,
@@ -333,6 +335,7 @@ export type {
   OrderPricingSnapshot,
 } from './orders/ports.js';
 export type { TaxRateRepository, TaxRateRecord, TaxCalculator, TaxDestination } from './tax/ports.js';
+export type { PromotionRepository, PromotionRecord, RedemptionRecord } from './promotions/ports.js';
 export type { StatusHistoryEntry } from './shared/state-machine.js';
 export type {
   PaymentProvider,
@@ -392,3 +395,23 @@ export {
   type UpdateTaxRateInput,
   type ReplaceTaxRateInput,
 } from './tax/schemas.js';
+
+// ---------------------------------------------------------------- promotions
+export { PromotionService, customerKeyOf, type PromotionBasket } from './promotions/promotions.service.js';
+export { PROMOTION_TOKENS } from './promotions/ports.js';
+export {
+  promotionSchema,
+  createPromotionSchema,
+  updatePromotionSchema,
+  replacePromotionSchema,
+  applyPromotionSchema,
+  promotionKindSchema,
+  PROMOTION_REFUSALS,
+  type Promotion,
+  type PromotionKind,
+  type PromotionRefusal,
+  type CreatePromotionInput,
+  type UpdatePromotionInput,
+  type ReplacePromotionInput,
+  type ApplyPromotionInput,
+} from './promotions/schemas.js';

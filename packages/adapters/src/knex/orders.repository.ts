@@ -24,7 +24,9 @@ function orderOf(r: Record<string, unknown>): OrderRecord {
   return {
     id: r.id as string,
     number: r.number as string,
-    user_id: r.user_id as string,
+    user_id: (r.user_id as string | null) ?? null,
+    guest_email: (r.guest_email as string | null) ?? null,
+    order_token_hash: (r.order_token_hash as string | null) ?? null,
     status: r.status as OrderStatus,
     currency: r.currency as string,
     subtotal: Number(r.subtotal),
@@ -106,6 +108,10 @@ export class KnexOrderRepository implements OrderRepository {
       tax_class: (r.tax_class as string | undefined) ?? 'standard',
       line_total: Number(r.line_total),
     }));
+  }
+
+  async claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number> {
+    return db(ctx, this.knex)('orders').whereNull('user_id').where('guest_email', email).update({ user_id: userId });
   }
 
   async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {

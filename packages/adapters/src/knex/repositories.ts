@@ -6,6 +6,7 @@ import { KnexCartRepository } from './cart.repository.js';
 import { KnexIdempotencyRepository, KnexOrderRepository, KnexStatusHistoryRepository } from './orders.repository.js';
 import { KnexPaymentRepository } from './payments.repository.js';
 import { KnexTaxRateRepository } from './tax-rates.repository.js';
+import { KnexPromotionRepository } from './promotions.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -45,5 +46,6 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     payments: new KnexPaymentRepository(knex),
     recommendations: new KnexRecommendationRepository(knex, dialect),
     taxRates: new KnexTaxRateRepository(knex),
+    promotions: new KnexPromotionRepository(knex),
   };
 }

@@ -10,6 +10,7 @@ import { sentMailsMigration } from './0008_sent_mails.js';
 import { recommendationsMigration } from './0009_recommendations.js';
 import { identityWave2Migration } from './0010_identity_wave2.js';
 import { economicsMigration } from './0012_economics.js';
+import { promotionsMigration } from './0014_promotions.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
@@ -17,6 +18,8 @@ export interface Migration {
   name: string;
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
+  /** False: knex runs it outside a transaction (it opens its own). */
+  transaction?: false;
 }
 
 /**
@@ -31,6 +34,7 @@ const CREATES: Record<string, string[]> = {
   '0005_jobs': ['jobs', 'webhook_subscriptions', 'webhook_deliveries'],
   '0006_product_counts': ['product_counts'],
   '0008_sent_mails': ['sent_mails'],
+  '0014_promotions': ['promotions', 'cart_promotions', 'promotion_redemptions'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -48,6 +52,7 @@ export const migrations: Migration[] = [
   recommendationsMigration,
   identityWave2Migration,
   economicsMigration,
+  promotionsMigration,
   searchPopularityMigration,
 ];
 
@@ -60,7 +65,9 @@ class ListMigrationSource implements Knex.MigrationSource<Migration> {
     return m.name;
   }
   async getMigration(m: Migration): Promise<Knex.Migration> {
-    return { up: m.up, down: m.down };
+    // knex reads `config.transaction` of a migration (its typings do not declare it).
+    const config = m.transaction === false ? { config: { transaction: false } } : {};
+    return { up: m.up, down: m.down, ...config } as Knex.Migration;
   }
 }
 

@@ -14,6 +14,9 @@ import { lineTotal } from '../shared/money.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
+import { PROMOTION_TOKENS } from '../promotions/ports.js';
+import { customerKeyOf, type PromotionBasket, type PromotionService } from '../promotions/promotions.service.js';
+import { applyPromotionSchema, type ApplyPromotionInput } from '../promotions/schemas.js';
 import { CART_TOKENS, type CartItemRecord, type CartRecord, type CartRepository } from './ports.js';
 import {
   addCartItemSchema,
@@ -78,6 +81,7 @@ export class CartService {
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
+    @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
   ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
@@ -141,6 +145,25 @@ export class CartService {
   }
 
   /**
+   * Puts a promotion code on the cart when it applies to it now; one that does not is a
+   * PromotionNotApplicableError (409) with the reason. Applying a code the cart holds changes nothing.
+   */
+  async applyPromotion(ctx: Context, input: ApplyPromotionInput, access: CartAccess = {}): Promise<CartResult> {
+    const { code } = parseInput(applyPromotionSchema, input);
+    const { cart, issuedToken } = await this.resolve(ctx, access, true);
+    const { basket } = await this.basketOf(ctx, cart!);
+    await this.promotions.attachToCart(ctx, cart!.id, code, basket);
+    return { cart: await this.view(ctx, cart!), issuedToken };
+  }
+
+  /** Takes a code off the cart; NotFoundError when the cart does not hold it. */
+  async removePromotion(ctx: Context, code: string, access: CartAccess = {}): Promise<void> {
+    const { cart } = await this.resolve(ctx, access, false);
+    if (!cart) throw new NotFoundError(`The cart holds no code ${code}`);
+    await this.promotions.detachFromCart(ctx, cart.id, code);
+  }
+
+  /**
    * Moves a guest cart's lines into the logged-in user's cart (quantities add up, capped at
    * the maximum) and deletes the guest cart. An unknown token is ignored: it may be merged already.
    */
@@ -165,12 +188,25 @@ export class CartService {
   }
 
   /**
-   * Inside the checkout transaction: empties the user's cart and returns its lines. Taking them
-   * in one statement makes a cart check out once, even when two checkouts of it race.
+   * Inside the checkout transaction: empties the user's (or the guest token's) cart and returns its
+   * lines and the codes it held. Taking the lines in one statement makes a cart check out once,
+   * even when two checkouts of it race.
    */
-  async takeForCheckout(ctx: Context, userId: string): Promise<{ cartId: string; items: CartItemRecord[] } | null> {
-    const cart = await this.carts.findByUser(ctx, userId);
-    return cart && { cartId: cart.id, items: await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString()) };
+  async takeForCheckout(
+    ctx: Context,
+    owner: { userId: string } | { cartToken: string },
+  ): Promise<{ cartId: string; items: CartItemRecord[]; codes: string[] } | null> {
+    const cart =
+      'userId' in owner
+        ? await this.carts.findByUser(ctx, owner.userId)
+        : TOKEN_SHAPE.test(owner.cartToken)
+          ? await this.carts.findByTokenHash(ctx, hashCartToken(owner.cartToken))
+          : null;
+    if (!cart || ('cartToken' in owner && cart.user_id !== null)) return null;
+    const items = await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString());
+    const codes = await this.promotions.codesOfCart(ctx, cart.id);
+    for (const code of codes) await this.promotions.detachFromCart(ctx, cart.id, code);
+    return { cartId: cart.id, items, codes };
   }
 
   private checkMaximum(quantity: number, path: string): void {
@@ -207,8 +243,8 @@ export class CartService {
     return { cart, issuedToken: issued };
   }
 
-  /** Two queries: the lines, then their variants in one lookup. */
-  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
+  /** The cart's lines with their live variants, and what promotions are checked against. */
+  private async basketOf(ctx: Context, cart: CartRecord) {
     const items = await this.carts.items(ctx, cart.id);
     const variants = await this.inventory.getSaleVariants(
       ctx,
@@ -227,9 +263,24 @@ export class CartService {
       else subtotal += total;
     }
     const present = items.filter((i) => byId.has(i.variant_id) && !overLimit.has(i.id));
+    const basket: PromotionBasket = {
+      lines: present.map((i) => {
+        const v = byId.get(i.variant_id)!;
+        return { product_id: v.product_id, category_ids: v.category_id ? [v.category_id] : [] };
+      }),
+      subtotal,
+      customerKey: customerKeyOf(cart.user_id),
+    };
+    return { items, byId, overLimit, present, basket };
+  }
+
+  /** The lines, their variants in one lookup, and the codes the cart holds. */
+  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
+    const { items, byId, overLimit, present, basket } = await this.basketOf(ctx, cart);
     const breakdown = await this.pricing.price(
       ctx,
       present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity })),
+      { promotions: await this.promotions.applicableToCart(ctx, cart.id, basket) },
     );
     const pricedLines = new Map(breakdown.lines.map((l) => [l.key, l]));
     const lines = items.map((i) => {

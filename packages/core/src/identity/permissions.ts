@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   webhookManage: 'webhook:manage',
   importRun: 'import:run',
   taxManage: 'tax:manage',
+  promotionManage: 'promotion:manage',
   /** Signing in with `dashboard_login: true` (the back office); admin and staff hold it. */
   dashboardAccess: 'dashboard:access',
 } as const;
@@ -37,7 +38,7 @@ export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
     name: 'staff',
-    description: 'Catalog, inventory, tax rates, all orders and payments, read users',
+    description: 'Catalog, inventory, tax rates, promotions, all orders and payments, read users',
     permissions: [
       PERMISSIONS.userRead,
       PERMISSIONS.categoryWrite,
@@ -51,6 +52,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.jobRead,
       PERMISSIONS.importRun,
       PERMISSIONS.taxManage,
+      PERMISSIONS.promotionManage,
       PERMISSIONS.dashboardAccess,
     ],
   },

@@ -3,6 +3,8 @@ import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
 import { text } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
+import { promotionCodeSchema } from '../promotions/schemas.js';
+import { emailSchema } from '../identity/schemas.js';
 
 /** An order's statuses: pending → paid → shipped → delivered, and pending or paid → cancelled. */
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
@@ -18,7 +20,13 @@ export const orderLineInputSchema = z
 
 /** Input of `orders.placeOrder`: empty to order the caller's cart, or `items` to order exactly those. */
 export const placeOrderSchema = z
-  .strictObject({ items: z.array(orderLineInputSchema).min(1).max(100).optional() })
+  .strictObject({
+    items: z.array(orderLineInputSchema).min(1).max(100).optional(),
+    /** Codes to redeem besides those the cart holds. */
+    promotion_codes: z.array(promotionCodeSchema).max(5).optional(),
+    /** A guest checkout's e-mail (required without a login; a logged-in customer's order uses the account's). */
+    email: emailSchema.optional(),
+  })
   .meta({ id: 'PlaceOrder' });
 /** Input of `orders.placeOrder` (see {@link placeOrderSchema}). */
 export type PlaceOrderInput = z.input<typeof placeOrderSchema>;
@@ -67,7 +75,10 @@ export const orderSchema = z
     /** The breakdown as checkout priced it, inside the order transaction; later changes never alter it. */
     ...breakdownShape,
     currency: z.string(),
-    user_id: z.string(),
+    /** Null for a guest order (until the guest registers with its e-mail and verifies it). */
+    user_id: z.string().nullable(),
+    /** The e-mail a guest checked out with; null for an account's order. */
+    guest_email: z.string().nullable(),
     history: z.array(statusChangeSchema),
     created_at: z.string(),
     updated_at: z.string(),
@@ -75,6 +86,16 @@ export const orderSchema = z
   .meta({ id: 'Order' });
 /** An order (see {@link orderSchema}). */
 export type Order = z.infer<typeof orderSchema>;
+
+/** An order as placed: with a guest checkout's `order_token`, which reads it without a login. */
+export const placedOrderSchema = orderSchema
+  .extend({
+    order_token: z
+      .string()
+      .optional()
+      .describe('guest checkouts only: send it as X-Order-Token to read the order; it is shown this once'),
+  })
+  .meta({ id: 'PlacedOrder' });
 
 /** Query of the order list: status, user (staff), creation range, and page or cursor. */
 export const orderListQuerySchema = pageQuerySchema.extend({
@@ -95,11 +116,20 @@ export type UpdateOrderInput = z.input<typeof updateOrderSchema>;
 export interface PlaceOrderOptions {
   /** Same key + same input → the first answer replayed; see OrderService.placeOrder. */
   idempotencyKey?: string;
+  /** A guest checkout: the guest cart's token (`X-Cart-Token`); idempotency keys are scoped to it. */
+  cartToken?: string | null;
+  /**
+   * Called before a guest checkout runs; throwing (a RateLimitedError) refuses it. The HTTP layer
+   * caps guest checkouts per client address with it.
+   */
+  admitGuestCheckout?: () => void;
 }
 
 /** What `orders.placeOrder` answers: the order, and whether it is a replay. */
 export interface PlaceOrderResult {
   order: Order;
+  /** A guest order's token, for `X-Order-Token` reads (`orders.getOrderWithToken`); null for an account's order. */
+  orderToken: string | null;
   /** True when the answer is a replay of an earlier request with the same idempotency key. */
   replayed: boolean;
 }

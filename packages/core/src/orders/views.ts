@@ -31,6 +31,7 @@ export function toOrder(r: OrderRecord, items: OrderItemRecord[], history: Statu
     discounts: r.pricing.discounts,
     currency: r.currency,
     user_id: r.user_id,
+    guest_email: r.guest_email,
     history: history.map(historyView),
     created_at: r.created_at,
     updated_at: r.updated_at,

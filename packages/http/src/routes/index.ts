@@ -15,6 +15,7 @@ import { orderRoutes } from './orders.routes.js';
 import { paymentRoutes } from './payments.routes.js';
 import { recommendationRoutes } from './recommendations.routes.js';
 import { taxRoutes } from './tax.routes.js';
+import { promotionRoutes } from './promotions.routes.js';
 
 /**
  * Every HTTP operation Emporia serves, in docs order. Each module adds its list here; every PATCH
@@ -36,4 +37,5 @@ export const allRoutes: RouteSpec[] = withReplacements([
   ...orderRoutes,
   ...paymentRoutes,
   ...taxRoutes,
+  ...promotionRoutes,
 ]);
