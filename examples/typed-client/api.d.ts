@@ -670,6 +670,48 @@ export interface paths {
     patch: operations['updateCartItem'];
     trace?: never;
   };
+  '/api/cart/promotions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply a promotion code to the cart; the answer’s `discounts` show what it takes off
+     * @description A code that does not apply now is 409 `promotion-not-applicable` with a `reason`: `unknown`, `inactive`, `not_started`, `expired`, `minimum_not_met`, `no_eligible_items`, `usage_limit_reached` or `customer_limit_reached`. A held code that stops applying (the cart shrank below its minimum) is priced out of the cart and refuses checkout with the same problem until it applies again or is removed.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    post: operations['applyCartPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cart/promotions/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Take a promotion code off the cart
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    delete: operations['removeCartPromotion'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders': {
     parameters: {
       query?: never;
@@ -681,8 +723,10 @@ export interface paths {
     get: operations['listOrders'];
     put?: never;
     /**
-     * Check out the cart (empty body) or explicit `items`; honours Idempotency-Key
-     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
+     * Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key
+     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
+     *
+     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.
      */
     post: operations['placeOrder'];
     delete?: never;
@@ -698,7 +742,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One order with its lines and status history (another customer’s order is 404) */
+    /**
+     * One order with its lines and status history (another customer’s order is 404)
+     * @description A guest reads their order with the `X-Order-Token` its checkout answered; a wrong token is 404, like an order that does not exist. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the order must be yours (or you are staff).
+     */
     get: operations['getOrder'];
     /**
      * Move an order along pending → paid → shipped → delivered, or cancel it (staff) (full replacement: every field given)
@@ -859,6 +908,44 @@ export interface paths {
     patch: operations['updateTaxRate'];
     trace?: never;
   };
+  '/api/promotions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every promotion code, newest first (staff) */
+    get: operations['listPromotions'];
+    put?: never;
+    /** Add a code: percentage (bps), fixed (minor units) or free shipping, with its limits (staff) */
+    post: operations['createPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/promotions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A promotion with its `times_used` (staff) */
+    get: operations['getPromotion'];
+    /** Replace a promotion: every field given (staff) */
+    put: operations['replacePromotion'];
+    post?: never;
+    /** Delete a promotion; carts holding it lose it (staff) */
+    delete: operations['deletePromotion'];
+    options?: never;
+    head?: never;
+    /** Change some fields of a promotion; placed orders keep their discounts (staff) */
+    patch: operations['updatePromotion'];
+    trace?: never;
+  };
 }
 export interface webhooks {
   'user.created': {
@@ -976,6 +1063,8 @@ export interface components {
         message: string;
       }[];
       skus?: string[];
+      promotion_code?: string;
+      reason?: string;
     };
     User: {
       id: string;
@@ -1336,7 +1425,10 @@ export interface components {
       /** Format: int32 */
       quantity: number;
     };
-    Order: {
+    ApplyPromotion: {
+      code: string & (unknown & unknown);
+    };
+    PlacedOrder: {
       id: string;
       number: string;
       /** @enum {string} */
@@ -1353,10 +1445,13 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
-      user_id: string;
+      user_id: string | null;
+      guest_email: string | null;
       history: components['schemas']['StatusChange'][];
       created_at: string;
       updated_at: string;
+      /** @description guest checkouts only: send it as X-Order-Token to read the order; it is shown this once */
+      order_token?: string;
     };
     OrderItem: {
       variant_id: string;
@@ -1387,6 +1482,31 @@ export interface components {
         /** Format: int32 */
         quantity: number;
       }[];
+      promotion_codes?: (string & (unknown & unknown))[];
+      email?: string;
+    };
+    Order: {
+      id: string;
+      number: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+      items: components['schemas']['OrderItem'][];
+      /** @description Sum of unit price × quantity over the lines */
+      subtotal: number;
+      discount_total: number;
+      shipping_total: number;
+      /** @description Added to the total with net prices, contained in it with gross prices */
+      tax_total: number;
+      total: number;
+      prices_include_tax: boolean;
+      tax_lines: components['schemas']['TaxLine'][];
+      discounts: components['schemas']['AppliedDiscount'][];
+      currency: string;
+      user_id: string | null;
+      guest_email: string | null;
+      history: components['schemas']['StatusChange'][];
+      created_at: string;
+      updated_at: string;
     };
     OrderDetail: {
       id: string;
@@ -1405,7 +1525,8 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
-      user_id: string;
+      user_id: string | null;
+      guest_email: string | null;
       history: components['schemas']['StatusChange'][];
       created_at: string;
       updated_at: string;
@@ -1475,6 +1596,96 @@ export interface components {
       region?: string | null;
       tax_class?: string;
       rate_bps?: number;
+    };
+    Promotion: {
+      id: string;
+      code: string;
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      value: number;
+      min_subtotal: number | null;
+      starts_at: string | null;
+      ends_at: string | null;
+      usage_limit: number | null;
+      usage_limit_per_customer: number | null;
+      category_ids: string[];
+      product_ids: string[];
+      is_active: boolean;
+      times_used: number;
+      created_at: string;
+      updated_at: string;
+    };
+    CreatePromotion: {
+      code: string & (unknown & unknown);
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       * @default 0
+       */
+      value: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal?: number | null;
+      starts_at?: string | null;
+      /** @description exclusive */
+      ends_at?: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit?: number | null;
+      usage_limit_per_customer?: number | null;
+      /**
+       * @description only lines of products in these categories (with product_ids: either)
+       * @default []
+       */
+      category_ids: string[];
+      /** @default [] */
+      product_ids: string[];
+      /** @default true */
+      is_active: boolean;
+    };
+    ReplacePromotion: {
+      code: string & (unknown & unknown);
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       */
+      value: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal: number | null;
+      starts_at: string | null;
+      /** @description exclusive */
+      ends_at: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit: number | null;
+      usage_limit_per_customer: number | null;
+      /** @description only lines of products in these categories (with product_ids: either) */
+      category_ids: string[];
+      product_ids: string[];
+      is_active: boolean;
+    };
+    UpdatePromotion: {
+      code?: string & (unknown & unknown);
+      /** @enum {string} */
+      kind?: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       */
+      value?: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal?: number | null;
+      starts_at?: string | null;
+      /** @description exclusive */
+      ends_at?: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit?: number | null;
+      usage_limit_per_customer?: number | null;
+      /** @description only lines of products in these categories (with product_ids: either) */
+      category_ids?: string[];
+      product_ids?: string[];
+      is_active?: boolean;
     };
     /** @description A user account was created (sign-up, or by an admin). */
     UserCreatedEvent: {
@@ -5433,6 +5644,120 @@ export interface operations {
       };
     };
   };
+  applyCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApplyPromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  removeCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path: {
+        /** @description A code the cart holds (any case) */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listOrders: {
     parameters: {
       query?: {
@@ -5505,6 +5830,8 @@ export interface operations {
       header?: {
         /** @description Client-chosen unique key (1–255 printable characters) */
         'Idempotency-Key'?: string;
+        /** @description A guest checkout: the guest cart’s token */
+        'X-Cart-Token'?: string;
       };
       path?: never;
       cookie?: never;
@@ -5521,7 +5848,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['PlacedOrder'];
         };
       };
       /** @description Invalid input */
@@ -5560,12 +5887,24 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   getOrder: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -6445,6 +6784,362 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaxRate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listPromotions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['Promotion'][];
+          };
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePromotion'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replacePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplacePromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deletePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updatePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdatePromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
         };
       };
       /** @description Invalid input */

@@ -102,6 +102,12 @@ export class KnexPromotionRepository implements PromotionRepository {
       .ignore();
   }
 
+  async takeFromCart(ctx: Context, cartId: string): Promise<string[]> {
+    const codes = (await this.ofCart(ctx, cartId)).map((p) => p.code);
+    if (codes.length) await db(ctx, this.knex)('cart_promotions').where('cart_id', cartId).delete();
+    return codes;
+  }
+
   async detachFromCart(ctx: Context, cartId: string, promotionId: string): Promise<boolean> {
     return (
       (await db(ctx, this.knex)('cart_promotions').where({ cart_id: cartId, promotion_id: promotionId }).delete()) > 0

@@ -204,9 +204,7 @@ export class CartService {
           : null;
     if (!cart || ('cartToken' in owner && cart.user_id !== null)) return null;
     const items = await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString());
-    const codes = await this.promotions.codesOfCart(ctx, cart.id);
-    for (const code of codes) await this.promotions.detachFromCart(ctx, cart.id, code);
-    return { cartId: cart.id, items, codes };
+    return { cartId: cart.id, items, codes: await this.promotions.takeFromCart(ctx, cart.id) };
   }
 
   private checkMaximum(quantity: number, path: string): void {

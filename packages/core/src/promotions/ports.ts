@@ -36,6 +36,7 @@ export interface RedemptionRecord {
 export interface PromotionRepository {
   /** Every promotion, newest first. */
   list(ctx: Context): Promise<PromotionRecord[]>;
+  /** The promotion with this id, or null. */
   findById(ctx: Context, id: string): Promise<PromotionRecord | null>;
   /** By upper-case code. */
   findByCodes(ctx: Context, codes: readonly string[]): Promise<PromotionRecord[]>;
@@ -43,12 +44,15 @@ export interface PromotionRepository {
   insert(ctx: Context, record: PromotionRecord): Promise<void>;
   /** Writes every field but `times_used`; false when there is no such row. A clash on the code is a ConflictError. */
   update(ctx: Context, record: PromotionRecord): Promise<boolean>;
+  /** False when there is no such row; the carts holding it lose it (cascade). */
   delete(ctx: Context, id: string): Promise<boolean>;
 
   /** The promotions a cart holds, in the order they were applied. */
   ofCart(ctx: Context, cartId: string): Promise<PromotionRecord[]>;
   /** Puts a code on a cart (insert-or-nothing). */
   attachToCart(ctx: Context, cartId: string, promotionId: string, now: string): Promise<void>;
+  /** Takes every code off the cart (checkout) and returns them, upper case, in the order applied. */
+  takeFromCart(ctx: Context, cartId: string): Promise<string[]>;
   /** False when the cart did not hold it. */
   detachFromCart(ctx: Context, cartId: string, promotionId: string): Promise<boolean>;
 

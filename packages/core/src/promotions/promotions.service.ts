@@ -149,15 +149,17 @@ export class PromotionService {
 
   /** The promotions a cart holds that apply to it now (the cart answer prices these; the rest wait). */
   async applicableToCart(ctx: Context, cartId: string, basket: PromotionBasket): Promise<PricingPromotion[]> {
+    // Nothing to discount: the codes need not even be read (an empty or new cart costs no query).
+    if (basket.lines.length === 0) return [];
     const held = await this.promotions.ofCart(ctx, cartId);
     const applicable: PricingPromotion[] = [];
     for (const p of held) if ((await this.refusal(ctx, p, basket)) === null) applicable.push(pricingPromotion(p));
     return applicable;
   }
 
-  /** The codes a cart holds (upper case), in the order they were applied. */
-  async codesOfCart(ctx: Context, cartId: string): Promise<string[]> {
-    return (await this.promotions.ofCart(ctx, cartId)).map((p) => p.code);
+  /** Inside checkout: takes the codes off the cart (upper case, in the order applied) for the order to redeem. */
+  takeFromCart(ctx: Context, cartId: string): Promise<string[]> {
+    return this.promotions.takeFromCart(ctx, cartId);
   }
 
   /** Puts a code on a cart when it applies to it now; PromotionNotApplicableError (409) says why not. */
