@@ -22,6 +22,11 @@ export async function startupTasks(engine: Engine, logger: Logger): Promise<void
       await engine.tax.createTaxRate(ctx, { name: 'VAT 7%', country, tax_class: 'reduced', rate_bps: 700 });
       logger.info({ country }, 'seeded demo tax rates');
     }
+    // And a code, so a newcomer sees a discount in the breakdown at once.
+    if ((await engine.promotions.listPromotions(ctx)).length === 0) {
+      await engine.promotions.createPromotion(ctx, { code: 'WELCOME10', kind: 'percentage', value: 1000 });
+      logger.info({ code: 'WELCOME10' }, 'seeded a demo promotion code');
+    }
   }
   // WORKER=inline: this process runs jobs too; engine.close() stops the runner on shutdown. It takes at
   // most half of the time while a backlog drains, two jobs at a time, so requests are not starved.
