@@ -1297,6 +1297,7 @@ export interface components {
      *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
      *       "number": "EM-001001",
      *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "guest_email": null,
      *       "total": 4250,
      *       "currency": "USD"
      *     }
@@ -1307,6 +1308,8 @@ export interface components {
       /** @description The order’s human number, such as `EM-001001` */
       number: string;
       user_id: string | null;
+      /** @description a guest order’s e-mail; null or absent for an account’s order */
+      guest_email?: string | null;
       /** @description Minor units (cents) */
       total: number;
       /** @description ISO 4217 code */

@@ -352,6 +352,7 @@ export class CheckoutService {
         order_id: orderId,
         number,
         user_id: buyer.userId,
+        guest_email: buyer.email,
         total: record.total,
         currency: record.currency,
       });
