@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { restoreBackup, writeBackup } from '@emporia/adapters';
-import { systemContext, type Engine } from '@emporia/core';
+import { anonymousContext, systemContext, type Engine } from '@emporia/core';
 import { userWithToken } from '../../../test/support/auth.js';
 import { createTestEnv } from '../../../test/support/engine.js';
 import { testDialects, type TestDialect } from '../../../test/support/databases.js';
@@ -26,7 +26,7 @@ const nextOrderNumber = (engine: Engine) =>
   engine.store.unitOfWork.run(systemContext(), (tx) => engine.store.repositories.orders.nextNumber(tx));
 
 describe.each(pairs)('a shop moved %s → %s', (from, to) => {
-  it('keeps nested categories, rebuilds product search, keeps refunds and continues order numbers', async () => {
+  it('keeps nested categories, promotions, guest orders and refunds, rebuilds product search and continues order numbers', async () => {
     const source = await createTestEnv(from);
     closers.push(source.close);
     const ctx = systemContext({ clock: source.clock });
@@ -55,6 +55,21 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
       items: [{ variant_id: hammer.variants[0].id, quantity: 1 }],
       restock: true,
     });
+    // A code redeemed by a guest order: promotions, redemptions and guest orders move too.
+    const code = await source.engine.promotions.createPromotion(ctx, {
+      code: 'MOVE10',
+      kind: 'percentage',
+      value: 1000,
+      usage_limit_per_customer: 1,
+    });
+    const guest = anonymousContext({ clock: source.clock });
+    const { issuedToken } = await source.engine.cart.addItem(guest, { product_id: hammer.id, quantity: 1 });
+    await source.engine.cart.applyPromotion(guest, { code: 'move10' }, { cartToken: issuedToken });
+    const placed = await source.engine.orders.placeOrder(
+      guest,
+      { email: 'mover@example.test' },
+      { cartToken: issuedToken },
+    );
     const zone = await source.engine.shipping.createZone(ctx, { name: 'EU', countries: ['DE', 'FR'] });
     await source.engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Post', price: 490, free_over: 5000 });
     await nextOrderNumber(source.engine);
@@ -91,5 +106,18 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
     );
     expect((await target.engine.orders.getOrder(ctx, order.id)).status).toBe('partially_refunded');
     expect(await nextOrderNumber(target.engine)).toBe(last + 1);
+    expect(await target.engine.promotions.getPromotion(ctx, code.id)).toEqual({ ...code, times_used: 1 });
+    const moved = await target.engine.orders.getOrderWithToken(ctx, placed.order.number, placed.orderToken!);
+    expect(moved).toMatchObject({ user_id: null, guest_email: 'mover@example.test', discount_total: 200 });
+    // The redemption came along: the guest's one use of the code is spent on the new database too.
+    const again = anonymousContext({ clock: target.clock });
+    const cart = await target.engine.cart.addItem(again, { product_id: hammer.id, quantity: 1 });
+    await expect(
+      target.engine.orders.placeOrder(
+        again,
+        { email: 'mover@example.test', promotion_codes: ['MOVE10'] },
+        { cartToken: cart.issuedToken },
+      ),
+    ).rejects.toMatchObject({ reason: 'customer_limit_reached' });
   });
 });

@@ -8,7 +8,15 @@ import {
   createMailer,
   type KnexStore,
 } from '@emporia/adapters';
-import { createEngine, signWebhook, systemContext, type Engine, type JobRepository, type Product } from '@emporia/core';
+import {
+  anonymousContext,
+  createEngine,
+  signWebhook,
+  systemContext,
+  type Engine,
+  type JobRepository,
+  type Product,
+} from '@emporia/core';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
@@ -66,6 +74,17 @@ describeEachDatabase(
       expect(subjectsTo(customer.user.email)).toEqual([`Order ${order.number} received`, 'Welcome to Emporia']);
       const [mail] = smtp.to(customer.user.email).filter((m) => m.subject.startsWith('Order'));
       expect(mail.raw).toContain('$42.50');
+    });
+
+    it('mails a guest order to the e-mail the guest checked out with', async () => {
+      const product = await lamp(env(), 20);
+      const guest = anonymousContext({ clock: env().clock });
+      const { issuedToken } = await env().engine.cart.addItem(guest, { product_id: product.id, quantity: 2 });
+      const email = `guest-${Date.now()}@example.test`;
+      const { order } = await env().engine.orders.placeOrder(guest, { email }, { cartToken: issuedToken });
+      await drain(env().engine);
+      expect(subjectsTo(email)).toEqual([`Order ${order.number} received`]);
+      expect(smtp.to(email)[0].raw).toContain('$85.00');
     });
 
     it('mails the customer whether a payment succeeded or failed', async () => {

@@ -48,6 +48,11 @@ async function shopTasks(engine: Engine, logger: Logger): Promise<void> {
       await engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Express', price: 990 });
       logger.info({ country }, 'seeded a demo shipping zone');
     }
+    // And a code, so a newcomer sees a discount in the breakdown at once.
+    if ((await engine.promotions.listPromotions(ctx)).length === 0) {
+      await engine.promotions.createPromotion(ctx, { code: 'WELCOME10', kind: 'percentage', value: 1000 });
+      logger.info({ code: 'WELCOME10' }, 'seeded a demo promotion code');
+    }
   }
   if (engine.config.worker === 'inline') {
     await scheduleMaintenance(engine.jobs, systemContext({ clock: engine.clock }), MAINTENANCE_INTERVAL_MS);

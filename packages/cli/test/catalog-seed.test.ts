@@ -129,7 +129,7 @@ describeEachDatabase('catalog seed into an empty shop', (env) => {
   });
 });
 
-it('seeds a demo catalog at serve start with SEED_DEMO=true, only into an empty shop', async () => {
+it('seeds a demo catalog, tax rates and a code at serve start with SEED_DEMO=true, only into an empty shop', async () => {
   const env = await createTestEnv('sqlite', { seedDemo: true });
   try {
     const logger = pino({ level: 'silent' });
@@ -153,6 +153,9 @@ it('seeds a demo catalog at serve start with SEED_DEMO=true, only into an empty 
       ['Standard', 490, 5000],
       ['Express', 990, null],
     ]);
+    // And one code, so the breakdown shows a discount at once.
+    const codes = await env.engine.promotions.listPromotions(systemContext());
+    expect(codes.map((p) => [p.code, p.kind, p.value])).toEqual([['WELCOME10', 'percentage', 1000]]);
   } finally {
     await env.close();
   }

@@ -44,6 +44,9 @@ import { ADDRESS_TOKENS } from './addresses/ports.js';
 import { shippingModule } from './shipping/module.js';
 import { SHIPPING_TOKENS } from './shipping/ports.js';
 import type { ShippingService } from './shipping/shipping.service.js';
+import { promotionModule } from './promotions/module.js';
+import { PROMOTION_TOKENS } from './promotions/ports.js';
+import type { PromotionService } from './promotions/promotions.service.js';
 import { TAX_TOKENS, type TaxCalculator } from './tax/ports.js';
 import type { TaxService } from './tax/tax.service.js';
 
@@ -112,6 +115,8 @@ export interface Engine {
   readonly addresses: AddressService;
   /** Shipping zones and methods (staff), and which methods apply to a cart. */
   readonly shipping: ShippingService;
+  /** Promotion codes (staff), which carts hold and checkout redeems within their limits. */
+  readonly promotions: PromotionService;
   /** Checks every dependency; `/ready` answers 200 only when all are ok. */
   health(): Promise<HealthCheck[]>;
   /** Stops the job runners this engine started, then closes the store; safe to call twice. */
@@ -157,6 +162,7 @@ export function createEngine(ports: EnginePorts): Engine {
     pricingModule,
     addressModule,
     shippingModule,
+    promotionModule,
     cartModule,
     orderModule,
     paymentModule,
@@ -169,6 +175,14 @@ export function createEngine(ports: EnginePorts): Engine {
   const jobs = container.get<JobService>(JOB_TOKENS.JobService);
   const identity = container.get<IdentityService>(IDENTITY_TOKENS.IdentityService);
   const orders = container.get<OrderService>(ORDER_TOKENS.OrderService);
+  // A guest who registers with their orders' e-mail gets them once the address is proven theirs.
+  container.get<EventBus>(NOTIFICATION_TOKENS.EventBus).on(
+    'user.email_verified',
+    async (event, ctx) => {
+      await orders.claimGuestOrders(ctx, event.payload.user_id, event.payload.email);
+    },
+    { subscriber: 'guest-orders' },
+  );
   registerMaintenance(jobs, {
     identity: (ctx) => identity.purgeExpired(ctx),
     idempotency_keys: (ctx) => orders.purgeExpiredIdempotencyKeys(ctx),
@@ -203,6 +217,7 @@ export function createEngine(ports: EnginePorts): Engine {
     rateLimiter,
     addresses: container.get<AddressService>(ADDRESS_TOKENS.AddressService),
     shipping: container.get<ShippingService>(SHIPPING_TOKENS.ShippingService),
+    promotions: container.get<PromotionService>(PROMOTION_TOKENS.PromotionService),
     async health() {
       try {
         await ports.store.ping();

@@ -50,6 +50,7 @@ export {
   EmailNotVerifiedError,
   RateLimitedError,
   IdempotencyKeyMismatchError,
+  PromotionNotApplicableError,
   ConfigError,
   type FieldError,
 } from './shared/errors.js';
@@ -215,6 +216,7 @@ export {
   ORDER_STATUSES,
   orderSchema,
   placeOrderSchema,
+  placedOrderSchema,
   updateOrderSchema,
   orderListQuerySchema,
   type OrderStatus,
@@ -376,6 +378,7 @@ export type {
   OrderPricingSnapshot,
 } from './orders/ports.js';
 export type { TaxRateRepository, TaxRateRecord, TaxCalculator, TaxDestination } from './tax/ports.js';
+export type { PromotionRepository, PromotionRecord, RedemptionRecord } from './promotions/ports.js';
 export type { StatusHistoryEntry } from './shared/state-machine.js';
 export type {
   PaymentProvider,
@@ -507,3 +510,22 @@ export {
   type ShippingOption,
   type ChosenShippingMethod,
 } from './shipping/schemas.js';
+// ---------------------------------------------------------------- promotions
+export { PromotionService, customerKeyOf, type PromotionBasket } from './promotions/promotions.service.js';
+export { PROMOTION_TOKENS } from './promotions/ports.js';
+export {
+  promotionSchema,
+  createPromotionSchema,
+  updatePromotionSchema,
+  replacePromotionSchema,
+  applyPromotionSchema,
+  promotionKindSchema,
+  PROMOTION_REFUSALS,
+  type Promotion,
+  type PromotionKind,
+  type PromotionRefusal,
+  type CreatePromotionInput,
+  type UpdatePromotionInput,
+  type ReplacePromotionInput,
+  type ApplyPromotionInput,
+} from './promotions/schemas.js';

@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   IdempotencyKeyMismatchError,
   NotFoundError,
+  PromotionNotApplicableError,
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
@@ -38,6 +39,9 @@ export const problemSchema = z
       .optional(),
     /** Out of stock (409): the SKUs that are short. */
     skus: z.array(z.string().max(64)).max(MAX_LINES).optional(),
+    /** Promotion not applicable (409): the code and why (`expired`, `minimum_not_met`, `usage_limit_reached`, …). */
+    promotion_code: z.string().max(64).optional(),
+    reason: z.string().max(64).optional(),
   })
   .meta({ id: 'Problem' });
 
@@ -81,6 +85,10 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
     if (err instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer realm="emporia"';
     const extra = err as unknown as { skus?: string[] };
     if (extra.skus) (problem as Record<string, unknown>).skus = extra.skus;
+    if (err instanceof PromotionNotApplicableError) {
+      problem.promotion_code = err.promotionCode;
+      problem.reason = err.reason;
+    }
   } else if (err instanceof HttpError) {
     problem = { type: PROBLEM_BASE + err.code, title: err.title, status: err.status, detail: err.message };
     if (err.errors?.length) problem.errors = err.errors;

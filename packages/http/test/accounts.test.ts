@@ -224,6 +224,28 @@ describeEachDatabase(
       expect((await request(env().app).post('/api/auth/verify-email/resend').set(auth)).status).toBe(409);
     });
 
+    it('hands a guest’s orders to the account registered with their e-mail once it is verified, not before', async () => {
+      const product = await publishedProduct(env(), { stock: 10 });
+      const cart = await request(env().app).post('/api/cart/items').send({ product_id: product.id, quantity: 1 });
+      expect(cart.status).toBe(201);
+      const email = `${unique('guest')}@example.test`;
+      const placed = await request(env().app)
+        .post('/api/orders')
+        .set('X-Cart-Token', cart.headers['x-cart-token'])
+        .send({ email });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      await register(env(), { email });
+      const auth = { Authorization: `Bearer ${(await login(env(), { email })).body.access}` };
+      const mine = async () => {
+        await env().engine.jobs.createRunner().runUntilIdle();
+        return (await request(env().app).get('/api/orders').set(auth)).body.results.map((o: { id: string }) => o.id);
+      };
+      expect(await mine()).toEqual([]); // the same e-mail alone proves nothing
+      const token = await mailedToken(env(), email, /confirm your e-mail/i);
+      expect((await request(env().app).post('/api/auth/verify-email').send({ token })).status).toBe(204);
+      expect(await mine()).toEqual([placed.body.id]);
+    });
+
     it('re-verifies a changed e-mail: a new token to the new address, the old one void; resend is limited', async () => {
       const { email } = await register(env());
       const auth = { Authorization: `Bearer ${(await login(env(), { email })).body.access}` };

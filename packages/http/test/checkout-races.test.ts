@@ -64,7 +64,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
   type Checkout = Pick<CheckoutService, 'placeOrder'>;
 
   function ordersWith(inventory: SaleInventory): Checkout {
-    const { container, store, cart } = env.engine;
+    const { container, store, cart, engine } = { ...env.engine, engine: env.engine };
     return new CheckoutService(
       store.repositories.orders,
       store.repositories.idempotencyKeys,
@@ -75,6 +75,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       container.get<Config>(TOKENS.Config),
       container.get<PricingService>(PRICING_TOKENS.PricingService),
       env.engine.shipping,
+      engine.promotions,
     );
   }
 

@@ -126,6 +126,12 @@ const createTaxRate = (f: Fixtures) =>
     country: nextCountry(),
     rate_bps: 2000,
   });
+const createPromotion = (f: Fixtures) =>
+  created<{ id: string; code: string }>(f, '/api/promotions', 'staff', {
+    code: unique('CODE'),
+    kind: 'percentage',
+    value: 1000,
+  });
 const createRole = (f: Fixtures) => created(f, '/api/roles', 'admin', { name: unique('role').toLowerCase() });
 
 /** A published product: one variant unless `body` gives `variants`. */
@@ -551,6 +557,56 @@ const BUDGETS: Budget[] = [
     arrange: createMethod,
     path: (_f, m) => `/api/shipping-methods/${m.id}`,
   }),
+  // ------------------------------------------------------------ promotions
+  budget({ route: 'GET /api/promotions', max: 2, as: 'staff' }),
+  budget({
+    route: 'POST /api/promotions',
+    max: 3,
+    as: 'staff',
+    body: () => ({ code: unique('CODE'), kind: 'fixed', value: 500, usage_limit: 10 }),
+  }),
+  budget({
+    route: 'GET /api/promotions/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createPromotion,
+    path: (_f, p) => `/api/promotions/${p.id}`,
+  }),
+  budget({
+    route: 'PUT /api/promotions/{id}',
+    max: 4,
+    as: 'staff',
+    arrange: createPromotion,
+    path: (_f, p) => `/api/promotions/${p.id}`,
+    body: (_f, p) => ({
+      code: p.code,
+      kind: 'fixed',
+      value: 300,
+      min_subtotal: null,
+      starts_at: null,
+      ends_at: null,
+      usage_limit: null,
+      usage_limit_per_customer: null,
+      category_ids: [],
+      product_ids: [],
+      is_active: true,
+    }),
+  }),
+  budget({
+    route: 'PATCH /api/promotions/{id}',
+    max: 4,
+    as: 'staff',
+    arrange: createPromotion,
+    path: (_f, p) => `/api/promotions/${p.id}`,
+    body: { value: 1500 },
+  }),
+  budget({
+    route: 'DELETE /api/promotions/{id}',
+    max: 2,
+    as: 'staff',
+    arrange: createPromotion,
+    path: (_f, p) => `/api/promotions/${p.id}`,
+  }),
 
   // ------------------------------------------------------------ categories
   budget({ route: 'GET /api/categories', variant: 'flat', max: 1 }),
@@ -784,14 +840,15 @@ const BUDGETS: Budget[] = [
   }),
 
   // ------------------------------------------------------------ cart
-  // Every cart answer reads the shop's active shipping methods once (whether it ships at all).
-  budget({ route: 'GET /api/cart', variant: 'three lines', max: 6, as: 'alice' }),
+  // Every cart answer reads the shop's active shipping methods once (whether it ships at all), and
+  // a cart with lines the codes it holds (one join), so its discounts show live.
+  budget({ route: 'GET /api/cart', variant: 'three lines', max: 7, as: 'alice' }),
   budget({ route: 'GET /api/cart', variant: 'a new guest', max: 3 }),
   budget({
     route: 'POST /api/cart/items',
     variant: "a customer's first line",
-    // One more than before MAX_CART_LINES: a new line counts the cart's lines.
-    max: 14,
+    // One more than before MAX_CART_LINES: a new line counts the cart's lines; one more for the codes it holds.
+    max: 15,
     arrange: (f) => userWithToken(f.env, 'customer'),
     as: (_f, buyer) => buyer,
     body: (f) => ({ variant_id: f.products[3].variants[0].id, quantity: 2 }),
@@ -803,6 +860,27 @@ const BUDGETS: Budget[] = [
     path: (_f, cart) => `/api/cart/items/${cart.items[0].id}`,
     as: (_f, cart) => cart.buyer,
     body: { quantity: 3 },
+  }),
+  budget({
+    route: 'POST /api/cart/promotions',
+    variant: 'a cart of three lines',
+    // The cart and its lines are read to check the code (subtotal, targets), then answered priced.
+    max: 11,
+    arrange: async (f) => ({ cart: await cartOfThree(f), promotion: await createPromotion(f) }),
+    as: (_f, a) => a.cart.buyer,
+    body: (_f, a) => ({ code: a.promotion.code }),
+  }),
+  budget({
+    route: 'DELETE /api/cart/promotions/{code}',
+    max: 4,
+    arrange: async (f) => {
+      const cart = await cartOfThree(f);
+      const promotion = await createPromotion(f);
+      await api(f).post('/api/cart/promotions').set(cart.buyer.headers).send({ code: promotion.code });
+      return { cart, promotion };
+    },
+    path: (_f, a) => `/api/cart/promotions/${a.promotion.code}`,
+    as: (_f, a) => a.cart.buyer,
   }),
   budget({
     route: 'DELETE /api/cart/items/{id}',
@@ -823,8 +901,18 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'POST /api/orders',
+    variant: 'three items with a promotion code',
+    // Three more than without: the code read, its conditional use increment and the redemption row.
+    max: { sqlite: 19, postgres: 19, mysql: 22 },
+    arrange: createPromotion,
+    as: 'alice',
+    body: (f, p) => ({ items: f.lines(), promotion_codes: [p.code] }),
+  }),
+  budget({
+    route: 'POST /api/orders',
     variant: 'a cart of three lines, with an idempotency key',
-    max: { sqlite: 22, postgres: 22, mysql: 26 },
+    // One more than before promotions: the codes the cart held are taken with its lines.
+    max: { sqlite: 23, postgres: 23, mysql: 27 },
     arrange: cartOfThree,
     as: (_f, cart) => cart.buyer,
     headers: () => ({ 'Idempotency-Key': unique('key') }),
@@ -849,7 +937,8 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/orders/{id}/cancel',
     variant: 'three lines back in stock',
-    max: { sqlite: 19, postgres: 19, mysql: 22 },
+    // One more than before promotions: the order's redemptions are looked up to give their uses back.
+    max: { sqlite: 20, postgres: 20, mysql: 23 },
     arrange: placeOrder,
     path: (_f, order) => `/api/orders/${order.id}/cancel`,
     as: 'alice',

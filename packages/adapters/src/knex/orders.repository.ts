@@ -26,7 +26,9 @@ function orderOf(r: Record<string, unknown>): OrderRecord {
   return {
     id: r.id as string,
     number: r.number as string,
-    user_id: r.user_id as string,
+    user_id: (r.user_id as string | null) ?? null,
+    guest_email: (r.guest_email as string | null) ?? null,
+    order_token_hash: (r.order_token_hash as string | null) ?? null,
     status: r.status as OrderStatus,
     currency: r.currency as string,
     subtotal: Number(r.subtotal),
@@ -155,6 +157,10 @@ export class KnexOrderRepository implements OrderRepository {
         .where('id', r.id)
         .update({ shipping_address: blank(r.shipping_address), billing_address: blank(r.billing_address) });
     }
+  }
+
+  async claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number> {
+    return db(ctx, this.knex)('orders').whereNull('user_id').where('guest_email', email).update({ user_id: userId });
   }
 
   async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {

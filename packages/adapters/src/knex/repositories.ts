@@ -9,6 +9,7 @@ import { KnexRefundRepository } from './refunds.repository.js';
 import { KnexTaxRateRepository } from './tax-rates.repository.js';
 import { KnexAddressRepository } from './addresses.repository.js';
 import { KnexShippingRepository } from './shipping.repository.js';
+import { KnexPromotionRepository } from './promotions.repository.js';
 import { KnexInventoryRepository } from './inventory.repository.js';
 import { KnexCategoryRepository } from './categories.repository.js';
 import { KnexProductRepository } from './products.repository.js';
@@ -53,5 +54,6 @@ export function createRepositories(knex: Knex, dialect: Dialect): StoreRepositor
     taxRates: new KnexTaxRateRepository(knex),
     addresses: new KnexAddressRepository(knex),
     shipping: new KnexShippingRepository(knex),
+    promotions: new KnexPromotionRepository(knex),
   };
 }

@@ -131,11 +131,7 @@ export class KnexUserRepository implements UserRepository {
     }
   }
 
-  async erase(
-    ctx: Context,
-    id: string,
-    tombstone: Required<Omit<UserPatch, 'bump_token_version'>>,
-  ): Promise<boolean> {
+  async erase(ctx: Context, id: string, tombstone: Required<Omit<UserPatch, 'bump_token_version'>>): Promise<boolean> {
     // Every access token of the user goes stale with the version, whatever else reads the row.
     const row = {
       ...tombstone,

@@ -12,6 +12,7 @@ import { identityWave2Migration } from './0010_identity_wave2.js';
 import { accountsMigration } from './0011_accounts.js';
 import { economicsMigration } from './0012_economics.js';
 import { shippingMigration } from './0013_shipping.js';
+import { promotionsMigration } from './0014_promotions.js';
 import { refundsMigration } from './0015_refunds.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 import { rateLimitsMigration } from './0019_rate_limits.js';
@@ -40,6 +41,7 @@ const CREATES: Record<string, string[]> = {
   '0008_sent_mails': ['sent_mails'],
   '0011_accounts': ['account_tokens'],
   '0013_shipping': ['addresses', 'shipping_zones', 'shipping_methods'],
+  '0014_promotions': ['promotions', 'cart_promotions', 'promotion_redemptions'],
   '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
 };
@@ -61,6 +63,7 @@ export const migrations: Migration[] = [
   accountsMigration,
   economicsMigration,
   shippingMigration,
+  promotionsMigration,
   refundsMigration,
   searchPopularityMigration,
   rateLimitsMigration,

@@ -19,6 +19,9 @@ import { parseInput } from '../shared/validation.js';
 import { SHIPPING_TOKENS } from '../shipping/ports.js';
 import { shipmentOf, type ShippingService } from '../shipping/shipping.service.js';
 import type { ShippingOption } from '../shipping/schemas.js';
+import { PROMOTION_TOKENS } from '../promotions/ports.js';
+import { customerKeyOf, type PromotionBasket, type PromotionService } from '../promotions/promotions.service.js';
+import { applyPromotionSchema, type ApplyPromotionInput } from '../promotions/schemas.js';
 import {
   CART_TOKENS,
   type CartCheckoutFields,
@@ -93,6 +96,7 @@ export class CartService {
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
     @inject(ADDRESS_TOKENS.AddressService) private readonly addresses: AddressService,
     @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
+    @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
   ) {}
 
   /** The caller's cart, created if needed. A guest without a (valid) token gets a new cart and token. */
@@ -195,6 +199,25 @@ export class CartService {
   }
 
   /**
+   * Puts a promotion code on the cart when it applies to it now; one that does not is a
+   * PromotionNotApplicableError (409) with the reason. Applying a code the cart holds changes nothing.
+   */
+  async applyPromotion(ctx: Context, input: ApplyPromotionInput, access: CartAccess = {}): Promise<CartResult> {
+    const { code } = parseInput(applyPromotionSchema, input);
+    const { cart, issuedToken } = await this.resolve(ctx, access, true);
+    const { basket } = await this.lines(ctx, cart!);
+    await this.promotions.attachToCart(ctx, cart!.id, code, basket);
+    return { cart: await this.view(ctx, cart!), issuedToken };
+  }
+
+  /** Takes a code off the cart; NotFoundError when the cart does not hold it. */
+  async removePromotion(ctx: Context, code: string, access: CartAccess = {}): Promise<void> {
+    const { cart } = await this.resolve(ctx, access, false);
+    if (!cart) throw new NotFoundError(`The cart holds no code ${code}`);
+    await this.promotions.detachFromCart(ctx, cart.id, code);
+  }
+
+  /**
    * Moves a guest cart's lines into the logged-in user's cart (quantities add up, capped at
    * the maximum) and deletes the guest cart. An unknown token is ignored: it may be merged already.
    */
@@ -225,19 +248,27 @@ export class CartService {
   }
 
   /**
-   * Inside the checkout transaction: empties the user's cart and returns its lines. Taking them
-   * in one statement makes a cart check out once, even when two checkouts of it race.
+   * Inside the checkout transaction: empties the user's (or the guest token's) cart and returns its
+   * lines and the codes it held. Taking the lines in one statement makes a cart check out once,
+   * even when two checkouts of it race.
    */
   async takeForCheckout(
     ctx: Context,
-    userId: string,
-  ): Promise<{ cartId: string; items: CartItemRecord[]; checkout: CartCheckoutFields } | null> {
-    const cart = await this.carts.findByUser(ctx, userId);
-    if (!cart) return null;
+    owner: { userId: string } | { cartToken: string },
+  ): Promise<{ cartId: string; items: CartItemRecord[]; codes: string[]; checkout: CartCheckoutFields } | null> {
+    const cart =
+      'userId' in owner
+        ? await this.carts.findByUser(ctx, owner.userId)
+        : TOKEN_SHAPE.test(owner.cartToken)
+          ? await this.carts.findByTokenHash(ctx, hashCartToken(owner.cartToken))
+          : null;
+    if (!cart || ('cartToken' in owner && cart.user_id !== null)) return null;
     const { shipping_address, billing_address, shipping_method_id } = cart;
+    const items = await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString());
     return {
       cartId: cart.id,
-      items: await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString()),
+      items,
+      codes: await this.promotions.takeFromCart(ctx, cart.id),
       checkout: { shipping_address, billing_address, shipping_method_id },
     };
   }
@@ -276,7 +307,7 @@ export class CartService {
     return { cart, issuedToken: issued };
   }
 
-  /** Two queries: the lines, then their variants in one lookup. */
+  /** Two queries: the lines, then their variants in one lookup; and what promotions are checked against. */
   private async lines(ctx: Context, cart: CartRecord) {
     const items = await this.carts.items(ctx, cart.id);
     const variants = await this.inventory.getSaleVariants(
@@ -296,18 +327,27 @@ export class CartService {
       else subtotal += total;
     }
     const present = items.filter((i) => byId.has(i.variant_id) && !overLimit.has(i.id));
-    return { items, byId, overLimit, present };
+    const basket: PromotionBasket = {
+      lines: present.map((i) => {
+        const v = byId.get(i.variant_id)!;
+        return { product_id: v.product_id, category_ids: v.category_id ? [v.category_id] : [] };
+      }),
+      subtotal,
+      customerKey: customerKeyOf(cart.user_id),
+    };
+    return { items, byId, overLimit, present, basket };
   }
 
-  /** The lines, the shipment, whether the chosen method applies, and the breakdown with its price. */
+  /** The lines, the shipment, whether the chosen method applies, and the breakdown with its price and the cart's codes. */
   private async priced(ctx: Context, cart: CartRecord) {
-    const { items, byId, overLimit, present } = await this.lines(ctx, cart);
+    const { items, byId, overLimit, present, basket } = await this.lines(ctx, cart);
     const lines = present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity }));
     const shipment = shipmentOf(cart.shipping_address, lines);
     const shipping = await this.shipping.resolve(ctx, shipment, cart.shipping_method_id);
     const breakdown = await this.pricing.price(ctx, lines, {
       destination: shipment.destination,
       shipping: shipping.method,
+      promotions: await this.promotions.applicableToCart(ctx, cart.id, basket),
     });
     return { items, byId, overLimit, shipment, shipping, breakdown };
   }

@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   importRun: 'import:run',
   taxManage: 'tax:manage',
   shippingManage: 'shipping:manage',
+  promotionManage: 'promotion:manage',
   /** Signing in with `dashboard_login: true` (the back office); admin and staff hold it. */
   dashboardAccess: 'dashboard:access',
 } as const;
@@ -40,7 +41,7 @@ export const BUILT_IN_ROLES = {
   admin: { name: 'admin', description: 'Everything', permissions: ['*'] },
   staff: {
     name: 'staff',
-    description: 'Catalog, inventory, tax rates, shipping, all orders, payments and refunds, read users',
+    description: 'Catalog, inventory, tax rates, shipping, promotions, all orders, payments and refunds, read users',
     permissions: [
       PERMISSIONS.userRead,
       PERMISSIONS.categoryWrite,
@@ -56,6 +57,7 @@ export const BUILT_IN_ROLES = {
       PERMISSIONS.importRun,
       PERMISSIONS.taxManage,
       PERMISSIONS.shippingManage,
+      PERMISSIONS.promotionManage,
       PERMISSIONS.dashboardAccess,
     ],
   },

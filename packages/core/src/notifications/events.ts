@@ -66,7 +66,18 @@ export const eventPayloadSchemas = {
       ],
     }),
   'order.placed': z
-    .object({ order_id: id, number: orderNumber, user_id: id.nullable(), total: amount, currency })
+    .object({
+      order_id: id,
+      number: orderNumber,
+      user_id: id.nullable(),
+      guest_email: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('a guest order’s e-mail; null or absent for an account’s order'),
+      total: amount,
+      currency,
+    })
     .meta({
       id: 'OrderPlacedPayload',
       description: 'An order was placed; its stock is taken.',
@@ -75,6 +86,7 @@ export const eventPayloadSchemas = {
           order_id: '0192f0a0-0000-7000-8000-0000000000c0',
           number: 'EM-001001',
           user_id: '0192f0a0-0000-7000-8000-00000000000a',
+          guest_email: null,
           total: 4250,
           currency: 'USD',
         },

@@ -64,7 +64,11 @@ const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail 
   }),
   'order.placed': (p) => ({
     template: 'order_placed',
-    to: { user_id: p.user_id },
+    // A guest order goes to the e-mail the guest checked out with.
+    to:
+      p.user_id === null && p.guest_email
+        ? { contact: { user_id: '', email: p.guest_email, name: '' } }
+        : { user_id: p.user_id },
     vars: { order_number: p.number, total: formatMoney(p.total, p.currency) },
   }),
   'payment.completed': (p) => ({

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { CATALOG_TOKENS } from '../catalog/ports.js';
 import type { SaleVariant } from '../catalog/inventory.service.js';
@@ -7,15 +7,19 @@ import { CART_TOKENS, type CartCheckoutFields } from '../cart/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { Config } from '../shared/config.js';
-import { requirePermission, requireUser, type Context } from '../shared/context.js';
+import { requirePermission, type Context } from '../shared/context.js';
 import {
   ConflictError,
   EmailNotVerifiedError,
   IdempotencyKeyMismatchError,
   NotFoundError,
   OutOfStockError,
+  UnauthorizedError,
   ValidationError,
 } from '../shared/errors.js';
+import { PROMOTION_TOKENS } from '../promotions/ports.js';
+import { customerKeyOf, pricingPromotion, type PromotionService } from '../promotions/promotions.service.js';
+import { hashCartToken } from '../cart/cart.service.js';
 import { newId } from '../shared/ids.js';
 import { PRICING_TOKENS } from '../pricing/module.js';
 import type { PricingService } from '../pricing/pricing.service.js';
@@ -71,6 +75,14 @@ function canonicalJson(value: unknown): string {
 
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
 
+/** Who checks out: a customer, or a guest by cart token and e-mail. */
+type Buyer = { userId: string; email: null } | { userId: null; cartToken: string; email: string };
+
+/** SHA-256 of a guest order token, as `orders.order_token_hash` stores it. */
+export function hashOrderToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
 /**
  * Checkout (`engine.orders.placeOrder`), one transaction: conditional stock decrements (through
  * the catalog's inventory), price and name snapshots, the order number, the cart emptied,
@@ -88,6 +100,7 @@ export class CheckoutService {
     @inject(TOKENS.Config) private readonly config: Config,
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
     @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
+    @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
   ) {}
 
   /**
@@ -102,20 +115,23 @@ export class CheckoutService {
     input: PlaceOrderInput = {},
     options: PlaceOrderOptions = {},
   ): Promise<PlaceOrderResult> {
-    const user = requireUser(ctx);
-    if (this.config.requireEmailVerification && user.email_verified !== true) {
+    // A guest has no account to verify; with REQUIRE_EMAIL_VERIFICATION an unverified account must verify first.
+    if (ctx.actor.kind === 'user' && this.config.requireEmailVerification && ctx.actor.email_verified !== true) {
       throw new EmailNotVerifiedError(
         'Verify your e-mail address before placing an order: send the token mailed to it (a new one can be requested)',
       );
     }
     const parsed = parseInput(placeOrderSchema, input ?? {});
+    const buyer = this.buyerOf(ctx, parsed, options);
+    if (buyer.userId === null) await options.admitGuestCheckout?.();
     if (options.idempotencyKey === undefined) {
-      return { order: await this.checkout(ctx, user.id, parsed, null), replayed: false };
+      return { ...(await this.checkout(ctx, buyer, parsed, null)), replayed: false };
     }
     const key = parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
     const requestHash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
     const claimId = newId();
-    const existing = await this.claimKey(ctx, `user:${user.id}`, key, requestHash, claimId);
+    const scope = buyer.userId !== null ? `user:${buyer.userId}` : `cart:${hashCartToken(buyer.cartToken)}`;
+    const existing = await this.claimKey(ctx, scope, key, requestHash, claimId);
     if (existing) {
       if (existing.request_hash !== requestHash) {
         throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different request body');
@@ -126,10 +142,11 @@ export class CheckoutService {
       if (existing.response_status === 409) {
         throw new OutOfStockError((existing.response_body as { skus: string[] }).skus);
       }
-      return { order: existing.response_body as Order, replayed: true };
+      const { order_token, ...order } = existing.response_body as Order & { order_token?: string };
+      return { order: order as Order, orderToken: order_token ?? null, replayed: true };
     }
     try {
-      return { order: await this.checkout(ctx, user.id, parsed, claimId), replayed: false };
+      return { ...(await this.checkout(ctx, buyer, parsed, claimId)), replayed: false };
     } catch (err) {
       // Out of stock is an answer (the request ran); anything else leaves the key free for a retry.
       if (err instanceof OutOfStockError) {
@@ -139,6 +156,24 @@ export class CheckoutService {
       }
       throw err;
     }
+  }
+
+  /** A customer (logged in), or a guest with a cart token and an e-mail; anyone else is a 401. */
+  private buyerOf(ctx: Context, input: ParsedPlaceOrder, options: PlaceOrderOptions): Buyer {
+    if (ctx.actor.kind === 'user') {
+      if (input.email !== undefined) {
+        throw new ValidationError('Invalid input', [
+          { path: 'email', message: 'a logged-in checkout uses the account’s e-mail' },
+        ]);
+      }
+      return { userId: ctx.actor.id, email: null };
+    }
+    if (!options.cartToken) throw new UnauthorizedError('Log in, or check out a guest cart (X-Cart-Token)');
+    const errors = [];
+    if (input.email === undefined) errors.push({ path: 'email', message: 'a guest checkout needs an e-mail' });
+    if (input.items !== undefined) errors.push({ path: 'items', message: 'a guest checks out the guest cart' });
+    if (errors.length) throw new ValidationError('Invalid guest checkout', errors);
+    return { userId: null, cartToken: options.cartToken, email: input.email! };
   }
 
   /** Returns null when this request now owns the key, else the row of the earlier request. */
@@ -175,13 +210,15 @@ export class CheckoutService {
 
   private async linesFrom(
     ctx: Context,
-    userId: string,
+    buyer: Buyer,
     input: ParsedPlaceOrder,
   ): Promise<{
     lines: Array<{ variant_id: string; quantity: number }>;
     cartId: string | null;
+    codes: string[];
     checkout: CartCheckoutFields | null;
   }> {
+    const requested = input.promotion_codes ?? [];
     if (input.items) {
       const merged = new Map<string, number>();
       for (const [i, item] of input.items.entries()) {
@@ -201,10 +238,14 @@ export class CheckoutService {
       return {
         lines: [...merged].map(([variant_id, quantity]) => ({ variant_id, quantity })),
         cartId: null,
+        codes: requested,
         checkout: null,
       };
     }
-    const cart = await this.cart.takeForCheckout(ctx, userId);
+    const cart = await this.cart.takeForCheckout(
+      ctx,
+      buyer.userId !== null ? { userId: buyer.userId } : { cartToken: buyer.cartToken },
+    );
     if (!cart || cart.items.length === 0) {
       throw new ValidationError('Your cart is empty', [
         { path: 'items', message: 'add items to the cart or send items' },
@@ -213,18 +254,19 @@ export class CheckoutService {
     return {
       lines: cart.items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity })),
       cartId: cart.cartId,
+      codes: [...new Set([...cart.codes, ...requested])],
       checkout: cart.checkout,
     };
   }
 
   private async checkout(
     ctx: Context,
-    userId: string,
+    buyer: Buyer,
     input: ParsedPlaceOrder,
     claimId: string | null,
-  ): Promise<Order> {
+  ): Promise<{ order: Order; orderToken: string | null }> {
     return this.unitOfWork.run(ctx, async (tx) => {
-      const { lines, cartId, checkout } = await this.linesFrom(tx, userId, input);
+      const { lines, cartId, codes, checkout } = await this.linesFrom(tx, buyer, input);
       for (const line of lines) {
         if (line.quantity > this.config.maxCartQuantity) {
           throw new ValidationError('Quantity too large', [
@@ -262,19 +304,28 @@ export class CheckoutService {
           `Priced in another currency than ${this.config.currency}: ${foreign.map((l) => variants.get(l.variant_id)!.sku).join(', ')}`,
         );
       }
+      const sold = lines.map((l) => ({ variant: variants.get(l.variant_id) as SaleVariant, quantity: l.quantity }));
+      // Checked again here, inside the transaction: a code that stopped applying since the cart
+      // showed it refuses the checkout (409 with the reason) rather than charging more silently.
+      const customerKey = customerKeyOf(buyer.userId, buyer.email)!;
+      const promotions = await this.promotions.applicable(tx, codes, {
+        lines: sold.map(({ variant: v }) => ({
+          product_id: v.product_id,
+          category_ids: v.category_id ? [v.category_id] : [],
+        })),
+        subtotal: sold.reduce((sum, l) => sum + l.variant.price * l.quantity, 0),
+        customerKey,
+      });
       const orderId = newId();
       const number = formatOrderNumber(await this.orders.nextNumber(tx));
 
       const now = tx.clock.now().toISOString();
       // Priced again here, inside the transaction: the order keeps exactly what it was charged.
-      const saleLines = lines.map((l) => ({
-        variant: variants.get(l.variant_id) as SaleVariant,
-        quantity: l.quantity,
-      }));
-      const delivery = await this.shipping.forCheckout(tx, checkout, saleLines);
-      const breakdown = await this.pricing.price(tx, saleLines, {
+      const delivery = await this.shipping.forCheckout(tx, checkout, sold);
+      const breakdown = await this.pricing.price(tx, sold, {
         destination: delivery.destination,
         shipping: delivery.method,
+        promotions: promotions.map(pricingPromotion),
       });
       const items: OrderItemRecord[] = lines.map((l, position) => {
         const v = variants.get(l.variant_id) as SaleVariant;
@@ -294,10 +345,13 @@ export class CheckoutService {
           line_total: priced.line_total,
         };
       });
+      const orderToken = buyer.userId === null ? randomBytes(32).toString('base64url') : null;
       const record: OrderRecord = {
         id: orderId,
         number,
-        user_id: userId,
+        user_id: buyer.userId,
+        guest_email: buyer.email,
+        order_token_hash: orderToken && hashOrderToken(orderToken),
         status: 'pending',
         currency: this.config.currency,
         subtotal: breakdown.subtotal,
@@ -326,20 +380,25 @@ export class CheckoutService {
       await this.outbox.record(tx, 'order.placed', {
         order_id: orderId,
         number,
-        user_id: userId,
+        user_id: buyer.userId,
+        guest_email: buyer.email,
         total: record.total,
         currency: record.currency,
       });
       const order = toOrder(record, items, []);
-      // Stored in the same transaction: a committed order always has its replayable answer.
-      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, order))) {
+      // Stored in the same transaction: a committed order always has its replayable answer (a
+      // guest's with its order token, which a lost answer could not be read again without).
+      const answer = orderToken ? { ...order, order_token: orderToken } : order;
+      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, answer))) {
         // A retry took the key over after the request timeout: its order is the one, not this.
         throw new ConflictError('A retry with this Idempotency-Key took over; this checkout was rolled back');
       }
-      // Conditional decrements, all or nothing: OutOfStockError rolls the whole order back. Last,
-      // so the variant rows stay locked only until the commit that follows.
+      // Conditional increments of each code's uses (a limit reached meanwhile rolls everything
+      // back), then conditional stock decrements, all or nothing: OutOfStockError rolls the whole
+      // order back. Last, so those rows stay locked only until the commit that follows.
+      await this.promotions.redeem(tx, promotions, orderId, customerKey);
       await this.inventory.takeStock(tx, lines, 'order placed', number);
-      return order;
+      return { order, orderToken };
     });
   }
 

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import { CATALOG_TOKENS } from '../catalog/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
@@ -8,7 +9,9 @@ import { listResultOf, listWindowOf, type ListResult } from '../shared/paginatio
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import type { CheckoutService } from './checkout.service.js';
+import { hashOrderToken, type CheckoutService } from './checkout.service.js';
+import { PROMOTION_TOKENS } from '../promotions/ports.js';
+import type { PromotionService } from '../promotions/promotions.service.js';
 import { REFUND_ORDER_STATUSES, createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
 import {
   ORDER_TOKENS,
@@ -55,6 +58,7 @@ export class OrderService {
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
   ) {
     this.lifecycle = createOrderLifecycle(() => ({
       setStatus: (ctx, id, from, to, at) => this.orders.setStatus(ctx, id, from, to, at),
@@ -77,6 +81,8 @@ export class OrderService {
         .filter((i) => existing.has(i.variant_id))
         .map((i) => ({ variant_id: i.variant_id, quantity: i.quantity }));
       if (lines.length) await this.inventory.returnStock(ctx, lines, 'order cancelled', subject.number);
+      // And its promotion uses: the machine's compare-and-set makes this run once per order.
+      await this.promotions.releaseOrder(ctx, subject.id);
     });
     this.lifecycle.after(async (ctx, { subject, from, to }) => {
       await this.outbox.record(ctx, 'order.status_changed', {
@@ -106,6 +112,29 @@ export class OrderService {
   async getOrder(ctx: Context, id: string): Promise<Order> {
     const record = await this.findVisible(ctx, id);
     return (await this.views(ctx, [record]))[0];
+  }
+
+  /**
+   * A guest order read with its order token (`X-Order-Token`), no login needed. A wrong token, or
+   * an order that has none, is NotFoundError, exactly like an order that does not exist.
+   */
+  async getOrderWithToken(ctx: Context, id: string, orderToken: string): Promise<Order> {
+    const record = await this.findByRef(ctx, id);
+    const expected = Buffer.from(record?.order_token_hash ?? '0'.repeat(64), 'hex');
+    const given = Buffer.from(hashOrderToken(orderToken), 'hex');
+    if (!record?.order_token_hash || !timingSafeEqual(expected, given))
+      throw new NotFoundError(`Order ${id} not found`);
+    return (await this.views(ctx, [record]))[0];
+  }
+
+  /**
+   * Gives the guest orders placed with this e-mail to the user (`user:manage`; the system actor
+   * has it). Call it once the user has proven the e-mail is theirs (verified it), never before:
+   * whoever holds the e-mail sees those orders. Returns how many orders moved.
+   */
+  async claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number> {
+    requirePermission(ctx, PERMISSIONS.userManage);
+    return this.orders.claimGuestOrders(ctx, userId, email.trim().toLowerCase());
   }
 
   /**

@@ -11,7 +11,12 @@ import type { ChosenShippingMethod } from '../shipping/schemas.js';
 export interface OrderRecord {
   id: string;
   number: string;
-  user_id: string;
+  /** Null for a guest order. */
+  user_id: string | null;
+  /** A guest order's e-mail (lower case); null for an account's order. */
+  guest_email: string | null;
+  /** SHA-256 of a guest order's token; the token itself is never stored. */
+  order_token_hash: string | null;
   status: OrderStatus;
   currency: string;
   subtotal: number;
@@ -74,6 +79,8 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   findByNumber(ctx: Context, number: string): Promise<OrderRecord | null>;
   /** The lines of these orders in one query, by order then position. */
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
+  /** Gives the guest orders of this e-mail (lower case) to the user; returns how many. */
+  claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number>;
   /** The orders matching the filter in the window, newest first. */
   list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
   /** Whether the user has placed any order (account erasure keeps a tombstone then). */

@@ -5,6 +5,8 @@ import { chosenShippingMethodSchema } from '../shipping/schemas.js';
 import { MAX_LINES, currencyField, idField, text, timestampField } from '../shared/input.js';
 import { pageQuerySchema } from '../shared/pagination.js';
 import { exactlyOneRef, itemRefShape, quantitySchema } from '../cart/schemas.js';
+import { promotionCodeSchema } from '../promotions/schemas.js';
+import { emailSchema } from '../identity/schemas.js';
 
 /**
  * An order's statuses: pending → paid → shipped → delivered, pending or paid → cancelled, and the
@@ -31,7 +33,13 @@ export const orderLineInputSchema = z
 
 /** Input of `orders.placeOrder`: empty to order the caller's cart, or `items` to order exactly those. */
 export const placeOrderSchema = z
-  .strictObject({ items: z.array(orderLineInputSchema).min(1).max(100).optional() })
+  .strictObject({
+    items: z.array(orderLineInputSchema).min(1).max(100).optional(),
+    /** Codes to redeem besides those the cart holds. */
+    promotion_codes: z.array(promotionCodeSchema).max(5).optional(),
+    /** A guest checkout's e-mail (required without a login; a logged-in customer's order uses the account's). */
+    email: emailSchema.optional(),
+  })
   .meta({ id: 'PlaceOrder' });
 /** Input of `orders.placeOrder` (see {@link placeOrderSchema}). */
 export type PlaceOrderInput = z.input<typeof placeOrderSchema>;
@@ -83,7 +91,10 @@ export const orderSchema = z
     /** The breakdown as checkout priced it, inside the order transaction; later changes never alter it. */
     ...breakdownShape,
     currency: currencyField(),
-    user_id: idField(),
+    /** Null for a guest order (until the guest registers with its e-mail and verifies it). */
+    user_id: idField().nullable(),
+    /** The e-mail a guest checked out with; null for an account's order. */
+    guest_email: z.string().max(254).nullable(),
     /** Where and how it ships, as checkout copied them (null when the shop did not ship it). */
     shipping_address: postalAddressSchema.nullable(),
     billing_address: postalAddressSchema.nullable(),
@@ -95,6 +106,16 @@ export const orderSchema = z
   .meta({ id: 'Order' });
 /** An order (see {@link orderSchema}). */
 export type Order = z.infer<typeof orderSchema>;
+
+/** An order as placed: with a guest checkout's `order_token`, which reads it without a login. */
+export const placedOrderSchema = orderSchema
+  .extend({
+    order_token: z
+      .string()
+      .optional()
+      .describe('guest checkouts only: send it as X-Order-Token to read the order; it is shown this once'),
+  })
+  .meta({ id: 'PlacedOrder' });
 
 /** Query of the order list: status, user (staff), creation range, and page or cursor. */
 export const orderListQuerySchema = pageQuerySchema.extend({
@@ -115,11 +136,20 @@ export type UpdateOrderInput = z.input<typeof updateOrderSchema>;
 export interface PlaceOrderOptions {
   /** Same key + same input → the first answer replayed; see OrderService.placeOrder. */
   idempotencyKey?: string;
+  /** A guest checkout: the guest cart's token (`X-Cart-Token`); idempotency keys are scoped to it. */
+  cartToken?: string | null;
+  /**
+   * Called before a guest checkout runs; throwing (a RateLimitedError) refuses it. The HTTP layer
+   * caps guest checkouts per client address with it.
+   */
+  admitGuestCheckout?: () => unknown;
 }
 
 /** What `orders.placeOrder` answers: the order, and whether it is a replay. */
 export interface PlaceOrderResult {
   order: Order;
+  /** A guest order's token, for `X-Order-Token` reads (`orders.getOrderWithToken`); null for an account's order. */
+  orderToken: string | null;
   /** True when the answer is a replay of an earlier request with the same idempotency key. */
   replayed: boolean;
 }

@@ -34,6 +34,7 @@ export function toOrder(r: OrderRecord, items: OrderItemRecord[], history: Statu
     shipping_address: r.shipping_address,
     billing_address: r.billing_address,
     shipping_method: r.shipping_method,
+    guest_email: r.guest_email,
     history: history.map(historyView),
     created_at: r.created_at,
     updated_at: r.updated_at,

@@ -129,6 +129,8 @@ const configSchema = z.object({
   maxCartLines: int(1, MAX_LINES).default(100),
   /** New guest carts one client address may open per hour (each carries a token and a row). */
   guestCartsPerHour: int(1, 1_000_000).default(60),
+  /** Guest checkouts (orders without an account) one client address may place per hour. */
+  guestCheckoutsPerHour: int(1, 1_000_000).default(20),
   /** Hosts or IPs outgoing webhooks may reach even though they are private/loopback. */
   webhookAllowedHosts: list.default([]),
   /** Seconds between background rebuilds of the recommendations (job `recommendations.rebuild`). */

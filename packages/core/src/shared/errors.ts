@@ -72,6 +72,23 @@ export class OutOfStockError extends ConflictError {
   }
 }
 
+/**
+ * A promotion code that does not apply to this cart or order now (HTTP 409); `reason` says why:
+ * `unknown`, `inactive`, `not_started`, `expired`, `minimum_not_met`, `no_eligible_items`,
+ * `usage_limit_reached` or `customer_limit_reached`.
+ */
+export class PromotionNotApplicableError extends ConflictError {
+  override readonly code = 'promotion-not-applicable';
+  override readonly title = 'Promotion not applicable';
+  constructor(
+    readonly promotionCode: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A lifecycle move the state machine does not allow, e.g. `delivered → pending` (HTTP 409). */
 export class InvalidTransitionError extends ConflictError {
   override readonly code = 'invalid-transition';

@@ -1,5 +1,6 @@
 import {
   addCartItemSchema,
+  applyPromotionSchema,
   cartSchema,
   shippingOptionSchema,
   updateCartItemSchema,
@@ -15,6 +16,7 @@ import { route } from '../route.js';
 const tags = ['cart'];
 const CART_TOKEN_HEADER = 'X-Cart-Token';
 const itemParams = z.object({ id: z.uuid('must be a cart item id') });
+const codeParams = z.object({ code: z.string().max(64).describe('A code the cart holds (any case)') });
 const tokenHeader = [
   {
     name: CART_TOKEN_HEADER,
@@ -135,6 +137,42 @@ export const cartRoutes = [
     status: 204,
     async handler({ ctx, engine, params, req }) {
       await engine.cart.removeItem(ctx, params.id, access(req, engine));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/cart/promotions',
+    operationId: 'applyCartPromotion',
+    summary: 'Apply a promotion code to the cart; the answer’s `discounts` show what it takes off',
+    description:
+      'A code that does not apply now is 409 `promotion-not-applicable` with a `reason`: `unknown`, `inactive`, `not_started`, `expired`, `minimum_not_met`, `no_eligible_items`, `usage_limit_reached` or `customer_limit_reached`. ' +
+      'A held code that stops applying (the cart shrank below its minimum) is priced out of the cart and refuses checkout with the same problem until it applies again or is removed.',
+    tags,
+    auth: 'public',
+    withToken: cartToken,
+    headers: tokenHeader,
+    body: applyPromotionSchema,
+    response: cartSchema,
+    errors: [409, 429],
+    async handler({ ctx, engine, body, req, res }) {
+      const { cart, issuedToken } = await engine.cart.applyPromotion(ctx, body, access(req, engine));
+      issue(res, issuedToken);
+      return cart;
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/cart/promotions/{code}',
+    operationId: 'removeCartPromotion',
+    summary: 'Take a promotion code off the cart',
+    tags,
+    auth: 'public',
+    withToken: cartToken,
+    headers: tokenHeader,
+    params: codeParams,
+    status: 204,
+    async handler({ ctx, engine, params, req }) {
+      await engine.cart.removePromotion(ctx, params.code, access(req, engine));
     },
   }),
 ];

@@ -17,6 +17,7 @@ import { recommendationRoutes } from './recommendations.routes.js';
 import { taxRoutes } from './tax.routes.js';
 import { addressRoutes } from './addresses.routes.js';
 import { shippingRoutes } from './shipping.routes.js';
+import { promotionRoutes } from './promotions.routes.js';
 
 /**
  * Every HTTP operation Emporia serves, in docs order. Each module adds its list here; every PATCH
@@ -40,4 +41,5 @@ export const allRoutes: RouteSpec[] = withReplacements([
   ...paymentRoutes,
   ...taxRoutes,
   ...shippingRoutes,
+  ...promotionRoutes,
 ]);

@@ -8,12 +8,14 @@ import {
   orderSchema,
   paymentSchema,
   placeOrderSchema,
+  placedOrderSchema,
   updateOrderSchema,
   type Engine,
   type Order,
 } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
+import { guestCheckoutAdmission } from '../guest-carts.js';
 import { route } from '../route.js';
 
 const tags = ['orders'];
@@ -47,25 +49,34 @@ export const orderRoutes = [
     method: 'post',
     path: '/api/orders',
     operationId: 'placeOrder',
-    summary: 'Check out the cart (empty body) or explicit `items`; honours Idempotency-Key',
+    summary:
+      'Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key',
     description:
-      'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
-      'With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. ' +
+      'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
+      'Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). ' +
+      'With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. ' +
       'With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.',
     tags,
-    auth: 'user',
+    auth: 'public',
+    withToken:
+      'signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.',
     headers: [
       { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
+      { name: 'X-Cart-Token', description: 'A guest checkout: the guest cart’s token', maxLength: 64 },
     ],
     body: placeOrderSchema,
     status: 201,
-    response: orderSchema,
-    errors: [403, 409, 422],
+    response: placedOrderSchema,
+    errors: [401, 403, 409, 422, 429],
     async handler({ ctx, engine, body, req, res }) {
       const key = req.get('Idempotency-Key');
-      const { order, replayed } = await engine.orders.placeOrder(ctx, body, { idempotencyKey: key });
+      const { order, orderToken, replayed } = await engine.orders.placeOrder(ctx, body, {
+        idempotencyKey: key,
+        cartToken: req.get('X-Cart-Token') ?? null,
+        admitGuestCheckout: guestCheckoutAdmission(engine, req),
+      });
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-      return order;
+      return orderToken ? { ...order, order_token: orderToken } : order;
     },
   }),
   route({
@@ -84,11 +95,22 @@ export const orderRoutes = [
     path: '/api/orders/{id}',
     operationId: 'getOrder',
     summary: 'One order with its lines and status history (another customer’s order is 404)',
+    description:
+      'A guest reads their order with the `X-Order-Token` its checkout answered; a wrong token is 404, like an order that does not exist. Without a login or a token: 401.',
     tags,
-    auth: 'user',
+    auth: 'public',
+    withToken: 'required unless X-Order-Token is sent: the order must be yours (or you are staff).',
+    headers: [{ name: 'X-Order-Token', description: 'A guest order’s token, from its checkout', maxLength: 64 }],
     params: idParams,
     response: orderDetailSchema,
-    handler: async ({ ctx, engine, params }) => withNextStatuses(engine, await engine.orders.getOrder(ctx, params.id)),
+    errors: [401],
+    async handler({ ctx, engine, params, req }) {
+      const token = req.get('X-Order-Token');
+      const order = token
+        ? await engine.orders.getOrderWithToken(ctx, params.id, token)
+        : await engine.orders.getOrder(ctx, params.id);
+      return withNextStatuses(engine, order);
+    },
   }),
   route({
     method: 'patch',

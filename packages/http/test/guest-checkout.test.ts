@@ -1,0 +1,136 @@
+import type { Server } from 'node:http';
+import { systemContext } from '@emporia/core';
+import request from 'supertest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { userWithToken } from '../../../test/support/auth.js';
+import { describeEachDatabase } from '../../../test/support/engine.js';
+import { publishedProduct } from './checkout-fixtures.js';
+
+const GUEST_CHECKOUTS_PER_HOUR = 6;
+
+describeEachDatabase(
+  'guest checkout',
+  (env) => {
+    let server: Server;
+    beforeAll(() => {
+      server = env().app.listen(0);
+    });
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+    /** A fresh guest cart holding one mug; its token. */
+    async function guestCart(): Promise<string> {
+      const mug = await publishedProduct(env(), { price: 1500, stock: 50 });
+      const res = await request(server).post('/api/cart/items').send({ product_id: mug.id, quantity: 2 });
+      return res.headers['x-cart-token'] as string;
+    }
+
+    it('places an order without an account and reads it with the order token only', async () => {
+      const token = await guestCart();
+      const noEmail = await request(server).post('/api/orders').set('X-Cart-Token', token).send({});
+      expect(noEmail.status).toBe(400);
+      expect(noEmail.body.errors).toEqual([expect.objectContaining({ path: 'email' })]);
+
+      const placed = await request(server)
+        .post('/api/orders')
+        .set('X-Cart-Token', token)
+        .send({ email: 'Guest@Example.test' });
+      expect(placed.status).toBe(201);
+      expect(placed.body).toMatchObject({
+        status: 'pending',
+        user_id: null,
+        guest_email: 'guest@example.test',
+        total: 3000,
+        order_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      });
+      const { id, number, order_token: orderToken } = placed.body;
+      // The cart is spent.
+      expect((await request(server).get('/api/cart').set('X-Cart-Token', token)).body.items).toEqual([]);
+
+      const read = await request(server).get(`/api/orders/${id}`).set('X-Order-Token', orderToken);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ id, number, total: 3000 });
+      expect(read.body.order_token).toBeUndefined();
+      expect((await request(server).get(`/api/orders/${number}`).set('X-Order-Token', orderToken)).status).toBe(200);
+      // A wrong token reads like an order that does not exist; none at all asks for a login.
+      const wrong = await request(server).get(`/api/orders/${id}`).set('X-Order-Token', 'x'.repeat(43));
+      expect(wrong.status).toBe(404);
+      const unknown = await request(server)
+        .get('/api/orders/0192f0a0-0000-7000-8000-00000000beef')
+        .set('X-Order-Token', orderToken);
+      expect(unknown.status).toBe(404);
+      expect(wrong.body.detail.replace(id, '?')).toBe(
+        unknown.body.detail.replace('0192f0a0-0000-7000-8000-00000000beef', '?'),
+      );
+      expect((await request(server).get(`/api/orders/${id}`)).status).toBe(401);
+      // Another order's token opens only that order.
+      const other = await request(server)
+        .post('/api/orders')
+        .set('X-Cart-Token', await guestCart())
+        .send({ email: 'b@example.test' });
+      expect((await request(server).get(`/api/orders/${id}`).set('X-Order-Token', other.body.order_token)).status).toBe(
+        404,
+      );
+
+      // Registering with the e-mail hands the orders over once the address is verified (claimGuestOrders).
+      const owner = await userWithToken(env(), 'customer', { email: 'guest@example.test' });
+      expect((await request(server).get('/api/orders').set(owner.headers)).body.count).toBe(0);
+      expect(await env().engine.orders.claimGuestOrders(systemContext(), owner.user.id, 'GUEST@example.test')).toBe(1);
+      const mine = await request(server).get('/api/orders').set(owner.headers);
+      expect(mine.body.results.map((o: { id: string }) => o.id)).toEqual([id]);
+      await expect(env().engine.orders.claimGuestOrders(owner.ctx, owner.user.id, 'b@example.test')).rejects.toThrow(
+        /permission|forbidden/i,
+      );
+    });
+
+    it('replays a guest checkout by Idempotency-Key, scoped to the cart token', async () => {
+      const token = await guestCart();
+      const send = (cartToken: string, body: object = { email: 'replay@example.test' }) =>
+        request(server)
+          .post('/api/orders')
+          .set('X-Cart-Token', cartToken)
+          .set('Idempotency-Key', 'guest-key-1')
+          .send(body);
+      const first = await send(token);
+      expect(first.status).toBe(201);
+      const again = await send(token);
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect((await send(token, { email: 'other@example.test' })).status).toBe(422);
+      // The same key from another guest cart is another request.
+      const elsewhere = await send(await guestCart());
+      expect(elsewhere.status).toBe(201);
+      expect(elsewhere.headers['idempotent-replayed']).toBeUndefined();
+      expect(elsewhere.body.id).not.toBe(first.body.id);
+    });
+
+    it('limits guest checkouts per client address (429 with Retry-After)', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < GUEST_CHECKOUTS_PER_HOUR; i++) {
+        const token = await guestCart();
+        statuses.push(
+          (await request(server).post('/api/orders').set('X-Cart-Token', token).send({ email: 'r@example.test' }))
+            .status,
+        );
+        if (statuses.at(-1) === 429) break;
+      }
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.slice(0, -1).every((s) => s === 201 || s === 400)).toBe(true);
+      const limited = await request(server)
+        .post('/api/orders')
+        .set('X-Cart-Token', await guestCart())
+        .send({ email: 'r@example.test' });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // A logged-in checkout is not a guest checkout: it is not counted.
+      const customer = await userWithToken(env(), 'customer');
+      const mug = await publishedProduct(env(), { stock: 5 });
+      const own = await request(server)
+        .post('/api/orders')
+        .set(customer.headers)
+        .send({ items: [{ product_id: mug.id, quantity: 1 }] });
+      expect(own.status).toBe(201);
+    });
+  },
+  { guestCheckoutsPerHour: GUEST_CHECKOUTS_PER_HOUR },
+);
