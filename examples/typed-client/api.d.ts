@@ -44,7 +44,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a customer account (403 when ALLOW_REGISTRATION=false) */
+    /**
+     * Create a customer account (403 when ALLOW_REGISTRATION=false)
+     * @description Mails a verification token to the address (valid 24 h) beside the welcome e-mail; `POST /api/auth/verify-email` takes it back. `username` is optional: 3–150 letters, digits, `.`, `_` or `-`, unique without regard to case.
+     */
     post: operations['register'];
     delete?: never;
     options?: never;
@@ -62,8 +65,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * E-mail (or `username`) and password → access and refresh tokens
-     * @description Failed logins are limited per e-mail and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
+     * E-mail or username, and password → access and refresh tokens
+     * @description Send exactly one of `email` or `username` (both is a 400). A `username` holding an `@` is taken as the e-mail address, as DRF clients send it (usernames cannot hold one). Failed logins are limited per account and per IP: past the limit the answer is 429 with Retry-After. With `dashboard_login: true` (a back-office sign-in), a user whose role lacks `dashboard:access` gets 403 and no tokens.
      */
     post: operations['obtainToken'];
     delete?: never;
@@ -123,6 +126,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail a password-reset token (202 whether or not the account exists)
+     * @description An active account with this e-mail is sent a single-use token, valid 1 hour; the answer is the same 202 for any address, so it tells nobody which addresses have accounts. Limited per address and per client IP (429 with Retry-After).
+     */
+    post: operations['requestPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password-reset/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a new password with a reset token; every session of the user ends
+     * @description The password follows the sign-up rule. Every refresh token of the user is revoked and every access token fails from now on (401). An unknown, expired or already used token is a 400.
+     */
+    post: operations['confirmPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/verify-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm an e-mail address with the token mailed to it
+     * @description Sets `email_verified_at` and emits `user.email_verified`. No login needed: the token is the proof. An unknown, expired or used token, or one mailed to an address the account no longer has, is a 400.
+     */
+    post: operations['verifyEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/verify-email/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail the calling user a new verification token (409 when already verified)
+     * @description Limited per user (429 with Retry-After).
+     */
+    post: operations['resendVerificationEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/users/me': {
     parameters: {
       query?: never;
@@ -133,8 +216,8 @@ export interface paths {
     /** The calling user */
     get: operations['getMe'];
     /**
-     * Replace your name, e-mail or password (a new password needs current_password) (full replacement: every field given)
-     * @description Sending `role` or `is_active` without the user:manage permission is a 400. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     * Replace your name, username, e-mail or password (a new password needs current_password) (full replacement: every field given)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. A new password ends every other session (refresh tokens revoked, access tokens refused). A new e-mail address is unverified until the token mailed to it comes back. Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`, `username`); a missing one is a 400.
      */
     put: operations['replaceMe'];
     post?: never;
@@ -146,8 +229,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change your name, e-mail or password (a new password needs current_password)
-     * @description Sending `role` or `is_active` without the user:manage permission is a 400.
+     * Change your name, username, e-mail or password (a new password needs current_password)
+     * @description Sending `role` or `is_active` without the user:manage permission is a 400. A new password ends every other session (refresh tokens revoked, access tokens refused). A new e-mail address is unverified until the token mailed to it comes back.
      */
     patch: operations['updateMe'];
     trace?: never;
@@ -181,7 +264,7 @@ export interface paths {
     get: operations['getUser'];
     /**
      * Replace a user (yourself, or anyone for admin; only admin sets role and is_active) (full replacement: every field given)
-     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`); a missing one is a 400.
+     * @description Same as PATCH with every writable field required (except `password`, `current_password`, `role`, `is_active`, `username`); a missing one is a 400.
      */
     put: operations['replaceUser'];
     post?: never;
@@ -748,6 +831,48 @@ export interface paths {
     patch: operations['updateCartItem'];
     trace?: never;
   };
+  '/api/cart/promotions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply a promotion code to the cart; the answer’s `discounts` show what it takes off
+     * @description A code that does not apply now is 409 `promotion-not-applicable` with a `reason`: `unknown`, `inactive`, `not_started`, `expired`, `minimum_not_met`, `no_eligible_items`, `usage_limit_reached` or `customer_limit_reached`. A held code that stops applying (the cart shrank below its minimum) is priced out of the cart and refuses checkout with the same problem until it applies again or is removed.
+     *
+     *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    post: operations['applyCartPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cart/promotions/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Take a promotion code off the cart
+     * @description The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
+     */
+    delete: operations['removeCartPromotion'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders': {
     parameters: {
       query?: never;
@@ -759,8 +884,10 @@ export interface paths {
     get: operations['listOrders'];
     put?: never;
     /**
-     * Check out the cart (empty body) or explicit `items`; honours Idempotency-Key
-     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. With `Idempotency-Key` (kept 24 h per user): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
+     * Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key
+     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
+     *
+     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.
      */
     post: operations['placeOrder'];
     delete?: never;
@@ -776,7 +903,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One order with its lines and status history (another customer’s order is 404) */
+    /**
+     * One order with its lines and status history (another customer’s order is 404)
+     * @description A guest reads their order with the `X-Order-Token` its checkout answered; a wrong token is 404, like an order that does not exist. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the order must be yours (or you are staff).
+     */
     get: operations['getOrder'];
     /**
      * Move an order along pending → paid → shipped → delivered, or cancel it (staff) (full replacement: every field given)
@@ -1051,6 +1183,44 @@ export interface paths {
     patch: operations['updateShippingMethod'];
     trace?: never;
   };
+  '/api/promotions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every promotion code, newest first (staff) */
+    get: operations['listPromotions'];
+    put?: never;
+    /** Add a code: percentage (bps), fixed (minor units) or free shipping, with its limits (staff) */
+    post: operations['createPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/promotions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A promotion with its `times_used` (staff) */
+    get: operations['getPromotion'];
+    /** Replace a promotion: every field given (staff) */
+    put: operations['replacePromotion'];
+    post?: never;
+    /** Delete a promotion; carts holding it lose it (staff) */
+    delete: operations['deletePromotion'];
+    options?: never;
+    head?: never;
+    /** Change some fields of a promotion; placed orders keep their discounts (staff) */
+    patch: operations['updatePromotion'];
+    trace?: never;
+  };
 }
 export interface webhooks {
   'user.created': {
@@ -1087,6 +1257,26 @@ export interface webhooks {
      * @description Sent to every active subscription to `user.erased` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
      */
     post: operations['webhook_user_erased'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'user.email_verified': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * user.email_verified: A user confirmed their e-mail address with the token mailed to it.
+     * @description Sent to every active subscription to `user.email_verified` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_user_email_verified'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1210,14 +1400,19 @@ export interface components {
         message: string;
       }[];
       skus?: string[];
+      promotion_code?: string;
+      reason?: string;
     };
     User: {
       /** Format: uuid */
       id: string;
       email: string;
+      username: string | null;
       name: string;
       role: string;
       is_active: boolean;
+      /** @description When the current e-mail address was verified; null until then */
+      email_verified_at: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -1231,9 +1426,12 @@ export interface components {
       /** Format: uuid */
       id: string;
       email: string;
+      username: string | null;
       name: string;
       role: string;
       is_active: boolean;
+      /** @description When the current e-mail address was verified; null until then */
+      email_verified_at: string | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -1456,6 +1654,7 @@ export interface components {
       event_types: (
         | 'user.created'
         | 'user.erased'
+        | 'user.email_verified'
         | 'stock.low'
         | 'order.placed'
         | 'order.status_changed'
@@ -1478,6 +1677,7 @@ export interface components {
       event_types: (
         | 'user.created'
         | 'user.erased'
+        | 'user.email_verified'
         | 'stock.low'
         | 'order.placed'
         | 'order.status_changed'
@@ -1617,6 +1817,7 @@ export interface components {
      *       "order_id": "0192f0a0-0000-7000-8000-0000000000c0",
      *       "number": "EM-001001",
      *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "guest_email": null,
      *       "total": 4250,
      *       "currency": "USD"
      *     }
@@ -1630,6 +1831,8 @@ export interface components {
       /** @description The order’s human number, such as `EM-001001` */
       number: string;
       user_id: string | null;
+      /** @description a guest order’s e-mail; null or absent for an account’s order */
+      guest_email?: string | null;
       /**
        * Format: int64
        * @description Minor units (cents)
@@ -1887,7 +2090,10 @@ export interface components {
       /** Format: int32 */
       quantity: number;
     };
-    Order: {
+    ApplyPromotion: {
+      code: string & (unknown & unknown);
+    };
+    PlacedOrder: {
       /** Format: uuid */
       id: string;
       number: string;
@@ -1914,8 +2120,8 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
-      /** Format: uuid */
-      user_id: string;
+      user_id: string | null;
+      guest_email: string | null;
       shipping_address: components['schemas']['PostalAddress'] | null;
       billing_address: components['schemas']['PostalAddress'] | null;
       shipping_method: components['schemas']['ChosenShippingMethod'] | null;
@@ -1924,6 +2130,8 @@ export interface components {
       created_at: string;
       /** Format: date-time */
       updated_at: string;
+      /** @description guest checkouts only: send it as X-Order-Token to read the order; it is shown this once */
+      order_token?: string;
     };
     OrderItem: {
       /** Format: uuid */
@@ -1962,6 +2170,46 @@ export interface components {
         /** Format: int32 */
         quantity: number;
       }[];
+      promotion_codes?: (string & (unknown & unknown))[];
+      email?: string;
+    };
+    Order: {
+      /** Format: uuid */
+      id: string;
+      number: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'partially_refunded' | 'refunded';
+      items: components['schemas']['OrderItem'][];
+      /**
+       * Format: int64
+       * @description Sum of unit price × quantity over the lines
+       */
+      subtotal: number;
+      /** Format: int64 */
+      discount_total: number;
+      /** Format: int64 */
+      shipping_total: number;
+      /**
+       * Format: int64
+       * @description Added to the total with net prices, contained in it with gross prices
+       */
+      tax_total: number;
+      /** Format: int64 */
+      total: number;
+      prices_include_tax: boolean;
+      tax_lines: components['schemas']['TaxLine'][];
+      discounts: components['schemas']['AppliedDiscount'][];
+      currency: string;
+      user_id: string | null;
+      guest_email: string | null;
+      shipping_address: components['schemas']['PostalAddress'] | null;
+      billing_address: components['schemas']['PostalAddress'] | null;
+      shipping_method: components['schemas']['ChosenShippingMethod'] | null;
+      history: components['schemas']['StatusChange'][];
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
     };
     OrderDetail: {
       /** Format: uuid */
@@ -1990,8 +2238,8 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
-      /** Format: uuid */
-      user_id: string;
+      user_id: string | null;
+      guest_email: string | null;
       shipping_address: components['schemas']['PostalAddress'] | null;
       billing_address: components['schemas']['PostalAddress'] | null;
       shipping_method: components['schemas']['ChosenShippingMethod'] | null;
@@ -2202,6 +2450,98 @@ export interface components {
       max_weight_grams?: number | null;
       is_active?: boolean;
     };
+    Promotion: {
+      id: string;
+      code: string;
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      /** Format: int64 */
+      value: number;
+      min_subtotal: number | null;
+      starts_at: string | null;
+      ends_at: string | null;
+      usage_limit: number | null;
+      usage_limit_per_customer: number | null;
+      category_ids: string[];
+      product_ids: string[];
+      is_active: boolean;
+      /** Format: int64 */
+      times_used: number;
+      created_at: string;
+      updated_at: string;
+    };
+    CreatePromotion: {
+      code: string & (unknown & unknown);
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       * @default 0
+       */
+      value: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal?: number | null;
+      starts_at?: string | null;
+      /** @description exclusive */
+      ends_at?: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit?: number | null;
+      usage_limit_per_customer?: number | null;
+      /**
+       * @description only lines of products in these categories (with product_ids: either)
+       * @default []
+       */
+      category_ids: string[];
+      /** @default [] */
+      product_ids: string[];
+      /** @default true */
+      is_active: boolean;
+    };
+    ReplacePromotion: {
+      code: string & (unknown & unknown);
+      /** @enum {string} */
+      kind: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       */
+      value: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal: number | null;
+      starts_at: string | null;
+      /** @description exclusive */
+      ends_at: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit: number | null;
+      usage_limit_per_customer: number | null;
+      /** @description only lines of products in these categories (with product_ids: either) */
+      category_ids: string[];
+      product_ids: string[];
+      is_active: boolean;
+    };
+    UpdatePromotion: {
+      code?: string & (unknown & unknown);
+      /** @enum {string} */
+      kind?: 'percentage' | 'fixed' | 'free_shipping';
+      /**
+       * Format: int64
+       * @description basis points for percentage (1000 = 10 %, at most 10000), minor units for fixed, 0 for free_shipping
+       */
+      value?: number;
+      /** @description the cart subtotal must reach this */
+      min_subtotal?: number | null;
+      starts_at?: string | null;
+      /** @description exclusive */
+      ends_at?: string | null;
+      /** @description uses in all, over every customer */
+      usage_limit?: number | null;
+      usage_limit_per_customer?: number | null;
+      /** @description only lines of products in these categories (with product_ids: either) */
+      category_ids?: string[];
+      product_ids?: string[];
+      is_active?: boolean;
+    };
     /** @description A user account was created (sign-up, or by an admin). */
     UserCreatedEvent: {
       /**
@@ -2271,6 +2611,37 @@ export interface components {
        */
       outcome: 'deleted' | 'anonymised';
       erased_at: string;
+    };
+    /** @description A user confirmed their e-mail address with the token mailed to it. */
+    UserEmailVerifiedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'user.email_verified';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['UserEmailVerifiedPayload'];
+    };
+    /**
+     * @description A user confirmed their e-mail address with the token mailed to it.
+     * @example {
+     *       "user_id": "0192f0a0-0000-7000-8000-00000000000a",
+     *       "email": "ada@example.com"
+     *     }
+     */
+    UserEmailVerifiedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      user_id: string;
+      email: string;
     };
     /** @description A variant’s stock fell to or below its alert level (once per crossing). */
     StockLowEvent: {
@@ -2616,6 +2987,7 @@ export interface operations {
       content: {
         'application/json': {
           email: string;
+          username?: string & (unknown & unknown);
           password: string;
           /** @default  */
           name?: string;
@@ -2804,6 +3176,139 @@ export interface operations {
       503: components['responses']['Problem503'];
     };
   };
+  requestPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  confirmPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The token from the e-mail */
+          token: string;
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  verifyEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The token from the e-mail */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  resendVerificationEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      409: components['responses']['Problem409'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
   getMe: {
     parameters: {
       query?: never;
@@ -2843,7 +3348,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name: string;
           password?: string;
           current_password?: string;
@@ -2914,7 +3422,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email?: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name?: string;
           password?: string;
           current_password?: string;
@@ -3014,6 +3525,7 @@ export interface operations {
       content: {
         'application/json': {
           email: string;
+          username?: string & (unknown & unknown);
           password: string;
           /** @default  */
           name?: string;
@@ -3093,7 +3605,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name: string;
           password?: string;
           current_password?: string;
@@ -3172,7 +3687,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A new address clears the verification and mails a new verification token */
           email?: string;
+          /** @description null removes the username */
+          username?: (string & (unknown & unknown)) | null;
           name?: string;
           password?: string;
           current_password?: string;
@@ -4909,6 +5427,7 @@ export interface operations {
           event_types: (
             | 'user.created'
             | 'user.erased'
+            | 'user.email_verified'
             | 'stock.low'
             | 'order.placed'
             | 'order.status_changed'
@@ -4993,6 +5512,7 @@ export interface operations {
           event_types: (
             | 'user.created'
             | 'user.erased'
+            | 'user.email_verified'
             | 'stock.low'
             | 'order.placed'
             | 'order.status_changed'
@@ -5076,6 +5596,7 @@ export interface operations {
           event_types?: (
             | 'user.created'
             | 'user.erased'
+            | 'user.email_verified'
             | 'stock.low'
             | 'order.placed'
             | 'order.status_changed'
@@ -5560,6 +6081,79 @@ export interface operations {
       503: components['responses']['Problem503'];
     };
   };
+  applyCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApplyPromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  removeCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Guest cart token the server issued (answered in the same header). Sent with a logged-in request, the guest cart merges into the user’s cart. */
+        'X-Cart-Token'?: string;
+      };
+      path: {
+        /** @description A code the cart holds (any case) */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      404: components['responses']['Problem404'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
   listOrders: {
     parameters: {
       query?: {
@@ -5624,6 +6218,8 @@ export interface operations {
       header?: {
         /** @description Client-chosen unique key (1–255 printable characters) */
         'Idempotency-Key'?: string;
+        /** @description A guest checkout: the guest cart’s token */
+        'X-Cart-Token'?: string;
       };
       path?: never;
       cookie?: never;
@@ -5644,11 +6240,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Order'];
+          'application/json': components['schemas']['PlacedOrder'];
         };
       };
       400: components['responses']['Problem400'];
       401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
       409: components['responses']['Problem409'];
       413: components['responses']['Problem413'];
       415: components['responses']['Problem415'];
@@ -5661,7 +6258,10 @@ export interface operations {
   getOrder: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -6761,6 +7361,219 @@ export interface operations {
       503: components['responses']['Problem503'];
     };
   };
+  listPromotions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: components['schemas']['Promotion'][];
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  createPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePromotion'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  getPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  replacePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplacePromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  deletePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
+  updatePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdatePromotion'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      429: components['responses']['Problem429'];
+      500: components['responses']['Problem500'];
+      503: components['responses']['Problem503'];
+    };
+  };
   webhook_user_created: {
     parameters: {
       query?: never;
@@ -6807,6 +7620,35 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['UserErasedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_user_email_verified: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `user.email_verified` */
+        'Emporia-Event': 'user.email_verified';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserEmailVerifiedEvent'];
       };
     };
     responses: {
