@@ -23,6 +23,7 @@ export const PERMISSIONS = {
   dashboardAccess: 'dashboard:access',
   taxManage: 'tax:manage',
   shippingManage: 'shipping:manage',
+  promotionManage: 'promotion:manage',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -48,4 +49,5 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'dashboard:access': 'Sign in to this back office',
   'tax:manage': 'Keep the tax rates',
   'shipping:manage': 'Keep the shipping zones and methods',
+  'promotion:manage': 'Keep the promotion codes',
 };
