@@ -49,7 +49,9 @@ describeEachDatabase(
       expect(home.text).toContain('action="/login"');
       const api = await request(host).get(`/shop/api/products/${mugId}`);
       expect(api.body).toMatchObject({ id: mugId, price: 1250 });
-      expect((await request(host).get('/shop/api/openapi.json')).body.servers).toEqual([{ url: '/shop' }]);
+      expect((await request(host).get('/shop/api/openapi.json')).body.servers).toEqual([
+        { url: '/shop', 'x-internal': false },
+      ]);
     });
 
     it('logs in with the host session, buys through a host route calling engine.orders, lists it on a host page', async () => {

@@ -1449,10 +1449,13 @@ export interface components {
       region: string | null;
       country: string;
       phone: string | null;
+      /** Format: uuid */
       id: string;
       is_default_shipping: boolean;
       is_default_billing: boolean;
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       updated_at: string;
     };
     CreateAddress: {
@@ -2042,6 +2045,7 @@ export interface components {
       phone: string | null;
     };
     ChosenShippingMethod: {
+      /** Format: uuid */
       id: string;
       name: string;
       /** Format: int64 */
@@ -2068,7 +2072,9 @@ export interface components {
       address_id: string;
     };
     ShippingOption: {
+      /** Format: uuid */
       id: string;
+      /** Format: uuid */
       zone_id: string;
       name: string;
       /** Format: int64 */
@@ -2286,8 +2292,11 @@ export interface components {
       provider: string;
     };
     Refund: {
+      /** Format: uuid */
       id: string;
+      /** Format: uuid */
       order_id: string;
+      /** Format: uuid */
       payment_id: string;
       provider: string;
       /** @enum {string} */
@@ -2301,10 +2310,13 @@ export interface components {
       reference: string | null;
       created_by: string | null;
       history: components['schemas']['StatusChange'][];
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       updated_at: string;
     };
     RefundLine: {
+      /** Format: uuid */
       variant_id: string;
       sku: string;
       name: string;
@@ -2334,7 +2346,9 @@ export interface components {
       changed: boolean;
     };
     RefundWebhookAnswer: {
+      /** Format: uuid */
       refund_id: string;
+      /** Format: uuid */
       payment_id: string;
       /** @enum {string} */
       status: 'pending' | 'completed' | 'failed';
@@ -2380,11 +2394,14 @@ export interface components {
       rate_bps?: number;
     };
     ShippingZone: {
+      /** Format: uuid */
       id: string;
       name: string;
       countries: string[];
       regions: string[];
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       updated_at: string;
     };
     CreateShippingZone: {
@@ -2404,7 +2421,9 @@ export interface components {
       regions?: string[];
     };
     ShippingMethod: {
+      /** Format: uuid */
       id: string;
+      /** Format: uuid */
       zone_id: string;
       name: string;
       /** Format: int64 */
@@ -2413,7 +2432,9 @@ export interface components {
       min_weight_grams: number | null;
       max_weight_grams: number | null;
       is_active: boolean;
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       updated_at: string;
     };
     CreateShippingMethod: {
@@ -2451,6 +2472,7 @@ export interface components {
       is_active?: boolean;
     };
     Promotion: {
+      /** Format: uuid */
       id: string;
       code: string;
       /** @enum {string} */
@@ -2467,7 +2489,9 @@ export interface components {
       is_active: boolean;
       /** Format: int64 */
       times_used: number;
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       updated_at: string;
     };
     CreatePromotion: {
@@ -2610,6 +2634,7 @@ export interface components {
        * @enum {string}
        */
       outcome: 'deleted' | 'anonymised';
+      /** Format: date-time */
       erased_at: string;
     };
     /** @description A user confirmed their e-mail address with the token mailed to it. */

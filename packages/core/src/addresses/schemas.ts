@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../shared/input.js';
+import { idField, text, timestampField } from '../shared/input.js';
 import { countrySchema } from '../tax/schemas.js';
 
 const line = (max: number) => text().trim().min(1).max(max);
@@ -28,15 +28,15 @@ export type AddressInput = z.input<typeof addressInputSchema>;
 /** An address as carts and orders show it (absent parts are null). */
 export const postalAddressSchema = z
   .object({
-    name: z.string(),
-    company: z.string().nullable(),
-    line1: z.string(),
-    line2: z.string().nullable(),
-    city: z.string(),
-    postal_code: z.string().nullable(),
-    region: z.string().nullable(),
-    country: z.string(),
-    phone: z.string().nullable(),
+    name: z.string().max(100),
+    company: z.string().max(100).nullable(),
+    line1: z.string().max(200),
+    line2: z.string().max(200).nullable(),
+    city: z.string().max(100),
+    postal_code: z.string().max(20).nullable(),
+    region: z.string().max(64).nullable(),
+    country: z.string().length(2),
+    phone: z.string().max(32).nullable(),
   })
   .meta({ id: 'PostalAddress' });
 /** An address on a cart or order (see {@link postalAddressSchema}). */
@@ -95,10 +95,10 @@ export type ReplaceAddressInput = z.input<typeof replaceAddressSchema>;
 /** An address-book entry as every surface shows it. */
 export const addressSchema = postalAddressSchema
   .extend({
-    id: z.string(),
+    id: idField(),
     ...flags,
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Address' });
 /** An address-book entry (see {@link addressSchema}). */

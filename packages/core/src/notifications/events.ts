@@ -25,7 +25,7 @@ export const eventPayloadSchemas = {
     .object({
       user_id: id,
       outcome: z.enum(['deleted', 'anonymised']).describe('`anonymised`: the user’s orders are kept with a tombstone'),
-      erased_at: z.string(),
+      erased_at: timestampField(),
     })
     .meta({
       id: 'UserErasedPayload',
@@ -39,7 +39,7 @@ export const eventPayloadSchemas = {
         },
       ],
     }),
-  'user.email_verified': z.object({ user_id: id, email: z.string() }).meta({
+  'user.email_verified': z.object({ user_id: id, email: z.string().max(254) }).meta({
     id: 'UserEmailVerifiedPayload',
     description: 'A user confirmed their e-mail address with the token mailed to it.',
     examples: [{ user_id: '0192f0a0-0000-7000-8000-00000000000a', email: 'ada@example.com' }],
@@ -72,6 +72,7 @@ export const eventPayloadSchemas = {
       user_id: id.nullable(),
       guest_email: z
         .string()
+        .max(254)
         .nullable()
         .optional()
         .describe('a guest order’s e-mail; null or absent for an account’s order'),
@@ -147,7 +148,7 @@ export const eventPayloadSchemas = {
       user_id: id.nullable(),
       amount,
       currency,
-      reason: z.string().nullable(),
+      reason: z.string().max(500).nullable(),
       order_status: orderStatusSchema.describe('The order’s status after the refund'),
     })
     .meta({

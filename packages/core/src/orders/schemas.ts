@@ -112,6 +112,7 @@ export const placedOrderSchema = orderSchema
   .extend({
     order_token: z
       .string()
+      .length(43)
       .optional()
       .describe('guest checkouts only: send it as X-Order-Token to read the order; it is shown this once'),
   })

@@ -84,6 +84,9 @@ export const refundStatusSchema = z.enum(REFUND_STATUSES);
 /** One of {@link REFUND_STATUSES}. */
 export type RefundStatus = z.infer<typeof refundStatusSchema>;
 
+/** Most order lines one refund covers (its `items`). */
+export const MAX_REFUND_ITEMS = 100;
+
 /** One order line to refund: the line's `variant_id` (an order has one line per variant) and how many units. */
 export const refundItemInputSchema = z.strictObject({
   variant_id: z.uuid(),
@@ -101,7 +104,7 @@ export const refundOrderSchema = z
     items: z
       .array(refundItemInputSchema)
       .min(1)
-      .max(100)
+      .max(MAX_REFUND_ITEMS)
       .refine((items) => new Set(items.map((i) => i.variant_id)).size === items.length, {
         message: 'name each variant_id once',
       })
@@ -124,9 +127,9 @@ export type RefundOrderInput = z.input<typeof refundOrderSchema>;
 /** Units of one order line a refund covers, and their share of the line's total. */
 export const refundLineSchema = z
   .object({
-    variant_id: z.string(),
-    sku: z.string(),
-    name: z.string(),
+    variant_id: idField(),
+    sku: z.string().max(64),
+    name: z.string().max(200),
     quantity: z.number().int(),
     amount: z.number().int(),
   })
@@ -137,24 +140,24 @@ export type RefundLine = z.infer<typeof refundLineSchema>;
 /** A refund as every surface shows it: amount, status, reason, lines, who asked, the provider's reference, history. */
 export const refundSchema = z
   .object({
-    id: z.string(),
-    order_id: z.string(),
-    payment_id: z.string(),
-    provider: z.string(),
+    id: idField(),
+    order_id: idField(),
+    payment_id: idField(),
+    provider: z.string().max(32),
     status: refundStatusSchema,
     amount: z.number().int(),
-    currency: z.string(),
-    reason: z.string().nullable(),
+    currency: currencyField(),
+    reason: z.string().max(500).nullable(),
     /** Empty for a refund by amount. */
-    lines: z.array(refundLineSchema),
+    lines: z.array(refundLineSchema).max(MAX_REFUND_ITEMS),
     restock: z.boolean(),
     /** The provider's reference, once it answered. */
-    reference: z.string().nullable(),
+    reference: z.string().max(255).nullable(),
     /** The staff user who refunded. */
-    created_by: z.string().nullable(),
-    history: z.array(statusChangeSchema),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_by: idField().nullable(),
+    history: z.array(statusChangeSchema).max(MAX_HISTORY),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Refund' });
 /** A refund (see {@link refundSchema}). */
@@ -163,8 +166,8 @@ export type Refund = z.infer<typeof refundSchema>;
 /** What a refund callback answers: the refund, its status and whether this delivery changed it. */
 export const refundWebhookAnswerSchema = z
   .object({
-    refund_id: z.string(),
-    payment_id: z.string(),
+    refund_id: idField(),
+    payment_id: idField(),
     status: refundStatusSchema,
     /** False for a repeated delivery that changed nothing. */
     changed: z.boolean(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../shared/errors.js';
-import { int32, int64, text } from '../shared/input.js';
+import { idField, int32, int64, text, timestampField } from '../shared/input.js';
 
 /** What a code does: a share of the targeted lines (bps), a fixed amount off them, or free shipping. */
 export const promotionKindSchema = z.enum(['percentage', 'fixed', 'free_shipping']);
@@ -10,11 +10,17 @@ export type PromotionKind = z.infer<typeof promotionKindSchema>;
 /** A code as customers type it: 3–64 letters, digits, `-` or `_`, compared without case (stored upper case). */
 export const promotionCodeSchema = text()
   .trim()
+  .max(64)
   .regex(/^[A-Za-z0-9_-]{3,64}$/, 'expected 3–64 letters, digits, - or _')
   .transform((v) => v.toUpperCase());
 
-const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
-const ids = z.array(z.uuid()).max(100);
+const instant = z.iso
+  .datetime({ offset: true })
+  .max(64)
+  .transform((v) => new Date(v).toISOString());
+/** Most categories (and, apart, products) a promotion targets. */
+const MAX_PROMOTION_TARGETS = 100;
+const ids = z.array(z.uuid()).max(MAX_PROMOTION_TARGETS);
 
 const fields = {
   code: promotionCodeSchema,
@@ -91,21 +97,21 @@ export type ReplacePromotionInput = z.input<typeof replacePromotionSchema>;
 /** A promotion as staff see it; `times_used` counts uses by orders not cancelled. */
 export const promotionSchema = z
   .object({
-    id: z.string(),
-    code: z.string(),
+    id: idField(),
+    code: z.string().max(64),
     kind: promotionKindSchema,
     value: z.number().int(),
     min_subtotal: z.number().int().nullable(),
-    starts_at: z.string().nullable(),
-    ends_at: z.string().nullable(),
+    starts_at: timestampField().nullable(),
+    ends_at: timestampField().nullable(),
     usage_limit: z.number().int().nullable(),
     usage_limit_per_customer: z.number().int().nullable(),
-    category_ids: z.array(z.string()),
-    product_ids: z.array(z.string()),
+    category_ids: z.array(idField()).max(MAX_PROMOTION_TARGETS),
+    product_ids: z.array(idField()).max(MAX_PROMOTION_TARGETS),
     is_active: z.boolean(),
     times_used: z.number().int(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'Promotion' });
 /** A promotion (see {@link promotionSchema}). */

@@ -1,16 +1,20 @@
 import { z } from 'zod';
-import { int32, int64, text } from '../shared/input.js';
+import { idField, int32, int64, text, timestampField } from '../shared/input.js';
 import { countrySchema } from '../tax/schemas.js';
 
 const nameSchema = text().trim().min(1).max(100);
 const regionSchema = text().trim().min(1).max(64);
 const weightSchema = int32(0);
+/** Most countries a zone names (ISO 3166-1 has 249 codes). */
+const MAX_ZONE_COUNTRIES = 250;
+/** Most regions a zone names. */
+const MAX_ZONE_REGIONS = 200;
 
 const zoneFields = {
   name: nameSchema,
-  countries: z.array(countrySchema).min(1).max(250),
+  countries: z.array(countrySchema).min(1).max(MAX_ZONE_COUNTRIES),
   /** Region names (a state, province); non-empty: the zone holds only addresses in one of them. */
-  regions: z.array(regionSchema).max(200),
+  regions: z.array(regionSchema).max(MAX_ZONE_REGIONS),
 };
 
 /** Input of `shipping.createZone`: a name and the countries (optionally regions) it covers. */
@@ -39,12 +43,12 @@ export type ReplaceShippingZoneInput = z.input<typeof replaceShippingZoneSchema>
 /** A shipping zone as every surface shows it. */
 export const shippingZoneSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    countries: z.array(z.string()),
-    regions: z.array(z.string()),
-    created_at: z.string(),
-    updated_at: z.string(),
+    id: idField(),
+    name: z.string().max(100),
+    countries: z.array(z.string().length(2)).max(MAX_ZONE_COUNTRIES),
+    regions: z.array(z.string().max(64)).max(MAX_ZONE_REGIONS),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'ShippingZone' });
 /** A shipping zone (see {@link shippingZoneSchema}). */
@@ -107,16 +111,16 @@ export type ReplaceShippingMethodInput = z.input<typeof replaceShippingMethodSch
 /** A shipping method as every surface shows it. */
 export const shippingMethodSchema = z
   .object({
-    id: z.string(),
-    zone_id: z.string(),
-    name: z.string(),
+    id: idField(),
+    zone_id: idField(),
+    name: z.string().max(100),
     price: z.number().int(),
     free_over: z.number().int().nullable(),
     min_weight_grams: z.number().int().nullable(),
     max_weight_grams: z.number().int().nullable(),
     is_active: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: timestampField(),
+    updated_at: timestampField(),
   })
   .meta({ id: 'ShippingMethod' });
 /** A shipping method (see {@link shippingMethodSchema}). */
@@ -128,9 +132,9 @@ export const shippingMethodListQuerySchema = z.strictObject({ zone_id: z.uuid().
 /** A method that applies to a cart, with what it costs that cart. */
 export const shippingOptionSchema = z
   .object({
-    id: z.string(),
-    zone_id: z.string(),
-    name: z.string(),
+    id: idField(),
+    zone_id: idField(),
+    name: z.string().max(100),
     /** What this cart pays for it: 0 when the subtotal after discounts reaches `free_over`. */
     price: z.number().int(),
     free_over: z.number().int().nullable(),
@@ -141,7 +145,7 @@ export type ShippingOption = z.infer<typeof shippingOptionSchema>;
 
 /** The method an order was shipped with, as checkout snapshotted it. */
 export const chosenShippingMethodSchema = z
-  .object({ id: z.string(), name: z.string(), price: z.number().int() })
+  .object({ id: idField(), name: z.string().max(100), price: z.number().int() })
   .meta({ id: 'ChosenShippingMethod' });
 /** The method on an order (see {@link chosenShippingMethodSchema}). */
 export type ChosenShippingMethod = z.infer<typeof chosenShippingMethodSchema>;
