@@ -164,7 +164,7 @@ describe('emporia CLI', () => {
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.servers).toEqual([{ url: 'https://shop.example' }]);
+    expect(doc.servers).toEqual([{ url: 'https://shop.example', 'x-internal': false }]);
     const operations = Object.entries(doc.paths as Record<string, Record<string, { operationId: string }>>)
       .flatMap(([path, methods]) =>
         Object.entries(methods).map(([method, op]) => `${method} ${path} ${op.operationId}`),

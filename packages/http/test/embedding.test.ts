@@ -57,7 +57,7 @@ describeEachDatabase('embedding: createRouter mounted in a host app', (env) => {
   it('puts the prefix in the OpenAPI servers entry and in the docs pages', async () => {
     const doc = await request(host).get('/shop/api/openapi.json');
     expect(doc.status).toBe(200);
-    expect(doc.body.servers).toEqual([{ url: '/shop' }]);
+    expect(doc.body.servers).toEqual([{ url: '/shop', 'x-internal': false }]);
     const swagger = await request(host).get('/shop/api/docs/init.js');
     expect(swagger.text).toContain('"/shop/api/openapi.json"');
     const docs = await request(host).get('/shop/api/docs');
@@ -68,7 +68,7 @@ describeEachDatabase('embedding: createRouter mounted in a host app', (env) => {
 
   it('lets an explicit mountPath win (behind a proxy that strips a prefix) and can leave the docs out', async () => {
     const doc = await request(host).get('/store/api/openapi.json');
-    expect(doc.body.servers).toEqual([{ url: '/public/store' }]);
+    expect(doc.body.servers).toEqual([{ url: '/public/store', 'x-internal': false }]);
     expect((await request(host).get('/store/api/docs')).status).toBe(404);
   });
 

@@ -321,7 +321,8 @@ const BUDGETS: Budget[] = [
   budget({ route: 'PATCH /api/users/me', max: 6, as: 'alice', body: { name: 'Alice B.' } }),
   budget({
     route: 'DELETE /api/users/me',
-    max: 5,
+    // One transaction: the user, each module's eraser (addresses, cart, orders), tokens, the row, user.erased.
+    max: 10,
     arrange: (f) => userWithToken(f.env, 'customer'),
     as: (_f, user) => user,
   }),
@@ -350,7 +351,8 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/users/{id}',
-    max: 5,
+    // As DELETE /api/users/me.
+    max: 10,
     arrange: createUser,
     path: (_f, user) => `/api/users/${user.id}`,
     as: 'admin',
@@ -855,7 +857,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'PATCH /api/cart/items/{id}',
-    max: 9,
+    max: 10,
     arrange: cartOfThree,
     path: (_f, cart) => `/api/cart/items/${cart.items[0].id}`,
     as: (_f, cart) => cart.buyer,
@@ -865,7 +867,7 @@ const BUDGETS: Budget[] = [
     route: 'POST /api/cart/promotions',
     variant: 'a cart of three lines',
     // The cart and its lines are read to check the code (subtotal, targets), then answered priced.
-    max: 11,
+    max: 12,
     arrange: async (f) => ({ cart: await cartOfThree(f), promotion: await createPromotion(f) }),
     as: (_f, a) => a.cart.buyer,
     body: (_f, a) => ({ code: a.promotion.code }),
@@ -1008,21 +1010,21 @@ const BUDGETS: Budget[] = [
   // active method behind, so the shop ships from here on and checkouts would need an address and a method)
   budget({
     route: 'PATCH /api/cart',
-    max: 13,
+    max: 14,
     arrange: cartWithShipping,
     as: (_f, c) => c.buyer,
     body: (_f, c) => ({ shipping_address: ADDRESS, shipping_method_id: c.methodId }),
   }),
   budget({
     route: 'PUT /api/cart',
-    max: 13,
+    max: 14,
     arrange: cartWithShipping,
     as: (_f, c) => c.buyer,
     body: (_f, c) => ({ shipping_address: ADDRESS, billing_address: null, shipping_method_id: c.methodId }),
   }),
   budget({
     route: 'GET /api/cart/shipping-methods',
-    max: 8,
+    max: 9,
     arrange: async (f) => {
       const c = await cartWithShipping(f);
       await api(f).patch('/api/cart').set(c.buyer.headers).send({ shipping_address: ADDRESS });
