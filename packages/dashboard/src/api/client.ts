@@ -30,7 +30,8 @@ const bearer: Middleware = {
     retries.delete(id);
     if (response.status !== 401 || !retry || !session.hasRefreshToken()) return response;
     // The access token expired early (the server's clock, a revoked login): one refresh, one retry.
-    const access = await session.refreshNow();
+    const used = retry.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
+    const access = await session.replacing(used);
     if (!access) return response;
     retry.headers.set('Authorization', `Bearer ${access}`);
     return fetch(retry);

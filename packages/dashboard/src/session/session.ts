@@ -46,6 +46,17 @@ class Session {
     return this.refreshing;
   }
 
+  /**
+   * After a 401 for the token `rejected`: the token another request has refreshed meanwhile, or
+   * one refresh. Requests sent with the old token at once come back at different moments; without
+   * this, each late one would rotate the refresh token again.
+   */
+  replacing(rejected: string | null): Promise<string | null> {
+    if (this.refreshing) return this.refreshing;
+    if (this.access && this.access !== rejected) return Promise.resolve(this.access);
+    return this.refreshNow();
+  }
+
   /** Signs out: the server revokes the refresh token's login, then the tokens are forgotten. */
   async signOut(): Promise<void> {
     const refresh = sessionStorage.getItem(REFRESH_KEY);
