@@ -4,6 +4,7 @@ import { CATALOG_TOKENS } from '../catalog/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { can, requirePermission, requireUser, type Context } from '../shared/context.js';
+import { historyBySubject } from '../shared/state-machine.js';
 import { InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
 import type { UnitOfWork } from '../shared/store.js';
@@ -209,12 +210,12 @@ export class OrderService {
     if (records.length === 0) return [];
     const ids = records.map((r) => r.id);
     const items = await this.orders.itemsOf(ctx, ids);
-    const history = await this.history.of(ctx, 'order', ids);
+    const historyOf = historyBySubject(await this.history.of(ctx, 'order', ids));
     return records.map((r) =>
       toOrder(
         r,
         items.filter((i) => i.order_id === r.id),
-        history.filter((h) => h.subject_id === r.id),
+        historyOf(r.id),
       ),
     );
   }

@@ -4,7 +4,7 @@ import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { OrderService } from '../orders/orders.service.js';
 import { ORDER_TOKENS, type OrderRepository, type StatusHistoryRepository } from '../orders/ports.js';
 import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
-import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
+import { historyBySubject, historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { listResultOf, listWindowOf, type ListResult } from '../shared/pagination.js';
@@ -238,17 +238,14 @@ export class PaymentService {
 
   private async views(ctx: Context, records: PaymentRecord[]): Promise<Payment[]> {
     if (records.length === 0) return [];
-    const history = await this.history.of(
-      ctx,
-      'payment',
-      records.map((r) => r.id),
-    );
-    return records.map((r) =>
-      toPayment(
-        r,
-        history.filter((h) => h.subject_id === r.id),
+    const historyOf = historyBySubject(
+      await this.history.of(
+        ctx,
+        'payment',
+        records.map((r) => r.id),
       ),
     );
+    return records.map((r) => toPayment(r, historyOf(r.id)));
   }
 }
 

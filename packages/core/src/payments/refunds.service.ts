@@ -15,7 +15,7 @@ import type { OrderStatus } from '../orders/schemas.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError, RefundLimitError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
+import { historyBySubject, historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
@@ -346,17 +346,14 @@ export class RefundService {
 
   private async views(ctx: Context, records: RefundRecord[]): Promise<Refund[]> {
     if (records.length === 0) return [];
-    const history = await this.history.of(
-      ctx,
-      'refund',
-      records.map((r) => r.id),
-    );
-    return records.map((r) =>
-      toRefund(
-        r,
-        history.filter((h) => h.subject_id === r.id),
+    const historyOf = historyBySubject(
+      await this.history.of(
+        ctx,
+        'refund',
+        records.map((r) => r.id),
       ),
     );
+    return records.map((r) => toRefund(r, historyOf(r.id)));
   }
 }
 

@@ -37,6 +37,17 @@ export function historyView(h: StatusHistoryEntry): StatusHistoryEntry {
   return { from: h.from, to: h.to, actor_id: h.actor_id, actor: h.actor, note: h.note, at: h.at };
 }
 
+/** Many subjects' history rows (as `StatusHistoryRepository.of` reads them in one query), grouped by subject. */
+export function historyBySubject<H extends { subject_id: string }>(rows: H[]): (subjectId: string) => H[] {
+  const bySubject = new Map<string, H[]>();
+  for (const row of rows) {
+    const list = bySubject.get(row.subject_id);
+    if (list) list.push(row);
+    else bySubject.set(row.subject_id, [row]);
+  }
+  return (subjectId) => bySubject.get(subjectId) ?? [];
+}
+
 /** Port: where a machine persists status changes and their history. */
 export interface StatusStore {
   /**
