@@ -48,3 +48,20 @@ export function startEmporia(
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
 }
+
+/** Resolves with the first match of `pattern` in a growing stream of text. */
+export function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = pattern.exec(text);
+      if (m) {
+        stream.off('data', onData);
+        resolve(m);
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`stream ended without ${pattern}: ${text}`)));
+  });
+}

@@ -6,28 +6,11 @@ import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startEmporia } from '../../../test/support/cli.js';
+import { startEmporia, waitFor } from '../../../test/support/cli.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../test/support/databases.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'emporia-processes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Resolves with the first match of `pattern` in a growing stream of text. */
-function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = pattern.exec(text);
-      if (m) {
-        stream.off('data', onData);
-        resolve(m);
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`stream ended without ${pattern}: ${text}`)));
-  });
-}
 
 /** The pids of `pid`'s child processes that run the CLI (not the source loader's helpers). */
 function childrenOf(pid: number): number[] {

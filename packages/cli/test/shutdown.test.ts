@@ -6,27 +6,10 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runEmporia, startEmporia } from '../../../test/support/cli.js';
+import { runEmporia, startEmporia, waitFor } from '../../../test/support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'emporia-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Resolves with the first match of `pattern` in a growing stream of text. */
-function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = pattern.exec(text);
-      if (m) {
-        stream.off('data', onData);
-        resolve(m);
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`stream ended without ${pattern}: ${text}`)));
-  });
-}
 
 /** `emporia serve` on a fresh SQLite file in `dir`, once it says where it listens. */
 async function startServe(file: string, env: Record<string, string>) {
