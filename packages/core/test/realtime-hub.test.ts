@@ -80,6 +80,44 @@ describe('RealtimeHub', () => {
     await hub.close();
   });
 
+  it('reads once its subscription stands, so a commit signalled while it was being set up is not left to the safety read', async () => {
+    const outbox = fakeOutbox();
+    const listeners: Array<() => void> = [];
+    let subscribed!: () => void;
+    // A subscription that takes a while: signals sent meanwhile reach no listener.
+    const slow: RealtimeSignal = {
+      name: 'slow',
+      publish: () => listeners.forEach((l) => l()),
+      subscribe: (l) =>
+        new Promise<void>((resolve) => {
+          subscribed = () => {
+            listeners.push(l);
+            resolve();
+          };
+        }),
+      close: async () => {},
+    };
+    // The safety read is an hour off: only a read when the subscription stands can deliver in time.
+    const hub = new RealtimeHub(
+      outbox,
+      systemClock,
+      { maxStreamsPerUser: 5, maxStreams: 10, signalledPollMs: 3_600_000 },
+      slow,
+    );
+    const ctx = customer();
+    const id = ctx.actor.kind === 'user' ? ctx.actor.id : '';
+    const got: string[] = [];
+    const stream = hub.open(ctx, null, (e) => got.push((e.payload as { number: string }).number));
+    await new Promise((r) => setTimeout(r, 20));
+    outbox.add(id, 'EARLY-1');
+    slow.publish(); // lost: nobody listens yet
+    subscribed();
+    await until(() => got.length === 1);
+    expect(got).toEqual(['EARLY-1']);
+    stream.close();
+    await hub.close();
+  });
+
   it('caps streams per user and per process with RateLimitedError, and frees a place on close', async () => {
     const hub = new RealtimeHub(fakeOutbox(), systemClock, { maxStreamsPerUser: 2, maxStreams: 3 }, manualSignal());
     const ann = customer();

@@ -178,8 +178,11 @@ export class RealtimeHub {
     this.cursor = newId();
     this.seen.clear();
     if (this.signal && !this.subscribed) {
+      // A commit signalled while the subscription was being set up reached no one: one read once
+      // it stands catches it, instead of the next safety read seconds later.
       this.subscribed = this.signal
         .subscribe(() => this.wake())
+        .then(() => this.wake())
         .catch((err) => {
           this.subscribed = null;
           this.onError(err);
