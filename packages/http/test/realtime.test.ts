@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, get, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createDefaultEngine } from '@emporia/adapters';
 import { systemContext, type DomainEvents, type Engine, type OutboxEvent } from '@emporia/core';
 import { attachWebSockets } from '@emporia/http';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { userWithToken } from '../../../test/support/auth.js';
 import { describeEachDatabase, testConfig } from '../../../test/support/engine.js';
-
-interface Message {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
+import { openSse, openWs } from '../../../test/support/realtime.js';
 
 async function waitFor(predicate: () => boolean, what: string, ms = 10_000) {
   const until = Date.now() + ms;
@@ -21,55 +15,6 @@ async function waitFor(predicate: () => boolean, what: string, ms = 10_000) {
     if (Date.now() > until) throw new Error(`${what}: not in time`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** GET /api/events, collecting parsed messages. */
-function openSse(base: string, auth: { token?: string; ticket?: string; lastEventId?: string }) {
-  const messages: Message[] = [];
-  let response: IncomingMessage | undefined;
-  const headers: Record<string, string> = {};
-  if (auth.token) headers.Authorization = `Bearer ${auth.token}`;
-  if (auth.lastEventId) headers['Last-Event-ID'] = auth.lastEventId;
-  const query = auth.ticket ? `?ticket=${encodeURIComponent(auth.ticket)}` : '';
-  const ready = new Promise<IncomingMessage>((resolve, reject) => {
-    get(`${base}/api/events${query}`, { headers }, (res) => {
-      response = res;
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block
-              .split('\n')
-              .filter((l) => !l.startsWith(':'))
-              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
-          );
-          if (fields.event) messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
-        }
-      });
-      resolve(res);
-    }).on('error', reject);
-  });
-  return { messages, ready, close: () => response?.destroy() };
-}
-
-/** GET /api/ws, collecting messages; `opened` rejects with the refused upgrade's status. */
-function openWs(base: string, auth: { token?: string; ticket?: string }) {
-  const messages: Message[] = [];
-  const url = `${base.replace('http', 'ws')}/api/ws${auth.ticket ? `?ticket=${encodeURIComponent(auth.ticket)}` : ''}`;
-  const ws = new WebSocket(url, { headers: auth.token ? { Authorization: `Bearer ${auth.token}` } : {} });
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Message));
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  opened.catch(() => {});
-  return { ws, messages, opened, close: () => ws.close() };
 }
 
 async function record(engine: Engine, user_id: string, number: string): Promise<OutboxEvent> {
