@@ -18,18 +18,16 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { closedLoop } from './lib/stats.js';
 import { writeModuleSection } from './lib/report.js';
+import { postgresUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
+    ...postgresUrlFlag,
     db: { type: 'string', default: 'sqlite,postgres' },
     products: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '8' },
     reseed: { type: 'boolean', default: false },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
   },
 });
 const PRODUCTS = Number(flags.products);

@@ -10,28 +10,26 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDefaultEngine, importProducts } from '@emporia/adapters';
 import { systemContext, type Config, type Engine } from '@emporia/core';
-import { Redis } from 'ioredis';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 import { writeModuleSection } from './lib/report.js';
+import { dropPrefix, redisAvailable } from './lib/redis.js';
+import { positiveInt, postgresUrlFlag, redisUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
+    ...postgresUrlFlag,
+    ...redisUrlFlag,
     db: { type: 'string', default: 'sqlite,postgres' },
     jobs: { type: 'string', default: '2000' },
     events: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
-    redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
   },
 });
-const JOBS = Number(flags.jobs);
-const EVENTS = Number(flags.events);
-const ROWS = Number(flags.rows);
-const CONCURRENCY = Number(flags.concurrency);
+const JOBS = positiveInt('jobs', flags.jobs);
+const EVENTS = positiveInt('events', flags.events);
+const ROWS = positiveInt('rows', flags.rows);
+const CONCURRENCY = positiveInt('concurrency', flags.concurrency);
 
 interface Figure {
   what: string;
@@ -52,32 +50,6 @@ async function enqueueNoops(engine: Engine, n: number) {
   await engine.store.unitOfWork.run(systemContext(), async (tx) => {
     for (let i = 0; i < n; i++) await engine.jobs.enqueue(tx, 'bench.noop', { i });
   });
-}
-
-/** True when Redis answers a PING at `url`. */
-async function redisAvailable(url: string): Promise<boolean> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** Deletes the bench's keys (everything under `prefix`). */
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
-  await client.quit();
 }
 
 /** The job and event figures; with `redisUrl`, on BullMQ (its own key prefix), and no import figures. */

@@ -15,16 +15,14 @@ import { pino } from 'pino';
 import { closedLoop } from './lib/stats.js';
 import { writeModuleSection } from './lib/report.js';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
+import { postgresUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
+    ...postgresUrlFlag,
     db: { type: 'string', default: 'sqlite,postgres' },
     orders: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '16' },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
   },
 });
 const ORDERS = Number(flags.orders);

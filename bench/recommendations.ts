@@ -12,18 +12,16 @@ import { createDefaultEngine } from '@emporia/adapters';
 import { systemContext, type EvaluationReport, type RebuildResult } from '@emporia/core';
 import { freshDatabase, postgresAvailable, type BenchDialect } from './lib/databases.js';
 import { writeModuleSection } from './lib/report.js';
+import { postgresUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
+    ...postgresUrlFlag,
     db: { type: 'string', default: 'sqlite,postgres' },
     products: { type: 'string', default: '10000' },
     orders: { type: 'string', default: '280000' },
     child: { type: 'string' },
     url: { type: 'string' },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
   },
 });
 

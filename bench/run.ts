@@ -1,11 +1,9 @@
 // `npm run bench [-- --quick | --sizes 10000,100000 --db sqlite --duration 10 …]`: Emporia against
 // the node:http and Express ceilings (and Vendure's figures), at several catalog sizes, on both
 // databases. Writes bench/RESULTS.md (top section) and bench/results.json. See bench/README.md.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
   BENCH_DIALECTS,
@@ -15,6 +13,7 @@ import {
   type BenchDialect,
 } from './lib/databases.js';
 import {
+  BENCH_PRODUCTION,
   build,
   cliCommands,
   commitId,
@@ -22,6 +21,7 @@ import {
   emporiaCommand,
   modeEnv,
   repoRoot,
+  runEmporia as runCli,
   type ServerMode,
 } from './lib/emporia.js';
 import { findWrk, measure, settle, type LoadOptions, type LoadResult } from './lib/load.js';
@@ -36,9 +36,12 @@ import {
   type DatabaseRun,
 } from './lib/report.js';
 import { Api, buildScenarios, discoverFixtures, operations, VENDURE } from './lib/scenarios.js';
+import { postgresUrlFlag, mysqlUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
+    ...postgresUrlFlag,
+    ...mysqlUrlFlag,
     quick: { type: 'boolean', default: false },
     sizes: { type: 'string' },
     db: { type: 'string' },
@@ -54,11 +57,6 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
-    'mysql-url': { type: 'string', default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -124,17 +122,11 @@ const serverNote =
 log(`server from ${serverNote}; wrk ${findWrk() ?? 'not installed (autocannon only)'}`);
 const commands = cliCommands(mode);
 
-const secrets = {
-  EMPORIA_ENV: 'production',
-  JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789abcdef',
-  PAYMENT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef0123456789',
-};
-
 function emporiaEnv(url: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...modeEnv(mode),
-    ...secrets,
+    ...BENCH_PRODUCTION,
     DATABASE_URL: url,
     HOST: '127.0.0.1',
     LOG_LEVEL: flags['log-level'],
@@ -144,14 +136,9 @@ function emporiaEnv(url: string): NodeJS.ProcessEnv {
   };
 }
 
-/** `emporia <args>` to completion, output appended to `logFile`; returns the wall time in ms. */
+/** `emporia <args>` to completion in bench/.work, output appended to `logFile`; returns the wall time in ms. */
 function runEmporia(args: string[], env: NodeJS.ProcessEnv, logFile: string): number {
-  const { command, args: argv } = emporiaCommand(mode, args);
-  const out = openSync(logFile, 'a');
-  const started = performance.now();
-  const r = spawnSync(command, argv, { cwd: workDir, env, stdio: ['ignore', out, out], timeout: 30 * 60_000 });
-  if (r.status !== 0) throw new Error(`emporia ${args.join(' ')} exited ${r.status ?? r.signal}; see ${logFile}`);
-  return Math.round(performance.now() - started);
+  return runCli(mode, args, { env, cwd: workDir, logFile });
 }
 
 async function measureCeiling(script: string, bodyFile: string): Promise<LoadResult | null> {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 export const repoRoot = join(import.meta.dirname, '../..');
@@ -66,4 +67,36 @@ export function commitId(): string {
     { cwd: repoRoot, encoding: 'utf8' },
   );
   return r.stdout.trim() + (dirty.stdout.trim() ? ' (with uncommitted changes)' : '');
+}
+
+/**
+ * Production mode, as the bench's servers run: fixed secrets strong enough for it, and the host
+ * names the load is sent to (production refuses to start without ALLOWED_HOSTS).
+ */
+export const BENCH_PRODUCTION = {
+  EMPORIA_ENV: 'production',
+  ALLOWED_HOSTS: '127.0.0.1,localhost',
+  JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789abcdef',
+  PAYMENT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef0123456789',
+} as const;
+
+/** `emporia <args>` to completion in `cwd`, output appended to `logFile`; returns the wall time in ms. */
+export function runEmporia(
+  mode: ServerMode,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; logFile: string },
+): number {
+  const { command, args: argv } = emporiaCommand(mode, args);
+  const out = openSync(options.logFile, 'a');
+  const started = performance.now();
+  const r = spawnSync(command, argv, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', out, out],
+    timeout: 30 * 60_000,
+  });
+  if (r.status !== 0) {
+    throw new Error(`emporia ${args.join(' ')} exited ${r.status ?? r.signal}; see ${options.logFile}`);
+  }
+  return Math.round(performance.now() - started);
 }

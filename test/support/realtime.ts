@@ -8,11 +8,15 @@ export interface StreamMessage {
   data: Record<string, unknown>;
 }
 
-/** GET /api/events, collecting parsed messages; `extraHeaders` go with the request (e.g. X-Forwarded-For). */
+/**
+ * GET /api/events, collecting parsed messages; `extraHeaders` go with the request (e.g.
+ * X-Forwarded-For), `onMessage` hears each message as it is parsed (the benches time them).
+ */
 export function openSse(
   base: string,
   auth: { token?: string; ticket?: string; lastEventId?: string },
   extraHeaders: Record<string, string> = {},
+  onMessage: (message: StreamMessage) => void = () => {},
 ) {
   const messages: StreamMessage[] = [];
   let response: IncomingMessage | undefined;
@@ -37,7 +41,10 @@ export function openSse(
               .filter((l) => !l.startsWith(':'))
               .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
           );
-          if (fields.event) messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          if (!fields.event) continue;
+          const message: StreamMessage = { id: fields.id, event: fields.event, data: JSON.parse(fields.data) };
+          messages.push(message);
+          onMessage(message);
         }
       });
       resolve(res);
