@@ -35,6 +35,7 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
-HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The probe runs inside the container (127.0.0.1) and names the first of ALLOWED_HOSTS, which the host check accepts.
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "const h=(process.env.ALLOWED_HOSTS||'localhost').split(',')[0].trim().replace(/^[.]/,'');require('http').get({host:'127.0.0.1',port:process.env.PORT||3000,path:'/ready',headers:{host:h},timeout:2500},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
 ENTRYPOINT ["node", "packages/cli/bin/emporia.js"]
 CMD ["serve"]

