@@ -1,5 +1,5 @@
 // `node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000] [--redis URL]`:
-// job throughput (one runner, and two runners on PostgreSQL), event delivery through the outbox,
+// job throughput (one runner, and two runners on PostgreSQL and on BullMQ), event delivery through the outbox,
 // and CSV import rows/s; the job and event figures again on BullMQ when Redis answers at --redis
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Writes the "Jobs and import" section of RESULTS.md.
 import { randomUUID } from 'node:crypto';
@@ -60,8 +60,10 @@ async function benchDatabase(dialect: BenchDialect, workDir: string, redisUrl?: 
   const config: Partial<Config> = redisUrl ? { ...quiet, redisUrl, redisPrefix: prefix } : quiet;
   const label = redisUrl ? `${dialect} + BullMQ` : dialect;
   const engine = await createDefaultEngine({ database: db.url, config });
+  // A second runner where the queue is shared without contention on one file: PostgreSQL, or BullMQ (the
+  // jobs live in Redis) on either database.
   const second =
-    dialect === 'postgres' ? await createDefaultEngine({ database: db.url, config, migrate: false }) : null;
+    dialect === 'postgres' || redisUrl ? await createDefaultEngine({ database: db.url, config, migrate: false }) : null;
   try {
     let ran = 0;
     for (const e of [engine, second]) e?.jobs.handle('bench.noop', async () => void ran++);

@@ -41,12 +41,14 @@ const { values: flags } = parseArgs({
     products: { type: 'string', default: '2000' },
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '2' },
     from: { type: 'string' },
   },
 });
 const only = new Set(flags.only.split(','));
 const EVENTS = positiveInt('events', flags.events);
 const PRODUCTS = positiveInt('products', flags.products);
+const ROUNDS = positiveInt('rounds', flags.rounds);
 const load: LoadOptions = {
   connections: positiveInt('connections', flags.connections),
   duration: positiveInt('duration', flags.duration),
@@ -190,6 +192,7 @@ async function eventLatency(signal: string, dialect: BenchDialect, redisUrl?: st
 }
 
 interface ProcessFigure {
+  round: number;
   processes: number;
   scenario: string;
   perSecond: number;
@@ -199,7 +202,10 @@ interface ProcessFigure {
   non2xx: number;
 }
 
-/** One seeded PostgreSQL database; `serve` alone, then `serve --processes 2`, each under the same load. */
+/**
+ * One seeded PostgreSQL database; `serve` alone, then `serve --processes 2`, each under the same load,
+ * `--rounds` times in turn (on a shared machine the rounds show how much of a difference is noise).
+ */
 async function processesOnPostgres(): Promise<ProcessFigure[]> {
   const db = await freshDatabase('postgres', PROCESSES_DB, workDir, flags['postgres-url']);
   const logFile = join(workDir, 'scale-processes.log');
@@ -210,7 +216,10 @@ async function processesOnPostgres(): Promise<ProcessFigure[]> {
     runEmporia(mode, ['migrate'], { env, cwd: workDir, logFile });
     const seedMs = runEmporia(mode, ['seed', '--products', String(PRODUCTS)], { env, cwd: workDir, logFile });
     log(`seeded ${PRODUCTS} products in ${(seedMs / 1000).toFixed(1)} s`);
-    for (const n of [1, 2]) {
+    for (const [round, n] of Array.from({ length: ROUNDS }, (_, r) => [
+      [r + 1, 1],
+      [r + 1, 2],
+    ]).flat()) {
       const port = await freePort();
       const extra = n > 1 ? ['--processes', String(n)] : [];
       const { command, args } = emporiaCommand(mode, ['serve', '--port', String(port), '--no-migrate', ...extra]);
@@ -226,6 +235,7 @@ async function processesOnPostgres(): Promise<ProcessFigure[]> {
           await settle(server.baseUrl);
           const r = await measure(server.baseUrl, s.request, load);
           const figure: ProcessFigure = {
+            round,
             processes: n,
             scenario: s.label,
             perSecond: s.okRate ? r.ok_rps : r.rps,
@@ -235,7 +245,9 @@ async function processesOnPostgres(): Promise<ProcessFigure[]> {
             non2xx: r.non_2xx,
           };
           figures.push(figure);
-          log(`  ${n} process(es), ${id}: ${figure.perSecond} ${figure.unit}, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
+          log(
+            `  round ${round}, ${n} process(es), ${id}: ${figure.perSecond} ${figure.unit}, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`,
+          );
         }
       } finally {
         await server.stop();
@@ -280,12 +292,14 @@ function render(latency: LatencyFigure[], processes: ProcessFigure[], before: nu
       '',
       `${PRODUCTS.toLocaleString('en-US')} seeded products, ${load.connections} connections, ${load.duration} s per ` +
         `figure after ${load.warmup} s of warm-up, autocannon in the bench process (which shares the 2 cores with the ` +
-        "servers); the inline job runner sends the checkouts' e-mails (one for the group with `--processes`).",
+        "servers); the inline job runner sends the checkouts' e-mails (one for the group with `--processes`). " +
+        `${ROUNDS} round(s), one process then two in each, on the same database.`,
       '',
-      '| processes | scenario | per s | p50 ms | p99 ms | non-2xx |',
-      '|---:|---|---:|---:|---:|---:|',
+      '| round | processes | scenario | per s | p50 ms | p99 ms | non-2xx |',
+      '|---:|---:|---|---:|---:|---:|---:|',
       ...processes.map(
-        (f) => `| ${f.processes} | ${f.scenario} | ${f.perSecond} ${f.unit} | ${f.p50} | ${f.p99} | ${f.non2xx} |`,
+        (f) =>
+          `| ${f.round} | ${f.processes} | ${f.scenario} | ${f.perSecond} ${f.unit} | ${f.p50} | ${f.p99} | ${f.non2xx} |`,
       ),
       '',
     );
