@@ -1,4 +1,4 @@
-// `node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000] [--redis URL]`:
+// `TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/jobs.ts [--db sqlite,postgres] [--jobs 2000] [--events 1000] [--rows 2000] [--redis URL]`:
 // job throughput (one runner, and two runners on PostgreSQL and on BullMQ), event delivery through the outbox,
 // and CSV import rows/s; the job and event figures again on BullMQ when Redis answers at --redis
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Writes the "Jobs and import" section of RESULTS.md.
@@ -139,7 +139,7 @@ function render(figures: Figure[], startLoad: number): string {
     '|---|---|---:|---:|---:|',
     ...rows,
     '',
-    'Reproduce: `node --import tsx bench/jobs.ts` (PostgreSQL at BENCH_POSTGRES_URL when it answers).',
+    'Reproduce: `TSX_TSCONFIG_PATH=tsconfig.tests.json node --import tsx bench/jobs.ts` (PostgreSQL at BENCH_POSTGRES_URL when it answers).',
     '<!-- bench:jobs:end -->',
   ].join('\n');
 }
