@@ -3,6 +3,37 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { db } from './store.js';
 
+/**
+ * The static score of a product in the search index, 0–14: 0 when it is out of stock, otherwise 1
+ * plus its popularity bucket (`product_popularity.score`, orders with a 30-day half-life, as the
+ * recommendations rebuild writes it: ≥ 1, 2, 4 … 4096 → 1 … 13). A ranked search walks its hits
+ * best static score first (newest first within one), stops after `CANDIDATES`, and re-ranks only
+ * those by text relevance; the same score breaks ties between equal text matches.
+ */
+export const MAX_SEARCH_RANK = 14;
+const POPULARITY_STEPS = Array.from({ length: MAX_SEARCH_RANK - 1 }, (_, i) => 2 ** i);
+
+/** SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect. */
+export function searchRankSql(p = 'p'): string {
+  const steps = POPULARITY_STEPS.map((step, i) => ({ step, bucket: i + 1 })).reverse();
+  const bucket = `case ${steps.map(({ step, bucket }) => `when pp.score >= ${step} then ${bucket}`).join(' ')} else 0 end`;
+  const popularity = `coalesce((select ${bucket} from product_popularity pp where pp.product_id = ${p}.id), 0)`;
+  return `(case when ${p}.in_stock then 1 + ${popularity} else 0 end)`;
+}
+
+/**
+ * SQLite: a search row's rowid is its static score times this, plus its sequence number (`seq`,
+ * newer products higher): FTS5 keeps each word's hits in rowid order, so walking them rowid
+ * descending is walking them best static score first, and the score is the rowid's top bits.
+ */
+export const SQLITE_RANK_SHIFT = 2 ** 40;
+
+/**
+ * What the static score adds to a text score: far below any difference between two texts' scores,
+ * so it only orders equal text matches (the more popular first).
+ */
+const RANK_WEIGHT = 1e-6;
+
 /** The weighted tsvector of a product from three SQL expressions: name and SKUs rank above the description. */
 const tsvectorOf = (name: string, skus: string, description: string) =>
   `setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${skus}), 'A') || setweight(to_tsvector('simple', ${description}), 'B')`;
@@ -68,11 +99,12 @@ export interface SearchClause {
    */
   estimateMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
   /**
-   * SQL of the `n` most recently indexed hits with one of `statuses`, scored, as
-   * `(product_id, score)`: the index walked in its static order (recency), stopping at `n`, so
-   * only these hits are scored. Undefined where the index has no such order.
+   * SQL of the `n` first hits with one of `statuses` in the static order (best static score
+   * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
+   * in that order, stopping at `n`, so only these hits are scored. Undefined where the index has
+   * no such order.
    */
-  recentHits?(
+  candidateHits?(
     terms: string[],
     n: number,
     statuses: readonly string[] | undefined,
@@ -96,6 +128,11 @@ export async function withLargeSqliteCache<T>(k: Knex, dialect: Dialect, work: (
     await k.raw(`pragma cache_size = ${Number(previous)}`);
   }
 }
+
+/** SQLite: a hit's score, bm25 (name 10, description 1, SKUs 5) plus the static score's tie-break. */
+const SQLITE_SCORE = `(-bm25(products_fts, 10.0, 1.0, 5.0) + (products_fts.rowid >> 40) * ${RANK_WEIGHT})`;
+/** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
+const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
 /** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
 export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.replace(/"/g, '')}"*`).join(' AND ');
@@ -131,7 +168,7 @@ const sqliteSearch: SearchClause = {
       .withMaterialized(
         'hits',
         k.raw(
-          `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+          `select r.product_id, ${SQLITE_SCORE} as score
              from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
             where products_fts match ?`,
           [fts5Query(terms)],
@@ -144,10 +181,10 @@ const sqliteSearch: SearchClause = {
     // A top-n sort over the scored hits, ties broken by id as the full ranking breaks them; the
     // row map is an integer-keyed lookup, and no product row is read.
     return (await k.raw(
-      `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+      `select r.product_id, ${SQLITE_SCORE} as score
          from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
         where products_fts match ?
-        order by bm25(products_fts, 10.0, 1.0, 5.0), r.product_id desc limit ?`,
+        order by score desc, r.product_id desc limit ?`,
       [fts5Query(terms), n],
     )) as Array<{ product_id: string; score: number }>;
   },
@@ -165,12 +202,12 @@ const sqliteSearch: SearchClause = {
     )) as Array<{ n: number; estimated: number }>;
     return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
   },
-  recentHits(terms, n, statuses) {
-    // FTS5 walks its doclist in rowid order, newest entry first with `desc`, and stops at the limit:
-    // bm25 is computed for these hits only.
+  candidateHits(terms, n, statuses) {
+    // FTS5 walks its doclist in rowid order — static score, then sequence (SQLITE_RANK_SHIFT) —
+    // best first with `desc`, and stops at the limit: bm25 is computed for these hits only.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+      sql: `select r.product_id, ${SQLITE_SCORE} as score
               from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
              where products_fts match ?${status}
              order by products_fts.rowid desc limit ${Math.trunc(n)}`,
@@ -190,19 +227,17 @@ const postgresSearch: SearchClause = {
     return k('products as p').whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
   },
   // float8: the value survives the round trip through JSON in a cursor exactly.
-  score: (terms) => ({
-    sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
-    bindings: [tsQuery(terms)],
-  }),
-  recentHits(terms, n, statuses) {
-    // Newest first along the primary key (ids are UUIDv7), stopping at the limit; the planner takes
-    // the GIN index instead when it expects few hits. ts_rank reads these hits' vectors only.
+  score: (terms) => ({ sql: POSTGRES_SCORE, bindings: [tsQuery(terms)] }),
+  candidateHits(terms, n, statuses) {
+    // Best static score first, newest first within one (ids are UUIDv7), along
+    // `products_search_rank_idx`, stopping at the limit; the planner takes the GIN index instead
+    // when it expects few hits. ts_rank reads these hits' vectors only.
     const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 as score
+      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score
               from products p
              where p.search_vector @@ to_tsquery('simple', ?)${status}
-             order by p.id desc limit ${Math.trunc(n)}`,
+             order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
   },
@@ -233,7 +268,7 @@ const mysqlSearch: SearchClause = {
   from(k, terms) {
     return k('products as p').whereRaw(MATCH, [mysqlBooleanQuery(terms)]);
   },
-  score: (terms) => ({ sql: MATCH, bindings: [mysqlBooleanQuery(terms)] }),
+  score: (terms) => ({ sql: `(${MATCH} + p.search_rank * ${RANK_WEIGHT})`, bindings: [mysqlBooleanQuery(terms)] }),
   matches(k, terms) {
     return this.from(k, terms);
   },
@@ -281,7 +316,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
           const chunk = docs.slice(i, i + 1000);
           await k.raw(
             `update products p join (${chunk.map(() => 'select ? as id, ? as doc').join(' union all ')}) v
-                on v.id = p.id set p.search_text = v.doc`,
+                on v.id = p.id set p.search_text = v.doc, p.search_rank = ${searchRankSql()}`,
             chunk.flatMap((r) => [r.id, mysqlSearchText(r)]),
           );
         }
@@ -291,7 +326,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       for (let i = 0; i < docs.length; i += 1000) {
         const chunk = docs.slice(i, i + 1000);
         await k.raw(
-          `update products p set search_vector = ${tsvectorOf('v.name', 'v.skus', 'v.description')}
+          `update products p set search_vector = ${tsvectorOf('v.name', 'v.skus', 'v.description')},
+                  search_rank = ${searchRankSql()}
              from (values ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, name, skus, description)
             where p.id = v.id`,
           chunk.flatMap((r) => [r.id, ...searchDocument(r)]),
@@ -301,12 +337,20 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     }
     const marks = productIds.map(() => '?').join(',');
     await k.raw(
-      `insert into products_fts_rows (product_id, status) select id, status from products where id in (${marks})
-       on conflict (product_id) do update set status = excluded.status`,
+      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
       productIds,
     );
+    // A row keeps its sequence number and takes its current static score (a new rowid when that
+    // changed: REPLACE drops the old row); a new product takes the next sequence numbers, so it is
+    // the newest of its score.
     await k.raw(
-      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
+      `insert or replace into products_fts_rows (rowid, product_id, status, seq)
+       select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + s.seq, p.id, p.status, s.seq
+         from (select p.id, coalesce(r.seq, m.top + sum(r.seq is null) over (order by p.id)) as seq
+                 from products p left join products_fts_rows r on r.product_id = p.id,
+                      (select coalesce(max(seq), 0) as top from products_fts_rows) as m
+                where p.id in (${marks})
+              ) as s cross join products p on p.id = s.id`,
       productIds,
     );
     await k.raw(
@@ -334,7 +378,11 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     await withLargeSqliteCache(k, this.dialect, async () => {
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
-      await k.raw('insert into products_fts_rows (product_id, status) select id, status from products order by id');
+      await k.raw(
+        `insert into products_fts_rows (rowid, product_id, status, seq)
+         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq
+           from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
+      );
       await k.raw(
         `insert into products_fts (rowid, name, description, skus)
          select r.rowid, p.name, p.description,
@@ -345,6 +393,29 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       // One b-tree segment instead of the many a large insert leaves: fewer segments to search per query.
       await k.raw(`insert into products_fts (products_fts) values ('optimize')`);
     });
+  }
+
+  /**
+   * Brings every product's static score up to date with its stock and popularity (after the
+   * recommendations rebuild rewrote `product_popularity`): one UPDATE on PostgreSQL and MySQL; on
+   * SQLite the products whose score changed are reindexed (their search rows take new rowids).
+   */
+  async rerank(ctx: Context): Promise<number> {
+    const k = db(ctx, this.knex);
+    if (this.dialect !== 'sqlite') {
+      const result: unknown = await k.raw(
+        `update products p set ${this.dialect === 'mysql' ? 'p.' : ''}search_rank = ${searchRankSql()}
+          where p.search_rank <> ${searchRankSql()}`,
+      );
+      const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
+      return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
+    }
+    const changed = (await k('products_fts_rows as r')
+      .join('products as p', 'p.id', 'r.product_id')
+      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`)
+      .pluck('r.product_id')) as string[];
+    for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
+    return changed.length;
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {
