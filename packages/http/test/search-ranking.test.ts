@@ -24,6 +24,7 @@ describeEachDatabase('search ranking', (envOf) => {
   let plain: Product;
   let popular: Product;
   let newer: Product;
+  let teapot: Product;
 
   const product = (env: TestEnv, name: string, description: string, sku: string, price: number, stock = 50) =>
     env.engine.catalog.createProduct(system(env), { name, description, status: 'published', price, stock, sku });
@@ -43,7 +44,7 @@ describeEachDatabase('search ranking', (envOf) => {
     // Two equal text matches (same words, same lengths): the older one becomes the popular one.
     popular = await product(env, 'Vantor Kettle', 'brushed steel', 'VNT-A1', 5100);
     newer = await product(env, 'Vantor Kettle', 'brushed steel', 'VNT-B1', 4700);
-    await product(env, 'Vantor Teapot', 'brushed steel, sold out', 'VNT-C1', 1900, 0);
+    teapot = await product(env, 'Vantor Teapot', 'brushed steel, sold out', 'VNT-C1', 1900, 0);
   });
 
   it('ranks a name match above a description-only match, in page and cursor mode', async () => {
@@ -94,6 +95,13 @@ describeEachDatabase('search ranking', (envOf) => {
     const all = await search(env, { q: 'vantor', sort: '-price' });
     expect(all.results.map((p) => p.price)).toEqual([5100, 4700, 1900]);
     expect(all.count).toBe(3);
+    // Stock and price changes reach the filtered, sorted search at once.
+    await env.engine.catalog.updateVariant(system(env), teapot.id, teapot.variants[0].id, { price: 5300 });
+    await env.engine.inventory.setStock(system(env), teapot.id, teapot.variants[0].id, 3, 'restock');
+    await env.engine.inventory.setStock(system(env), newer.id, newer.variants[0].id, 0, 'sold out');
+    const after = await search(env, { q: 'vantor', in_stock: 'true', sort: '-price', min_price: 5000 });
+    expect(after.results.map((p) => p.id)).toEqual([teapot.id, popular.id]);
+    expect(after.count).toBe(2);
   });
 
   it('answers hostile input with a clean 400 or results that hold the words, never a 500', async () => {

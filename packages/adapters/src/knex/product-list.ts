@@ -202,6 +202,40 @@ const staticCandidates: ListStrategy = {
   },
 };
 
+/**
+ * A search sorted by price (filtered by status, stock or price range, not by category) from the
+ * full-text index and its row map alone, which carry each product's status, stock flag and
+ * price: the hits are filtered and sorted there, with their count, and only the window's products
+ * are read. Joining every hit with its product row to filter and sort cost about three times as
+ * much.
+ */
+const priceSortedHits: ListStrategy = {
+  applies: ({ terms, search, request: { filter, sort } }) =>
+    terms !== undefined && sort.key === 'price' && !filter.categoryIds && search.priceSortedHits !== undefined,
+  async run({ k, search, terms, countAll, request: { filter, sort, window } }) {
+    const after = window.kind === 'keyset' && window.after ? window.after : undefined;
+    if (after && typeof after[0] !== 'number') return null;
+    const hits = search.priceSortedHits!(terms!, filter, {
+      descending: sort.descending,
+      after: after as [number, string] | undefined,
+      limit: window.limit,
+      offset: window.kind === 'page' ? window.offset : 0,
+    });
+    const found = rawRows(await k.raw(hits.sql, hits.bindings)) as Array<{ product_id: string; total: number }>;
+    const position = new Map(found.map((h, i) => [h.product_id, i]));
+    const rows = found.length
+      ? ((await k('products as p')
+          .whereIn('p.id', [...position.keys()])
+          .select(PRODUCT_COLUMNS)) as Array<Record<string, unknown>>)
+      : [];
+    rows.sort((a, b) => position.get(a.id as string)! - position.get(b.id as string)!);
+    if (window.kind !== 'page') return { rows: rows.map(toProductRow) };
+    // Past the last hit the window is empty and carries no total: count apart.
+    const total: Total = found.length ? { n: Number(found[0].total) } : await countAll();
+    return { rows: rows.map(toProductRow), ...pageTotal(total) };
+  },
+};
+
 /** How many best hits a ranked window reads: room for the rows the filters drop (drafts, other categories). */
 function hitsWanted(window: ProductListRequest['window']): number {
   const offset = window.kind === 'page' ? window.offset : 0;
@@ -270,6 +304,7 @@ const STRATEGIES: readonly ListStrategy[] = [
   categoryBranches,
   staticCandidates,
   bestHits,
+  priceSortedHits,
   keysetScan,
   rankedPage,
   sortedPage,
@@ -307,8 +342,14 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
     if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
       return search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
     }
-    if (terms && noRowFilter && !filter.categoryIds && search.estimateMatches) {
-      const about = await search.estimateMatches(k, terms, filter.statuses);
+    if (terms && search.estimateMatches) {
+      // With row or category filters the estimate takes their selectivity too (the planner's).
+      const about = await search.estimateMatches(
+        k,
+        terms,
+        filter.statuses,
+        noRowFilter && !filter.categoryIds ? undefined : filtered,
+      );
       if (about > EXACT_COUNT_LIMIT) return { n: about, estimate: true };
     }
     const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));

@@ -1,4 +1,4 @@
-import { searchWords, type Context, type ProductSearchIndex } from '@emporia/core';
+import { searchWords, type Context, type ProductListFilter, type ProductSearchIndex } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { db } from './store.js';
@@ -93,11 +93,16 @@ export interface SearchClause {
     estimateAbove?: number,
   ): Promise<{ n: number; estimate?: true }>;
   /**
-   * About how many products with one of `statuses` match, without reading the hits (PostgreSQL:
-   * the planner's statistics; SQLite estimates inside `countMatches`). Undefined where only
-   * counting tells.
+   * About how many products with one of `statuses` (and passing `filtered`'s conditions on `p`,
+   * when given) match, without reading the hits (PostgreSQL: the planner's statistics; SQLite
+   * estimates inside `countMatches`). Undefined where only counting tells.
    */
-  estimateMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
+  estimateMatches?(
+    k: Knex,
+    terms: string[],
+    statuses: readonly string[] | undefined,
+    filtered?: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<number>;
   /**
    * SQL of the `n` first hits with one of `statuses` in the static order (best static score
    * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
@@ -111,6 +116,18 @@ export interface SearchClause {
   ): { sql: string; bindings: Knex.Value[] };
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
+  /**
+   * SQL of the hits passing the status, stock and price filters, in price order (then id), from
+   * the full-text index and its row map alone (no product row is read), as
+   * `(product_id, min_price, total)` with `total` the number of such hits; after the keyset
+   * `after` when given, at most `limit` from `offset`. Undefined where the index does not carry
+   * those columns.
+   */
+  priceSortedHits?(
+    terms: string[],
+    filter: Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>,
+    order: { descending: boolean; after?: [number, string]; limit: number; offset: number },
+  ): { sql: string; bindings: Knex.Value[] };
 }
 
 /**
@@ -214,6 +231,36 @@ const sqliteSearch: SearchClause = {
       bindings: [fts5Query(terms), ...(statuses ?? [])],
     };
   },
+  priceSortedHits(terms, filter, { descending, after, limit, offset }) {
+    // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
+    // integer-keyed row map: no bm25, no product row; the window's count comes with it.
+    const where: string[] = [];
+    const bindings: Knex.Value[] = [fts5Query(terms)];
+    if (filter.statuses) {
+      where.push(`r.status in (${filter.statuses.map(() => '?').join(', ')})`);
+      bindings.push(...filter.statuses);
+    }
+    if (filter.inStock !== undefined) where.push(`r.in_stock = ${filter.inStock ? 1 : 0}`);
+    if (filter.minPrice !== undefined) {
+      where.push('r.min_price >= ?');
+      bindings.push(filter.minPrice);
+    }
+    if (filter.maxPrice !== undefined) {
+      where.push('r.min_price <= ?');
+      bindings.push(filter.maxPrice);
+    }
+    const dir = descending ? 'desc' : 'asc';
+    const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
+    return {
+      sql: `select product_id, min_price, total from (
+              select r.product_id, r.min_price, count(*) over () as total
+                from products_fts f join products_fts_rows r on r.rowid = f.rowid
+               where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
+            ) ${keyset}
+            order by min_price ${dir}, product_id ${dir} limit ${Math.trunc(limit)} offset ${Math.trunc(offset)}`,
+      bindings: [...bindings, ...(after ?? [])],
+    };
+  },
   matches(k, terms) {
     return k('products_fts as f')
       .joinRaw('join products_fts_rows as r on r.rowid = f.rowid')
@@ -241,12 +288,14 @@ const postgresSearch: SearchClause = {
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
   },
-  async estimateMatches(k, terms, statuses) {
-    // The planner's row estimate for the match (GIN statistics of the search column): no hit is read.
+  async estimateMatches(k, terms, statuses, filtered) {
+    // The planner's row estimate for the match (GIN statistics of the search column, times the
+    // filters' selectivity): no hit is read.
     const query = k('products as p')
       .whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)])
       .select(k.raw('1'));
-    if (statuses) query.whereIn('p.status', statuses);
+    if (filtered) filtered(query);
+    else if (statuses) query.whereIn('p.status', statuses);
     const { sql, bindings } = query.toSQL();
     const result = (await k.raw(`explain (format json) ${sql}`, bindings)) as {
       rows: Array<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>;
@@ -344,8 +393,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     // changed: REPLACE drops the old row); a new product takes the next sequence numbers, so it is
     // the newest of its score.
     await k.raw(
-      `insert or replace into products_fts_rows (rowid, product_id, status, seq)
-       select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + s.seq, p.id, p.status, s.seq
+      `insert or replace into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+       select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + s.seq, p.id, p.status, s.seq, p.in_stock, p.min_price
          from (select p.id, coalesce(r.seq, m.top + sum(r.seq is null) over (order by p.id)) as seq
                  from products p left join products_fts_rows r on r.product_id = p.id,
                       (select coalesce(max(seq), 0) as top from products_fts_rows) as m
@@ -379,8 +428,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
       await k.raw(
-        `insert into products_fts_rows (rowid, product_id, status, seq)
-         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq
+        `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
            from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
       );
       await k.raw(

@@ -8,7 +8,10 @@ import { SQLITE_RANK_SHIFT, searchRankSql } from '../knex/search.repository.js';
  * one score, and stops early. PostgreSQL and MySQL: `products.search_rank` (PostgreSQL walks it
  * with `products_search_rank_idx`). SQLite: FTS5 keeps hits in rowid order only, so a search row's
  * rowid becomes its score times 2^40 plus a sequence number (`products_fts_rows.seq`, the old rowid),
- * and the FTS rows are rewritten under their new rowids.
+ * and the FTS rows are rewritten under their new rowids. The SQLite search rows also carry each
+ * product's `in_stock` and `min_price` (kept by a trigger, as `status` is since 0007): a search
+ * filtered by stock or price and sorted by price then reads the index and its row map alone, and
+ * only the page's products.
  */
 export const searchStaticRankMigration = {
   name: '0023_search_static_rank',
@@ -22,7 +25,13 @@ export const searchStaticRankMigration = {
       return;
     }
     await knex.raw('ALTER TABLE products_fts_rows ADD COLUMN seq INTEGER');
-    await knex.raw('UPDATE products_fts_rows SET seq = rowid');
+    await knex.raw('ALTER TABLE products_fts_rows ADD COLUMN in_stock BOOLEAN');
+    await knex.raw('ALTER TABLE products_fts_rows ADD COLUMN min_price BIGINT');
+    await knex.raw(`UPDATE products_fts_rows AS r SET seq = r.rowid, in_stock = p.in_stock, min_price = p.min_price
+      FROM products p WHERE p.id = r.product_id`);
+    await knex.raw(`CREATE TRIGGER products_fts_rows_listing AFTER UPDATE OF in_stock, min_price ON products
+      WHEN OLD.in_stock IS NOT NEW.in_stock OR OLD.min_price IS NOT NEW.min_price
+      BEGIN UPDATE products_fts_rows SET in_stock = NEW.in_stock, min_price = NEW.min_price WHERE product_id = NEW.id; END`);
     // Why: a new search row takes the next sequence number (max + 1).
     await knex.raw('CREATE UNIQUE INDEX products_fts_rows_seq_idx ON products_fts_rows (seq)');
     await rekey(knex, `${searchRankSql()} * ${SQLITE_RANK_SHIFT} + r.seq`);
@@ -35,8 +44,11 @@ export const searchStaticRankMigration = {
       return;
     }
     await rekey(knex, 'r.seq');
+    await knex.raw('DROP TRIGGER IF EXISTS products_fts_rows_listing');
     await knex.raw('DROP INDEX IF EXISTS products_fts_rows_seq_idx');
-    await knex.raw('ALTER TABLE products_fts_rows DROP COLUMN seq');
+    for (const column of ['seq', 'in_stock', 'min_price']) {
+      await knex.raw(`ALTER TABLE products_fts_rows DROP COLUMN ${column}`);
+    }
   },
 };
 
