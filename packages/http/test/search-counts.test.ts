@@ -66,6 +66,8 @@ describeEachDatabase('search counts', (envOf) => {
       description: 'copper',
       status: 'published',
       price: 3100,
+      // In stock: a ranked search walks in-stock products first (an out-of-stock one comes last).
+      stock: 5,
       sku: `KET-${newId().slice(-6)}`,
     });
     const res = await request(env.app).get('/api/products').query({ q: 'made', page_size: 20 }).expect(200);

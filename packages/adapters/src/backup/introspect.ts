@@ -31,6 +31,8 @@ export type Query = (sql: string, bindings?: unknown[]) => Promise<Array<Record<
 
 /** Knex's migration bookkeeping: the backup records the migration level instead of copying these. */
 const MIGRATION_TABLES = ['emporia_migrations', 'emporia_migrations_lock'];
+/** Derived columns of PostgreSQL and MySQL: the search index's static score, recomputed by the search rebuild. */
+const DERIVED_COLUMNS = new Set(['products.search_rank']);
 
 function sqliteKind(declared: string): ColumnKind {
   const t = declared.toLowerCase();
@@ -162,6 +164,7 @@ async function postgresTables(query: Query): Promise<TableInfo[]> {
     name,
     columns: cols
       .filter((c) => c.table_name === name && c.is_generated !== 'ALWAYS')
+      .filter((c) => !DERIVED_COLUMNS.has(`${name}.${String(c.column_name)}`))
       .flatMap((c) => {
         const kind = postgresKind(String(c.data_type));
         return kind ? [{ name: String(c.column_name), kind, nullable: c.is_nullable === 'YES' }] : [];
@@ -223,7 +226,7 @@ async function mysqlTables(query: Query): Promise<TableInfo[]> {
     name,
     columns: cols
       .filter((c) => c.table_name === name && !/GENERATED/i.test(String(c.extra)))
-      .filter((c) => !searchColumns.has(`${name}.${c.column_name}`))
+      .filter((c) => !searchColumns.has(`${name}.${c.column_name}`) && !DERIVED_COLUMNS.has(`${name}.${c.column_name}`))
       .map((c) => ({
         name: String(c.column_name),
         kind: jsonColumns.has(`${name}.${c.column_name}`)

@@ -42,10 +42,11 @@ const MAX_BRANCHES = 64;
 const MAX_TOP_HITS = 4000;
 
 /**
- * How many of a search's most recently indexed hits a ranked page-mode window is taken from: every
- * hit when it has no more, and otherwise these, ranked by relevance (see `recentCandidates`).
+ * How many of a search's hits, in the index's static order (in stock and popular first, then
+ * newest), a ranked page-mode window is taken from: every hit when it has no more, and otherwise
+ * these, ranked by relevance (see `staticCandidates`).
  */
-export const RECENT_CANDIDATES = 500;
+export const CANDIDATES = 500;
 
 /** A request with what every strategy shares: the handle, the search clause and the filters as SQL. */
 interface ListQuery {
@@ -163,23 +164,23 @@ const bestHits: ListStrategy = {
 };
 
 /**
- * A ranked numbered page among the `RECENT_CANDIDATES` most recently indexed hits (top-k by a
- * static score, then re-ranked by relevance): the index is walked in its own order and stops at
- * the limit, so only those hits are scored. When the search has no more hits than that, they are
+ * A ranked numbered page among the first `CANDIDATES` hits in the index's static order (top-k by a
+ * static score — stock, popularity, recency — then re-ranked by relevance): the index is walked in
+ * that order and stops at the limit, so only those hits are scored. When the search has no more hits than that, they are
  * all of them and the page is exactly the full ranking's (and its count is exact, from the same
  * statement); with more, the page ranks the newest candidates and the count comes apart
  * (estimated past `EXACT_COUNT_LIMIT`). Declines when the filters leave the window short.
  */
-const recentCandidates: ListStrategy = {
+const staticCandidates: ListStrategy = {
   applies: ({ terms, search, request: { sort, window } }) =>
     terms !== undefined &&
     sort.key === 'relevance' &&
     window.kind === 'page' &&
-    window.offset + window.limit <= RECENT_CANDIDATES &&
-    search.recentHits !== undefined,
+    window.offset + window.limit <= CANDIDATES &&
+    search.candidateHits !== undefined,
   async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
-    const hits = search.recentHits!(terms!, RECENT_CANDIDATES + 1, filter.statuses);
+    const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
     const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
       .with('c', k.raw(hits.sql, hits.bindings))
       .select(PRODUCT_COLUMNS)
@@ -194,10 +195,44 @@ const recentCandidates: ListStrategy = {
       .offset(window.offset);
     const found = (await rows) as Array<Record<string, unknown>>;
     const candidates = Number(found[0]?.candidate_count ?? 0);
-    const complete = found.length === 0 ? null : candidates <= RECENT_CANDIDATES;
+    const complete = found.length === 0 ? null : candidates <= CANDIDATES;
     if (found.length < window.limit && complete !== true) return null;
     const total: Total = complete ? { n: Number(found[0].total_count) } : await countAll();
     return { rows: found.map(toProductRow), ...pageTotal(total) };
+  },
+};
+
+/**
+ * A search sorted by price (filtered by status, stock or price range, not by category) from the
+ * full-text index and its row map alone, which carry each product's status, stock flag and
+ * price: the hits are filtered and sorted there, with their count, and only the window's products
+ * are read. Joining every hit with its product row to filter and sort cost about three times as
+ * much.
+ */
+const priceSortedHits: ListStrategy = {
+  applies: ({ terms, search, request: { filter, sort } }) =>
+    terms !== undefined && sort.key === 'price' && !filter.categoryIds && search.priceSortedHits !== undefined,
+  async run({ k, search, terms, countAll, request: { filter, sort, window } }) {
+    const after = window.kind === 'keyset' && window.after ? window.after : undefined;
+    if (after && typeof after[0] !== 'number') return null;
+    const hits = search.priceSortedHits!(terms!, filter, {
+      descending: sort.descending,
+      after: after as [number, string] | undefined,
+      limit: window.limit,
+      offset: window.kind === 'page' ? window.offset : 0,
+    });
+    const found = rawRows(await k.raw(hits.sql, hits.bindings)) as Array<{ product_id: string; total: number }>;
+    const position = new Map(found.map((h, i) => [h.product_id, i]));
+    const rows = found.length
+      ? ((await k('products as p')
+          .whereIn('p.id', [...position.keys()])
+          .select(PRODUCT_COLUMNS)) as Array<Record<string, unknown>>)
+      : [];
+    rows.sort((a, b) => position.get(a.id as string)! - position.get(b.id as string)!);
+    if (window.kind !== 'page') return { rows: rows.map(toProductRow) };
+    // Past the last hit the window is empty and carries no total: count apart.
+    const total: Total = found.length ? { n: Number(found[0].total) } : await countAll();
+    return { rows: rows.map(toProductRow), ...pageTotal(total) };
   },
 };
 
@@ -267,8 +302,9 @@ const sortedPage: ListStrategy = {
 const STRATEGIES: readonly ListStrategy[] = [
   nothingCanMatch,
   categoryBranches,
-  recentCandidates,
+  staticCandidates,
   bestHits,
+  priceSortedHits,
   keysetScan,
   rankedPage,
   sortedPage,
@@ -306,8 +342,14 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
     if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
       return search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
     }
-    if (terms && noRowFilter && !filter.categoryIds && search.estimateMatches) {
-      const about = await search.estimateMatches(k, terms, filter.statuses);
+    if (terms && search.estimateMatches) {
+      // With row or category filters the estimate takes their selectivity too (the planner's).
+      const about = await search.estimateMatches(
+        k,
+        terms,
+        filter.statuses,
+        noRowFilter && !filter.categoryIds ? undefined : filtered,
+      );
       if (about > EXACT_COUNT_LIMIT) return { n: about, estimate: true };
     }
     const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));

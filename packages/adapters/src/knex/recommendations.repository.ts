@@ -14,6 +14,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { insertRows } from './product-bulk-load.js';
 import { toProductRow } from './product-rows.js';
+import { KnexProductSearchIndex } from './search.repository.js';
 import { db } from './store.js';
 import { fromJson, toIso } from './values.js';
 
@@ -127,6 +128,8 @@ export class KnexRecommendationRepository implements RecommendationRepository {
         batch.map((p) => ({ product_id: p.id, score: Math.round(p.score * 1e6) / 1e6 })),
       );
     }
+    // Search walks its hits by a static score that includes this popularity: bring it up to date.
+    await new KnexProductSearchIndex(this.knex, this.dialect).rerank(ctx);
     return written;
   }
 

@@ -1,7 +1,38 @@
-import { searchWords, type Context, type ProductSearchIndex } from '@emporia/core';
+import { searchWords, type Context, type ProductListFilter, type ProductSearchIndex } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { db } from './store.js';
+
+/**
+ * The static score of a product in the search index, 0–14: 0 when it is out of stock, otherwise 1
+ * plus its popularity bucket (`product_popularity.score`, orders with a 30-day half-life, as the
+ * recommendations rebuild writes it: ≥ 1, 2, 4 … 4096 → 1 … 13). A ranked search walks its hits
+ * best static score first (newest first within one), stops after `CANDIDATES`, and re-ranks only
+ * those by text relevance; the same score breaks ties between equal text matches.
+ */
+export const MAX_SEARCH_RANK = 14;
+const POPULARITY_STEPS = Array.from({ length: MAX_SEARCH_RANK - 1 }, (_, i) => 2 ** i);
+
+/** SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect. */
+export function searchRankSql(p = 'p'): string {
+  const steps = POPULARITY_STEPS.map((step, i) => ({ step, bucket: i + 1 })).reverse();
+  const bucket = `case ${steps.map(({ step, bucket }) => `when pp.score >= ${step} then ${bucket}`).join(' ')} else 0 end`;
+  const popularity = `coalesce((select ${bucket} from product_popularity pp where pp.product_id = ${p}.id), 0)`;
+  return `(case when ${p}.in_stock then 1 + ${popularity} else 0 end)`;
+}
+
+/**
+ * SQLite: a search row's rowid is its static score times this, plus its sequence number (`seq`,
+ * newer products higher): FTS5 keeps each word's hits in rowid order, so walking them rowid
+ * descending is walking them best static score first, and the score is the rowid's top bits.
+ */
+export const SQLITE_RANK_SHIFT = 2 ** 40;
+
+/**
+ * What the static score adds to a text score: far below any difference between two texts' scores,
+ * so it only orders equal text matches (the more popular first).
+ */
+const RANK_WEIGHT = 1e-6;
 
 /** The weighted tsvector of a product from three SQL expressions: name and SKUs rank above the description. */
 const tsvectorOf = (name: string, skus: string, description: string) =>
@@ -62,23 +93,41 @@ export interface SearchClause {
     estimateAbove?: number,
   ): Promise<{ n: number; estimate?: true }>;
   /**
-   * About how many products with one of `statuses` match, without reading the hits (PostgreSQL:
-   * the planner's statistics; SQLite estimates inside `countMatches`). Undefined where only
-   * counting tells.
+   * About how many products with one of `statuses` (and passing `filtered`'s conditions on `p`,
+   * when given) match, without reading the hits (PostgreSQL: the planner's statistics; SQLite
+   * estimates inside `countMatches`). Undefined where only counting tells.
    */
-  estimateMatches?(k: Knex, terms: string[], statuses: readonly string[] | undefined): Promise<number>;
+  estimateMatches?(
+    k: Knex,
+    terms: string[],
+    statuses: readonly string[] | undefined,
+    filtered?: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<number>;
   /**
-   * SQL of the `n` most recently indexed hits with one of `statuses`, scored, as
-   * `(product_id, score)`: the index walked in its static order (recency), stopping at `n`, so
-   * only these hits are scored. Undefined where the index has no such order.
+   * SQL of the `n` first hits with one of `statuses` in the static order (best static score
+   * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
+   * in that order, stopping at `n`, so only these hits are scored. Undefined where the index has
+   * no such order.
    */
-  recentHits?(
+  candidateHits?(
     terms: string[],
     n: number,
     statuses: readonly string[] | undefined,
   ): { sql: string; bindings: Knex.Value[] };
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
+  /**
+   * SQL of the hits passing the status, stock and price filters, in price order (then id), from
+   * the full-text index and its row map alone (no product row is read), as
+   * `(product_id, min_price, total)` with `total` the number of such hits; after the keyset
+   * `after` when given, at most `limit` from `offset`. Undefined where the index does not carry
+   * those columns.
+   */
+  priceSortedHits?(
+    terms: string[],
+    filter: Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>,
+    order: { descending: boolean; after?: [number, string]; limit: number; offset: number },
+  ): { sql: string; bindings: Knex.Value[] };
 }
 
 /**
@@ -96,6 +145,11 @@ export async function withLargeSqliteCache<T>(k: Knex, dialect: Dialect, work: (
     await k.raw(`pragma cache_size = ${Number(previous)}`);
   }
 }
+
+/** SQLite: a hit's score, bm25 (name 10, description 1, SKUs 5) plus the static score's tie-break. */
+const SQLITE_SCORE = `(-bm25(products_fts, 10.0, 1.0, 5.0) + (products_fts.rowid >> 40) * ${RANK_WEIGHT})`;
+/** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
+const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
 /** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
 export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.replace(/"/g, '')}"*`).join(' AND ');
@@ -131,7 +185,7 @@ const sqliteSearch: SearchClause = {
       .withMaterialized(
         'hits',
         k.raw(
-          `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+          `select r.product_id, ${SQLITE_SCORE} as score
              from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
             where products_fts match ?`,
           [fts5Query(terms)],
@@ -144,10 +198,10 @@ const sqliteSearch: SearchClause = {
     // A top-n sort over the scored hits, ties broken by id as the full ranking breaks them; the
     // row map is an integer-keyed lookup, and no product row is read.
     return (await k.raw(
-      `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+      `select r.product_id, ${SQLITE_SCORE} as score
          from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
         where products_fts match ?
-        order by bm25(products_fts, 10.0, 1.0, 5.0), r.product_id desc limit ?`,
+        order by score desc, r.product_id desc limit ?`,
       [fts5Query(terms), n],
     )) as Array<{ product_id: string; score: number }>;
   },
@@ -165,16 +219,46 @@ const sqliteSearch: SearchClause = {
     )) as Array<{ n: number; estimated: number }>;
     return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
   },
-  recentHits(terms, n, statuses) {
-    // FTS5 walks its doclist in rowid order, newest entry first with `desc`, and stops at the limit:
-    // bm25 is computed for these hits only.
+  candidateHits(terms, n, statuses) {
+    // FTS5 walks its doclist in rowid order — static score, then sequence (SQLITE_RANK_SHIFT) —
+    // best first with `desc`, and stops at the limit: bm25 is computed for these hits only.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select r.product_id, -bm25(products_fts, 10.0, 1.0, 5.0) as score
+      sql: `select r.product_id, ${SQLITE_SCORE} as score
               from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
              where products_fts match ?${status}
              order by products_fts.rowid desc limit ${Math.trunc(n)}`,
       bindings: [fts5Query(terms), ...(statuses ?? [])],
+    };
+  },
+  priceSortedHits(terms, filter, { descending, after, limit, offset }) {
+    // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
+    // integer-keyed row map: no bm25, no product row; the window's count comes with it.
+    const where: string[] = [];
+    const bindings: Knex.Value[] = [fts5Query(terms)];
+    if (filter.statuses) {
+      where.push(`r.status in (${filter.statuses.map(() => '?').join(', ')})`);
+      bindings.push(...filter.statuses);
+    }
+    if (filter.inStock !== undefined) where.push(`r.in_stock = ${filter.inStock ? 1 : 0}`);
+    if (filter.minPrice !== undefined) {
+      where.push('r.min_price >= ?');
+      bindings.push(filter.minPrice);
+    }
+    if (filter.maxPrice !== undefined) {
+      where.push('r.min_price <= ?');
+      bindings.push(filter.maxPrice);
+    }
+    const dir = descending ? 'desc' : 'asc';
+    const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
+    return {
+      sql: `select product_id, min_price, total from (
+              select r.product_id, r.min_price, count(*) over () as total
+                from products_fts f join products_fts_rows r on r.rowid = f.rowid
+               where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
+            ) ${keyset}
+            order by min_price ${dir}, product_id ${dir} limit ${Math.trunc(limit)} offset ${Math.trunc(offset)}`,
+      bindings: [...bindings, ...(after ?? [])],
     };
   },
   matches(k, terms) {
@@ -190,28 +274,28 @@ const postgresSearch: SearchClause = {
     return k('products as p').whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
   },
   // float8: the value survives the round trip through JSON in a cursor exactly.
-  score: (terms) => ({
-    sql: `ts_rank(p.search_vector, to_tsquery('simple', ?))::float8`,
-    bindings: [tsQuery(terms)],
-  }),
-  recentHits(terms, n, statuses) {
-    // Newest first along the primary key (ids are UUIDv7), stopping at the limit; the planner takes
-    // the GIN index instead when it expects few hits. ts_rank reads these hits' vectors only.
+  score: (terms) => ({ sql: POSTGRES_SCORE, bindings: [tsQuery(terms)] }),
+  candidateHits(terms, n, statuses) {
+    // Best static score first, newest first within one (ids are UUIDv7), along
+    // `products_search_rank_idx`, stopping at the limit; the planner takes the GIN index instead
+    // when it expects few hits. ts_rank reads these hits' vectors only.
     const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 as score
+      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score
               from products p
              where p.search_vector @@ to_tsquery('simple', ?)${status}
-             order by p.id desc limit ${Math.trunc(n)}`,
+             order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
   },
-  async estimateMatches(k, terms, statuses) {
-    // The planner's row estimate for the match (GIN statistics of the search column): no hit is read.
+  async estimateMatches(k, terms, statuses, filtered) {
+    // The planner's row estimate for the match (GIN statistics of the search column, times the
+    // filters' selectivity): no hit is read.
     const query = k('products as p')
       .whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)])
       .select(k.raw('1'));
-    if (statuses) query.whereIn('p.status', statuses);
+    if (filtered) filtered(query);
+    else if (statuses) query.whereIn('p.status', statuses);
     const { sql, bindings } = query.toSQL();
     const result = (await k.raw(`explain (format json) ${sql}`, bindings)) as {
       rows: Array<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>;
@@ -233,7 +317,7 @@ const mysqlSearch: SearchClause = {
   from(k, terms) {
     return k('products as p').whereRaw(MATCH, [mysqlBooleanQuery(terms)]);
   },
-  score: (terms) => ({ sql: MATCH, bindings: [mysqlBooleanQuery(terms)] }),
+  score: (terms) => ({ sql: `(${MATCH} + p.search_rank * ${RANK_WEIGHT})`, bindings: [mysqlBooleanQuery(terms)] }),
   matches(k, terms) {
     return this.from(k, terms);
   },
@@ -281,7 +365,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
           const chunk = docs.slice(i, i + 1000);
           await k.raw(
             `update products p join (${chunk.map(() => 'select ? as id, ? as doc').join(' union all ')}) v
-                on v.id = p.id set p.search_text = v.doc`,
+                on v.id = p.id set p.search_text = v.doc, p.search_rank = ${searchRankSql()}`,
             chunk.flatMap((r) => [r.id, mysqlSearchText(r)]),
           );
         }
@@ -291,7 +375,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       for (let i = 0; i < docs.length; i += 1000) {
         const chunk = docs.slice(i, i + 1000);
         await k.raw(
-          `update products p set search_vector = ${tsvectorOf('v.name', 'v.skus', 'v.description')}
+          `update products p set search_vector = ${tsvectorOf('v.name', 'v.skus', 'v.description')},
+                  search_rank = ${searchRankSql()}
              from (values ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, name, skus, description)
             where p.id = v.id`,
           chunk.flatMap((r) => [r.id, ...searchDocument(r)]),
@@ -301,12 +386,20 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     }
     const marks = productIds.map(() => '?').join(',');
     await k.raw(
-      `insert into products_fts_rows (product_id, status) select id, status from products where id in (${marks})
-       on conflict (product_id) do update set status = excluded.status`,
+      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
       productIds,
     );
+    // A row keeps its sequence number and takes its current static score (a new rowid when that
+    // changed: REPLACE drops the old row); a new product takes the next sequence numbers, so it is
+    // the newest of its score.
     await k.raw(
-      `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
+      `insert or replace into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+       select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + s.seq, p.id, p.status, s.seq, p.in_stock, p.min_price
+         from (select p.id, coalesce(r.seq, m.top + sum(r.seq is null) over (order by p.id)) as seq
+                 from products p left join products_fts_rows r on r.product_id = p.id,
+                      (select coalesce(max(seq), 0) as top from products_fts_rows) as m
+                where p.id in (${marks})
+              ) as s cross join products p on p.id = s.id`,
       productIds,
     );
     await k.raw(
@@ -334,7 +427,11 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     await withLargeSqliteCache(k, this.dialect, async () => {
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
-      await k.raw('insert into products_fts_rows (product_id, status) select id, status from products order by id');
+      await k.raw(
+        `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
+           from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
+      );
       await k.raw(
         `insert into products_fts (rowid, name, description, skus)
          select r.rowid, p.name, p.description,
@@ -345,6 +442,29 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       // One b-tree segment instead of the many a large insert leaves: fewer segments to search per query.
       await k.raw(`insert into products_fts (products_fts) values ('optimize')`);
     });
+  }
+
+  /**
+   * Brings every product's static score up to date with its stock and popularity (after the
+   * recommendations rebuild rewrote `product_popularity`): one UPDATE on PostgreSQL and MySQL; on
+   * SQLite the products whose score changed are reindexed (their search rows take new rowids).
+   */
+  async rerank(ctx: Context): Promise<number> {
+    const k = db(ctx, this.knex);
+    if (this.dialect !== 'sqlite') {
+      const result: unknown = await k.raw(
+        `update products p set ${this.dialect === 'mysql' ? 'p.' : ''}search_rank = ${searchRankSql()}
+          where p.search_rank <> ${searchRankSql()}`,
+      );
+      const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
+      return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
+    }
+    const changed = (await k('products_fts_rows as r')
+      .join('products as p', 'p.id', 'r.product_id')
+      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`)
+      .pluck('r.product_id')) as string[];
+    for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
+    return changed.length;
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {
