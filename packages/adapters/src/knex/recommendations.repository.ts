@@ -22,6 +22,12 @@ const IN_CHUNK = 500;
 /** Never recommended: seeded and real orders alike, but a cancelled order says nothing. */
 const COUNTED = "status <> 'cancelled'";
 
+/** The planted group a seeded product carries (`attributes.seed_group`), if any. */
+function seedGroupOf(attributes: unknown): string | null {
+  const group = fromJson<Record<string, unknown>>(attributes)?.seed_group;
+  return typeof group === 'string' || typeof group === 'number' ? String(group) : null;
+}
+
 function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -220,7 +226,16 @@ export class KnexRecommendationRepository implements RecommendationRepository {
       .join('product_variants as v', 'v.product_id', 'p.id')
       .where('p.status', 'published')
       .where('v.stock', '>', 0)
-      .select('p.id as product_id', 'p.name', 'p.category_id', 'v.id as variant_id', 'v.sku', 'v.price', 'v.currency')
+      .select(
+        'p.id as product_id',
+        'p.name',
+        'p.category_id',
+        'p.attributes',
+        'v.id as variant_id',
+        'v.sku',
+        'v.price',
+        'v.currency',
+      )
       .orderBy([
         { column: 'p.id', order: 'asc' },
         { column: 'v.position', order: 'asc' },
@@ -237,6 +252,7 @@ export class KnexRecommendationRepository implements RecommendationRepository {
         price: Number(r.price),
         currency: r.currency as string,
         category_id: (r.category_id as string | null) ?? null,
+        seed_group: seedGroupOf(r.attributes),
       });
     }
     return out;

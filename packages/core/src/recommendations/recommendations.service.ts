@@ -9,7 +9,7 @@ import { NotFoundError } from '../shared/errors.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import { countBaskets, indexContent, neighbourRows } from './build.js';
+import { countBaskets, indexContent, neighbourRows, popularityMap } from './build.js';
 import { evaluateRecommendations, HISTORY_LENGTH } from './evaluate.js';
 import { blendHistory, TOP_N, type Scored } from './model.js';
 import type { NeighbourRow, RecommendationRepository } from './ports.js';
@@ -146,7 +146,7 @@ export class RecommendationService {
       this.repo.replace(
         tx,
         (async function* () {
-          for await (const batch of neighbourRows(boughtTogether, index)) {
+          for await (const batch of neighbourRows(boughtTogether, index, popularityMap(popularity))) {
             written += batch.length;
             options.onProgress?.('writing', Math.min(index.size, Math.round(written / TOP_N / 2)), index.size);
             yield batch;
