@@ -5,7 +5,7 @@ import type { Basket, NeighbourRow, RecommendationRepository } from './ports.js'
 import type { RecommendationProgress } from './schemas.js';
 
 /** Orders read per keyset batch: two statements each, a few thousand lines in memory at a time. */
-export const BASKET_BATCH = 2000;
+export const BASKET_BATCH = 1000;
 /** Products read per keyset batch for content similarity. */
 export const CONTENT_BATCH = 2000;
 
