@@ -144,8 +144,10 @@ export class CooccurrenceCounter {
   orders = 0;
   /** Order lines read (distinct products per order). */
   lines = 0;
-  /** Pairs seen once that were dropped to stay within `MAX_PAIRS`. */
+  /** Pairs seen once that were dropped to stay within `maxPairs`. */
   pruned = 0;
+
+  constructor(private readonly maxPairs = MAX_PAIRS) {}
 
   private idOf(productId: string): number {
     let i = this.index.get(productId);
@@ -182,7 +184,7 @@ export class CooccurrenceCounter {
     for (let a = 0; a < inPairs.length; a++) {
       for (let b = a + 1; b < inPairs.length; b++) this.pairs.add(inPairs[a], inPairs[b]);
     }
-    if (this.pairs.size > MAX_PAIRS) this.prune();
+    if (this.pairs.size > this.maxPairs) this.prune();
   }
 
   private prune(): void {
