@@ -11,13 +11,35 @@ import { rawRows } from './values.js';
 export async function insertRows(k: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
-  const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+  await insertValues(
+    k,
+    table,
+    columns,
+    rows.flatMap((row) => columns.map((c) => row[c] as Knex.Value)),
+  );
+}
+
+/**
+ * `insertRows` over values already laid out row after row (`columns.length` per row): no object per
+ * row. `rowsPerStatement` caps the rows of one statement below the parameter bound: each statement is
+ * prepared anew, and on SQLite a prepared statement's native memory lasts until the garbage
+ * collector finalises it, so many huge statements in one transaction add up.
+ */
+export async function insertValues(
+  k: Knex,
+  table: string,
+  columns: string[],
+  values: Knex.Value[],
+  rowsPerStatement = Infinity,
+): Promise<void> {
+  const rows = values.length / columns.length;
+  const perChunk = Math.max(1, Math.min(rowsPerStatement, Math.floor(30_000 / columns.length)));
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  for (let i = 0; i < rows.length; i += perChunk) {
-    const chunk = rows.slice(i, i + perChunk);
+  for (let i = 0; i < rows; i += perChunk) {
+    const n = Math.min(perChunk, rows - i);
     await k.raw(
-      `insert into ${table} (${columns.join(', ')}) values ${chunk.map(() => tuple).join(', ')}`,
-      chunk.flatMap((row) => columns.map((c) => row[c] as Knex.Value)),
+      `insert into ${table} (${columns.join(', ')}) values ${new Array<string>(n).fill(tuple).join(', ')}`,
+      values.slice(i * columns.length, (i + n) * columns.length),
     );
   }
 }

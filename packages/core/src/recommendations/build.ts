@@ -5,7 +5,7 @@ import type { Basket, NeighbourRow, RecommendationRepository } from './ports.js'
 import type { RecommendationProgress } from './schemas.js';
 
 /** Orders read per keyset batch: two statements each, a few thousand lines in memory at a time. */
-export const BASKET_BATCH = 2000;
+export const BASKET_BATCH = 1000;
 /** Products read per keyset batch for content similarity. */
 export const CONTENT_BATCH = 2000;
 
@@ -67,21 +67,31 @@ export async function indexContent(
   return { index, published, categories };
 }
 
+/** Popularity as the similarity prior reads it: score per product id. */
+export function popularityMap(popularity: readonly Scored[]): Map<string, number> {
+  return new Map(popularity.map((p) => [p.id, p.score]));
+}
+
 /** Every similar list of the index, in memory (the evaluation's lists). */
-export function similarLists(index: ContentIndex, n = TOP_N): Map<string, Scored[]> {
-  return new Map(index.similar(n));
+export function similarLists(
+  index: ContentIndex,
+  n = TOP_N,
+  popularity?: ReadonlyMap<string, number>,
+): Map<string, Scored[]> {
+  return new Map(index.similar(n, popularity));
 }
 
 /** The rows a rebuild writes, in batches: every bought-together list, then every similar list. */
 export async function* neighbourRows(
   boughtTogether: Map<string, Scored[]>,
   index: ContentIndex,
+  popularity: ReadonlyMap<string, number>,
   batchSize = 5000,
 ): AsyncGenerator<NeighbourRow[]> {
   let batch: NeighbourRow[] = [];
   const lists: Iterable<[NeighbourRow['kind'], string, Scored[]]> = (function* () {
     for (const [id, list] of boughtTogether) yield ['bought_together', id, list] as const;
-    for (const [id, list] of index.similar(TOP_N)) yield ['similar', id, list] as const;
+    for (const [id, list] of index.similar(TOP_N, popularity)) yield ['similar', id, list] as const;
   })() as Iterable<[NeighbourRow['kind'], string, Scored[]]>;
   for (const [kind, id, list] of lists) {
     list.forEach((n, rank) =>

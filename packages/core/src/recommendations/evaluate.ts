@@ -1,6 +1,6 @@
 import { ConflictError } from '../shared/errors.js';
 import type { Context } from '../shared/context.js';
-import { indexContent, similarLists, streamBaskets } from './build.js';
+import { indexContent, popularityMap, similarLists, streamBaskets } from './build.js';
 import { blendHistory, CooccurrenceCounter, TOP_N, type Scored } from './model.js';
 import type { RecommendationRepository } from './ports.js';
 import type { EvaluationFigures, EvaluationReport, KindEvaluation, RecommendationProgress } from './schemas.js';
@@ -107,11 +107,9 @@ export async function evaluateRecommendations(
   }
   const { index, published, categories } = await indexContent(repo, ctx);
   const boughtTogether = counter.boughtTogether(TOP_N, (id) => published.has(id));
-  const similar = similarLists(index, k);
-  const popular = counter
-    .popularity()
-    .filter((p) => published.has(p.id))
-    .map((p) => p.id);
+  const popularity = counter.popularity();
+  const similar = similarLists(index, k, popularityMap(popularity));
+  const popular = popularity.filter((p) => published.has(p.id)).map((p) => p.id);
 
   const tallies = {
     bought_together: { model: new Tally(), baseline: new Tally() },

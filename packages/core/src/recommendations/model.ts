@@ -12,7 +12,7 @@ export const MIN_SUPPORT = 2;
 /** Distinct products of one order that take part in pairs (bigger baskets add n² pairs and little signal). */
 export const MAX_BASKET = 30;
 /** Past this many distinct pairs, pairs seen once are dropped (they cannot reach the minimum support by then). */
-export const MAX_PAIRS = 4_000_000;
+export const MAX_PAIRS = 3_000_000;
 /** Popularity halves every 30 days of age (relative to the newest order). */
 export const POPULARITY_HALF_LIFE_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -47,19 +47,84 @@ export function logLikelihoodRatio(k11: number, k12: number, k21: number, k22: n
 
 /** Keeps the `n` best candidates per key with an insertion into a small sorted array. */
 class TopLists {
-  private readonly lists = new Map<number, Array<[number, number]>>();
+  private readonly lists = new Map<number, Scored[]>();
   constructor(private readonly n: number) {}
-  offer(key: number, item: number, score: number): void {
+  offer(key: number, id: string, score: number): void {
     let list = this.lists.get(key);
     if (!list) this.lists.set(key, (list = []));
-    if (list.length >= this.n && score <= list[list.length - 1][1]) return;
+    if (list.length >= this.n && score <= list[list.length - 1].score) return;
     let i = list.length;
-    while (i > 0 && list[i - 1][1] < score) i--;
-    list.splice(i, 0, [item, score]);
+    while (i > 0 && list[i - 1].score < score) i--;
+    list.splice(i, 0, { id, score });
     if (list.length > this.n) list.pop();
   }
-  entries(): IterableIterator<[number, Array<[number, number]>]> {
+  entries(): IterableIterator<[number, Scored[]]> {
     return this.lists.entries();
+  }
+}
+
+/**
+ * Orders per pair of compact product numbers: an open-addressing hash table over typed arrays
+ * (12 bytes a slot, no object per pair), doubled when three quarters full.
+ */
+class PairCounts {
+  private first = new Int32Array(0);
+  private second = new Int32Array(0);
+  private counts = new Int32Array(0);
+  private mask = -1;
+  size = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.allocate(capacity);
+  }
+
+  private allocate(capacity: number): void {
+    this.first = new Int32Array(capacity).fill(-1);
+    this.second = new Int32Array(capacity);
+    this.counts = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.size = 0;
+  }
+
+  private slot(a: number, b: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+    h ^= h >>> 15;
+    let s = h & this.mask;
+    while (this.first[s] !== -1 && (this.first[s] !== a || this.second[s] !== b)) s = (s + 1) & this.mask;
+    return s;
+  }
+
+  /** Adds `n` orders to the pair `a < b`. */
+  add(a: number, b: number, n = 1): void {
+    const s = this.slot(a, b);
+    if (this.first[s] === -1) {
+      this.first[s] = a;
+      this.second[s] = b;
+      this.size++;
+      this.counts[s] = n;
+      if (this.size * 4 > (this.mask + 1) * 3) this.rehash(2 * (this.mask + 1), 0);
+    } else {
+      this.counts[s] += n;
+    }
+  }
+
+  /** Keeps the pairs with at least `min` orders, in a table of `capacity` slots. */
+  rehash(capacity: number, min: number): void {
+    const [first, second, counts] = [this.first, this.second, this.counts];
+    this.allocate(capacity);
+    for (let s = 0; s < first.length; s++) {
+      if (first[s] === -1 || counts[s] < min) continue;
+      const t = this.slot(first[s], second[s]);
+      this.first[t] = first[s];
+      this.second[t] = second[s];
+      this.counts[t] = counts[s];
+      this.size++;
+    }
+  }
+
+  /** Every pair with its count. */
+  forEach(fn: (a: number, b: number, count: number) => void): void {
+    for (let s = 0; s <= this.mask; s++) if (this.first[s] !== -1) fn(this.first[s], this.second[s], this.counts[s]);
   }
 }
 
@@ -73,14 +138,16 @@ export class CooccurrenceCounter {
   private readonly itemCounts: number[] = [];
   private readonly lastSeen: number[] = [];
   private readonly decayed: number[] = [];
-  private readonly pairs = new Map<number, number>();
+  private readonly pairs = new PairCounts();
   private newest = 0;
   /** Baskets counted. */
   orders = 0;
   /** Order lines read (distinct products per order). */
   lines = 0;
-  /** Pairs seen once that were dropped to stay within `MAX_PAIRS`. */
+  /** Pairs seen once that were dropped to stay within `maxPairs`. */
   pruned = 0;
+
+  constructor(private readonly maxPairs = MAX_PAIRS) {}
 
   private idOf(productId: string): number {
     let i = this.index.get(productId);
@@ -115,21 +182,18 @@ export class CooccurrenceCounter {
     const inPairs = idx.length > MAX_BASKET ? idx.slice(0, MAX_BASKET) : idx;
     inPairs.sort((a, b) => a - b);
     for (let a = 0; a < inPairs.length; a++) {
-      for (let b = a + 1; b < inPairs.length; b++) {
-        const key = inPairs[a] * 2 ** 26 + inPairs[b];
-        this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1);
-      }
+      for (let b = a + 1; b < inPairs.length; b++) this.pairs.add(inPairs[a], inPairs[b]);
     }
-    if (this.pairs.size > MAX_PAIRS) this.prune();
+    if (this.pairs.size > this.maxPairs) this.prune();
   }
 
   private prune(): void {
-    for (const [key, count] of this.pairs) {
-      if (count < MIN_SUPPORT) {
-        this.pairs.delete(key);
-        this.pruned++;
-      }
-    }
+    const before = this.pairs.size;
+    let capacity = 1 << 16;
+    // Room for what survives (at most all of it) without growing straight away.
+    while (capacity * 3 < before * 4) capacity *= 2;
+    this.pairs.rehash(capacity, MIN_SUPPORT);
+    this.pruned += before - this.pairs.size;
   }
 
   /** How many orders held the product. */
@@ -156,24 +220,17 @@ export class CooccurrenceCounter {
     const top = new TopLists(n);
     const total = this.orders;
     const ok = this.ids.map((id) => accept(id));
-    for (const [key, k11] of this.pairs) {
-      if (k11 < MIN_SUPPORT) continue;
-      const a = Math.floor(key / 2 ** 26);
-      const b = key - a * 2 ** 26;
+    this.pairs.forEach((a, b, k11) => {
+      if (k11 < MIN_SUPPORT) return;
       const ca = this.itemCounts[a];
       const cb = this.itemCounts[b];
-      if (k11 * total <= ca * cb) continue; // lift ≤ 1: bought together no more than by chance
+      if (k11 * total <= ca * cb) return; // lift ≤ 1: bought together no more than by chance
       const score = logLikelihoodRatio(k11, ca - k11, cb - k11, total - ca - cb + k11);
-      if (ok[b]) top.offer(a, b, score);
-      if (ok[a]) top.offer(b, a, score);
-    }
+      if (ok[b]) top.offer(a, this.ids[b], score);
+      if (ok[a]) top.offer(b, this.ids[a], score);
+    });
     const out = new Map<string, Scored[]>();
-    for (const [key, list] of top.entries()) {
-      out.set(
-        this.ids[key],
-        list.map(([item, score]) => ({ id: this.ids[item], score })),
-      );
-    }
+    for (const [key, list] of top.entries()) out.set(this.ids[key], list);
     return out;
   }
 }

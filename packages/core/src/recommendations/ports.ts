@@ -29,6 +29,11 @@ export interface SeedProduct {
   price: number;
   currency: string;
   category_id: string | null;
+  /**
+   * The planted group the catalog seeder filed it under (`attributes.seed_group`), or null. Only
+   * the order seeder reads it; the recommender never sees it.
+   */
+  seed_group: string | null;
 }
 
 /** Generated history to store (`insertHistory`). */

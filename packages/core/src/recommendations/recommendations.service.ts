@@ -9,7 +9,7 @@ import { NotFoundError } from '../shared/errors.js';
 import type { Store, UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
-import { countBaskets, indexContent, neighbourRows } from './build.js';
+import { countBaskets, indexContent, neighbourRows, popularityMap } from './build.js';
 import { evaluateRecommendations, HISTORY_LENGTH } from './evaluate.js';
 import { blendHistory, TOP_N, type Scored } from './model.js';
 import type { NeighbourRow, RecommendationRepository } from './ports.js';
@@ -136,17 +136,25 @@ export class RecommendationService {
     const started = Date.now();
     const total = await this.repo.countOrders(ctx);
     options.onProgress?.('orders', 0, total);
-    const counter = await countBaskets(this.repo, ctx, {}, total, options.onProgress);
-    const { index, published } = await indexContent(this.repo, ctx);
-    const boughtTogether = counter.boughtTogether(TOP_N, (id) => published.has(id));
-    const popularity = counter.popularity();
+    // The counter (pair counts: the bulk of the memory) is dropped once it has given its lists.
+    const { orders, lines, boughtTogether, popularity, index } = await (async () => {
+      const counter = await countBaskets(this.repo, ctx, {}, total, options.onProgress);
+      const { index, published } = await indexContent(this.repo, ctx);
+      return {
+        orders: counter.orders,
+        lines: counter.lines,
+        boughtTogether: counter.boughtTogether(TOP_N, (id) => published.has(id)),
+        popularity: counter.popularity(),
+        index,
+      };
+    })();
     options.onProgress?.('writing', 0, index.size);
     let written = 0;
     const rows = await this.unitOfWork.run(ctx, (tx) =>
       this.repo.replace(
         tx,
         (async function* () {
-          for await (const batch of neighbourRows(boughtTogether, index)) {
+          for await (const batch of neighbourRows(boughtTogether, index, popularityMap(popularity))) {
             written += batch.length;
             options.onProgress?.('writing', Math.min(index.size, Math.round(written / TOP_N / 2)), index.size);
             yield batch;
@@ -158,8 +166,8 @@ export class RecommendationService {
     await this.repo.refreshStatistics(ctx);
     this.cache.clear();
     return {
-      orders: counter.orders,
-      order_lines: counter.lines,
+      orders,
+      order_lines: lines,
       products: index.size,
       rows,
       duration_ms: Date.now() - started,

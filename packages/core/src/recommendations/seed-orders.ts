@@ -5,9 +5,12 @@ import type { SeedHistory, SeedProduct } from './ports.js';
 /**
  * Order histories with planted structure, so the evaluation has something true to recover.
  *
- * - **Missions**: the sellable products are shuffled into latent groups of 4–6 ("shopping
- *   missions": a tent, a mat, a stove, a lamp…), three quarters of each drawn from one category.
- *   Products left over belong to no mission and are only bought as noise.
+ * - **Missions**: latent groups of 4–6 products ("shopping missions": a tent, a mat, a stove, a
+ *   lamp…). On a seeded catalog they are its collections (`seed_group`, see `catalogGenerator`),
+ *   whose products mostly share a category, a material, colours and descriptive words — so content
+ *   similarity has something honest to find, as in a real shop's product lines. On any other
+ *   catalog the sellable products are shuffled into groups, three quarters of each drawn from one
+ *   category. Products in no mission are only bought as noise.
  * - **Customers** each pursue one or two missions.
  * - **Orders**: a customer (some shop far more often than others), one of their missions, two to
  *   four distinct products of that mission, and with probability 0.5 one noise product (another
@@ -30,8 +33,40 @@ function shuffle<T>(items: T[], rand: () => number): T[] {
   return items;
 }
 
-/** Draws the missions and each customer's missions. */
+/** Each customer's one or two missions. */
+function assignMissions(missions: string[][], customers: number, rand: () => number): PlantedHistoryPlan {
+  const customerMissions: number[][] = [];
+  for (let c = 0; c < customers; c++) {
+    const first = Math.floor(rand() * missions.length);
+    customerMissions.push(rand() < 0.5 ? [first] : [first, Math.floor(rand() * missions.length)]);
+  }
+  return { missions, customerMissions };
+}
+
+/**
+ * The catalog seeder's collections as missions: products that carry a planted group
+ * (`seed_group`), grouped; groups with fewer than two sellable products are left out. Empty when
+ * the catalog was not seeded (no product carries a group).
+ */
+function seededMissions(products: SeedProduct[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const p of products) {
+    if (p.seed_group === null) continue;
+    const group = groups.get(p.seed_group);
+    if (group) group.push(p.product_id);
+    else groups.set(p.seed_group, [p.product_id]);
+  }
+  return [...groups.values()].filter((m) => m.length >= 2);
+}
+
+/**
+ * Draws the missions and each customer's missions: the seeded catalog's collections when it has
+ * them (so the content carries the structure, as a real catalog's product lines do), otherwise
+ * random groups of 4–6, three quarters of each from one category.
+ */
 export function planHistory(products: SeedProduct[], customers: number, rand: () => number): PlantedHistoryPlan {
+  const seeded = seededMissions(products);
+  if (seeded.length > 0) return assignMissions(seeded, customers, rand);
   const byCategory = new Map<string, string[]>();
   for (const p of shuffle([...products], rand)) {
     const key = p.category_id ?? '';
@@ -63,13 +98,11 @@ export function planHistory(products: SeedProduct[], customers: number, rand: ()
     const want = Math.max(0, 4 + Math.floor(rand() * 3) - m.length);
     for (let i = 0; i < want && leftovers.length > products.length * 0.1; i++) m.push(leftovers.pop() as string);
   }
-  const usable = missions.filter((m) => m.length >= 2);
-  const customerMissions: number[][] = [];
-  for (let c = 0; c < customers; c++) {
-    const first = Math.floor(rand() * usable.length);
-    customerMissions.push(rand() < 0.5 ? [first] : [first, Math.floor(rand() * usable.length)]);
-  }
-  return { missions: usable, customerMissions };
+  return assignMissions(
+    missions.filter((m) => m.length >= 2),
+    customers,
+    rand,
+  );
 }
 
 /** Builds `count` orders (starting at `offset`) of the planted history, ready for `insertHistory`. */
