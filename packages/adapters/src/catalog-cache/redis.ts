@@ -35,6 +35,9 @@ for i = 2, #KEYS, 2 do
 end
 return version`;
 
+/** How long a command waits for Redis to connect before failing into a database read. */
+const CONNECT_WAIT_MS = 1_000;
+
 /**
  * The catalog cache in Redis, one for every process: entries under `<prefix>catalog:entry:<sha1 of
  * key>` with the TTL, each tag's member set under `…:members:<tag>` and the version of its last
@@ -59,10 +62,12 @@ export class RedisCatalogCache implements CatalogCache {
   }
 
   async version(): Promise<number> {
+    await this.connected();
     return Number((await this.client.get(`${this.prefix}version`)) ?? 0);
   }
 
   async get(key: string): Promise<CachedAnswer | null> {
+    await this.connected();
     const raw = await this.client.get(this.entryKey(key));
     if (raw === null) return null;
     const { body, etag } = JSON.parse(raw) as CachedAnswer;
@@ -71,6 +76,7 @@ export class RedisCatalogCache implements CatalogCache {
 
   async set(key: string, answer: CachedAnswer, tags: readonly string[], version: number): Promise<boolean> {
     const keys = [`${this.prefix}version`, this.entryKey(key), ...tags.flatMap((tag) => this.tagKeys(tag))];
+    await this.connected();
     const stored = await this.client.eval(
       SET_SCRIPT,
       keys.length,
@@ -87,11 +93,26 @@ export class RedisCatalogCache implements CatalogCache {
   async invalidate(tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return;
     const keys = [`${this.prefix}version`, ...tags.flatMap((tag) => this.tagKeys(tag))];
+    await this.connected();
     await this.client.eval(INVALIDATE_SCRIPT, keys.length, ...keys, String(this.ttlSeconds + 300));
   }
 
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /** Waits for the first connection (briefly: past it, a command fails fast and the request reads the database). */
+  private async connected(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_WAIT_MS);
+      this.client.once('ready', done);
+    });
   }
 
   private entryKey(key: string): string {
