@@ -148,7 +148,11 @@ function cacheFor(
   const { req } = input;
   // List links (`next`, `previous`) carry the server's address, so it is part of the key.
   const base = `${req.protocol}://${req.get('host') ?? ''}${req.baseUrl}`;
-  return { cache, key: `${r.operationId} ${base} ${sortedJson(input.params)} ${sortedJson(input.query)}`, version: null };
+  return {
+    cache,
+    key: `${r.operationId} ${base} ${sortedJson(input.params)} ${sortedJson(input.query)}`,
+    version: null,
+  };
 }
 
 /** The normalised form of validated input: keys sorted, unset ones left out. */

@@ -118,7 +118,10 @@ export class KnexInventoryRepository implements InventoryRepository {
     const flipped: string[] = [];
     for (const id of productIds) {
       // Only rows whose flag changes are written: a busy product's row is not rewritten on every sale.
-      const changed = await db(ctx, this.knex)('products')
+      const changed = await db(
+        ctx,
+        this.knex,
+      )('products')
         .where('id', id)
         .whereRaw(`in_stock <> ${anyInStock}`)
         .update({ in_stock: this.knex.raw(anyInStock) });

@@ -71,7 +71,10 @@ export class KnexEventOutbox implements EventOutbox {
     }
     this.recorded.set(trx, { events: [event] });
     // Resolves after COMMIT, rejects on rollback: nothing is announced for a rolled-back write.
-    trx.executionPromise.then(() => this.afterCommit(trx), () => {});
+    trx.executionPromise.then(
+      () => this.afterCommit(trx),
+      () => {},
+    );
   }
 
   async record<T extends EventType>(ctx: Context, type: T, payload: DomainEvents[T]): Promise<OutboxEvent<T>> {

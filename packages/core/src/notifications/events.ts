@@ -102,7 +102,10 @@ export const eventPayloadSchemas = {
       examples: [{ product_id: '0192f0a0-0000-7000-8000-0000000000b0', in_stock: false }],
     }),
   'category.created': catalogCategoryPayload('CategoryCreatedPayload', 'A category was created.'),
-  'category.updated': catalogCategoryPayload('CategoryUpdatedPayload', 'A category changed (name, slug, parent, position).'),
+  'category.updated': catalogCategoryPayload(
+    'CategoryUpdatedPayload',
+    'A category changed (name, slug, parent, position).',
+  ),
   'category.deleted': catalogCategoryPayload(
     'CategoryDeletedPayload',
     'A category was deleted (its products and children moved to `reassign_to` first, when given).',
