@@ -1,12 +1,14 @@
 // `node --import tsx bench/catalog.ts [--db sqlite,postgres] [--products 100000] [--requests 400]
-// [--concurrency 8] [--reseed]`: the catalog list with category filter + price sort at scale, beside a
-// bare Express app answering the same body (the ceiling), plus deep keyset pages and full-text search.
-// Seeded databases are kept in bench/.work/catalog-<n> and emporia_catalog_bench_<n> for the next run.
-// Writes the "Catalog" section of RESULTS.md.
+// [--concurrency 8] [--reseed] [--cache memory,redis]`: the catalog list with category filter + price sort
+// at scale, beside a bare Express app answering the same body (the ceiling), plus deep keyset pages and
+// full-text search, with the catalog cache off. Seeded databases are kept in bench/.work/catalog-<n> and
+// emporia_catalog_bench_<n> for the next run. Writes the "Catalog" section of RESULTS.md; with `--cache`
+// it measures instead list page 1 and product-by-slug with each named cache beside the cache off and the
+// Express ceilings of both bodies, into the "Catalog cache" section.
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,8 @@ const { values: flags } = parseArgs({
     requests: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '8' },
     reseed: { type: 'boolean', default: false },
+    cache: { type: 'string' },
+    'redis-url': { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'postgres-url': {
       type: 'string',
       default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -109,7 +113,7 @@ async function benchDatabase(dialect: string): Promise<{ figures: Figure[]; seed
   if (dialect === 'sqlite' && flags.reseed) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(url.slice('sqlite:'.length) + suffix, { force: true });
   }
-  const engine = await createDefaultEngine({ database: url, config: { logLevel: 'silent' } });
+  const engine = await createDefaultEngine({ database: url, config: { logLevel: 'silent', catalogCache: 'off' } });
   const { server, base } = await listen(createApp(engine, { logger: pino({ level: 'silent' }) }));
   try {
     const seedMs = await ensureSeeded(engine);
@@ -214,11 +218,107 @@ function render(runs: Array<{ figures: Figure[]; seedMs: number | null; db: stri
   ].join('\n');
 }
 
-const runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }> = [];
-for (const dialect of flags.db.split(',')) {
-  console.error(`catalog bench: ${dialect}, ${PRODUCTS} products`);
-  runs.push({ db: dialect, ...(await benchDatabase(dialect)) });
+/** A bare Express app answering `body` with res.json, under the same load: the ceiling of an answer that size. */
+async function ceilingOf(body: unknown): Promise<Awaited<ReturnType<typeof load>>> {
+  const app = express();
+  app.get('/', (_req, res) => void res.json(body));
+  const ceiling = await listen(app);
+  try {
+    return await load(ceiling.base, () => '/');
+  } finally {
+    await new Promise((resolve) => ceiling.server.close(resolve));
+  }
 }
-const section = render(runs);
-writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'catalog', section);
+
+/** List page 1 and product-by-slug with the cache off and each cache named, beside their ceilings. */
+async function benchCache(dialect: string, caches: string[]): Promise<{ figures: Figure[]; seedMs: number | null }> {
+  const url = await databaseUrl(dialect);
+  const figures: Figure[] = [];
+  let seedMs: number | null = null;
+  for (const kind of ['off', ...caches]) {
+    const engine = await createDefaultEngine({
+      database: url,
+      config: {
+        logLevel: 'silent',
+        catalogCache: kind as 'off' | 'memory' | 'redis',
+        ...(kind === 'redis' ? { redisUrl: flags['redis-url'], redisPrefix: `emporia-bench-${process.pid}:` } : {}),
+      },
+    });
+    const { server, base } = await listen(createApp(engine, { logger: pino({ level: 'silent' }) }));
+    try {
+      if (kind === 'off') seedMs = await ensureSeeded(engine);
+      const tree = await engine.catalog.categoryTree(anonymousContext());
+      const list = `/api/products?category=${tree[0].slug}&sort=price`;
+      const sample = await engine.catalog.listProducts(anonymousContext(), { page_size: 1 });
+      const product = `/api/products/${sample.results[0].slug}`;
+      if (kind === 'off') {
+        figures.push({
+          what: 'bare Express 5, res.json(list body) — ceiling',
+          db: dialect,
+          ...(await ceilingOf(await (await fetch(base + list)).json())),
+        });
+        figures.push({
+          what: 'bare Express 5, res.json(product body) — ceiling',
+          db: dialect,
+          ...(await ceilingOf(await (await fetch(base + product)).json())),
+        });
+      }
+      figures.push({
+        what: `list, category + price sort, page 1 — cache ${kind}`,
+        db: dialect,
+        ...(await load(base, () => list)),
+      });
+      figures.push({ what: `product by slug — cache ${kind}`, db: dialect, ...(await load(base, () => product)) });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await engine.close();
+    }
+  }
+  return { figures, seedMs };
+}
+
+function renderCache(runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }>, load: string): string {
+  const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+  const rows: string[] = [];
+  for (const run of runs) {
+    const [listCeiling, productCeiling] = run.figures;
+    for (const f of run.figures) {
+      const ceiling = f.what.startsWith('product') || f === productCeiling ? productCeiling : listCeiling;
+      const share = `${((f.perSecond / ceiling.perSecond) * 100).toFixed(0)} %`;
+      rows.push(
+        `| ${f.what} | ${f.db} | ${fmt(f.perSecond)} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${share} | ${f.bytes.toLocaleString('en-US')} |`,
+      );
+    }
+  }
+  return [
+    '<!-- bench:catalog-cache:start (written by node --import tsx bench/catalog.ts --cache …) -->',
+    '## Catalog cache',
+    '',
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ` +
+      `load average at start ${load} (the machine was shared: read the shares, not the absolute figures) · ` +
+      `${PRODUCTS.toLocaleString('en-US')} products · ${REQUESTS} requests per figure from ${CONCURRENCY} closed-loop ` +
+      'clients after 20 warm-up requests (so a cached figure is all hits); server and clients in one process ' +
+      '(fetch), anonymous caller. `memory`: the in-process LRU; `redis`: Redis 7 on the same machine (one GET per hit). ' +
+      'Each ceiling is a bare Express 5 app sending that body with `res.json`; “share” is req/s as a share of it.',
+    '',
+    '| operation | db | req/s | p50 ms | p99 ms | share of Express | body bytes |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    'Reproduce: `node --import tsx bench/catalog.ts --cache memory,redis --products 10000` (Redis at BENCH_REDIS_URL).',
+    '<!-- bench:catalog-cache:end -->',
+  ].join('\n');
+}
+
+const runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }> = [];
+const caches = flags.cache ? flags.cache.split(',').filter((c) => c !== 'off') : null;
+const loadAtStart = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' / ');
+for (const dialect of flags.db.split(',')) {
+  console.error(`catalog bench: ${dialect}, ${PRODUCTS} products${caches ? `, caches ${caches.join(', ')}` : ''}`);
+  runs.push({ db: dialect, ...(await (caches ? benchCache(dialect, caches) : benchDatabase(dialect))) });
+}
+const section = caches ? renderCache(runs, loadAtStart) : render(runs);
+writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), caches ? 'catalog-cache' : 'catalog', section);
 console.log(section);
