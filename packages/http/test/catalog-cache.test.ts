@@ -147,6 +147,29 @@ describeEachDatabase(
       ]);
     });
 
+    it('shows what a CSV import creates: its products and the categories it makes', async () => {
+      const categories = async () =>
+        ((await api().get('/api/categories')).body as Array<{ slug: string }>).map((c) => c.slug);
+      const list = '/api/products?q=Cacheimport';
+      expect(await categories()).not.toContain('cacheimport-tools');
+      expect((await api().get(list)).body.results).toEqual([]);
+      const outcome = await env().engine.catalog.importBatch(staff.ctx, [
+        {
+          line: 2,
+          record: {
+            sku: 'CI-1',
+            name: 'Cacheimport Spade',
+            price: '900',
+            status: 'published',
+            category: 'cacheimport-tools',
+          },
+        },
+      ]);
+      expect(outcome.errors).toEqual([]);
+      expect(await categories()).toContain('cacheimport-tools');
+      expect((await api().get(list)).body.results.map((r: { name: string }) => r.name)).toEqual(['Cacheimport Spade']);
+    });
+
     it('keeps staff answers out of the cache', async () => {
       const draft = await api()
         .post('/api/products')
