@@ -109,6 +109,16 @@ describeEachDatabase(
       expect((await api().get(`/api/categories/${category.body.slug}`)).body.name).toBe('Cache Shelf 2');
       expect((await api().get('/api/categories')).body.map((c: { name: string }) => c.name)).toContain('Cache Shelf 2');
 
+      // Deleting a category moves its products (reassign_to) without product events: their answers follow.
+      const filed = await api()
+        .patch(`/api/products/${p.id}`)
+        .set(staff.headers)
+        .send({ category_id: category.body.id });
+      expect(filed.status).toBe(200);
+      expect((await api().get(`/api/products/${p.slug}`)).body.category_id).toBe(category.body.id);
+      const removed = await api().delete(`/api/categories/${category.body.id}?reassign_to=root`).set(staff.headers);
+      expect(removed.status).toBe(204);
+      expect((await api().get(`/api/products/${p.slug}`)).body.category_id).toBeNull();
       expect((await api().delete(`/api/products/${p.id}`).set(staff.headers)).status).toBe(204);
       expect((await api().get(`/api/products/${p.slug}`)).status).toBe(404);
       expect((await api().get(list)).body.results).toEqual([]);

@@ -66,7 +66,15 @@ export const productRoutes = [
     auth: 'public',
     withToken: drafts,
     params: productParams,
-    cache: { tags: (product) => [CATALOG_CACHE_TAGS.product((product as { id: string }).id)] },
+    cache: {
+      // Its category's tag too: deleting a category with reassign_to moves its products without product events.
+      tags: (answer) => {
+        const product = answer as { id: string; category_id: string | null };
+        const tags = [CATALOG_CACHE_TAGS.product(product.id)];
+        if (product.category_id) tags.push(CATALOG_CACHE_TAGS.category(product.category_id));
+        return tags;
+      },
+    },
     response: productSchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getProduct(ctx, params.id),
   }),
