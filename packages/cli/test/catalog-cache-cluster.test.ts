@@ -108,7 +108,10 @@ function clusterSuite(title: string, extraEnv: () => Record<string, string>, ski
 
       const renamed = await call(`${b}/api/products/${id}`, 'PATCH', { name: 'Cluster Cache Kettle II' }, staff.token);
       expect(renamed.status).toBe(200);
-      await visibleWithinBound('the product', async () => (await onA(`/api/products/${slug}`)).name === renamed.body!.name);
+      await visibleWithinBound(
+        'the product',
+        async () => (await onA(`/api/products/${slug}`)).name === renamed.body!.name,
+      );
       await visibleWithinBound('the list', async () => {
         const results = (await onA(list)).results as Array<{ name: string }>;
         return results[0]?.name === 'Cluster Cache Kettle II';
