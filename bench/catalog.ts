@@ -1,12 +1,14 @@
 // `node --import tsx bench/catalog.ts [--db sqlite,postgres] [--products 100000] [--requests 400]
-// [--concurrency 8] [--reseed]`: the catalog list with category filter + price sort at scale, beside a
-// bare Express app answering the same body (the ceiling), plus deep keyset pages and full-text search.
-// Seeded databases are kept in bench/.work/catalog-<n> and emporia_catalog_bench_<n> for the next run.
-// Writes the "Catalog" section of RESULTS.md.
+// [--concurrency 8] [--reseed] [--cache memory,redis]`: the catalog list with category filter + price sort
+// at scale, beside a bare Express app answering the same body (the ceiling), plus deep keyset pages and
+// full-text search, with the catalog cache off. Seeded databases are kept in bench/.work/catalog-<n> and
+// emporia_catalog_bench_<n> for the next run. Writes the "Catalog" section of RESULTS.md; with `--cache`
+// it measures instead list page 1 and product-by-slug with each named cache beside the cache off and the
+// Express ceilings of both bodies, into the "Catalog cache" section.
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -18,7 +20,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { closedLoop } from './lib/stats.js';
 import { writeModuleSection } from './lib/report.js';
-import { postgresUrlFlag } from './lib/flags.js';
+import { postgresUrlFlag, redisUrlFlag } from './lib/flags.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -28,6 +30,8 @@ const { values: flags } = parseArgs({
     requests: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '8' },
     reseed: { type: 'boolean', default: false },
+    ...redisUrlFlag,
+    cache: { type: 'string' },
   },
 });
 const PRODUCTS = Number(flags.products);
@@ -107,7 +111,7 @@ async function benchDatabase(dialect: string): Promise<{ figures: Figure[]; seed
   if (dialect === 'sqlite' && flags.reseed) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(url.slice('sqlite:'.length) + suffix, { force: true });
   }
-  const engine = await createDefaultEngine({ database: url, config: { logLevel: 'silent' } });
+  const engine = await createDefaultEngine({ database: url, config: { logLevel: 'silent', catalogCache: 'off' } });
   const { server, base } = await listen(createApp(engine, { logger: pino({ level: 'silent' }) }));
   try {
     const seedMs = await ensureSeeded(engine);
@@ -212,11 +216,120 @@ function render(runs: Array<{ figures: Figure[]; seedMs: number | null; db: stri
   ].join('\n');
 }
 
-const runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }> = [];
-for (const dialect of flags.db.split(',')) {
-  console.error(`catalog bench: ${dialect}, ${PRODUCTS} products`);
-  runs.push({ db: dialect, ...(await benchDatabase(dialect)) });
+/** A bare Express app answering `body` with res.json, under the same load: the ceiling of an answer that size. */
+async function ceilingOf(body: unknown): Promise<Awaited<ReturnType<typeof load>>> {
+  const app = express();
+  app.get('/', (_req, res) => void res.json(body));
+  const ceiling = await listen(app);
+  try {
+    return await load(ceiling.base, () => '/');
+  } finally {
+    await new Promise((resolve) => ceiling.server.close(resolve));
+  }
 }
-const section = render(runs);
-writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), 'catalog', section);
+
+interface CacheFigure extends Figure {
+  /** The Express ceiling of the same body, measured right before (the machine's load drifts). */
+  ceiling: number;
+}
+
+/**
+ * List page 1 and product-by-slug with the cache off and each cache named; each figure right after
+ * the Express ceiling of its body, so a share compares two moments of the same load.
+ */
+async function benchCache(
+  dialect: string,
+  caches: string[],
+): Promise<{ figures: CacheFigure[]; seedMs: number | null }> {
+  const url = await databaseUrl(dialect);
+  const figures: CacheFigure[] = [];
+  let seedMs: number | null = null;
+  for (const kind of ['off', ...caches]) {
+    const engine = await createDefaultEngine({
+      database: url,
+      config: {
+        logLevel: 'silent',
+        catalogCache: kind as 'off' | 'memory' | 'redis',
+        ...(kind === 'redis' ? { redisUrl: flags.redis, redisPrefix: `emporia-bench-${process.pid}:` } : {}),
+      },
+    });
+    const { server, base } = await listen(createApp(engine, { logger: pino({ level: 'silent' }) }));
+    try {
+      if (kind === 'off') seedMs = await ensureSeeded(engine);
+      const tree = await engine.catalog.categoryTree(anonymousContext());
+      const list = `/api/products?category=${tree[0].slug}&sort=price`;
+      const sample = await engine.catalog.listProducts(anonymousContext(), { page_size: 1 });
+      const product = `/api/products/${sample.results[0].slug}`;
+      for (const [what, path] of [
+        ['list, category + price sort, page 1', list],
+        ['product by slug', product],
+      ] as const) {
+        const ceiling = await ceilingOf(await (await fetch(base + path)).json());
+        figures.push({
+          what: `${what} — cache ${kind}`,
+          db: dialect,
+          ceiling: ceiling.perSecond,
+          ...(await load(base, () => path)),
+        });
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await engine.close();
+    }
+  }
+  return { figures, seedMs };
+}
+
+function renderCache(runs: Array<{ figures: CacheFigure[]; db: string }>, load: string): string {
+  const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+  const rows = runs.flatMap((run) =>
+    run.figures.map(
+      (f) =>
+        `| ${f.what} | ${f.db} | ${fmt(f.perSecond)} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.ceiling)} | ` +
+        `${((f.perSecond / f.ceiling) * 100).toFixed(0)} % | ${f.bytes.toLocaleString('en-US')} |`,
+    ),
+  );
+  return [
+    '<!-- bench:catalog-cache:start (written by node --import tsx bench/catalog.ts --cache …) -->',
+    '## Catalog cache',
+    '',
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ` +
+      `load average at start ${load} (a shared machine: read the shares, not the absolute figures) · ` +
+      `${PRODUCTS.toLocaleString('en-US')} products · ${REQUESTS} requests per figure from ${CONCURRENCY} closed-loop ` +
+      'clients after 20 warm-up requests (one URL repeated, so a cached figure is all hits); server and clients in ' +
+      'one process (fetch), anonymous caller. `memory`: the in-process LRU; `redis`: Redis 7 on the same machine ' +
+      '(one GET per hit). Each figure follows the ceiling of its own body, measured just before it: a bare ' +
+      'Express 5 app sending that body with `res.json` (which stringifies on every request; a hit sends the ' +
+      'stored string, so it may pass the ceiling). “share” is req/s as a share of that ceiling.',
+    '',
+    '| operation | db | req/s | p50 ms | p99 ms | Express ceiling req/s | share | body bytes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    'Reproduce: `node --import tsx bench/catalog.ts --cache memory,redis --products 10000` (Redis at BENCH_REDIS_URL).',
+    '<!-- bench:catalog-cache:end -->',
+  ].join('\n');
+}
+
+const caches = flags.cache ? flags.cache.split(',').filter((c) => c !== 'off') : null;
+const loadAtStart = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' / ');
+let section: string;
+if (caches) {
+  const runs: Array<{ figures: CacheFigure[]; db: string }> = [];
+  for (const dialect of flags.db.split(',')) {
+    console.error(`catalog cache bench: ${dialect}, ${PRODUCTS} products, caches ${caches.join(', ')}`);
+    runs.push({ db: dialect, figures: (await benchCache(dialect, caches)).figures });
+  }
+  section = renderCache(runs, loadAtStart);
+} else {
+  const runs: Array<{ figures: Figure[]; seedMs: number | null; db: string }> = [];
+  for (const dialect of flags.db.split(',')) {
+    console.error(`catalog bench: ${dialect}, ${PRODUCTS} products`);
+    runs.push({ db: dialect, ...(await benchDatabase(dialect)) });
+  }
+  section = render(runs);
+}
+writeModuleSection(join(import.meta.dirname, 'RESULTS.md'), caches ? 'catalog-cache' : 'catalog', section);
 console.log(section);

@@ -52,6 +52,7 @@ const { values: flags } = parseArgs({
     from: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
+    cache: { type: 'string', default: 'off' },
     'cursor-steps': { type: 'string', default: '300' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -76,6 +77,8 @@ if (flags.help) {
                        list_cursor_deep, search, detail, add_to_cart, checkout, backlog, checkout_contended)
   --no-wrk             autocannon only
   --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
+  --cache off|memory|redis  the server's CATALOG_CACHE (default off: every figure reads the database;
+                       bench/catalog.ts --cache measures the cache beside the ceilings)
   --keep               keep the seeded databases (bench/.work, emporia_bench_*)
   --cpu-prof           profile the server (bench/.work/prof; summarise with bench/lib/profile-summary.ts)
   --database-url URL   bench this existing database as it is (no seed, never dropped; --sizes ignored)`);
@@ -130,6 +133,7 @@ function emporiaEnv(url: string): NodeJS.ProcessEnv {
     DATABASE_URL: url,
     HOST: '127.0.0.1',
     LOG_LEVEL: flags['log-level'],
+    CATALOG_CACHE: flags.cache,
     MAIL_DIR: join(workDir, 'mail'),
     // The customers' tokens are minted once per server and must outlive a 1M-product run.
     ACCESS_TOKEN_TTL: '1h',

@@ -29,6 +29,8 @@ export function testConfig(overrides: Partial<Config> = {}): Partial<Config> {
     worker: 'off',
     // Mail from tests (no SMTP_URL) goes to a temp folder, never into the repo's ./data.
     mailDir: join(tmpdir(), 'emporia-test-mail'),
+    // Tests that read what they wrote around the services opt in to the catalog cache (catalog-cache.test.ts).
+    catalogCache: 'off',
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ import { ManualPaymentProvider } from './payments/manual.provider.js';
 import { migrateLatest } from './migrations/index.js';
 import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
+import { createCatalogCache } from './catalog-cache/index.js';
 import { createRateLimiter } from './rate-limit/index.js';
 import { BullmqJobQueue } from './jobs/bullmq/queue.js';
 
@@ -64,10 +65,11 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
   const realtimeSignal = createRealtimeSignal(config, store);
-  if (realtimeSignal && store.repositories.outbox instanceof KnexEventOutbox) {
-    store.repositories.outbox.onCommit(() => realtimeSignal.publish());
-  }
+  const catalogCache = createCatalogCache(config);
+  const outbox = store.repositories.outbox instanceof KnexEventOutbox ? store.repositories.outbox : null;
+  if (realtimeSignal) outbox?.onCommit(() => realtimeSignal.publish());
   const engine = createEngine({
+    catalogCache,
     config,
     store,
     realtimeSignal,
@@ -84,6 +86,10 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
       ...(options.paymentProviders ?? []),
     ],
   });
+  // The committing process drops what its write made stale before the write's caller goes on;
+  // the other processes hear of it through their realtime subscription (`catalogCache.listen`).
+  const answers = engine.catalogCache;
+  if (answers) outbox?.onCommit((events) => answers.apply(events));
   registerProductImport(engine);
   return engine;
 }

@@ -13,6 +13,7 @@ import { CART_TOKENS } from './cart/ports.js';
 import type { CatalogService } from './catalog/catalog.service.js';
 import type { StockAdministration } from './catalog/inventory.service.js';
 import { catalogModule } from './catalog/module.js';
+import { CatalogAnswerCache, type CatalogCache } from './catalog/cache.js';
 import { CATALOG_TOKENS } from './catalog/ports.js';
 import type { IdentityService } from './identity/identity.service.js';
 import { identityModule } from './identity/module.js';
@@ -72,6 +73,8 @@ export interface EnginePorts {
   rateLimiter?: RateLimiter;
   /** Where jobs queue and run instead of the database's `jobs` table (BullMQ in adapters with `REDIS_URL`). */
   jobQueue?: JobQueue;
+  /** Keeps public catalog answers (an LRU or Redis in adapters, from `CATALOG_CACHE`); without it nothing is cached. */
+  catalogCache?: CatalogCache | null;
 }
 
 /** The running engine: services for each domain module, plus lifecycle. */
@@ -91,6 +94,11 @@ export interface Engine {
   readonly inventory: StockAdministration;
   /** Categories, products and variants. */
   readonly catalog: CatalogService;
+  /**
+   * The cache of public catalog answers the HTTP router serves from (null: `CATALOG_CACHE=off`).
+   * `catalogCache.apply(events)` invalidates by committed events; `listen()` hears every process's.
+   */
+  readonly catalogCache: CatalogAnswerCache | null;
   /** Users, roles, passwords, tokens; `identity.authenticate(ctx, token)` → actor. */
   readonly identity: IdentityService;
   /** Background jobs: enqueue, read, and `jobs.createRunner()` to run them. */
@@ -152,6 +160,9 @@ export function createEngine(ports: EnginePorts): Engine {
     ports.realtimeSignal ?? null,
   );
   container.bind(NOTIFICATION_TOKENS.RealtimeHub).toConstantValue(hub);
+  const catalogCache = ports.catalogCache
+    ? new CatalogAnswerCache(ports.catalogCache, hub, ports.config.catalogCachePages)
+    : null;
   if (ports.taxCalculator) container.bind(TAX_TOKENS.TaxCalculator).toConstantValue(ports.taxCalculator);
   if (ports.jobQueue) container.bind(JOB_TOKENS.JobQueue).toConstantValue(ports.jobQueue);
   // The modules: each binds its repositories (from the store) and its services.
@@ -205,6 +216,7 @@ export function createEngine(ports: EnginePorts): Engine {
     clock,
     inventory: container.get<StockAdministration>(CATALOG_TOKENS.InventoryService),
     catalog: container.get<CatalogService>(CATALOG_TOKENS.CatalogService),
+    catalogCache,
     identity,
     jobs,
     events: container.get<EventBus>(NOTIFICATION_TOKENS.EventBus),
@@ -230,6 +242,7 @@ export function createEngine(ports: EnginePorts): Engine {
       if (closed) return;
       closed = true;
       await jobs.stopRunners();
+      await catalogCache?.close();
       await hub.close();
       await rateLimiter.close();
       await ports.store.close();

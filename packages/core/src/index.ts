@@ -81,6 +81,13 @@ export { IdentityService } from './identity/identity.service.js';
 export { CatalogService } from './catalog/catalog.service.js';
 export type { SeedOptions, SeedResult } from './catalog/seed.service.js';
 export {
+  CatalogAnswerCache,
+  CATALOG_CACHE_TAGS,
+  staleTags,
+  type CachedAnswer,
+  type CatalogCache,
+} from './catalog/cache.js';
+export {
   InventoryService,
   type SaleVariant,
   type StockAdministration,

@@ -56,6 +56,29 @@ async function until(predicate: () => boolean) {
 }
 
 describe('RealtimeHub', () => {
+  it('keeps reading for a listener without streams, hands it every event, and stops when it leaves', async () => {
+    const outbox = fakeOutbox();
+    const signal = manualSignal();
+    const hub = new RealtimeHub(outbox, systemClock, { maxStreamsPerUser: 5, maxStreams: 1000 }, signal);
+    const heard: string[] = [];
+    const stop = hub.listen((events) => heard.push(...events.map((e) => (e.payload as { number: string }).number)));
+    await new Promise((r) => setTimeout(r, 20));
+    outbox.add(newId(), 'EM-1');
+    outbox.add(newId(), 'EM-2');
+    signal.publish();
+    // No audience filter: a listener is the process itself, never a client.
+    await until(() => heard.length === 2);
+    expect(heard).toEqual(['EM-1', 'EM-2']);
+    stop();
+    const reads = outbox.reads;
+    outbox.add(newId(), 'EM-3');
+    signal.publish();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(outbox.reads).toBe(reads);
+    expect(heard).toEqual(['EM-1', 'EM-2']);
+    await hub.close();
+  });
+
   it('reads the outbox once per wake for all its streams, and gives each user only theirs', async () => {
     const outbox = fakeOutbox();
     const signal = manualSignal();

@@ -61,6 +61,18 @@ export interface RouteSpec<
    */
   conditional?: boolean;
   /**
+   * On a `conditional` route: its anonymous answers are kept in the engine's catalog cache (when
+   * `CATALOG_CACHE` is not `off`), keyed by the operation, the server's base URL and the validated
+   * params and query, and dropped by the catalog events that make one of `tags` stale. Never for a
+   * request with a token: staff answers differ, and none may depend on who asks.
+   */
+  cache?: {
+    /** Whether this request's answer is kept (say, only the first pages of a list); default yes. */
+    when?(input: { params: Record<string, unknown>; query: Record<string, unknown>; engine: Engine }): boolean;
+    /** The tags of the answer (`CATALOG_CACHE_TAGS`). */
+    tags(result: unknown): string[];
+  };
+  /**
    * Content type(s) of the request body when it is not JSON (e.g. `text/csv`); a
    * `multipart/form-data` one is documented as an upload in the field `file`.
    */

@@ -6,6 +6,8 @@ import {
   minorUnitsHint,
   newId,
   type Actor,
+  type CachedAnswer,
+  type CatalogAnswerCache,
   type Engine,
 } from '@emporia/core';
 import { streamTickets } from './tickets.js';
@@ -111,16 +113,62 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
         req,
         res,
       };
+      const cached = r.cache && r.conditional && actor.kind === 'anonymous' ? cacheFor(r, engine, input) : null;
+      if (cached) {
+        const hit = await cached.cache.get(cached.key);
+        if (hit) return sendConditional(req, res, hit);
+        // Taken before the read: an invalidation after it refuses to store what the read saw.
+        cached.version = await cached.cache.version();
+      }
       const result = await r.handler(input as Parameters<RouteSpec['handler']>[0]);
       if (res.headersSent) return;
       const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-      else if (r.conditional && status === 200) sendConditional(req, res, result);
-      else res.status(status).json(result);
+      else if (r.conditional && status === 200) {
+        const answer = encodeAnswer(result);
+        sendConditional(req, res, answer);
+        if (cached && cached.version !== null && r.cache) {
+          void cached.cache.set(cached.key, answer, r.cache.tags(result), cached.version);
+        }
+      } else res.status(status).json(result);
     } catch (err) {
       next(err);
     }
   };
+}
+
+/** Where a cacheable request's answer is looked up and stored, or null when this one is not kept. */
+function cacheFor(
+  r: RouteSpec,
+  engine: Engine,
+  input: { params: Record<string, unknown>; query: Record<string, unknown>; req: Request },
+): { cache: CatalogAnswerCache; key: string; version: number | null } | null {
+  const cache = engine.catalogCache;
+  if (!cache || !r.cache || !(r.cache.when?.({ ...input, engine }) ?? true)) return null;
+  const { req } = input;
+  // List links (`next`, `previous`) carry the server's address, so it is part of the key.
+  const base = `${req.protocol}://${req.get('host') ?? ''}${req.baseUrl}`;
+  return {
+    cache,
+    key: `${r.operationId} ${base} ${sortedJson(input.params)} ${sortedJson(input.query)}`,
+    version: null,
+  };
+}
+
+/** The normalised form of validated input: keys sorted, unset ones left out. */
+function sortedJson(value: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort()
+      .map((k) => [k, value[k]]),
+  );
+}
+
+/** The exact body of a JSON answer and its strong ETag. */
+function encodeAnswer(result: unknown): CachedAnswer {
+  const body = JSON.stringify(result);
+  return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
 }
 
 /**
@@ -128,9 +176,7 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
  * The answer can differ by token (staff see drafts), hence `Vary: Authorization`; `no-cache` makes
  * caches revalidate every time, so a change is never served stale.
  */
-function sendConditional(req: Request, res: Response, result: unknown): void {
-  const body = JSON.stringify(result);
-  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+function sendConditional(req: Request, res: Response, { body, etag }: CachedAnswer): void {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'no-cache');
   res.vary('Authorization');
@@ -169,6 +215,8 @@ function bodyErrors(err: unknown, _req: Request, _res: Response, next: NextFunct
 export function createRouter(engine: Engine, options: RouterOptions = {}): Router {
   const router = express.Router();
   const authenticate = options.authenticate ?? defaultAuthenticate;
+  // A process serving cached catalog answers hears every process's catalog changes.
+  engine.catalogCache?.listen();
   // Mounted in a host app, nothing in front sets the request id the context and problems carry.
   router.use((_req, res, next) => {
     if (typeof res.locals.requestId !== 'string') {

@@ -2,6 +2,7 @@ import { systemContext, type ProductRepository } from '@emporia/core';
 import { expect, it } from 'vitest';
 import { CATALOG_TOKENS } from '../../core/src/catalog/ports.js';
 import { ProductImporter } from '../../core/src/catalog/product-import.js';
+import { EVENT_TOKENS } from '../../core/src/notifications/events.js';
 import { userWithToken } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 import { publishedProduct, stockOf } from './checkout-fixtures.js';
@@ -37,6 +38,7 @@ describeEachDatabase('CSV import sets stock absolutely', (env) => {
       engine.container.get(CATALOG_TOKENS.InventoryService),
       engine.store.unitOfWork,
       engine.container.get(CATALOG_TOKENS.CategoryRepository),
+      engine.container.get(EVENT_TOKENS.EventOutbox),
     );
     const outcome = await importer.importBatch(systemContext({ clock: engine.clock }), [
       { line: 2, record: { sku: variant.sku, stock: '10' } },

@@ -6,7 +6,10 @@
  *
  * Writes that take lines (checkout, cancel) run two statements per line by design — the
  * conditional stock UPDATE of each variant and the product's in-stock refresh — so their rows
- * measure three lines. Every authenticated request starts with one SELECT of the caller.
+ * measure three lines. Every authenticated request starts with one SELECT of the caller. Every
+ * catalog write (product, variant, category) records its catalog event in the outbox: one INSERT,
+ * what keeps every process’s catalog cache true; a stock move records one only when `in_stock` flips.
+ * With the catalog cache on, a repeated anonymous catalog read runs none (catalog-cache.test.ts).
  *
  * When a change makes an endpoint cheaper, lower its figure; when one must cost more, raise it
  * in the same change and say why in the commit.
@@ -615,14 +618,14 @@ const BUDGETS: Budget[] = [
   budget({ route: 'GET /api/categories', variant: 'tree', max: 1, path: '/api/categories?tree=true' }),
   budget({
     route: 'POST /api/categories',
-    max: 6,
+    max: 7,
     as: 'staff',
     body: (f) => ({ name: unique('Cat'), parent_id: f.categories.home.id }),
   }),
   budget({ route: 'GET /api/categories/{id}', max: 1, path: (f) => `/api/categories/${f.categories.chairs.slug}` }),
   budget({
     route: 'PATCH /api/categories/{id}',
-    max: 5,
+    max: 6,
     path: (f) => `/api/categories/${f.categories.decor.id}`,
     as: 'staff',
     body: { description: 'Vases' },
@@ -630,7 +633,7 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'DELETE /api/categories/{id}',
     variant: 'empty',
-    max: 6,
+    max: 7,
     arrange: (f) => created(f, '/api/categories', 'staff', { name: unique('Gone') }),
     path: (_f, category) => `/api/categories/${category.id}`,
     as: 'staff',
@@ -638,7 +641,7 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'DELETE /api/categories/{id}',
     variant: 'reassigning three products and a sub-category',
-    max: 10,
+    max: 11,
     async arrange(f) {
       const parent = await created(f, '/api/categories', 'staff', { name: unique('Old') });
       await created(f, '/api/categories', 'staff', { name: unique('Sub'), parent_id: parent.id });
@@ -686,21 +689,21 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/products',
     variant: 'one variant',
-    max: { sqlite: 10, postgres: 9, mysql: 9 },
+    max: { sqlite: 11, postgres: 10, mysql: 10 },
     as: 'staff',
     body: () => ({ name: unique('Stool'), status: 'published', price: 1500, stock: 5, sku: unique('ST') }),
   }),
   budget({
     route: 'POST /api/products',
     variant: 'three variants',
-    max: { sqlite: 11, postgres: 10, mysql: 10 },
+    max: { sqlite: 12, postgres: 11, mysql: 11 },
     as: 'staff',
     body: (f) => ({ ...sizedProductBody(['S', 'M', 'L']), category_id: f.categories.chairs.id }),
   }),
   budget({ route: 'GET /api/products/{id}', max: 2, path: (f) => `/api/products/${f.products[0].slug}` }),
   budget({
     route: 'PATCH /api/products/{id}',
-    max: { sqlite: 9, postgres: 8, mysql: 8 },
+    max: { sqlite: 10, postgres: 9, mysql: 9 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -708,7 +711,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/products/{id}',
-    max: { sqlite: 7, postgres: 5, mysql: 5 },
+    max: { sqlite: 8, postgres: 6, mysql: 6 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -720,7 +723,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'POST /api/products/{id}/variants',
-    max: { sqlite: 11, postgres: 10, mysql: 10 },
+    max: { sqlite: 12, postgres: 11, mysql: 11 },
     arrange: (f) => createProduct(f, sizedProductBody(['S'])),
     path: (_f, p) => `/api/products/${p.id}/variants`,
     as: 'staff',
@@ -733,14 +736,14 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'PATCH /api/products/{id}/variants/{variantId}',
-    max: 7,
+    max: 8,
     path: (f) => `/api/products/${f.products[1].id}/variants/${f.products[1].variants[2].id}`,
     as: 'staff',
     body: { price: 1750 },
   }),
   budget({
     route: 'DELETE /api/products/{id}/variants/{variantId}',
-    max: { sqlite: 10, postgres: 9, mysql: 9 },
+    max: { sqlite: 11, postgres: 10, mysql: 10 },
     arrange: (f) => createProduct(f, sizedProductBody(['S', 'M', 'L'])),
     path: (_f, p) => `/api/products/${p.id}/variants/${p.variants[2].id}`,
     as: 'staff',

@@ -113,15 +113,21 @@ export class KnexInventoryRepository implements InventoryRepository {
     if (movements.length) await db(ctx, this.knex)('stock_movements').insert(movements);
   }
 
-  async refreshInStock(ctx: Context, productIds: string[]): Promise<void> {
+  async refreshInStock(ctx: Context, productIds: string[]): Promise<string[]> {
     const anyInStock = 'exists (select 1 from product_variants v where v.product_id = products.id and v.stock > 0)';
+    const flipped: string[] = [];
     for (const id of productIds) {
       // Only rows whose flag changes are written: a busy product's row is not rewritten on every sale.
-      await db(ctx, this.knex).raw(
-        `update products set in_stock = ${anyInStock} where id = ? and in_stock <> ${anyInStock}`,
-        [id],
-      );
+      const changed = await db(
+        ctx,
+        this.knex,
+      )('products')
+        .where('id', id)
+        .whereRaw(`in_stock <> ${anyInStock}`)
+        .update({ in_stock: this.knex.raw(anyInStock) });
+      if (changed > 0) flipped.push(id);
     }
+    return flipped;
   }
 
   async movements(ctx: Context, variantId: string, limit: number): Promise<StockMovement[]> {

@@ -10,29 +10,71 @@ import type { Knex } from 'knex';
 import { db } from './store.js';
 import { toJson } from './values.js';
 
-/** Appends domain events to `outbox_events` in the caller's transaction. */
+/** What one transaction recorded, and its after-commit announcement once it started. */
+interface Recorded {
+  events: OutboxEvent[];
+  announced?: Promise<void>;
+}
+
+/**
+ * Appends domain events to `outbox_events` in the caller's transaction, and announces each
+ * committed transaction's events to the listeners (live streams' wake-up, the catalog cache).
+ */
 export class KnexEventOutbox implements EventOutbox {
-  private readonly committed: Array<() => void> = [];
-  private readonly announced = new WeakSet<object>();
+  private readonly committed: Array<(events: readonly OutboxEvent[]) => void | Promise<void>> = [];
+  private readonly recorded = new WeakMap<object, Recorded>();
 
   constructor(private readonly knex: Knex) {}
 
-  /** Calls `listener` once after each commit that recorded events (live streams' wake-up). */
-  onCommit(listener: () => void): void {
+  /**
+   * Calls `listener` once after each commit that recorded events, with those events. The unit of
+   * work awaits the listeners before its caller goes on (`afterCommit`), so a write's answer leaves
+   * only after, say, the catalog cache dropped what it made stale.
+   */
+  onCommit(listener: (events: readonly OutboxEvent[]) => void | Promise<void>): void {
     this.committed.push(listener);
   }
 
-  private announce(ctx: Context): void {
+  /**
+   * Announces what the committed transaction `trx` recorded (once; later calls wait for the same
+   * announcement). The unit of work calls it after its commit; a transaction opened elsewhere is
+   * announced when knex settles it.
+   */
+  afterCommit(trx: object): Promise<void> {
+    const recorded = this.recorded.get(trx);
+    if (!recorded) return Promise.resolve();
+    recorded.announced ??= Promise.all(
+      this.committed.map(async (listener) => {
+        try {
+          await listener(recorded.events);
+        } catch {
+          // A listener's failure (Redis away) must not fail a committed write.
+        }
+      }),
+    ).then(() => {});
+    return recorded.announced;
+  }
+
+  private announce(ctx: Context, event: OutboxEvent): void {
     if (this.committed.length === 0) return;
-    const notify = () => {
-      for (const listener of this.committed) listener();
-    };
     const trx = ctx.tx as unknown as Knex.Transaction | undefined;
-    if (!trx) return notify();
-    if (this.announced.has(trx)) return;
-    this.announced.add(trx);
+    if (!trx) {
+      const alone = {};
+      this.recorded.set(alone, { events: [event] });
+      void this.afterCommit(alone);
+      return;
+    }
+    const known = this.recorded.get(trx);
+    if (known) {
+      known.events.push(event);
+      return;
+    }
+    this.recorded.set(trx, { events: [event] });
     // Resolves after COMMIT, rejects on rollback: nothing is announced for a rolled-back write.
-    trx.executionPromise.then(notify, () => {});
+    trx.executionPromise.then(
+      () => this.afterCommit(trx),
+      () => {},
+    );
   }
 
   async record<T extends EventType>(ctx: Context, type: T, payload: DomainEvents[T]): Promise<OutboxEvent<T>> {
@@ -53,7 +95,7 @@ export class KnexEventOutbox implements EventOutbox {
       user_id: event.user_id,
       created_at: event.created_at,
     });
-    this.announce(ctx);
+    this.announce(ctx, event);
     return event;
   }
 }

@@ -5,6 +5,7 @@ import { knexDialect } from './dialect.js';
 import { createRepositories } from './repositories.js';
 import { storeStats } from './stats.js';
 import { isLockConflict } from './values.js';
+import { KnexEventOutbox } from './outbox.repository.js';
 
 /** The knex handle a repository should use: the context's transaction, or the pool. */
 export function db(ctx: Context, knex: Knex): Knex {
@@ -18,6 +19,8 @@ class KnexUnitOfWork implements UnitOfWork {
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
+    /** Runs after each commit, before `run` returns (the outbox's announcement of the events recorded). */
+    private readonly afterCommit: (trx: object) => Promise<void> = async () => {},
   ) {}
   async savepoint<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
     const trx = ctx.tx as unknown as Knex.Transaction | undefined;
@@ -29,7 +32,13 @@ class KnexUnitOfWork implements UnitOfWork {
     if (ctx.tx) return work(ctx);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.knex.transaction(async (trx) => work({ ...ctx, tx: trx as unknown as Transaction }));
+        let committed: object | undefined;
+        const result = await this.knex.transaction(async (trx) => {
+          committed = trx;
+          return work({ ...ctx, tx: trx as unknown as Transaction });
+        });
+        if (committed) await this.afterCommit(committed);
+        return result;
       } catch (err) {
         // InnoDB rolls back one side of a deadlock (and gives up on long lock waits) where
         // PostgreSQL and SQLite would have let it wait its turn: the whole unit of work runs again,
@@ -60,8 +69,11 @@ export class KnexStore implements Store {
   readonly repositories: StoreRepositories;
   constructor(readonly knex: Knex) {
     this.dialect = knexDialect(knex);
-    this.unitOfWork = new KnexUnitOfWork(knex, this.dialect);
     this.repositories = createRepositories(knex, this.dialect);
+    const outbox = this.repositories.outbox;
+    this.unitOfWork = new KnexUnitOfWork(knex, this.dialect, (trx) =>
+      outbox instanceof KnexEventOutbox ? outbox.afterCommit(trx) : Promise.resolve(),
+    );
   }
   async ping(): Promise<void> {
     await this.knex.raw('select 1');

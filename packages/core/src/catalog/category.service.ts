@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -25,6 +26,7 @@ export class CategoryService {
   constructor(
     @inject(CATALOG_TOKENS.CategoryRepository) private readonly categories: CategoryRepository,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
   ) {}
 
   /** Every category, flat, with parent_id (public). */
@@ -78,6 +80,7 @@ export class CategoryService {
         updated_at: now,
       };
       await this.categories.insert(tx, category);
+      await this.outbox.record(tx, 'category.created', { category_id: category.id, slug: category.slug });
       return category;
     });
   }
@@ -100,7 +103,9 @@ export class CategoryService {
       }
       const patch: Partial<Category> = { ...data, updated_at: ctx.clock.now().toISOString() };
       await this.categories.update(tx, current.id, patch);
-      return { ...current, ...patch } as Category;
+      const updated = { ...current, ...patch } as Category;
+      await this.outbox.record(tx, 'category.updated', { category_id: current.id, slug: updated.slug });
+      return updated;
     });
   }
 
@@ -132,6 +137,7 @@ export class CategoryService {
         await this.categories.reassign(tx, current.id, target, target);
       }
       await this.categories.remove(tx, current.id);
+      await this.outbox.record(tx, 'category.deleted', { category_id: current.id, slug: current.slug });
     });
   }
 

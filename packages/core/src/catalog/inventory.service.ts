@@ -300,7 +300,13 @@ export class InventoryService {
     }));
     await this.repo.recordMovements(ctx, movements);
     const productIds = [...new Set(changes.map(({ change }) => change.product_id))].sort();
-    await this.repo.refreshInStock(ctx, productIds);
+    // A flip is the only stock move the catalog (and its cache) hears of: a sale that leaves the
+    // product in stock records nothing. One call moves a product's stock one way (a sale down, a
+    // return up, an adjustment by its sign), so the direction says what the flag is now.
+    for (const productId of await this.repo.refreshInStock(ctx, productIds)) {
+      const delta = changes.find(({ change }) => change.product_id === productId)?.delta ?? 0;
+      await this.outbox.record(ctx, 'product.in_stock_changed', { product_id: productId, in_stock: delta > 0 });
+    }
     for (const { change, delta } of changes) {
       const before = change.stock - delta;
       if (delta < 0 && before > change.low_stock_threshold && change.stock <= change.low_stock_threshold) {

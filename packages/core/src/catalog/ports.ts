@@ -168,8 +168,8 @@ export interface InventoryRepository {
   changeStock(ctx: Context, variantId: string, delta: number): Promise<StockChange | null>;
   /** Appends rows to the stock movement log. */
   recordMovements(ctx: Context, movements: StockMovement[]): Promise<void>;
-  /** Sets `products.in_stock` from the variants, writing only rows whose flag changes. */
-  refreshInStock(ctx: Context, productIds: string[]): Promise<void>;
+  /** Sets `products.in_stock` from the variants, writing only rows whose flag changes; returns those products' ids. */
+  refreshInStock(ctx: Context, productIds: string[]): Promise<string[]>;
   /** The latest `limit` movements of a variant, newest first. */
   movements(ctx: Context, variantId: string, limit: number): Promise<StockMovement[]>;
 }

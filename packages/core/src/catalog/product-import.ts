@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import { MAX_IMPORT_OPTIONS, productImportRowSchema, type ProductImportRow } from '../jobs/import.schemas.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import { EmporiaError } from '../shared/errors.js';
@@ -95,6 +96,7 @@ export class ProductImporter {
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: InventoryService,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(CATALOG_TOKENS.CategoryRepository) private readonly categories: CategoryRepository,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
   ) {}
 
   /**
@@ -142,7 +144,7 @@ export class ProductImporter {
           )
         ).map((v) => [v.sku, { id: v.id, product_id: v.product_id }]),
       );
-      const categories = new Categories(this.categories);
+      const categories = new Categories(this.categories, this.outbox);
       /** Runs one row's (or one new product's) work in its savepoint; the categories it made count once it lands. */
       const attempt = async (work: (rowCtx: Context) => Promise<void>): Promise<void> => {
         try {
@@ -415,7 +417,10 @@ class Categories {
   private readonly landed = new Map<string, Category>();
   private pending = new Map<string, Category>();
 
-  constructor(private readonly repository: CategoryRepository) {}
+  constructor(
+    private readonly repository: CategoryRepository,
+    private readonly outbox: EventOutbox,
+  ) {}
 
   async idOf(ctx: Context, path: string[]): Promise<string> {
     let parent: Category | null = null;
@@ -429,8 +434,9 @@ class Categories {
         } else {
           requirePermission(ctx, PERMISSIONS.categoryWrite);
           const now = ctx.clock.now().toISOString();
+          const id = newId();
           category = await this.repository.insertIfAbsent(ctx, {
-            id: newId(),
+            id,
             parent_id: parent?.id ?? null,
             slug,
             name: nameOfSlug(slug),
@@ -439,6 +445,10 @@ class Categories {
             created_at: now,
             updated_at: now,
           });
+          // Ours unless a concurrent import made it first (which recorded its own event).
+          if (category.id === id) {
+            await this.outbox.record(ctx, 'category.created', { category_id: id, slug: category.slug });
+          }
           this.pending.set(slug, category);
         }
       }

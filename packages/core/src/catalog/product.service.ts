@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { Config } from '../shared/config.js';
 import { can, requirePermission, type Context } from '../shared/context.js';
 import { ValidationError } from '../shared/errors.js';
@@ -47,6 +48,7 @@ export class ProductService {
     @inject(CATALOG_TOKENS.ProductSearchIndex) private readonly search: ProductSearchIndex,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
   ) {}
 
   /**
@@ -207,6 +209,7 @@ export class ProductService {
       await this.products.insert(tx, row, variants);
       await this.inventory.recordInitialStock(tx, variants);
       await this.search.reindex(tx, [id]);
+      await this.outbox.record(tx, 'product.created', { product_id: id, slug, status: row.status });
       return toProduct(row, variants);
     });
   }
@@ -221,6 +224,12 @@ export class ProductService {
       const patch: Partial<ProductRow> = { ...data, updated_at: ctx.clock.now().toISOString() };
       await this.products.update(tx, current.id, patch);
       if (data.name !== undefined || data.description !== undefined) await this.search.reindex(tx, [current.id]);
+      const updated = { ...current, ...patch } as ProductRow;
+      await this.outbox.record(tx, 'product.updated', {
+        product_id: current.id,
+        slug: updated.slug,
+        status: updated.status,
+      });
       return toProduct({ ...current, ...patch } as ProductRow, await this.products.variantsOf(tx, [current.id]));
     });
   }
@@ -232,6 +241,11 @@ export class ProductService {
       const current = await this.requireProduct(tx, idOrSlug);
       await this.search.remove(tx, [current.id]);
       await this.products.remove(tx, current.id);
+      await this.outbox.record(tx, 'product.deleted', {
+        product_id: current.id,
+        slug: current.slug,
+        status: current.status,
+      });
     });
   }
 

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
+import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { Config } from '../shared/config.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
@@ -34,6 +35,7 @@ export class VariantService {
     @inject(CATALOG_TOKENS.ProductSearchIndex) private readonly search: ProductSearchIndex,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @inject(TOKENS.Config) private readonly config: Config,
+    @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
   ) {}
 
   /** The variants of a product the caller may see, in position order. */
@@ -81,6 +83,11 @@ export class VariantService {
       await this.inventory.recordInitialStock(tx, [variant]);
       await this.products.refreshDerived(tx, [product.id]);
       await this.search.reindex(tx, [product.id]);
+      await this.outbox.record(tx, 'product.updated', {
+        product_id: product.id,
+        slug: product.slug,
+        status: product.status,
+      });
       return toVariant(variant);
     });
   }
@@ -107,6 +114,11 @@ export class VariantService {
       await this.products.updateVariant(tx, current.id, patch);
       if (data.price !== undefined) await this.products.refreshDerived(tx, [product.id]);
       if (data.sku !== undefined) await this.search.reindex(tx, [product.id]);
+      await this.outbox.record(tx, 'product.updated', {
+        product_id: product.id,
+        slug: product.slug,
+        status: product.status,
+      });
       return toVariant({ ...current, ...patch } as VariantRow);
     });
   }
@@ -124,6 +136,11 @@ export class VariantService {
       await this.products.removeVariant(tx, variantId);
       await this.products.refreshDerived(tx, [product.id]);
       await this.search.reindex(tx, [product.id]);
+      await this.outbox.record(tx, 'product.updated', {
+        product_id: product.id,
+        slug: product.slug,
+        status: product.status,
+      });
     });
   }
 

@@ -8,6 +8,28 @@ const amount = z.number().int().describe('Minor units (cents)');
 const currency = currencyField().describe('ISO 4217 code');
 const orderNumber = z.string().max(21).describe('The order’s human number, such as `EM-001001`');
 
+function catalogProductPayload(schemaId: string, description: string) {
+  return z
+    .object({
+      product_id: id,
+      slug: z.string().max(200),
+      status: z.enum(['draft', 'published', 'archived']),
+    })
+    .meta({
+      id: schemaId,
+      description,
+      examples: [{ product_id: '0192f0a0-0000-7000-8000-0000000000b0', slug: 'red-mug', status: 'published' }],
+    });
+}
+
+function catalogCategoryPayload(schemaId: string, description: string) {
+  return z.object({ category_id: id, slug: z.string().max(200) }).meta({
+    id: schemaId,
+    description,
+    examples: [{ category_id: '0192f0a0-0000-7000-8000-0000000000f0', slug: 'kitchen' }],
+  });
+}
+
 /**
  * The payload of every domain event, one zod schema each: the contract of webhook bodies (`data`),
  * server-sent events and `engine.events.on` handlers, and the `webhooks` section of the OpenAPI
@@ -65,6 +87,29 @@ export const eventPayloadSchemas = {
         },
       ],
     }),
+  'product.created': catalogProductPayload('ProductCreatedPayload', 'A product was created (any status).'),
+  'product.updated': catalogProductPayload(
+    'ProductUpdatedPayload',
+    'A product or one of its variants changed (fields, price, options, SKUs; a variant added or removed). Stock moves are not updates: see `product.in_stock_changed`.',
+  ),
+  'product.deleted': catalogProductPayload('ProductDeletedPayload', 'A product and its variants were deleted.'),
+  'product.in_stock_changed': z
+    .object({ product_id: id, in_stock: z.boolean().describe('Whether any variant has stock now') })
+    .meta({
+      id: 'ProductInStockChangedPayload',
+      description:
+        'A product’s `in_stock` flipped: its last unit sold (checkout, a staff adjustment) or stock came back (cancel, refund with restock, an adjustment, an import). A stock move that does not flip it records nothing.',
+      examples: [{ product_id: '0192f0a0-0000-7000-8000-0000000000b0', in_stock: false }],
+    }),
+  'category.created': catalogCategoryPayload('CategoryCreatedPayload', 'A category was created.'),
+  'category.updated': catalogCategoryPayload(
+    'CategoryUpdatedPayload',
+    'A category changed (name, slug, parent, position).',
+  ),
+  'category.deleted': catalogCategoryPayload(
+    'CategoryDeletedPayload',
+    'A category was deleted (its products and children moved to `reassign_to` first, when given).',
+  ),
   'order.placed': z
     .object({
       order_id: id,

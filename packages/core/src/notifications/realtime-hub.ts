@@ -86,6 +86,8 @@ class Subscriber {
  */
 export class RealtimeHub {
   private readonly subscribers = new Set<Subscriber>();
+  /** The process's own readers of every committed event (the catalog cache's invalidation). */
+  private readonly listeners = new Set<(events: readonly OutboxEvent[]) => void>();
   private readonly perUser = new Map<string, number>();
   private readonly seen = new Set<string>();
   private cursor = newId();
@@ -132,7 +134,7 @@ export class RealtimeHub {
     }
     const resumeFrom = lastEventId && /^[0-9a-f-]{36}$/i.test(lastEventId) ? lastEventId.toLowerCase() : null;
     const subscriber = new Subscriber(ctx, key, resumeFrom ?? newId(), send);
-    const first = this.subscribers.size === 0;
+    const first = !this.active;
     this.subscribers.add(subscriber);
     if (first) this.restart();
     this.perUser.set(key, mine + 1);
@@ -146,9 +148,29 @@ export class RealtimeHub {
         const left = (this.perUser.get(key) ?? 1) - 1;
         if (left > 0) this.perUser.set(key, left);
         else this.perUser.delete(key);
-        if (this.subscribers.size === 0) this.idle();
+        if (!this.active) this.idle();
       },
     };
+  }
+
+  /**
+   * Calls `listener` with every event committed anywhere (no audience filter: for the process itself,
+   * never a client), for as long as it stays; while one listens the hub keeps reading even without
+   * streams. Returns the way to stop.
+   */
+  listen(listener: (events: readonly OutboxEvent[]) => void): () => void {
+    const first = !this.active;
+    this.listeners.add(listener);
+    if (first && !this.closed) this.restart();
+    return () => {
+      this.listeners.delete(listener);
+      if (!this.active) this.idle();
+    };
+  }
+
+  /** Streams or listeners wait for events. */
+  private get active(): boolean {
+    return this.subscribers.size > 0 || this.listeners.size > 0;
   }
 
   /** Stops reading; open streams get nothing more. */
@@ -197,7 +219,7 @@ export class RealtimeHub {
   }
 
   private schedule(): void {
-    if (this.closed || this.subscribers.size === 0) return;
+    if (this.closed || !this.active) return;
     if (this.timer) clearTimeout(this.timer);
     const ms = this.signal ? (this.options.signalledPollMs ?? 5_000) : (this.options.pollMs ?? 500);
     this.timer = setTimeout(() => this.wake(), ms);
@@ -205,7 +227,7 @@ export class RealtimeHub {
 
   /** Reads now (or right after the read in progress) and fans out. */
   private wake(): void {
-    if (this.closed || this.subscribers.size === 0) return;
+    if (this.closed || !this.active) return;
     if (this.reading) {
       this.again = true;
       return;
@@ -231,6 +253,7 @@ export class RealtimeHub {
       for (const e of fresh) this.seen.add(e.id);
       if (fresh.length === 0) return;
       for (const subscriber of this.subscribers) subscriber.deliver(fresh);
+      for (const listener of this.listeners) listener(fresh);
     } catch (err) {
       this.onError(err);
     }

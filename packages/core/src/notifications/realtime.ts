@@ -13,9 +13,11 @@ export function uuidV7Floor(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
 
+const catalogStaff = (ctx: Context) => can(ctx, PERMISSIONS.productWrite);
+
 /**
  * Who may see each event type live (`own`: the event is about the caller): customers their own
- * orders, payments and refunds; staff also every new order, every refund and stock alerts. `null`: nobody. Every event
+ * orders, payments and refunds; staff also every new order, every refund, stock alerts and catalog changes. `null`: nobody. Every event
  * type must be listed, so a new one is decided here.
  */
 const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolean) | null } = {
@@ -24,6 +26,14 @@ const LIVE_AUDIENCE: { [T in EventType]: ((ctx: Context, own: boolean) => boolea
   'payment.completed': (_ctx, own) => own,
   'refund.completed': (ctx, own) => own || can(ctx, PERMISSIONS.orderReadAny),
   'stock.low': (ctx) => can(ctx, PERMISSIONS.inventoryWrite),
+  // Catalog changes reach the staff who keep the catalog (a back office refreshing its lists).
+  'product.created': catalogStaff,
+  'product.updated': catalogStaff,
+  'product.deleted': catalogStaff,
+  'product.in_stock_changed': catalogStaff,
+  'category.created': catalogStaff,
+  'category.updated': catalogStaff,
+  'category.deleted': catalogStaff,
   'user.created': null,
   'user.erased': null,
   'user.email_verified': null,

@@ -147,6 +147,18 @@ const configSchema = z.object({
   jobsKeepDead: duration.default(7 * 86400),
   /** BullMQ: dead jobs kept per job type at most (`removeOnFail.count`). */
   jobsKeepDeadCount: int(0, 10_000_000).default(10_000),
+  /**
+   * The catalog cache of public (anonymous) catalog answers: `redis` (the default with `REDIS_URL`:
+   * one cache for every process), `memory` (the default otherwise: one bounded LRU per process) or
+   * `off`. Invalidated by the catalog's events in every process.
+   */
+  catalogCache: z.enum(['off', 'memory', 'redis']).optional(),
+  /** Seconds a cached catalog answer lives at most (stock counts may lag this long; `in_stock` never does). */
+  catalogCacheTtl: duration.default(60),
+  /** Pages of a product list cached (page 1 to N of page mode; keyset lists: the first page only). */
+  catalogCachePages: int(0, 100).default(3),
+  /** Answers the in-process (`memory`) catalog cache holds at most, least recently used dropped first. */
+  catalogCacheEntries: int(1, 10_000_000).default(10_000),
   /** Open event streams (SSE and WebSocket together) per user and process; beyond it, 429. */
   maxStreamsPerUser: int(1, 1000).default(5),
   /** Open event streams per process; beyond it, 429. */

@@ -1303,6 +1303,146 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'product.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * product.created: A product was created (any status).
+     * @description Sent to every active subscription to `product.created` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_product_created'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'product.updated': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * product.updated: A product or one of its variants changed (fields, price, options, SKUs; a variant added or removed). Stock moves are not updates: see `product.in_stock_changed`.
+     * @description Sent to every active subscription to `product.updated` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_product_updated'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'product.deleted': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * product.deleted: A product and its variants were deleted.
+     * @description Sent to every active subscription to `product.deleted` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_product_deleted'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'product.in_stock_changed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * product.in_stock_changed: A product’s `in_stock` flipped: its last unit sold (checkout, a staff adjustment) or stock came back (cancel, refund with restock, an adjustment, an import). A stock move that does not flip it records nothing.
+     * @description Sent to every active subscription to `product.in_stock_changed` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_product_in_stock_changed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'category.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * category.created: A category was created.
+     * @description Sent to every active subscription to `category.created` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_category_created'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'category.updated': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * category.updated: A category changed (name, slug, parent, position).
+     * @description Sent to every active subscription to `category.updated` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_category_updated'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'category.deleted': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * category.deleted: A category was deleted (its products and children moved to `reassign_to` first, when given).
+     * @description Sent to every active subscription to `category.deleted` (`POST /api/webhooks`) after the change commits, at least once: the same event keeps its `id` on every delivery. Verify the signature over the raw body with the subscription’s secret before trusting it.
+     */
+    post: operations['webhook_category_deleted'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'order.placed': {
     parameters: {
       query?: never;
@@ -1659,6 +1799,13 @@ export interface components {
         | 'user.erased'
         | 'user.email_verified'
         | 'stock.low'
+        | 'product.created'
+        | 'product.updated'
+        | 'product.deleted'
+        | 'product.in_stock_changed'
+        | 'category.created'
+        | 'category.updated'
+        | 'category.deleted'
         | 'order.placed'
         | 'order.status_changed'
         | 'payment.completed'
@@ -1682,6 +1829,13 @@ export interface components {
         | 'user.erased'
         | 'user.email_verified'
         | 'stock.low'
+        | 'product.created'
+        | 'product.updated'
+        | 'product.deleted'
+        | 'product.in_stock_changed'
+        | 'category.created'
+        | 'category.updated'
+        | 'category.deleted'
         | 'order.placed'
         | 'order.status_changed'
         | 'payment.completed'
@@ -1728,6 +1882,97 @@ export interface components {
            */
           event: 'stock.low';
           data: components['schemas']['StockLowPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'product.created';
+          data: components['schemas']['ProductCreatedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'product.updated';
+          data: components['schemas']['ProductUpdatedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'product.deleted';
+          data: components['schemas']['ProductDeletedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'product.in_stock_changed';
+          data: components['schemas']['ProductInStockChangedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'category.created';
+          data: components['schemas']['CategoryCreatedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'category.updated';
+          data: components['schemas']['CategoryUpdatedPayload'];
+        }
+      | {
+          /**
+           * Format: uuid
+           * @description `id:` line: the event id (send it back as `Last-Event-ID` to resume)
+           */
+          id: string;
+          /**
+           * @description `event:` line: the event type
+           * @constant
+           */
+          event: 'category.deleted';
+          data: components['schemas']['CategoryDeletedPayload'];
         }
       | {
           /**
@@ -1813,6 +2058,121 @@ export interface components {
        * @description The variant’s alert level
        */
       threshold: number;
+    };
+    /**
+     * @description A product was created (any status).
+     * @example {
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "slug": "red-mug",
+     *       "status": "published"
+     *     }
+     */
+    ProductCreatedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      product_id: string;
+      slug: string;
+      /** @enum {string} */
+      status: 'draft' | 'published' | 'archived';
+    };
+    /**
+     * @description A product or one of its variants changed (fields, price, options, SKUs; a variant added or removed). Stock moves are not updates: see `product.in_stock_changed`.
+     * @example {
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "slug": "red-mug",
+     *       "status": "published"
+     *     }
+     */
+    ProductUpdatedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      product_id: string;
+      slug: string;
+      /** @enum {string} */
+      status: 'draft' | 'published' | 'archived';
+    };
+    /**
+     * @description A product and its variants were deleted.
+     * @example {
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "slug": "red-mug",
+     *       "status": "published"
+     *     }
+     */
+    ProductDeletedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      product_id: string;
+      slug: string;
+      /** @enum {string} */
+      status: 'draft' | 'published' | 'archived';
+    };
+    /**
+     * @description A product’s `in_stock` flipped: its last unit sold (checkout, a staff adjustment) or stock came back (cancel, refund with restock, an adjustment, an import). A stock move that does not flip it records nothing.
+     * @example {
+     *       "product_id": "0192f0a0-0000-7000-8000-0000000000b0",
+     *       "in_stock": false
+     *     }
+     */
+    ProductInStockChangedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      product_id: string;
+      /** @description Whether any variant has stock now */
+      in_stock: boolean;
+    };
+    /**
+     * @description A category was created.
+     * @example {
+     *       "category_id": "0192f0a0-0000-7000-8000-0000000000f0",
+     *       "slug": "kitchen"
+     *     }
+     */
+    CategoryCreatedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      category_id: string;
+      slug: string;
+    };
+    /**
+     * @description A category changed (name, slug, parent, position).
+     * @example {
+     *       "category_id": "0192f0a0-0000-7000-8000-0000000000f0",
+     *       "slug": "kitchen"
+     *     }
+     */
+    CategoryUpdatedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      category_id: string;
+      slug: string;
+    };
+    /**
+     * @description A category was deleted (its products and children moved to `reassign_to` first, when given).
+     * @example {
+     *       "category_id": "0192f0a0-0000-7000-8000-0000000000f0",
+     *       "slug": "kitchen"
+     *     }
+     */
+    CategoryDeletedPayload: {
+      /**
+       * Format: uuid
+       * @description A UUIDv7
+       */
+      category_id: string;
+      slug: string;
     };
     /**
      * @description An order was placed; its stock is taken.
@@ -2683,6 +3043,118 @@ export interface components {
        */
       created_at: string;
       data: components['schemas']['StockLowPayload'];
+    };
+    /** @description A product was created (any status). */
+    ProductCreatedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'product.created';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['ProductCreatedPayload'];
+    };
+    /** @description A product or one of its variants changed (fields, price, options, SKUs; a variant added or removed). Stock moves are not updates: see `product.in_stock_changed`. */
+    ProductUpdatedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'product.updated';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['ProductUpdatedPayload'];
+    };
+    /** @description A product and its variants were deleted. */
+    ProductDeletedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'product.deleted';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['ProductDeletedPayload'];
+    };
+    /** @description A product’s `in_stock` flipped: its last unit sold (checkout, a staff adjustment) or stock came back (cancel, refund with restock, an adjustment, an import). A stock move that does not flip it records nothing. */
+    ProductInStockChangedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'product.in_stock_changed';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['ProductInStockChangedPayload'];
+    };
+    /** @description A category was created. */
+    CategoryCreatedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'category.created';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['CategoryCreatedPayload'];
+    };
+    /** @description A category changed (name, slug, parent, position). */
+    CategoryUpdatedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'category.updated';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['CategoryUpdatedPayload'];
+    };
+    /** @description A category was deleted (its products and children moved to `reassign_to` first, when given). */
+    CategoryDeletedEvent: {
+      /**
+       * Format: uuid
+       * @description The event id: the same on every delivery of this event (use it to drop duplicates)
+       */
+      id: string;
+      /** @constant */
+      type: 'category.deleted';
+      /**
+       * Format: date-time
+       * @description When the event was recorded (ISO 8601)
+       */
+      created_at: string;
+      data: components['schemas']['CategoryDeletedPayload'];
     };
     /** @description An order was placed; its stock is taken. */
     OrderPlacedEvent: {
@@ -5454,6 +5926,13 @@ export interface operations {
             | 'user.erased'
             | 'user.email_verified'
             | 'stock.low'
+            | 'product.created'
+            | 'product.updated'
+            | 'product.deleted'
+            | 'product.in_stock_changed'
+            | 'category.created'
+            | 'category.updated'
+            | 'category.deleted'
             | 'order.placed'
             | 'order.status_changed'
             | 'payment.completed'
@@ -5539,6 +6018,13 @@ export interface operations {
             | 'user.erased'
             | 'user.email_verified'
             | 'stock.low'
+            | 'product.created'
+            | 'product.updated'
+            | 'product.deleted'
+            | 'product.in_stock_changed'
+            | 'category.created'
+            | 'category.updated'
+            | 'category.deleted'
             | 'order.placed'
             | 'order.status_changed'
             | 'payment.completed'
@@ -5623,6 +6109,13 @@ export interface operations {
             | 'user.erased'
             | 'user.email_verified'
             | 'stock.low'
+            | 'product.created'
+            | 'product.updated'
+            | 'product.deleted'
+            | 'product.in_stock_changed'
+            | 'category.created'
+            | 'category.updated'
+            | 'category.deleted'
             | 'order.placed'
             | 'order.status_changed'
             | 'payment.completed'
@@ -7703,6 +8196,209 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['StockLowEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_product_created: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `product.created` */
+        'Emporia-Event': 'product.created';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProductCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_product_updated: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `product.updated` */
+        'Emporia-Event': 'product.updated';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProductUpdatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_product_deleted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `product.deleted` */
+        'Emporia-Event': 'product.deleted';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProductDeletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_product_in_stock_changed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `product.in_stock_changed` */
+        'Emporia-Event': 'product.in_stock_changed';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProductInStockChangedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_category_created: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `category.created` */
+        'Emporia-Event': 'category.created';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CategoryCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_category_updated: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `category.updated` */
+        'Emporia-Event': 'category.updated';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CategoryUpdatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer counts as delivered; anything else, or no answer, is retried with backoff. Redirects are not followed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_category_deleted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` */
+        'Emporia-Signature': string;
+        /** @description `category.deleted` */
+        'Emporia-Event': 'category.deleted';
+        /** @description The event id, the same on every retry */
+        'Emporia-Delivery': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CategoryDeletedEvent'];
       };
     };
     responses: {

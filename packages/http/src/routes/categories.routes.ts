@@ -1,4 +1,5 @@
 import {
+  CATALOG_CACHE_TAGS,
   categoryListQuerySchema,
   categoryNodeSchema,
   categorySchema,
@@ -23,6 +24,7 @@ export const categoryRoutes = [
     tags,
     auth: 'none',
     query: categoryListQuerySchema,
+    cache: { tags: () => [CATALOG_CACHE_TAGS.categoryList] },
     response: z.union([z.array(categorySchema), z.array(categoryNodeSchema)]),
     handler: ({ ctx, engine, query }) =>
       query.tree ? engine.catalog.categoryTree(ctx) : engine.catalog.listCategories(ctx),
@@ -49,6 +51,7 @@ export const categoryRoutes = [
     tags,
     auth: 'none',
     params: refParams,
+    cache: { tags: (category) => [CATALOG_CACHE_TAGS.category((category as { id: string }).id)] },
     response: categorySchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getCategory(ctx, params.id),
   }),

@@ -1,4 +1,5 @@
 import {
+  CATALOG_CACHE_TAGS,
   MAX_MOVEMENTS,
   MAX_VARIANTS,
   createProductSchema,
@@ -35,6 +36,10 @@ export const productRoutes = [
     auth: 'public',
     withToken: 'staff (`product:read:any`) also see draft and archived products, and may filter by `status`.',
     query: productListQuerySchema,
+    cache: {
+      when: ({ engine, query }) => engine.catalogCache?.cachesListPage(query) ?? false,
+      tags: () => [CATALOG_CACHE_TAGS.productList],
+    },
     response: listResultSchema(productSchema),
     handler: async ({ ctx, engine, query, req }) => listAnswer(req, await engine.catalog.listProducts(ctx, query)),
   }),
@@ -61,6 +66,15 @@ export const productRoutes = [
     auth: 'public',
     withToken: drafts,
     params: productParams,
+    cache: {
+      // Its category's tag too: deleting a category with reassign_to moves its products without product events.
+      tags: (answer) => {
+        const product = answer as { id: string; category_id: string | null };
+        const tags = [CATALOG_CACHE_TAGS.product(product.id)];
+        if (product.category_id) tags.push(CATALOG_CACHE_TAGS.category(product.category_id));
+        return tags;
+      },
+    },
     response: productSchema,
     handler: ({ ctx, engine, params }) => engine.catalog.getProduct(ctx, params.id),
   }),
