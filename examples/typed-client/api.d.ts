@@ -950,8 +950,10 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Pay for your own pending order, for exactly its total
-     * @description The `hosted` provider answers a `checkout_url` to send the customer to; `manual` waits for staff.
+     * Pay for your own pending order, for exactly its total (a guest: with X-Order-Token)
+     * @description The `hosted` provider answers a `checkout_url` to send the customer to, and its signed callback completes the payment; `manual` waits for staff. A guest pays for their guest order with the `X-Order-Token` its checkout answered, no login needed; a wrong token, or another order’s, is 404, like reading the order with it. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the order must be yours.
      */
     post: operations['createPayment'];
     delete?: never;
@@ -972,7 +974,7 @@ export interface paths {
     put?: never;
     /**
      * Refund a paid order, in full or in part (staff, `order:refund`)
-     * @description `{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). `manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.
+     * @description `{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). `manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`. With `Idempotency-Key` (kept 24 h per staff user, as checkout keeps its keys): the same key, order and body refund once and answer that refund as it stands (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
      */
     post: operations['refundOrder'];
     delete?: never;
@@ -1025,7 +1027,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One payment with its status history */
+    /**
+     * One payment with its status history (a guest: with X-Order-Token)
+     * @description A guest reads their order’s payment with the order’s `X-Order-Token` (say, after the hosted checkout sent them back); a wrong token, or a payment of another order, is 404. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the payment must be yours (or you are staff).
+     */
     get: operations['getPayment'];
     put?: never;
     post?: never;
@@ -1894,6 +1901,8 @@ export interface components {
       /** @description The order’s human number (absent in events of older versions) */
       order_number?: string;
       user_id: string | null;
+      /** @description a guest order’s e-mail; null or absent for an account’s order */
+      guest_email?: string | null;
       /** @enum {string} */
       status: 'succeeded' | 'failed';
       /**
@@ -2266,8 +2275,8 @@ export interface components {
       id: string;
       /** Format: uuid */
       order_id: string;
-      /** Format: uuid */
-      user_id: string;
+      /** @description null for a guest order’s payment */
+      user_id: string | null;
       provider: string;
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed';
@@ -6438,7 +6447,10 @@ export interface operations {
   createPayment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -6514,7 +6526,10 @@ export interface operations {
   refundOrder: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Client-chosen unique key (1–255 printable characters) */
+        'Idempotency-Key'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -6547,6 +6562,7 @@ export interface operations {
       409: components['responses']['Problem409'];
       413: components['responses']['Problem413'];
       415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
       429: components['responses']['Problem429'];
       500: components['responses']['Problem500'];
       503: components['responses']['Problem503'];
@@ -6654,7 +6670,10 @@ export interface operations {
   getPayment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         id: string;
       };

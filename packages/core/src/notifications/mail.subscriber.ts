@@ -73,7 +73,11 @@ const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail 
   }),
   'payment.completed': (p) => ({
     template: p.status === 'succeeded' ? 'payment_succeeded' : 'payment_failed',
-    to: { user_id: p.user_id },
+    // A guest's payment goes to the e-mail the guest checked out with.
+    to:
+      p.user_id === null && p.guest_email
+        ? { contact: { user_id: '', email: p.guest_email, name: '' } }
+        : { user_id: p.user_id },
     vars: { order_number: p.order_number ?? p.order_id, amount: formatMoney(p.amount, p.currency) },
   }),
   'refund.completed': (p) => ({

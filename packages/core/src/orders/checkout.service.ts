@@ -11,7 +11,6 @@ import { requirePermission, type Context } from '../shared/context.js';
 import {
   ConflictError,
   EmailNotVerifiedError,
-  IdempotencyKeyMismatchError,
   NotFoundError,
   OutOfStockError,
   UnauthorizedError,
@@ -28,17 +27,15 @@ import type { ShippingService } from '../shipping/shipping.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
+import type { IdempotencyService } from './idempotency.service.js';
 import {
   ORDER_TOKENS,
-  type IdempotencyRecord,
-  type IdempotencyRepository,
   type OrderItemRecord,
   type OrderRecord,
   type OrderRepository,
   type SaleInventory,
 } from './ports.js';
 import {
-  idempotencyKeySchema,
   placeOrderSchema,
   type Order,
   type PlaceOrderInput,
@@ -47,30 +44,8 @@ import {
 } from './schemas.js';
 import { toOrder } from './views.js';
 
-/** Idempotency keys are kept this long (Stripe's 24 h). */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
-/**
- * A claim still in progress after `REQUEST_TIMEOUT` plus this grace belongs to a request that
- * died (a crash, kill -9) or was answered 503: a retry takes the key over. Its checkout cannot
- * commit afterwards, since completion is written in the checkout's own transaction and fails
- * once the claim is gone, so exactly one order is placed either way.
- */
-export const IDEMPOTENCY_GRACE_MS = 5_000;
-
 export function formatOrderNumber(n: number): string {
   return `EM-${String(n).padStart(6, '0')}`;
-}
-
-/** Key-order-independent JSON, so `{a,b}` and `{b,a}` hash the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
@@ -92,7 +67,7 @@ export function hashOrderToken(token: string): string {
 export class CheckoutService {
   constructor(
     @inject(ORDER_TOKENS.OrderRepository) private readonly orders: OrderRepository,
-    @inject(ORDER_TOKENS.IdempotencyRepository) private readonly idempotencyKeys: IdempotencyRepository,
+    @inject(ORDER_TOKENS.IdempotencyService) private readonly idempotency: IdempotencyService,
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
     @inject(CART_TOKENS.CartService) private readonly cart: CartService,
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
@@ -127,32 +102,24 @@ export class CheckoutService {
     if (options.idempotencyKey === undefined) {
       return { ...(await this.checkout(ctx, buyer, parsed, null)), replayed: false };
     }
-    const key = parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
-    const requestHash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
-    const claimId = newId();
     const scope = buyer.userId !== null ? `user:${buyer.userId}` : `cart:${hashCartToken(buyer.cartToken)}`;
-    const existing = await this.claimKey(ctx, scope, key, requestHash, claimId);
-    if (existing) {
-      if (existing.request_hash !== requestHash) {
-        throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different request body');
+    const claim = await this.idempotency.claim(ctx, scope, options.idempotencyKey, parsed);
+    if (!claim.owner) {
+      if (claim.responseStatus === 409) {
+        throw new OutOfStockError((claim.responseBody as { skus: string[] }).skus);
       }
-      if (existing.status === 'in_progress') {
-        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later');
-      }
-      if (existing.response_status === 409) {
-        throw new OutOfStockError((existing.response_body as { skus: string[] }).skus);
-      }
-      const { order_token, ...order } = existing.response_body as Order & { order_token?: string };
+      const { order_token, ...order } = claim.responseBody as Order & { order_token?: string };
       return { order: order as Order, orderToken: order_token ?? null, replayed: true };
     }
+    const { claimId } = claim;
     try {
       return { ...(await this.checkout(ctx, buyer, parsed, claimId)), replayed: false };
     } catch (err) {
       // Out of stock is an answer (the request ran); anything else leaves the key free for a retry.
       if (err instanceof OutOfStockError) {
-        await this.idempotencyKeys.complete(ctx, claimId, 409, { skus: err.skus });
+        await this.idempotency.complete(ctx, claimId, 409, { skus: err.skus });
       } else {
-        await this.idempotencyKeys.release(ctx, claimId);
+        await this.idempotency.release(ctx, claimId);
       }
       throw err;
     }
@@ -174,38 +141,6 @@ export class CheckoutService {
     if (input.items !== undefined) errors.push({ path: 'items', message: 'a guest checks out the guest cart' });
     if (errors.length) throw new ValidationError('Invalid guest checkout', errors);
     return { userId: null, cartToken: options.cartToken, email: input.email! };
-  }
-
-  /** Returns null when this request now owns the key, else the row of the earlier request. */
-  private async claimKey(
-    ctx: Context,
-    scope: string,
-    key: string,
-    requestHash: string,
-    claimId: string,
-  ): Promise<IdempotencyRecord | null> {
-    const keys = this.idempotencyKeys;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const now = ctx.clock.now();
-      const row = await keys.claim(ctx, {
-        id: claimId,
-        scope,
-        key,
-        request_hash: requestHash,
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-      });
-      if (row.id === claimId) return null;
-      const expired = Date.parse(row.expires_at) <= now.getTime();
-      const abandonedAt = Date.parse(row.created_at) + this.config.requestTimeout * 1000 + IDEMPOTENCY_GRACE_MS;
-      const abandoned = row.status === 'in_progress' && abandonedAt <= now.getTime();
-      if (!(expired || abandoned) || attempt > 0) return row;
-      // An abandoned claim is deleted only while still in progress: a checkout committing at this
-      // very moment keeps its answer, which the second claim then replays.
-      if (expired) await keys.discard(ctx, row.id);
-      else await keys.release(ctx, row.id);
-    }
-    throw new Error('unreachable');
   }
 
   private async linesFrom(
@@ -389,7 +324,7 @@ export class CheckoutService {
       // Stored in the same transaction: a committed order always has its replayable answer (a
       // guest's with its order token, which a lost answer could not be read again without).
       const answer = orderToken ? { ...order, order_token: orderToken } : order;
-      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, answer))) {
+      if (claimId && !(await this.idempotency.complete(tx, claimId, 201, answer))) {
         // A retry took the key over after the request timeout: its order is the one, not this.
         throw new ConflictError('A retry with this Idempotency-Key took over; this checkout was rolled back');
       }
@@ -405,6 +340,6 @@ export class CheckoutService {
   /** Deletes idempotency keys past their 24 hours (`order:manage`); a periodic job should call it. */
   async purgeExpiredIdempotencyKeys(ctx: Context): Promise<number> {
     requirePermission(ctx, PERMISSIONS.orderManage);
-    return this.idempotencyKeys.purgeExpired(ctx, ctx.clock.now().toISOString());
+    return this.idempotency.purgeExpired(ctx);
   }
 }

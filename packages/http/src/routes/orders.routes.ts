@@ -143,16 +143,21 @@ export const orderRoutes = [
     method: 'post',
     path: '/api/orders/{id}/payments',
     operationId: 'createPayment',
-    summary: 'Pay for your own pending order, for exactly its total',
-    description: 'The `hosted` provider answers a `checkout_url` to send the customer to; `manual` waits for staff.',
+    summary: 'Pay for your own pending order, for exactly its total (a guest: with X-Order-Token)',
+    description:
+      'The `hosted` provider answers a `checkout_url` to send the customer to, and its signed callback completes the payment; `manual` waits for staff. ' +
+      'A guest pays for their guest order with the `X-Order-Token` its checkout answered, no login needed; a wrong token, or another order’s, is 404, like reading the order with it. Without a login or a token: 401.',
     tags: ['payments'],
-    auth: 'user',
+    auth: 'public',
+    withToken: 'required unless X-Order-Token is sent: the order must be yours.',
+    headers: [{ name: 'X-Order-Token', description: 'A guest order’s token, from its checkout', maxLength: 64 }],
     params: idParams,
     body: createPaymentSchema,
     status: 201,
     response: paymentSchema,
-    errors: [403, 409],
-    handler: ({ ctx, engine, params, body }) => engine.payments.createPayment(ctx, params.id, body),
+    errors: [401, 403, 409],
+    handler: ({ ctx, engine, params, body, req }) =>
+      engine.payments.createPayment(ctx, params.id, body, { orderToken: req.get('X-Order-Token') }),
   }),
   route({
     method: 'post',
@@ -163,15 +168,23 @@ export const orderRoutes = [
       '`{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. ' +
       'Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). ' +
       '`manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. ' +
-      'A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.',
+      'A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`. ' +
+      'With `Idempotency-Key` (kept 24 h per staff user, as checkout keeps its keys): the same key, order and body refund once and answer that refund as it stands (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.',
     tags,
     auth: 'user',
+    headers: [
+      { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
+    ],
     params: idParams,
     body: refundOrderSchema,
     status: 201,
     response: refundSchema,
-    errors: [403, 409],
-    handler: ({ ctx, engine, params, body }) => engine.payments.refundOrder(ctx, params.id, body),
+    errors: [403, 409, 422],
+    handler: ({ ctx, engine, params, body, req, res }) =>
+      engine.payments.refundOrder(ctx, params.id, body, {
+        idempotencyKey: req.get('Idempotency-Key'),
+        onReplay: () => res.setHeader('Idempotent-Replayed', 'true'),
+      }),
   }),
   route({
     method: 'get',
