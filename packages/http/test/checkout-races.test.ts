@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { CheckoutService } from '../../core/src/orders/checkout.service.js';
 import { IdempotencyService } from '../../core/src/orders/idempotency.service.js';
 import type { SaleInventory } from '../../core/src/orders/ports.js';
+import type { MailQueue } from '../../core/src/notifications/mail.js';
+import { NOTIFICATION_TOKENS } from '../../core/src/notifications/ports.js';
 import { TOKENS } from '../../core/src/shared/tokens.js';
 import { PRICING_TOKENS } from '../../core/src/pricing/module.js';
 import type { PricingService } from '../../core/src/pricing/pricing.service.js';
@@ -77,6 +79,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       container.get<PricingService>(PRICING_TOKENS.PricingService),
       env.engine.shipping,
       engine.promotions,
+      container.get<MailQueue>(NOTIFICATION_TOKENS.MailQueue),
     );
   }
 

@@ -6,6 +6,9 @@ import type { CartService } from '../cart/cart.service.js';
 import { CART_TOKENS, type CartCheckoutFields } from '../cart/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
+import type { MailQueue } from '../notifications/mail.js';
+import { NOTIFICATION_TOKENS } from '../notifications/ports.js';
+import { formatMoney } from '../shared/money.js';
 import type { Config } from '../shared/config.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import {
@@ -76,6 +79,7 @@ export class CheckoutService {
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
     @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
     @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
+    @inject(NOTIFICATION_TOKENS.MailQueue) private readonly mail: MailQueue,
   ) {}
 
   /**
@@ -320,6 +324,7 @@ export class CheckoutService {
         total: record.total,
         currency: record.currency,
       });
+      if (orderToken) await this.mailGuest(tx, record, orderToken);
       const order = toOrder(record, items, []);
       // Stored in the same transaction: a committed order always has its replayable answer (a
       // guest's with its order token, which a lost answer could not be read again without).
@@ -334,6 +339,30 @@ export class CheckoutService {
       await this.promotions.redeem(tx, promotions, orderId, customerKey);
       await this.inventory.takeStock(tx, lines, 'order placed', number);
       return { order, orderToken };
+    });
+  }
+
+  /**
+   * A guest's confirmation, queued in the checkout transaction as a mail-only job (never through
+   * the outbox, whose events reach webhooks and live streams): the raw order token exists only in
+   * the checkout's answer and this mail, linked from `STOREFRONT_URL` when it is set.
+   */
+  private async mailGuest(tx: Context, order: OrderRecord, orderToken: string): Promise<void> {
+    const email = order.guest_email!;
+    const base = this.config.storefrontUrl;
+    const vars = { order_number: order.number, total: formatMoney(order.total, order.currency) };
+    await this.mail.queue(tx, {
+      ...(base
+        ? {
+            template: 'guest_order_placed',
+            vars: {
+              ...vars,
+              order_url: `${base}/orders/${encodeURIComponent(order.number)}#token=${orderToken}`,
+            },
+          }
+        : { template: 'guest_order_placed_token', vars: { ...vars, order_token: orderToken } }),
+      to: { user_id: '', email, name: '' },
+      dedupe_key: `${order.id}:guest_order_placed:${email}`,
     });
   }
 
