@@ -740,8 +740,8 @@ export interface paths {
      */
     get: operations['getCart'];
     /**
-     * Replace what checkout needs besides the lines: shipping and billing address, shipping method (full replacement: every field given)
-     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise). Same as PATCH with every writable field required; a missing one is a 400.
+     * Replace what checkout needs besides the lines: a guest’s e-mail, shipping and billing address, shipping method (full replacement: every field given)
+     * @description A guest cart keeps an `email` (trimmed and lower-cased, as at registration) that checkout uses when it is given none; a logged-in cart uses the account’s (400). An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise). Same as PATCH with every writable field required (except `email`); a missing one is a 400.
      *
      *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
@@ -751,8 +751,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change what checkout needs besides the lines: shipping and billing address, shipping method
-     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).
+     * Change what checkout needs besides the lines: a guest’s e-mail, shipping and billing address, shipping method
+     * @description A guest cart keeps an `email` (trimmed and lower-cased, as at registration) that checkout uses when it is given none; a logged-in cart uses the account’s (400). An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).
      *
      *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
@@ -885,9 +885,9 @@ export interface paths {
     put?: never;
     /**
      * Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key
-     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
+     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email` (given here, or the cart’s from `PATCH /api/cart`; this one wins when both are); the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
      *
-     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.
+     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email` (or the cart’s).
      */
     post: operations['placeOrder'];
     delete?: never;
@@ -1996,6 +1996,7 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
+      email: string | null;
       shipping_address: components['schemas']['PostalAddress'] | null;
       billing_address: components['schemas']['PostalAddress'] | null;
       shipping_method_id: string | null;
@@ -2061,6 +2062,8 @@ export interface components {
       price: number;
     };
     UpdateCart: {
+      /** @description A guest cart’s e-mail for checkout (a logged-in cart uses the account’s: 400); null clears it */
+      email?: string | null;
       shipping_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
       billing_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
       shipping_method_id?: string | null;
@@ -5850,6 +5853,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A guest cart’s e-mail for checkout (a logged-in cart uses the account’s: 400); null clears it */
+          email?: string | null;
           shipping_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
           billing_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
           shipping_method_id: string | null;

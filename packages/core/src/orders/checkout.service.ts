@@ -53,8 +53,8 @@ export function formatOrderNumber(n: number): string {
 
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
 
-/** Who checks out: a customer, or a guest by cart token and e-mail. */
-type Buyer = { userId: string; email: null } | { userId: null; cartToken: string; email: string };
+/** Who checks out: a customer, or a guest by cart token and e-mail (the cart's when the input has none). */
+type Buyer = { userId: string; email: null } | { userId: null; cartToken: string; email: string | null };
 
 /** SHA-256 of a guest order token, as `orders.order_token_hash` stores it. */
 export function hashOrderToken(token: string): string {
@@ -129,7 +129,10 @@ export class CheckoutService {
     }
   }
 
-  /** A customer (logged in), or a guest with a cart token and an e-mail; anyone else is a 401. */
+  /**
+   * A customer (logged in), or a guest with a cart token and an e-mail (given here, else the cart's,
+   * checked once the cart is read); anyone else is a 401.
+   */
   private buyerOf(ctx: Context, input: ParsedPlaceOrder, options: PlaceOrderOptions): Buyer {
     if (ctx.actor.kind === 'user') {
       if (input.email !== undefined) {
@@ -140,11 +143,12 @@ export class CheckoutService {
       return { userId: ctx.actor.id, email: null };
     }
     if (!options.cartToken) throw new UnauthorizedError('Log in, or check out a guest cart (X-Cart-Token)');
-    const errors = [];
-    if (input.email === undefined) errors.push({ path: 'email', message: 'a guest checkout needs an e-mail' });
-    if (input.items !== undefined) errors.push({ path: 'items', message: 'a guest checks out the guest cart' });
-    if (errors.length) throw new ValidationError('Invalid guest checkout', errors);
-    return { userId: null, cartToken: options.cartToken, email: input.email! };
+    if (input.items !== undefined) {
+      throw new ValidationError('Invalid guest checkout', [
+        { path: 'items', message: 'a guest checks out the guest cart' },
+      ]);
+    }
+    return { userId: null, cartToken: options.cartToken, email: input.email ?? null };
   }
 
   private async linesFrom(
@@ -206,6 +210,15 @@ export class CheckoutService {
   ): Promise<{ order: Order; orderToken: string | null }> {
     return this.unitOfWork.run(ctx, async (tx) => {
       const { lines, cartId, codes, checkout } = await this.linesFrom(tx, buyer, input);
+      if (buyer.userId === null) {
+        // An e-mail given at checkout wins over the one the cart holds.
+        buyer = { ...buyer, email: buyer.email ?? checkout?.email ?? null };
+        if (buyer.email === null) {
+          throw new ValidationError('Invalid guest checkout', [
+            { path: 'email', message: 'a guest checkout needs an e-mail: send one, or set it on the cart first' },
+          ]);
+        }
+      }
       for (const line of lines) {
         if (line.quantity > this.config.maxCartQuantity) {
           throw new ValidationError('Quantity too large', [

@@ -53,13 +53,13 @@ export const orderRoutes = [
       'Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key',
     description:
       'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
-      'Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). ' +
+      'Without a login: the guest cart of `X-Cart-Token` with an `email` (given here, or the cart’s from `PATCH /api/cart`; this one wins when both are); the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). ' +
       'With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. ' +
       'With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.',
     tags,
     auth: 'public',
     withToken:
-      'signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.',
+      'signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email` (or the cart’s).',
     headers: [
       { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
       { name: 'X-Cart-Token', description: 'A guest checkout: the guest cart’s token', maxLength: 64 },
