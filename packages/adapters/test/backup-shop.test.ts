@@ -77,6 +77,9 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
       { provider: 'manual' },
       { orderToken: placed.orderToken! },
     );
+    // A guest cart waiting for checkout keeps the e-mail its guest gave.
+    const waiting = await source.engine.cart.addItem(guest, { product_id: hammer.id, quantity: 1 });
+    await source.engine.cart.updateCart(guest, { email: 'waiting@example.test' }, { cartToken: waiting.issuedToken });
     const zone = await source.engine.shipping.createZone(ctx, { name: 'EU', countries: ['DE', 'FR'] });
     await source.engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Post', price: 490, free_over: 5000 });
     await nextOrderNumber(source.engine);
@@ -121,6 +124,8 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
     ).toMatchObject({ id: guestPayment.id, user_id: null, status: 'pending' });
     // The redemption came along: the guest's one use of the code is spent on the new database too.
     const again = anonymousContext({ clock: target.clock });
+    const kept = await target.engine.cart.getCart(again, { cartToken: waiting.issuedToken });
+    expect(kept.cart).toMatchObject({ email: 'waiting@example.test', item_count: 1 });
     const cart = await target.engine.cart.addItem(again, { product_id: hammer.id, quantity: 1 });
     await expect(
       target.engine.orders.placeOrder(
