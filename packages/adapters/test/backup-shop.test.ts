@@ -70,6 +70,16 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
       { email: 'mover@example.test' },
       { cartToken: issuedToken },
     );
+    // The guest pays with the order token: a payment without a user moves too.
+    const guestPayment = await source.engine.payments.createPayment(
+      guest,
+      placed.order.id,
+      { provider: 'manual' },
+      { orderToken: placed.orderToken! },
+    );
+    // A guest cart waiting for checkout keeps the e-mail its guest gave.
+    const waiting = await source.engine.cart.addItem(guest, { product_id: hammer.id, quantity: 1 });
+    await source.engine.cart.updateCart(guest, { email: 'waiting@example.test' }, { cartToken: waiting.issuedToken });
     const zone = await source.engine.shipping.createZone(ctx, { name: 'EU', countries: ['DE', 'FR'] });
     await source.engine.shipping.createMethod(ctx, { zone_id: zone.id, name: 'Post', price: 490, free_over: 5000 });
     await nextOrderNumber(source.engine);
@@ -109,8 +119,13 @@ describe.each(pairs)('a shop moved %s → %s', (from, to) => {
     expect(await target.engine.promotions.getPromotion(ctx, code.id)).toEqual({ ...code, times_used: 1 });
     const moved = await target.engine.orders.getOrderWithToken(ctx, placed.order.number, placed.orderToken!);
     expect(moved).toMatchObject({ user_id: null, guest_email: 'mover@example.test', discount_total: 200 });
+    expect(
+      await target.engine.payments.getPayment(guest, guestPayment.id, { orderToken: placed.orderToken! }),
+    ).toMatchObject({ id: guestPayment.id, user_id: null, status: 'pending' });
     // The redemption came along: the guest's one use of the code is spent on the new database too.
     const again = anonymousContext({ clock: target.clock });
+    const kept = await target.engine.cart.getCart(again, { cartToken: waiting.issuedToken });
+    expect(kept.cart).toMatchObject({ email: 'waiting@example.test', item_count: 1 });
     const cart = await target.engine.cart.addItem(again, { product_id: hammer.id, quantity: 1 });
     await expect(
       target.engine.orders.placeOrder(

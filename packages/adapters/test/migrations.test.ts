@@ -223,3 +223,66 @@ describe.each(testDialects())('the refunds migration [%s]', (dialect) => {
     }
   });
 });
+
+describe.each(testDialects())('the guest payments migration [%s]', (dialect) => {
+  it('lets a payment have no user and keeps the payments, their refunds, CHECKs and keys of a shop', async () => {
+    const db = await createTestDatabase(dialect);
+    const store = createKnexStore(db.url);
+    try {
+      const k = store.knex;
+      await migrateLatest(k, '0020_account_erasure');
+      const at = '2026-01-02T03:04:05.678Z';
+      const user = { id: 'u1', email: 'a@example.test', password_hash: 'x', name: 'A', role: 'customer' };
+      await k('users').insert({ ...user, created_at: at, updated_at: at });
+      const order = { id: 'o1', number: 'EM-1', user_id: 'u1', status: 'paid', currency: 'EUR', subtotal: 300 };
+      await k('orders').insert({ ...order, total: 300, created_at: at, updated_at: at });
+      const payment = { order_id: 'o1', provider: 'manual', status: 'succeeded', amount: 300, currency: 'EUR' };
+      await k('payments').insert({
+        ...payment,
+        id: 'p1',
+        user_id: 'u1',
+        reference: 'r1',
+        created_at: at,
+        updated_at: at,
+      });
+      const refund = { order_id: 'o1', payment_id: 'p1', provider: 'manual', status: 'completed', currency: 'EUR' };
+      await k('refunds').insert({ ...refund, id: 'r1', amount: 100, lines: '[]', created_at: at, updated_at: at });
+      await migrateLatest(k);
+
+      expect(await k('payments').where('id', 'p1').first('user_id', 'amount')).toMatchObject({ user_id: 'u1' });
+      expect(await k('refunds').where('payment_id', 'p1').count({ n: '*' })).toEqual([{ n: expect.anything() }]);
+      const row = (id: string, reference: string) => ({ ...payment, id, reference, created_at: at, updated_at: at });
+      await k('payments').insert({ ...row('p2', 'r2'), user_id: null });
+      expect((await k('payments').where('id', 'p2').first('user_id')).user_id).toBeNull();
+      // The rebuilt table keeps its CHECKs, its unique reference and its foreign keys both ways.
+      const overRefunded = await k('payments')
+        .where('id', 'p1')
+        .update({ refunded_amount: 301 })
+        .catch((e: unknown) => e);
+      expect(isCheckViolation(overRefunded)).toBe(true);
+      const duplicate = await k('payments')
+        .insert(row('p3', 'r1'))
+        .catch((e: unknown) => e);
+      expect(isUniqueViolation(duplicate)).toBe(true);
+      const orphan = await k('payments')
+        .insert({ ...row('p4', 'r4'), order_id: 'nope' })
+        .catch((e: unknown) => e);
+      expect(orphan).toBeInstanceOf(Error);
+      const orphanRefund = await k('refunds')
+        .insert({ ...refund, id: 'r2', payment_id: 'nope', amount: 1, lines: '[]', created_at: at, updated_at: at })
+        .catch((e: unknown) => e);
+      expect(orphanRefund).toBeInstanceOf(Error);
+      // A guest's payment cannot go back to NOT NULL: the rollback says so and changes nothing.
+      await expect(migrateRollback(k)).rejects.toThrow(/guest orders/);
+      await k('payments').where('id', 'p2').delete();
+      await migrateRollback(k);
+      const missingUser = await k('payments')
+        .insert({ ...row('p5', 'r5'), user_id: null })
+        .catch((e: unknown) => e);
+      expect(missingUser).toBeInstanceOf(Error);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

@@ -45,6 +45,7 @@ describe('configuration', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       CURRENCY: 'eur',
       HOST: '',
+      STOREFRONT_URL: 'https://shop.example/',
     });
     expect(c.port).toBe(8080);
     expect(c.accessTokenTtl).toBe(900);
@@ -52,18 +53,27 @@ describe('configuration', () => {
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.currency).toBe('EUR');
     expect(c.host).toBe('127.0.0.1');
+    // Links are built as `<url>/orders/…`: a trailing slash is dropped.
+    expect(c.storefrontUrl).toBe('https://shop.example');
   });
 
   it('reports one clear line per bad variable', () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: 'abc', DATABASE_URL: 'oracle://x', ACCESS_TOKEN_TTL: 'soon', WORKER: 'maybe' });
+      parseConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'oracle://x',
+        ACCESS_TOKEN_TTL: 'soon',
+        WORKER: 'maybe',
+        STOREFRONT_URL: 'javascript:alert(1)',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const lines = (error as ConfigError).problems;
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
+    expect(lines.find((l) => l.startsWith('STOREFRONT_URL:'))).toContain('https://');
     expect(lines.find((l) => l.startsWith('PORT:'))).toContain('"abc"');
     expect(lines.find((l) => l.startsWith('DATABASE_URL:'))).toContain('sqlite:');
     expect(lines.find((l) => l.startsWith('ACCESS_TOKEN_TTL:'))).toContain('duration');

@@ -268,6 +268,21 @@ describeEachDatabase(
       const me = await request(env().app).get('/api/users/me').set(auth);
       expect(me.body.email_verified_at).toEqual(expect.any(String));
     });
+
+    it('without STOREFRONT_URL, mails a guest the order number and the token that reads the order', async () => {
+      const mug = await publishedProduct(env(), { price: 900, stock: 5 });
+      const cart = await request(env().app).post('/api/cart/items').send({ product_id: mug.id });
+      const email = `${unique('guest')}@example.test`;
+      const placed = await request(env().app)
+        .post('/api/orders')
+        .set('X-Cart-Token', cart.headers['x-cart-token'] as string)
+        .send({ email });
+      expect(placed.status).toBe(201);
+      const token = await mailedToken(env(), email, new RegExp(placed.body.number));
+      expect(token).toBe(placed.body.order_token);
+      const read = await request(env().app).get(`/api/orders/${placed.body.number}`).set('X-Order-Token', token);
+      expect(read.status).toBe(200);
+    });
   },
   { requireEmailVerification: true },
   { notifications: { mailer } },

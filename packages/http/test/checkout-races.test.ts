@@ -1,7 +1,10 @@
 import { OutOfStockError, type Config, type Context, type StockLine } from '@emporia/core';
 import type { Knex } from 'knex';
 import { CheckoutService } from '../../core/src/orders/checkout.service.js';
+import { IdempotencyService } from '../../core/src/orders/idempotency.service.js';
 import type { SaleInventory } from '../../core/src/orders/ports.js';
+import type { MailQueue } from '../../core/src/notifications/mail.js';
+import { NOTIFICATION_TOKENS } from '../../core/src/notifications/ports.js';
 import { TOKENS } from '../../core/src/shared/tokens.js';
 import { PRICING_TOKENS } from '../../core/src/pricing/module.js';
 import type { PricingService } from '../../core/src/pricing/pricing.service.js';
@@ -67,7 +70,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
     const { container, store, cart, engine } = { ...env.engine, engine: env.engine };
     return new CheckoutService(
       store.repositories.orders,
-      store.repositories.idempotencyKeys,
+      new IdempotencyService(store.repositories.idempotencyKeys, container.get<Config>(TOKENS.Config)),
       inventory,
       cart,
       store.repositories.outbox,
@@ -76,6 +79,7 @@ describe.runIf(postgres)('checkout races have teeth [postgres]', () => {
       container.get<PricingService>(PRICING_TOKENS.PricingService),
       env.engine.shipping,
       engine.promotions,
+      container.get<MailQueue>(NOTIFICATION_TOKENS.MailQueue),
     );
   }
 

@@ -1,12 +1,23 @@
 import type { Server } from 'node:http';
-import { systemContext } from '@emporia/core';
+import type { KnexStore } from '@emporia/adapters';
+import { systemContext, type Mailer, type MailMessage } from '@emporia/core';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { userWithToken } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
 import { publishedProduct } from './checkout-fixtures.js';
 
-const GUEST_CHECKOUTS_PER_HOUR = 6;
+const GUEST_CHECKOUTS_PER_HOUR = 14;
+const STOREFRONT_URL = 'https://shop.example';
+
+/** Every mail the engine handed to its mailer. */
+const sent: MailMessage[] = [];
+const mailer: Mailer = {
+  async send(message) {
+    sent.push(message);
+    return { id: `<${sent.length}@test>` };
+  },
+};
 
 describeEachDatabase(
   'guest checkout',
@@ -82,6 +93,79 @@ describeEachDatabase(
       );
     });
 
+    it('mails the guest a link carrying the order token, which no event payload holds', async () => {
+      const email = `mailed-${Math.random().toString(36).slice(2, 10)}@example.test`;
+      const placed = await request(server)
+        .post('/api/orders')
+        .set('X-Cart-Token', await guestCart())
+        .send({ email });
+      expect(placed.status).toBe(201);
+      const { id, number, order_token: answered } = placed.body;
+      await env().engine.jobs.createRunner().runUntilIdle();
+      const mails = sent.filter((m) => m.to === email);
+      expect(mails.map((m) => m.subject)).toEqual([`Order ${number} received`]);
+      const link = new RegExp(`${STOREFRONT_URL}/orders/${number}#token=([A-Za-z0-9_-]{43})`);
+      const mailed = link.exec(mails[0].text)?.[1];
+      expect(mailed).toBe(answered);
+      expect(mails[0].html).toContain(`href="${STOREFRONT_URL}/orders/${number}#token=${mailed}"`);
+      const read = await request(server).get(`/api/orders/${number}`).set('X-Order-Token', mailed!);
+      expect(read.status).toBe(200);
+      expect(read.body.id).toBe(id);
+
+      // The events (what webhooks and live streams carry) and their deliveries never hold it.
+      const knex = (env().engine.store as KnexStore).knex;
+      const events = await knex('outbox_events').select('type', 'payload');
+      const ofOrder = events.filter((e: { payload: unknown }) => JSON.stringify(e.payload).includes(id));
+      expect(ofOrder.map((e: { type: string }) => e.type)).toContain('order.placed');
+      for (const e of events) expect(JSON.stringify(e.payload)).not.toContain(mailed);
+      for (const d of await knex('webhook_deliveries')) expect(JSON.stringify(d)).not.toContain(mailed);
+    });
+
+    it('keeps a guest’s e-mail on the cart (PATCH /api/cart) for a checkout given none; one given at checkout wins', async () => {
+      const token = await guestCart();
+      const patch = (body: object, headers: Record<string, string> = { 'X-Cart-Token': token }) =>
+        request(server).patch('/api/cart').set(headers).send(body);
+      const bad = await patch({ email: 'not an address' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'body.email' })]);
+      const set = await patch({ email: '  Cart.Guest@Example.TEST ' });
+      expect(set.status).toBe(200);
+      expect(set.body.email).toBe('cart.guest@example.test');
+      expect((await request(server).get('/api/cart').set('X-Cart-Token', token)).body.email).toBe(
+        'cart.guest@example.test',
+      );
+      // A later PATCH of something else leaves it; null clears it, and checkout then asks for one.
+      expect((await patch({ billing_address: null })).body.email).toBe('cart.guest@example.test');
+      expect((await patch({ email: null })).body.email).toBeNull();
+      const none = await request(server).post('/api/orders').set('X-Cart-Token', token).send({});
+      expect(none.status).toBe(400);
+      expect(none.body.errors).toEqual([expect.objectContaining({ path: 'email' })]);
+      // The failed checkout took nothing: the cart still holds its lines.
+      expect((await request(server).get('/api/cart').set('X-Cart-Token', token)).body.item_count).toBe(2);
+
+      await patch({ email: 'cart.guest@example.test' });
+      const placed = await request(server).post('/api/orders').set('X-Cart-Token', token).send({});
+      expect(placed.status).toBe(201);
+      expect(placed.body).toMatchObject({ user_id: null, guest_email: 'cart.guest@example.test' });
+      expect(placed.body.order_token).toEqual(expect.any(String));
+
+      const other = await guestCart();
+      await patch({ email: 'on.cart@example.test' }, { 'X-Cart-Token': other });
+      const given = await request(server)
+        .post('/api/orders')
+        .set('X-Cart-Token', other)
+        .send({ email: 'At.Checkout@example.test' });
+      expect(given.status).toBe(201);
+      expect(given.body.guest_email).toBe('at.checkout@example.test');
+
+      // A customer's cart uses the account's e-mail.
+      const customer = await userWithToken(env(), 'customer');
+      const own = await patch({ email: 'else@example.test' }, customer.headers);
+      expect(own.status).toBe(400);
+      expect(own.body.errors).toEqual([expect.objectContaining({ path: 'email' })]);
+      expect((await request(server).get('/api/cart').set(customer.headers)).body.email).toBeNull();
+    });
+
     it('replays a guest checkout by Idempotency-Key, scoped to the cart token', async () => {
       const token = await guestCart();
       const send = (cartToken: string, body: object = { email: 'replay@example.test' }) =>
@@ -132,5 +216,6 @@ describeEachDatabase(
       expect(own.status).toBe(201);
     });
   },
-  { guestCheckoutsPerHour: GUEST_CHECKOUTS_PER_HOUR },
+  { guestCheckoutsPerHour: GUEST_CHECKOUTS_PER_HOUR, storefrontUrl: STOREFRONT_URL },
+  { notifications: { mailer } },
 );

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { PromotionNotApplicableError, systemContext } from '@emporia/core';
 import request from 'supertest';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
@@ -246,5 +247,69 @@ describeEachDatabase('promotions', (env) => {
     await request(server).post('/api/cart/items').set(alice.headers).send({ product_id: mug.id });
     const again = await request(server).post('/api/cart/promotions').set(alice.headers).send({ code: once });
     expect(again.body.reason).toBe('customer_limit_reached');
+  });
+  it('holds one customer to a per-customer limit of 2 when six checkouts race, with no total limit on the code', async () => {
+    const mug = await publishedProduct(env(), { price: 1000, stock: 100 });
+    const twice = code('TWICE');
+    const promo = await env().engine.promotions.createPromotion(system(), {
+      code: twice,
+      kind: 'fixed',
+      value: 100,
+      usage_limit_per_customer: 2,
+    });
+    const [, , carol, dave] = buyers;
+    const order = (user: TestUser) =>
+      env().engine.orders.placeOrder(user.ctx, {
+        items: [{ variant_id: mug.variants[0].id, quantity: 1 }],
+        promotion_codes: [twice],
+      });
+    const outcomes = await Promise.allSettled([...Array.from({ length: 6 }, () => order(carol)), order(dave)]);
+    const placed = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(placed.map((o) => o.value.order.user_id).sort()).toEqual(
+      [carol.user.id, carol.user.id, dave.user.id].sort(),
+    );
+    const reasons = outcomes
+      .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+      .map((o) => (o.reason as PromotionNotApplicableError).reason);
+    expect(reasons).toEqual(Array.from({ length: 4 }, () => 'customer_limit_reached'));
+    // The uses of a code without a total limit are its redemptions.
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(3);
+    expect(await stockOf(env(), mug.variants[0].id)).toBe(97);
+    // A cancelled order gives its use back once: carol may use the code once more, not twice.
+    const carols = placed.filter((o) => o.value.order.user_id === carol.user.id);
+    await env().engine.orders.cancelOrder(carol.ctx, carols[0].value.order.id);
+    await expect(env().engine.orders.cancelOrder(carol.ctx, carols[0].value.order.id)).rejects.toThrow();
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(2);
+    const again = await Promise.allSettled([order(carol), order(carol)]);
+    expect(again.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(3);
+    // Given a total limit later, the code counts on from its redemptions: one use is left of 4.
+    await env().engine.promotions.updatePromotion(system(), promo.id, { usage_limit: 4 });
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(3);
+    const last = await Promise.allSettled([order(dave), order(buyers[0]), order(buyers[1])]);
+    expect(last.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(4);
+  });
+
+  it('checks out with a code that has no total limit without waiting on the promotion’s row', async () => {
+    // PostgreSQL shows it: a checkout that counted the use on the row would wait for this lock (and
+    // the test would time out). SQLite has one writer anyway; MySQL's foreign-key check of the
+    // redemption takes a shared lock on the row, which an increment's lock would block.
+    if (env().dialect !== 'postgres') return;
+    const mug = await publishedProduct(env(), { price: 1000, stock: 10 });
+    const open = code('OPEN');
+    const promo = await env().engine.promotions.createPromotion(system(), { code: open, kind: 'fixed', value: 100 });
+    const placed = await env().engine.store.unitOfWork.run(system(), async (tx) => {
+      // What a concurrent checkout's conditional increment would hold until its commit.
+      await (tx.tx as unknown as Knex.Transaction).raw('select id from promotions where id = ? for no key update', [
+        promo.id,
+      ]);
+      return env().engine.orders.placeOrder(buyers[0].ctx, {
+        items: [{ variant_id: mug.variants[0].id, quantity: 1 }],
+        promotion_codes: [open],
+      });
+    });
+    expect(placed.order.discounts).toEqual([{ code: open, amount: 100 }]);
+    expect((await env().engine.promotions.getPromotion(system(), promo.id)).times_used).toBe(1);
   });
 });

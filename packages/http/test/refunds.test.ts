@@ -201,6 +201,53 @@ describeEachDatabase(
         RefundLimitError,
       );
     });
+    it('refunds once per Idempotency-Key: a replay answers the same refund, another body is 422, racing requests refund once', async () => {
+      const { order, paymentId } = await paidOrder(3);
+      const keyed = (key: string, body: Record<string, unknown>, orderId = order.id) =>
+        refund(orderId, body).set('Idempotency-Key', key);
+      const first = await keyed('refund-1', { amount: 500, reason: 'late' });
+      expect(first.status).toBe(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      // Same key and body (fields in another order): the same refund, nothing refunded twice.
+      const again = await keyed('refund-1', { reason: 'late', amount: 500 });
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await refundedAmount(paymentId)).toBe(500);
+      // Another body, or another order, with the key: 422, and still one refund.
+      const other = await keyed('refund-1', { amount: 600, reason: 'late' });
+      expect(other.status).toBe(422);
+      expect(other.headers['content-type']).toMatch(/application\/problem\+json/);
+      const { order: second } = await paidOrder(1);
+      expect((await keyed('refund-1', { amount: 500, reason: 'late' }, second.id)).status).toBe(422);
+      expect(await refundedAmount(paymentId)).toBe(500);
+      // A bad key is a 400; a refused refund leaves its key free for a corrected retry.
+      expect((await keyed('bad key', { amount: 1 })).status).toBe(400);
+      expect((await keyed('refund-2', { amount: order.total })).status).toBe(409);
+      expect((await keyed('refund-2', { amount: 100 })).status).toBe(201);
+      // Ten requests racing with one key: one refund; the rest replay it or are told it is running.
+      const racing = await Promise.all(Array.from({ length: 10 }, () => keyed('refund-3', { amount: 700 })));
+      expect(racing.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+      expect(new Set(racing.filter((a) => a.status === 201).map((a) => a.body.id)).size).toBe(1);
+      expect(await refundedAmount(paymentId)).toBe(1300);
+      const listed = await request(server).get(`/api/orders/${order.id}/refunds`).set(staff.headers);
+      expect(listed.body.results.map((r: { amount: number }) => r.amount)).toEqual([500, 100, 700]);
+      // The library takes the key too, scoped per actor: another staff user's same key is their own.
+      const replayed: string[] = [];
+      const lib = await env().engine.payments.refundOrder(
+        staff.ctx,
+        order.id,
+        { amount: 700 },
+        { idempotencyKey: 'refund-3', onReplay: () => replayed.push('yes') },
+      );
+      expect(lib.id).toBe(racing.find((a) => a.status === 201)!.body.id);
+      expect(replayed).toEqual(['yes']);
+      const colleague = await userWithToken(env(), 'staff');
+      const theirs = await refund(order.id, { amount: 700 }, colleague).set('Idempotency-Key', 'refund-3');
+      expect(theirs.status).toBe(201);
+      expect(theirs.body.id).not.toBe(lib.id);
+      expect(await refundedAmount(paymentId)).toBe(2000);
+    });
   },
   {},
   { notifications: { mailer } },

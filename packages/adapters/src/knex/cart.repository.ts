@@ -18,6 +18,7 @@ function cartOf(r: Record<string, unknown>): CartRecord {
     shipping_address: r.shipping_address ? fromJson<PostalAddress>(r.shipping_address) : null,
     billing_address: r.billing_address ? fromJson<PostalAddress>(r.billing_address) : null,
     shipping_method_id: (r.shipping_method_id as string | null) ?? null,
+    email: (r.email as string | null) ?? null,
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
@@ -27,6 +28,7 @@ const NO_CHECKOUT_FIELDS: CartCheckoutFields = {
   shipping_address: null,
   billing_address: null,
   shipping_method_id: null,
+  email: null,
 };
 
 function itemOf(r: Record<string, unknown>): CartItemRecord {
@@ -48,6 +50,7 @@ const CART_COLUMNS = [
   'shipping_address',
   'billing_address',
   'shipping_method_id',
+  'email',
   'created_at',
   'updated_at',
 ];
@@ -147,6 +150,7 @@ export class KnexCartRepository implements CartRepository {
       if (fields[key] !== undefined) columns[key] = fields[key] === null ? null : toJson(fields[key]);
     }
     if (fields.shipping_method_id !== undefined) columns.shipping_method_id = fields.shipping_method_id;
+    if (fields.email !== undefined) columns.email = fields.email;
     await db(ctx, this.knex)('carts').where('id', cartId).update(columns);
   }
 

@@ -160,7 +160,13 @@ export class KnexOrderRepository implements OrderRepository {
   }
 
   async claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number> {
-    return db(ctx, this.knex)('orders').whereNull('user_id').where('guest_email', email).update({ user_id: userId });
+    const q = db(ctx, this.knex);
+    // Their payments go with them (first: the subquery finds the orders while they are still the guest's).
+    await q('payments')
+      .whereNull('user_id')
+      .whereIn('order_id', q('orders').select('id').whereNull('user_id').where('guest_email', email))
+      .update({ user_id: userId });
+    return q('orders').whereNull('user_id').where('guest_email', email).update({ user_id: userId });
   }
 
   async list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>> {

@@ -16,7 +16,7 @@ function paymentOf(r: Record<string, unknown>): PaymentRecord {
   return {
     id: r.id as string,
     order_id: r.order_id as string,
-    user_id: r.user_id as string,
+    user_id: (r.user_id as string | null) ?? null,
     provider: r.provider as string,
     status: r.status as PaymentStatus,
     amount: Number(r.amount),

@@ -27,7 +27,8 @@ function toRecord(r: Record<string, unknown>): PromotionRecord {
     category_ids: fromJson<string[]>(r.category_ids),
     product_ids: fromJson<string[]>(r.product_ids),
     is_active: toBool(r.is_active),
-    times_used: Number(r.times_used),
+    // An unlimited code's row counter is not kept (checkouts do not lock it): its redemptions count.
+    times_used: r.usage_limit === null && r.redeemed !== undefined ? Number(r.redeemed) : Number(r.times_used),
     created_at: toIso(r.created_at),
     updated_at: toIso(r.updated_at),
   };
@@ -43,12 +44,21 @@ const clash = (code: string) => new ConflictError(`A promotion with the code ${c
 export class KnexPromotionRepository implements PromotionRepository {
   constructor(private readonly knex: Knex) {}
 
+  /** Promotions with `redeemed`, their redemption count (one subquery per row, on its index). */
+  private withUses(ctx: Context) {
+    const q = db(ctx, this.knex);
+    return q('promotions as p').select(
+      'p.*',
+      q('promotion_redemptions as r').count('*').where('r.promotion_id', this.knex.ref('p.id')).as('redeemed'),
+    );
+  }
+
   async list(ctx: Context): Promise<PromotionRecord[]> {
-    return (await db(ctx, this.knex)('promotions').select('*').orderBy('id', 'desc')).map(toRecord);
+    return (await this.withUses(ctx).orderBy('p.id', 'desc')).map(toRecord);
   }
 
   async findById(ctx: Context, id: string): Promise<PromotionRecord | null> {
-    const row = await db(ctx, this.knex)('promotions').where({ id }).first();
+    const row = await this.withUses(ctx).where('p.id', id).first();
     return row ? toRecord(row) : null;
   }
 
@@ -68,8 +78,22 @@ export class KnexPromotionRepository implements PromotionRepository {
 
   async update(ctx: Context, record: PromotionRecord): Promise<boolean> {
     const { id, created_at: _created, times_used: _used, ...fields } = toRow(record);
+    // A code that gets a total limit starts counting from its redemptions (while unlimited its row
+    // counter stood still). First in the SET list: MySQL evaluates assignments left to right, so
+    // `usage_limit` here is still the old value on every dialect.
+    const times_used = this.knex.raw(
+      'case when usage_limit is null then (select count(*) from promotion_redemptions where promotion_id = ?) else times_used end',
+      [id],
+    );
     try {
-      return (await db(ctx, this.knex)('promotions').where({ id }).update(fields)) === 1;
+      return (
+        (await db(
+          ctx,
+          this.knex,
+        )('promotions')
+          .where({ id })
+          .update({ times_used, ...fields })) === 1
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw clash(record.code);
       throw err;
@@ -174,7 +198,12 @@ export class KnexPromotionRepository implements PromotionRepository {
     const ids = [...new Set(rows.map((r) => r.promotion_id))].sort();
     for (const id of ids) {
       const uses = rows.filter((r) => r.promotion_id === id).length;
-      await q('promotions').where('id', id).where('times_used', '>=', uses).decrement('times_used', uses);
+      // Only a limited code keeps its counter on the row (an unlimited one counts its redemptions).
+      await q('promotions')
+        .where('id', id)
+        .whereNotNull('usage_limit')
+        .where('times_used', '>=', uses)
+        .decrement('times_used', uses);
     }
     return ids;
   }

@@ -11,7 +11,7 @@ const AFTER = `'pending', 'paid', 'shipped', 'delivered', 'cancelled', 'partiall
  * Foreign keys are off meanwhile — else dropping the old table would cascade into its children —
  * which a transaction cannot switch, so this migration runs outside knex's and opens its own.
  */
-async function rebuildSqliteTable(knex: Knex, table: string, edit: (sql: string) => string): Promise<void> {
+export async function rebuildSqliteTable(knex: Knex, table: string, edit: (sql: string) => string): Promise<void> {
   await knex.raw('PRAGMA foreign_keys = OFF');
   try {
     await knex.transaction(async (trx) => {

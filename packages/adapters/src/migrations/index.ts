@@ -17,7 +17,9 @@ import { refundsMigration } from './0015_refunds.js';
 import { searchPopularityMigration } from './0016_search_popularity.js';
 import { rateLimitsMigration } from './0019_rate_limits.js';
 import { accountErasureMigration } from './0020_account_erasure.js';
+import { guestPaymentsMigration } from './0021_guest_payments.js';
 import { searchStaticRankMigration } from './0023_search_static_rank.js';
+import { cartEmailMigration } from './0026_cart_email.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -69,7 +71,9 @@ export const migrations: Migration[] = [
   searchPopularityMigration,
   rateLimitsMigration,
   accountErasureMigration,
+  guestPaymentsMigration,
   searchStaticRankMigration,
+  cartEmailMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

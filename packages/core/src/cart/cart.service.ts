@@ -154,7 +154,8 @@ export class CartService {
   /**
    * Sets what checkout needs besides the lines: the shipping and billing addresses (inline, or
    * `{address_id}` copied from the caller's address book; NotFoundError for another's) and the
-   * shipping method, which must apply to the cart's address and weight (ConflictError otherwise).
+   * shipping method, which must apply to the cart's address and weight (ConflictError otherwise);
+   * and a guest cart's e-mail, which checkout uses when given none (a customer's: ValidationError).
    */
   async updateCart(ctx: Context, input: UpdateCartInput, access: CartAccess = {}): Promise<CartResult> {
     const v = parseInput(updateCartSchema, input);
@@ -164,6 +165,14 @@ export class CartService {
       if (given !== undefined) fields[key] = given && (await this.addresses.resolveForCart(ctx, given, key));
     }
     if (v.shipping_method_id !== undefined) fields.shipping_method_id = v.shipping_method_id;
+    if (v.email !== undefined) {
+      if (v.email !== null && ctx.actor.kind === 'user') {
+        throw new ValidationError('Invalid input', [
+          { path: 'email', message: 'a logged-in cart uses the account’s e-mail' },
+        ]);
+      }
+      fields.email = v.email;
+    }
     const { cart, issuedToken } = await this.resolve(ctx, access, true);
     const next: CartRecord = { ...cart!, ...fields, updated_at: ctx.clock.now().toISOString() };
     if (next.shipping_method_id && (v.shipping_method_id || fields.shipping_address !== undefined)) {
@@ -263,13 +272,13 @@ export class CartService {
           ? await this.carts.findByTokenHash(ctx, hashCartToken(owner.cartToken))
           : null;
     if (!cart || ('cartToken' in owner && cart.user_id !== null)) return null;
-    const { shipping_address, billing_address, shipping_method_id } = cart;
+    const { shipping_address, billing_address, shipping_method_id, email } = cart;
     const items = await this.carts.takeItems(ctx, cart.id, ctx.clock.now().toISOString());
     return {
       cartId: cart.id,
       items,
       codes: await this.promotions.takeFromCart(ctx, cart.id),
-      checkout: { shipping_address, billing_address, shipping_method_id },
+      checkout: { shipping_address, billing_address, shipping_method_id, email },
     };
   }
 
@@ -366,6 +375,7 @@ export class CartService {
       item_count: lines.reduce((n, l) => n + l.quantity, 0),
       ...breakdownTotals(breakdown, this.config.pricesIncludeTax),
       currency: this.config.currency,
+      email: cart.email,
       shipping_address: cart.shipping_address,
       billing_address: cart.billing_address,
       shipping_method_id: cart.shipping_method_id,

@@ -1,11 +1,13 @@
 import type { PostalAddress } from '../addresses/schemas.js';
 import type { Context } from '../shared/context.js';
 
-/** What a cart holds for checkout besides its lines: the addresses (copies) and the chosen method. */
+/** What a cart holds for checkout besides its lines: the addresses (copies), the chosen method and a guest's e-mail. */
 export interface CartCheckoutFields {
   shipping_address: PostalAddress | null;
   billing_address: PostalAddress | null;
   shipping_method_id: string | null;
+  /** A guest cart's e-mail (lower-cased), which a checkout without one uses; null on customers' carts. */
+  email: string | null;
 }
 
 /** A cart row as stored: a customer's (`user_id`) or a guest's (found by token hash). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cartAddressInputSchema, postalAddressSchema } from '../addresses/schemas.js';
 import { breakdownShape, lineBreakdownShape } from '../pricing/schemas.js';
+import { emailSchema } from '../identity/schemas.js';
 import { chosenShippingMethodSchema } from '../shipping/schemas.js';
 import { MAX_LINES, currencyField, idField, int32, timestampField } from '../shared/input.js';
 
@@ -37,10 +38,15 @@ export type UpdateCartItemInput = z.input<typeof updateCartItemSchema>;
 /**
  * Input of `cart.updateCart`: what checkout needs besides the lines. An address is given inline or
  * as `{address_id}` from the caller's address book (copied onto the cart); null clears it. A
- * shipping method must apply to the cart's address and weight (409 otherwise).
+ * shipping method must apply to the cart's address and weight (409 otherwise). A guest cart keeps
+ * an `email` (trimmed, lower-cased, as registrations are), which checkout uses when it is given none.
  */
 export const updateCartSchema = z
   .strictObject({
+    email: emailSchema
+      .nullable()
+      .optional()
+      .describe('A guest cart’s e-mail for checkout (a logged-in cart uses the account’s: 400); null clears it'),
     shipping_address: cartAddressInputSchema.nullable().optional(),
     billing_address: cartAddressInputSchema.nullable().optional(),
     shipping_method_id: z.uuid('must be a shipping method id').nullable().optional(),
@@ -89,6 +95,8 @@ export const cartSchema = z
     /** Priced live over the lines that still exist (see `breakdownShape`). */
     ...breakdownShape,
     currency: currencyField(),
+    /** A guest cart's e-mail (lower-cased) that checkout uses unless it is given one; null on a customer's cart. */
+    email: z.string().max(254).nullable(),
     shipping_address: postalAddressSchema.nullable(),
     /** Null: the shipping address is used for billing too. */
     billing_address: postalAddressSchema.nullable(),

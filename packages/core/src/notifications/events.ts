@@ -165,6 +165,12 @@ export const eventPayloadSchemas = {
       order_id: id,
       order_number: orderNumber.optional().describe('The order’s human number (absent in events of older versions)'),
       user_id: id.nullable(),
+      guest_email: z
+        .string()
+        .max(254)
+        .nullable()
+        .optional()
+        .describe('a guest order’s e-mail; null or absent for an account’s order'),
       status: z.enum(['succeeded', 'failed']),
       amount,
       currency,

@@ -56,24 +56,28 @@ interface EventMail {
 }
 
 /** Which e-mail each event sends, to whom, with which variables. Events not listed send none. */
-const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail } = {
+const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail | null } = {
   'user.created': (p) => ({
     template: 'welcome',
     to: { contact: { user_id: p.user_id, email: p.email, name: p.name } },
     vars: {},
   }),
-  'order.placed': (p) => ({
-    template: 'order_placed',
-    // A guest order goes to the e-mail the guest checked out with.
+  // A guest's confirmation carries the order token, which no event may: checkout queues it directly (MailQueue).
+  'order.placed': (p) =>
+    p.user_id === null
+      ? null
+      : {
+          template: 'order_placed',
+          to: { user_id: p.user_id },
+          vars: { order_number: p.number, total: formatMoney(p.total, p.currency) },
+        },
+  'payment.completed': (p) => ({
+    template: p.status === 'succeeded' ? 'payment_succeeded' : 'payment_failed',
+    // A guest's payment goes to the e-mail the guest checked out with.
     to:
       p.user_id === null && p.guest_email
         ? { contact: { user_id: '', email: p.guest_email, name: '' } }
         : { user_id: p.user_id },
-    vars: { order_number: p.number, total: formatMoney(p.total, p.currency) },
-  }),
-  'payment.completed': (p) => ({
-    template: p.status === 'succeeded' ? 'payment_succeeded' : 'payment_failed',
-    to: { user_id: p.user_id },
     vars: { order_number: p.order_number ?? p.order_id, amount: formatMoney(p.amount, p.currency) },
   }),
   'refund.completed': (p) => ({
@@ -89,7 +93,7 @@ const EVENT_MAILS: { [T in EventType]?: (payload: DomainEvents[T]) => EventMail 
 };
 
 function eventMail(event: OutboxEvent): EventMail | null {
-  const make = EVENT_MAILS[event.type] as ((payload: OutboxEvent['payload']) => EventMail) | undefined;
+  const make = EVENT_MAILS[event.type] as ((payload: OutboxEvent['payload']) => EventMail | null) | undefined;
   return make ? make(event.payload) : null;
 }
 

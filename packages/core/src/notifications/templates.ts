@@ -13,6 +13,8 @@ export interface MailTemplate {
 export type MailTemplateName =
   | 'welcome'
   | 'order_placed'
+  | 'guest_order_placed'
+  | 'guest_order_placed_token'
   | 'payment_succeeded'
   | 'payment_failed'
   | 'refund_completed'
@@ -32,7 +34,9 @@ const footer = {
  * password reset, e-mail verification); start from one of them to write your own. The last two get
  * `{{token}}` (what the storefront posts to `/api/auth/password-reset/confirm` or
  * `/api/auth/verify-email`) and `{{expires_in}}`: a template of your own would put the token into
- * a link to your storefront (`https://shop.example/reset?token={{token}}`).
+ * a link to your storefront (`https://shop.example/reset?token={{token}}`). A guest's order
+ * confirmation is `guest_order_placed` with `{{order_url}}` (`STOREFRONT_URL` set) or
+ * `guest_order_placed_token` with `{{order_token}}` (unset); both get `{{order_number}}` and `{{total}}`.
  */
 export const defaultMailTemplates: MailTemplates = {
   welcome: {
@@ -47,6 +51,24 @@ export const defaultMailTemplates: MailTemplates = {
       footer.text,
     html:
       '<p>Hello {{name}},</p><p>thank you for your order <b>{{order_number}}</b> of <b>{{total}}</b>. We will let you know when it ships.</p>' +
+      footer.html,
+  },
+  guest_order_placed: {
+    subject: 'Order {{order_number}} received',
+    text:
+      'Hello,\n\nthank you for your order {{order_number}} of {{total}}. Follow it, and pay for it, here:\n\n{{order_url}}\n\nKeep this link to yourself: it opens your order without an account.' +
+      footer.text,
+    html:
+      '<p>Hello,</p><p>thank you for your order <b>{{order_number}}</b> of <b>{{total}}</b>. <a href="{{order_url}}">Follow it, and pay for it, here</a>.</p><p>Keep this link to yourself: it opens your order without an account.</p>' +
+      footer.html,
+  },
+  guest_order_placed_token: {
+    subject: 'Order {{order_number}} received',
+    text:
+      'Hello,\n\nthank you for your order {{order_number}} of {{total}}. Your order token, which opens the order without an account (GET /api/orders/{{order_number}} with the header X-Order-Token):\n\n{{order_token}}\n\nKeep it to yourself.' +
+      footer.text,
+    html:
+      '<p>Hello,</p><p>thank you for your order <b>{{order_number}}</b> of <b>{{total}}</b>. Your order token, which opens the order without an account (<code>GET /api/orders/{{order_number}}</code> with the header <code>X-Order-Token</code>):</p><p><code>{{order_token}}</code></p><p>Keep it to yourself.</p>' +
       footer.html,
   },
   payment_succeeded: {

@@ -6,12 +6,14 @@ import type { CartService } from '../cart/cart.service.js';
 import { CART_TOKENS, type CartCheckoutFields } from '../cart/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
+import type { MailQueue } from '../notifications/mail.js';
+import { NOTIFICATION_TOKENS } from '../notifications/ports.js';
+import { formatMoney } from '../shared/money.js';
 import type { Config } from '../shared/config.js';
 import { requirePermission, type Context } from '../shared/context.js';
 import {
   ConflictError,
   EmailNotVerifiedError,
-  IdempotencyKeyMismatchError,
   NotFoundError,
   OutOfStockError,
   UnauthorizedError,
@@ -28,17 +30,15 @@ import type { ShippingService } from '../shipping/shipping.service.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { parseInput } from '../shared/validation.js';
+import type { IdempotencyService } from './idempotency.service.js';
 import {
   ORDER_TOKENS,
-  type IdempotencyRecord,
-  type IdempotencyRepository,
   type OrderItemRecord,
   type OrderRecord,
   type OrderRepository,
   type SaleInventory,
 } from './ports.js';
 import {
-  idempotencyKeySchema,
   placeOrderSchema,
   type Order,
   type PlaceOrderInput,
@@ -47,36 +47,14 @@ import {
 } from './schemas.js';
 import { toOrder } from './views.js';
 
-/** Idempotency keys are kept this long (Stripe's 24 h). */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
-/**
- * A claim still in progress after `REQUEST_TIMEOUT` plus this grace belongs to a request that
- * died (a crash, kill -9) or was answered 503: a retry takes the key over. Its checkout cannot
- * commit afterwards, since completion is written in the checkout's own transaction and fails
- * once the claim is gone, so exactly one order is placed either way.
- */
-export const IDEMPOTENCY_GRACE_MS = 5_000;
-
 export function formatOrderNumber(n: number): string {
   return `EM-${String(n).padStart(6, '0')}`;
 }
 
-/** Key-order-independent JSON, so `{a,b}` and `{b,a}` hash the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>;
 
-/** Who checks out: a customer, or a guest by cart token and e-mail. */
-type Buyer = { userId: string; email: null } | { userId: null; cartToken: string; email: string };
+/** Who checks out: a customer, or a guest by cart token and e-mail (the cart's when the input has none). */
+type Buyer = { userId: string; email: null } | { userId: null; cartToken: string; email: string | null };
 
 /** SHA-256 of a guest order token, as `orders.order_token_hash` stores it. */
 export function hashOrderToken(token: string): string {
@@ -92,7 +70,7 @@ export function hashOrderToken(token: string): string {
 export class CheckoutService {
   constructor(
     @inject(ORDER_TOKENS.OrderRepository) private readonly orders: OrderRepository,
-    @inject(ORDER_TOKENS.IdempotencyRepository) private readonly idempotencyKeys: IdempotencyRepository,
+    @inject(ORDER_TOKENS.IdempotencyService) private readonly idempotency: IdempotencyService,
     @inject(CATALOG_TOKENS.InventoryService) private readonly inventory: SaleInventory,
     @inject(CART_TOKENS.CartService) private readonly cart: CartService,
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
@@ -101,6 +79,7 @@ export class CheckoutService {
     @inject(PRICING_TOKENS.PricingService) private readonly pricing: PricingService,
     @inject(SHIPPING_TOKENS.ShippingService) private readonly shipping: ShippingService,
     @inject(PROMOTION_TOKENS.PromotionService) private readonly promotions: PromotionService,
+    @inject(NOTIFICATION_TOKENS.MailQueue) private readonly mail: MailQueue,
   ) {}
 
   /**
@@ -127,38 +106,33 @@ export class CheckoutService {
     if (options.idempotencyKey === undefined) {
       return { ...(await this.checkout(ctx, buyer, parsed, null)), replayed: false };
     }
-    const key = parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
-    const requestHash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
-    const claimId = newId();
     const scope = buyer.userId !== null ? `user:${buyer.userId}` : `cart:${hashCartToken(buyer.cartToken)}`;
-    const existing = await this.claimKey(ctx, scope, key, requestHash, claimId);
-    if (existing) {
-      if (existing.request_hash !== requestHash) {
-        throw new IdempotencyKeyMismatchError('This Idempotency-Key was used with a different request body');
+    const claim = await this.idempotency.claim(ctx, scope, options.idempotencyKey, parsed);
+    if (!claim.owner) {
+      if (claim.responseStatus === 409) {
+        throw new OutOfStockError((claim.responseBody as { skus: string[] }).skus);
       }
-      if (existing.status === 'in_progress') {
-        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later');
-      }
-      if (existing.response_status === 409) {
-        throw new OutOfStockError((existing.response_body as { skus: string[] }).skus);
-      }
-      const { order_token, ...order } = existing.response_body as Order & { order_token?: string };
+      const { order_token, ...order } = claim.responseBody as Order & { order_token?: string };
       return { order: order as Order, orderToken: order_token ?? null, replayed: true };
     }
+    const { claimId } = claim;
     try {
       return { ...(await this.checkout(ctx, buyer, parsed, claimId)), replayed: false };
     } catch (err) {
       // Out of stock is an answer (the request ran); anything else leaves the key free for a retry.
       if (err instanceof OutOfStockError) {
-        await this.idempotencyKeys.complete(ctx, claimId, 409, { skus: err.skus });
+        await this.idempotency.complete(ctx, claimId, 409, { skus: err.skus });
       } else {
-        await this.idempotencyKeys.release(ctx, claimId);
+        await this.idempotency.release(ctx, claimId);
       }
       throw err;
     }
   }
 
-  /** A customer (logged in), or a guest with a cart token and an e-mail; anyone else is a 401. */
+  /**
+   * A customer (logged in), or a guest with a cart token and an e-mail (given here, else the cart's,
+   * checked once the cart is read); anyone else is a 401.
+   */
   private buyerOf(ctx: Context, input: ParsedPlaceOrder, options: PlaceOrderOptions): Buyer {
     if (ctx.actor.kind === 'user') {
       if (input.email !== undefined) {
@@ -169,43 +143,12 @@ export class CheckoutService {
       return { userId: ctx.actor.id, email: null };
     }
     if (!options.cartToken) throw new UnauthorizedError('Log in, or check out a guest cart (X-Cart-Token)');
-    const errors = [];
-    if (input.email === undefined) errors.push({ path: 'email', message: 'a guest checkout needs an e-mail' });
-    if (input.items !== undefined) errors.push({ path: 'items', message: 'a guest checks out the guest cart' });
-    if (errors.length) throw new ValidationError('Invalid guest checkout', errors);
-    return { userId: null, cartToken: options.cartToken, email: input.email! };
-  }
-
-  /** Returns null when this request now owns the key, else the row of the earlier request. */
-  private async claimKey(
-    ctx: Context,
-    scope: string,
-    key: string,
-    requestHash: string,
-    claimId: string,
-  ): Promise<IdempotencyRecord | null> {
-    const keys = this.idempotencyKeys;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const now = ctx.clock.now();
-      const row = await keys.claim(ctx, {
-        id: claimId,
-        scope,
-        key,
-        request_hash: requestHash,
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-      });
-      if (row.id === claimId) return null;
-      const expired = Date.parse(row.expires_at) <= now.getTime();
-      const abandonedAt = Date.parse(row.created_at) + this.config.requestTimeout * 1000 + IDEMPOTENCY_GRACE_MS;
-      const abandoned = row.status === 'in_progress' && abandonedAt <= now.getTime();
-      if (!(expired || abandoned) || attempt > 0) return row;
-      // An abandoned claim is deleted only while still in progress: a checkout committing at this
-      // very moment keeps its answer, which the second claim then replays.
-      if (expired) await keys.discard(ctx, row.id);
-      else await keys.release(ctx, row.id);
+    if (input.items !== undefined) {
+      throw new ValidationError('Invalid guest checkout', [
+        { path: 'items', message: 'a guest checks out the guest cart' },
+      ]);
     }
-    throw new Error('unreachable');
+    return { userId: null, cartToken: options.cartToken, email: input.email ?? null };
   }
 
   private async linesFrom(
@@ -267,6 +210,15 @@ export class CheckoutService {
   ): Promise<{ order: Order; orderToken: string | null }> {
     return this.unitOfWork.run(ctx, async (tx) => {
       const { lines, cartId, codes, checkout } = await this.linesFrom(tx, buyer, input);
+      if (buyer.userId === null) {
+        // An e-mail given at checkout wins over the one the cart holds.
+        buyer = { ...buyer, email: buyer.email ?? checkout?.email ?? null };
+        if (buyer.email === null) {
+          throw new ValidationError('Invalid guest checkout', [
+            { path: 'email', message: 'a guest checkout needs an e-mail: send one, or set it on the cart first' },
+          ]);
+        }
+      }
       for (const line of lines) {
         if (line.quantity > this.config.maxCartQuantity) {
           throw new ValidationError('Quantity too large', [
@@ -385,11 +337,12 @@ export class CheckoutService {
         total: record.total,
         currency: record.currency,
       });
+      if (orderToken) await this.mailGuest(tx, record, orderToken);
       const order = toOrder(record, items, []);
       // Stored in the same transaction: a committed order always has its replayable answer (a
       // guest's with its order token, which a lost answer could not be read again without).
       const answer = orderToken ? { ...order, order_token: orderToken } : order;
-      if (claimId && !(await this.idempotencyKeys.complete(tx, claimId, 201, answer))) {
+      if (claimId && !(await this.idempotency.complete(tx, claimId, 201, answer))) {
         // A retry took the key over after the request timeout: its order is the one, not this.
         throw new ConflictError('A retry with this Idempotency-Key took over; this checkout was rolled back');
       }
@@ -402,9 +355,33 @@ export class CheckoutService {
     });
   }
 
+  /**
+   * A guest's confirmation, queued in the checkout transaction as a mail-only job (never through
+   * the outbox, whose events reach webhooks and live streams): the raw order token exists only in
+   * the checkout's answer and this mail, linked from `STOREFRONT_URL` when it is set.
+   */
+  private async mailGuest(tx: Context, order: OrderRecord, orderToken: string): Promise<void> {
+    const email = order.guest_email!;
+    const base = this.config.storefrontUrl;
+    const vars = { order_number: order.number, total: formatMoney(order.total, order.currency) };
+    await this.mail.queue(tx, {
+      ...(base
+        ? {
+            template: 'guest_order_placed',
+            vars: {
+              ...vars,
+              order_url: `${base}/orders/${encodeURIComponent(order.number)}#token=${orderToken}`,
+            },
+          }
+        : { template: 'guest_order_placed_token', vars: { ...vars, order_token: orderToken } }),
+      to: { user_id: '', email, name: '' },
+      dedupe_key: `${order.id}:guest_order_placed:${email}`,
+    });
+  }
+
   /** Deletes idempotency keys past their 24 hours (`order:manage`); a periodic job should call it. */
   async purgeExpiredIdempotencyKeys(ctx: Context): Promise<number> {
     requirePermission(ctx, PERMISSIONS.orderManage);
-    return this.idempotencyKeys.purgeExpired(ctx, ctx.clock.now().toISOString());
+    return this.idempotency.purgeExpired(ctx);
   }
 }

@@ -120,12 +120,22 @@ export class OrderService {
    * an order that has none, is NotFoundError, exactly like an order that does not exist.
    */
   async getOrderWithToken(ctx: Context, id: string, orderToken: string): Promise<Order> {
+    const record = await this.findWithToken(ctx, id, orderToken);
+    return (await this.views(ctx, [record]))[0];
+  }
+
+  /**
+   * The order (by id or number) whose token this is — what a guest reaches with `X-Order-Token`
+   * (its reads, its payments). Hashes compare in constant time; a wrong token, or an order that has
+   * none, is NotFoundError, exactly like an order that does not exist.
+   */
+  async findWithToken(ctx: Context, id: string, orderToken: string): Promise<OrderRecord> {
     const record = await this.findByRef(ctx, id);
     const expected = Buffer.from(record?.order_token_hash ?? '0'.repeat(64), 'hex');
     const given = Buffer.from(hashOrderToken(orderToken), 'hex');
     if (!record?.order_token_hash || !timingSafeEqual(expected, given))
       throw new NotFoundError(`Order ${id} not found`);
-    return (await this.views(ctx, [record]))[0];
+    return record;
   }
 
   /**
@@ -135,7 +145,8 @@ export class OrderService {
    */
   async claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number> {
     requirePermission(ctx, PERMISSIONS.userManage);
-    return this.orders.claimGuestOrders(ctx, userId, email.trim().toLowerCase());
+    // The orders and their payments move together.
+    return this.unitOfWork.run(ctx, (tx) => this.orders.claimGuestOrders(tx, userId, email.trim().toLowerCase()));
   }
 
   /**

@@ -79,7 +79,7 @@ export interface OrderRepository extends Pick<StatusStore, 'setStatus'> {
   findByNumber(ctx: Context, number: string): Promise<OrderRecord | null>;
   /** The lines of these orders in one query, by order then position. */
   itemsOf(ctx: Context, orderIds: string[]): Promise<OrderItemRecord[]>;
-  /** Gives the guest orders of this e-mail (lower case) to the user; returns how many. */
+  /** Gives the guest orders of this e-mail (lower case), and their payments, to the user; returns how many orders. */
   claimGuestOrders(ctx: Context, userId: string, email: string): Promise<number>;
   /** The orders matching the filter in the window, newest first. */
   list(ctx: Context, filter: OrderFilter, window: ListWindow): Promise<RowPage<OrderRecord>>;
@@ -129,8 +129,8 @@ export interface IdempotencyRepository {
     row: Omit<IdempotencyRecord, 'status' | 'response_status' | 'response_body'>,
   ): Promise<IdempotencyRecord>;
   /**
-   * Stores the answer to replay for the claimed key (inside the checkout's transaction); false
-   * when the claim is gone (a retry took it over), and the checkout must roll back.
+   * Stores the answer to replay for the claimed key (inside the request's transaction); false
+   * when the claim is gone (a retry took it over), and the request must roll back.
    */
   complete(ctx: Context, id: string, responseStatus: number, responseBody: unknown): Promise<boolean>;
   /** Forgets a claim whose request did not run to an answer worth replaying. */
@@ -146,6 +146,7 @@ export const ORDER_TOKENS = {
   OrderRepository: Symbol.for('emporia.OrderRepository'),
   StatusHistoryRepository: Symbol.for('emporia.StatusHistoryRepository'),
   IdempotencyRepository: Symbol.for('emporia.IdempotencyRepository'),
+  IdempotencyService: Symbol.for('emporia.IdempotencyService'),
   CheckoutService: Symbol.for('emporia.CheckoutService'),
   OrderService: Symbol.for('emporia.OrderService'),
 } as const;

@@ -37,7 +37,10 @@ export const placeOrderSchema = z
     items: z.array(orderLineInputSchema).min(1).max(100).optional(),
     /** Codes to redeem besides those the cart holds. */
     promotion_codes: z.array(promotionCodeSchema).max(5).optional(),
-    /** A guest checkout's e-mail (required without a login; a logged-in customer's order uses the account's). */
+    /**
+     * A guest checkout's e-mail (without a login, this or the cart's from `PATCH /api/cart {email}`;
+     * given both, this wins); a logged-in customer's order uses the account's.
+     */
     email: emailSchema.optional(),
   })
   .meta({ id: 'PlaceOrder' });

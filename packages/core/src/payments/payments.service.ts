@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
 import type { OrderService } from '../orders/orders.service.js';
-import { ORDER_TOKENS, type OrderRepository, type StatusHistoryRepository } from '../orders/ports.js';
+import { ORDER_TOKENS, type OrderRecord, type OrderRepository, type StatusHistoryRepository } from '../orders/ports.js';
 import { can, requirePermission, requireUser, systemContext, type Context } from '../shared/context.js';
 import { historyBySubject, historyView, type StatusHistoryEntry } from '../shared/state-machine.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
@@ -24,10 +24,12 @@ import type { RefundService } from './refunds.service.js';
 import {
   createPaymentSchema,
   type CreatePaymentInput,
+  type GuestPaymentAccess,
   type Payment,
   type PaymentListQuery,
   type Refund,
   type RefundOrderInput,
+  type RefundOrderOptions,
   type RefundWebhookAnswer,
   type WebhookAnswer,
 } from './schemas.js';
@@ -69,6 +71,7 @@ export class PaymentService {
         order_id: subject.order_id,
         order_number: order?.number,
         user_id: subject.user_id,
+        guest_email: subject.user_id === null ? (order?.guest_email ?? null) : null,
         status: to === 'succeeded' ? 'succeeded' : 'failed',
         amount: subject.amount,
         currency: subject.currency,
@@ -81,12 +84,26 @@ export class PaymentService {
     return this.providers.map((p) => p.name);
   }
 
-  /** Opens a payment for the caller's own pending order, for exactly its total. */
-  async createPayment(ctx: Context, orderId: string, input: CreatePaymentInput = {}): Promise<Payment> {
-    const user = requireUser(ctx);
+  /**
+   * Opens a payment for the caller's own pending order, for exactly its total. A guest (no login)
+   * pays for their guest order with its token (`access.orderToken`, `X-Order-Token`): a wrong
+   * token, or another order's, is NotFoundError, as for reading the order.
+   */
+  async createPayment(
+    ctx: Context,
+    orderId: string,
+    input: CreatePaymentInput = {},
+    access: GuestPaymentAccess = {},
+  ): Promise<Payment> {
     const { provider: providerName } = parseInput(createPaymentSchema, input ?? {});
-    const order = await this.orders.findVisible(ctx, orderId);
-    if (order.user_id !== user.id) throw new ForbiddenError("Only the order's customer can pay for it");
+    let order: OrderRecord;
+    if (access.orderToken !== undefined) {
+      order = await this.orders.findWithToken(ctx, orderId, access.orderToken);
+    } else {
+      const user = requireUser(ctx);
+      order = await this.orders.findVisible(ctx, orderId);
+      if (order.user_id !== user.id) throw new ForbiddenError("Only the order's customer can pay for it");
+    }
     const provider = this.providers.find((p) => p.name === providerName);
     if (!provider) {
       throw new ValidationError('Unknown payment provider', [
@@ -106,7 +123,7 @@ export class PaymentService {
     const record: PaymentRecord = {
       id,
       order_id: order.id,
-      user_id: user.id,
+      user_id: order.user_id,
       provider: provider.name,
       status: 'pending',
       amount: order.total,
@@ -131,10 +148,13 @@ export class PaymentService {
     return toPayment(record, []);
   }
 
-  /** One payment with its history; another customer's payment is 404. */
-  async getPayment(ctx: Context, id: string): Promise<Payment> {
-    const record = await this.findVisible(ctx, id);
-    return (await this.views(ctx, [record]))[0];
+  /**
+   * One payment with its history; another customer's payment is 404. A guest reads their order's
+   * payment with the order's token (`access.orderToken`); a payment of another order is 404.
+   */
+  async getPayment(ctx: Context, id: string, access: GuestPaymentAccess = {}): Promise<Payment> {
+    const record = access.orderToken !== undefined ? await this.findWithToken(ctx, id, access.orderToken) : null;
+    return (await this.views(ctx, [record ?? (await this.findVisible(ctx, id))]))[0];
   }
 
   /** Customers list their own payments; staff (`payment:read:any`) list all. Takes the parsed query. */
@@ -168,10 +188,16 @@ export class PaymentService {
    * Refunds (part of) a paid order (`order:refund`): `{amount}`, `{items: [{variant_id, quantity}]}`
    * (those units' share of their lines, discount and tax included; `restock: true` returns them to
    * stock) or `{}` for everything not refunded yet. Never more than the payment captured, counting
-   * pending refunds (`RefundLimitError`, 409), even under concurrent requests.
+   * pending refunds (`RefundLimitError`, 409), even under concurrent requests. With
+   * `options.idempotencyKey` the same key and input refund once (see `RefundService.refundOrder`).
    */
-  refundOrder(ctx: Context, orderId: string, input: RefundOrderInput = {}): Promise<Refund> {
-    return this.refunds.refundOrder(ctx, orderId, input);
+  refundOrder(
+    ctx: Context,
+    orderId: string,
+    input: RefundOrderInput = {},
+    options: RefundOrderOptions = {},
+  ): Promise<Refund> {
+    return this.refunds.refundOrder(ctx, orderId, input, options);
   }
 
   /** An order's refunds, oldest first (its customer, or `order:read:any`). */
@@ -225,6 +251,22 @@ export class PaymentService {
       }
       throw err;
     }
+  }
+
+  /** The payment if the order token opens its order, else NotFoundError (the same as no such payment). */
+  private async findWithToken(ctx: Context, id: string, orderToken: string): Promise<PaymentRecord> {
+    const payment = await this.payments.findById(ctx, id);
+    const opens =
+      payment !== null &&
+      (await this.orders.findWithToken(ctx, payment.order_id, orderToken).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof NotFoundError) return false;
+          throw err;
+        },
+      ));
+    if (!payment || !opens) throw new NotFoundError(`Payment ${id} not found`);
+    return payment;
   }
 
   private async findVisible(ctx: Context, id: string): Promise<PaymentRecord> {

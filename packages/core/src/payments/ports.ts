@@ -7,7 +7,8 @@ import type { PaymentStatus, RefundLine, RefundStatus } from './schemas.js';
 export interface PaymentRecord {
   id: string;
   order_id: string;
-  user_id: string;
+  /** The order's customer; null for a guest order's payment (until a verified sign-up claims the order). */
+  user_id: string | null;
   provider: string;
   status: PaymentStatus;
   amount: number;

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { CATALOG_TOKENS } from '../catalog/ports.js';
 import { PERMISSIONS } from '../identity/permissions.js';
 import { EVENT_TOKENS, type EventOutbox } from '../notifications/events.js';
+import type { IdempotencyService } from '../orders/idempotency.service.js';
 import type { OrderService } from '../orders/orders.service.js';
 import {
   ORDER_TOKENS,
@@ -31,6 +32,7 @@ import {
 } from './ports.js';
 import {
   refundOrderSchema,
+  type RefundOrderOptions,
   type Refund,
   type RefundLine,
   type RefundOrderInput,
@@ -81,6 +83,7 @@ export class RefundService {
     @inject(PAYMENT_TOKENS.Providers) private readonly providers: PaymentProvider[],
     @inject(EVENT_TOKENS.EventOutbox) private readonly outbox: EventOutbox,
     @inject(TOKENS.UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @inject(ORDER_TOKENS.IdempotencyService) private readonly idempotency: IdempotencyService,
   ) {
     this.lifecycle = createRefundLifecycle(() => ({
       setStatus: (ctx, id, from, to, at) => this.refunds.setStatus(ctx, id, from, to, at),
@@ -97,10 +100,48 @@ export class RefundService {
    * or neither for everything not refunded yet. 409 when the order was never paid, when the
    * refund would pass what the payment captured (`RefundLimitError`, pending refunds counted) or a
    * unit would be refunded twice, or when the payment's provider cannot refund.
+   *
+   * With `options.idempotencyKey` (the same `IdempotencyService` checkout uses, scoped
+   * `refund:<actor>`, kept 24 h): the same key, order and input answer the refund the first request
+   * made (as it stands now; `options.onReplay` is called) and refund nothing more; another input is
+   * IdempotencyKeyMismatchError (422); a request still running with the key is ConflictError (409).
+   * The key's answer is stored in the transaction that records the refund, so a refund that exists
+   * always has its replay; a refused refund leaves the key free for a corrected retry.
    */
-  async refundOrder(ctx: Context, orderRef: string, input: RefundOrderInput = {}): Promise<Refund> {
+  async refundOrder(
+    ctx: Context,
+    orderRef: string,
+    input: RefundOrderInput = {},
+    options: RefundOrderOptions = {},
+  ): Promise<Refund> {
     requirePermission(ctx, PERMISSIONS.orderRefund);
     const body = parseInput(refundOrderSchema, input ?? {});
+    if (options.idempotencyKey === undefined) return this.refund(ctx, orderRef, body, null);
+    const actor = ctx.actor.kind === 'user' ? `user:${ctx.actor.id}` : ctx.actor.kind;
+    const claim = await this.idempotency.claim(ctx, `refund:${actor}`, options.idempotencyKey, {
+      order: orderRef.toUpperCase(),
+      ...body,
+    });
+    if (!claim.owner) {
+      options.onReplay?.();
+      return this.getRefund(ctx, (claim.responseBody as { refund_id: string }).refund_id);
+    }
+    try {
+      return await this.refund(ctx, orderRef, body, claim.claimId);
+    } catch (err) {
+      // Refused before a refund was recorded: the key is free for a corrected retry. (A recorded
+      // refund completed the key in its transaction, and a completed key is never released.)
+      await this.idempotency.release(ctx, claim.claimId);
+      throw err;
+    }
+  }
+
+  private async refund(
+    ctx: Context,
+    orderRef: string,
+    body: ReturnType<typeof refundOrderSchema.parse>,
+    claimId: string | null,
+  ): Promise<Refund> {
     const held = await this.unitOfWork.run(ctx, async (tx) => {
       const order = await this.orders.findVisible(tx, orderRef);
       if (!REFUNDABLE.has(order.status))
@@ -146,6 +187,10 @@ export class RefundService {
         updated_at: now,
       };
       await this.refunds.insert(tx, record);
+      // The key's answer is this refund: a replay reads it as it stands then.
+      if (claimId && !(await this.idempotency.complete(tx, claimId, 201, { refund_id: record.id }))) {
+        throw new ConflictError('A retry with this Idempotency-Key took over; this refund was rolled back');
+      }
       return { record, order, payment, provider };
     });
     // The provider is called outside any transaction, with the amount held: a concurrent refund

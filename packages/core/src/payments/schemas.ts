@@ -17,12 +17,18 @@ export const createPaymentSchema = z
 /** Input of `payments.createPayment` (see {@link createPaymentSchema}). */
 export type CreatePaymentInput = z.input<typeof createPaymentSchema>;
 
+/** How a caller without an account reaches a guest order's payments. */
+export interface GuestPaymentAccess {
+  /** The guest order's token (`X-Order-Token`), as its checkout answered it; used instead of a login. */
+  orderToken?: string;
+}
+
 /** A payment as every surface shows it: provider, status, amount, the provider's reference and history. */
 export const paymentSchema = z
   .object({
     id: idField(),
     order_id: idField(),
-    user_id: idField(),
+    user_id: idField().nullable().describe('null for a guest order’s payment'),
     provider: z.string().max(32),
     status: paymentStatusSchema,
     amount: z.number().int(),
@@ -123,6 +129,14 @@ export const refundOrderSchema = z
   .meta({ id: 'RefundOrder' });
 /** Input of `payments.refundOrder` (see {@link refundOrderSchema}). */
 export type RefundOrderInput = z.input<typeof refundOrderSchema>;
+
+/** Options of `payments.refundOrder`. */
+export interface RefundOrderOptions {
+  /** `Idempotency-Key`: the same key and input refund once, later calls answer that refund. */
+  idempotencyKey?: string;
+  /** Called when the answer is the replay of an earlier request with the key. */
+  onReplay?: () => void;
+}
 
 /** Units of one order line a refund covers, and their share of the line's total. */
 export const refundLineSchema = z

@@ -16,6 +16,11 @@ export interface PromotionRecord {
   category_ids: string[];
   product_ids: string[];
   is_active: boolean;
+  /**
+   * Uses by orders not cancelled. A limited code keeps it on its row (the conditional increment);
+   * an unlimited one's row counter stands still, and `list`/`findById` count its redemptions instead
+   * (`findByCodes`, what checkout reads, leaves it as stored: only a limited code's is checked).
+   */
   times_used: number;
   created_at: string;
   updated_at: string;
@@ -42,7 +47,10 @@ export interface PromotionRepository {
   findByCodes(ctx: Context, codes: readonly string[]): Promise<PromotionRecord[]>;
   /** A clash on the code is a ConflictError. */
   insert(ctx: Context, record: PromotionRecord): Promise<void>;
-  /** Writes every field but `times_used`; false when there is no such row. A clash on the code is a ConflictError. */
+  /**
+   * Writes every field but `times_used` (a code that gets its first total limit sets it from its
+   * redemptions); false when there is no such row. A clash on the code is a ConflictError.
+   */
   update(ctx: Context, record: PromotionRecord): Promise<boolean>;
   /** False when there is no such row; the carts holding it lose it (cascade). */
   delete(ctx: Context, id: string): Promise<boolean>;
@@ -57,7 +65,7 @@ export interface PromotionRepository {
   detachFromCart(ctx: Context, cartId: string, promotionId: string): Promise<boolean>;
 
   /**
-   * Counts one use, inside the order transaction, with one conditional statement
+   * Counts one use of a code with a total limit, inside the order transaction, with one conditional statement
    * (`times_used + 1 … WHERE is_active AND (usage_limit IS NULL OR times_used < usage_limit)`);
    * false when the limit is reached (or the code was switched off meanwhile).
    */
@@ -66,7 +74,7 @@ export interface PromotionRepository {
   customerUses(ctx: Context, promotionId: string, customerKey: string): Promise<{ slots: number[]; count: number }>;
   /** Insert-or-nothing on (promotion, customer, slot); false when that slot is taken. */
   insertRedemption(ctx: Context, record: RedemptionRecord): Promise<boolean>;
-  /** Deletes an order's redemptions and gives each use back (`times_used - 1`); returns the promotion ids. */
+  /** Deletes an order's redemptions and gives each use of a limited code back (`times_used - 1`); returns the promotion ids. */
   releaseOrder(ctx: Context, orderId: string): Promise<string[]>;
 }
 

@@ -64,9 +64,11 @@ function targetsAny(p: PromotionRecord, basket: PromotionBasket): boolean {
 
 /**
  * Promotion codes (`engine.promotions`): staff keep them (`promotion:manage`); carts hold them and
- * checkout redeems them. A use is counted by one conditional update inside the order transaction
- * (a limit is never exceeded, however many checkouts race), a per-customer use by a row unique
- * per (promotion, customer, slot); a cancelled order gives its uses back.
+ * checkout redeems them. A use of a code with a total limit is counted by one conditional update
+ * of its row inside the order transaction (the limit is never exceeded, however many checkouts
+ * race); an unlimited code's uses are its redemption rows, so its checkouts never queue on its row;
+ * a per-customer use is a redemption row unique per (promotion, customer, slot). A cancelled order
+ * gives its uses back.
  */
 @injectable()
 export class PromotionService {
@@ -215,7 +217,11 @@ export class PromotionService {
   ): Promise<void> {
     const now = ctx.clock.now().toISOString();
     for (const p of [...promotions].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-      if (!(await this.promotions.incrementUse(ctx, p.id))) throw this.refuse(p.code, 'usage_limit_reached', p);
+      // Only a total limit needs the promotion's row (locked until the commit, so its checkouts queue
+      // there); an unlimited code's uses are its redemption rows, so checkouts sharing it run side by side.
+      if (p.usage_limit !== null && !(await this.promotions.incrementUse(ctx, p.id))) {
+        throw this.refuse(p.code, 'usage_limit_reached', p);
+      }
       const row = { id: newId(), promotion_id: p.id, order_id: orderId, customer_key: customerKey, created_at: now };
       if (p.usage_limit_per_customer === null) {
         await this.promotions.insertRedemption(ctx, { ...row, slot: null });

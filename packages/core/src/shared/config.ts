@@ -108,6 +108,14 @@ const configSchema = z.object({
   smtpUrl: z.url({ protocol: /^smtps?$/, error: 'expected smtp://… or smtps://…' }).optional(),
   mailFrom: z.string().min(3).default('Emporia <shop@localhost>'),
   mailDir: z.string().min(1).default('./data/mail'),
+  /**
+   * The storefront's base URL (`https://shop.example`): a guest's order confirmation links to
+   * `<url>/orders/<number>#token=<order token>`. Unset: the e-mail gives the order number and token instead.
+   */
+  storefrontUrl: z
+    .url({ protocol: /^https?$/, error: 'expected http://… or https://…' })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
   /** Seed a demo catalog into an empty database when `serve` starts. */
   seedDemo: bool.default(false),
   /** Payment callback signing key; `loadConfig` fills it from the data folder in development. */

@@ -740,8 +740,8 @@ export interface paths {
      */
     get: operations['getCart'];
     /**
-     * Replace what checkout needs besides the lines: shipping and billing address, shipping method (full replacement: every field given)
-     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise). Same as PATCH with every writable field required; a missing one is a 400.
+     * Replace what checkout needs besides the lines: a guest’s e-mail, shipping and billing address, shipping method (full replacement: every field given)
+     * @description A guest cart keeps an `email` (trimmed and lower-cased, as at registration) that checkout uses when it is given none; a logged-in cart uses the account’s (400). An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise). Same as PATCH with every writable field required (except `email`); a missing one is a 400.
      *
      *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
@@ -751,8 +751,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change what checkout needs besides the lines: shipping and billing address, shipping method
-     * @description An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).
+     * Change what checkout needs besides the lines: a guest’s e-mail, shipping and billing address, shipping method
+     * @description A guest cart keeps an `email` (trimmed and lower-cased, as at registration) that checkout uses when it is given none; a logged-in cart uses the account’s (400). An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).
      *
      *     The token is optional: signed in, the cart is your own (kept across devices, and a guest X-Cart-Token sent along merges into it); without one, it is the guest cart of the X-Cart-Token header.
      */
@@ -885,9 +885,9 @@ export interface paths {
     put?: never;
     /**
      * Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key
-     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
+     * @description One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. Without a login: the guest cart of `X-Cart-Token` with an `email` (given here, or the cart’s from `PATCH /api/cart`; this one wins when both are); the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.
      *
-     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.
+     *     The token is optional: signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email` (or the cart’s).
      */
     post: operations['placeOrder'];
     delete?: never;
@@ -950,8 +950,10 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Pay for your own pending order, for exactly its total
-     * @description The `hosted` provider answers a `checkout_url` to send the customer to; `manual` waits for staff.
+     * Pay for your own pending order, for exactly its total (a guest: with X-Order-Token)
+     * @description The `hosted` provider answers a `checkout_url` to send the customer to, and its signed callback completes the payment; `manual` waits for staff. A guest pays for their guest order with the `X-Order-Token` its checkout answered, no login needed; a wrong token, or another order’s, is 404, like reading the order with it. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the order must be yours.
      */
     post: operations['createPayment'];
     delete?: never;
@@ -972,7 +974,7 @@ export interface paths {
     put?: never;
     /**
      * Refund a paid order, in full or in part (staff, `order:refund`)
-     * @description `{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). `manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.
+     * @description `{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). `manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`. With `Idempotency-Key` (kept 24 h per staff user, as checkout keeps its keys): the same key, order and body refund once and answer that refund as it stands (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.
      */
     post: operations['refundOrder'];
     delete?: never;
@@ -1025,7 +1027,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One payment with its status history */
+    /**
+     * One payment with its status history (a guest: with X-Order-Token)
+     * @description A guest reads their order’s payment with the order’s `X-Order-Token` (say, after the hosted checkout sent them back); a wrong token, or a payment of another order, is 404. Without a login or a token: 401.
+     *
+     *     The token is optional: required unless X-Order-Token is sent: the payment must be yours (or you are staff).
+     */
     get: operations['getPayment'];
     put?: never;
     post?: never;
@@ -2254,6 +2261,8 @@ export interface components {
       /** @description The order’s human number (absent in events of older versions) */
       order_number?: string;
       user_id: string | null;
+      /** @description a guest order’s e-mail; null or absent for an account’s order */
+      guest_email?: string | null;
       /** @enum {string} */
       status: 'succeeded' | 'failed';
       /**
@@ -2347,6 +2356,7 @@ export interface components {
       tax_lines: components['schemas']['TaxLine'][];
       discounts: components['schemas']['AppliedDiscount'][];
       currency: string;
+      email: string | null;
       shipping_address: components['schemas']['PostalAddress'] | null;
       billing_address: components['schemas']['PostalAddress'] | null;
       shipping_method_id: string | null;
@@ -2412,6 +2422,8 @@ export interface components {
       price: number;
     };
     UpdateCart: {
+      /** @description A guest cart’s e-mail for checkout (a logged-in cart uses the account’s: 400); null clears it */
+      email?: string | null;
       shipping_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
       billing_address?: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
       shipping_method_id?: string | null;
@@ -2626,8 +2638,8 @@ export interface components {
       id: string;
       /** Format: uuid */
       order_id: string;
-      /** Format: uuid */
-      user_id: string;
+      /** @description null for a guest order’s payment */
+      user_id: string | null;
       provider: string;
       /** @enum {string} */
       status: 'pending' | 'succeeded' | 'failed';
@@ -6334,6 +6346,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A guest cart’s e-mail for checkout (a logged-in cart uses the account’s: 400); null clears it */
+          email?: string | null;
           shipping_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
           billing_address: (components['schemas']['AddressInput'] | components['schemas']['AddressReference']) | null;
           shipping_method_id: string | null;
@@ -6931,7 +6945,10 @@ export interface operations {
   createPayment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -7007,7 +7024,10 @@ export interface operations {
   refundOrder: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Client-chosen unique key (1–255 printable characters) */
+        'Idempotency-Key'?: string;
+      };
       path: {
         /** @description Order id or number (EM-001001) */
         id: string;
@@ -7040,6 +7060,7 @@ export interface operations {
       409: components['responses']['Problem409'];
       413: components['responses']['Problem413'];
       415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
       429: components['responses']['Problem429'];
       500: components['responses']['Problem500'];
       503: components['responses']['Problem503'];
@@ -7147,7 +7168,10 @@ export interface operations {
   getPayment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The guest order’s token, from its checkout */
+        'X-Order-Token'?: string;
+      };
       path: {
         id: string;
       };

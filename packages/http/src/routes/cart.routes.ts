@@ -60,14 +60,18 @@ export const cartRoutes = [
     method: 'patch',
     path: '/api/cart',
     operationId: 'updateCart',
-    summary: 'Change what checkout needs besides the lines: shipping and billing address, shipping method',
+    summary:
+      'Change what checkout needs besides the lines: a guest’s e-mail, shipping and billing address, shipping method',
     description:
+      'A guest cart keeps an `email` (trimmed and lower-cased, as at registration) that checkout uses when it is given none; a logged-in cart uses the account’s (400). ' +
       'An address is given inline or as `{"address_id"}` from your address book (copied onto the cart; another customer’s id is a 404); null clears it. A shipping method must apply to the cart’s address and weight (409 otherwise).',
     tags,
     auth: 'public',
     withToken: cartToken,
     headers: tokenHeader,
     body: updateCartSchema,
+    // A customer's cart has no e-mail of its own to give; a guest's PUT without one keeps it.
+    replace: { optional: ['email'] },
     response: cartSchema,
     errors: [404, 409, 429],
     async handler({ ctx, engine, body, req, res }) {

@@ -53,13 +53,13 @@ export const orderRoutes = [
       'Check out the cart (empty body) or explicit `items`; guests check out their cart; honours Idempotency-Key',
     description:
       'One transaction: stock for every line or none (409 `out-of-stock` naming the SKUs), promotion codes checked again and their uses counted within their limits (409 `promotion-not-applicable` with a `reason`), price and name snapshots, an order number, the cart emptied, `order.placed` emitted. ' +
-      'Without a login: the guest cart of `X-Cart-Token` with an `email`; the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). ' +
+      'Without a login: the guest cart of `X-Cart-Token` with an `email` (given here, or the cart’s from `PATCH /api/cart`; this one wins when both are); the answer carries `order_token` (shown once) for reading the order with `X-Order-Token`. Guest checkouts are limited per client address (`GUEST_CHECKOUTS_PER_HOUR`, 429). ' +
       'With `Idempotency-Key` (kept 24 h per user, or per guest cart): the same key and body replay the first answer (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409. ' +
       'With `REQUIRE_EMAIL_VERIFICATION=true`, a user whose e-mail address is not verified gets 403 `email-not-verified`.',
     tags,
     auth: 'public',
     withToken:
-      'signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email`.',
+      'signed in, the order is the account’s (its cart or `items`); without one, the guest cart of X-Cart-Token is checked out with `email` (or the cart’s).',
     headers: [
       { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
       { name: 'X-Cart-Token', description: 'A guest checkout: the guest cart’s token', maxLength: 64 },
@@ -143,16 +143,21 @@ export const orderRoutes = [
     method: 'post',
     path: '/api/orders/{id}/payments',
     operationId: 'createPayment',
-    summary: 'Pay for your own pending order, for exactly its total',
-    description: 'The `hosted` provider answers a `checkout_url` to send the customer to; `manual` waits for staff.',
+    summary: 'Pay for your own pending order, for exactly its total (a guest: with X-Order-Token)',
+    description:
+      'The `hosted` provider answers a `checkout_url` to send the customer to, and its signed callback completes the payment; `manual` waits for staff. ' +
+      'A guest pays for their guest order with the `X-Order-Token` its checkout answered, no login needed; a wrong token, or another order’s, is 404, like reading the order with it. Without a login or a token: 401.',
     tags: ['payments'],
-    auth: 'user',
+    auth: 'public',
+    withToken: 'required unless X-Order-Token is sent: the order must be yours.',
+    headers: [{ name: 'X-Order-Token', description: 'A guest order’s token, from its checkout', maxLength: 64 }],
     params: idParams,
     body: createPaymentSchema,
     status: 201,
     response: paymentSchema,
-    errors: [403, 409],
-    handler: ({ ctx, engine, params, body }) => engine.payments.createPayment(ctx, params.id, body),
+    errors: [401, 403, 409],
+    handler: ({ ctx, engine, params, body, req }) =>
+      engine.payments.createPayment(ctx, params.id, body, { orderToken: req.get('X-Order-Token') }),
   }),
   route({
     method: 'post',
@@ -163,15 +168,23 @@ export const orderRoutes = [
       '`{amount}` refunds that many minor units; `{items: [{variant_id, quantity}]}` refunds those units at their share of the line total (discount and tax included), and with `restock: true` returns them to stock; `{}` refunds everything not refunded yet. ' +
       'Never more than the payment captured, counting pending refunds, also under concurrent requests (409 `refund-exceeds-payment`); a unit is refunded at most once (409). ' +
       '`manual` payments are refunded at once (`completed`); `hosted` ones stay `pending` until the gateway’s signed callback `{type: "refund", reference, status, amount}`. ' +
-      'A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`.',
+      'A completed refund moves the order to `partially_refunded` or `refunded` and emits `refund.completed`. ' +
+      'With `Idempotency-Key` (kept 24 h per staff user, as checkout keeps its keys): the same key, order and body refund once and answer that refund as it stands (header `Idempotent-Replayed: true`), a different body is 422, a request still running with the key is 409.',
     tags,
     auth: 'user',
+    headers: [
+      { name: 'Idempotency-Key', description: 'Client-chosen unique key (1–255 printable characters)', maxLength: 255 },
+    ],
     params: idParams,
     body: refundOrderSchema,
     status: 201,
     response: refundSchema,
-    errors: [403, 409],
-    handler: ({ ctx, engine, params, body }) => engine.payments.refundOrder(ctx, params.id, body),
+    errors: [403, 409, 422],
+    handler: ({ ctx, engine, params, body, req, res }) =>
+      engine.payments.refundOrder(ctx, params.id, body, {
+        idempotencyKey: req.get('Idempotency-Key'),
+        onReplay: () => res.setHeader('Idempotent-Replayed', 'true'),
+      }),
   }),
   route({
     method: 'get',

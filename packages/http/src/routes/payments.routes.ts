@@ -55,12 +55,18 @@ export const paymentRoutes = [
     method: 'get',
     path: '/api/payments/{id}',
     operationId: 'getPayment',
-    summary: 'One payment with its status history',
+    summary: 'One payment with its status history (a guest: with X-Order-Token)',
+    description:
+      'A guest reads their order’s payment with the order’s `X-Order-Token` (say, after the hosted checkout sent them back); a wrong token, or a payment of another order, is 404. Without a login or a token: 401.',
     tags,
-    auth: 'user',
+    auth: 'public',
+    withToken: 'required unless X-Order-Token is sent: the payment must be yours (or you are staff).',
+    headers: [{ name: 'X-Order-Token', description: 'The guest order’s token, from its checkout', maxLength: 64 }],
     params: idParams,
     response: paymentSchema,
-    handler: ({ ctx, engine, params }) => engine.payments.getPayment(ctx, params.id),
+    errors: [401],
+    handler: ({ ctx, engine, params, req }) =>
+      engine.payments.getPayment(ctx, params.id, { orderToken: req.get('X-Order-Token') }),
   }),
   route({
     method: 'post',
