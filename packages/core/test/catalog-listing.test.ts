@@ -138,6 +138,32 @@ describeEachDatabase('catalog listing by category', (envOf) => {
     }
   });
 
+  it('reads every numbered page of the whole catalog, the deepest included, in the definition’s order', async () => {
+    // Without a category a page reads its ids over an index first and then their rows: each page
+    // must still be exactly that slice of the plain ordering, with the filters applied.
+    const env = envOf();
+    const everywhere = [...subtree(), other.id];
+    for (const sort of PRODUCT_SORTS) {
+      const published = expected(all, everywhere, sort, (m) => m.status === 'published');
+      const pages = await everyPage(env, anonymousContext(), { sort });
+      expect(pages.ids, `page mode, ${sort}`).toEqual(published);
+      expect(new Set(pages.counts)).toEqual(new Set([published.length]));
+      expect((await everyPage(env, staff(env), { sort })).ids, `staff page mode, ${sort}`).toEqual(
+        expected(all, everywhere, sort, () => true),
+      );
+    }
+    const filtered = expected(
+      all,
+      everywhere,
+      '-price',
+      (m) => m.status === 'published' && m.price >= 1500 && m.in_stock,
+    );
+    expect(filtered.length).toBeGreaterThan(7);
+    const pages = await everyPage(env, anonymousContext(), { sort: '-price', min_price: 1500, in_stock: true });
+    expect(pages.ids).toEqual(filtered);
+    expect(pages.counts[0]).toBe(filtered.length);
+  });
+
   it('applies price and stock filters inside each category range', async () => {
     const env = envOf();
     const query = { category: top.slug, sort: '-price', min_price: 1500, max_price: 2500, in_stock: true } as const;
