@@ -10,7 +10,7 @@ import {
   type ProductListRequest,
 } from '@emporia/core';
 import type { Knex } from 'knex';
-import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow } from './product-rows.js';
+import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow, variantsJson } from './product-rows.js';
 import type { SearchClause } from './search.repository.js';
 import { knexDialect } from './dialect.js';
 import { rawRows } from './values.js';
@@ -115,8 +115,9 @@ const categoryBranches: ListStrategy = {
       where(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, window.after[0] as Knex.Value, window.after[1]);
     }
     const range = `select p.id, ${column} as sort_key from products p where ${conditions.join(' and ')}`;
+    const dialect = knexDialect(k);
     // SQLite sorts a bounded branch again before merging it, so there the branches are not bounded.
-    const merges = knexDialect(k) === 'sqlite';
+    const merges = dialect === 'sqlite';
     const branch = merges
       ? range
       : `select * from (${range} order by ${column} ${dir}, p.id ${dir} limit ${reach}) as b`;
@@ -132,7 +133,7 @@ const categoryBranches: ListStrategy = {
            order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}`;
     const rows = k
       .raw(
-        `select ${PRODUCT_COLUMNS.join(', ')} from products p join (${ids}) as w on w.id = p.id
+        `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)} from products p join (${ids}) as w on w.id = p.id
          order by w.sort_key ${dir}, w.id ${dir}`,
         bindings,
       )
@@ -220,12 +221,16 @@ function hitsWanted(window: ProductListRequest['window']): number {
   return Math.max(4 * (offset + window.limit), 200);
 }
 
-/** A keyset page of the general query. */
+/** A keyset page: of the general query with a search, of `windowById` without. */
 const keysetScan: ListStrategy = {
   applies: ({ request: { window } }) => window.kind === 'keyset',
   async run(query) {
     const { request } = query;
     const { sort, window } = request;
+    if (!query.terms) {
+      const after = window.kind === 'keyset' ? window.after : null;
+      return { rows: (await windowById(query, window.limit, 0, after)).map(toProductRow) };
+    }
     const { rows, key } = orderedRows(query);
     if (window.kind === 'keyset' && window.after) {
       // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
@@ -284,20 +289,31 @@ const sortedPage: ListStrategy = {
 /**
  * The window of an unsearched list as a deferred join: its ids (and sort keys) are read first, over
  * the (status, sort column, id) or (sort column, id) index that covers them, and only the `limit`
- * rows they name are fetched. OFFSET then skips index entries instead of whole product rows.
+ * rows they name are fetched, each with its variants (`variantsJson`). OFFSET then skips index
+ * entries instead of whole product rows, and the variants are read for the window's rows only,
+ * whatever plan the ids took. `after` is a keyset bound (the previous page's last sort key and id).
  */
-function windowById({ k, request, filtered }: ListQuery, limit: number, offset: number): Knex.QueryBuilder {
+function windowById(
+  { k, request, filtered }: ListQuery,
+  limit: number,
+  offset: number,
+  after: [unknown, string] | null = null,
+): Knex.QueryBuilder {
   const { sort } = request;
   const column = SORT_COLUMNS[sort.key as keyof typeof SORT_COLUMNS];
   const dir = sort.descending ? 'desc' : 'asc';
   const ids = filtered(k('products as p'))
     .select('p.id', k.raw(`${column} as sort_key`))
     .orderByRaw(`${column} ${dir}, p.id ${dir}`)
-    .limit(limit)
-    .offset(offset);
+    .limit(limit);
+  if (offset > 0) ids.offset(offset);
+  // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
+  if (after)
+    ids.whereRaw(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [after[0] as Knex.Value, after[1]]);
   return k('products as p')
     .join(ids.as('w'), 'w.id', 'p.id')
     .select(PRODUCT_COLUMNS)
+    .select(k.raw(variantsJson(knexDialect(k))))
     .orderByRaw(`w.sort_key ${dir}, w.id ${dir}`);
 }
 

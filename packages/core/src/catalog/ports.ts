@@ -78,7 +78,11 @@ export interface ProductListRequest {
 }
 
 /** `score` is the search relevance (higher is better) when terms were given. */
-export type ListedProductRow = ProductRow & { score?: number };
+export type ListedProductRow = ProductRow & {
+  score?: number;
+  /** The product's variants (ordered by position), when the list read them in the same statement. */
+  variants?: VariantRow[];
+};
 
 /** Port: products and their variants. */
 export interface ProductRepository {
@@ -92,7 +96,10 @@ export interface ProductRepository {
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
   /** The variants with these SKUs, in one query; unknown SKUs are absent. */
   variantsBySku(ctx: Context, skus: string[]): Promise<VariantRow[]>;
-  /** One query for the rows (+ one count for page windows). */
+  /**
+   * One query for the rows (+ one count for page windows). The rows may carry their `variants`,
+   * read in the same query; where they do not, the caller reads them with `variantsOf`.
+   */
   list(
     ctx: Context,
     request: ProductListRequest,
