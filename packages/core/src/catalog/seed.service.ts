@@ -93,8 +93,12 @@ export class CatalogSeeder {
       }
     };
     if (bulk) {
-      await this.products.withoutSecondaryIndexes(ctx, load);
-      await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx));
+      // The search index is built before the other indexes return: on PostgreSQL it writes every
+      // product row again, which would otherwise maintain each of them.
+      await this.products.withoutSecondaryIndexes(ctx, async () => {
+        await load();
+        await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx));
+      });
     } else {
       await load();
     }

@@ -1,4 +1,4 @@
-import { newId } from '../shared/ids.js';
+import { idSequence, newId } from '../shared/ids.js';
 import type { ProductRow, VariantRow } from './ports.js';
 import type { Category, ProductOption, ProductStatus } from './schemas.js';
 
@@ -137,6 +137,8 @@ export function catalogGenerator(options: {
   const start = options.now.getTime() - 365 * 86_400_000;
   const step = (365 * 86_400_000) / Math.max(1, options.total);
 
+  const nextId = idSequence();
+
   return {
     categories,
     batch(from, count) {
@@ -146,7 +148,7 @@ export function catalogGenerator(options: {
         const category = pick(leaves);
         const noun = category.name.replace(/s$/, '');
         const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${noun}`;
-        const id = newId();
+        const id = nextId();
         const created = new Date(start + n * step).toISOString();
         const roll = random();
         const status: ProductStatus = roll < 0.95 ? 'published' : roll < 0.99 ? 'draft' : 'archived';
@@ -170,7 +172,7 @@ export function catalogGenerator(options: {
         const productVariants = combos.map((combo, i): VariantRow => {
           const stock = random() < 0.1 ? 0 : Math.floor(random() * 200);
           return {
-            id: newId(),
+            id: nextId(),
             product_id: id,
             sku: combos.length > 1 ? `${sku}-${Object.values(combo).join('-').toUpperCase()}` : sku,
             price: base + (combo.Size === 'XL' || combo.Size === 'L' ? 500 : 0),
