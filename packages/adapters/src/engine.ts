@@ -20,7 +20,6 @@ import { migrateLatest } from './migrations/index.js';
 import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
 import { createRateLimiter } from './rate-limit/index.js';
-import { BullmqJobQueue } from './jobs/bullmq/queue.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -63,7 +62,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     webhookSender:
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
-  const realtimeSignal = createRealtimeSignal(config, store);
+  const realtimeSignal = await createRealtimeSignal(config, store);
   if (realtimeSignal && store.repositories.outbox instanceof KnexEventOutbox) {
     store.repositories.outbox.onCommit(() => realtimeSignal.publish());
   }
@@ -71,9 +70,12 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     config,
     store,
     realtimeSignal,
-    rateLimiter: createRateLimiter(config, store, options.clock),
+    rateLimiter: await createRateLimiter(config, store, options.clock),
     // REDIS_URL: jobs queue and run on BullMQ; the outbox stays in the database and is relayed there.
-    jobQueue: config.redisUrl ? new BullmqJobQueue({ ...config, redisUrl: config.redisUrl }) : undefined,
+    // BullMQ (and ioredis) load only then: they were half of the bundle every start parsed.
+    jobQueue: config.redisUrl
+      ? new (await import('./jobs/bullmq/queue.js')).BullmqJobQueue({ ...config, redisUrl: config.redisUrl })
+      : undefined,
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),
