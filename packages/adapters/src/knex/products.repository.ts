@@ -123,8 +123,8 @@ export class KnexProductRepository implements ProductRepository {
     await refreshStatistics(db(ctx, this.knex), this.dialect, ctx.tx !== undefined);
   }
 
-  async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>): Promise<T> {
-    return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load);
+  async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T> {
+    return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load, index);
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {

@@ -123,9 +123,11 @@ export interface ProductRepository {
   /**
    * Runs `load` with the secondary indexes of products and variants dropped and builds them again
    * afterwards (even when `load` fails): one index build over the loaded rows is far cheaper than
-   * updating every B-tree row by row. For loads into an empty catalog only.
+   * updating every B-tree row by row. For loads into an empty catalog only. `index` (the search
+   * index build) runs where it costs least: before the indexes return when it rewrites the rows
+   * (PostgreSQL), after them when it only reads them.
    */
-  withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>): Promise<T>;
+  withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T>;
   /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
   refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
 }

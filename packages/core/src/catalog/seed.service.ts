@@ -93,12 +93,9 @@ export class CatalogSeeder {
       }
     };
     if (bulk) {
-      // The search index is built before the other indexes return: on PostgreSQL it writes every
-      // product row again, which would otherwise maintain each of them.
-      await this.products.withoutSecondaryIndexes(ctx, async () => {
-        await load();
-        await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx));
-      });
+      await this.products.withoutSecondaryIndexes(ctx, load, () =>
+        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx)),
+      );
     } else {
       await load();
     }
