@@ -1,12 +1,17 @@
-// Bundles the `emporia` binary into one ES module (packages/cli/dist/emporia.mjs).
+// Bundles the `emporia` binary into one ES module (packages/cli/dist/emporia.mjs), with the code that
+// only some commands or settings need (BullMQ and ioredis, behind `import()`) in chunks beside it
+// (packages/cli/dist/chunks/), read only when used.
 // Why: `serve` start-up is almost all module loading — resolving, reading and compiling hundreds
 // of files — and one file cuts cold start by about a third. Native modules and knex (which loads
 // its dialects by computed path) stay in node_modules.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['packages/cli/dist/bin.js'],
-  outfile: 'packages/cli/dist/emporia.mjs',
+  entryPoints: { emporia: 'packages/cli/dist/bin.js' },
+  outdir: 'packages/cli/dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

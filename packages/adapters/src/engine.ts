@@ -21,7 +21,6 @@ import { KnexEventOutbox } from './knex/outbox.repository.js';
 import { createRealtimeSignal } from './realtime/index.js';
 import { createCatalogCache } from './catalog-cache/index.js';
 import { createRateLimiter } from './rate-limit/index.js';
-import { BullmqJobQueue } from './jobs/bullmq/queue.js';
 
 /** Options of `createDefaultEngine`; everything is optional. */
 export interface DefaultEngineOptions {
@@ -64,7 +63,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     webhookSender:
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
-  const realtimeSignal = createRealtimeSignal(config, store);
+  const realtimeSignal = await createRealtimeSignal(config, store);
   const catalogCache = createCatalogCache(config);
   const outbox = store.repositories.outbox instanceof KnexEventOutbox ? store.repositories.outbox : null;
   if (realtimeSignal) outbox?.onCommit(() => realtimeSignal.publish());
@@ -73,9 +72,12 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
     config,
     store,
     realtimeSignal,
-    rateLimiter: createRateLimiter(config, store, options.clock),
+    rateLimiter: await createRateLimiter(config, store, options.clock),
     // REDIS_URL: jobs queue and run on BullMQ; the outbox stays in the database and is relayed there.
-    jobQueue: config.redisUrl ? new BullmqJobQueue({ ...config, redisUrl: config.redisUrl }) : undefined,
+    // BullMQ (and ioredis) load only then: they were half of the bundle every start parsed.
+    jobQueue: config.redisUrl
+      ? new (await import('./jobs/bullmq/queue.js')).BullmqJobQueue({ ...config, redisUrl: config.redisUrl })
+      : undefined,
     clock: options.clock,
     notifications,
     passwordHasher: new Argon2PasswordHasher(),

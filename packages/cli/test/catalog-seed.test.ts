@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymousContext, ConflictError, systemContext, type Product } from '@emporia/core';
+import { anonymousContext, ConflictError, newId, systemContext, type Product } from '@emporia/core';
 import { pino } from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { startupTasks } from '../src/startup.js';
@@ -105,6 +105,53 @@ describeEachDatabase('catalog seed into an empty shop', (env) => {
     await expect(
       catalog.createVariant(ctx, a.id, { sku: b.variants[0].sku, price: 100, options: a.variants[0].options }),
     ).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('loads a large batch (COPY on PostgreSQL) with every text and JSON value as it was given', async () => {
+    const { catalog, store } = env().engine;
+    const ctx = systemContext();
+    const [template] = (await catalog.listProducts(ctx, { page_size: 1, sort: 'name' })).results;
+    const at = new Date().toISOString();
+    const rows = Array.from({ length: 250 }, (_, i) => ({
+      id: newId(),
+      slug: `tricky-${i}`,
+      name: `Tab\there ${i}`,
+      description: i === 0 ? 'a\\back\\\\slash, a new\nline, a \r return, \\N and é' : '',
+      status: 'draft' as const,
+      category_id: null,
+      tax_class: 'standard',
+      attributes: { quote: 'say "hi"\n', path: 'C:\\temp' },
+      images: [],
+      options: [],
+      currency: template.currency,
+      min_price: 100,
+      in_stock: i % 2 === 0,
+      created_at: at,
+      updated_at: at,
+    }));
+    const variants = rows.map((p, i) => ({
+      id: newId(),
+      product_id: p.id,
+      sku: `TRICKY-${i}`,
+      price: 100,
+      currency: p.currency,
+      stock: i % 2 === 0 ? 1 : 0,
+      low_stock_threshold: 5,
+      weight_grams: 0,
+      options: {},
+      position: 0,
+      created_at: at,
+      updated_at: at,
+    }));
+    await store.repositories.products.insertMany(ctx, rows, variants);
+    const back = await catalog.getProduct(ctx, 'tricky-0');
+    expect(back).toMatchObject({
+      name: 'Tab\there 0',
+      description: rows[0].description,
+      attributes: rows[0].attributes,
+    });
+    expect((await catalog.getProduct(ctx, 'tricky-1')).in_stock).toBe(false);
+    expect((await catalog.getProduct(ctx, 'tricky-1')).description).toBe('');
   });
 
   it('ranks the first pages of a common word from the best hits exactly as the full ranking does', async () => {

@@ -138,6 +138,67 @@ describeEachDatabase('catalog listing by category', (envOf) => {
     }
   });
 
+  it('reads every numbered page of the whole catalog, the deepest included, in the definition’s order', async () => {
+    // Without a category a page reads its ids over an index first and then their rows: each page
+    // must still be exactly that slice of the plain ordering, with the filters applied.
+    const env = envOf();
+    const everywhere = [...subtree(), other.id];
+    for (const sort of PRODUCT_SORTS) {
+      const published = expected(all, everywhere, sort, (m) => m.status === 'published');
+      const pages = await everyPage(env, anonymousContext(), { sort });
+      expect(pages.ids, `page mode, ${sort}`).toEqual(published);
+      expect(new Set(pages.counts)).toEqual(new Set([published.length]));
+      expect((await everyPage(env, staff(env), { sort })).ids, `staff page mode, ${sort}`).toEqual(
+        expected(all, everywhere, sort, () => true),
+      );
+    }
+    const filtered = expected(
+      all,
+      everywhere,
+      '-price',
+      (m) => m.status === 'published' && m.price >= 1500 && m.in_stock,
+    );
+    expect(filtered.length).toBeGreaterThan(7);
+    const pages = await everyPage(env, anonymousContext(), { sort: '-price', min_price: 1500, in_stock: true });
+    expect(pages.ids).toEqual(filtered);
+    expect(pages.counts[0]).toBe(filtered.length);
+  });
+
+  it('gives each listed product the variants its own page shows, in every list shape', async () => {
+    // The list reads the variants inside its own statement; they must be the detail's, field for field.
+    const env = envOf();
+    const ctx = staff(env);
+    const sku = `TEE-${newId().slice(-6)}`;
+    const tee = await env.engine.catalog.createProduct(ctx, {
+      name: 'Piece Tee',
+      status: 'published',
+      category_id: leaf.id,
+      options: [{ name: 'size', values: ['S', 'M', 'L'] }],
+      variants: ['L', 'S', 'M'].map((size, i) => ({
+        sku: `${sku}-${size}`,
+        price: 900 + i,
+        stock: i,
+        options: { size },
+      })),
+    });
+    all.set(tee.id, model(tee));
+    const listed: Product[] = [];
+    const pageOf = async (query: ProductListQuery) => {
+      const result = await env.engine.catalog.listProducts(anonymousContext(), query);
+      listed.push(...result.results);
+      return result;
+    };
+    await pageOf({ category: top.slug, sort: 'price', page_size: 100 });
+    await pageOf({ category: top.slug, sort: 'price', limit: 100 });
+    await pageOf({ sort: 'name', page_size: 100 });
+    await pageOf({ sort: '-created_at', limit: 100 });
+    expect(listed.filter((p) => p.id === tee.id)).toHaveLength(4);
+    for (const product of listed) {
+      expect(product.variants, product.name).toEqual((await env.engine.catalog.getProduct(ctx, product.id)).variants);
+    }
+    expect(listed.find((p) => p.id === tee.id)!.variants.map((v) => v.options.size)).toEqual(['L', 'S', 'M']);
+  });
+
   it('applies price and stock filters inside each category range', async () => {
     const env = envOf();
     const query = { category: top.slug, sort: '-price', min_price: 1500, max_price: 2500, in_stock: true } as const;

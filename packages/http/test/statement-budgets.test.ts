@@ -653,18 +653,19 @@ const BUDGETS: Budget[] = [
   }),
 
   // ------------------------------------------------------------ products
-  budget({ route: 'GET /api/products', variant: 'page, newest first', max: 3, path: '/api/products?page_size=100' }),
+  // An unsearched list reads its variants in the page's own statement (a JSON array per row).
+  budget({ route: 'GET /api/products', variant: 'page, newest first', max: 2, path: '/api/products?page_size=100' }),
   budget({
     route: 'GET /api/products',
     variant: 'page, category subtree by price',
-    max: 4,
+    max: 3,
     path: (f) => `/api/products?category=${f.categories.home.slug}&sort=price&page_size=100`,
   }),
-  budget({ route: 'GET /api/products', variant: 'cursor by name', max: 2, path: '/api/products?sort=name&limit=100' }),
+  budget({ route: 'GET /api/products', variant: 'cursor by name', max: 1, path: '/api/products?sort=name&limit=100' }),
   budget({
     route: 'GET /api/products',
     variant: 'price range and in stock',
-    max: 3,
+    max: 2,
     path: '/api/products?min_price=100&max_price=100000&in_stock=true&page_size=100',
   }),
   budget({
@@ -682,7 +683,7 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'GET /api/products',
     variant: 'staff, drafts',
-    max: 4,
+    max: 3,
     path: '/api/products?status=draft&page_size=100',
     as: 'staff',
   }),

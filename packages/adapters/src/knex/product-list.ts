@@ -10,8 +10,9 @@ import {
   type ProductListRequest,
 } from '@emporia/core';
 import type { Knex } from 'knex';
-import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow } from './product-rows.js';
+import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow, variantsJson } from './product-rows.js';
 import type { SearchClause } from './search.repository.js';
+import { knexDialect } from './dialect.js';
 import { rawRows } from './values.js';
 
 /** One page of a product list: the rows and, in page mode, the total. */
@@ -76,11 +77,17 @@ const nothingCanMatch: ListStrategy = {
 };
 
 /**
- * A category listing as one ordered index range per (category, status), merged: each branch reads
- * at most `offset + limit` entries of its (category_id, status, sort column, id) index, then the
- * few rows of the window are fetched by id. With sub-categories the filter is an IN list, and a
- * single query over it has to gather and sort every match before the limit (10 ms at 100k
- * products, 100 ms at 1M); this costs the same at any catalog size.
+ * A category listing as one ordered index range per (category, status), merged, with the rows of
+ * the window fetched by id afterwards (a deferred join): the ranges are walked over the covering
+ * (category_id, status, sort column, id) index, so a deep page costs the index entries before it,
+ * not the rows. With sub-categories the filter is an IN list, and a single query over it has to
+ * gather and sort every match before the limit (10 ms at 100k products, 100 ms at 1M); this costs
+ * the same at any catalog size. The branches are merged in order and the merge stops at the
+ * window's end: on SQLite as a compound select ordered at the top (its ordered merge of the index
+ * ranges), on PostgreSQL as branches that each stop at `offset + limit` entries under one ORDER BY
+ * (a Merge Append; unbounded branches would make its planner sort them all instead). So page N
+ * reads about `offset + limit` index entries in all. MySQL/MariaDB cannot merge: there each bounded
+ * branch is read and the union sorted.
  */
 const categoryBranches: ListStrategy = {
   applies: ({ terms, request: { filter, sort } }) =>
@@ -108,19 +115,26 @@ const categoryBranches: ListStrategy = {
     if (window.kind === 'keyset' && window.after) {
       where(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, window.after[0] as Knex.Value, window.after[1]);
     }
-    const branch = `select * from (select p.id, ${column} as sort_key from products p
-      where ${conditions.join(' and ')} order by ${column} ${dir}, p.id ${dir} limit ${reach}) as b`;
+    const range = `select p.id, ${column} as sort_key from products p where ${conditions.join(' and ')}`;
+    const dialect = knexDialect(k);
+    // SQLite sorts a bounded branch again before merging it, so there the branches are not bounded.
+    const merges = dialect === 'sqlite';
+    const branch = merges
+      ? range
+      : `select * from (${range} order by ${column} ${dir}, p.id ${dir} limit ${reach}) as b`;
     const bindings: Knex.Value[] = [];
     for (const category of categories) for (const status of statuses) bindings.push(category, status, ...shared);
     const offset = window.kind === 'page' ? window.offset : 0;
+    const branches = Array(categories.length * statuses.length)
+      .fill(branch)
+      .join(' union all ');
+    const ids = merges
+      ? `${branches} order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}`
+      : `select id, sort_key from (${branches}) as branches
+           order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}`;
     const rows = k
       .raw(
-        `select ${PRODUCT_COLUMNS.join(', ')} from products p join (
-           select id, sort_key from (${Array(categories.length * statuses.length)
-             .fill(branch)
-             .join(' union all ')}) as branches
-           order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}
-         ) as w on w.id = p.id
+        `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)} from products p join (${ids}) as w on w.id = p.id
          order by w.sort_key ${dir}, w.id ${dir}`,
         bindings,
       )
@@ -242,12 +256,16 @@ function hitsWanted(window: ProductListRequest['window']): number {
   return Math.max(4 * (offset + window.limit), 200);
 }
 
-/** A keyset page of the general query. */
+/** A keyset page: of the general query with a search, of `windowById` without. */
 const keysetScan: ListStrategy = {
   applies: ({ request: { window } }) => window.kind === 'keyset',
   async run(query) {
     const { request } = query;
     const { sort, window } = request;
+    if (!query.terms) {
+      const after = window.kind === 'keyset' ? window.after : null;
+      return { rows: (await windowById(query, window.limit, 0, after)).map(toProductRow) };
+    }
     const { rows, key } = orderedRows(query);
     if (window.kind === 'keyset' && window.after) {
       // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
@@ -284,19 +302,55 @@ const rankedPage: ListStrategy = {
   },
 };
 
-/** A numbered page in another order: the limit can stop early on an index, so the count runs apart. */
+/**
+ * A numbered page in another order: the limit can stop early on an index, so the count runs apart.
+ * Without a search the page is a deferred join (`windowById`): a deep page walks index entries, not rows.
+ */
 const sortedPage: ListStrategy = {
   applies: ({ request: { window } }) => window.kind === 'page',
   async run(query) {
     const { window } = query.request;
     if (window.kind !== 'page') return null;
     const [rows, total] = await Promise.all([
-      orderedRows(query).rows.limit(window.limit).offset(window.offset),
+      query.terms
+        ? orderedRows(query).rows.limit(window.limit).offset(window.offset)
+        : windowById(query, window.limit, window.offset),
       query.countAll(),
     ]);
     return { rows: rows.map(toProductRow), ...pageTotal(total) };
   },
 };
+
+/**
+ * The window of an unsearched list as a deferred join: its ids (and sort keys) are read first, over
+ * the (status, sort column, id) or (sort column, id) index that covers them, and only the `limit`
+ * rows they name are fetched, each with its variants (`variantsJson`). OFFSET then skips index
+ * entries instead of whole product rows, and the variants are read for the window's rows only,
+ * whatever plan the ids took. `after` is a keyset bound (the previous page's last sort key and id).
+ */
+function windowById(
+  { k, request, filtered }: ListQuery,
+  limit: number,
+  offset: number,
+  after: [unknown, string] | null = null,
+): Knex.QueryBuilder {
+  const { sort } = request;
+  const column = SORT_COLUMNS[sort.key as keyof typeof SORT_COLUMNS];
+  const dir = sort.descending ? 'desc' : 'asc';
+  const ids = filtered(k('products as p'))
+    .select('p.id', k.raw(`${column} as sort_key`))
+    .orderByRaw(`${column} ${dir}, p.id ${dir}`)
+    .limit(limit);
+  if (offset > 0) ids.offset(offset);
+  // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
+  if (after)
+    ids.whereRaw(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [after[0] as Knex.Value, after[1]]);
+  return k('products as p')
+    .join(ids.as('w'), 'w.id', 'p.id')
+    .select(PRODUCT_COLUMNS)
+    .select(k.raw(variantsJson(knexDialect(k))))
+    .orderByRaw(`w.sort_key ${dir}, w.id ${dir}`);
+}
 
 /** Tried in this order; the last ones together cover every request. */
 const STRATEGIES: readonly ListStrategy[] = [

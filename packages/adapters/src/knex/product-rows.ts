@@ -1,4 +1,5 @@
 import type { ListedProductRow, ProductOption, ProductRow, ProductStatus, VariantRow } from '@emporia/core';
+import type { Dialect } from './database.js';
 import { fromJson, toBool, toIso, toJson } from './values.js';
 
 /** Product columns a list or detail reads (never the PostgreSQL search_vector). */
@@ -42,7 +43,47 @@ export function toProductRow(r: Record<string, unknown>): ListedProductRow {
     updated_at: toIso(r.updated_at),
   };
   if (r.score !== undefined) row.score = Number(r.score);
+  if (r.variants_json !== undefined) {
+    row.variants = (fromJson<Array<Record<string, unknown>> | null>(r.variants_json) ?? []).map(toVariantRow);
+  }
   return row;
+}
+
+/** The variant columns `toVariantRow` reads, as they are named inside `variantsJson`'s objects. */
+const VARIANT_FIELDS = [
+  'id',
+  'product_id',
+  'sku',
+  'price',
+  'currency',
+  'stock',
+  'low_stock_threshold',
+  'weight_grams',
+  'options',
+  'position',
+  'created_at',
+  'updated_at',
+] as const;
+
+/**
+ * A select-list column, `variants_json`, holding the variants of the row's product `p` as one JSON
+ * array in the order `variantsOf` reads them (position, then id), so a list page reads its products
+ * and their variants in one statement; `toProductRow` turns it into `variants`. Put it only in a
+ * statement whose outer rows are the page's own (a correlated subquery runs once per outer row).
+ * A variant's `options` stay JSON text inside the array, and MySQL/MariaDB's DATETIME is written out
+ * as ISO text (inside JSON it would be its local `YYYY-MM-DD hh:mm:ss` form).
+ */
+export function variantsJson(dialect: Dialect): string {
+  const value = (field: (typeof VARIANT_FIELDS)[number]) =>
+    dialect === 'mysql' && field.endsWith('_at') ? `date_format(v.${field}, '%Y-%m-%dT%H:%i:%s.%fZ')` : `v.${field}`;
+  const object = VARIANT_FIELDS.map((field) => `'${field}', ${value(field)}`).join(', ');
+  const aggregate =
+    dialect === 'postgres'
+      ? `json_agg(json_build_object(${object}) order by v.position, v.id)`
+      : dialect === 'mysql'
+        ? `json_arrayagg(json_object(${object}) order by v.position, v.id)`
+        : `json_group_array(json_object(${object}) order by v.position, v.id)`;
+  return `(select ${aggregate} from product_variants v where v.product_id = p.id) as variants_json`;
 }
 
 export function toVariantRow(r: Record<string, unknown>): VariantRow {

@@ -8,7 +8,7 @@ import {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { insertRows, refreshStatistics, withoutSecondaryIndexes } from './product-bulk-load.js';
+import { loadRows, refreshStatistics, withoutSecondaryIndexes } from './product-bulk-load.js';
 import { listProducts, type ProductListPage } from './product-list.js';
 import { PRODUCT_COLUMNS, productColumns, toProductRow, toVariantRow, variantColumns } from './product-rows.js';
 import { searchClause, type SearchClause } from './search.repository.js';
@@ -95,8 +95,8 @@ export class KnexProductRepository implements ProductRepository {
 
   async insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void> {
     const k = db(ctx, this.knex);
-    await uniqueness(insertRows(k, 'products', products.map(productColumns)));
-    await uniqueness(insertRows(k, 'product_variants', variants.map(variantColumns)));
+    await uniqueness(loadRows(k, this.dialect, 'products', products.map(productColumns)));
+    await uniqueness(loadRows(k, this.dialect, 'product_variants', variants.map(variantColumns)));
   }
 
   async update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void> {
@@ -123,8 +123,8 @@ export class KnexProductRepository implements ProductRepository {
     await refreshStatistics(db(ctx, this.knex), this.dialect, ctx.tx !== undefined);
   }
 
-  async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>): Promise<T> {
-    return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load);
+  async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T> {
+    return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load, index);
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {

@@ -9,12 +9,10 @@ import {
   type RateUsage,
   type RateWindow,
 } from '@emporia/core';
-import { Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterMySQL,
   RateLimiterPostgres,
-  RateLimiterRedis,
   RateLimiterRes,
   RateLimiterSQLite,
   type RateLimiterAbstract,
@@ -29,11 +27,13 @@ const require = createRequire(import.meta.url);
  * database (default otherwise) or process memory. Redis and database counts are shared by every
  * process of the shop, so a client's budget is the same whichever process answers it.
  */
-export function createRateLimiter(config: Config, store: KnexStore, clock?: Clock): RateLimiter {
+export async function createRateLimiter(config: Config, store: KnexStore, clock?: Clock): Promise<RateLimiter> {
   const kind = config.rateLimitStore ?? (config.redisUrl ? 'redis' : 'database');
   if (kind === 'memory') return new MemoryRateLimiter(clock);
   if (kind === 'redis') {
     if (!config.redisUrl) throw new Error('RATE_LIMIT_STORE=redis needs REDIS_URL');
+    // Loaded only here: ioredis is a large share of start-up and most shops run without Redis.
+    const { RedisRateLimiter } = await import('./redis.js');
     return new RedisRateLimiter(config.redisUrl, config.redisPrefix);
   }
   // A private in-memory SQLite database is one process's anyway.
@@ -47,7 +47,7 @@ export function createRateLimiter(config: Config, store: KnexStore, clock?: Cloc
  * One rate-limiter-flexible limiter per budget, each backed by a memory "insurance" limiter: when
  * the shared store cannot answer, the process counts on its own rather than failing the request.
  */
-abstract class FlexibleRateLimiter implements RateLimiter {
+export abstract class FlexibleRateLimiter implements RateLimiter {
   abstract readonly store: string;
   abstract purgeExpired(before: Date): Promise<number>;
   private readonly limiters = new Map<string, RateLimiterAbstract>();
@@ -72,60 +72,6 @@ abstract class FlexibleRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     this.limiters.clear();
-  }
-}
-
-/** How long the first hit waits for Redis to connect before counting in memory. */
-const REDIS_CONNECT_WAIT_MS = 2000;
-
-class RedisRateLimiter extends FlexibleRateLimiter {
-  readonly store = 'redis';
-  private readonly client: Redis;
-  private connected: Promise<void> | null;
-
-  constructor(
-    url: string,
-    private readonly prefix: string,
-  ) {
-    super();
-    // Without an offline queue a Redis outage fails fast into the insurance limiter.
-    this.client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }).on('error', () => {});
-    this.connected = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref();
-      this.client.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }).then(() => {
-      this.connected = null;
-    });
-  }
-
-  override async consume(window: RateWindow, key: string): Promise<RateUsage> {
-    // Hits that arrive while the connection is still being made would otherwise count apart.
-    if (this.connected) await this.connected;
-    return super.consume(window, key);
-  }
-
-  protected create(window: RateWindow, insurance: RateLimiterMemory): RateLimiterAbstract {
-    return new RateLimiterRedis({
-      storeClient: this.client,
-      keyPrefix: `${this.prefix}rate:${window.name}`,
-      points: window.points,
-      duration: window.seconds,
-      insuranceLimiter: insurance,
-    });
-  }
-
-  /** Redis expires its keys itself. */
-  async purgeExpired(): Promise<number> {
-    return 0;
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
-    if (this.client.status === 'end') return;
-    await this.client.quit().catch(() => this.client.disconnect());
   }
 }
 

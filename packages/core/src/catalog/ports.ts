@@ -78,7 +78,11 @@ export interface ProductListRequest {
 }
 
 /** `score` is the search relevance (higher is better) when terms were given. */
-export type ListedProductRow = ProductRow & { score?: number };
+export type ListedProductRow = ProductRow & {
+  score?: number;
+  /** The product's variants (ordered by position), when the list read them in the same statement. */
+  variants?: VariantRow[];
+};
 
 /** Port: products and their variants. */
 export interface ProductRepository {
@@ -92,7 +96,10 @@ export interface ProductRepository {
   findVariant(ctx: Context, productId: string, variantId: string): Promise<VariantRow | null>;
   /** The variants with these SKUs, in one query; unknown SKUs are absent. */
   variantsBySku(ctx: Context, skus: string[]): Promise<VariantRow[]>;
-  /** One query for the rows (+ one count for page windows). */
+  /**
+   * One query for the rows (+ one count for page windows). The rows may carry their `variants`,
+   * read in the same query; where they do not, the caller reads them with `variantsOf`.
+   */
   list(
     ctx: Context,
     request: ProductListRequest,
@@ -116,9 +123,11 @@ export interface ProductRepository {
   /**
    * Runs `load` with the secondary indexes of products and variants dropped and builds them again
    * afterwards (even when `load` fails): one index build over the loaded rows is far cheaper than
-   * updating every B-tree row by row. For loads into an empty catalog only.
+   * updating every B-tree row by row. For loads into an empty catalog only. `index` (the search
+   * index build) runs where it costs least: before the indexes return when it rewrites the rows
+   * (PostgreSQL), after them when it only reads them.
    */
-  withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>): Promise<T>;
+  withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T>;
   /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
   refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { parseCursor, SORT_KEYS, sortValue } from './product-cursor.js';
 import {
   CATALOG_TOKENS,
   type CategoryRepository,
+  type ListedProductRow,
   type ProductListFilter,
   type ProductListRequest,
   type ProductRepository,
@@ -53,7 +54,8 @@ export class ProductService {
 
   /**
    * Lists products: filters, sort, page or keyset pagination. Costs a fixed number of queries: the
-   * category tree (when filtering by category), the page, its count (page mode) and its variants.
+   * category tree (when filtering by category), the page with its
+   * variants (a search reads the variants apart) and its count (page mode).
    */
   async listProducts(ctx: Context, query: ProductListQuery = {}): Promise<ListResult<Product>> {
     const q = parseInput(productListQuerySchema, query, 'query');
@@ -261,8 +263,10 @@ export class ProductService {
     return visibleProduct(this.products, ctx, idOrSlug);
   }
 
-  private async withVariants(ctx: Context, rows: ProductRow[]): Promise<Product[]> {
+  private async withVariants(ctx: Context, rows: ListedProductRow[]): Promise<Product[]> {
     if (rows.length === 0) return [];
+    // The list may have read them with the rows already (the page in one statement).
+    if (rows.every((r) => r.variants)) return rows.map((r) => toProduct(r, r.variants!));
     const variants = await this.products.variantsOf(
       ctx,
       rows.map((r) => r.id),

@@ -93,8 +93,9 @@ export class CatalogSeeder {
       }
     };
     if (bulk) {
-      await this.products.withoutSecondaryIndexes(ctx, load);
-      await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx));
+      await this.products.withoutSecondaryIndexes(ctx, load, () =>
+        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx)),
+      );
     } else {
       await load();
     }

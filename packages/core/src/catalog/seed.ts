@@ -1,4 +1,4 @@
-import { newId } from '../shared/ids.js';
+import { idSequence, newId } from '../shared/ids.js';
 import type { ProductRow, VariantRow } from './ports.js';
 import type { Category, ProductOption, ProductStatus } from './schemas.js';
 
@@ -281,6 +281,8 @@ export function catalogGenerator(options: {
     return collection;
   };
 
+  const nextId = idSequence();
+
   return {
     categories,
     batch(from, count) {
@@ -301,7 +303,7 @@ export function catalogGenerator(options: {
               : pick(ADJECTIVES);
         const noun = category.name.replace(/s$/, '');
         const name = `${lead} ${material} ${noun}`;
-        const id = newId();
+        const id = nextId();
         const created = new Date(start + n * step).toISOString();
         const roll = random();
         const status: ProductStatus = roll < 0.95 ? 'published' : roll < 0.99 ? 'draft' : 'archived';
@@ -325,7 +327,7 @@ export function catalogGenerator(options: {
         const productVariants = combos.map((combo, i): VariantRow => {
           const stock = random() < 0.1 ? 0 : Math.floor(random() * 200);
           return {
-            id: newId(),
+            id: nextId(),
             product_id: id,
             sku: combos.length > 1 ? `${sku}-${Object.values(combo).join('-').toUpperCase()}` : sku,
             price: base + (combo.Size === 'XL' || combo.Size === 'L' ? 500 : 0),
