@@ -64,7 +64,7 @@ export async function createDefaultEngine(options: DefaultEngineOptions = {}): P
       options.notifications?.webhookSender ?? createWebhookSender({ allowedHosts: config.webhookAllowedHosts }),
   };
   const realtimeSignal = await createRealtimeSignal(config, store);
-  const catalogCache = createCatalogCache(config);
+  const catalogCache = await createCatalogCache(config);
   const outbox = store.repositories.outbox instanceof KnexEventOutbox ? store.repositories.outbox : null;
   if (realtimeSignal) outbox?.onCommit(() => realtimeSignal.publish());
   const engine = createEngine({

@@ -24,7 +24,7 @@ export { createMailer } from './mail/mailer.js';
 export { createWebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { HostedPaymentProvider, type HostedProviderOptions } from './payments/hosted.provider.js';
 export { ManualPaymentProvider } from './payments/manual.provider.js';
-export { MemoryCatalogCache, RedisCatalogCache, createCatalogCache } from './catalog-cache/index.js';
+export { MemoryCatalogCache, createCatalogCache } from './catalog-cache/index.js';
 
 // ---------------------------------------------------------------- operations
 export { importProducts } from './jobs/product-import.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { KnexStore } from '@emporia/adapters';
-import { MemoryCatalogCache, RedisCatalogCache } from '@emporia/adapters';
-import { systemContext, type CatalogCache } from '@emporia/core';
+import { createCatalogCache, MemoryCatalogCache } from '@emporia/adapters';
+import { parseConfig, systemContext, type CatalogCache } from '@emporia/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
@@ -198,11 +198,11 @@ describeEachDatabase(
 
 // The race every cache must not lose: a read that took its version before a write's invalidation
 // (so it may have read the old rows) is refused when it stores after it.
-function raceSuite(name: string, make: () => CatalogCache) {
+function raceSuite(name: string, make: () => CatalogCache | Promise<CatalogCache>) {
   describe(`catalog cache versions (${name})`, () => {
     let cache: CatalogCache;
-    beforeAll(() => {
-      cache = make();
+    beforeAll(async () => {
+      cache = await make();
     });
     afterAll(() => cache.close());
     const answer = (body: string) => ({ body, etag: `"${body}"` });
@@ -232,6 +232,14 @@ raceSuite('memory, tag versions pushed out', () => new MemoryCatalogCache({ maxE
 const prefix = testRedisPrefix('catalog-cache');
 if (testRedisUrl) {
   const url = testRedisUrl;
-  raceSuite('redis', () => new RedisCatalogCache(url, prefix, 60));
+  raceSuite('redis', async () => {
+    const config = parseConfig({
+      REDIS_URL: url,
+      REDIS_PREFIX: prefix,
+      CATALOG_CACHE: 'redis',
+      CATALOG_CACHE_TTL: '60',
+    });
+    return (await createCatalogCache(config))!;
+  });
   afterAll(() => dropRedisPrefix(url, prefix));
 } else describe.skip(`catalog cache versions (redis) — ${REDIS_SKIP_REASON}`, () => {});
