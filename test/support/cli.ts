@@ -65,3 +65,20 @@ export function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp): Promise
     stream.once('end', () => reject(new Error(`stream ended without ${pattern}: ${text}`)));
   });
 }
+
+/** Resolves when the child printed a line matching `pattern`, with the match; rejects if it exits first or after 60 s. */
+export function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${text}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = pattern.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { systemContext } from '@emporia/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEmporia, startEmporia } from '../../../test/support/cli.js';
+import { runEmporia, printed, startEmporia } from '../../../test/support/cli.js';
 import { testDialects } from '../../../test/support/databases.js';
 import { createTestEnv, testConfig } from '../../../test/support/engine.js';
 import { openSse, openWs, type StreamMessage } from '../../../test/support/realtime.js';
@@ -29,23 +29,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** Resolves when the child printed a line matching `pattern`, with the match. */
-function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${text}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
 }
 
 let addresses = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmporia } from '../../../test/support/cli.js';
+import { printed, startEmporia } from '../../../test/support/cli.js';
 import { userWithToken, type TestUser } from '../../../test/support/auth.js';
 import { testDialects } from '../../../test/support/databases.js';
 import { createTestEnv, testConfig } from '../../../test/support/engine.js';
@@ -11,23 +11,6 @@ import { REDIS_SKIP_REASON, dropRedisPrefix, testRedisPrefix, testRedisUrl } fro
 
 /** The bound: a change made through one process is served by every other within this. */
 const VISIBLE_WITHIN_MS = 1_000;
-
-/** Resolves when the child printed a line matching `pattern`, with the match. */
-function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${text}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
 
 async function call(url: string, method: string, body?: unknown, token?: string) {
   const res = await fetch(url, {

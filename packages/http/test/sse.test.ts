@@ -4,49 +4,18 @@ import { systemContext, type DomainEvents, type Engine, type EventType } from '@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { userWithToken } from '../../../test/support/auth.js';
 import { describeEachDatabase } from '../../../test/support/engine.js';
+import { openSse, type StreamMessage } from '../../../test/support/realtime.js';
 
-interface Message {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Opens GET /api/events and collects parsed messages. */
+/** Opens GET /api/events with a bearer token and collects parsed messages; `waitFor` polls them. */
 function openStream(base: string, token: string) {
-  const messages: Message[] = [];
-  let response: IncomingMessage | undefined;
-  const ready = new Promise<IncomingMessage>((resolve, reject) => {
-    const req = get(`${base}/api/events`, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
-      response = res;
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block
-              .split('\n')
-              .filter((l) => !l.startsWith(':'))
-              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
-          );
-          if (fields.event) messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
-        }
-      });
-      resolve(res);
-    });
-    req.on('error', reject);
-  });
+  const stream = openSse(base, { token });
   return {
-    messages,
-    ready,
-    close: () => response?.destroy(),
-    async waitFor(predicate: (m: Message[]) => boolean, ms = 10_000) {
+    ...stream,
+    async waitFor(predicate: (m: StreamMessage[]) => boolean, ms = 10_000) {
       const until = Date.now() + ms;
-      while (!predicate(messages)) {
-        if (Date.now() > until) throw new Error(`stream did not deliver in time; got ${JSON.stringify(messages)}`);
+      while (!predicate(stream.messages)) {
+        if (Date.now() > until)
+          throw new Error(`stream did not deliver in time; got ${JSON.stringify(stream.messages)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
