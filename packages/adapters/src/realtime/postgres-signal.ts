@@ -1,5 +1,10 @@
 import type { RealtimeSignal } from '@emporia/core';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+
+// `pg` (and the undici it pulls in) is required on the first connection, so a SQLite or MySQL
+// server, which bundles this module too, never parses it at start.
+const require = createRequire(import.meta.url);
 
 const CHANNEL = 'emporia_outbox';
 
@@ -66,7 +71,8 @@ export class PostgresRealtimeSignal implements RealtimeSignal {
 
   private connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.url });
+    const { Client } = require('pg') as typeof pg;
+    const client = new Client({ connectionString: this.url });
     client.on('notification', () => this.listeners.forEach((l) => l()));
     client.on('error', (err) => {
       this.onError(err);
