@@ -4,7 +4,11 @@
 // Why: `serve` start-up is almost all module loading — resolving, reading and compiling hundreds
 // of files — and one file cuts cold start by about a third. Native modules and knex (which loads
 // its dialects by computed path) stay in node_modules.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a content hash: clear the last build's, or they pile up beside the new ones.
+rmSync('packages/cli/dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: { emporia: 'packages/cli/dist/bin.js' },
@@ -19,8 +23,24 @@ await build({
   minify: true,
   keepNames: true, // error classes report their own names
   sourcemap: 'linked',
+  // knex is bundled: from node_modules it was ~330 files (its own and lodash's), each resolved, read
+  // and compiled at start. Its dialects require their drivers only on the first connection, and
+  // those stay outside the bundle: native ones, the big ones (pg, mysql2), and those not installed.
   // nodemailer loads on the first message; bundled, its 200 KB would be parsed at every start.
-  external: ['knex', 'pg', 'pg-native', 'better-sqlite3', '@node-rs/argon2', 'nodemailer'],
+  external: [
+    'pg',
+    'pg-native',
+    'pg-query-stream',
+    'better-sqlite3',
+    'mysql2',
+    'mysql',
+    'mariadb',
+    'sqlite3',
+    'tedious',
+    'oracledb',
+    '@node-rs/argon2',
+    'nodemailer',
+  ],
   // Bundled CommonJS dependencies call require(); give the ES module one.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

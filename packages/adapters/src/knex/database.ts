@@ -2,6 +2,10 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+// Imported, not required through createRequire: the binary bundles knex, and these classes must be
+// the bundled knex's own (it tells its values apart with `instanceof`).
+import BetterSqliteClient from 'knex/lib/dialects/better-sqlite3/index.js';
+import SqliteTransaction from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { emporiaMysqlClient, mysqlConnection, setUpMysqlSession } from './mysql-client.js';
 
 const require = createRequire(import.meta.url);
@@ -26,8 +30,6 @@ export function sqliteFilename(url: string): string {
  * they queue on busy_timeout instead.
  */
 function immediateSqliteClient(): typeof Knex.Client {
-  const BetterSqliteClient = require('knex/lib/dialects/better-sqlite3/index.js');
-  const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js');
   class ImmediateTransaction extends SqliteTransaction {
     begin(conn: unknown) {
       return this.query(conn, 'BEGIN IMMEDIATE;');

@@ -16,10 +16,14 @@
  * - `UPDATE` reports the rows it matched, not only those it changed (as SQLite and PostgreSQL do);
  * - `knex.raw` answers the rows (or the write's result header), not `[rows, fields]`.
  */
-import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+// knex's own classes, imported so the bundled binary carries one copy of knex (see database.ts).
+import Mysql2Client from 'knex/lib/dialects/mysql2/index.js';
+import MysqlColumnCompiler from 'knex/lib/dialects/mysql/schema/mysql-columncompiler.js';
+import MysqlTableCompiler from 'knex/lib/dialects/mysql/schema/mysql-tablecompiler.js';
+import formatterUtils from 'knex/lib/formatter/formatterUtils.js';
 
-const require = createRequire(import.meta.url);
+const { formatDefault } = formatterUtils;
 
 /** Character set and collation of every table Emporia creates on MySQL/MariaDB. */
 export const MYSQL_CHARSET = 'utf8mb4';
@@ -105,11 +109,6 @@ export function setUpMysqlSession(
 
 /** The mysql2 knex client with the column types, table options and value forms described above. */
 export function emporiaMysqlClient(): typeof Knex.Client {
-  const Mysql2Client = require('knex/lib/dialects/mysql2/index.js');
-  const MysqlColumnCompiler = require('knex/lib/dialects/mysql/schema/mysql-columncompiler.js');
-  const MysqlTableCompiler = require('knex/lib/dialects/mysql/schema/mysql-tablecompiler.js');
-  const { formatDefault } = require('knex/lib/formatter/formatterUtils.js');
-
   class ColumnCompiler extends MysqlColumnCompiler {
     declare type: string;
     declare client: unknown;
