@@ -1,26 +1,29 @@
-// `node --import tsx bench/startup.ts --database-url URL [--bin A,B] [--runs 7] [--load N] [--node-options OPTS]`:
-// cold start of `emporia serve` (spawn to the first 200 of /ready, as `npm run bench` measures it)
-// and RSS, for one or more builds of the binary side by side. Runs alternate between the builds
-// (A, B, A, B, …) so a change in the machine's load falls on both; the figure is the median.
-// With --load N, each run then sends N product-list requests (page 1, 8 at a time) and reports the RSS
-// after them, as `npm run bench` reads "RSS after load". Prints one line per build and the load average.
-// A SQLite URL is used as is (the server only reads it); give each build a copy if it migrates.
+// `node --import tsx bench/startup.ts --database-url URL [--bin SPEC,SPEC…] [--runs 7] [--load-seconds N]`:
+// cold start of `emporia serve` (spawn to the first 200 of /ready, as `npm run bench` measures it),
+// the CPU time the server spent until then (all threads, and its main thread alone: figures a loaded
+// machine inflates less than wall time) and RSS, for one or more builds or settings side by side.
+// A SPEC is a binary, optionally with node options and environment: `path|--max-semi-space-size=4|KEY=V KEY2=V`.
+// Runs alternate between the specs (A, B, A, B, …) so a change in the machine's load falls on all;
+// figures are medians. With --load-seconds N, each run then drives list page 1 (category + price
+// sort), product by slug and a search, N seconds each at 32 connections, and reads the RSS after
+// them, as `npm run bench` reads "RSS after load"; their req/s show what a setting costs.
+// The server migrates at start as `npm run bench` runs it: give it a copy of a seeded catalog.
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { BENCH_PRODUCTION, repoRoot } from './lib/emporia.js';
 import { positiveInt } from './lib/flags.js';
+import { measure, type LoadRequest } from './lib/load.js';
 import { freePort, rssMb, startServer } from './lib/processes.js';
+import { Api, discoverFixtures, operations } from './lib/scenarios.js';
 
 const { values: flags } = parseArgs({
   options: {
     'database-url': { type: 'string' },
     bin: { type: 'string', default: join(repoRoot, 'packages/cli/bin/emporia.js') },
     runs: { type: 'string', default: '7' },
-    load: { type: 'string', default: '0' },
-    'node-options': { type: 'string', default: '' },
-    path: { type: 'string', default: '/api/products?sort=price' },
+    'load-seconds': { type: 'string', default: '0' },
   },
 });
 if (!flags['database-url']) {
@@ -28,8 +31,27 @@ if (!flags['database-url']) {
   process.exit(2);
 }
 const runs = positiveInt('runs', flags.runs);
-const load = Number(flags.load);
-const bins = flags.bin.split(',').map((b) => resolve(b));
+const loadSeconds = Number(flags['load-seconds']);
+interface Spec {
+  label: string;
+  bin: string;
+  nodeOptions: string[];
+  env: Record<string, string>;
+}
+const specs: Spec[] = flags.bin.split(',').map((label) => {
+  const [bin, nodeOptions = '', env = ''] = label.split('|');
+  return {
+    label,
+    bin: resolve(bin),
+    nodeOptions: nodeOptions.split(' ').filter(Boolean),
+    env: Object.fromEntries(
+      env
+        .split(' ')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
+  };
+});
 const workDir = join(repoRoot, 'bench/.work/startup');
 mkdirSync(workDir, { recursive: true });
 
@@ -40,20 +62,26 @@ interface Sample {
   mainMs: number | null;
   rssStart: number | null;
   rssAfter: number | null;
+  /** req/s of each load, when --load-seconds is given. */
+  rates: Record<string, number>;
+  /** Server CPU µs per answer of each load. */
+  costs: Record<string, number>;
 }
 
-async function once(bin: string): Promise<Sample> {
+async function once(spec: Spec): Promise<Sample> {
   const port = await freePort();
   const server = await startServer({
     command: process.execPath,
-    args: [...flags['node-options'].split(' ').filter(Boolean), bin, 'serve', '--no-migrate', '--port', String(port)],
+    args: [...spec.nodeOptions, spec.bin, 'serve', '--port', String(port)],
     env: {
       ...process.env,
       ...BENCH_PRODUCTION,
       DATABASE_URL: flags['database-url'],
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      CATALOG_CACHE: 'off', // as `npm run bench` runs it: every answer reads the database
       MAIL_DIR: join(workDir, 'mail'),
+      ...spec.env,
     },
     cwd: workDir,
     port,
@@ -64,24 +92,47 @@ async function once(bin: string): Promise<Sample> {
   const mainMs = cpuTimeMs(server.child.pid, true);
   const rssStart = rssMb(server.child.pid);
   let rssAfter: number | null = null;
+  const rates: Record<string, number> = {};
+  const costs: Record<string, number> = {};
   try {
-    if (load > 0) {
-      let sent = 0;
-      const worker = async () => {
-        while (sent < load) {
-          sent++;
-          const res = await fetch(server.baseUrl + flags.path);
-          await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`${flags.path} answered ${res.status}`);
-        }
+    if (loadSeconds > 0) {
+      const api = new Api(server.baseUrl);
+      const fx = await discoverFixtures(api, await operations(api), 0);
+      if (!fx) throw new Error('the catalog is empty: --load-seconds needs a seeded one');
+      const slugs = fx.products.map((p) => p.slug);
+      const requests: Record<string, LoadRequest> = {
+        list_page1: { path: fx.listPath },
+        product_slug: {
+          path: `/api/products/${slugs[0]}`,
+          setupRequest(req, ctx) {
+            const i = ((ctx.i as number | undefined) ?? 0) + 1;
+            ctx.i = i;
+            return { ...req, path: `/api/products/${encodeURIComponent(slugs[i % slugs.length])}` };
+          },
+        },
+        ...(fx.word ? { search: { path: `/api/products?search=${fx.word}` } } : {}),
       };
-      await Promise.all(Array.from({ length: 8 }, worker));
+      for (const [id, request] of Object.entries(requests)) {
+        const cpuBefore = cpuTimeMs(server.child.pid) ?? 0;
+        const r = await measure(server.baseUrl, request, {
+          connections: 32,
+          duration: loadSeconds,
+          warmup: 1,
+          useWrk: false,
+        });
+        rates[id] = r.rps;
+        // The server's CPU per answer (warm-up included on both sides): survives a loaded machine,
+        // which req/s does not.
+        costs[id] = Math.round(
+          (((cpuTimeMs(server.child.pid) ?? 0) - cpuBefore) * 1000) / (r.requests / (loadSeconds / (loadSeconds + 1))),
+        );
+      }
       rssAfter = rssMb(server.child.pid);
     }
   } finally {
     await server.stop();
   }
-  return { startMs: server.startMs, cpuMs, mainMs, rssStart, rssAfter };
+  return { startMs: server.startMs, cpuMs, mainMs, rssStart, rssAfter, rates, costs };
 }
 
 /**
@@ -105,22 +156,30 @@ const median = (xs: number[]) => {
 };
 
 const before = loadavg();
-const samples = new Map<string, Sample[]>(bins.map((b) => [b, []]));
-await once(bins[0]); // warms the file cache for everyone; not counted
+const samples = new Map<Spec, Sample[]>(specs.map((s) => [s, []]));
+await once(specs[0]); // warms the file cache for everyone; not counted
 for (let i = 0; i < runs; i++) {
-  for (const bin of bins) samples.get(bin)!.push(await once(bin));
+  for (const spec of specs) samples.get(spec)!.push(await once(spec));
 }
 const after = loadavg();
-for (const [bin, list] of samples) {
+for (const [spec, list] of samples) {
   const starts = list.map((s) => s.startMs);
   const cpu = list.map((s) => s.cpuMs ?? 0);
   const main = list.map((s) => s.mainMs ?? 0);
   const rss = list.map((s) => s.rssStart ?? 0);
   const rssAfter = list.map((s) => s.rssAfter ?? 0);
   console.log(
-    `${bin}: cold start median ${median(starts)} ms (min ${Math.min(...starts)}, max ${Math.max(...starts)}), ` +
+    `${spec.label}: cold start median ${median(starts)} ms (min ${Math.min(...starts)}, max ${Math.max(...starts)}), ` +
       `CPU to ready median ${median(cpu)} ms (main thread ${median(main)} ms), RSS at start ${median(rss)} MB` +
-      (load > 0 ? `, after ${load} requests ${median(rssAfter)} MB` : '') +
+      (loadSeconds > 0
+        ? `, after the load ${median(rssAfter)} MB; req/s ` +
+          Object.keys(list[0].rates)
+            .map(
+              (id) =>
+                `${id} ${Math.round(median(list.map((s) => s.rates[id])))} (${median(list.map((s) => s.costs[id]))} µs CPU each)`,
+            )
+            .join(', ')
+        : '') +
       ` [${starts.join(' ')}]`,
   );
 }
