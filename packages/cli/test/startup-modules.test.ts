@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, startEmporia, waitFor } from '../../../test/support/cli.js';
 
@@ -19,7 +20,7 @@ describe('emporia serve start-up', () => {
         env: {
           DATABASE_URL: `sqlite:${join(dir, 'shop.db')}`,
           WORKER: 'inline',
-          NODE_OPTIONS: `--require ${join(repoRoot, 'test/support/loaded-packages.cjs')}`,
+          NODE_OPTIONS: `--import ${pathToFileURL(join(repoRoot, 'test/support/loaded-packages.mjs')).href}`,
           LOADED_PACKAGES_FILE: file,
         },
       });
