@@ -66,6 +66,8 @@ interface Sample {
   rates: Record<string, number>;
   /** Server CPU µs per answer of each load. */
   costs: Record<string, number>;
+  /** Garbage-collection µs per answer (V8's pauses, from the server's /metrics). */
+  gcCosts: Record<string, number>;
 }
 
 async function once(spec: Spec): Promise<Sample> {
@@ -94,6 +96,7 @@ async function once(spec: Spec): Promise<Sample> {
   let rssAfter: number | null = null;
   const rates: Record<string, number> = {};
   const costs: Record<string, number> = {};
+  const gcCosts: Record<string, number> = {};
   try {
     if (loadSeconds > 0) {
       const api = new Api(server.baseUrl);
@@ -114,25 +117,27 @@ async function once(spec: Spec): Promise<Sample> {
       };
       for (const [id, request] of Object.entries(requests)) {
         const cpuBefore = cpuTimeMs(server.child.pid) ?? 0;
+        const gcBefore = await gcSeconds(server.baseUrl);
         const r = await measure(server.baseUrl, request, {
           connections: 32,
           duration: loadSeconds,
           warmup: 1,
           useWrk: false,
         });
+        const cpuAfter = cpuTimeMs(server.child.pid) ?? 0;
         rates[id] = r.rps;
-        // The server's CPU per answer (warm-up included on both sides): survives a loaded machine,
-        // which req/s does not.
-        costs[id] = Math.round(
-          (((cpuTimeMs(server.child.pid) ?? 0) - cpuBefore) * 1000) / (r.requests / (loadSeconds / (loadSeconds + 1))),
-        );
+        // The server's CPU and GC time per answer, the warm-up's answers estimated at the measured
+        // rate: figures a loaded machine distorts less than req/s.
+        const answers = (r.requests * (loadSeconds + 1)) / loadSeconds;
+        costs[id] = Math.round(((cpuAfter - cpuBefore) * 1000) / answers);
+        gcCosts[id] = Math.round((((await gcSeconds(server.baseUrl)) - gcBefore) * 1e6) / answers);
       }
       rssAfter = rssMb(server.child.pid);
     }
   } finally {
     await server.stop();
   }
-  return { startMs: server.startMs, cpuMs, mainMs, rssStart, rssAfter, rates, costs };
+  return { startMs: server.startMs, cpuMs, mainMs, rssStart, rssAfter, rates, costs, gcCosts };
 }
 
 /**
@@ -148,6 +153,15 @@ function cpuTimeMs(pid: number | undefined, mainThread = false): number | null {
   } catch {
     return null;
   }
+}
+
+/** Seconds V8 has spent collecting garbage so far, all kinds, from the server's /metrics (loopback may scrape). */
+async function gcSeconds(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^emporia_nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm))
+    sum += Number(m[1]);
+  return sum;
 }
 
 const median = (xs: number[]) => {
@@ -176,7 +190,7 @@ for (const [spec, list] of samples) {
           Object.keys(list[0].rates)
             .map(
               (id) =>
-                `${id} ${Math.round(median(list.map((s) => s.rates[id])))} (${median(list.map((s) => s.costs[id]))} µs CPU each)`,
+                `${id} ${Math.round(median(list.map((s) => s.rates[id])))} (${median(list.map((s) => s.costs[id]))} µs CPU, ${median(list.map((s) => s.gcCosts[id]))} µs GC each)`,
             )
             .join(', ')
         : '') +
