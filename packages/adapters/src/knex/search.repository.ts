@@ -13,12 +13,15 @@ import { db } from './store.js';
 export const MAX_SEARCH_RANK = 14;
 const POPULARITY_STEPS = Array.from({ length: MAX_SEARCH_RANK - 1 }, (_, i) => 2 ** i);
 
-/** SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect. */
-export function searchRankSql(p = 'p'): string {
+/**
+ * SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect;
+ * `inStock` replaces `p.in_stock` (an UPDATE that sets the flag computes the score from the new value).
+ */
+export function searchRankSql(p = 'p', inStock = `${p}.in_stock`): string {
   const steps = POPULARITY_STEPS.map((step, i) => ({ step, bucket: i + 1 })).reverse();
   const bucket = `case ${steps.map(({ step, bucket }) => `when pp.score >= ${step} then ${bucket}`).join(' ')} else 0 end`;
   const popularity = `coalesce((select ${bucket} from product_popularity pp where pp.product_id = ${p}.id), 0)`;
-  return `(case when ${p}.in_stock then 1 + ${popularity} else 0 end)`;
+  return `(case when ${inStock} then 1 + ${popularity} else 0 end)`;
 }
 
 /**
@@ -445,24 +448,28 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   }
 
   /**
-   * Brings every product's static score up to date with its stock and popularity (after the
-   * recommendations rebuild rewrote `product_popularity`): one UPDATE on PostgreSQL and MySQL; on
-   * SQLite the products whose score changed are reindexed (their search rows take new rowids).
+   * Brings every product's static score (or only these products') up to date with its stock and
+   * popularity (after the recommendations rebuild rewrote `product_popularity`, or a stock flip):
+   * one UPDATE on PostgreSQL and MySQL; on SQLite the products whose score changed are reindexed
+   * (their search rows take new rowids).
    */
-  async rerank(ctx: Context): Promise<number> {
+  async rerank(ctx: Context, productIds?: string[]): Promise<number> {
     const k = db(ctx, this.knex);
     if (this.dialect !== 'sqlite') {
+      const only = productIds ? ` and p.id in (${productIds.map(() => '?').join(', ')})` : '';
       const result: unknown = await k.raw(
         `update products p set ${this.dialect === 'mysql' ? 'p.' : ''}search_rank = ${searchRankSql()}
-          where p.search_rank <> ${searchRankSql()}`,
+          where p.search_rank <> ${searchRankSql()}${only}`,
+        productIds ?? [],
       );
       const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
       return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
     }
-    const changed = (await k('products_fts_rows as r')
+    const query = k('products_fts_rows as r')
       .join('products as p', 'p.id', 'r.product_id')
-      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`)
-      .pluck('r.product_id')) as string[];
+      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`);
+    if (productIds) query.whereIn('r.product_id', productIds);
+    const changed = (await query.pluck('r.product_id')) as string[];
     for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
     return changed.length;
   }
