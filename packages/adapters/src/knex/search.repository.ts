@@ -109,14 +109,22 @@ export interface SearchClause {
   /**
    * SQL of the `n` first hits with one of `statuses` in the static order (best static score
    * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
-   * in that order, stopping at `n`, so only these hits are scored. Undefined where the index has
-   * no such order.
+   * in that order, stopping at `n`, so only these hits are scored; with each its `tail_key` (see
+   * `staticHits`). Undefined where the index has no such order.
    */
   candidateHits?(
     terms: string[],
     n: number,
     statuses: readonly string[] | undefined,
   ): { sql: string; bindings: Knex.Value[] };
+  /**
+   * The matching products as `p` in the static order (best static score first, then newest), each
+   * with its `tail_key`: a negative number (so below any relevance score) that, with the id,
+   * orders like the static order; after the static position `after` (a `tail_key` and an id) when
+   * given. The index is walked in that order and stops at the caller's limit. A ranked cursor walks
+   * these after the candidates (see `candidateHits`). Undefined where `candidateHits` is.
+   */
+  staticHits?(k: Knex, terms: string[], after?: [number, string]): Knex.QueryBuilder;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
   /**
@@ -151,6 +159,12 @@ export async function withLargeSqliteCache<T>(k: Knex, dialect: Dialect, work: (
 
 /** SQLite: a hit's score, bm25 (name 10, description 1, SKUs 5) plus the static score's tie-break. */
 const SQLITE_SCORE = `(-bm25(products_fts, 10.0, 1.0, 5.0) + (products_fts.rowid >> 40) * ${RANK_WEIGHT})`;
+/**
+ * A search row's `tail_key` (see `SearchClause.staticHits`): SQLite's rowid less this (2^52, so
+ * exact in a double), PostgreSQL's `search_rank` less `POSTGRES_TAIL_SHIFT`. Both below zero.
+ */
+const SQLITE_TAIL_SHIFT = 2 ** 52;
+const POSTGRES_TAIL_SHIFT = 100;
 /** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
 const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
@@ -227,12 +241,24 @@ const sqliteSearch: SearchClause = {
     // best first with `desc`, and stops at the limit: bm25 is computed for these hits only.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select r.product_id, ${SQLITE_SCORE} as score
+      sql: `select r.product_id, ${SQLITE_SCORE} as score, products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key
               from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
              where products_fts match ?${status}
              order by products_fts.rowid desc limit ${Math.trunc(n)}`,
       bindings: [fts5Query(terms), ...(statuses ?? [])],
     };
+  },
+  staticHits(k, terms, after) {
+    // The FTS doclist walked by rowid descending (static score, then sequence), no bm25: the
+    // rowid alone orders the rows, so the id in `after` adds nothing.
+    const query = k('products_fts')
+      .joinRaw('join products_fts_rows as r on r.rowid = products_fts.rowid')
+      .joinRaw('cross join products as p on p.id = r.product_id')
+      .whereRaw('products_fts match ?', [fts5Query(terms)])
+      .select(k.raw(`products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key`))
+      .orderByRaw('products_fts.rowid desc');
+    if (after) query.whereRaw('products_fts.rowid < ?', [Math.ceil(after[0] + SQLITE_TAIL_SHIFT)]);
+    return query;
   },
   priceSortedHits(terms, filter, { descending, after, limit, offset }) {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
@@ -284,12 +310,23 @@ const postgresSearch: SearchClause = {
     // when it expects few hits. ts_rank reads these hits' vectors only.
     const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score
+      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score,
+                   (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
               from products p
              where p.search_vector @@ to_tsquery('simple', ?)${status}
              order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
+  },
+  staticHits(k, terms, after) {
+    // Along `products_search_rank_idx` backwards, as the candidates (the row comparison is its range).
+    const query = this.from(k, terms)
+      .select(k.raw(`(p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key`))
+      .orderByRaw('p.search_rank desc, p.id desc');
+    // A cursor's key is a number the client sent back: kept to a smallint the column compares with.
+    const rank = (key: number) => Math.min(Math.max(Math.trunc(key + POSTGRES_TAIL_SHIFT), -1), MAX_SEARCH_RANK + 1);
+    if (after) query.whereRaw('(p.search_rank, p.id) < (?, ?)', [rank(after[0]), after[1]]);
+    return query;
   },
   async estimateMatches(k, terms, statuses, filtered) {
     // The planner's row estimate for the match (GIN statistics of the search column, times the
