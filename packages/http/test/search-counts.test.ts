@@ -113,6 +113,27 @@ describeEachDatabase('search counts', (envOf) => {
     }
   });
 
+  it('answers a hand-made ranked cursor with hits of the word, never a 500', async () => {
+    const env = envOf();
+    const cursor = (key: number, id: string) =>
+      Buffer.from(JSON.stringify(['relevance', key, id])).toString('base64url');
+    for (const [key, id] of [
+      [-1e300, 'x'],
+      [-99.5, 'zzzz'],
+      [-1, ''],
+      [-4503599627370496, 'z'],
+      [1e300, 'z'],
+      [0, 'z'],
+    ] as Array<[number, string]>) {
+      const res = await request(env.app)
+        .get('/api/products')
+        .query({ q: 'made', limit: 5, cursor: cursor(key, id) })
+        .expect(200);
+      for (const p of res.body.results as Listed[])
+        expect(`${p.name} ${p.description}`.toLowerCase()).toMatch(/\bmade/);
+    }
+  });
+
   it('counts a rare word exactly, without the label', async () => {
     const env = envOf();
     const res = await request(env.app).get('/api/products').query({ q: 'zyzzyva' }).expect(200);

@@ -197,14 +197,29 @@ const staticCandidates: ListStrategy = {
   async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
     const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
-    const ranked = candidatesWindow(k, filter, filtered)
-      .select(k.raw('count(*) over () as total_count'))
-      .limit(window.limit)
-      .offset(window.offset);
-    const rows = rowsOf(k, ranked.as('w'))
-      .with('c', k.raw(hits.sql, hits.bindings))
-      .select('w.total_count', k.raw('(select count(*) from c) as candidate_count'));
-    const found = (await rows) as Array<Record<string, unknown>>;
+    let rows: Knex.QueryBuilder;
+    if (hasRowFilters(filter)) {
+      rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
+        .select(PRODUCT_COLUMNS)
+        .select('c.score', k.raw(variantsJson(knexDialect(k))))
+        .select(k.raw('count(*) over () as total_count'))
+        .select(k.raw('(select count(*) from c) as candidate_count'))
+        .orderBy([
+          { column: 'c.score', order: 'desc' },
+          { column: 'p.id', order: 'desc' },
+        ])
+        .limit(window.limit)
+        .offset(window.offset);
+    } else {
+      // The window's count is the candidates' (no filter drops one); SQLite evaluates the
+      // candidates a second time for a count of them apart from the window.
+      const ranked = candidatesWindow(k, filter, filtered).select(k.raw('count(*) over () as total_count'));
+      rows = rowsOf(k, ranked.limit(window.limit).offset(window.offset).as('w')).select(
+        'w.total_count',
+        'w.total_count as candidate_count',
+      );
+    }
+    const found = (await rows.with('c', k.raw(hits.sql, hits.bindings))) as Array<Record<string, unknown>>;
     const candidates = Number(found[0]?.candidate_count ?? 0);
     const complete = found.length === 0 ? null : candidates <= CANDIDATES;
     if (found.length < window.limit && complete !== true) return null;
@@ -261,10 +276,16 @@ const staticCursor: ListStrategy = {
       }
       rest = [Number(head.last_key), String(head.last_id)];
     }
-    const later = (await filtered(search.staticHits!(k, terms!, rest))
-      .select(PRODUCT_COLUMNS)
-      .select(k.raw(variantsJson(knexDialect(k))))
-      .limit(window.limit - found.length)) as Array<Record<string, unknown>>;
+    let later: Array<Record<string, unknown>> = [];
+    for (const part of ['same', 'lower'] as const) {
+      const need = window.limit - found.length - later.length;
+      if (need <= 0) break;
+      const rows = filtered(search.staticHits!(k, terms!, rest, part))
+        .select(PRODUCT_COLUMNS)
+        .select(k.raw(variantsJson(knexDialect(k))))
+        .limit(need);
+      later = [...later, ...((await rows) as Array<Record<string, unknown>>)];
+    }
     return { rows: [...found, ...later.map((r) => ({ ...r, score: r.tail_key }))].map(toProductRow) };
   },
 };
@@ -279,16 +300,21 @@ function candidatesWindow(
   filter: ProductListFilter,
   filtered: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
 ): Knex.QueryBuilder {
-  const rowFilters =
-    filter.categoryIds !== undefined ||
-    filter.minPrice !== undefined ||
-    filter.maxPrice !== undefined ||
-    filter.inStock !== undefined;
-  const window = rowFilters ? filtered(k('c').joinRaw('join products as p on p.id = c.product_id')) : k('c');
+  const window = hasRowFilters(filter) ? filtered(k('c').joinRaw('join products as p on p.id = c.product_id')) : k('c');
   return window.select('c.product_id', 'c.score').orderBy([
     { column: 'c.score', order: 'desc' },
     { column: 'c.product_id', order: 'desc' },
   ]);
+}
+
+/** Whether the filter holds conditions on the product row besides its status (which the search index carries). */
+function hasRowFilters(filter: ProductListFilter): boolean {
+  return (
+    filter.categoryIds !== undefined ||
+    filter.minPrice !== undefined ||
+    filter.maxPrice !== undefined ||
+    filter.inStock !== undefined
+  );
 }
 
 /** The product rows (with their variants) of a window `w(product_id, score, …)`, in its order. */

@@ -120,11 +120,13 @@ export interface SearchClause {
   /**
    * The matching products as `p` in the static order (best static score first, then newest), each
    * with its `tail_key`: a negative number (so below any relevance score) that, with the id,
-   * orders like the static order; after the static position `after` (a `tail_key` and an id) when
-   * given. The index is walked in that order and stops at the caller's limit. A ranked cursor walks
-   * these after the candidates (see `candidateHits`). Undefined where `candidateHits` is.
+   * orders like the static order. After the static position `after` (a `tail_key` and an id):
+   * `part` `same` holds the later hits with the same static score, `lower` those with a lower one
+   * (two index ranges a planner estimates well; one row comparison it misjudges). The index is
+   * walked in that order and stops at the caller's limit. A ranked cursor walks these after the
+   * candidates (see `candidateHits`). Undefined where `candidateHits` is.
    */
-  staticHits?(k: Knex, terms: string[], after?: [number, string]): Knex.QueryBuilder;
+  staticHits?(k: Knex, terms: string[], after: [number, string], part: 'same' | 'lower'): Knex.QueryBuilder;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
   /**
@@ -248,17 +250,21 @@ const sqliteSearch: SearchClause = {
       bindings: [fts5Query(terms), ...(statuses ?? [])],
     };
   },
-  staticHits(k, terms, after) {
+  staticHits(k, terms, after, part) {
     // The FTS doclist walked by rowid descending (static score, then sequence), no bm25: the
     // rowid alone orders the rows, so the id in `after` adds nothing.
-    const query = k('products_fts')
+    const rowid = Math.ceil(after[0] + SQLITE_TAIL_SHIFT);
+    const score = Math.floor(rowid / SQLITE_RANK_SHIFT) * SQLITE_RANK_SHIFT;
+    return k('products_fts')
       .joinRaw('join products_fts_rows as r on r.rowid = products_fts.rowid')
       .joinRaw('cross join products as p on p.id = r.product_id')
       .whereRaw('products_fts match ?', [fts5Query(terms)])
       .select(k.raw(`products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key`))
+      .whereRaw(
+        part === 'same' ? 'products_fts.rowid < ? and products_fts.rowid >= ?' : 'products_fts.rowid < ?',
+        part === 'same' ? [rowid, score] : [score],
+      )
       .orderByRaw('products_fts.rowid desc');
-    if (after) query.whereRaw('products_fts.rowid < ?', [Math.ceil(after[0] + SQLITE_TAIL_SHIFT)]);
-    return query;
   },
   priceSortedHits(terms, filter, { descending, after, limit, offset }) {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
@@ -318,15 +324,17 @@ const postgresSearch: SearchClause = {
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
   },
-  staticHits(k, terms, after) {
-    // Along `products_search_rank_idx` backwards, as the candidates (the row comparison is its range).
-    const query = this.from(k, terms)
+  staticHits(k, terms, after, part) {
+    // Along `products_search_rank_idx` backwards, as the candidates. A cursor's key is a number the
+    // client sent back: kept to a smallint the column compares with.
+    const rank = Math.min(Math.max(Math.trunc(after[0] + POSTGRES_TAIL_SHIFT), -1), MAX_SEARCH_RANK + 1);
+    return this.from(k, terms)
       .select(k.raw(`(p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key`))
+      .whereRaw(
+        part === 'same' ? 'p.search_rank = ? and p.id < ?' : 'p.search_rank < ?',
+        part === 'same' ? [rank, after[1]] : [rank],
+      )
       .orderByRaw('p.search_rank desc, p.id desc');
-    // A cursor's key is a number the client sent back: kept to a smallint the column compares with.
-    const rank = (key: number) => Math.min(Math.max(Math.trunc(key + POSTGRES_TAIL_SHIFT), -1), MAX_SEARCH_RANK + 1);
-    if (after) query.whereRaw('(p.search_rank, p.id) < (?, ?)', [rank(after[0]), after[1]]);
-    return query;
   },
   async estimateMatches(k, terms, statuses, filtered) {
     // The planner's row estimate for the match (GIN statistics of the search column, times the
