@@ -348,6 +348,8 @@ const priceSortedHits: ListStrategy = {
       after: after as [number, string] | undefined,
       limit: window.limit,
       offset: window.kind === 'page' ? window.offset : 0,
+      // A cursor page has no count: without it the hits go through a top-k sort, not a full one.
+      counted: window.kind === 'page',
     });
     const found = rawRows(await k.raw(hits.sql, hits.bindings)) as Array<{ product_id: string; total: number }>;
     const position = new Map(found.map((h, i) => [h.product_id, i]));

@@ -132,14 +132,14 @@ export interface SearchClause {
   /**
    * SQL of the hits passing the status, stock and price filters, in price order (then id), from
    * the full-text index and its row map alone (no product row is read), as
-   * `(product_id, min_price, total)` with `total` the number of such hits; after the keyset
+   * `(product_id, min_price, total)` with `total` the number of such hits (null unless `counted`); after the keyset
    * `after` when given, at most `limit` from `offset`. Undefined where the index does not carry
    * those columns.
    */
   priceSortedHits?(
     terms: string[],
     filter: Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>,
-    order: { descending: boolean; after?: [number, string]; limit: number; offset: number },
+    order: { descending: boolean; after?: [number, string]; limit: number; offset: number; counted: boolean },
   ): { sql: string; bindings: Knex.Value[] };
 }
 
@@ -266,7 +266,7 @@ const sqliteSearch: SearchClause = {
       )
       .orderByRaw('products_fts.rowid desc');
   },
-  priceSortedHits(terms, filter, { descending, after, limit, offset }) {
+  priceSortedHits(terms, filter, { descending, after, limit, offset, counted }) {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
     // integer-keyed row map: no bm25, no product row; the window's count comes with it.
     const where: string[] = [];
@@ -288,7 +288,7 @@ const sqliteSearch: SearchClause = {
     const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
     return {
       sql: `select product_id, min_price, total from (
-              select r.product_id, r.min_price, count(*) over () as total
+              select r.product_id, r.min_price, ${counted ? 'count(*) over ()' : 'null'} as total
                 from products_fts f join products_fts_rows r on r.rowid = f.rowid
                where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
             ) ${keyset}
