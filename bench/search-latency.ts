@@ -5,7 +5,8 @@
 // after 10 warm-up calls (`calls` 0: none). The load of the machine weighs on it far less than on a 32-connection
 // figure. With `--http`, also `emporia serve` (from the sources) on the same database and
 // autocannon at 32 connections for `seconds` (default 10, after 2 s of warm-up) per query: req/s
-// and p50 over HTTP, as the `search` scenario of `npm run bench` measures them.
+// and p50 over HTTP, as the `search` scenario of `npm run bench` measures them (catalog cache off
+// unless `CATALOG_CACHE` says otherwise).
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { createDefaultEngine } from '@emporia/adapters';
@@ -66,6 +67,9 @@ if (httpSeconds > 0) {
       HOST: '127.0.0.1',
       ALLOWED_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Every request reads the database, as `npm run bench` measures by default (`--cache off`):
+      // the catalog cache would answer the repeated query from memory.
+      CATALOG_CACHE: process.env.CATALOG_CACHE ?? 'off',
     },
     cwd: repoRoot,
     port,

@@ -12,19 +12,32 @@ const staff = (env: TestEnv): Context =>
     { clock: env.clock },
   );
 
-/** Every published hit of `q`, walked by cursor: the exact number to hold the count to. */
-async function exactHits(env: TestEnv, q: string): Promise<number> {
-  let n = 0;
+interface Listed {
+  id: string;
+  name: string;
+  description: string;
+  in_stock: boolean;
+  variants: Array<{ sku: string }>;
+}
+
+/** Every published hit of `q` (with `extra` filters or sort), in the order a cursor walks them. */
+async function walk(env: TestEnv, q: string, extra: Record<string, string> = {}): Promise<Listed[]> {
+  const hits: Listed[] = [];
   let cursor: string | undefined;
   for (;;) {
     const res = await request(env.app)
       .get('/api/products')
-      .query({ q, limit: 100, ...(cursor ? { cursor } : {}) })
+      .query({ q, limit: 100, ...extra, ...(cursor ? { cursor } : {}) })
       .expect(200);
-    n += res.body.results.length;
-    if (!res.body.next_cursor) return n;
+    hits.push(...(res.body.results as Listed[]));
+    if (!res.body.next_cursor) return hits;
     cursor = res.body.next_cursor;
   }
+}
+
+/** Every published hit of `q`, walked by cursor: the exact number to hold the count to. */
+async function exactHits(env: TestEnv, q: string): Promise<number> {
+  return (await walk(env, q)).length;
 }
 
 describeEachDatabase('search counts', (envOf) => {
@@ -76,6 +89,49 @@ describeEachDatabase('search counts', (envOf) => {
     const page2 = await request(env.app).get('/api/products').query({ q: 'made', page_size: 20, page: 2 }).expect(200);
     const first = new Set(res.body.results.map((p: { id: string }) => p.id));
     expect(page2.body.results.some((p: { id: string }) => first.has(p.id))).toBe(false);
+  });
+
+  it('walks every hit of a common word once by ranked cursor, beginning with page 1 of the ranking', async () => {
+    const env = envOf();
+    for (const filter of [{}, { in_stock: 'true' }] as Array<Record<string, string>>) {
+      const ranked = await walk(env, 'made', filter);
+      // The same hits by name (the general query, every hit ordered by a column).
+      const byName = await walk(env, 'made', { ...filter, sort: 'name' });
+      expect(byName.length).toBeGreaterThan(600);
+      const ids = ranked.map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual(byName.map((p) => p.id).sort());
+      for (const p of ranked) {
+        expect(`${p.name} ${p.description} ${p.variants.map((v) => v.sku).join(' ')}`.toLowerCase()).toMatch(/\bmade/);
+        if (filter.in_stock) expect(p.in_stock).toBe(true);
+      }
+      const page1 = await request(env.app)
+        .get('/api/products')
+        .query({ q: 'made', page_size: 50, ...filter })
+        .expect(200);
+      expect(ids.slice(0, 50)).toEqual(page1.body.results.map((p: Listed) => p.id));
+    }
+  });
+
+  it('answers a hand-made ranked cursor with hits of the word, never a 500', async () => {
+    const env = envOf();
+    const cursor = (key: number, id: string) =>
+      Buffer.from(JSON.stringify(['relevance', key, id])).toString('base64url');
+    for (const [key, id] of [
+      [-1e300, 'x'],
+      [-99.5, 'zzzz'],
+      [-1, ''],
+      [-4503599627370496, 'z'],
+      [1e300, 'z'],
+      [0, 'z'],
+    ] as Array<[number, string]>) {
+      const res = await request(env.app)
+        .get('/api/products')
+        .query({ q: 'made', limit: 5, cursor: cursor(key, id) })
+        .expect(200);
+      for (const p of res.body.results as Listed[])
+        expect(`${p.name} ${p.description}`.toLowerCase()).toMatch(/\bmade/);
+    }
   });
 
   it('counts a rare word exactly, without the label', async () => {

@@ -85,6 +85,20 @@ describeEachDatabase('search ranking', (envOf) => {
     expect(await ids({ q: 'vantor kettle', page: 1, page_size: 1 })).toEqual([popular.id]);
   });
 
+  it('ranks a product that sold out below an in-stock equal text match, and back when restocked', async () => {
+    const env = envOf();
+    const older = await product(env, 'Quorvex Mug', 'glazed clay', 'QRV-A1', 1500);
+    const younger = await product(env, 'Quorvex Mug', 'glazed clay', 'QRV-B1', 1500);
+    const ids = async (query: Record<string, string | number>) => (await search(env, query)).results.map((p) => p.id);
+    const modes: Array<Record<string, string | number>> = [{ q: 'quorvex' }, { q: 'quorvex', limit: 5 }];
+    for (const mode of modes) expect(await ids(mode)).toEqual([younger.id, older.id]);
+    // The stock flip alone (no reindex, no popularity rebuild) moves the static score.
+    await env.engine.inventory.setStock(system(env), younger.id, younger.variants[0].id, 0, 'sold out');
+    for (const mode of modes) expect(await ids(mode)).toEqual([older.id, younger.id]);
+    await env.engine.inventory.setStock(system(env), younger.id, younger.variants[0].id, 4, 'restock');
+    for (const mode of modes) expect(await ids(mode)).toEqual([younger.id, older.id]);
+  });
+
   it('filters and sorts the hits of a search (in stock, by price) without dropping or adding any', async () => {
     const env = envOf();
     for (const window of [{}, { limit: 10 }] as Array<Record<string, number>>) {

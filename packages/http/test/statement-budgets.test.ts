@@ -671,13 +671,13 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked page',
-    max: { sqlite: 4, postgres: 2, mysql: 2 },
+    max: { sqlite: 1, postgres: 1, mysql: 2 },
     path: '/api/products?q=oak&page_size=100',
   }),
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked cursor',
-    max: { sqlite: 3, postgres: 2, mysql: 2 },
+    max: { sqlite: 1, postgres: 1, mysql: 2 },
     path: '/api/products?q=oak&limit=100',
   }),
   budget({

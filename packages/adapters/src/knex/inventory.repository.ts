@@ -10,6 +10,7 @@ import type {
 import { MAX_INT32 as MAX_STOCK } from '@emporia/core';
 import type { Knex } from 'knex';
 import { hasReturning, inTransaction, knexDialect } from './dialect.js';
+import { KnexProductSearchIndex, searchRankSql } from './search.repository.js';
 import { db } from './store.js';
 import { fromJson, toIso } from './values.js';
 
@@ -115,6 +116,10 @@ export class KnexInventoryRepository implements InventoryRepository {
 
   async refreshInStock(ctx: Context, productIds: string[]): Promise<string[]> {
     const anyInStock = 'exists (select 1 from product_variants v where v.product_id = products.id and v.stock > 0)';
+    const dialect = knexDialect(this.knex);
+    // The search's static score follows the flag in the same statement (an out-of-stock product
+    // ranks below an in-stock equal match); SQLite keeps it in the search row's rowid, rewritten below.
+    const rank = dialect === 'sqlite' ? {} : { search_rank: this.knex.raw(searchRankSql('products', anyInStock)) };
     const flipped: string[] = [];
     for (const id of productIds) {
       // Only rows whose flag changes are written: a busy product's row is not rewritten on every sale.
@@ -124,9 +129,11 @@ export class KnexInventoryRepository implements InventoryRepository {
       )('products')
         .where('id', id)
         .whereRaw(`in_stock <> ${anyInStock}`)
-        .update({ in_stock: this.knex.raw(anyInStock) });
+        .update({ in_stock: this.knex.raw(anyInStock), ...rank });
       if (changed > 0) flipped.push(id);
     }
+    if (dialect === 'sqlite' && flipped.length)
+      await new KnexProductSearchIndex(this.knex, dialect).rerank(ctx, flipped);
     return flipped;
   }
 

@@ -182,8 +182,10 @@ const bestHits: ListStrategy = {
  * static score — stock, popularity, recency — then re-ranked by relevance): the index is walked in
  * that order and stops at the limit, so only those hits are scored. When the search has no more hits than that, they are
  * all of them and the page is exactly the full ranking's (and its count is exact, from the same
- * statement); with more, the page ranks the newest candidates and the count comes apart
- * (estimated past `EXACT_COUNT_LIMIT`). Declines when the filters leave the window short.
+ * statement); with more, the page ranks the best candidates and the count comes apart
+ * (estimated past `EXACT_COUNT_LIMIT`). Without filters on the product row (status is the
+ * index's) the window is cut from the candidates' ids and scores alone and only its rows are read
+ * (a deferred join). Declines when the filters leave the window short.
  */
 const staticCandidates: ListStrategy = {
   applies: ({ terms, search, request: { sort, window } }) =>
@@ -195,19 +197,29 @@ const staticCandidates: ListStrategy = {
   async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
     const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
-    const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
-      .with('c', k.raw(hits.sql, hits.bindings))
-      .select(PRODUCT_COLUMNS)
-      .select('c.score')
-      .select(k.raw('count(*) over () as total_count'))
-      .select(k.raw('(select count(*) from c) as candidate_count'))
-      .orderBy([
-        { column: 'c.score', order: 'desc' },
-        { column: 'p.id', order: 'desc' },
-      ])
-      .limit(window.limit)
-      .offset(window.offset);
-    const found = (await rows) as Array<Record<string, unknown>>;
+    let rows: Knex.QueryBuilder;
+    if (hasRowFilters(filter)) {
+      rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
+        .select(PRODUCT_COLUMNS)
+        .select('c.score', k.raw(variantsJson(knexDialect(k))))
+        .select(k.raw('count(*) over () as total_count'))
+        .select(k.raw('(select count(*) from c) as candidate_count'))
+        .orderBy([
+          { column: 'c.score', order: 'desc' },
+          { column: 'p.id', order: 'desc' },
+        ])
+        .limit(window.limit)
+        .offset(window.offset);
+    } else {
+      // The window's count is the candidates' (no filter drops one); SQLite evaluates the
+      // candidates a second time for a count of them apart from the window.
+      const ranked = candidatesWindow(k, filter, filtered).select(k.raw('count(*) over () as total_count'));
+      rows = rowsOf(k, ranked.limit(window.limit).offset(window.offset).as('w')).select(
+        'w.total_count',
+        'w.total_count as candidate_count',
+      );
+    }
+    const found = (await rows.with('c', k.raw(hits.sql, hits.bindings))) as Array<Record<string, unknown>>;
     const candidates = Number(found[0]?.candidate_count ?? 0);
     const complete = found.length === 0 ? null : candidates <= CANDIDATES;
     if (found.length < window.limit && complete !== true) return null;
@@ -215,6 +227,108 @@ const staticCandidates: ListStrategy = {
     return { rows: found.map(toProductRow), ...pageTotal(total) };
   },
 };
+
+/**
+ * A ranked cursor page, walking a common word's hits the way its numbered pages rank them: first
+ * the `CANDIDATES` best hits in the static order, by relevance (the pages' ranking), then every
+ * later hit in the static order itself (best static score first, newest first), so a walk reaches
+ * every hit once and costs about its pages, not the hits. A cursor in the candidates carries the
+ * relevance score (≥ 0); one in the rest carries the hit's `tail_key` (< 0), which places it in
+ * the static order. A search with no more hits than that is ranked exactly, as in page mode.
+ * Filters apply to both parts, after the walk of the candidates (as in page mode) and during the
+ * walk of the rest.
+ */
+const staticCursor: ListStrategy = {
+  applies: ({ terms, search, request: { sort, window } }) =>
+    terms !== undefined &&
+    sort.key === 'relevance' &&
+    window.kind === 'keyset' &&
+    search.candidateHits !== undefined &&
+    search.staticHits !== undefined,
+  async run({ k, search, terms, filtered, request: { filter, window } }) {
+    if (window.kind !== 'keyset') return null;
+    const after = window.after as [number, string] | null;
+    let rest: [number, string] | null = after && after[0] < 0 ? after : null;
+    let found: Array<Record<string, unknown>> = [];
+    if (!rest) {
+      // The same candidates as a numbered page ranks (it reads one more to know if there are more).
+      const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
+      const ranked = candidatesWindow(k, filter, filtered).limit(window.limit);
+      if (after) ranked.whereRaw('(c.score, c.product_id) < (?, ?)', after);
+      // One row at least: the candidates' number and the last of them in the static order come
+      // with the window even when it is empty.
+      const rows = k.raw(
+        `with c as (${hits.sql})
+         select b.n as candidate_count, l.tail_key as last_key, l.product_id as last_id, w.score,
+                ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(knexDialect(k))}
+           from (select count(*) as n from c) as b
+           left join (select tail_key, product_id from c order by tail_key, product_id limit 1) as l on 1 = 1
+           left join (?) as w on 1 = 1
+           left join products p on p.id = w.product_id
+          order by w.score desc, w.product_id desc`,
+        [...hits.bindings, ranked],
+      );
+      const result = rawRows(await rows) as Array<Record<string, unknown>>;
+      found = result.filter((r) => r.id !== null && r.id !== undefined);
+      const head = result[0];
+      if (found.length === window.limit || !head || Number(head.candidate_count) <= CANDIDATES) {
+        return { rows: found.map(toProductRow) };
+      }
+      rest = [Number(head.last_key), String(head.last_id)];
+    }
+    let later: Array<Record<string, unknown>> = [];
+    for (const part of ['same', 'lower'] as const) {
+      const need = window.limit - found.length - later.length;
+      if (need <= 0) break;
+      const rows = filtered(search.staticHits!(k, terms!, rest, part))
+        .select(PRODUCT_COLUMNS)
+        .select(k.raw(variantsJson(knexDialect(k))))
+        .limit(need);
+      later = [...later, ...((await rows) as Array<Record<string, unknown>>)];
+    }
+    return { rows: [...found, ...later.map((r) => ({ ...r, score: r.tail_key }))].map(toProductRow) };
+  },
+};
+
+/**
+ * The candidates `c` (`SearchClause.candidateHits`) as `(product_id, score)` best score first,
+ * passing the list's filters: from `c` alone when only the status is filtered (the index's own,
+ * already applied), joined with the products otherwise.
+ */
+function candidatesWindow(
+  k: Knex,
+  filter: ProductListFilter,
+  filtered: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
+): Knex.QueryBuilder {
+  const window = hasRowFilters(filter) ? filtered(k('c').joinRaw('join products as p on p.id = c.product_id')) : k('c');
+  return window.select('c.product_id', 'c.score').orderBy([
+    { column: 'c.score', order: 'desc' },
+    { column: 'c.product_id', order: 'desc' },
+  ]);
+}
+
+/** Whether the filter holds conditions on the product row besides its status (which the search index carries). */
+function hasRowFilters(filter: ProductListFilter): boolean {
+  return (
+    filter.categoryIds !== undefined ||
+    filter.minPrice !== undefined ||
+    filter.maxPrice !== undefined ||
+    filter.inStock !== undefined
+  );
+}
+
+/** The product rows (with their variants) of a window `w(product_id, score, …)`, in its order. */
+function rowsOf(k: Knex, window: Knex.QueryBuilder): Knex.QueryBuilder {
+  return k
+    .from(window)
+    .join('products as p', 'p.id', 'w.product_id')
+    .select(PRODUCT_COLUMNS)
+    .select('w.score', k.raw(variantsJson(knexDialect(k))))
+    .orderBy([
+      { column: 'w.score', order: 'desc' },
+      { column: 'w.product_id', order: 'desc' },
+    ]);
+}
 
 /**
  * A search sorted by price (filtered by status, stock or price range, not by category) from the
@@ -234,6 +348,8 @@ const priceSortedHits: ListStrategy = {
       after: after as [number, string] | undefined,
       limit: window.limit,
       offset: window.kind === 'page' ? window.offset : 0,
+      // A cursor page has no count: without it the hits go through a top-k sort, not a full one.
+      counted: window.kind === 'page',
     });
     const found = rawRows(await k.raw(hits.sql, hits.bindings)) as Array<{ product_id: string; total: number }>;
     const position = new Map(found.map((h, i) => [h.product_id, i]));
@@ -357,6 +473,7 @@ const STRATEGIES: readonly ListStrategy[] = [
   nothingCanMatch,
   categoryBranches,
   staticCandidates,
+  staticCursor,
   bestHits,
   priceSortedHits,
   keysetScan,

@@ -13,12 +13,15 @@ import { db } from './store.js';
 export const MAX_SEARCH_RANK = 14;
 const POPULARITY_STEPS = Array.from({ length: MAX_SEARCH_RANK - 1 }, (_, i) => 2 ** i);
 
-/** SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect. */
-export function searchRankSql(p = 'p'): string {
+/**
+ * SQL of the static score of product `p` (its `in_stock` and its popularity row), any dialect;
+ * `inStock` replaces `p.in_stock` (an UPDATE that sets the flag computes the score from the new value).
+ */
+export function searchRankSql(p = 'p', inStock = `${p}.in_stock`): string {
   const steps = POPULARITY_STEPS.map((step, i) => ({ step, bucket: i + 1 })).reverse();
   const bucket = `case ${steps.map(({ step, bucket }) => `when pp.score >= ${step} then ${bucket}`).join(' ')} else 0 end`;
   const popularity = `coalesce((select ${bucket} from product_popularity pp where pp.product_id = ${p}.id), 0)`;
-  return `(case when ${p}.in_stock then 1 + ${popularity} else 0 end)`;
+  return `(case when ${inStock} then 1 + ${popularity} else 0 end)`;
 }
 
 /**
@@ -106,27 +109,37 @@ export interface SearchClause {
   /**
    * SQL of the `n` first hits with one of `statuses` in the static order (best static score
    * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
-   * in that order, stopping at `n`, so only these hits are scored. Undefined where the index has
-   * no such order.
+   * in that order, stopping at `n`, so only these hits are scored; with each its `tail_key` (see
+   * `staticHits`). Undefined where the index has no such order.
    */
   candidateHits?(
     terms: string[],
     n: number,
     statuses: readonly string[] | undefined,
   ): { sql: string; bindings: Knex.Value[] };
+  /**
+   * The matching products as `p` in the static order (best static score first, then newest), each
+   * with its `tail_key`: a negative number (so below any relevance score) that, with the id,
+   * orders like the static order. After the static position `after` (a `tail_key` and an id):
+   * `part` `same` holds the later hits with the same static score, `lower` those with a lower one
+   * (two index ranges a planner estimates well; one row comparison it misjudges). The index is
+   * walked in that order and stops at the caller's limit. A ranked cursor walks these after the
+   * candidates (see `candidateHits`). Undefined where `candidateHits` is.
+   */
+  staticHits?(k: Knex, terms: string[], after: [number, string], part: 'same' | 'lower'): Knex.QueryBuilder;
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
   /**
    * SQL of the hits passing the status, stock and price filters, in price order (then id), from
    * the full-text index and its row map alone (no product row is read), as
-   * `(product_id, min_price, total)` with `total` the number of such hits; after the keyset
+   * `(product_id, min_price, total)` with `total` the number of such hits (null unless `counted`); after the keyset
    * `after` when given, at most `limit` from `offset`. Undefined where the index does not carry
    * those columns.
    */
   priceSortedHits?(
     terms: string[],
     filter: Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>,
-    order: { descending: boolean; after?: [number, string]; limit: number; offset: number },
+    order: { descending: boolean; after?: [number, string]; limit: number; offset: number; counted: boolean },
   ): { sql: string; bindings: Knex.Value[] };
 }
 
@@ -148,6 +161,12 @@ export async function withLargeSqliteCache<T>(k: Knex, dialect: Dialect, work: (
 
 /** SQLite: a hit's score, bm25 (name 10, description 1, SKUs 5) plus the static score's tie-break. */
 const SQLITE_SCORE = `(-bm25(products_fts, 10.0, 1.0, 5.0) + (products_fts.rowid >> 40) * ${RANK_WEIGHT})`;
+/**
+ * A search row's `tail_key` (see `SearchClause.staticHits`): SQLite's rowid less this (2^52, so
+ * exact in a double), PostgreSQL's `search_rank` less `POSTGRES_TAIL_SHIFT`. Both below zero.
+ */
+const SQLITE_TAIL_SHIFT = 2 ** 52;
+const POSTGRES_TAIL_SHIFT = 100;
 /** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
 const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
@@ -224,14 +243,30 @@ const sqliteSearch: SearchClause = {
     // best first with `desc`, and stops at the limit: bm25 is computed for these hits only.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select r.product_id, ${SQLITE_SCORE} as score
+      sql: `select r.product_id, ${SQLITE_SCORE} as score, products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key
               from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
              where products_fts match ?${status}
              order by products_fts.rowid desc limit ${Math.trunc(n)}`,
       bindings: [fts5Query(terms), ...(statuses ?? [])],
     };
   },
-  priceSortedHits(terms, filter, { descending, after, limit, offset }) {
+  staticHits(k, terms, after, part) {
+    // The FTS doclist walked by rowid descending (static score, then sequence), no bm25: the
+    // rowid alone orders the rows, so the id in `after` adds nothing.
+    const rowid = Math.ceil(after[0] + SQLITE_TAIL_SHIFT);
+    const score = Math.floor(rowid / SQLITE_RANK_SHIFT) * SQLITE_RANK_SHIFT;
+    return k('products_fts')
+      .joinRaw('join products_fts_rows as r on r.rowid = products_fts.rowid')
+      .joinRaw('cross join products as p on p.id = r.product_id')
+      .whereRaw('products_fts match ?', [fts5Query(terms)])
+      .select(k.raw(`products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key`))
+      .whereRaw(
+        part === 'same' ? 'products_fts.rowid < ? and products_fts.rowid >= ?' : 'products_fts.rowid < ?',
+        part === 'same' ? [rowid, score] : [score],
+      )
+      .orderByRaw('products_fts.rowid desc');
+  },
+  priceSortedHits(terms, filter, { descending, after, limit, offset, counted }) {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
     // integer-keyed row map: no bm25, no product row; the window's count comes with it.
     const where: string[] = [];
@@ -253,7 +288,7 @@ const sqliteSearch: SearchClause = {
     const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
     return {
       sql: `select product_id, min_price, total from (
-              select r.product_id, r.min_price, count(*) over () as total
+              select r.product_id, r.min_price, ${counted ? 'count(*) over ()' : 'null'} as total
                 from products_fts f join products_fts_rows r on r.rowid = f.rowid
                where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
             ) ${keyset}
@@ -281,12 +316,25 @@ const postgresSearch: SearchClause = {
     // when it expects few hits. ts_rank reads these hits' vectors only.
     const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score
+      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score,
+                   (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
               from products p
              where p.search_vector @@ to_tsquery('simple', ?)${status}
              order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
       bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
     };
+  },
+  staticHits(k, terms, after, part) {
+    // Along `products_search_rank_idx` backwards, as the candidates. A cursor's key is a number the
+    // client sent back: kept to a smallint the column compares with.
+    const rank = Math.min(Math.max(Math.trunc(after[0] + POSTGRES_TAIL_SHIFT), -1), MAX_SEARCH_RANK + 1);
+    return this.from(k, terms)
+      .select(k.raw(`(p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key`))
+      .whereRaw(
+        part === 'same' ? 'p.search_rank = ? and p.id < ?' : 'p.search_rank < ?',
+        part === 'same' ? [rank, after[1]] : [rank],
+      )
+      .orderByRaw('p.search_rank desc, p.id desc');
   },
   async estimateMatches(k, terms, statuses, filtered) {
     // The planner's row estimate for the match (GIN statistics of the search column, times the
@@ -445,24 +493,28 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   }
 
   /**
-   * Brings every product's static score up to date with its stock and popularity (after the
-   * recommendations rebuild rewrote `product_popularity`): one UPDATE on PostgreSQL and MySQL; on
-   * SQLite the products whose score changed are reindexed (their search rows take new rowids).
+   * Brings every product's static score (or only these products') up to date with its stock and
+   * popularity (after the recommendations rebuild rewrote `product_popularity`, or a stock flip):
+   * one UPDATE on PostgreSQL and MySQL; on SQLite the products whose score changed are reindexed
+   * (their search rows take new rowids).
    */
-  async rerank(ctx: Context): Promise<number> {
+  async rerank(ctx: Context, productIds?: string[]): Promise<number> {
     const k = db(ctx, this.knex);
     if (this.dialect !== 'sqlite') {
+      const only = productIds ? ` and p.id in (${productIds.map(() => '?').join(', ')})` : '';
       const result: unknown = await k.raw(
         `update products p set ${this.dialect === 'mysql' ? 'p.' : ''}search_rank = ${searchRankSql()}
-          where p.search_rank <> ${searchRankSql()}`,
+          where p.search_rank <> ${searchRankSql()}${only}`,
+        productIds ?? [],
       );
       const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
       return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
     }
-    const changed = (await k('products_fts_rows as r')
+    const query = k('products_fts_rows as r')
       .join('products as p', 'p.id', 'r.product_id')
-      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`)
-      .pluck('r.product_id')) as string[];
+      .whereRaw(`(r.rowid >> 40) <> ${searchRankSql()}`);
+    if (productIds) query.whereIn('r.product_id', productIds);
+    const changed = (await query.pluck('r.product_id')) as string[];
     for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
     return changed.length;
   }
