@@ -125,8 +125,10 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
       else if (r.conditional && status === 200) {
-        const answer = encodeAnswer(result);
-        sendConditional(req, res, answer);
+        const body = JSON.stringify(result);
+        const bytes = Buffer.from(body);
+        const answer = encodeAnswer(body, bytes);
+        sendConditional(req, res, answer, bytes);
         if (cached && cached.version !== null && r.cache) {
           void cached.cache.set(cached.key, answer, r.cache.tags(result), cached.version);
         }
@@ -165,10 +167,9 @@ function sortedJson(value: Record<string, unknown>): string {
   );
 }
 
-/** The exact body of a JSON answer and its strong ETag. */
-function encodeAnswer(result: unknown): CachedAnswer {
-  const body = JSON.stringify(result);
-  return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+/** The exact body of a JSON answer (its UTF-8 bytes) and its strong ETag. */
+function encodeAnswer(body: string, bytes: Buffer): CachedAnswer {
+  return { body, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"` };
 }
 
 /**
@@ -176,7 +177,7 @@ function encodeAnswer(result: unknown): CachedAnswer {
  * The answer can differ by token (staff see drafts), hence `Vary: Authorization`; `no-cache` makes
  * caches revalidate every time, so a change is never served stale.
  */
-function sendConditional(req: Request, res: Response, { body, etag }: CachedAnswer): void {
+function sendConditional(req: Request, res: Response, { body, etag }: CachedAnswer, bytes?: Buffer): void {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'no-cache');
   res.vary('Authorization');
@@ -184,7 +185,14 @@ function sendConditional(req: Request, res: Response, { body, etag }: CachedAnsw
     res.status(304).end();
     return;
   }
-  res.status(200).type('application/json').send(body);
+  // What `res.type('application/json').send(body)` writes, without converting the body twice
+  // (once to hash it, once to send it) or parsing the content type back: the answer's freshness
+  // is the ETag comparison above. Node leaves the body out of a HEAD answer.
+  const payload = bytes ?? Buffer.from(body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', payload.length);
+  res.end(payload);
 }
 
 /** `If-None-Match` holds `*` or a list of tags; weak tags (`W/"…"`) compare by their value (RFC 9110 §13.1.2). */

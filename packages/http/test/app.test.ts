@@ -74,7 +74,13 @@ describeEachDatabase('HTTP shell', (env) => {
       expect(res.status, path).toBe(200);
       if (path !== '/Health') expect(res.body, path).toEqual(list.body);
     }
-    expect((await request(env().app).head('/api/categories')).status).toBe(200);
+    expect(list.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(list.headers['content-length'])).toBe(Buffer.byteLength(list.text));
+    const head = await request(env().app).head('/api/categories');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(list.headers['content-length']);
+    expect(head.headers.etag).toBe(list.headers.etag);
+    expect(head.text ?? '').toBe('');
     expect((await request(env().app).get('/api/categories/no-such-category')).status).toBe(404);
     const options = await request(env().app).options('/api/categories');
     expect(options.status).toBe(204);
