@@ -157,12 +157,14 @@ export class ContractChecker {
       // Under a prefix, the host's own routes are not Emporia's to check.
       if (prefix && !req.originalUrl.startsWith(`${prefix}/`)) return next();
       let body = '';
-      const send = res.send.bind(res);
-      res.send = (chunk?: unknown) => {
+      // The body as it is written: `res.send` ends with it, and the conditional JSON answers end
+      // with their encoded bytes directly.
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = ((chunk?: unknown, ...rest: unknown[]) => {
         if (typeof chunk === 'string') body = chunk;
         else if (Buffer.isBuffer(chunk)) body = chunk.toString('utf8');
-        return send(chunk);
-      };
+        return end(chunk, ...rest);
+      }) as Response['end'];
       res.on('finish', () => {
         this.check(
           req.method,

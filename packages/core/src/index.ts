@@ -326,7 +326,7 @@ export {
 } from './notifications/templates.js';
 
 // ---------------------------------------------------------------- helpers
-export { newId } from './shared/ids.js';
+export { idSequence, newId } from './shared/ids.js';
 export { formatMoney, minorUnitsHint } from './shared/money.js';
 export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './shared/signature.js';
 

@@ -1,11 +1,11 @@
-import { newId, type Engine } from '@emporia/core';
+import { idSequence, type Engine } from '@emporia/core';
 import type { Server } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { hostCheck, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
+import { fixedHeaders, hostCheck, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
 import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
@@ -48,9 +48,11 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const metrics = createMetrics(engine);
   app.use(metrics.track);
 
+  // Request ids are UUIDv7 from a per-process sequence: random bytes drawn 64 KB at a time.
+  const requestId = idSequence();
   app.use((req, res, next) => {
     const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : requestId();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
     next();
@@ -89,7 +91,8 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   if (config.allowedHosts.length) app.use(hostCheck(config.allowedHosts));
   if (config.rateLimit > 0) app.use(rateLimit(engine.rateLimiter, config.rateLimit));
   if (config.requestTimeout > 0) app.use(requestTimeout(config.requestTimeout));
-  app.use(helmet());
+  // Helmet's headers are the same for every request: set from the list it produced once.
+  app.use(fixedHeaders(helmet()));
   if (config.corsOrigins.length) {
     app.use(
       cors({

@@ -1,3 +1,5 @@
+import express from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { allRoutes } from '../src/routes/index.js';
@@ -41,6 +43,57 @@ describeEachDatabase('HTTP shell', (env) => {
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('gives each request a new UUIDv7 request id when the client sends none', async () => {
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await request(env().app).get('/health')).headers['x-request-id']),
+    );
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('sets exactly the security headers helmet sets', async () => {
+    const bare = express();
+    bare.use(helmet());
+    bare.get('/health', (_req, res) => res.json({ status: 'ok' }));
+    const expected = (await request(bare).get('/health')).headers;
+    const res = await request(env().app).get('/health');
+    const names = Object.keys(expected).filter(
+      (h) =>
+        !['date', 'connection', 'etag', 'content-length', 'content-type', 'x-powered-by', 'keep-alive'].includes(h),
+    );
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(res.headers[name], name).toBe(expected[name]);
+  });
+
+  it('routes a path to its declared route whatever its case or trailing slash, with the same metrics label', async () => {
+    const list = await request(env().app).get('/api/categories');
+    for (const path of ['/API/Categories', '/api/categories/', '/Health']) {
+      const res = await request(env().app).get(path);
+      expect(res.status, path).toBe(200);
+      if (path !== '/Health') expect(res.body, path).toEqual(list.body);
+    }
+    expect(list.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(list.headers['content-length'])).toBe(Buffer.byteLength(list.text));
+    const head = await request(env().app).head('/api/categories');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(list.headers['content-length']);
+    expect(head.headers.etag).toBe(list.headers.etag);
+    expect(head.text ?? '').toBe('');
+    expect((await request(env().app).get('/api/categories/no-such-category')).status).toBe(404);
+    const options = await request(env().app).options('/api/categories');
+    expect(options.status).toBe(204);
+    expect(options.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+    const wrong = await request(env().app).delete('/api/categories');
+    expect(wrong.status).toBe(405);
+    expect((await request(env().app).get('/api/nothing-here/at-all')).status).toBe(404);
+    expect((await request(env().app).get('/API/Docs')).status).toBe(200);
+    const metrics = await request(env().app).get('/metrics');
+    expect(metrics.text).toMatch(
+      /emporia_http_request_duration_seconds_count\{method="GET",route="\/api\/categories\/\{id\}",status="404"\} 1/,
+    );
+    expect(metrics.text).toMatch(/route="\/api\/categories",status="200"/);
   });
 
   it('serves an OpenAPI 3.1 document listing every declared route', async () => {

@@ -21,6 +21,12 @@ describeEachDatabase(
       for (const host of ['shop.example', 'shop.example:8080', 'api.example.org', 'example.org']) {
         expect((await request(env().app).get('/health').set('Host', host)).status, host).toBe(200);
       }
+      // Allowed hosts are remembered as sent; others are still refused after them.
+      expect((await request(env().app).get('/health').set('Host', 'shop.example')).status).toBe(200);
+      for (const host of ['evil.example', 'SHOP.EXAMPLE.evil', 'shop.example.']) {
+        expect((await request(env().app).get('/health').set('Host', host)).status, host).toBe(400);
+      }
+      expect((await request(env().app).get('/health').set('Host', 'Shop.Example:443')).status).toBe(200);
     });
   },
   { allowedHosts: ['shop.example', '.example.org'] },
@@ -95,6 +101,38 @@ describe('hardening middleware in a host app', () => {
     const res = await request(app).get('/stuck');
     expect(res.status).toBe(503);
     expect(res.body.type).toBe('https://emporia.dev/problems/request-timeout');
+  });
+
+  it('stops the timer of every answered request, and of a request whose client went away', async () => {
+    const app = express();
+    const started = new Set<unknown>();
+    const cleared = new Set<unknown>();
+    const { setTimeout: set, clearTimeout: clear } = globalThis;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      const t = set(fn, ms);
+      if (ms === 30_000) started.add(t);
+      return t;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((t: Parameters<typeof clearTimeout>[0]) => {
+      if (started.has(t)) cleared.add(t);
+      clear(t);
+    }) as typeof clearTimeout;
+    try {
+      app.use(requestTimeout(30));
+      app.get('/ok', (_req, res) => res.json({ ok: true }));
+      app.get('/slow', () => undefined);
+      for (let i = 0; i < 3; i++) expect((await request(app).get('/ok')).status).toBe(200);
+      await new Promise((r) => setImmediate(r));
+      expect([started.size, cleared.size]).toEqual([3, 3]);
+      await request(app)
+        .get('/slow')
+        .timeout(100)
+        .catch(() => undefined);
+      await new Promise((r) => set(r, 50));
+      expect([started.size, cleared.size]).toEqual([4, 4]);
+    } finally {
+      Object.assign(globalThis, { setTimeout: set, clearTimeout: clear });
+    }
   });
 });
 

@@ -653,12 +653,13 @@ const BUDGETS: Budget[] = [
   }),
 
   // ------------------------------------------------------------ products
-  // An unsearched list reads its variants in the page's own statement (a JSON array per row).
+  // An unsearched list reads its variants in the page's own statement (a JSON array per row); a
+  // category page's total is a column of that statement too (summed from product_counts).
   budget({ route: 'GET /api/products', variant: 'page, newest first', max: 2, path: '/api/products?page_size=100' }),
   budget({
     route: 'GET /api/products',
     variant: 'page, category subtree by price',
-    max: 3,
+    max: 2,
     path: (f) => `/api/products?category=${f.categories.home.slug}&sort=price&page_size=100`,
   }),
   budget({ route: 'GET /api/products', variant: 'cursor by name', max: 1, path: '/api/products?sort=name&limit=100' }),
@@ -701,7 +702,8 @@ const BUDGETS: Budget[] = [
     as: 'staff',
     body: (f) => ({ ...sizedProductBody(['S', 'M', 'L']), category_id: f.categories.chairs.id }),
   }),
-  budget({ route: 'GET /api/products/{id}', max: 2, path: (f) => `/api/products/${f.products[0].slug}` }),
+  // The product and its variants in one statement (a JSON array, as a list page reads them).
+  budget({ route: 'GET /api/products/{id}', max: 1, path: (f) => `/api/products/${f.products[0].slug}` }),
   budget({
     route: 'PATCH /api/products/{id}',
     max: { sqlite: 10, postgres: 9, mysql: 9 },

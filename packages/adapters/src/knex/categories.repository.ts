@@ -1,8 +1,16 @@
 import { ConflictError, type Category, type CategoryRepository, type Context } from '@emporia/core';
 import type { Knex } from 'knex';
 import { knexDialect, locksRows } from './dialect.js';
+import { readRows } from './read-statements.js';
 import { db } from './store.js';
-import { isUniqueViolation, rawRows, toIso } from './values.js';
+
+/** A category and every category below it, by id or slug: a storefront's category filter runs it per request. */
+const SUBTREE_SQL = `with recursive subtree(id) as (
+  select id from categories where id = ? or slug = ?
+  union all
+  select c.id from categories c join subtree s on c.parent_id = s.id
+) select id from subtree`;
+import { isUniqueViolation, toIso } from './values.js';
 
 function toCategory(r: Record<string, unknown>): Category {
   return {
@@ -39,15 +47,8 @@ export class KnexCategoryRepository implements CategoryRepository {
 
   async subtreeIds(ctx: Context, idOrSlug: string): Promise<string[]> {
     // One recursive query instead of reading every category: a storefront filter runs it per request.
-    const result = await db(ctx, this.knex).raw(
-      `with recursive subtree(id) as (
-         select id from categories where id = ? or slug = ?
-         union all
-         select c.id from categories c join subtree s on c.parent_id = s.id
-       ) select id from subtree`,
-      [idOrSlug, idOrSlug],
-    );
-    return rawRows<{ id: string }>(result).map((r) => r.id);
+    const rows = await readRows<{ id: string }>(db(ctx, this.knex), SUBTREE_SQL, [idOrSlug, idOrSlug]);
+    return rows.map((r) => r.id);
   }
 
   async find(ctx: Context, idOrSlug: string): Promise<Category | null> {

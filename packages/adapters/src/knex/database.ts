@@ -64,13 +64,14 @@ function immediateSqliteClient(): typeof Knex.Client {
   return EmporiaSqliteClient as unknown as typeof Knex.Client;
 }
 
-interface SqliteStatement {
+/** A better-sqlite3 statement, as the direct read path (`read-statements.ts`) runs it too. */
+export interface SqliteStatement {
   reader: boolean;
   all(bindings: unknown[]): unknown[];
   run(bindings: unknown[]): { lastInsertRowid: number | bigint; changes: number };
 }
 
-interface SqliteConnection {
+export interface SqliteConnection {
   pragma(sql: string): unknown;
   prepare(sql: string): SqliteStatement;
 }
@@ -80,7 +81,7 @@ const STATEMENT_CACHE_SIZE = 500;
 const statementCaches = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
 
 /** The connection's prepared statement for `sql` (SQLite re-prepares it itself after a schema change). */
-function cachedStatement(connection: SqliteConnection, sql: string): SqliteStatement {
+export function cachedStatement(connection: SqliteConnection, sql: string): SqliteStatement {
   let cache = statementCaches.get(connection);
   if (!cache) statementCaches.set(connection, (cache = new Map()));
   let statement = cache.get(sql);

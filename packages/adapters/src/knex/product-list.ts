@@ -13,6 +13,7 @@ import type { Knex } from 'knex';
 import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow, variantsJson } from './product-rows.js';
 import type { SearchClause } from './search.repository.js';
 import { knexDialect } from './dialect.js';
+import { readRows } from './read-statements.js';
 import { rawRows } from './values.js';
 
 /** One page of a product list: the rows and, in page mode, the total. */
@@ -132,14 +133,19 @@ const categoryBranches: ListStrategy = {
       ? `${branches} order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}`
       : `select id, sort_key from (${branches}) as branches
            order by sort_key ${dir}, id ${dir} limit ${window.limit} offset ${offset}`;
-    const rows = k
-      .raw(
-        `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)} from products p join (${ids}) as w on w.id = p.id
+    // Without row filters a page's total is a sum over `product_counts`: a column of the same
+    // statement (one round trip less); a page past the end has no row to carry it, so it counts apart.
+    const summed = window.kind === 'page' && shared.length === 0;
+    const count = summed ? summaryCount(filter) : null;
+    const found = await readRows(
+      k,
+      `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)}${count ? `, ${count.sql} as total_count` : ''}
+         from products p join (${ids}) as w on w.id = p.id
          order by w.sort_key ${dir}, w.id ${dir}`,
-        bindings,
-      )
-      .then((result: unknown) => rawRows(result));
-    const [found, total] = await Promise.all([rows, window.kind === 'page' ? countAll() : undefined]);
+      count ? [...count.bindings, ...bindings] : bindings,
+    );
+    if (window.kind !== 'page') return { rows: found.map(toProductRow) };
+    const total: Total = summed && found.length ? { n: Number(found[0].total_count ?? 0) } : await countAll();
     return { rows: found.map(toProductRow), ...pageTotal(total) };
   },
 };
@@ -555,9 +561,21 @@ function pageTotal(total: Total | undefined): Pick<ProductListPage, 'count' | 'c
 
 /** How many products match a category/status filter, summed from `product_counts` (kept by triggers). */
 async function countFromSummary(k: Knex, filter: ProductListFilter): Promise<number> {
-  const query = k('product_counts');
-  if (filter.statuses) query.whereIn('status', filter.statuses);
-  if (filter.categoryIds) query.whereIn('category_key', filter.categoryIds);
-  const row = (await query.sum({ n: 'n' }).first()) as { n?: unknown } | undefined;
+  const { sql, bindings } = summaryCount(filter);
+  const [row] = await readRows<{ n?: unknown }>(k, sql.slice(1, -1), bindings);
   return Number(row?.n ?? 0);
+}
+
+/** `countFromSummary`'s statement as a parenthesised scalar subquery, to run alone or as a column. */
+function summaryCount(filter: ProductListFilter): { sql: string; bindings: string[] } {
+  const conditions: string[] = [];
+  const bindings: string[] = [];
+  const among = (column: string, values: readonly string[]) => {
+    conditions.push(values.length ? `${column} in (${values.map(() => '?').join(', ')})` : '1 = 0');
+    bindings.push(...values);
+  };
+  if (filter.statuses) among('status', filter.statuses);
+  if (filter.categoryIds) among('category_key', filter.categoryIds);
+  const where = conditions.length ? ` where ${conditions.join(' and ')}` : '';
+  return { sql: `(select coalesce(sum(n), 0) as n from product_counts${where})`, bindings };
 }

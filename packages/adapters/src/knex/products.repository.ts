@@ -1,6 +1,7 @@
 import {
   ConflictError,
   type Context,
+  type ListedProductRow,
   type ProductListRequest,
   type ProductRepository,
   type ProductRow,
@@ -10,7 +11,15 @@ import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { loadRows, refreshStatistics, withoutSecondaryIndexes } from './product-bulk-load.js';
 import { listProducts, type ProductListPage } from './product-list.js';
-import { PRODUCT_COLUMNS, productColumns, toProductRow, toVariantRow, variantColumns } from './product-rows.js';
+import {
+  PRODUCT_COLUMNS,
+  productColumns,
+  toProductRow,
+  toVariantRow,
+  variantColumns,
+  variantsJson,
+} from './product-rows.js';
+import { readRows } from './read-statements.js';
 import { searchClause, type SearchClause } from './search.repository.js';
 import { db } from './store.js';
 import { isUniqueViolation } from './values.js';
@@ -32,12 +41,21 @@ async function uniqueness<T>(work: Promise<T>): Promise<T> {
 /** Products and variants; the list is `product-list.ts`, bulk loading `product-bulk-load.ts`. */
 export class KnexProductRepository implements ProductRepository {
   private readonly search: SearchClause;
+  /** A product by id or slug with its variants as one JSON column: one fixed statement. */
+  private readonly withVariantsSql: string;
 
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
   ) {
     this.search = searchClause(dialect);
+    this.withVariantsSql = `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)}
+      from products p where p.id = ? or p.slug = ? limit 1`;
+  }
+
+  async findWithVariants(ctx: Context, idOrSlug: string): Promise<ListedProductRow | null> {
+    const [row] = await readRows(db(ctx, this.knex), this.withVariantsSql, [idOrSlug, idOrSlug]);
+    return row ? toProductRow(row) : null;
   }
 
   async find(ctx: Context, idOrSlug: string): Promise<ProductRow | null> {

@@ -88,6 +88,11 @@ export type ListedProductRow = ProductRow & {
 export interface ProductRepository {
   /** The product with this id or slug, or null. */
   find(ctx: Context, idOrSlug: string): Promise<ProductRow | null>;
+  /**
+   * The product with this id or slug with its `variants` (in `variantsOf`'s order) read in the
+   * same statement, or null. Optional: without it a product read is `find`, then `variantsOf`.
+   */
+  findWithVariants?(ctx: Context, idOrSlug: string): Promise<ListedProductRow | null>;
   /** Slugs equal to `base` or of the form `base-<n>`, to pick a free one. */
   takenSlugs(ctx: Context, base: string): Promise<string[]>;
   /** The variants of these products in one query, ordered by product then position. */

@@ -128,6 +128,16 @@ export class ProductService {
 
   /** A product by id or slug; drafts and archived products are 404 for anonymous and customer callers. */
   async getProduct(ctx: Context, idOrSlug: string): Promise<Product> {
+    if (this.products.findWithVariants) {
+      // One statement for the row and its variants; the visibility rule is visibleProduct's.
+      const products = this.products;
+      const row = await visibleProduct(
+        { find: (c: Context, key: string) => products.findWithVariants!(c, key) },
+        ctx,
+        idOrSlug,
+      );
+      return toProduct(row, (row as ListedProductRow).variants ?? []);
+    }
     const row = await this.visibleProduct(ctx, idOrSlug);
     return toProduct(row, await this.products.variantsOf(ctx, [row.id]));
   }

@@ -80,7 +80,11 @@ export async function productForWriter(
 }
 
 /** For readers: drafts and archived products do not exist for anonymous and customer callers. */
-export async function visibleProduct(products: ProductRepository, ctx: Context, idOrSlug: string): Promise<ProductRow> {
+export async function visibleProduct(
+  products: Pick<ProductRepository, 'find'>,
+  ctx: Context,
+  idOrSlug: string,
+): Promise<ProductRow> {
   const row = hasControlCharacters(idOrSlug) ? null : await products.find(ctx, idOrSlug);
   if (!row || (row.status !== 'published' && !can(ctx, PERMISSIONS.productRead))) {
     throw new NotFoundError(`Product '${idOrSlug}' not found`);

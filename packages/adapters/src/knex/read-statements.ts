@@ -1,0 +1,64 @@
+/**
+ * Fixed-shape reads on the hot paths (a list page, a product by slug) run here, below knex's query
+ * builder and runner: the SQL text is written once per shape, and the statement is prepared once
+ * per connection — better-sqlite3's `prepare`, kept per connection; a PostgreSQL named statement,
+ * parsed once per connection. Building and running a statement through knex cost about as much
+ * as SQLite executing it (bench profile of issue 20). Inside a transaction, and on MySQL/MariaDB,
+ * the statement goes through `knex.raw` as before. Every statement is still announced as knex's
+ * `query` event, so statement counts (the statement budgets) see it.
+ */
+import type { Knex } from 'knex';
+import { cachedStatement, type SqliteConnection } from './database.js';
+import { knexDialect } from './dialect.js';
+import { rawRows } from './values.js';
+
+interface PgConnection {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+interface KnexClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
+  positionBindings(sql: string): string;
+  _formatBindings?(bindings: unknown[]): unknown[];
+  emit(event: string, data: unknown): boolean;
+}
+
+/** Past this many statement names a new SQL text runs unnamed (IN lists of every length make new texts). */
+const MAX_NAMED = 500;
+/** PostgreSQL statement names by SQL text (the same name must always mean the same text). */
+const pgNames = new Map<string, { name?: string; text: string }>();
+
+function pgStatement(client: KnexClient, sql: string): { name?: string; text: string } {
+  let statement = pgNames.get(sql);
+  if (!statement) {
+    const text = client.positionBindings(sql);
+    statement = pgNames.size < MAX_NAMED ? { name: `emporia_read_${pgNames.size + 1}`, text } : { text };
+    if (statement.name) pgNames.set(sql, statement);
+  }
+  return statement;
+}
+
+/** The rows of a SELECT with `?` placeholders, on the handle's own connection pool (or its transaction). */
+export async function readRows<T = Record<string, unknown>>(k: Knex, sql: string, bindings: unknown[]): Promise<T[]> {
+  const dialect = knexDialect(k);
+  if ((k as Knex & { isTransaction?: boolean }).isTransaction || dialect === 'mysql') {
+    return rawRows<T>(await k.raw(sql, bindings as Knex.RawBinding[]));
+  }
+  const client = k.client as unknown as KnexClient;
+  client.emit('query', { method: 'raw', sql, bindings });
+  const connection = await client.acquireConnection();
+  try {
+    if (dialect === 'sqlite') {
+      const values = client._formatBindings ? client._formatBindings(bindings) : bindings;
+      return cachedStatement(connection as SqliteConnection, sql).all(values) as T[];
+    }
+    const { name, text } = pgStatement(client, sql);
+    const result = await (connection as PgConnection).query(
+      name ? { name, text, values: bindings } : { text, values: bindings },
+    );
+    return result.rows as T[];
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
