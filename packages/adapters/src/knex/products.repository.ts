@@ -8,7 +8,7 @@ import {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { loadRows, refreshStatistics, withoutSecondaryIndexes } from './product-bulk-load.js';
+import { loadRows, refreshStatistics, withoutSecondaryIndexes, withSearchColumns } from './product-bulk-load.js';
 import { listProducts, type ProductListPage } from './product-list.js';
 import { PRODUCT_COLUMNS, productColumns, toProductRow, toVariantRow, variantColumns } from './product-rows.js';
 import { searchClause, type SearchClause } from './search.repository.js';
@@ -95,7 +95,9 @@ export class KnexProductRepository implements ProductRepository {
 
   async insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void> {
     const k = db(ctx, this.knex);
-    await uniqueness(loadRows(k, this.dialect, 'products', products.map(productColumns)));
+    const rows = products.map(productColumns);
+    if (this.dialect !== 'sqlite') withSearchColumns(this.dialect, rows, products, variants);
+    await uniqueness(loadRows(k, this.dialect, 'products', rows));
     await uniqueness(loadRows(k, this.dialect, 'product_variants', variants.map(variantColumns)));
   }
 

@@ -193,8 +193,12 @@ export interface ProductSearchIndex {
   reindex(ctx: Context, productIds: string[]): Promise<void>;
   /** Drops these products from the index (they are being deleted). */
   remove(ctx: Context, productIds: string[]): Promise<void>;
-  /** Indexes every product from scratch, in a few set-wide statements (after a bulk load). */
-  rebuild(ctx: Context): Promise<void>;
+  /**
+   * Indexes every product from scratch, in a few set-wide statements (after a bulk load). With
+   * `keepLoaded`, what `insertMany` already wrote with the rows (where the store writes the search
+   * columns with them) is kept and only the rest is indexed: for a load into an empty catalog.
+   */
+  rebuild(ctx: Context, options?: { keepLoaded?: boolean }): Promise<void>;
 }
 
 /** Inversify service identifiers of the catalog module (bound in `catalog/module.ts`). */

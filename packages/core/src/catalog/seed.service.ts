@@ -94,7 +94,7 @@ export class CatalogSeeder {
     };
     if (bulk) {
       await this.products.withoutSecondaryIndexes(ctx, load, () =>
-        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx)),
+        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx, { keepLoaded: true })),
       );
     } else {
       await load();
