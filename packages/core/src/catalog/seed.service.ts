@@ -8,6 +8,9 @@ import { TOKENS } from '../shared/tokens.js';
 import { CATALOG_TOKENS, type CategoryRepository, type ProductRepository, type ProductSearchIndex } from './ports.js';
 import { catalogGenerator } from './seed.js';
 
+/** Batches of a seed written at the same time (see `CatalogSeeder.seed`). */
+const BATCHES_IN_FLIGHT = 2;
+
 /** Options of `catalog.seed`: how many products, the PRNG seed and the batch size. */
 export interface SeedOptions {
   /** How many products to generate. */
@@ -77,19 +80,36 @@ export class CatalogSeeder {
     let variants = 0;
     options.onProgress?.(0, total);
     const load = async () => {
-      for (let from = 0; from < total; from += batchSize) {
-        const batch = generator.batch(from, Math.min(batchSize, total - from));
-        await this.unitOfWork.run(ctx, async (tx) => {
-          await this.products.insertMany(tx, batch.products, batch.variants);
-          if (!bulk) {
-            await this.search.reindex(
-              tx,
-              batch.products.map((p) => p.id),
-            );
-          }
-        });
-        variants += batch.variants.length;
-        options.onProgress?.(from + batch.products.length, total);
+      // Batches overlap: while the database writes one, the next is generated and sent on
+      // another connection (a store with one connection, SQLite, runs them one after the other).
+      const inFlight: Array<Promise<void>> = [];
+      let done = 0;
+      try {
+        for (let from = 0; from < total; from += batchSize) {
+          const batch = generator.batch(from, Math.min(batchSize, total - from));
+          if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+          const write = this.unitOfWork
+            .run(ctx, async (tx) => {
+              await this.products.insertMany(tx, batch.products, batch.variants);
+              if (!bulk) {
+                await this.search.reindex(
+                  tx,
+                  batch.products.map((p) => p.id),
+                );
+              }
+            })
+            .then(() => {
+              variants += batch.variants.length;
+              done += batch.products.length;
+              options.onProgress?.(done, total);
+            });
+          write.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+          inFlight.push(write);
+        }
+      } finally {
+        const settled = await Promise.allSettled(inFlight);
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
       }
     };
     if (bulk) {
