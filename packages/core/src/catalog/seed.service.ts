@@ -84,33 +84,35 @@ export class CatalogSeeder {
       // another connection (a store with one connection, SQLite, runs them one after the other).
       const inFlight: Array<Promise<void>> = [];
       let done = 0;
-      try {
-        for (let from = 0; from < total; from += batchSize) {
-          const batch = generator.batch(from, Math.min(batchSize, total - from));
-          if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
-          const write = this.unitOfWork
-            .run(ctx, async (tx) => {
-              await this.products.insertMany(tx, batch.products, batch.variants);
-              if (!bulk) {
-                await this.search.reindex(
-                  tx,
-                  batch.products.map((p) => p.id),
-                );
-              }
-            })
-            .then(() => {
+      let failure: { reason: unknown } | null = null;
+      for (let from = 0; from < total && !failure; from += batchSize) {
+        const batch = generator.batch(from, Math.min(batchSize, total - from));
+        if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+        if (failure) break;
+        const write = this.unitOfWork
+          .run(ctx, async (tx) => {
+            await this.products.insertMany(tx, batch.products, batch.variants);
+            if (!bulk) {
+              await this.search.reindex(
+                tx,
+                batch.products.map((p) => p.id),
+              );
+            }
+          })
+          .then(
+            () => {
               variants += batch.variants.length;
               done += batch.products.length;
               options.onProgress?.(done, total);
-            });
-          write.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-          inFlight.push(write);
-        }
-      } finally {
-        const settled = await Promise.allSettled(inFlight);
-        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-        if (failed) throw failed.reason;
+            },
+            (reason: unknown) => {
+              failure ??= { reason };
+            },
+          );
+        inFlight.push(write);
       }
+      await Promise.all(inFlight);
+      if (failure) throw (failure as { reason: unknown }).reason;
     };
     if (bulk) {
       await this.products.withoutSecondaryIndexes(ctx, load, () =>
