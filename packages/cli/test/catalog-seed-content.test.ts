@@ -137,4 +137,48 @@ describeEachDatabase('catalog seed content', (env) => {
     });
     expect(JSON.stringify(await read())).toBe(loaded);
   });
+
+  it('after a seed killed half-way, the next one builds its indexes and search index back and says so', async () => {
+    const { engine } = env();
+    const ctx = systemContext();
+    const { knex } = engine.store as unknown as { knex: import('knex').Knex };
+    const hasIndex = async () => {
+      const sql = {
+        sqlite: `select 1 from sqlite_master where type = 'index' and name = ?`,
+        postgres: `select 1 from pg_indexes where indexname = ?`,
+        mysql: `select 1 from information_schema.statistics where table_schema = database() and index_name = ?`,
+      }[env().dialect];
+      const result = (await knex.raw(sql, ['products_name_idx'])) as unknown;
+      const rows = Array.isArray(result)
+        ? Array.isArray(result[0])
+          ? (result[0] as unknown[])
+          : result
+        : (result as { rows: unknown[] }).rows;
+      return (rows as unknown[]).length > 0;
+    };
+    expect(await hasIndex()).toBe(true);
+    // A load that never ends stands for a process killed during it: the indexes are dropped and recorded.
+    void engine.store.repositories.products.withoutSecondaryIndexes(ctx, () => new Promise<never>(() => {}));
+    const recorded = async () => Number((await knex('bulk_load_indexes').count({ n: '*' }))[0].n);
+    while ((await recorded()) === 0 || (await hasIndex())) await new Promise((r) => setTimeout(r, 20));
+    expect(await hasIndex()).toBe(false);
+    // Nor had it built the search index (SQLite), or written a row's search column (the others).
+    const [orphan] = (await engine.catalog.listProducts(ctx, { page_size: 1, sort: 'name' })).results;
+    const hits = await searchHits(engine, orphan.name);
+    expect(hits).toContain(orphan.slug);
+    if (env().dialect === 'sqlite') await knex.raw('delete from products_fts');
+    else await knex('products').update(env().dialect === 'postgres' ? { search_vector: '' } : { search_text: '' });
+    expect((await engine.catalog.listProducts(ctx, { q: orphan.name })).results).toEqual([]);
+
+    await expect(engine.catalog.seed(ctx, { products: 10, seed: 3 })).rejects.toThrow(
+      /An earlier seed into this catalog stopped before it finished/,
+    );
+    expect(await hasIndex()).toBe(true);
+    expect(Number((await knex('bulk_load_indexes').count({ n: '*' }))[0].n)).toBe(0);
+    // The search index was built again from the rows.
+    expect(await searchHits(engine, orphan.name)).toEqual(hits);
+    // And a seed goes on as into any filled catalog.
+    const result = await engine.catalog.seed(ctx, { products: 10, seed: 3 });
+    expect(result.products).toBe(10);
+  });
 });

@@ -272,9 +272,19 @@ export async function withoutSecondaryIndexes<T>(
   index: () => Promise<void> = async () => {},
 ): Promise<T> {
   const indexes = await secondaryIndexes(k, dialect);
-  for (const index of indexes) {
-    await k.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
-  }
+  // Each definition is kept in `bulk_load_indexes` until its index is back: a load killed half-way
+  // leaves them for the next seed to build (`restoreInterruptedLoad`). SQLite and PostgreSQL
+  // record and drop in one transaction.
+  await k.transaction(async (trx) => {
+    if (indexes.length) {
+      await trx('bulk_load_indexes').insert(
+        indexes.map((index) => ({ name: index.name, table_name: index.table, definition: index.definition })),
+      );
+    }
+    for (const index of indexes) {
+      await trx.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
+    }
+  });
   return withBulkSqliteSettings(k, dialect, async () => {
     let loaded: T;
     try {
@@ -295,14 +305,50 @@ export async function withoutSecondaryIndexes<T>(
 const INDEX_BUILD_MEMORY = '512MB';
 
 async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[]): Promise<void> {
-  if (dialect !== 'postgres') {
-    for (const index of indexes) await k.raw(index.definition);
+  if (dialect === 'mysql') {
+    // DDL commits on its own in MySQL: each index leaves the record once it is built.
+    for (const index of indexes) {
+      await k.raw(index.definition);
+      await k('bulk_load_indexes').where('name', index.name).delete();
+    }
     return;
   }
   await k.transaction(async (trx) => {
-    await trx.raw(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+    if (dialect === 'postgres') await trx.raw(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
     for (const index of indexes) await trx.raw(index.definition);
+    if (indexes.length) {
+      await trx('bulk_load_indexes')
+        .whereIn(
+          'name',
+          indexes.map((index) => index.name),
+        )
+        .delete();
+    }
   });
+}
+
+/**
+ * After a bulk load that was killed before its indexes were back (rows left in
+ * `bulk_load_indexes`): builds the missing ones from their recorded definitions and clears the
+ * record. Returns how many were recorded (0: nothing was interrupted).
+ */
+export async function restoreInterruptedLoad(k: Knex, dialect: Dialect): Promise<number> {
+  const recorded = (await k('bulk_load_indexes').select('name', 'table_name', 'definition').orderBy('name')) as Array<{
+    name: string;
+    table_name: string;
+    definition: string;
+  }>;
+  if (!recorded.length) return 0;
+  const present = new Set((await secondaryIndexes(k, dialect)).map((index) => index.name));
+  await createIndexes(
+    k,
+    dialect,
+    recorded
+      .filter((r) => !present.has(r.name))
+      .map((r) => ({ name: r.name, table: r.table_name, definition: r.definition })),
+  );
+  await k('bulk_load_indexes').delete();
+  return recorded.length;
 }
 
 /**

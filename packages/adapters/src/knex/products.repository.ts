@@ -8,7 +8,13 @@ import {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { loadRows, refreshStatistics, withoutSecondaryIndexes, withSearchColumns } from './product-bulk-load.js';
+import {
+  loadRows,
+  refreshStatistics,
+  restoreInterruptedLoad,
+  withoutSecondaryIndexes,
+  withSearchColumns,
+} from './product-bulk-load.js';
 import { listProducts, type ProductListPage } from './product-list.js';
 import { PRODUCT_COLUMNS, productColumns, toProductRow, toVariantRow, variantColumns } from './product-rows.js';
 import { searchClause, type SearchClause } from './search.repository.js';
@@ -127,6 +133,10 @@ export class KnexProductRepository implements ProductRepository {
 
   async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T> {
     return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load, index);
+  }
+
+  restoreInterruptedLoad(ctx: Context): Promise<number> {
+    return restoreInterruptedLoad(db(ctx, this.knex), this.dialect);
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {

@@ -128,6 +128,11 @@ export interface ProductRepository {
    * (PostgreSQL), after them when it only reads them.
    */
   withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T>;
+  /**
+   * Builds back the indexes a `withoutSecondaryIndexes` load dropped when it was stopped before
+   * building them (the process was killed); returns how many it had dropped (0: none missing).
+   */
+  restoreInterruptedLoad(ctx: Context): Promise<number>;
   /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
   refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
 }

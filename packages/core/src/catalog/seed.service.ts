@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
 import type { Config } from '../shared/config.js';
 import { requirePermission, type Context } from '../shared/context.js';
-import { ValidationError } from '../shared/errors.js';
+import { ConflictError, ValidationError } from '../shared/errors.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { CATALOG_TOKENS, type CategoryRepository, type ProductRepository, type ProductSearchIndex } from './ports.js';
@@ -71,9 +71,20 @@ export class CatalogSeeder {
       now: ctx.clock.now(),
       total,
     });
+    // An earlier bulk seed killed half-way left its products without their secondary indexes and
+    // search index: both are built back; with products there, the seed stops and says so.
+    const interrupted = (await this.products.restoreInterruptedLoad(ctx)) > 0;
+    const empty = await this.isEmpty(ctx);
+    if (interrupted && !empty) {
+      await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx, { keepLoaded: true }));
+      await this.products.refreshStatistics(ctx);
+      throw new ConflictError(
+        'An earlier seed into this catalog stopped before it finished: the products it wrote were kept, and their indexes and search index are now built back. Run the seed again to add products to them, or seed an empty database for a fresh catalog.',
+      );
+    }
     // Into an empty catalog the load runs without secondary indexes and the search index is built
     // once at the end: maintaining both row by row was most of the seeding time.
-    const bulk = total > 0 && (await this.isEmpty(ctx));
+    const bulk = total > 0 && empty;
     await this.unitOfWork.run(ctx, async (tx) => {
       for (const category of generator.categories) await this.categories.insert(tx, category);
     });
