@@ -118,7 +118,7 @@ const sqliteInserts = new WeakMap<SqliteHandle, Map<string, { run(values: unknow
 /**
  * A SQLite bulk load straight on the connection (better-sqlite3): one prepared statement of
  * `SQLITE_ROWS_PER_STATEMENT` rows run again and again with a flat array, instead of knex
- * rebuilding and re-binding a statement per chunk (its parameter handling was ~20 % of a seed's
+ * rebuilding and re-binding a statement per chunk (its parameter handling was ~15 % of a seed's
  * CPU). Values are bound as knex binds them (booleans as 0/1, dates as epoch milliseconds).
  */
 async function sqliteInsertRows(k: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
