@@ -5,7 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type { from as CopyFrom } from 'pg-copy-streams';
 import type { Dialect } from './database.js';
-import { withLargeSqliteCache } from './search.repository.js';
+import type { ProductRow, VariantRow } from '@emporia/core';
+import {
+  loadedSearchRank,
+  mysqlSearchText,
+  postgresSearchVector,
+  searchDocument,
+  withLargeSqliteCache,
+} from './search.repository.js';
 import { rawRows } from './values.js';
 
 /**
@@ -49,13 +56,32 @@ export async function insertValues(
 }
 
 /**
- * Kept through a bulk load on PostgreSQL: the variants' product index. There the search index is
- * built before the other indexes come back (its build writes every product row again, which would
- * otherwise maintain each of them), and it reads each product's SKUs through this one. On SQLite
- * and MySQL the search build only reads the products, so it runs after the indexes are back and
- * nothing is kept (maintaining this index through the load cost SQLite ~20 % of a seed).
+ * Adds the search columns to product rows about to be loaded (PostgreSQL's vector, MySQL's text,
+ * and the static score): the search index build after a load into an empty catalog then leaves
+ * them as they are (`rebuild` with `keepLoaded`) instead of writing every row a second time. The
+ * SKUs are the given variants', in their order. A PostgreSQL row whose words the JS vector does
+ * not cover gets the empty vector, which the build fills.
  */
-const KEPT_ON_POSTGRES = new Set(['product_variants_product_idx']);
+export function withSearchColumns(
+  dialect: Exclude<Dialect, 'sqlite'>,
+  rows: Array<Record<string, unknown>>,
+  products: ProductRow[],
+  variants: VariantRow[],
+): void {
+  const skus = new Map<string, string[]>();
+  for (const v of variants) {
+    const list = skus.get(v.product_id);
+    if (list) list.push(v.sku);
+    else skus.set(v.product_id, [v.sku]);
+  }
+  products.forEach((p, i) => {
+    const own = skus.get(p.id) ?? [];
+    const doc = { name: p.name, description: p.description, skus: own.join(' ') };
+    rows[i].search_rank = loadedSearchRank(p.in_stock);
+    if (dialect === 'postgres') rows[i].search_vector = postgresSearchVector(searchDocument(doc)) ?? '';
+    else rows[i].search_text = mysqlSearchText({ ...doc, skus: [...own].sort().join(' ') });
+  });
+}
 
 /** From this many rows on, PostgreSQL loads them with COPY instead of INSERT. */
 const COPY_FROM_ROWS = 200;
@@ -74,7 +100,66 @@ export async function loadRows(
   rows: Array<Record<string, unknown>>,
 ): Promise<void> {
   if (dialect === 'postgres' && rows.length >= COPY_FROM_ROWS) return copyRows(k, table, rows);
+  if (dialect === 'sqlite' && rows.length >= SQLITE_ROWS_PER_STATEMENT) return sqliteInsertRows(k, table, rows);
   return insertRows(k, table, rows);
+}
+
+/**
+ * Rows of one prepared multi-row INSERT on SQLite's bulk path: about as fast per row as the
+ * largest statements, whose one-off preparation and bound arrays cost more than they save.
+ */
+const SQLITE_ROWS_PER_STATEMENT = 100;
+
+interface SqliteHandle {
+  prepare(sql: string): { run(values: unknown[]): unknown };
+}
+const sqliteInserts = new WeakMap<SqliteHandle, Map<string, { run(values: unknown[]): unknown }>>();
+
+/**
+ * A SQLite bulk load straight on the connection (better-sqlite3): one prepared statement of
+ * `SQLITE_ROWS_PER_STATEMENT` rows run again and again with a flat array, instead of knex
+ * rebuilding and re-binding a statement per chunk (its parameter handling was ~15 % of a seed's
+ * CPU). Values are bound as knex binds them (booleans as 0/1, dates as epoch milliseconds).
+ */
+async function sqliteInsertRows(k: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+  const columns = Object.keys(rows[0]);
+  const client = k.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+  const connection = (await client.acquireConnection()) as SqliteHandle;
+  try {
+    let cache = sqliteInserts.get(connection);
+    if (!cache) sqliteInserts.set(connection, (cache = new Map()));
+    const statement = (n: number) => {
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const sql = `insert into ${table} (${columns.join(', ')}) values ${new Array<string>(n).fill(tuple).join(', ')}`;
+      let prepared = cache.get(sql);
+      if (!prepared) cache.set(sql, (prepared = connection.prepare(sql)));
+      return prepared;
+    };
+    const full = statement(SQLITE_ROWS_PER_STATEMENT);
+    const values: unknown[] = new Array(columns.length * SQLITE_ROWS_PER_STATEMENT);
+    for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
+      const n = Math.min(SQLITE_ROWS_PER_STATEMENT, rows.length - i);
+      if (n < SQLITE_ROWS_PER_STATEMENT) values.length = n * columns.length;
+      let at = 0;
+      for (let r = i; r < i + n; r++) {
+        const row = rows[r];
+        for (const c of columns) {
+          const value = row[c];
+          values[at++] =
+            value === undefined
+              ? null
+              : typeof value === 'boolean'
+                ? Number(value)
+                : value instanceof Date
+                  ? value.valueOf()
+                  : value;
+        }
+      }
+      (n === SQLITE_ROWS_PER_STATEMENT ? full : statement(n)).run(values);
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
 }
 
 /** A value in COPY's text format: `\N` for null, booleans as t/f, backslash escapes for the rest. */
@@ -125,11 +210,6 @@ interface SecondaryIndex {
  * foreign key, one index that leads with its column (InnoDB refuses to drop the last one).
  */
 async function secondaryIndexes(k: Knex, dialect: Dialect): Promise<SecondaryIndex[]> {
-  const all = await allSecondaryIndexes(k, dialect);
-  return dialect === 'postgres' ? all.filter((index) => !KEPT_ON_POSTGRES.has(index.name)) : all;
-}
-
-async function allSecondaryIndexes(k: Knex, dialect: Dialect): Promise<SecondaryIndex[]> {
   if (dialect === 'sqlite') {
     return rawRows<SecondaryIndex>(
       await k.raw(
@@ -182,8 +262,8 @@ async function allSecondaryIndexes(k: Knex, dialect: Dialect): Promise<Secondary
 
 /**
  * Runs `load` with the secondary indexes of products and variants dropped (`secondaryIndexes`), and
- * recreates them afterwards even if the load fails; `index` (the search index build) runs before
- * they return on PostgreSQL and after elsewhere (see `KEPT_ON_POSTGRES`).
+ * recreates them afterwards even if the load fails; then `index` (the search index build, which
+ * reads the rows: the load wrote their search columns, see `withSearchColumns`).
  */
 export async function withoutSecondaryIndexes<T>(
   k: Knex,
@@ -192,20 +272,103 @@ export async function withoutSecondaryIndexes<T>(
   index: () => Promise<void> = async () => {},
 ): Promise<T> {
   const indexes = await secondaryIndexes(k, dialect);
-  for (const index of indexes) {
-    await k.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
-  }
-  return withLargeSqliteCache(k, dialect, async () => {
+  // Each definition is kept in `bulk_load_indexes` until its index is back: a load killed half-way
+  // leaves them for the next seed to build (`restoreInterruptedLoad`). SQLite and PostgreSQL
+  // record and drop in one transaction.
+  await k.transaction(async (trx) => {
+    if (indexes.length) {
+      await trx('bulk_load_indexes').insert(
+        indexes.map((index) => ({ name: index.name, table_name: index.table, definition: index.definition })),
+      );
+    }
+    for (const index of indexes) {
+      await trx.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
+    }
+  });
+  return withBulkSqliteSettings(k, dialect, async () => {
     let loaded: T;
     try {
       loaded = await load();
-      if (dialect === 'postgres') await index();
     } finally {
-      for (const index of indexes) await k.raw(index.definition);
+      await createIndexes(k, dialect, indexes);
     }
-    if (dialect !== 'postgres') await index();
+    await index();
     return loaded;
   });
+}
+
+/**
+ * PostgreSQL: the memory for each index build (the sort of a B-tree, the GIN build's posting
+ * lists), for this transaction only; with the default 64 MB the builds over a large catalog spill
+ * to disk and run in fewer parallel workers.
+ */
+const INDEX_BUILD_MEMORY = '512MB';
+
+async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[]): Promise<void> {
+  if (dialect === 'mysql') {
+    // DDL commits on its own in MySQL: each index leaves the record once it is built.
+    for (const index of indexes) {
+      await k.raw(index.definition);
+      await k('bulk_load_indexes').where('name', index.name).delete();
+    }
+    return;
+  }
+  await k.transaction(async (trx) => {
+    if (dialect === 'postgres') await trx.raw(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+    for (const index of indexes) await trx.raw(index.definition);
+    if (indexes.length) {
+      await trx('bulk_load_indexes')
+        .whereIn(
+          'name',
+          indexes.map((index) => index.name),
+        )
+        .delete();
+    }
+  });
+}
+
+/**
+ * After a bulk load that was killed before its indexes were back (rows left in
+ * `bulk_load_indexes`): builds the missing ones from their recorded definitions and clears the
+ * record. Returns how many were recorded (0: nothing was interrupted).
+ */
+export async function restoreInterruptedLoad(k: Knex, dialect: Dialect): Promise<number> {
+  const recorded = (await k('bulk_load_indexes').select('name', 'table_name', 'definition').orderBy('name')) as Array<{
+    name: string;
+    table_name: string;
+    definition: string;
+  }>;
+  if (!recorded.length) return 0;
+  const present = new Set((await secondaryIndexes(k, dialect)).map((index) => index.name));
+  await createIndexes(
+    k,
+    dialect,
+    recorded
+      .filter((r) => !present.has(r.name))
+      .map((r) => ({ name: r.name, table: r.table_name, definition: r.definition })),
+  );
+  await k('bulk_load_indexes').delete();
+  return recorded.length;
+}
+
+/**
+ * SQLite during a bulk load, put back afterwards: a large page cache and memory-mapped reads (the
+ * index builds and the FTS load read the tables many times), and `synchronous = OFF`: no fsync at
+ * each batch's commit. WAL stays on, so a crash of the process leaves every committed batch and a
+ * sound database; only an operating-system crash during the seed can lose its last batches.
+ */
+async function withBulkSqliteSettings<T>(k: Knex, dialect: Dialect, work: () => Promise<T>): Promise<T> {
+  if (dialect !== 'sqlite') return work();
+  const read = async (pragma: string) => Object.values(((await k.raw(`pragma ${pragma}`)) as object[])[0])[0];
+  const previous = { synchronous: await read('synchronous'), mmap_size: await read('mmap_size') };
+  await k.raw('pragma synchronous = OFF');
+  await k.raw(`pragma mmap_size = ${2 ** 31}`);
+  try {
+    return await withLargeSqliteCache(k, dialect, work);
+  } finally {
+    await k.raw(`pragma synchronous = ${Number(previous.synchronous)}`);
+    await k.raw(`pragma mmap_size = ${Number(previous.mmap_size)}`);
+  }
 }
 
 /** Refreshes the planner statistics of the catalog tables after a load. */

@@ -9,7 +9,13 @@ import {
 } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
-import { loadRows, refreshStatistics, withoutSecondaryIndexes } from './product-bulk-load.js';
+import {
+  loadRows,
+  refreshStatistics,
+  restoreInterruptedLoad,
+  withoutSecondaryIndexes,
+  withSearchColumns,
+} from './product-bulk-load.js';
 import { listProducts, type ProductListPage } from './product-list.js';
 import {
   PRODUCT_COLUMNS,
@@ -113,7 +119,9 @@ export class KnexProductRepository implements ProductRepository {
 
   async insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void> {
     const k = db(ctx, this.knex);
-    await uniqueness(loadRows(k, this.dialect, 'products', products.map(productColumns)));
+    const rows = products.map(productColumns);
+    if (this.dialect !== 'sqlite') withSearchColumns(this.dialect, rows, products, variants);
+    await uniqueness(loadRows(k, this.dialect, 'products', rows));
     await uniqueness(loadRows(k, this.dialect, 'product_variants', variants.map(variantColumns)));
   }
 
@@ -143,6 +151,10 @@ export class KnexProductRepository implements ProductRepository {
 
   async withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T> {
     return withoutSecondaryIndexes(db(ctx, this.knex), this.dialect, load, index);
+  }
+
+  restoreInterruptedLoad(ctx: Context): Promise<number> {
+    return restoreInterruptedLoad(db(ctx, this.knex), this.dialect);
   }
 
   async refreshDerived(ctx: Context, productIds: string[]): Promise<void> {

@@ -41,6 +41,43 @@ const RANK_WEIGHT = 1e-6;
 const tsvectorOf = (name: string, skus: string, description: string) =>
   `setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${skus}), 'A') || setweight(to_tsvector('simple', ${description}), 'B')`;
 
+/** Words the JS vector below writes exactly as `to_tsvector('simple', …)` does: PostgreSQL's parser keeps each whole. */
+const PLAIN_WORD = /^[a-z0-9]{1,100}$/;
+/** Below PostgreSQL's position bounds (256 per lexeme, 16,383 in all), which the JS vector does not apply. */
+const MAX_VECTOR_WORDS = 250;
+
+/**
+ * The text form of `tsvectorOf`'s vector (weights A, A, B; each part's positions after the
+ * previous parts', as `||` shifts them) from the three parts' search words, for a bulk load to
+ * write with the row: COPY takes no expression, and writing it afterwards wrote every row twice.
+ * Null when a word is not plain ASCII letters and digits (the database's lower-casing and parser
+ * then decide) or the document is very long: those rows are left to the search index build.
+ */
+export function postgresSearchVector(parts: string[], weights = ['A', 'A', 'B']): string | null {
+  const positions = new Map<string, string[]>();
+  let position = 0;
+  for (let part = 0; part < parts.length; part++) {
+    if (!parts[part]) continue;
+    for (const word of parts[part].split(' ')) {
+      if (!PLAIN_WORD.test(word) || position >= MAX_VECTOR_WORDS) return null;
+      position++;
+      const list = positions.get(word);
+      const entry = `${position}${weights[part]}`;
+      if (list) list.push(entry);
+      else positions.set(word, [entry]);
+    }
+  }
+  let text = '';
+  for (const [word, list] of positions) text += `${text ? ' ' : ''}'${word}':${list.join(',')}`;
+  return text;
+}
+
+/**
+ * The static score (`searchRankSql`) of a product just loaded: no popularity row can name an id
+ * that did not exist; the search index build corrects any that does.
+ */
+export const loadedSearchRank = (inStock: boolean): number => (inStock ? 1 : 0);
+
 /** A product's name, SKUs and description as search words. */
 export function searchDocument(p: { name: string; description: string; skus: string }): string[] {
   return [p.name, p.skus, p.description].map((text) => searchWords(text).join(' '));
@@ -460,17 +497,33 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     );
   }
 
-  async rebuild(ctx: Context): Promise<void> {
+  async rebuild(ctx: Context, options: { keepLoaded?: boolean } = {}): Promise<void> {
     const k = db(ctx, this.knex);
     if (this.dialect !== 'sqlite') {
+      // The bulk load writes the search column and the static score with the rows
+      // (`withSearchColumns`): only the rows it left empty are indexed here, and the score of any
+      // product that has a popularity row is brought up to date.
+      const keep = options.keepLoaded === true;
       // The words are made in JS (see reindex), so PostgreSQL and MySQL go through the products in id order.
       let after = '';
       for (;;) {
-        const ids = (await k('products').where('id', '>', after).orderBy('id').limit(5000).pluck('id')) as string[];
-        if (!ids.length) return;
+        const query = k('products').where('id', '>', after).orderBy('id').limit(5000);
+        if (keep) query.whereRaw(this.dialect === 'postgres' ? `search_vector = ''::tsvector` : `search_text = ''`);
+        const ids = (await query.pluck('id')) as string[];
+        if (!ids.length) break;
         await this.reindex(ctx, ids);
         after = ids[ids.length - 1];
       }
+      if (keep) {
+        await k.raw(
+          this.dialect === 'postgres'
+            ? `update products p set search_rank = ${searchRankSql()}
+                 from product_popularity pp where pp.product_id = p.id and p.search_rank <> ${searchRankSql()}`
+            : `update products p join product_popularity pp on pp.product_id = p.id
+                  set p.search_rank = ${searchRankSql()} where p.search_rank <> ${searchRankSql()}`,
+        );
+      }
+      return;
     }
     await withLargeSqliteCache(k, this.dialect, async () => {
       await k.raw('delete from products_fts');

@@ -20,6 +20,7 @@ import { accountErasureMigration } from './0020_account_erasure.js';
 import { guestPaymentsMigration } from './0021_guest_payments.js';
 import { searchStaticRankMigration } from './0023_search_static_rank.js';
 import { cartEmailMigration } from './0026_cart_email.js';
+import { bulkLoadIndexesMigration } from './0028_bulk_load_indexes.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -47,6 +48,7 @@ const CREATES: Record<string, string[]> = {
   '0014_promotions': ['promotions', 'cart_promotions', 'promotion_redemptions'],
   '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
+  '0028_bulk_load_indexes': ['bulk_load_indexes'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -74,6 +76,7 @@ export const migrations: Migration[] = [
   guestPaymentsMigration,
   searchStaticRankMigration,
   cartEmailMigration,
+  bulkLoadIndexesMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

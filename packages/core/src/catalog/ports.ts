@@ -133,6 +133,11 @@ export interface ProductRepository {
    * (PostgreSQL), after them when it only reads them.
    */
   withoutSecondaryIndexes<T>(ctx: Context, load: () => Promise<T>, index?: () => Promise<void>): Promise<T>;
+  /**
+   * Builds back the indexes a `withoutSecondaryIndexes` load dropped when it was stopped before
+   * building them (the process was killed); returns how many it had dropped (0: none missing).
+   */
+  restoreInterruptedLoad(ctx: Context): Promise<number>;
   /** Recomputes the denormalised `min_price` and `in_stock` of these products from their variants. */
   refreshDerived(ctx: Context, productIds: string[]): Promise<void>;
 }
@@ -198,8 +203,12 @@ export interface ProductSearchIndex {
   reindex(ctx: Context, productIds: string[]): Promise<void>;
   /** Drops these products from the index (they are being deleted). */
   remove(ctx: Context, productIds: string[]): Promise<void>;
-  /** Indexes every product from scratch, in a few set-wide statements (after a bulk load). */
-  rebuild(ctx: Context): Promise<void>;
+  /**
+   * Indexes every product from scratch, in a few set-wide statements (after a bulk load). With
+   * `keepLoaded`, what `insertMany` already wrote with the rows (where the store writes the search
+   * columns with them) is kept and only the rest is indexed: for a load into an empty catalog.
+   */
+  rebuild(ctx: Context, options?: { keepLoaded?: boolean }): Promise<void>;
 }
 
 /** Inversify service identifiers of the catalog module (bound in `catalog/module.ts`). */

@@ -2,11 +2,14 @@ import { inject, injectable } from 'inversify';
 import { PERMISSIONS } from '../identity/permissions.js';
 import type { Config } from '../shared/config.js';
 import { requirePermission, type Context } from '../shared/context.js';
-import { ValidationError } from '../shared/errors.js';
+import { ConflictError, ValidationError } from '../shared/errors.js';
 import type { UnitOfWork } from '../shared/store.js';
 import { TOKENS } from '../shared/tokens.js';
 import { CATALOG_TOKENS, type CategoryRepository, type ProductRepository, type ProductSearchIndex } from './ports.js';
 import { catalogGenerator } from './seed.js';
+
+/** Batches of a seed written at the same time (see `CatalogSeeder.seed`). */
+const BATCHES_IN_FLIGHT = 2;
 
 /** Options of `catalog.seed`: how many products, the PRNG seed and the batch size. */
 export interface SeedOptions {
@@ -68,33 +71,63 @@ export class CatalogSeeder {
       now: ctx.clock.now(),
       total,
     });
+    // An earlier bulk seed killed half-way left its products without their secondary indexes and
+    // search index: both are built back; with products there, the seed stops and says so.
+    const interrupted = (await this.products.restoreInterruptedLoad(ctx)) > 0;
+    const empty = await this.isEmpty(ctx);
+    if (interrupted && !empty) {
+      await this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx, { keepLoaded: true }));
+      await this.products.refreshStatistics(ctx);
+      throw new ConflictError(
+        'An earlier seed into this catalog stopped before it finished: the products it wrote were kept, and their indexes and search index are now built back. Run the seed again to add products to them, or seed an empty database for a fresh catalog.',
+      );
+    }
     // Into an empty catalog the load runs without secondary indexes and the search index is built
     // once at the end: maintaining both row by row was most of the seeding time.
-    const bulk = total > 0 && (await this.isEmpty(ctx));
+    const bulk = total > 0 && empty;
     await this.unitOfWork.run(ctx, async (tx) => {
       for (const category of generator.categories) await this.categories.insert(tx, category);
     });
     let variants = 0;
     options.onProgress?.(0, total);
     const load = async () => {
-      for (let from = 0; from < total; from += batchSize) {
+      // Batches overlap: while the database writes one, the next is generated and sent on
+      // another connection (a store with one connection, SQLite, runs them one after the other).
+      const inFlight: Array<Promise<void>> = [];
+      let done = 0;
+      let failure: { reason: unknown } | null = null;
+      for (let from = 0; from < total && !failure; from += batchSize) {
         const batch = generator.batch(from, Math.min(batchSize, total - from));
-        await this.unitOfWork.run(ctx, async (tx) => {
-          await this.products.insertMany(tx, batch.products, batch.variants);
-          if (!bulk) {
-            await this.search.reindex(
-              tx,
-              batch.products.map((p) => p.id),
-            );
-          }
-        });
-        variants += batch.variants.length;
-        options.onProgress?.(from + batch.products.length, total);
+        if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+        if (failure) break;
+        const write = this.unitOfWork
+          .run(ctx, async (tx) => {
+            await this.products.insertMany(tx, batch.products, batch.variants);
+            if (!bulk) {
+              await this.search.reindex(
+                tx,
+                batch.products.map((p) => p.id),
+              );
+            }
+          })
+          .then(
+            () => {
+              variants += batch.variants.length;
+              done += batch.products.length;
+              options.onProgress?.(done, total);
+            },
+            (reason: unknown) => {
+              failure ??= { reason };
+            },
+          );
+        inFlight.push(write);
       }
+      await Promise.all(inFlight);
+      if (failure) throw (failure as { reason: unknown }).reason;
     };
     if (bulk) {
       await this.products.withoutSecondaryIndexes(ctx, load, () =>
-        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx)),
+        this.unitOfWork.run(ctx, (tx) => this.search.rebuild(tx, { keepLoaded: true })),
       );
     } else {
       await load();
