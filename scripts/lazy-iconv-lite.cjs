@@ -2,7 +2,6 @@
 // raw-body require iconv-lite when they load, but call it only when a request has a body; bundled,
 // its code-page tables (~480 KB, a sixth of the start-up code) were parsed at every start. This
 // forwards each property to the real iconv-lite, required from node_modules on first use.
-/* eslint-env node */
 /* global require, module */
 'use strict';
 let real;
