@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -81,4 +81,20 @@ describe('the bundled binary', () => {
       expect(await server.stop()).toContain('iconv-lite');
     },
   );
+
+  it('imports a CSV with the parser it loads on first use', { timeout: 60_000 }, () => {
+    const csv = join(dir, 'products.csv');
+    writeFileSync(csv, ['handle,sku,name,price,stock', 'mug,MUG-1,Mug,1200,3', ',MUG-2,,oops,1'].join('\n'));
+    const emporia = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], {
+        cwd: dir,
+        env: { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(dir, 'import.db')}` },
+        encoding: 'utf8',
+      });
+    expect(emporia('migrate').status).toBe(0);
+    const r = emporia('import', 'products', csv);
+    expect(r.stdout).toContain('Imported 2 rows: 1 created, 0 updated, 1 failed');
+    expect(r.stderr).toContain('line 3 (MUG-2)');
+    expect(r.status).toBe(1);
+  });
 });
