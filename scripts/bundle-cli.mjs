@@ -5,7 +5,21 @@
 // of files — and one file cuts cold start by about a third. Native modules and knex (which loads
 // its dialects by computed path) stay in node_modules.
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+const lazyIconv = fileURLToPath(new URL('./lazy-iconv-lite.cjs', import.meta.url));
+// iconv-lite is required by body-parser and raw-body at load but used only on a request's body: the
+// bundle gets a stand-in that requires it from node_modules on first use (scripts/lazy-iconv-lite.cjs).
+/** @type {import('esbuild').Plugin} */
+const lazyIconvLite = {
+  name: 'lazy-iconv-lite',
+  setup(b) {
+    b.onResolve({ filter: /^iconv-lite$/ }, (args) =>
+      args.importer === lazyIconv ? { path: 'iconv-lite', external: true } : { path: lazyIconv },
+    );
+  },
+};
 
 // Chunk names carry a content hash: clear the last build's, or they pile up beside the new ones.
 rmSync('packages/cli/dist/chunks', { recursive: true, force: true });
@@ -45,5 +59,6 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
+  plugins: [lazyIconvLite],
   logLevel: 'warning',
 });

@@ -8,7 +8,7 @@ import {
   type ProductImportResult,
   ValidationError,
 } from '@emporia/core';
-import { parse, CsvError } from 'csv-parse/sync';
+import type { CsvError } from 'csv-parse/sync';
 
 const BATCH = 100;
 const MAX_REPORTED_ERRORS = 1000;
@@ -37,6 +37,8 @@ export async function importProducts(
   };
 
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  // The parser loads on the first import, not at every start of a server that may never import.
+  const { parse } = await import('csv-parse/sync');
   try {
     records = parse(csv, {
       bom: true,
