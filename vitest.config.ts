@@ -18,6 +18,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one on a 2-core machine, where most of a
+    // test file's time is spent waiting on a database, a child process or a browser. Two files at
+    // once keep both cores busy (VITEST_MAX_WORKERS or --maxWorkers overrides it).
+    maxWorkers: 2,
     globalSetup: ['./test/support/global-setup.ts'],
   },
 });

@@ -1,13 +1,27 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inject } from 'vitest';
 
 export const repoRoot = join(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 
-/** node + tsx running the CLI from sources; @emporia/* resolve to sources through tsconfig paths. */
+/**
+ * node running this run's bundle of the CLI's sources (global-setup.ts), or, outside a vitest run
+ * that made one, node + tsx running the sources (@emporia/* resolve through tsconfig paths).
+ */
 function command(args: string[]): [string, string[]] {
+  const bundle = cliBundle();
+  if (bundle) return [process.execPath, [bundle, ...args]];
   return [process.execPath, ['--import', tsxLoader, join(repoRoot, 'packages/cli/src/bin.ts'), ...args]];
+}
+
+function cliBundle(): string | null {
+  try {
+    return inject('cliBundle') ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {

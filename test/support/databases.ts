@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -24,8 +24,9 @@ export interface TestDatabase {
 }
 
 /**
- * A brand-new database: a temp SQLite file, or a fresh PostgreSQL or MySQL database. Empty, except
- * that a MySQL one comes migrated when `options.migrated` (what migrating would make, cheaper).
+ * A brand-new database: a temp SQLite file, or a fresh PostgreSQL or MySQL database. Empty, or with
+ * `options.migrated` already migrated: a copy of this run's migrated template (global-setup.ts),
+ * what migrating would make, cheaper. Migration tests take the empty one.
  */
 export async function createTestDatabase(
   dialect: TestDialect,
@@ -34,6 +35,8 @@ export async function createTestDatabase(
   if (dialect === 'mysql') return createMysqlDatabase(options.migrated ?? false);
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'emporia-test-'));
+    const template = inject('sqliteTemplate');
+    if (options.migrated && template) copyFileSync(template, join(dir, 'test.db'));
     return {
       dialect,
       url: `sqlite:${join(dir, 'test.db')}`,
@@ -48,7 +51,8 @@ export async function createTestDatabase(
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    const template = options.migrated ? inject('postgresTemplate') : null;
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await admin.end();
   }

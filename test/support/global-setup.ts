@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase } from '../../packages/adapters/src/knex/database.js';
 import { migrateLatest } from '../../packages/adapters/src/migrations/index.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const DEFAULT_TEST_MYSQL_URL = 'mysql://root@127.0.0.1:3306/';
@@ -14,6 +21,12 @@ declare module 'vitest' {
     mysqlUrl: string | null;
     /** A migrated MySQL database of this run and the statements that copy it (see `mysqlTemplate`). */
     mysqlTemplate: MysqlTemplate | null;
+    /** A migrated PostgreSQL database of this run, copied by `CREATE DATABASE … TEMPLATE` (see `postgresTemplate`). */
+    postgresTemplate: string | null;
+    /** A migrated SQLite file of this run, copied for each test database (see `sqliteTemplate`). */
+    sqliteTemplate: string | null;
+    /** The `emporia` binary of this run's sources, bundled once (see `cliBundle`); CLI tests spawn it. */
+    cliBundle: string | null;
   }
 }
 
@@ -43,16 +56,119 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } finally {
     await client.end().catch(() => undefined);
   }
-  project.provide('postgresUrl', reachable && process.env.SKIP_POSTGRES !== '1' ? url : null);
+  const postgresUrl = reachable && process.env.SKIP_POSTGRES !== '1' ? url : null;
+  project.provide('postgresUrl', postgresUrl);
   const mysqlUrl = await mysqlServer();
   project.provide('mysqlUrl', mysqlUrl);
-  const template = mysqlUrl ? await mysqlTemplate(mysqlUrl) : null;
+  const [template, pgTemplate, sqlite, cli] = await Promise.all([
+    mysqlUrl ? mysqlTemplate(mysqlUrl) : null,
+    postgresUrl ? postgresTemplate(postgresUrl) : null,
+    sqliteTemplate(),
+    cliBundle(),
+  ]);
   project.provide('mysqlTemplate', template);
+  project.provide('postgresTemplate', pgTemplate);
+  project.provide('sqliteTemplate', sqlite.file);
+  project.provide('cliBundle', cli.file);
   return async () => {
+    sqlite.drop();
+    cli.drop();
+    if (pgTemplate && postgresUrl) {
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      try {
+        await admin.query(`alter database ${pgTemplate} is_template false`);
+        await admin.query(`drop database if exists ${pgTemplate} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    }
     if (!template || !mysqlUrl) return;
     const admin = openDatabase(mysqlUrl);
     await admin.raw(`drop database if exists ${template.database}`).finally(() => admin.destroy());
   };
+}
+
+/**
+ * `emporia` from sources through tsx costs a few seconds per process (tsx compiles and node resolves
+ * hundreds of files), and the CLI tests start about a hundred: the sources are bundled once per run
+ * with esbuild, as `npm run build` bundles dist, and the tests run the bundle with plain node. It
+ * lives under node_modules/.cache so that what it loads at run time (knex, the drivers, argon2, the
+ * dashboard's files) resolves from the repository as from the sources. A watch-mode run rebuilds it
+ * only when it restarts.
+ */
+async function cliBundle(): Promise<{ file: string; drop(): void }> {
+  const cache = join(repoRoot, 'node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'emporia-test-cli-'));
+  try {
+    await build({
+      entryPoints: { emporia: join(repoRoot, 'packages/cli/src/bin.ts') },
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      splitting: true,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      keepNames: true,
+      sourcemap: 'linked',
+      // @emporia/* resolve to the sources, as under tsx and vitest.
+      tsconfig: join(repoRoot, 'tsconfig.tests.json'),
+      // Native modules and knex (which loads its dialects by computed path), as scripts/bundle-cli.mjs.
+      external: ['knex', 'pg', 'pg-native', 'better-sqlite3', '@node-rs/argon2', 'nodemailer'],
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { file: join(dir, 'emporia.mjs'), drop: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Migrating a PostgreSQL database costs 1–2 s, `CREATE DATABASE … TEMPLATE` of a migrated one about
+ * as much as creating an empty one: each test file's migrated database is a copy of this run's
+ * template. Nobody may connect to it (a copy fails while the source has a session).
+ */
+async function postgresTemplate(serverUrl: string): Promise<string> {
+  const database = `emporia_tpl_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${database}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    const k = openDatabase(url.toString());
+    try {
+      await migrateLatest(k);
+    } finally {
+      await k.destroy();
+    }
+    await admin.query(`alter database ${database} with is_template true allow_connections false`);
+    return database;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A migrated SQLite file (about 0.5 s to migrate, a copy costs a millisecond), in a folder of the run's. */
+async function sqliteTemplate(): Promise<{ file: string; drop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'emporia-tpl-'));
+  const file = join(dir, 'template.db');
+  const k = openDatabase(`sqlite:${file}`);
+  try {
+    await migrateLatest(k);
+  } finally {
+    await k.destroy();
+  }
+  // Closing the last connection checkpoints the WAL into the file: the file alone is the database.
+  if (existsSync(`${file}-wal`)) throw new Error(`the SQLite template left a WAL behind: ${file}-wal`);
+  return { file, drop: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**
