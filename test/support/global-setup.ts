@@ -9,6 +9,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase } from '../../packages/adapters/src/knex/database.js';
 import { migrateLatest } from '../../packages/adapters/src/migrations/index.js';
+import { cliBundleOptions } from '../../scripts/cli-bundle.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -102,27 +103,14 @@ async function cliBundle(): Promise<{ file: string; drop(): void }> {
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'emporia-test-cli-'));
   try {
-    await build({
-      entryPoints: { emporia: join(repoRoot, 'packages/cli/src/bin.ts') },
-      outdir: dir,
-      outExtension: { '.js': '.mjs' },
-      chunkNames: 'chunks/[name]-[hash]',
-      splitting: true,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      keepNames: true,
-      sourcemap: 'linked',
-      // @emporia/* resolve to the sources, as under tsx and vitest.
-      tsconfig: join(repoRoot, 'tsconfig.tests.json'),
-      // Native modules and knex (which loads its dialects by computed path), as scripts/bundle-cli.mjs.
-      external: ['knex', 'pg', 'pg-native', 'better-sqlite3', '@node-rs/argon2', 'nodemailer'],
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      logLevel: 'warning',
-    });
+    // @emporia/* resolve to the sources (tsconfig.tests.json), as under tsx and vitest.
+    await build(
+      cliBundleOptions({
+        entry: join(repoRoot, 'packages/cli/src/bin.ts'),
+        outdir: dir,
+        tsconfig: join(repoRoot, 'tsconfig.tests.json'),
+      }),
+    );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
