@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -12,10 +12,17 @@ import { createTestDatabase, testDialects, type TestDatabase } from '../../../te
 const dir = mkdtempSync(join(tmpdir(), 'emporia-processes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The pids of `pid`'s child processes that run the CLI (not the source loader's helpers). */
+/**
+ * The pids of `pid`'s child processes that run the CLI: those whose script is the primary's own
+ * (the run's CLI bundle, or the sources under tsx), not a loader's helper processes.
+ */
 function childrenOf(pid: number): number[] {
+  const script = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => /emporia\.mjs$|bin\.ts$/.test(arg));
+  if (!script) throw new Error(`process ${pid} does not run the emporia CLI`);
   try {
-    return execFileSync('pgrep', ['-P', String(pid), '-f', 'packages/cli/src/bin.ts'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(pid), '-f', script], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map(Number);
