@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../knex/database.js';
 import { FIRST_ORDER_NUMBER } from '../migrations/0004_orders.js';
 import { COUNT_PRODUCTS_SQL } from '../migrations/0006_product_counts.js';
+import { rebuildSortBucketsSql } from '../migrations/0029_product_sort_buckets.js';
 import { KnexProductSearchIndex } from '../knex/search.repository.js';
 import type { Query } from './introspect.js';
 
@@ -34,10 +35,11 @@ const COUNTERS: Counter[] = [
 ];
 
 /**
- * Tables that only summarise other tables (SQLite FTS row map, products per category and status):
+ * Tables that only summarise other tables (SQLite FTS row map, products per category and status,
+ * and per category, status and sort-key bucket):
  * never copied, rebuilt after a restore.
  */
-const DERIVED_TABLES = ['products_fts_rows', 'product_counts'];
+const DERIVED_TABLES = ['products_fts_rows', 'product_counts', 'product_sort_buckets'];
 
 /** Short-lived counts (the shared rate limits): a restored shop starts every client's window afresh. */
 const EPHEMERAL_TABLES = ['rate_limits'];
@@ -102,13 +104,16 @@ export async function writeCounters(trx: Knex.Transaction, dialect: Dialect, val
   }
 }
 
-/** Rebuilds derived data (product counts; SQLite FTS5 index, PostgreSQL tsvector, MySQL search text) for every product. */
+/** Rebuilds derived data (product counts and sort buckets; SQLite FTS5 index, PostgreSQL tsvector, MySQL search text) for every product. */
 export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   if (!(await trx.schema.hasTable('products'))) return;
   if (await trx.schema.hasTable('product_counts')) {
     // The triggers counted the restored rows already; recounting makes it exact whatever ran before.
     await trx('product_counts').delete();
     await trx.raw(COUNT_PRODUCTS_SQL);
+  }
+  if (await trx.schema.hasTable('product_sort_buckets')) {
+    for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
   }
   if (dialect === 'sqlite') {
     await trx.raw('delete from products_fts');

@@ -14,6 +14,7 @@ import {
   withLargeSqliteCache,
 } from './search.repository.js';
 import { rawRows } from './values.js';
+import { rebuildSortBucketsSql } from '../migrations/0029_product_sort_buckets.js';
 
 /**
  * Multi-row `INSERT … VALUES (…), (…)` in chunks under SQLite's 32766 bound parameters. (Knex
@@ -304,6 +305,12 @@ export async function withoutSecondaryIndexes<T>(
  */
 const INDEX_BUILD_MEMORY = '512MB';
 
+/**
+ * Builds the indexes back and clears their record; then counts the sort buckets afresh, which the
+ * triggers skip while `bulk_load_indexes` holds rows (one grouped pass over the loaded rows instead
+ * of an upsert per row and sort). SQLite and PostgreSQL count in the transaction that clears the
+ * record, so no write falls between the two.
+ */
 async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[]): Promise<void> {
   if (dialect === 'mysql') {
     // DDL commits on its own in MySQL: each index leaves the record once it is built.
@@ -311,6 +318,9 @@ async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[
       await k.raw(index.definition);
       await k('bulk_load_indexes').where('name', index.name).delete();
     }
+    await k.transaction(async (trx) => {
+      for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
+    });
     return;
   }
   await k.transaction(async (trx) => {
@@ -324,6 +334,7 @@ async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[
         )
         .delete();
     }
+    for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
   });
 }
 

@@ -21,6 +21,7 @@ import { guestPaymentsMigration } from './0021_guest_payments.js';
 import { searchStaticRankMigration } from './0023_search_static_rank.js';
 import { cartEmailMigration } from './0026_cart_email.js';
 import { bulkLoadIndexesMigration } from './0028_bulk_load_indexes.js';
+import { productSortBucketsMigration } from './0029_product_sort_buckets.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -49,6 +50,7 @@ const CREATES: Record<string, string[]> = {
   '0015_refunds': ['refunds'],
   '0019_rate_limits': ['rate_limits'],
   '0028_bulk_load_indexes': ['bulk_load_indexes'],
+  '0029_product_sort_buckets': ['product_sort_buckets'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -77,6 +79,7 @@ export const migrations: Migration[] = [
   searchStaticRankMigration,
   cartEmailMigration,
   bulkLoadIndexesMigration,
+  productSortBucketsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
