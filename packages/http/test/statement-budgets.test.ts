@@ -662,6 +662,14 @@ const BUDGETS: Budget[] = [
     max: 2,
     path: (f) => `/api/products?category=${f.categories.home.slug}&sort=price&page_size=100`,
   }),
+  // A deep page (offset 200 on) reads the sort buckets first (`product_sort_buckets`): subtree,
+  // buckets, page; past the last product the buckets answer alone, with the count.
+  budget({
+    route: 'GET /api/products',
+    variant: 'page far past the end, category subtree by price',
+    max: 2,
+    path: (f) => `/api/products?category=${f.categories.home.slug}&sort=price&page=500`,
+  }),
   budget({ route: 'GET /api/products', variant: 'cursor by name', max: 1, path: '/api/products?sort=name&limit=100' }),
   budget({
     route: 'GET /api/products',
