@@ -61,13 +61,32 @@ function bucketRows(dialect: Dialect, rows: string, n: string): string {
   ).join(' union all ');
 }
 
-/** Refills `product_sort_buckets` from the products table (after the migration, a bulk load, a restore). */
+/**
+ * Refills `product_sort_buckets` from the products table (after the migration, a bulk load, a
+ * restore). Each sort first counts by its raw key where that streams over the covering index or
+ * shrinks the rows (a price per category and status; SQLite and MySQL: a date), then by bucket:
+ * a third of the time of one sort over every product's bucket (1M products on SQLite).
+ */
 export function rebuildSortBucketsSql(dialect: Dialect): string[] {
+  const into = 'insert into product_sort_buckets (category_key, status, sort_key, bucket, n)';
+  const day: Record<Dialect, string | null> = {
+    sqlite: 'substr(r.created_at, 1, 10)',
+    mysql: 'date(r.created_at)',
+    postgres: null,
+  };
+  const byKey = (sort: BucketedSort, key: string) =>
+    `${into} select category_key, status, '${sort}', ${bucketExpressions(dialect, 'g')[sort]}, sum(n)
+       from (select coalesce(r.category_id, '') as category_key, r.status as status, ${key} as ${sort === 'price' ? 'min_price' : 'created_at'},
+                    count(*) as n
+               from products r group by r.category_id, r.status, ${key}) g
+      group by 1, 2, 3, 4`;
+  const byBucket = (sort: BucketedSort) =>
+    `${into} select coalesce(r.category_id, ''), r.status, '${sort}', ${bucketExpressions(dialect, 'r')[sort]}, count(*)
+       from products r group by 1, 2, 3, 4`;
   return [
     'delete from product_sort_buckets',
-    `insert into product_sort_buckets (category_key, status, sort_key, bucket, n)
-       select category_key, status, sort_key, bucket, sum(n) from (${bucketRows(dialect, 'products', '1')}) b
-        group by category_key, status, sort_key, bucket`,
+    byKey('price', 'r.min_price'),
+    day[dialect] ? byKey('created_at', day[dialect]) : byBucket('created_at'),
   ];
 }
 
