@@ -358,7 +358,12 @@ export async function restoreInterruptedLoad(k: Knex, dialect: Dialect): Promise
       .filter((r) => !present.has(r.name))
       .map((r) => ({ name: r.name, table: r.table_name, definition: r.definition })),
   );
-  await k('bulk_load_indexes').delete();
+  // The record of indexes that were still there goes too, and the sort buckets are counted again
+  // with it: the triggers skipped every write while any row was left.
+  await k.transaction(async (trx) => {
+    await trx('bulk_load_indexes').delete();
+    for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
+  });
   return recorded.length;
 }
 
