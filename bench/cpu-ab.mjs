@@ -3,9 +3,13 @@
 // same machine load: each round sends the same burst (32 connections) to each server in turn and
 // adds up each process's utime + stime (/proc/<pid>/stat), so a shared, noisy machine slows all of
 // them alike. The share of the ceiling is the ceiling's CPU per request over the server's.
-// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail):
+// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail,
+// search — a ranked page of the word the bench's `search` scenario picks, or SEARCH_Q —, search-sort
+// — the same word with `in_stock=true&sort=price`):
 //   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>...
 // e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
+// CPU_PROF_DIR=<dir> runs each server under `node --cpu-prof` (one profile per server, written when it
+// stops; summarise with bench/lib/profile-summary.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -44,7 +48,10 @@ const targets = [];
 for (const s of servers) {
   const [name, bundle] = s.split('=');
   const p = port++;
-  const child = spawn(process.execPath, [bundle, 'serve', '--port', String(p)], {
+  const prof = process.env.CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...prof, bundle, 'serve', '--port', String(p)], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -85,7 +92,25 @@ try {
     ceiling: true,
   };
   await ready(ceil.base, '/api/products');
-  const path = { health: '/health', list: listPath, deep: `${listPath}&page=${deep}`, detail: slugs[0] }[scenario];
+  // The bench's search word (bench/lib/scenarios.ts `searchWord`): the longest of the newest names' words.
+  const word =
+    process.env.SEARCH_Q ??
+    first.results
+      .slice(0, 20)
+      .flatMap((p) => p.name.split(/[^A-Za-z]+/))
+      .filter((w) => w.length >= 4)
+      .sort((a, b) => b.length - a.length)[0]
+      ?.toLowerCase();
+  const search = `/api/products?q=${encodeURIComponent(word ?? '')}`;
+  const path = {
+    health: '/health',
+    list: listPath,
+    deep: `${listPath}&page=${deep}`,
+    detail: slugs[0],
+    search,
+    'search-sort': `${search}&in_stock=true&sort=price`,
+  }[scenario];
+  if (!path) throw new Error(`unknown scenario ${scenario}`);
   const paths = scenario === 'detail' ? slugs : null;
   const all = [...targets, ceil];
   const burst = Number(burstArg);
@@ -131,4 +156,9 @@ try {
   console.log(JSON.stringify(out));
 } finally {
   for (const p of procs) p.kill();
+  // a profiled server writes its profile as it exits
+  if (process.env.CPU_PROF_DIR)
+    await Promise.all(
+      procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', r)))),
+    );
 }

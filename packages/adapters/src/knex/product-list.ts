@@ -203,28 +203,18 @@ const staticCandidates: ListStrategy = {
   async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
     const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
-    let rows: Knex.QueryBuilder;
-    if (hasRowFilters(filter)) {
-      rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
-        .select(PRODUCT_COLUMNS)
-        .select('c.score', k.raw(variantsJson(knexDialect(k))))
-        .select(k.raw('count(*) over () as total_count'))
-        .select(k.raw('(select count(*) from c) as candidate_count'))
-        .orderBy([
-          { column: 'c.score', order: 'desc' },
-          { column: 'p.id', order: 'desc' },
-        ])
-        .limit(window.limit)
-        .offset(window.offset);
-    } else {
-      // The window's count is the candidates' (no filter drops one); SQLite evaluates the
-      // candidates a second time for a count of them apart from the window.
-      const ranked = candidatesWindow(k, filter, filtered).select(k.raw('count(*) over () as total_count'));
-      rows = rowsOf(k, ranked.limit(window.limit).offset(window.offset).as('w')).select(
-        'w.total_count',
-        'w.total_count as candidate_count',
-      );
-    }
+    if (!hasRowFilters(filter)) return candidatesPage(k, search, terms!, filter, window, hits, countAll);
+    const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
+      .select(PRODUCT_COLUMNS)
+      .select('c.score', k.raw(variantsJson(knexDialect(k))))
+      .select(k.raw('count(*) over () as total_count'))
+      .select(k.raw('(select count(*) from c) as candidate_count'))
+      .orderBy([
+        { column: 'c.score', order: 'desc' },
+        { column: 'p.id', order: 'desc' },
+      ])
+      .limit(window.limit)
+      .offset(window.offset);
     const found = (await rows.with('c', k.raw(hits.sql, hits.bindings))) as Array<Record<string, unknown>>;
     const candidates = Number(found[0]?.candidate_count ?? 0);
     const complete = found.length === 0 ? null : candidates <= CANDIDATES;
@@ -233,6 +223,56 @@ const staticCandidates: ListStrategy = {
     return { rows: found.map(toProductRow), ...pageTotal(total) };
   },
 };
+
+/**
+ * `staticCandidates` without filters on the product row: the window is cut from the candidates'
+ * ids and scores alone and only its rows are read, with their variants (a deferred join), in one
+ * kept statement of a fixed text (`readRows`). No filter drops a candidate, so the window's count
+ * of them is the search's whole count when there are no more than `CANDIDATES`; with more, and
+ * where the search counts from its index alone (`countQuery`, SQLite), that count is a column of
+ * the same statement too, evaluated only then (past `EXACT_COUNT_LIMIT` estimated hits, the
+ * estimate). Elsewhere (PostgreSQL: the planner's estimate) it is asked for apart. Every call is
+ * planned for its own terms (a rare word takes the full-text index, a common one the static walk).
+ */
+async function candidatesPage(
+  k: Knex,
+  search: SearchClause,
+  terms: string[],
+  filter: ProductListFilter,
+  window: { offset: number; limit: number },
+  hits: { sql: string; bindings: Knex.Value[] },
+  countAll: () => Promise<Total>,
+): Promise<ProductListPage | null> {
+  const counted = search.countQuery?.(terms, filter.statuses, EXACT_COUNT_LIMIT);
+  const more = `case when w.candidates > ${CANDIDATES}`;
+  const found = await readRows(
+    k,
+    `with c as (${hits.sql})${counted ? `, e as materialized (${counted.sql})` : ''}
+     select ${PRODUCT_COLUMNS.join(', ')}, w.score, ${variantsJson(knexDialect(k))}, w.candidates${
+       counted
+         ? `, ${more} then (select n from e) end as match_count, ${more} then (select estimated from e) end as match_estimated`
+         : ''
+     }
+       from (select c.product_id, c.score, count(*) over () as candidates
+               from c order by c.score desc, c.product_id desc limit ? offset ?) as w
+       join products p on p.id = w.product_id
+      order by w.score desc, w.product_id desc`,
+    [...hits.bindings, ...(counted?.bindings ?? []), window.limit, window.offset],
+    { planPerCall: true },
+  );
+  // Past the last candidate the window is empty and says nothing: the full ranking answers.
+  if (found.length === 0) return null;
+  const head = found[0];
+  const total: Total =
+    Number(head.candidates) <= CANDIDATES
+      ? { n: Number(head.candidates) }
+      : counted
+        ? Number(head.match_estimated)
+          ? { n: Math.round(Number(head.match_count)), estimate: true }
+          : { n: Number(head.match_count) }
+        : await countAll();
+  return { rows: found.map(toProductRow), ...pageTotal(total) };
+}
 
 /**
  * A ranked cursor page, walking a common word's hits the way its numbered pages rank them: first
@@ -321,19 +361,6 @@ function hasRowFilters(filter: ProductListFilter): boolean {
     filter.maxPrice !== undefined ||
     filter.inStock !== undefined
   );
-}
-
-/** The product rows (with their variants) of a window `w(product_id, score, …)`, in its order. */
-function rowsOf(k: Knex, window: Knex.QueryBuilder): Knex.QueryBuilder {
-  return k
-    .from(window)
-    .join('products as p', 'p.id', 'w.product_id')
-    .select(PRODUCT_COLUMNS)
-    .select('w.score', k.raw(variantsJson(knexDialect(k))))
-    .orderBy([
-      { column: 'w.score', order: 'desc' },
-      { column: 'w.product_id', order: 'desc' },
-    ]);
 }
 
 /**
