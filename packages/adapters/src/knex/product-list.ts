@@ -61,6 +61,8 @@ interface ListQuery {
   filtered(query: Knex.QueryBuilder): Knex.QueryBuilder;
   /** The number of matching products (for page mode): exact, or estimated past `EXACT_COUNT_LIMIT`. */
   countAll(): Promise<Total>;
+  /** A search's kept count estimate (see `ESTIMATE_TTL_MS`); undefined without `q`. */
+  estimates: SearchEstimates | undefined;
 }
 
 /** One way of reading a list page. */
@@ -200,10 +202,10 @@ const staticCandidates: ListStrategy = {
     window.kind === 'page' &&
     window.offset + window.limit <= CANDIDATES &&
     search.candidateHits !== undefined,
-  async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
+  async run({ k, search, terms, filtered, countAll, estimates, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
     const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
-    if (!hasRowFilters(filter)) return candidatesPage(k, search, terms!, filter, window, hits, countAll);
+    if (!hasRowFilters(filter)) return candidatesPage(k, search, terms!, filter, window, hits, countAll, estimates);
     const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
       .select(PRODUCT_COLUMNS)
       .select('c.score', k.raw(variantsJson(knexDialect(k))))
@@ -242,8 +244,11 @@ async function candidatesPage(
   window: { offset: number; limit: number },
   hits: { sql: string; bindings: Knex.Value[] },
   countAll: () => Promise<Total>,
+  estimates: SearchEstimates | undefined,
 ): Promise<ProductListPage | null> {
-  const counted = search.countQuery?.(terms, filter.statuses, EXACT_COUNT_LIMIT);
+  // A kept estimate spares the statement its count.
+  const counted =
+    estimates?.get() === undefined ? search.countQuery?.(terms, filter.statuses, EXACT_COUNT_LIMIT) : undefined;
   const more = `case when w.candidates > ${CANDIDATES}`;
   const found = await readRows(
     k,
@@ -268,7 +273,7 @@ async function candidatesPage(
       ? { n: Number(head.candidates) }
       : counted
         ? Number(head.match_estimated)
-          ? { n: Math.round(Number(head.match_count)), estimate: true }
+          ? keptTotal(estimates, Math.round(Number(head.match_count)))
           : { n: Number(head.match_count) }
         : await countAll();
   return { rows: found.map(toProductRow), ...pageTotal(total) };
@@ -540,11 +545,16 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
     if (filter.inStock !== undefined) query.where('p.in_stock', filter.inStock);
     return query;
   };
+  const estimates = terms ? searchEstimates(k, terms, filter) : undefined;
   const countAll = async (): Promise<Total> => {
     const noRowFilter = filter.minPrice === undefined && filter.maxPrice === undefined && filter.inStock === undefined;
     if (!terms && noRowFilter) return { n: await countFromSummary(k, filter) };
+    const kept = estimates?.get();
+    if (kept !== undefined) return { n: kept, estimate: true };
     if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
-      return search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
+      const total = await search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
+      if (total.estimate) estimates?.keep(total.n);
+      return total;
     }
     if (terms && search.estimateMatches) {
       // With row or category filters the estimate takes their selectivity too (the planner's).
@@ -554,12 +564,62 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
         filter.statuses,
         noRowFilter && !filter.categoryIds ? undefined : filtered,
       );
-      if (about > EXACT_COUNT_LIMIT) return { n: about, estimate: true };
+      if (about > EXACT_COUNT_LIMIT) {
+        estimates?.keep(about);
+        return { n: about, estimate: true };
+      }
     }
     const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));
     return { n: Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0) };
   };
-  return { k, search, request, terms, filtered, countAll };
+  return { k, search, request, terms, filtered, countAll, estimates };
+}
+
+/**
+ * How long an estimated search count is reused for the same terms and filters: an estimate is a
+ * statistic (SQLite's vocabulary walks every hit of the word to count them, PostgreSQL plans the
+ * match), "about N" whether it is a second or half a minute old, and a common word's count cost as
+ * much as its page. Only estimates are kept (past `EXACT_COUNT_LIMIT`): an exact count is always
+ * counted.
+ */
+export const ESTIMATE_TTL_MS = 30_000;
+/** At most this many estimates per database, the oldest dropped first. */
+const ESTIMATES_KEPT = 1_000;
+const keptEstimates = new WeakMap<object, Map<string, { n: number; until: number }>>();
+
+/** The kept estimate of a search's count (per database: knex's config, shared by its transactions). */
+interface SearchEstimates {
+  get(): number | undefined;
+  keep(n: number): void;
+}
+
+function searchEstimates(k: Knex, terms: string[], filter: ProductListFilter): SearchEstimates {
+  const owner = k.client.config as object;
+  let kept = keptEstimates.get(owner);
+  if (!kept) keptEstimates.set(owner, (kept = new Map()));
+  const store = kept;
+  const key = JSON.stringify([
+    terms,
+    filter.statuses ?? null,
+    filter.categoryIds ?? null,
+    filter.minPrice ?? null,
+    filter.maxPrice ?? null,
+    filter.inStock ?? null,
+  ]);
+  return {
+    get() {
+      const entry = store.get(key);
+      if (!entry) return undefined;
+      if (entry.until > Date.now()) return entry.n;
+      store.delete(key);
+      return undefined;
+    },
+    keep(n) {
+      store.delete(key);
+      if (store.size >= ESTIMATES_KEPT) store.delete(store.keys().next().value as string);
+      store.set(key, { n, until: Date.now() + ESTIMATE_TTL_MS });
+    },
+  };
 }
 
 /** The general query: the filtered matches with their columns (and score), ordered by the sort key, then id. */
@@ -578,6 +638,12 @@ function orderedRows({ k, search, request, terms, filtered }: ListQuery): {
   const dir = sort.descending ? 'desc' : 'asc';
   rows.orderByRaw(`${key.sql} ${dir}, p.id ${dir}`, key.bindings);
   return { rows, key };
+}
+
+/** An estimated total, kept for the next request with the same terms and filters. */
+function keptTotal(estimates: SearchEstimates | undefined, n: number): Total {
+  estimates?.keep(n);
+  return { n, estimate: true };
 }
 
 /** A page's total as the list answer carries it. */
