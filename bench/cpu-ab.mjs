@@ -1,11 +1,17 @@
-/* global fetch, setTimeout */
+/* global fetch, setTimeout, performance */
 // Server CPU per request of several builds of `emporia serve` and of the Express ceiling, under the
 // same machine load: each round sends the same burst (32 connections) to each server in turn and
 // adds up each process's utime + stime (/proc/<pid>/stat), so a shared, noisy machine slows all of
 // them alike. The share of the ceiling is the ceiling's CPU per request over the server's.
-// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail):
-//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>...
+// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail,
+// search — a ranked page of the word the bench's `search` scenario picks, or SEARCH_Q —, search-sort
+// — the same word with `in_stock=true&sort=price`):
+//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>[=<database-url>]...
 // e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
+// CPU_PROF_DIR=<dir> runs each server under `node --cpu-prof` (one profile per server, written when it
+// stops; summarise with bench/lib/profile-summary.ts). Also reported per server: req/s during the
+// bursts (indicative: load-dependent) and, after them, a single caller's p50 (SINGLE_CALLS requests,
+// default 100, the servers in turn).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -41,15 +47,42 @@ const procs = [];
 const bodyFile = 'bench/.work/cpu-ab-body.json';
 let port = 4300 + Math.floor(Math.random() * 500);
 const targets = [];
+// PostgreSQL: the backends serving a server's database (its own copy: `name=bundle=database-url`)
+// are counted too, as `db_cpu_ms_per_req`: most of a search's work is there.
+const admin = url.startsWith('postgres') ? new (await import('pg')).default.Client({ connectionString: url }) : null;
+await admin?.connect();
+const backends = async (dbUrl) => {
+  if (!admin) return [];
+  const { rows } = await admin.query(
+    `select pid from pg_stat_activity where datname = $1 and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+    [new URL(dbUrl).pathname.slice(1)],
+  );
+  return rows.map((r) => r.pid);
+};
+const backendTicks = async (dbUrl) => {
+  const out = new Map();
+  for (const pid of await backends(dbUrl)) {
+    try {
+      out.set(pid, ticks(pid));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+};
 for (const s of servers) {
-  const [name, bundle] = s.split('=');
+  const [name, bundle, ...own] = s.split('=');
+  const dbUrl = own.join('=') || url;
   const p = port++;
-  const child = spawn(process.execPath, [bundle, 'serve', '--port', String(p)], {
-    env,
+  const prof = process.env.CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...prof, bundle, 'serve', '--port', String(p)], {
+    env: { ...env, DATABASE_URL: dbUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.push(child);
-  targets.push({ name, base: `http://127.0.0.1:${p}`, pid: child.pid, cpu: 0, n: 0 });
+  targets.push({ name, base: `http://127.0.0.1:${p}`, pid: child.pid, cpu: 0, dbCpu: 0, n: 0, dbUrl });
 }
 try {
   for (const t of targets) await ready(t.base, '/ready');
@@ -85,7 +118,25 @@ try {
     ceiling: true,
   };
   await ready(ceil.base, '/api/products');
-  const path = { health: '/health', list: listPath, deep: `${listPath}&page=${deep}`, detail: slugs[0] }[scenario];
+  // The bench's search word (bench/lib/scenarios.ts `searchWord`): the longest of the newest names' words.
+  const word =
+    process.env.SEARCH_Q ??
+    first.results
+      .slice(0, 20)
+      .flatMap((p) => p.name.split(/[^A-Za-z]+/))
+      .filter((w) => w.length >= 4)
+      .sort((a, b) => b.length - a.length)[0]
+      ?.toLowerCase();
+  const search = `/api/products?q=${encodeURIComponent(word ?? '')}`;
+  const path = {
+    health: '/health',
+    list: listPath,
+    deep: `${listPath}&page=${deep}`,
+    detail: slugs[0],
+    search,
+    'search-sort': `${search}&in_stock=true&sort=price`,
+  }[scenario];
+  if (!path) throw new Error(`unknown scenario ${scenario}`);
   const paths = scenario === 'detail' ? slugs : null;
   const all = [...targets, ceil];
   const burst = Number(burstArg);
@@ -105,14 +156,27 @@ try {
       ],
     });
     if (r.non2xx) throw new Error(`${t.name}: ${r.non2xx} non-2xx`);
+    t.seconds = (t.seconds ?? 0) + r.duration;
     return r.requests.total;
   };
   for (const t of all) await send(t, burst * 2); // warm-up
   for (let round = 0; round < Number(roundsArg); round++) {
     for (const t of round % 2 ? [...all].reverse() : all) {
       const t0 = ticks(t.pid);
+      const db0 = t.ceiling ? new Map() : await backendTicks(t.dbUrl);
       t.n += await send(t, t.ceiling ? Math.round(burst * 2) : burst);
       t.cpu += (ticks(t.pid) - t0) * 10;
+      if (!t.ceiling) for (const [pid, n] of await backendTicks(t.dbUrl)) t.dbCpu += (n - (db0.get(pid) ?? 0)) * 10;
+    }
+  }
+  // One caller, the servers in turn: each request's wall time (p50), after the load.
+  const single = Number(process.env.SINGLE_CALLS ?? 100);
+  for (let i = 0; i < single; i++) {
+    for (const t of i % 2 ? [...targets].reverse() : targets) {
+      const started = performance.now();
+      const res = await fetch(t.base + (paths ? paths[i % paths.length] : path));
+      await res.arrayBuffer();
+      (t.single ??= []).push(performance.now() - started);
     }
   }
   const c = ceil.cpu / ceil.n;
@@ -126,9 +190,21 @@ try {
     out[t.name] = {
       cpu_ms_per_req: +(t.cpu / t.n).toFixed(3),
       share_of_ceiling: `${((100 * c) / (t.cpu / t.n)).toFixed(1)} %`,
+      ...(admin ? { db_cpu_ms_per_req: +(t.dbCpu / t.n).toFixed(3) } : {}),
       requests: t.n,
+      // indicative: the machine's load weighs on it
+      req_per_s_32: Math.round(t.n / t.seconds),
+      ...(t.single?.length
+        ? { single_p50_ms: +[...t.single].sort((a, b) => a - b)[Math.floor(t.single.length / 2)].toFixed(2) }
+        : {}),
     };
   console.log(JSON.stringify(out));
 } finally {
+  await admin?.end();
   for (const p of procs) p.kill();
+  // a profiled server writes its profile as it exits
+  if (process.env.CPU_PROF_DIR)
+    await Promise.all(
+      procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', r)))),
+    );
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { KnexStore } from '@emporia/adapters';
 import { BUILT_IN_ROLES, newId, userContext, type Context } from '@emporia/core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, type TestEnv } from '../../../test/support/engine.js';
@@ -157,5 +158,53 @@ describeEachDatabase('search counts', (envOf) => {
     }>) {
       expect(`${p.name} ${p.description} ${p.variants.map((v) => v.sku).join(' ')}`.toLowerCase()).toMatch(/\bmad/);
     }
+  });
+
+  it("answers a common word's ranked page with its estimated count in one statement, and again without counting", async () => {
+    const env = envOf();
+    const knex = (env.engine.store as KnexStore).knex;
+    const pages: Array<{ statements: number; body: { count: number; count_is_estimate?: true } }> = [];
+    for (let i = 0; i < 2; i++) {
+      let statements = 0;
+      const onQuery = () => statements++;
+      knex.on('query', onQuery);
+      try {
+        const res = await request(env.app).get('/api/products').query({ q: 'made', page: 4 }).expect(200);
+        pages.push({ statements, body: res.body });
+      } finally {
+        knex.off('query', onQuery);
+      }
+    }
+    // SQLite estimates in the page's own statement; PostgreSQL plans the count apart, then keeps
+    // the estimate. MySQL/MariaDB ranks and counts every hit exactly, as before.
+    if (env.dialect === 'sqlite') expect(pages[0].statements).toBe(1);
+    if (env.dialect !== 'mysql') expect(pages[1].statements).toBe(1);
+    expect(pages[1].body.count).toBe(pages[0].body.count);
+    expect(pages[1].body.count_is_estimate).toBe(pages[0].body.count_is_estimate);
+  });
+
+  it('keeps no exact count, and matches a whole word that begins another both ways', async () => {
+    const env = envOf();
+    const create = (name: string) =>
+      env.engine.catalog.createProduct(staff(env), {
+        name,
+        description: 'made of pewter',
+        status: 'published',
+        price: 2900,
+        sku: `QUI-${newId().slice(-6)}`,
+      });
+    const names = async (q: string) => {
+      const res = await request(env.app).get('/api/products').query({ q }).expect(200);
+      expect(res.body).not.toHaveProperty('count_is_estimate');
+      expect(res.body.count).toBe(res.body.results.length);
+      return (res.body.results as Array<{ name: string }>).map((p) => p.name).sort();
+    };
+    await create('Quillon Stand');
+    expect(await names('quillon')).toEqual(['Quillon Stand']);
+    await create('Quillonary Box');
+    // "quillon" is a word of its own and the beginning of another: both hold it as a prefix.
+    expect(await names('quillon')).toEqual(['Quillon Stand', 'Quillonary Box']);
+    expect(await names('quillonary')).toEqual(['Quillonary Box']);
+    expect(await names('quillon pewter')).toEqual(['Quillon Stand', 'Quillonary Box']);
   });
 });

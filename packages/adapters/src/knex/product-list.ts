@@ -62,6 +62,8 @@ interface ListQuery {
   filtered(query: Knex.QueryBuilder): Knex.QueryBuilder;
   /** The number of matching products (for page mode): exact, or estimated past `EXACT_COUNT_LIMIT`. */
   countAll(): Promise<Total>;
+  /** A search's kept count estimate (see `ESTIMATE_TTL_MS`); undefined without `q`. */
+  estimates: SearchEstimates | undefined;
 }
 
 /** One way of reading a list page. */
@@ -267,31 +269,21 @@ const staticCandidates: ListStrategy = {
     window.kind === 'page' &&
     window.offset + window.limit <= CANDIDATES &&
     search.candidateHits !== undefined,
-  async run({ k, search, terms, filtered, countAll, request: { filter, window } }) {
+  async run({ k, search, terms, filtered, countAll, estimates, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
     const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
-    let rows: Knex.QueryBuilder;
-    if (hasRowFilters(filter)) {
-      rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
-        .select(PRODUCT_COLUMNS)
-        .select('c.score', k.raw(variantsJson(knexDialect(k))))
-        .select(k.raw('count(*) over () as total_count'))
-        .select(k.raw('(select count(*) from c) as candidate_count'))
-        .orderBy([
-          { column: 'c.score', order: 'desc' },
-          { column: 'p.id', order: 'desc' },
-        ])
-        .limit(window.limit)
-        .offset(window.offset);
-    } else {
-      // The window's count is the candidates' (no filter drops one); SQLite evaluates the
-      // candidates a second time for a count of them apart from the window.
-      const ranked = candidatesWindow(k, filter, filtered).select(k.raw('count(*) over () as total_count'));
-      rows = rowsOf(k, ranked.limit(window.limit).offset(window.offset).as('w')).select(
-        'w.total_count',
-        'w.total_count as candidate_count',
-      );
-    }
+    if (!hasRowFilters(filter)) return candidatesPage(k, search, terms!, filter, window, hits, countAll, estimates);
+    const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
+      .select(PRODUCT_COLUMNS)
+      .select('c.score', k.raw(variantsJson(knexDialect(k))))
+      .select(k.raw('count(*) over () as total_count'))
+      .select(k.raw('(select count(*) from c) as candidate_count'))
+      .orderBy([
+        { column: 'c.score', order: 'desc' },
+        { column: 'p.id', order: 'desc' },
+      ])
+      .limit(window.limit)
+      .offset(window.offset);
     const found = (await rows.with('c', k.raw(hits.sql, hits.bindings))) as Array<Record<string, unknown>>;
     const candidates = Number(found[0]?.candidate_count ?? 0);
     const complete = found.length === 0 ? null : candidates <= CANDIDATES;
@@ -300,6 +292,59 @@ const staticCandidates: ListStrategy = {
     return { rows: found.map(toProductRow), ...pageTotal(total) };
   },
 };
+
+/**
+ * `staticCandidates` without filters on the product row: the window is cut from the candidates'
+ * ids and scores alone and only its rows are read, with their variants (a deferred join), in one
+ * kept statement of a fixed text (`readRows`). No filter drops a candidate, so the window's count
+ * of them is the search's whole count when there are no more than `CANDIDATES`; with more, and
+ * where the search counts from its index alone (`countQuery`, SQLite), that count is a column of
+ * the same statement too, evaluated only then (past `EXACT_COUNT_LIMIT` estimated hits, the
+ * estimate). Elsewhere (PostgreSQL: the planner's estimate) it is asked for apart. Every call is
+ * planned for its own terms (a rare word takes the full-text index, a common one the static walk).
+ */
+async function candidatesPage(
+  k: Knex,
+  search: SearchClause,
+  terms: string[],
+  filter: ProductListFilter,
+  window: { offset: number; limit: number },
+  hits: { sql: string; bindings: Knex.Value[] },
+  countAll: () => Promise<Total>,
+  estimates: SearchEstimates | undefined,
+): Promise<ProductListPage | null> {
+  // A kept estimate spares the statement its count.
+  const counted =
+    estimates?.get() === undefined ? search.countQuery?.(terms, filter.statuses, EXACT_COUNT_LIMIT) : undefined;
+  const more = `case when w.candidates > ${CANDIDATES}`;
+  const found = await readRows(
+    k,
+    `with c as (${hits.sql})${counted ? `, e as materialized (${counted.sql})` : ''}
+     select ${PRODUCT_COLUMNS.join(', ')}, w.score, ${variantsJson(knexDialect(k))}, w.candidates${
+       counted
+         ? `, ${more} then (select n from e) end as match_count, ${more} then (select estimated from e) end as match_estimated`
+         : ''
+     }
+       from (select c.product_id, c.score, count(*) over () as candidates
+               from c order by c.score desc, c.product_id desc limit ? offset ?) as w
+       join products p on p.id = w.product_id
+      order by w.score desc, w.product_id desc`,
+    [...hits.bindings, ...(counted?.bindings ?? []), window.limit, window.offset],
+    { planPerCall: true },
+  );
+  // Past the last candidate the window is empty and says nothing: the full ranking answers.
+  if (found.length === 0) return null;
+  const head = found[0];
+  const total: Total =
+    Number(head.candidates) <= CANDIDATES
+      ? { n: Number(head.candidates) }
+      : counted
+        ? Number(head.match_estimated)
+          ? keptTotal(estimates, Math.round(Number(head.match_count)))
+          : { n: Number(head.match_count) }
+        : await countAll();
+  return { rows: found.map(toProductRow), ...pageTotal(total) };
+}
 
 /**
  * A ranked cursor page, walking a common word's hits the way its numbered pages rank them: first
@@ -388,19 +433,6 @@ function hasRowFilters(filter: ProductListFilter): boolean {
     filter.maxPrice !== undefined ||
     filter.inStock !== undefined
   );
-}
-
-/** The product rows (with their variants) of a window `w(product_id, score, …)`, in its order. */
-function rowsOf(k: Knex, window: Knex.QueryBuilder): Knex.QueryBuilder {
-  return k
-    .from(window)
-    .join('products as p', 'p.id', 'w.product_id')
-    .select(PRODUCT_COLUMNS)
-    .select('w.score', k.raw(variantsJson(knexDialect(k))))
-    .orderBy([
-      { column: 'w.score', order: 'desc' },
-      { column: 'w.product_id', order: 'desc' },
-    ]);
 }
 
 /**
@@ -580,11 +612,16 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
     if (filter.inStock !== undefined) query.where('p.in_stock', filter.inStock);
     return query;
   };
+  const estimates = terms ? searchEstimates(k, terms, filter) : undefined;
   const countAll = async (): Promise<Total> => {
     const noRowFilter = filter.minPrice === undefined && filter.maxPrice === undefined && filter.inStock === undefined;
     if (!terms && noRowFilter) return { n: await countFromSummary(k, filter) };
+    const kept = estimates?.get();
+    if (kept !== undefined) return { n: kept, estimate: true };
     if (terms && noRowFilter && !filter.categoryIds && search.countMatches) {
-      return search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
+      const total = await search.countMatches(k, terms, filter.statuses, EXACT_COUNT_LIMIT);
+      if (total.estimate) estimates?.keep(total.n);
+      return total;
     }
     if (terms && search.estimateMatches) {
       // With row or category filters the estimate takes their selectivity too (the planner's).
@@ -594,12 +631,62 @@ function listQuery(k: Knex, search: SearchClause, request: ProductListRequest): 
         filter.statuses,
         noRowFilter && !filter.categoryIds ? undefined : filtered,
       );
-      if (about > EXACT_COUNT_LIMIT) return { n: about, estimate: true };
+      if (about > EXACT_COUNT_LIMIT) {
+        estimates?.keep(about);
+        return { n: about, estimate: true };
+      }
     }
     const counted = filtered(terms ? search.matches(k, terms) : k('products as p'));
     return { n: Number(((await counted.count({ n: '*' }).first()) as { n?: unknown })?.n ?? 0) };
   };
-  return { k, search, request, terms, filtered, countAll };
+  return { k, search, request, terms, filtered, countAll, estimates };
+}
+
+/**
+ * How long an estimated search count is reused for the same terms and filters: an estimate is a
+ * statistic (SQLite's vocabulary walks every hit of the word to count them, PostgreSQL plans the
+ * match), "about N" whether it is a second or half a minute old, and a common word's count cost as
+ * much as its page. Only estimates are kept (past `EXACT_COUNT_LIMIT`): an exact count is always
+ * counted.
+ */
+export const ESTIMATE_TTL_MS = 30_000;
+/** At most this many estimates per database, the oldest dropped first. */
+const ESTIMATES_KEPT = 1_000;
+const keptEstimates = new WeakMap<object, Map<string, { n: number; until: number }>>();
+
+/** The kept estimate of a search's count (per database: knex's config, shared by its transactions). */
+interface SearchEstimates {
+  get(): number | undefined;
+  keep(n: number): void;
+}
+
+function searchEstimates(k: Knex, terms: string[], filter: ProductListFilter): SearchEstimates {
+  const owner = k.client.config as object;
+  let kept = keptEstimates.get(owner);
+  if (!kept) keptEstimates.set(owner, (kept = new Map()));
+  const store = kept;
+  const key = JSON.stringify([
+    terms,
+    filter.statuses ?? null,
+    filter.categoryIds ?? null,
+    filter.minPrice ?? null,
+    filter.maxPrice ?? null,
+    filter.inStock ?? null,
+  ]);
+  return {
+    get() {
+      const entry = store.get(key);
+      if (!entry) return undefined;
+      if (entry.until > Date.now()) return entry.n;
+      store.delete(key);
+      return undefined;
+    },
+    keep(n) {
+      store.delete(key);
+      if (store.size >= ESTIMATES_KEPT) store.delete(store.keys().next().value as string);
+      store.set(key, { n, until: Date.now() + ESTIMATE_TTL_MS });
+    },
+  };
 }
 
 /** The general query: the filtered matches with their columns (and score), ordered by the sort key, then id. */
@@ -618,6 +705,12 @@ function orderedRows({ k, search, request, terms, filtered }: ListQuery): {
   const dir = sort.descending ? 'desc' : 'asc';
   rows.orderByRaw(`${key.sql} ${dir}, p.id ${dir}`, key.bindings);
   return { rows, key };
+}
+
+/** An estimated total, kept for the next request with the same terms and filters. */
+function keptTotal(estimates: SearchEstimates | undefined, n: number): Total {
+  estimates?.keep(n);
+  return { n, estimate: true };
 }
 
 /** A page's total as the list answer carries it. */

@@ -29,6 +29,18 @@ const MAX_NAMED = 500;
 /** PostgreSQL statement names by SQL text (the same name must always mean the same text). */
 const pgNames = new Map<string, { name?: string; text: string }>();
 
+/** PostgreSQL texts (`$1` placeholders) of the statements run unnamed, by SQL text (bounded as the names are). */
+const pgTexts = new Map<string, string>();
+
+function pgText(client: KnexClient, sql: string): string {
+  let text = pgTexts.get(sql);
+  if (text === undefined) {
+    text = client.positionBindings(sql);
+    if (pgTexts.size < MAX_NAMED) pgTexts.set(sql, text);
+  }
+  return text;
+}
+
 function pgStatement(client: KnexClient, sql: string): { name?: string; text: string } {
   let statement = pgNames.get(sql);
   if (!statement) {
@@ -39,8 +51,24 @@ function pgStatement(client: KnexClient, sql: string): { name?: string; text: st
   return statement;
 }
 
+/** How `readRows` runs a statement. */
+export interface ReadOptions {
+  /**
+   * PostgreSQL: plan the statement for each call's values (an unnamed statement) instead of keeping
+   * it named, where a generic plan would be chosen after five calls. For a statement whose best plan
+   * depends on the values, e.g. a full-text match: a rare word wants the GIN index, a common one the
+   * static order's walk, and one plan for both walks every row for the rare word.
+   */
+  planPerCall?: boolean;
+}
+
 /** The rows of a SELECT with `?` placeholders, on the handle's own connection pool (or its transaction). */
-export async function readRows<T = Record<string, unknown>>(k: Knex, sql: string, bindings: unknown[]): Promise<T[]> {
+export async function readRows<T = Record<string, unknown>>(
+  k: Knex,
+  sql: string,
+  bindings: unknown[],
+  options: ReadOptions = {},
+): Promise<T[]> {
   const dialect = knexDialect(k);
   if ((k as Knex & { isTransaction?: boolean }).isTransaction || dialect === 'mysql') {
     return rawRows<T>(await k.raw(sql, bindings as Knex.RawBinding[]));
@@ -53,7 +81,9 @@ export async function readRows<T = Record<string, unknown>>(k: Knex, sql: string
       const values = client._formatBindings ? client._formatBindings(bindings) : bindings;
       return cachedStatement(connection as SqliteConnection, sql).all(values) as T[];
     }
-    const { name, text } = pgStatement(client, sql);
+    const { name, text } = options.planPerCall
+      ? { name: undefined, text: pgText(client, sql) }
+      : pgStatement(client, sql);
     const result = await (connection as PgConnection).query(
       name ? { name, text, values: bindings } : { text, values: bindings },
     );

@@ -1,6 +1,7 @@
 import { searchWords, type Context, type ProductListFilter, type ProductSearchIndex } from '@emporia/core';
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
+import { readRows } from './read-statements.js';
 import { db } from './store.js';
 
 /**
@@ -133,6 +134,16 @@ export interface SearchClause {
     estimateAbove?: number,
   ): Promise<{ n: number; estimate?: true }>;
   /**
+   * SQL of `countMatches`' answer as a one-row query `(n, estimated)`, for a statement to read it
+   * as a column of its own (a ranked page's rows and their total in one round trip). Defined where
+   * `countMatches` is.
+   */
+  countQuery?(
+    terms: string[],
+    statuses: readonly string[] | undefined,
+    estimateAbove: number,
+  ): { sql: string; bindings: Knex.Value[] };
+  /**
    * About how many products with one of `statuses` (and passing `filtered`'s conditions on `p`,
    * when given) match, without reading the hits (PostgreSQL: the planner's statistics; SQLite
    * estimates inside `countMatches`). Undefined where only counting tells.
@@ -213,6 +224,36 @@ export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.rep
 export const tsQuery = (terms: string[]): string =>
   terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
 
+/** A term the FTS5 tokenizer (unicode61) indexes as it is: ASCII letters and digits only. */
+const PLAIN_TERM = /^[a-z0-9]+$/;
+
+/**
+ * SQLite: the FTS5 query of `fts5Query` as a SQL expression that asks the index's vocabulary
+ * (`products_fts_vocab`) first: a term no other indexed word begins with is matched as that exact
+ * word instead of as a prefix. Both match the same rows with the same bm25 (one word, the same
+ * positions and document count), but a prefix query gathers the whole doclist of its words before
+ * the first hit comes out, and bm25 gathers it again for the document count: for a common word
+ * that walk is most of the statement (a ranked page stops after `CANDIDATES` hits; an exact word
+ * is read from its end). The vocabulary range probed holds only the longer words (from the term
+ * plus U+0001), so for a word no other begins with it reads no doclist. Terms the tokenizer might
+ * fold differently (not ASCII) stay prefixes.
+ */
+function sqliteMatch(terms: string[]): { sql: string; bindings: string[] } {
+  const parts: string[] = [];
+  const bindings: string[] = [];
+  for (const t of terms) {
+    const prefix = fts5Query([t]);
+    if (!PLAIN_TERM.test(t)) {
+      parts.push('?');
+      bindings.push(prefix);
+      continue;
+    }
+    parts.push(`(case when exists (select 1 from products_fts_vocab where term >= ? and term < ?) then ? else ? end)`);
+    bindings.push(`${t}\u0001`, `${t}\u{10ffff}`, prefix, `"${t}"`);
+  }
+  return { sql: `(${parts.join(` || ' AND ' || `)})`, bindings };
+}
+
 /**
  * SQLite's estimate of the hits with one of `statuses`, from the index's vocabulary
  * (`products_fts_vocab`): products per word with the term's prefix (a product with two such words
@@ -262,29 +303,35 @@ const sqliteSearch: SearchClause = {
     )) as Array<{ product_id: string; score: number }>;
   },
   async countMatches(k, terms, statuses, estimateAbove = Number.MAX_SAFE_INTEGER) {
+    const { sql, bindings } = this.countQuery!(terms, statuses, estimateAbove);
+    const [row] = await readRows<{ n: number; estimated: number }>(k, sql, bindings);
+    return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
+  },
+  countQuery(terms, statuses, estimateAbove) {
     // The estimate decides in the same statement: past `estimateAbove` the exact count (a pass
     // over every hit) is never evaluated.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
+    const match = sqliteMatch(terms);
     const exact = `select count(*) from products_fts f join products_fts_rows r on r.rowid = f.rowid
-                    where f.products_fts match ?${status}`;
+                    where f.products_fts match ${match.sql}${status}`;
     const estimate = sqliteEstimate(terms, statuses);
-    const [row] = (await k.raw(
-      `select case when e.n > ? then e.n else (${exact}) end as n, e.n > ? as estimated
-         from (select ${estimate.sql} as n) as e`,
-      [estimateAbove, fts5Query(terms), ...(statuses ?? []), estimateAbove, ...estimate.bindings],
-    )) as Array<{ n: number; estimated: number }>;
-    return row.estimated ? { n: Math.round(Number(row.n)), estimate: true } : { n: Number(row.n) };
+    return {
+      sql: `select case when e.n > ? then e.n else (${exact}) end as n, e.n > ? as estimated
+              from (select ${estimate.sql} as n) as e`,
+      bindings: [estimateAbove, ...match.bindings, ...(statuses ?? []), estimateAbove, ...estimate.bindings],
+    };
   },
   candidateHits(terms, n, statuses) {
     // FTS5 walks its doclist in rowid order — static score, then sequence (SQLITE_RANK_SHIFT) —
     // best first with `desc`, and stops at the limit: bm25 is computed for these hits only.
     const status = statuses ? ` and r.status in (${statuses.map(() => '?').join(', ')})` : '';
+    const match = sqliteMatch(terms);
     return {
       sql: `select r.product_id, ${SQLITE_SCORE} as score, products_fts.rowid - ${SQLITE_TAIL_SHIFT} as tail_key
               from products_fts join products_fts_rows r on r.rowid = products_fts.rowid
-             where products_fts match ?${status}
+             where products_fts match ${match.sql}${status}
              order by products_fts.rowid desc limit ${Math.trunc(n)}`,
-      bindings: [fts5Query(terms), ...(statuses ?? [])],
+      bindings: [...match.bindings, ...(statuses ?? [])],
     };
   },
   staticHits(k, terms, after, part) {
