@@ -80,6 +80,16 @@ describeEachDatabase('catalog seed content', (env) => {
     expect(digest(content)).toBe('df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d');
   });
 
+  it('writes the same catalog whatever the batch size (one transaction, generated in slices on SQLite)', async () => {
+    const { engine, clock } = env();
+    clock.set('2026-06-01T12:00:00Z');
+    // The default batch holds all 450 products: SQLite generates and writes them 200 at a time.
+    await engine.catalog.seed(systemContext({ clock }), { products: 450, seed: 20 });
+    expect(digest(await seededContent(engine))).toBe(
+      'df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d',
+    );
+  });
+
   it('keeps the search columns a load wrote (or left to the build) exactly as indexing the products again writes them', async () => {
     const { engine } = env();
     const ctx = systemContext();
