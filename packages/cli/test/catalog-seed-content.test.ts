@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { anonymousContext, newId, systemContext, type Category, type Engine, type Product } from '@emporia/core';
 import { expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../test/support/engine.js';
+import { createTestEnv, describeEachDatabase } from '../../../test/support/engine.js';
 
 /** Every product of the catalog, read page by page. */
 async function allProducts(engine: Engine): Promise<Product[]> {
@@ -81,13 +81,27 @@ describeEachDatabase('catalog seed content', (env) => {
   });
 
   it('writes the same catalog whatever the batch size (one transaction, generated in slices on SQLite)', async () => {
-    const { engine, clock } = env();
-    clock.set('2026-06-01T12:00:00Z');
-    // The default batch holds all 450 products: SQLite generates and writes them 200 at a time.
-    await engine.catalog.seed(systemContext({ clock }), { products: 450, seed: 20 });
-    expect(digest(await seededContent(engine))).toBe(
-      'df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d',
-    );
+    // A database of its own: the suite's already holds this seed's catalog.
+    const fresh = await createTestEnv(env().dialect);
+    try {
+      const { engine, clock } = fresh;
+      clock.set('2026-06-01T12:00:00Z');
+      const { knex } = engine.store as unknown as { knex: import('knex').Knex };
+      const settings = async () =>
+        fresh.dialect === 'sqlite'
+          ? await Promise.all(['cache_size', 'mmap_size', 'synchronous'].map((p) => knex.raw(`pragma ${p}`)))
+          : [];
+      const before = await settings();
+      // The default batch holds all 450 products: SQLite generates and writes them 200 at a time.
+      await engine.catalog.seed(systemContext({ clock }), { products: 450, seed: 20 });
+      expect(digest(await seededContent(engine))).toBe(
+        'df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d',
+      );
+      // The load's page cache, memory map and sync mode are the connection's own again.
+      expect(await settings()).toEqual(before);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('keeps the search columns a load wrote (or left to the build) exactly as indexing the products again writes them', async () => {

@@ -181,14 +181,23 @@ export interface SearchClause {
 }
 
 /**
- * Runs a bulk step on SQLite with a 128 MB page cache instead of the default 2 MB, then puts the
- * old size back: index builds and the FTS load over a large catalog otherwise spend most of their
- * time re-reading pages evicted from the cache.
+ * Runs a bulk step on SQLite with a page cache of at least `kib` (128 MB unless given) instead of
+ * the default 2 MB, then puts the old size back: index builds and the FTS load over a large
+ * catalog otherwise spend most of their time re-reading pages evicted from the cache. A larger
+ * cache already set (a seed's load) is kept.
  */
-export async function withLargeSqliteCache<T>(k: Knex, dialect: Dialect, work: () => Promise<T>): Promise<T> {
+export async function withLargeSqliteCache<T>(
+  k: Knex,
+  dialect: Dialect,
+  work: () => Promise<T>,
+  kib = 131_072,
+): Promise<T> {
   if (dialect !== 'sqlite') return work();
   const [{ cache_size: previous }] = (await k.raw('pragma cache_size')) as Array<{ cache_size: number }>;
-  await k.raw('pragma cache_size = -131072');
+  // A negative size is in KiB, a positive one in pages (4 KiB).
+  const current = previous < 0 ? -previous : previous * 4;
+  if (current >= kib) return work();
+  await k.raw(`pragma cache_size = ${-kib}`);
   try {
     return await work();
   } finally {
