@@ -89,7 +89,19 @@ describeEachDatabase('catalog seed content', (env) => {
       const { knex } = engine.store as unknown as { knex: import('knex').Knex };
       const settings = async () =>
         fresh.dialect === 'sqlite'
-          ? await Promise.all(['cache_size', 'mmap_size', 'synchronous'].map((p) => knex.raw(`pragma ${p}`)))
+          ? [
+              ...(await Promise.all(['cache_size', 'mmap_size', 'synchronous'].map((p) => knex.raw(`pragma ${p}`)))),
+              // FTS5's settings, absent ones at their defaults.
+              {
+                automerge: 4,
+                hashsize: 1024 * 1024,
+                ...Object.fromEntries(
+                  ((await knex.raw('select k, v from products_fts_config')) as Array<{ k: string; v: unknown }>).map(
+                    (r) => [r.k, r.v],
+                  ),
+                ),
+              },
+            ]
           : [];
       const before = await settings();
       // The default batch holds all 450 products: SQLite generates and writes them 200 at a time.
@@ -97,7 +109,8 @@ describeEachDatabase('catalog seed content', (env) => {
       expect(digest(await seededContent(engine))).toBe(
         'df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d',
       );
-      // The load's page cache, memory map and sync mode are the connection's own again.
+      // The load's page cache, memory map and sync mode are the connection's own again, and the
+      // full-text index's settings (its build's larger memory and no automerge) are as they were.
       expect(await settings()).toEqual(before);
     } finally {
       await fresh.close();
