@@ -212,8 +212,20 @@ describeEachDatabase('catalog seed content', (env) => {
     );
     expect(await hasIndex()).toBe(true);
     expect(Number((await knex('bulk_load_indexes').count({ n: '*' }))[0].n)).toBe(0);
-    // The search index was built again from the rows.
+    // The search index was built again from the rows, and its build's FTS5 settings are put back.
     expect(await searchHits(engine, orphan.name)).toEqual(hits);
+    if (env().dialect === 'sqlite') {
+      const rows = (await knex.raw(
+        `select k, v from products_fts_config where k in ('hashsize', 'automerge')`,
+      )) as Array<{
+        k: string;
+        v: unknown;
+      }>;
+      expect(Object.fromEntries(rows.map((r) => [r.k, Number(r.v)]))).toMatchObject({
+        ...(rows.some((r) => r.k === 'hashsize') ? { hashsize: 1024 * 1024 } : {}),
+        ...(rows.some((r) => r.k === 'automerge') ? { automerge: 4 } : {}),
+      });
+    }
     // And a seed goes on as into any filled catalog.
     const result = await engine.catalog.seed(ctx, { products: 10, seed: 3 });
     expect(result.products).toBe(10);
