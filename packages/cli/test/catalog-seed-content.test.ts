@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { anonymousContext, newId, systemContext, type Category, type Engine, type Product } from '@emporia/core';
 import { expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../test/support/engine.js';
+import { createTestEnv, describeEachDatabase } from '../../../test/support/engine.js';
 
 /** Every product of the catalog, read page by page. */
 async function allProducts(engine: Engine): Promise<Product[]> {
@@ -78,6 +78,43 @@ describeEachDatabase('catalog seed content', (env) => {
     // Measured on the loader before the direct SQLite inserts and the search columns in the load
     // (the same on SQLite, PostgreSQL and MariaDB): a changed value anywhere changes it.
     expect(digest(content)).toBe('df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d');
+  });
+
+  it('writes the same catalog whatever the batch size (one transaction, generated in slices on SQLite)', async () => {
+    // A database of its own: the suite's already holds this seed's catalog.
+    const fresh = await createTestEnv(env().dialect);
+    try {
+      const { engine, clock } = fresh;
+      clock.set('2026-06-01T12:00:00Z');
+      const { knex } = engine.store as unknown as { knex: import('knex').Knex };
+      const settings = async () =>
+        fresh.dialect === 'sqlite'
+          ? [
+              ...(await Promise.all(['cache_size', 'mmap_size', 'synchronous'].map((p) => knex.raw(`pragma ${p}`)))),
+              // FTS5's settings, absent ones at their defaults.
+              {
+                automerge: 4,
+                hashsize: 1024 * 1024,
+                ...Object.fromEntries(
+                  ((await knex.raw('select k, v from products_fts_config')) as Array<{ k: string; v: unknown }>).map(
+                    (r) => [r.k, r.v],
+                  ),
+                ),
+              },
+            ]
+          : [];
+      const before = await settings();
+      // The default batch holds all 450 products: SQLite generates and writes them 200 at a time.
+      await engine.catalog.seed(systemContext({ clock }), { products: 450, seed: 20 });
+      expect(digest(await seededContent(engine))).toBe(
+        'df5e65640853ac2be57a9c28cd9e619161287fec36e3ede9bb22fbb88feaf68d',
+      );
+      // The load's page cache, memory map and sync mode are the connection's own again, and the
+      // full-text index's settings (its build's larger memory and no automerge) are as they were.
+      expect(await settings()).toEqual(before);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('keeps the search columns a load wrote (or left to the build) exactly as indexing the products again writes them', async () => {
@@ -181,9 +218,21 @@ describeEachDatabase('catalog seed content', (env) => {
     );
     expect(await hasIndex()).toBe(true);
     expect(Number((await knex('bulk_load_indexes').count({ n: '*' }))[0].n)).toBe(0);
-    // The search index was built again from the rows.
+    // The search index was built again from the rows, and its build's FTS5 settings are put back.
     expect(await searchHits(engine, orphan.name)).toEqual(hits);
     for (const sort of ['price', 'created_at']) expect(await bucketed(sort)).toBe(await products());
+    if (env().dialect === 'sqlite') {
+      const rows = (await knex.raw(
+        `select k, v from products_fts_config where k in ('hashsize', 'automerge')`,
+      )) as Array<{
+        k: string;
+        v: unknown;
+      }>;
+      expect(Object.fromEntries(rows.map((r) => [r.k, Number(r.v)]))).toMatchObject({
+        ...(rows.some((r) => r.k === 'hashsize') ? { hashsize: 1024 * 1024 } : {}),
+        ...(rows.some((r) => r.k === 'automerge') ? { automerge: 4 } : {}),
+      });
+    }
     // And a seed goes on as into any filled catalog.
     const result = await engine.catalog.seed(ctx, { products: 10, seed: 3 });
     expect(result.products).toBe(10);

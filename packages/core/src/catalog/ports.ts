@@ -113,6 +113,14 @@ export interface ProductRepository {
   insert(ctx: Context, product: ProductRow, variants: VariantRow[]): Promise<void>;
   /** Many products at once in batched multi-row inserts (seeding, imports). */
   insertMany(ctx: Context, products: ProductRow[], variants: VariantRow[]): Promise<void>;
+  /**
+   * Set where the database writes on the caller's own thread with one connection (SQLite): a seed
+   * then writes its batches one after the other and generates each in slices of this many
+   * products, each written before the next is made, instead of a whole batch ahead of its write
+   * (nothing overlaps on one thread, and a whole batch outlived V8's young generation: about half
+   * of generating it was garbage collection). Unset: batches are generated whole and overlap.
+   */
+  readonly seedSlice?: number;
   /** Writes the changed columns; ConflictError on a duplicate slug. */
   update(ctx: Context, id: string, patch: Partial<ProductRow>): Promise<void>;
   /** Deletes the product and its variants. */

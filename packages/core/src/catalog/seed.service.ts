@@ -90,7 +90,33 @@ export class CatalogSeeder {
     });
     let variants = 0;
     options.onProgress?.(0, total);
+    const slice = this.products.seedSlice;
+    const loadInSlices = async () => {
+      // One connection on this thread: each batch's transaction generates and writes its products
+      // slice by slice (the generator's order, hence the catalog, is the same as a whole batch's).
+      for (let from = 0; from < total; from += batchSize) {
+        const count = Math.min(batchSize, total - from);
+        const written = await this.unitOfWork.run(ctx, async (tx) => {
+          let rows = 0;
+          for (let at = from; at < from + count; at += slice!) {
+            const part = generator.batch(at, Math.min(slice!, from + count - at));
+            await this.products.insertMany(tx, part.products, part.variants);
+            if (!bulk) {
+              await this.search.reindex(
+                tx,
+                part.products.map((p) => p.id),
+              );
+            }
+            rows += part.variants.length;
+          }
+          return rows;
+        });
+        variants += written;
+        options.onProgress?.(from + count, total);
+      }
+    };
     const load = async () => {
+      if (slice) return loadInSlices();
       // Batches overlap: while the database writes one, the next is generated and sent on
       // another connection (a store with one connection, SQLite, runs them one after the other).
       const inFlight: Array<Promise<void>> = [];
