@@ -3,8 +3,10 @@
 // same machine load: each round sends the same burst (32 connections) to each server in turn and
 // adds up each process's utime + stime (/proc/<pid>/stat), so a shared, noisy machine slows all of
 // them alike. The share of the ceiling is the ceiling's CPU per request over the server's.
-// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail):
-//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>...
+// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail, cart,
+// checkout; cart and checkout write to the catalog: guest carts of up to five lines as the bench's
+// add-to-cart, and orders of one unit of a different variant each, by 32 customers registered first):
+//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>[,<database-url>]...
 // e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,10 @@ const env = {
   ALLOWED_HOSTS: '127.0.0.1,localhost',
   JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789abcdef',
   PAYMENT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef0123456789',
+  // As the bench's server (bench/run.ts): every client shares one address, and the tokens outlive the run.
+  GUEST_CARTS_PER_HOUR: '1000000',
+  ACCESS_TOKEN_TTL: '1h',
+  MAIL_DIR: process.env.MAIL_DIR ?? 'bench/.work/mail',
 };
 const ticks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -42,10 +48,13 @@ const bodyFile = 'bench/.work/cpu-ab-body.json';
 let port = 4300 + Math.floor(Math.random() * 500);
 const targets = [];
 for (const s of servers) {
-  const [name, bundle] = s.split('=');
+  // name=bundle, or name=bundle,database-url for a build that needs its own copy of the catalog (an
+  // older build refuses a database migrated past its own migrations).
+  const [name, spec] = s.split(/=(.*)/s);
+  const [bundle, own] = spec.split(',');
   const p = port++;
   const child = spawn(process.execPath, [bundle, 'serve', '--port', String(p)], {
-    env,
+    env: own ? { ...env, DATABASE_URL: own } : env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.push(child);
@@ -85,8 +94,70 @@ try {
     ceiling: true,
   };
   await ready(ceil.base, '/api/products');
-  const path = { health: '/health', list: listPath, deep: `${listPath}&page=${deep}`, detail: slugs[0] }[scenario];
+  const path = {
+    health: '/health',
+    list: listPath,
+    deep: `${listPath}&page=${deep}`,
+    detail: slugs[0],
+    cart: '/api/cart/items',
+    checkout: '/api/orders',
+  }[scenario];
   const paths = scenario === 'detail' ? slugs : null;
+  // Variants in stock for cart and checkout, from every page of the catalog (each order takes one unit).
+  const pool = [];
+  if (scenario === 'cart' || scenario === 'checkout') {
+    for (let page = 1; page <= Math.ceil(first.count / 100); page++) {
+      const answer = await (await fetch(`${base}/api/products?page_size=100&page=${page}`)).json();
+      for (const p of answer.results) for (const v of p.variants ?? []) if (v.stock > 0) pool.push(v.id);
+    }
+  }
+  const tokens = [];
+  if (scenario === 'checkout') {
+    const json = { 'content-type': 'application/json' };
+    for (let i = 0; i < 32; i++) {
+      const email = `cpu-ab-${process.pid}-${i}@example.com`;
+      const password = 'a benchmark passphrase';
+      const body = (extra) => JSON.stringify({ email, password, ...extra });
+      await fetch(`${base}/api/auth/register`, { method: 'POST', headers: json, body: body({ name: `AB ${i}` }) });
+      const r = await fetch(`${base}/api/auth/token`, { method: 'POST', headers: json, body: body({}) });
+      if (r.status !== 200) throw new Error(`token answered ${r.status}`);
+      tokens.push((await r.json()).access);
+    }
+  }
+  let cursor = 0;
+  const post = {
+    // As bench/lib/scenarios.ts add_to_cart: a cart takes five lines, then the connection opens another.
+    cart: {
+      method: 'POST',
+      path,
+      setupRequest(req, ctx) {
+        const lines = ctx.lines ?? 0;
+        const token = lines > 0 && lines < 5 ? ctx.token : undefined;
+        if (!token) ctx.lines = 0;
+        const headers = { 'content-type': 'application/json', ...(token ? { 'x-cart-token': token } : {}) };
+        return { ...req, headers, body: JSON.stringify({ variant_id: pool[cursor++ % pool.length], quantity: 1 }) };
+      },
+      onResponse(status, body, ctx, headers) {
+        if (status >= 300) return;
+        const given = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'x-cart-token')?.[1];
+        ctx.token = given ?? JSON.parse(body).token;
+        ctx.lines = (ctx.lines ?? 0) + 1;
+      },
+    },
+    checkout: {
+      method: 'POST',
+      path,
+      setupRequest(req, ctx) {
+        ctx.token ??= tokens[cursor % tokens.length];
+        const headers = { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` };
+        return {
+          ...req,
+          headers,
+          body: JSON.stringify({ items: [{ variant_id: pool[cursor++ % pool.length], quantity: 1 }] }),
+        };
+      },
+    },
+  }[scenario];
   const all = [...targets, ceil];
   const burst = Number(burstArg);
   const send = async (t, amount) => {
@@ -97,11 +168,13 @@ try {
       amount,
       pipelining: 1,
       requests: [
-        {
-          method: 'GET',
-          path: t.ceiling ? '/api/products' : path,
-          ...(paths && !t.ceiling ? { setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) } : {}),
-        },
+        post && !t.ceiling
+          ? post
+          : {
+              method: 'GET',
+              path: t.ceiling ? '/api/products' : path,
+              ...(paths && !t.ceiling ? { setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) } : {}),
+            },
       ],
     });
     if (r.non2xx) throw new Error(`${t.name}: ${r.non2xx} non-2xx`);
