@@ -5,13 +5,13 @@
 // them alike. The share of the ceiling is the ceiling's CPU per request over the server's.
 // Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail,
 // search — a ranked page of the word the bench's `search` scenario picks, or SEARCH_Q —, search-sort
-// — the same word with `in_stock=true&sort=price`):
-//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>[=<database-url>]...
+// — the same word with `in_stock=true&sort=price` —, cart, checkout; cart and checkout write to the
+// catalog: guest carts of up to five lines as the bench's add-to-cart, and orders of one unit of a
+// different variant each, by 32 customers registered first):
+//   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>[,<database-url>]...
 // e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
-// CPU_PROF_DIR=<dir> runs each server under `node --cpu-prof` (one profile per server, written when it
-// stops; summarise with bench/lib/profile-summary.ts). Also reported per server: req/s during the
-// bursts (indicative: load-dependent) and, after them, a single caller's p50 (SINGLE_CALLS requests,
-// default 100, the servers in turn).
+// Also reported per server: req/s during the bursts (indicative: load-dependent) and, after them, a
+// single caller's p50 (SINGLE_CALLS requests, default 100, the servers in turn).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -25,6 +25,10 @@ const env = {
   ALLOWED_HOSTS: '127.0.0.1,localhost',
   JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789abcdef',
   PAYMENT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef0123456789',
+  // As the bench's server (bench/run.ts): every client shares one address, and the tokens outlive the run.
+  GUEST_CARTS_PER_HOUR: '1000000',
+  ACCESS_TOKEN_TTL: '1h',
+  MAIL_DIR: process.env.MAIL_DIR ?? 'bench/.work/mail',
 };
 const ticks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -44,10 +48,13 @@ async function ready(base, path) {
   throw new Error('not ready ' + base);
 }
 const procs = [];
+// Node flags for the servers, e.g. CPU_AB_NODE_FLAGS='--cpu-prof --cpu-prof-dir=bench/.work/prof' (NODE_OPTIONS
+// refuses --cpu-prof); V8 writes each server's profile when it stops.
+const nodeFlags = (process.env.CPU_AB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const bodyFile = 'bench/.work/cpu-ab-body.json';
 let port = 4300 + Math.floor(Math.random() * 500);
 const targets = [];
-// PostgreSQL: the backends serving a server's database (its own copy: `name=bundle=database-url`)
+// PostgreSQL: the backends serving a server's database (its own copy: `name=bundle,database-url`)
 // are counted too, as `db_cpu_ms_per_req`: most of a search's work is there.
 const admin = url.startsWith('postgres') ? new (await import('pg')).default.Client({ connectionString: url }) : null;
 await admin?.connect();
@@ -71,18 +78,17 @@ const backendTicks = async (dbUrl) => {
   return out;
 };
 for (const s of servers) {
-  const [name, bundle, ...own] = s.split('=');
-  const dbUrl = own.join('=') || url;
+  // name=bundle, or name=bundle,database-url for a build that needs its own copy of the catalog (an
+  // older build refuses a database migrated past its own migrations).
+  const [name, spec] = s.split(/=(.*)/s);
+  const [bundle, own] = spec.split(',');
   const p = port++;
-  const prof = process.env.CPU_PROF_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
-    : [];
-  const child = spawn(process.execPath, [...prof, bundle, 'serve', '--port', String(p)], {
-    env: { ...env, DATABASE_URL: dbUrl },
+  const child = spawn(process.execPath, [...nodeFlags, bundle, 'serve', '--port', String(p)], {
+    env: own ? { ...env, DATABASE_URL: own } : env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.push(child);
-  targets.push({ name, base: `http://127.0.0.1:${p}`, pid: child.pid, cpu: 0, dbCpu: 0, n: 0, dbUrl });
+  targets.push({ name, base: `http://127.0.0.1:${p}`, pid: child.pid, cpu: 0, dbCpu: 0, n: 0, dbUrl: own ?? url });
 }
 try {
   for (const t of targets) await ready(t.base, '/ready');
@@ -135,9 +141,70 @@ try {
     detail: slugs[0],
     search,
     'search-sort': `${search}&in_stock=true&sort=price`,
+    cart: '/api/cart/items',
+    checkout: '/api/orders',
   }[scenario];
   if (!path) throw new Error(`unknown scenario ${scenario}`);
   const paths = scenario === 'detail' ? slugs : null;
+  // Variants in stock for cart and checkout, from every page of the catalog (each order takes one unit).
+  const pool = [];
+  if (scenario === 'cart' || scenario === 'checkout') {
+    for (let page = 1; page <= Math.ceil(first.count / 100); page++) {
+      const answer = await (await fetch(`${base}/api/products?page_size=100&page=${page}`)).json();
+      for (const p of answer.results) for (const v of p.variants ?? []) if (v.stock > 0) pool.push(v.id);
+    }
+  }
+  // Each build's own customers: a build may have a catalog of its own.
+  if (scenario === 'checkout') {
+    const json = { 'content-type': 'application/json' };
+    for (const t of targets) {
+      t.tokens = [];
+      for (let i = 0; i < 32; i++) {
+        const email = `cpu-ab-${process.pid}-${i}@example.com`;
+        const password = 'a benchmark passphrase';
+        const body = (extra) => JSON.stringify({ email, password, ...extra });
+        await fetch(`${t.base}/api/auth/register`, { method: 'POST', headers: json, body: body({ name: `AB ${i}` }) });
+        const r = await fetch(`${t.base}/api/auth/token`, { method: 'POST', headers: json, body: body({}) });
+        if (r.status !== 200) throw new Error(`token answered ${r.status}`);
+        t.tokens.push((await r.json()).access);
+      }
+    }
+  }
+  let cursor = 0;
+  const post = (t) =>
+    ({
+      // As bench/lib/scenarios.ts add_to_cart: a cart takes five lines, then the connection opens another.
+      cart: {
+        method: 'POST',
+        path,
+        setupRequest(req, ctx) {
+          const lines = ctx.lines ?? 0;
+          const token = lines > 0 && lines < 5 ? ctx.token : undefined;
+          if (!token) ctx.lines = 0;
+          const headers = { 'content-type': 'application/json', ...(token ? { 'x-cart-token': token } : {}) };
+          return { ...req, headers, body: JSON.stringify({ variant_id: pool[cursor++ % pool.length], quantity: 1 }) };
+        },
+        onResponse(status, body, ctx, headers) {
+          if (status >= 300) return;
+          const given = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'x-cart-token')?.[1];
+          ctx.token = given ?? JSON.parse(body).token;
+          ctx.lines = (ctx.lines ?? 0) + 1;
+        },
+      },
+      checkout: {
+        method: 'POST',
+        path,
+        setupRequest(req, ctx) {
+          ctx.token ??= t.tokens[cursor % t.tokens.length];
+          const headers = { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` };
+          return {
+            ...req,
+            headers,
+            body: JSON.stringify({ items: [{ variant_id: pool[cursor++ % pool.length], quantity: 1 }] }),
+          };
+        },
+      },
+    })[scenario];
   const all = [...targets, ceil];
   const burst = Number(burstArg);
   const send = async (t, amount) => {
@@ -148,15 +215,17 @@ try {
       amount,
       pipelining: 1,
       requests: [
-        {
-          method: 'GET',
-          path: t.ceiling ? '/api/products' : path,
-          ...(paths && !t.ceiling ? { setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) } : {}),
-        },
+        post(t) && !t.ceiling
+          ? post(t)
+          : {
+              method: 'GET',
+              path: t.ceiling ? '/api/products' : path,
+              ...(paths && !t.ceiling ? { setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) } : {}),
+            },
       ],
     });
-    if (r.non2xx) throw new Error(`${t.name}: ${r.non2xx} non-2xx`);
     t.seconds = (t.seconds ?? 0) + r.duration;
+    if (r.non2xx) throw new Error(`${t.name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodeStats)})`);
     return r.requests.total;
   };
   for (const t of all) await send(t, burst * 2); // warm-up
@@ -165,12 +234,20 @@ try {
       const t0 = ticks(t.pid);
       const db0 = t.ceiling ? new Map() : await backendTicks(t.dbUrl);
       t.n += await send(t, t.ceiling ? Math.round(burst * 2) : burst);
+      // The work a burst leaves behind counts too (checkout's e-mail jobs, which the inline runner
+      // drains after the answers): the burst ends when the process is idle again (≤ 10 ms in 250 ms).
+      for (let last = ticks(t.pid), i = 0; i < 240; i++) {
+        await sleep(250);
+        const now = ticks(t.pid);
+        if (now - last <= 1) break;
+        last = now;
+      }
       t.cpu += (ticks(t.pid) - t0) * 10;
       if (!t.ceiling) for (const [pid, n] of await backendTicks(t.dbUrl)) t.dbCpu += (n - (db0.get(pid) ?? 0)) * 10;
     }
   }
-  // One caller, the servers in turn: each request's wall time (p50), after the load.
-  const single = Number(process.env.SINGLE_CALLS ?? 100);
+  // One caller, the servers in turn: each request's wall time (p50), after the load (reads only).
+  const single = post(targets[0]) ? 0 : Number(process.env.SINGLE_CALLS ?? 100);
   for (let i = 0; i < single; i++) {
     for (const t of i % 2 ? [...targets].reverse() : targets) {
       const started = performance.now();
@@ -203,7 +280,7 @@ try {
   await admin?.end();
   for (const p of procs) p.kill();
   // a profiled server writes its profile as it exits
-  if (process.env.CPU_PROF_DIR)
+  if (nodeFlags.includes('--cpu-prof'))
     await Promise.all(
       procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', r)))),
     );

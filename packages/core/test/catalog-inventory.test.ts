@@ -206,6 +206,44 @@ describeEachDatabase('inventory service', (env) => {
     expect(await lowEvents()).toHaveLength(2);
   });
 
+  it('flips the in-stock flag only when the last variant with stock sells out, whichever lines a sale has', async () => {
+    const { engine } = env();
+    const product = await engine.catalog.createProduct(staffContext(env()), {
+      name: unique('Pair'),
+      status: 'published',
+      options: [{ name: 'Size', values: ['S', 'L'] }],
+      variants: [
+        { sku: unique('PAIR-S'), price: 900, stock: 3, options: { Size: 'S' } },
+        { sku: unique('PAIR-L'), price: 900, stock: 1, options: { Size: 'L' } },
+      ],
+    });
+    const small = product.variants.find((v) => v.options.Size === 'S')!.id;
+    const large = product.variants.find((v) => v.options.Size === 'L')!.id;
+    const sell = (lines: Array<{ variant_id: string; quantity: number }>) =>
+      engine.store.unitOfWork.run(anonymousContext(), (tx) =>
+        saleInventory(engine).takeStock(tx, lines, 'order placed'),
+      );
+    const flips = async () =>
+      (await knexOf(env())('outbox_events').where('type', 'product.in_stock_changed').select('payload'))
+        .map((r: { payload: string }) => JSON.parse(r.payload))
+        .filter((p: { product_id: string }) => p.product_id === product.id);
+    const inStock = async () => (await engine.catalog.getProduct(anonymousContext(), product.id)).in_stock;
+
+    await sell([{ variant_id: small, quantity: 1 }]); // S 3 → 2
+    expect(await inStock()).toBe(true);
+    await sell([
+      { variant_id: large, quantity: 1 }, // L 1 → 0: sold out
+      { variant_id: small, quantity: 1 }, // S 2 → 1: the product is still in stock
+    ]);
+    expect(await inStock()).toBe(true);
+    expect(await flips()).toEqual([]);
+    await sell([{ variant_id: small, quantity: 1 }]); // S 1 → 0: the last unit of the product
+    expect(await inStock()).toBe(false);
+    expect(await flips()).toEqual([{ product_id: product.id, in_stock: false }]);
+    const listed = await engine.catalog.listProducts(anonymousContext(), { q: product.name, in_stock: true });
+    expect(listed.results).toEqual([]);
+  });
+
   it('lets staff adjust stock with a reason, never below zero, and refuses others', async () => {
     const { engine } = env();
     const product = await simpleProduct(env(), 2);

@@ -18,4 +18,18 @@ describe('token signing keys', () => {
     expect(() => verifyToken(b.token, 'access', secretA, now)).toThrow(UnauthorizedError);
     expect(verifyToken(a.token, 'access', secretA, now).jti).toBe(a.jti);
   });
+
+  it('check a token verified before against the clock and the expected type on every use', () => {
+    const t = signToken('access', 'user-c', { secret: secretA, now, ttlSeconds: 300 });
+    expect(verifyToken(t.token, 'access', secretA, now).sub).toBe('user-c');
+    const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    expect(verifyToken(t.token, 'any', secretA, later(299)).sub).toBe('user-c');
+    expect(() => verifyToken(t.token, 'access', secretA, later(300))).toThrow('Token has expired');
+    expect(() => verifyToken(t.token, 'refresh', secretA, now)).toThrow('Not a refresh token');
+    // Only the exact string that verified is remembered: one changed character is checked, and refused.
+    const [head, payload, signature] = t.token.split('.');
+    const forged = `${head}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(() => verifyToken(forged, 'access', secretA, now)).toThrow('Token is invalid');
+    expect(() => verifyToken(t.token, 'access', secretB, now)).toThrow('Token is invalid');
+  });
 });

@@ -93,7 +93,7 @@ export class KnexCartRepository implements CartRepository {
     return rows.map(itemOf);
   }
 
-  async addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord> {
+  async addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord[]> {
     const q = db(ctx, this.knex);
     // One statement adds to an existing line or creates it; no read-then-write between requests.
     await q('cart_items')
@@ -106,8 +106,8 @@ export class KnexCartRepository implements CartRepository {
         updated_at: item.created_at,
       });
     await q('carts').where('id', item.cart_id).update({ updated_at: item.created_at });
-    const row = await q('cart_items').where({ cart_id: item.cart_id, variant_id: item.variant_id }).first();
-    return itemOf(row);
+    // The line as stored comes with the others: the caller counts them and answers with them.
+    return this.items(ctx, item.cart_id);
   }
 
   async setQuantity(ctx: Context, cartId: string, itemId: string, quantity: number, now: string): Promise<boolean> {

@@ -51,6 +51,12 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
 const NOT_PRICED = { discount_total: 0, tax_total: 0, line_total: 0 };
 
+/** A cart's lines and some of their variants that a request already holds, answered without reading them again. */
+interface KnownLines {
+  items: CartItemRecord[];
+  variants: SaleVariant[];
+}
+
 function lineOf(item: CartItemRecord, variant: SaleVariant | undefined, priced = NOT_PRICED): CartItem {
   if (!variant) {
     return {
@@ -109,13 +115,14 @@ export class CartService {
   async addItem(ctx: Context, input: AddCartItemInput, access: CartAccess = {}): Promise<CartResult> {
     const { quantity, ...ref } = parseInput(addCartItemSchema, input);
     this.checkMaximum(quantity, 'quantity');
-    const variantId = await this.inventory.resolveVariantId(ctx, ref);
+    // A variant id is checked by reading the variant (unknown or unpublished: 404), not once before.
+    const variantId = ref.variant_id ?? (await this.inventory.resolveVariantId(ctx, ref));
     const [variant] = await this.inventory.getSaleVariants(ctx, [variantId]);
     if (!variant || !variant.is_published) throw new NotFoundError(`Variant ${variantId} not found`);
     const { cart, issuedToken } = await this.resolve(ctx, access, true);
-    await this.unitOfWork.run(ctx, async (tx) => {
+    const items = await this.unitOfWork.run(ctx, async (tx) => {
       const lineId = newId();
-      const line = await this.carts.addQuantity(tx, {
+      const stored = await this.carts.addQuantity(tx, {
         id: lineId,
         cart_id: cart!.id,
         variant_id: variant.id,
@@ -124,16 +131,20 @@ export class CartService {
         name: variant.name,
         created_at: tx.clock.now().toISOString(),
       });
+      const line = stored.find((i) => i.variant_id === variant.id)!;
       // Checked on the stored sum, so two concurrent adds cannot pass the cap together.
       this.checkMaximum(line.quantity, 'quantity');
       lineTotal(variant.price, line.quantity);
       // A new line: counted on the stored lines, so a cart cannot grow without bound.
-      if (line.id === lineId && (await this.carts.items(tx, cart!.id)).length > this.config.maxCartLines) {
+      if (line.id === lineId && stored.length > this.config.maxCartLines) {
         throw new CartFullError(`A cart holds at most ${this.config.maxCartLines} lines`);
       }
       if (line.quantity > variant.stock) throw new OutOfStockError([variant.sku]);
+      return stored;
     });
-    return { cart: await this.view(ctx, cart!), issuedToken };
+    // Answered from the lines the transaction stored and the variant just read: only the other
+    // lines' variants are read again.
+    return { cart: await this.view(ctx, cart!, { items, variants: [variant] }), issuedToken };
   }
 
   /** Sets a line's quantity (at most `maxCartQuantity`; raising it past the stock is a 409); NotFoundError for a line of another cart. */
@@ -239,7 +250,8 @@ export class CartService {
       const now = tx.clock.now().toISOString();
       const cart = await this.carts.ensureForUser(tx, userId, newId(), now);
       for (const item of await this.carts.items(tx, guest.id)) {
-        const line = await this.carts.addQuantity(tx, { ...item, id: newId(), cart_id: cart.id, created_at: now });
+        const stored = await this.carts.addQuantity(tx, { ...item, id: newId(), cart_id: cart.id, created_at: now });
+        const line = stored.find((i) => i.variant_id === item.variant_id)!;
         if (line.quantity > this.config.maxCartQuantity) {
           await this.carts.setQuantity(tx, cart.id, line.id, this.config.maxCartQuantity, now);
         }
@@ -316,14 +328,15 @@ export class CartService {
     return { cart, issuedToken: issued };
   }
 
-  /** Two queries: the lines, then their variants in one lookup; and what promotions are checked against. */
-  private async lines(ctx: Context, cart: CartRecord) {
-    const items = await this.carts.items(ctx, cart.id);
-    const variants = await this.inventory.getSaleVariants(
-      ctx,
-      items.map((i) => i.variant_id),
-    );
-    const byId = new Map(variants.map((v) => [v.id, v]));
+  /**
+   * Two queries: the lines, then their variants in one lookup; and what promotions are checked
+   * against. `known` lines and variants (just stored or read by the caller) are not read again.
+   */
+  private async lines(ctx: Context, cart: CartRecord, known?: KnownLines) {
+    const items = known?.items ?? (await this.carts.items(ctx, cart.id));
+    const byId = new Map((known?.variants ?? []).map((v) => [v.id, v]));
+    const missing = items.filter((i) => !byId.has(i.variant_id)).map((i) => i.variant_id);
+    for (const v of await this.inventory.getSaleVariants(ctx, missing)) byId.set(v.id, v);
     // A price raised after the line was added may push a total past what is exact: such a line is
     // shown, not priced, and blocks checkout (the cart stays readable, never a 500).
     const overLimit = new Set<string>();
@@ -348,8 +361,8 @@ export class CartService {
   }
 
   /** The lines, the shipment, whether the chosen method applies, and the breakdown with its price and the cart's codes. */
-  private async priced(ctx: Context, cart: CartRecord) {
-    const { items, byId, overLimit, present, basket } = await this.lines(ctx, cart);
+  private async priced(ctx: Context, cart: CartRecord, known?: KnownLines) {
+    const { items, byId, overLimit, present, basket } = await this.lines(ctx, cart, known);
     const lines = present.map((i) => ({ variant: byId.get(i.variant_id)!, quantity: i.quantity }));
     const shipment = shipmentOf(cart.shipping_address, lines);
     const shipping = await this.shipping.resolve(ctx, shipment, cart.shipping_method_id);
@@ -361,8 +374,8 @@ export class CartService {
     return { items, byId, overLimit, shipment, shipping, breakdown };
   }
 
-  private async view(ctx: Context, cart: CartRecord): Promise<Cart> {
-    const { items, byId, overLimit, shipment, shipping, breakdown } = await this.priced(ctx, cart);
+  private async view(ctx: Context, cart: CartRecord, known?: KnownLines): Promise<Cart> {
+    const { items, byId, overLimit, shipment, shipping, breakdown } = await this.priced(ctx, cart, known);
     const pricedLines = new Map(breakdown.lines.map((l) => [l.key, l]));
     const lines = items.map((i) => {
       const line = lineOf(i, byId.get(i.variant_id), pricedLines.get(i.variant_id));

@@ -43,8 +43,11 @@ export interface CartRepository {
   createGuest(ctx: Context, id: string, tokenHash: string, now: string): Promise<CartRecord>;
   /** The cart's lines, oldest first. */
   items(ctx: Context, cartId: string): Promise<CartItemRecord[]>;
-  /** Adds `quantity` to the line of that variant (creating it); returns the line as stored. */
-  addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord>;
+  /**
+   * Adds `quantity` to the line of that variant (creating it); returns the cart's lines as stored
+   * afterwards, oldest first, the added one among them (what a caller counts and answers with).
+   */
+  addQuantity(ctx: Context, item: Omit<CartItemRecord, 'updated_at'>): Promise<CartItemRecord[]>;
   /** Sets a line's quantity; false when the cart has no such line. */
   setQuantity(ctx: Context, cartId: string, itemId: string, quantity: number, now: string): Promise<boolean>;
   /** Deletes a line; false when the cart has no such line. */

@@ -299,11 +299,14 @@ export class InventoryService {
       created_at: now,
     }));
     await this.repo.recordMovements(ctx, movements);
-    const productIds = [...new Set(changes.map(({ change }) => change.product_id))].sort();
+    // A product's flag can only flip where a variant went up, or down to nothing: a sale that leaves
+    // each variant it took from in stock leaves its product in stock, and is not written back.
+    const flippable = changes.filter(({ change, delta }) => delta >= 0 || change.stock <= 0);
+    const productIds = [...new Set(flippable.map(({ change }) => change.product_id))].sort();
     // A flip is the only stock move the catalog (and its cache) hears of: a sale that leaves the
     // product in stock records nothing. One call moves a product's stock one way (a sale down, a
     // return up, an adjustment by its sign), so the direction says what the flag is now.
-    for (const productId of await this.repo.refreshInStock(ctx, productIds)) {
+    for (const productId of productIds.length ? await this.repo.refreshInStock(ctx, productIds) : []) {
       const delta = changes.find(({ change }) => change.product_id === productId)?.delta ?? 0;
       await this.outbox.record(ctx, 'product.in_stock_changed', { product_id: productId, in_stock: delta > 0 });
     }

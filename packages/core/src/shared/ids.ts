@@ -1,8 +1,6 @@
-import { v7 as uuidv7 } from 'uuid';
-
-/** A new time-ordered, non-enumerable id (UUIDv7). */
+/** A new time-ordered, non-enumerable id (UUIDv7), from the process's own `idSequence`. */
 export function newId(): string {
-  return uuidv7();
+  return processIds();
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -12,8 +10,8 @@ const POOL_BYTES = 65_536;
 const RANDOM_BYTES = 8;
 
 /**
- * Ids for bulk loads (seeding): the same UUIDv7 layout as `newId`, strictly ascending, with the
- * random bytes drawn 64 KB at a time instead of a few per id (drawing them was ~8 % of seeding).
+ * UUIDv7 ids, strictly ascending, with the random bytes drawn 64 KB at a time instead of a few per
+ * id (drawing them was ~8 % of seeding, and ~1.5 % of an add to cart's server time through `newId`).
  * The 12-bit `rand_a` field is a counter within the millisecond (RFC 9562, method 1), started at a
  * random value; when it runs out the timestamp moves on by one.
  */
@@ -51,3 +49,6 @@ export function idSequence(now: () => number = Date.now): () => string {
     );
   };
 }
+
+/** The sequence `newId` draws from (one per process: its ids ascend across the whole process). */
+const processIds = idSequence();
