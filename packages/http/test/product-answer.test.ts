@@ -152,6 +152,11 @@ describeEachDatabase('product answers written from the database’s JSON text', 
     expect({ ...product }.variants).toHaveLength(4);
     product.variants[0].stock = 99;
     expect(JSON.parse(productAnswerJson(product)).variants[0].stock).toBe(99);
+    // A field changed on a product whose variants were never read: the answer writes the change.
+    const renamed = page.results.find((p) => p.name === 'Plain 1')!;
+    renamed.name = 'Renamed "again"';
+    expect(productAnswerJson(renamed)).toBe(JSON.stringify(renamed));
+    expect(JSON.parse(productAnswerJson(renamed)).name).toBe('Renamed "again"');
     const other = page.results.find((p) => p.name === 'Plain 0')!;
     other.variants = [];
     expect(JSON.parse(productAnswerJson(other)).variants).toEqual([]);
