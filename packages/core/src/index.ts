@@ -79,6 +79,7 @@ export {
 // ---------------------------------------------------------------- services
 export { IdentityService } from './identity/identity.service.js';
 export { CatalogService } from './catalog/catalog.service.js';
+export { productAnswerJson } from './catalog/views.js';
 export type { SeedOptions, SeedResult } from './catalog/seed.service.js';
 export {
   CatalogAnswerCache,

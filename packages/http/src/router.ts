@@ -125,7 +125,7 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
       else if (r.conditional && status === 200) {
-        const body = JSON.stringify(result);
+        const body = r.serialize ? r.serialize(result) : JSON.stringify(result);
         const bytes = Buffer.from(body);
         const answer = encodeAnswer(body, bytes);
         sendConditional(req, res, answer, bytes);

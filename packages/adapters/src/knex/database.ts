@@ -68,6 +68,8 @@ function immediateSqliteClient(): typeof Knex.Client {
 export interface SqliteStatement {
   reader: boolean;
   all(bindings: unknown[]): unknown[];
+  /** Rows as arrays of their values (true) or as objects (false, the default). */
+  raw(toggle: boolean): SqliteStatement;
   run(bindings: unknown[]): { lastInsertRowid: number | bigint; changes: number };
 }
 

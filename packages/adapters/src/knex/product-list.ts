@@ -10,10 +10,17 @@ import {
   type ProductListRequest,
 } from '@emporia/core';
 import type { Knex } from 'knex';
-import { PRODUCT_COLUMNS, SORT_COLUMNS, toProductRow, variantsJson } from './product-rows.js';
+import {
+  PRODUCT_COLUMNS,
+  SORT_COLUMNS,
+  productRecord,
+  productSelect,
+  toProductRow,
+  variantsJson,
+} from './product-rows.js';
 import type { SearchClause } from './search.repository.js';
 import { knexDialect } from './dialect.js';
-import { readRows } from './read-statements.js';
+import { readRowArrays, readRows } from './read-statements.js';
 import { rawRows } from './values.js';
 import { SORT_BUCKETS, bucketStart, type BucketedSort } from '../migrations/0029_product_sort_buckets.js';
 
@@ -154,17 +161,20 @@ const categoryBranches: ListStrategy = {
     // statement (one round trip less); a page past the end has no row to carry it, so it counts apart.
     const summed = window.kind === 'page' && shared.length === 0 && !deep;
     const count = summed ? summaryCount(filter) : null;
-    const found = await readRows(
+    // Read as arrays: the product columns, the variants, then the total.
+    const found = await readRowArrays(
       k,
-      `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)}${count ? `, ${count.sql} as total_count` : ''}
+      `select ${productSelect(dialect)}, ${variantsJson(dialect)}${count ? `, ${count.sql} as total_count` : ''}
          from products p join (${ids}) as w on w.id = p.id
          order by w.sort_key ${dir}, w.id ${dir}`,
       count ? [...count.bindings, ...bindings] : bindings,
     );
-    if (window.kind !== 'page') return { rows: found.map(toProductRow) };
-    if (deep) return { rows: found.map(toProductRow), count: deep.total };
-    const total: Total = summed && found.length ? { n: Number(found[0].total_count ?? 0) } : await countAll();
-    return { rows: found.map(toProductRow), ...pageTotal(total) };
+    const rows = found.map((values) => toProductRow(productRecord(values, dialect)));
+    if (window.kind !== 'page') return { rows };
+    if (deep) return { rows, count: deep.total };
+    const total: Total =
+      summed && found.length ? { n: Number(found[0][PRODUCT_COLUMNS.length + 1] ?? 0) } : await countAll();
+    return { rows, ...pageTotal(total) };
   },
 };
 

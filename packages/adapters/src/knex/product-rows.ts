@@ -21,8 +21,55 @@ export const PRODUCT_COLUMNS = [
   'p.updated_at',
 ];
 
+/**
+ * `PRODUCT_COLUMNS` as a select list for the hot reads (`productRecord`'s order). PostgreSQL prints
+ * the timestamps as `toISOString()` text (milliseconds, truncated as the driver's Date is): pg's
+ * parsing each into a Date and `toIso` printing it again cost ~1 µs a value, 40 on a list page.
+ */
+export function productSelect(dialect: Dialect): string {
+  if (dialect !== 'postgres') return PRODUCT_COLUMNS.join(', ');
+  return PRODUCT_COLUMNS.map((column) =>
+    column.endsWith('_at') ? `${isoText(column)} as ${column.slice(2)}` : column,
+  ).join(', ');
+}
+
+/** A PostgreSQL `timestamptz` column as `Date.prototype.toISOString()` writes it. */
+function isoText(column: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /** The product column each list sort reads. */
 export const SORT_COLUMNS = { price: 'p.min_price', name: 'p.name', created_at: 'p.created_at' } as const;
+
+/**
+ * A row read as values (`readRowArrays`: `PRODUCT_COLUMNS` in their order, then `variantsJson`'s
+ * column) as the record `toProductRow` reads. Building it here costs less than the driver making
+ * each row an object by its column names (better-sqlite3 sets every property through V8's C++ API).
+ */
+export function productRecord(values: unknown[], dialect: Dialect): Record<string, unknown> {
+  const record: Record<string, unknown> = {
+    id: values[0],
+    slug: values[1],
+    name: values[2],
+    description: values[3],
+    status: values[4],
+    category_id: values[5],
+    tax_class: values[6],
+    attributes: values[7],
+    images: values[8],
+    options: values[9],
+    currency: values[10],
+    min_price: values[11],
+    in_stock: values[12],
+    created_at: values[13],
+    updated_at: values[14],
+    variants_text: undefined,
+    variants_json: undefined,
+  };
+  if (dialect === 'mysql') record.variants_json = values[15];
+  else record.variants_text = values[15];
+  return record;
+}
 
 export function toProductRow(r: Record<string, unknown>): ListedProductRow {
   const row: ListedProductRow = {
@@ -43,7 +90,13 @@ export function toProductRow(r: Record<string, unknown>): ListedProductRow {
     updated_at: toIso(r.updated_at),
   };
   if (r.score !== undefined) row.score = Number(r.score);
-  if (r.variants_json !== undefined) {
+  if (typeof r.variants_text === 'string') {
+    // `variantsJson`'s "<stock>,<variants as the API's JSON array>": kept as text, parsed only when read.
+    const text = r.variants_text;
+    const comma = text.indexOf(',');
+    row.variants_stock = Number(text.slice(0, comma));
+    row.variants_json = text.slice(comma + 1);
+  } else if (r.variants_json !== undefined) {
     row.variants = (fromJson<Array<Record<string, unknown>> | null>(r.variants_json) ?? []).map(toVariantRow);
   }
   return row;
@@ -66,25 +119,68 @@ const VARIANT_FIELDS = [
 ] as const;
 
 /**
- * A select-list column, `variants_json`, holding the variants of the row's product `p` as one JSON
- * array in the order `variantsOf` reads them (position, then id), so a list page reads its products
- * and their variants in one statement; `toProductRow` turns it into `variants`. Put it only in a
- * statement whose outer rows are the page's own (a correlated subquery runs once per outer row).
- * A variant's `options` stay JSON text inside the array, and MySQL/MariaDB's DATETIME is written out
- * as ISO text (inside JSON it would be its local `YYYY-MM-DD hh:mm:ss` form).
+ * A select-list column holding the variants of the row's product `p`, in the order `variantsOf`
+ * reads them (position, then id), so a list page reads its products and their variants in one
+ * statement. Put it only in a statement whose outer rows are the page's own (a correlated subquery
+ * runs once per outer row).
+ *
+ * On SQLite and PostgreSQL it is `variants_text`: the variants' total stock, a comma, then the
+ * variants written as the API answers them — the exact text `JSON.stringify` gives for
+ * `toVariant`'s objects (its fields in that order, `options` as the stored JSON object, timestamps
+ * as stored: `toISOString()` text on SQLite, printed the same way from PostgreSQL's `timestamptz`).
+ * `toProductRow` keeps it as text: the HTTP answer splices it in, a library caller's read parses it
+ * (`listedProduct` in core). Both databases escape strings in JSON as `JSON.stringify` does
+ * (`"`, `\\`, `\b\f\n\r\t`, other control characters as lower-case `\u00xx`, everything else
+ * as it is); `product-answer.test.ts` holds both to it with hostile names.
+ *
+ * On MySQL/MariaDB it is `variants_json`, one JSON array of the variant rows that `toProductRow`
+ * parses; a variant's `options` stay JSON text inside it, and DATETIME is written out as ISO text
+ * (inside JSON it would be its local `YYYY-MM-DD hh:mm:ss` form).
  */
 export function variantsJson(dialect: Dialect): string {
+  if (dialect === 'sqlite') {
+    const object = VARIANT_ANSWER.map(
+      (field) =>
+        `'${field}', ${field === 'options' ? 'json(v.options)' : field === 'weight_grams' ? 'coalesce(v.weight_grams, 0)' : `v.${field}`}`,
+    ).join(', ');
+    return `(select coalesce(sum(v.stock), 0) || ',' || json_group_array(json_object(${object}) order by v.position, v.id)
+      from product_variants v where v.product_id = p.id) as variants_text`;
+  }
+  if (dialect === 'postgres') {
+    const value = (field: (typeof VARIANT_ANSWER)[number]) =>
+      field === 'options'
+        ? 'v.options'
+        : field === 'weight_grams'
+          ? 'coalesce(v.weight_grams, 0)'
+          : field.endsWith('_at')
+            ? `'"' || ${isoText(`v.${field}`)} || '"'`
+            : ['price', 'stock', 'low_stock_threshold'].includes(field)
+              ? `v.${field}`
+              : `to_json(v.${field})::text`;
+    const object = VARIANT_ANSWER.map((field, i) => `'${i ? ',' : '{'}"${field}":' || ${value(field)}`).join(' || ');
+    return `(select coalesce(sum(v.stock), 0) || ',[' || coalesce(string_agg(${object} || '}', ',' order by v.position, v.id), '') || ']'
+      from product_variants v where v.product_id = p.id) as variants_text`;
+  }
   const value = (field: (typeof VARIANT_FIELDS)[number]) =>
-    dialect === 'mysql' && field.endsWith('_at') ? `date_format(v.${field}, '%Y-%m-%dT%H:%i:%s.%fZ')` : `v.${field}`;
+    field.endsWith('_at') ? `date_format(v.${field}, '%Y-%m-%dT%H:%i:%s.%fZ')` : `v.${field}`;
   const object = VARIANT_FIELDS.map((field) => `'${field}', ${value(field)}`).join(', ');
-  const aggregate =
-    dialect === 'postgres'
-      ? `json_agg(json_build_object(${object}) order by v.position, v.id)`
-      : dialect === 'mysql'
-        ? `json_arrayagg(json_object(${object}) order by v.position, v.id)`
-        : `json_group_array(json_object(${object}) order by v.position, v.id)`;
-  return `(select ${aggregate} from product_variants v where v.product_id = p.id) as variants_json`;
+  return `(select json_arrayagg(json_object(${object}) order by v.position, v.id) from product_variants v where v.product_id = p.id) as variants_json`;
 }
+
+/** A variant's fields as the API answers them (`toVariant`'s order; no `position`). */
+const VARIANT_ANSWER = [
+  'id',
+  'product_id',
+  'sku',
+  'price',
+  'currency',
+  'stock',
+  'low_stock_threshold',
+  'weight_grams',
+  'options',
+  'created_at',
+  'updated_at',
+] as const;
 
 export function toVariantRow(r: Record<string, unknown>): VariantRow {
   return {

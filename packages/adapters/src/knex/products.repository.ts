@@ -20,12 +20,14 @@ import { listProducts, type ProductListPage } from './product-list.js';
 import {
   PRODUCT_COLUMNS,
   productColumns,
+  productRecord,
+  productSelect,
   toProductRow,
   toVariantRow,
   variantColumns,
   variantsJson,
 } from './product-rows.js';
-import { readRows } from './read-statements.js';
+import { readRowArrays } from './read-statements.js';
 import { searchClause, type SearchClause } from './search.repository.js';
 import { db } from './store.js';
 import { isUniqueViolation } from './values.js';
@@ -61,13 +63,13 @@ export class KnexProductRepository implements ProductRepository {
   ) {
     this.search = searchClause(dialect);
     this.seedSlice = dialect === 'sqlite' ? 200 : undefined;
-    this.withVariantsSql = `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(dialect)}
+    this.withVariantsSql = `select ${productSelect(dialect)}, ${variantsJson(dialect)}
       from products p where p.id = ? or p.slug = ? limit 1`;
   }
 
   async findWithVariants(ctx: Context, idOrSlug: string): Promise<ListedProductRow | null> {
-    const [row] = await readRows(db(ctx, this.knex), this.withVariantsSql, [idOrSlug, idOrSlug]);
-    return row ? toProductRow(row) : null;
+    const [row] = await readRowArrays(db(ctx, this.knex), this.withVariantsSql, [idOrSlug, idOrSlug]);
+    return row ? toProductRow(productRecord(row, this.dialect)) : null;
   }
 
   async find(ctx: Context, idOrSlug: string): Promise<ProductRow | null> {

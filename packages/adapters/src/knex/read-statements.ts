@@ -12,8 +12,15 @@ import { cachedStatement, type SqliteConnection } from './database.js';
 import { knexDialect } from './dialect.js';
 import { rawRows } from './values.js';
 
+interface PgQuery {
+  name?: string;
+  text: string;
+  values: unknown[];
+  rowMode?: 'array';
+}
+
 interface PgConnection {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: PgQuery): Promise<{ rows: unknown[] }>;
 }
 
 interface KnexClient {
@@ -63,15 +70,34 @@ export interface ReadOptions {
 }
 
 /** The rows of a SELECT with `?` placeholders, on the handle's own connection pool (or its transaction). */
-export async function readRows<T = Record<string, unknown>>(
+export function readRows<T = Record<string, unknown>>(
   k: Knex,
   sql: string,
   bindings: unknown[],
   options: ReadOptions = {},
 ): Promise<T[]> {
+  return read<T>(k, sql, bindings, false, options);
+}
+
+/**
+ * `readRows` with each row as the array of its column values, in the select list's order (the
+ * drivers' raw and array row modes): for wide rows read on a hot path, where the driver building
+ * an object by column names per row is a visible cost. Column names must be unique.
+ */
+export function readRowArrays(
+  k: Knex,
+  sql: string,
+  bindings: unknown[],
+  options: ReadOptions = {},
+): Promise<unknown[][]> {
+  return read<unknown[]>(k, sql, bindings, true, options);
+}
+
+async function read<T>(k: Knex, sql: string, bindings: unknown[], arrays: boolean, options: ReadOptions): Promise<T[]> {
   const dialect = knexDialect(k);
   if ((k as Knex & { isTransaction?: boolean }).isTransaction || dialect === 'mysql') {
-    return rawRows<T>(await k.raw(sql, bindings as Knex.RawBinding[]));
+    const rows = rawRows<Record<string, unknown>>(await k.raw(sql, bindings as Knex.RawBinding[]));
+    return (arrays ? rows.map((row) => Object.values(row)) : rows) as T[];
   }
   const client = k.client as unknown as KnexClient;
   client.emit('query', { method: 'raw', sql, bindings });
@@ -79,14 +105,22 @@ export async function readRows<T = Record<string, unknown>>(
   try {
     if (dialect === 'sqlite') {
       const values = client._formatBindings ? client._formatBindings(bindings) : bindings;
-      return cachedStatement(connection as SqliteConnection, sql).all(values) as T[];
+      const statement = cachedStatement(connection as SqliteConnection, sql);
+      if (!arrays) return statement.all(values) as T[];
+      // The statement is shared (knex's runner reads its objects): raw for this call only.
+      statement.raw(true);
+      try {
+        return statement.all(values) as T[];
+      } finally {
+        statement.raw(false);
+      }
     }
     const { name, text } = options.planPerCall
       ? { name: undefined, text: pgText(client, sql) }
       : pgStatement(client, sql);
-    const result = await (connection as PgConnection).query(
-      name ? { name, text, values: bindings } : { text, values: bindings },
-    );
+    const query: PgQuery = name ? { name, text, values: bindings } : { text, values: bindings };
+    if (arrays) query.rowMode = 'array';
+    const result = await (connection as PgConnection).query(query);
     return result.rows as T[];
   } finally {
     await client.releaseConnection(connection);

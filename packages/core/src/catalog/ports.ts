@@ -82,6 +82,13 @@ export type ListedProductRow = ProductRow & {
   score?: number;
   /** The product's variants (ordered by position), when the list read them in the same statement. */
   variants?: VariantRow[];
+  /**
+   * Or the same variants as text: the JSON array the API answers for them (`toVariant`'s objects,
+   * exactly as `JSON.stringify` writes them), with their total stock in `variants_stock`. A product
+   * made from it (`listedProduct`) parses the text only when its `variants` are read.
+   */
+  variants_json?: string;
+  variants_stock?: number;
 };
 
 /** Port: products and their variants. */

@@ -37,7 +37,7 @@ import {
   type VariantInput,
 } from './schemas.js';
 import { freeSlug, searchTerms, slugify } from './text.js';
-import { checkVariantOptions, productForWriter, toProduct, visibleProduct } from './views.js';
+import { checkVariantOptions, listedProduct, productForWriter, toProduct, visibleProduct } from './views.js';
 
 /** Products (`engine.catalog`'s product methods): the list and search, reads, and staff writes. */
 @injectable()
@@ -136,7 +136,7 @@ export class ProductService {
         ctx,
         idOrSlug,
       );
-      return toProduct(row, (row as ListedProductRow).variants ?? []);
+      return listedProduct(row as ListedProductRow);
     }
     const row = await this.visibleProduct(ctx, idOrSlug);
     return toProduct(row, await this.products.variantsOf(ctx, [row.id]));
@@ -276,7 +276,7 @@ export class ProductService {
   private async withVariants(ctx: Context, rows: ListedProductRow[]): Promise<Product[]> {
     if (rows.length === 0) return [];
     // The list may have read them with the rows already (the page in one statement).
-    if (rows.every((r) => r.variants)) return rows.map((r) => toProduct(r, r.variants!));
+    if (rows.every((r) => r.variants || r.variants_json !== undefined)) return rows.map(listedProduct);
     const variants = await this.products.variantsOf(
       ctx,
       rows.map((r) => r.id),

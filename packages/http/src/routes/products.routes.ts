@@ -11,10 +11,13 @@ import {
   updateProductSchema,
   updateVariantSchema,
   variantSchema,
+  productAnswerJson,
   text,
+  type Product,
 } from '@emporia/core';
 import { z } from 'zod';
 import { listAnswer, listResultSchema } from '../pagination.js';
+import { productListJson } from '../product-answer.js';
 import { route } from '../route.js';
 
 const tags = ['catalog'];
@@ -28,6 +31,7 @@ export const productRoutes = [
     path: '/api/products',
     operationId: 'listProducts',
     conditional: true,
+    serialize: productListJson,
     summary: 'List products: filters, full-text search, sort, page or keyset pagination',
     description:
       'Anonymous and customer callers see published products only. `category` includes sub-categories. ' +
@@ -61,6 +65,7 @@ export const productRoutes = [
     path: '/api/products/{id}',
     operationId: 'getProduct',
     conditional: true,
+    serialize: (product) => productAnswerJson(product as Product),
     summary: 'A product by id or slug, with its variants',
     tags,
     auth: 'public',
