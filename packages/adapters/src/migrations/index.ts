@@ -21,6 +21,7 @@ import { guestPaymentsMigration } from './0021_guest_payments.js';
 import { searchStaticRankMigration } from './0023_search_static_rank.js';
 import { cartEmailMigration } from './0026_cart_email.js';
 import { bulkLoadIndexesMigration } from './0028_bulk_load_indexes.js';
+import { searchPriceWalkMigration } from './0031_search_price_walk.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -77,6 +78,7 @@ export const migrations: Migration[] = [
   searchStaticRankMigration,
   cartEmailMigration,
   bulkLoadIndexesMigration,
+  searchPriceWalkMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
