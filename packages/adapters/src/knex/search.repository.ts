@@ -258,7 +258,7 @@ const PRICE_PLAN_COST = { hit: 4, setHit: 1.6, entry: 0.2, check: 25 };
 /** A hit's rowid below this is a static score of 0: out of stock (`SQLITE_RANK_SHIFT`). */
 const IN_STOCK_ROWID = SQLITE_RANK_SHIFT;
 /** How many of a word's best static hits an estimate samples for the share inside a price range. */
-const PRICE_SAMPLE = 200;
+const PRICE_SAMPLE = 500;
 
 /** The search rows' conditions for a price-sorted search (on `r`, the row map), with their bindings. */
 function priceConditions(filter: PriceFilter, statuses: readonly string[] | undefined) {
@@ -447,7 +447,7 @@ async function priceSortedCount(
            from (select count(*) as n, coalesce(sum(${inRange.where.length ? inRange.where.join(' and ') : '1'}), 0) as inside
                    from (select rowid from products_fts where products_fts match ? order by rowid desc limit ${PRICE_SAMPLE}) as h
                    join products_fts_rows r on r.rowid = h.rowid) as s`,
-        [match, match, ...inRange.bindings],
+        [match, ...inRange.bindings, match],
       ),
     ) as Array<{ out_of_stock: number; sampled: number; inside: number }>;
     const out = Math.min(Number(shares.out_of_stock) * facts.statusShare, estimate);
