@@ -3,9 +3,11 @@
 // same machine load: each round sends the same burst (32 connections) to each server in turn and
 // adds up each process's utime + stime (/proc/<pid>/stat), so a shared, noisy machine slows all of
 // them alike. The share of the ceiling is the ceiling's CPU per request over the server's.
-// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail):
+// Usage (from the repository root, on an existing catalog; scenario: health, list, deep, detail, or a
+// path of its own such as '/api/products?q=linen&in_stock=true&sort=price'):
 //   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>...
-// e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
+// e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`;
+// `before='…/emporia.mjs|sqlite:copy.db'` gives one build its own copy of the catalog).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -42,10 +44,13 @@ const bodyFile = 'bench/.work/cpu-ab-body.json';
 let port = 4300 + Math.floor(Math.random() * 500);
 const targets = [];
 for (const s of servers) {
-  const [name, bundle] = s.split('=');
+  // `name=bundle` serves the shared catalog; `name=bundle|database-url` a copy of its own (a build
+  // that does not know a newer migration refuses a catalog migrated past it).
+  const [name, spec] = s.split(/=(.*)/s);
+  const [bundle, database] = spec.split('|');
   const p = port++;
   const child = spawn(process.execPath, [bundle, 'serve', '--port', String(p)], {
-    env,
+    env: database ? { ...env, DATABASE_URL: database } : env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.push(child);
@@ -85,7 +90,9 @@ try {
     ceiling: true,
   };
   await ready(ceil.base, '/api/products');
-  const path = { health: '/health', list: listPath, deep: `${listPath}&page=${deep}`, detail: slugs[0] }[scenario];
+  const path = scenario.startsWith('/')
+    ? scenario
+    : { health: '/health', list: listPath, deep: `${listPath}&page=${deep}`, detail: slugs[0] }[scenario];
   const paths = scenario === 'detail' ? slugs : null;
   const all = [...targets, ceil];
   const burst = Number(burstArg);

@@ -332,10 +332,16 @@ type PricePlan = 'all' | 'set' | 'walk';
  * The cheapest way to the window, by the estimated hits: `all` reads every hit through the row map
  * and sorts them (a rare word), `set` puts the hits in a set and walks the price index past it,
  * `walk` walks the price index and checks each product against the full-text index (a common
- * word: about `reach` / share of products checked, never a hit more). Only one status is walked.
+ * word: about `reach` / share of products checked, never a hit more). Only one status is walked;
+ * a page whose hits could not pass `exactBelow` reads them all (its exact count comes with them).
  */
-function choosePricePlan(facts: Awaited<ReturnType<typeof priceSearchFacts>>, reach: number): PricePlan {
-  if (!facts.words || facts.hits < 1) return 'all';
+function choosePricePlan(
+  facts: Awaited<ReturnType<typeof priceSearchFacts>>,
+  reach: number,
+  exactBelow: number | undefined,
+): PricePlan {
+  // Few enough hits to count exactly anyway: reading them all counts them in the same statement.
+  if (!facts.words || facts.hits < 1 || (exactBelow !== undefined && facts.hits <= exactBelow)) return 'all';
   const entries = Math.min(facts.inStatus, (reach * facts.inStatus) / facts.hits);
   const words = facts.words.reduce((n, list) => n + list.length, 0);
   const cost: Record<PricePlan, number> = {
@@ -358,7 +364,7 @@ async function sqlitePriceSortedHits(
   const window = `order by min_price ${dir}, product_id ${dir} limit ${Math.trunc(limit)} offset ${Math.trunc(offset)}`;
   const status = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
   const facts = status === undefined ? null : await priceSearchFacts(k, terms, status);
-  const plan = facts ? choosePricePlan(facts, offset + limit) : 'all';
+  const plan = facts ? choosePricePlan(facts, offset + limit, counted ? order.estimateAbove : undefined) : 'all';
   if (plan === 'all' || !facts?.words) {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
     // integer-keyed row map: no bm25, no product row; the window's count comes with it.
