@@ -2,7 +2,7 @@ import { searchWords, type Context, type ProductListFilter, type ProductSearchIn
 import type { Knex } from 'knex';
 import type { Dialect } from './database.js';
 import { db } from './store.js';
-import { rawRows } from './values.js';
+import { readRows } from './read-statements.js';
 
 /**
  * The static score of a product in the search index, 0–14: 0 when it is out of stock, otherwise 1
@@ -297,14 +297,13 @@ async function priceSearchFacts(k: Knex, terms: string[], status: string) {
         `select ${i} as i, term, doc from (select term, doc from products_fts_vocab where term >= ? and term < ? limit ${MAX_TERM_WORDS + 1})`,
     )
     .join(' union all ');
-  const rows = rawRows(
-    await k.raw(
-      `${perTerm}
+  const rows = await readRows<{ i: number; term: string | null; doc: number }>(
+    k,
+    `${perTerm}
        union all select -1, null, (select coalesce(sum(n), 0) from product_counts where status = ?)
        union all select -2, null, (select coalesce(sum(n), 0) from product_counts)`,
-      [...terms.flatMap((t) => [t, `${t}\u{10ffff}`]), status],
-    ),
-  ) as Array<{ i: number; term: string | null; doc: number }>;
+    [...terms.flatMap((t) => [t, `${t}\u{10ffff}`]), status],
+  );
   const words: string[][] = terms.map(() => []);
   const docs = terms.map(() => 0);
   let inStatus = 0;
@@ -361,7 +360,9 @@ async function sqlitePriceSortedHits(
 ): Promise<{ ids: string[]; total?: { n: number; estimate?: true } }> {
   const { descending, after, limit, offset, counted } = order;
   const dir = descending ? 'desc' : 'asc';
-  const window = `order by min_price ${dir}, product_id ${dir} limit ${Math.trunc(limit)} offset ${Math.trunc(offset)}`;
+  // Limits are bindings: the statements are prepared once per shape (`readRows`).
+  const window = `order by min_price ${dir}, product_id ${dir} limit ? offset ?`;
+  const slice = [Math.trunc(limit), Math.trunc(offset)];
   const status = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
   const facts = status === undefined ? null : await priceSearchFacts(k, terms, status);
   const plan = facts ? choosePricePlan(facts, offset + limit, counted ? order.estimateAbove : undefined) : 'all';
@@ -370,16 +371,15 @@ async function sqlitePriceSortedHits(
     // integer-keyed row map: no bm25, no product row; the window's count comes with it.
     const { where, bindings } = priceConditions(filter, filter.statuses);
     const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
-    const found = rawRows(
-      await k.raw(
-        `select product_id, total from (
+    const found = await readRows<{ product_id: string; total: number | null }>(
+      k,
+      `select product_id, total from (
            select r.product_id, r.min_price, ${counted ? 'count(*) over ()' : 'null'} as total
              from products_fts f join products_fts_rows r on r.rowid = f.rowid
             where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
          ) ${keyset} ${window}`,
-        [fts5Query(terms), ...bindings, ...(after ?? [])],
-      ),
-    ) as Array<{ product_id: string; total: number | null }>;
+      [fts5Query(terms), ...bindings, ...(after ?? []), ...slice],
+    );
     const ids = found.map((h) => h.product_id);
     return counted && found.length ? { ids, total: { n: Number(found[0].total) } } : { ids };
   }
@@ -394,13 +394,12 @@ async function sqlitePriceSortedHits(
   const words = facts.words;
   const set = async () =>
     (
-      rawRows(
-        await k.raw(
-          `select r.product_id, r.min_price ${range}
+      await readRows<{ product_id: string }>(
+        k,
+        `select r.product_id, r.min_price ${range}
               and r.rowid in (select rowid from products_fts where products_fts match ?) ${window}`,
-          [...bindings, fts5Words(words)],
-        ),
-      ) as Array<{ product_id: string }>
+        [...bindings, fts5Words(words), ...slice],
+      )
     ).map((h) => h.product_id);
   let ids: string[];
   if (plan === 'walk') {
@@ -409,17 +408,16 @@ async function sqlitePriceSortedHits(
     const expected = ((offset + limit) * facts.inStatus) / facts.hits;
     const bound = Math.ceil(Math.min(facts.inStatus, 4 * expected + 100));
     ids = (
-      rawRows(
-        await k.raw(
-          `select w.product_id, w.min_price from (
+      await readRows<{ product_id: string }>(
+        k,
+        `select w.product_id, w.min_price from (
              select r.rowid as rid, r.product_id, r.min_price ${range}
-              order by r.min_price ${dir}, r.product_id ${dir} limit ${bound}
+              order by r.min_price ${dir}, r.product_id ${dir} limit ?
            ) as w
            where exists (select 1 from products_fts f where f.products_fts match ? and f.rowid = w.rid)
            ${window}`,
-          [...bindings, fts5Words(words)],
-        ),
-      ) as Array<{ product_id: string }>
+        [...bindings, bound, fts5Words(words), ...slice],
+      )
     ).map((h) => h.product_id);
     if (ids.length < limit) ids = await set();
   } else ids = await set();
@@ -446,29 +444,27 @@ async function priceSortedCount(
   const priced = filter.minPrice !== undefined || filter.maxPrice !== undefined;
   if (filter.inStock !== undefined || priced) {
     const inRange = priceConditions({ minPrice: filter.minPrice, maxPrice: filter.maxPrice }, undefined);
-    const [shares] = rawRows(
-      await k.raw(
-        `select (select count(*) from products_fts where products_fts match ? and rowid < ${IN_STOCK_ROWID}) as out_of_stock,
+    const [shares] = await readRows<{ out_of_stock: number; sampled: number; inside: number }>(
+      k,
+      `select (select count(*) from products_fts where products_fts match ? and rowid < ${IN_STOCK_ROWID}) as out_of_stock,
                 s.n as sampled, s.inside as inside
            from (select count(*) as n, coalesce(sum(${inRange.where.length ? inRange.where.join(' and ') : '1'}), 0) as inside
                    from (select rowid from products_fts where products_fts match ? order by rowid desc limit ${PRICE_SAMPLE}) as h
                    join products_fts_rows r on r.rowid = h.rowid) as s`,
-        [match, ...inRange.bindings, match],
-      ),
-    ) as Array<{ out_of_stock: number; sampled: number; inside: number }>;
+      [match, ...inRange.bindings, match],
+    );
     const out = Math.min(Number(shares.out_of_stock) * facts.statusShare, estimate);
     if (filter.inStock !== undefined) estimate = filter.inStock ? estimate - out : out;
     if (priced) estimate *= Number(shares.sampled) ? Number(shares.inside) / Number(shares.sampled) : 0;
   }
   if (estimate > estimateAbove) return { n: Math.round(estimate), estimate: true };
   const { where, bindings } = priceConditions(filter, [status]);
-  const [row] = rawRows(
-    await k.raw(
-      `select count(*) as n from products_fts_rows r
+  const [row] = await readRows<{ n: number }>(
+    k,
+    `select count(*) as n from products_fts_rows r
         where r.rowid in (select rowid from products_fts where products_fts match ?) and ${where.join(' and ')}`,
-      [match, ...bindings],
-    ),
-  ) as Array<{ n: number }>;
+    [match, ...bindings],
+  );
   return { n: Number(row.n) };
 }
 
