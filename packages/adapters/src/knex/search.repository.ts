@@ -736,11 +736,21 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     await withLargeSqliteCache(k, this.dialect, async () => {
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
-      await k.raw(
-        `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
-         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
-           from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
-      );
+      // The price index is built once after the rows (sorted), not kept through a million inserts.
+      const [priceIndex] = (await k.raw(
+        `select sql from sqlite_master where type = 'index' and name = 'products_fts_rows_price_idx'`,
+      )) as Array<{ sql: string }>;
+      if (priceIndex) await k.raw('drop index products_fts_rows_price_idx');
+      try {
+        await k.raw(
+          `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+           select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
+             from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
+        );
+      } finally {
+        // Back even when the insert failed: the price-sorted search walks it by name.
+        if (priceIndex) await k.raw(priceIndex.sql);
+      }
       await k.raw(
         `insert into products_fts (rowid, name, description, skus)
          select r.rowid, p.name, p.description,
