@@ -361,8 +361,14 @@ const priceSortedHits: ListStrategy = {
       estimateAbove: EXACT_COUNT_LIMIT,
     });
     const position = new Map(hits.ids.map((id, i) => [id, i]));
+    // The window's rows with their variants (one statement, as the other search pages).
     const rows = hits.ids.length
-      ? ((await k('products as p').whereIn('p.id', hits.ids).select(PRODUCT_COLUMNS)) as Array<Record<string, unknown>>)
+      ? await readRows(
+          k,
+          `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(knexDialect(k))}
+             from products p where p.id in (${hits.ids.map(() => '?').join(', ')})`,
+          hits.ids,
+        )
       : [];
     rows.sort((a, b) => position.get(a.id as string)! - position.get(b.id as string)!);
     if (window.kind !== 'page') return { rows: rows.map(toProductRow) };
