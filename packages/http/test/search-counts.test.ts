@@ -155,6 +155,8 @@ describeEachDatabase('search counts', (envOf) => {
       ['mad', { sort: '-price' }],
       ['made', { sort: 'price', min_price: '2000', max_price: '6000' }],
       ['made the', { sort: 'price', in_stock: 'false' }],
+      // Two words common alone that seldom share a product: a walk comes back short, the hits are read.
+      ['linen walnut', { sort: 'price', in_stock: 'true' }],
     ] as Array<[string, Record<string, string>]>) {
       const label = `q=${q} ${JSON.stringify(filter)}`;
       const sorted = await walk(env, q, filter);

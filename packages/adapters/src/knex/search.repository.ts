@@ -317,8 +317,10 @@ async function priceSearchFacts(k: Knex, terms: string[], status: string) {
     }
   }
   const complete = words.every((list) => list.length <= MAX_TERM_WORDS);
+  // Rarest term first: a walk checks the terms one by one and stops at the first that fails.
+  const rarestFirst = words.map((list, i) => ({ list, docs: docs[i] })).sort((a, b) => a.docs - b.docs);
   return {
-    words: complete ? words : null,
+    words: complete ? rarestFirst.map((t) => t.list) : null,
     hits: (Math.min(...docs) * inStatus) / Math.max(all, 1),
     inStatus,
     statusShare: inStatus / Math.max(all, 1),
@@ -366,7 +368,7 @@ async function sqlitePriceSortedHits(
   const status = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
   const facts = status === undefined ? null : await priceSearchFacts(k, terms, status);
   const plan = facts ? choosePricePlan(facts, offset + limit, counted ? order.estimateAbove : undefined) : 'all';
-  if (plan === 'all' || !facts?.words) {
+  const everyHit = async (): Promise<{ ids: string[]; total?: { n: number } }> => {
     // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
     // integer-keyed row map: no bm25, no product row; the window's count comes with it.
     const { where, bindings } = priceConditions(filter, filter.statuses);
@@ -382,7 +384,8 @@ async function sqlitePriceSortedHits(
     );
     const ids = found.map((h) => h.product_id);
     return counted && found.length ? { ids, total: { n: Number(found[0].total) } } : { ids };
-  }
+  };
+  if (plan === 'all' || !facts?.words) return everyHit();
   // The walk and the set go along `products_fts_rows_price_idx` (status, price, id, stock): the
   // filters and the keyset are a range of it, so the walk reads the index alone.
   const { where, bindings } = priceConditions(filter, [status!]);
@@ -404,9 +407,14 @@ async function sqlitePriceSortedHits(
   let ids: string[];
   if (plan === 'walk') {
     // At most `bound` entries are walked: four times what the estimate expects, so terms that
-    // seldom meet (the estimate bounds each alone) cost a bounded walk, then the set.
+    // seldom meet (the estimate bounds each alone) cost a bounded walk. Each term is its own check
+    // (rarest first): FTS5 looks an AND of terms up by advancing each to the other's next hit, so
+    // terms that never meet made one check read their whole doclists.
     const expected = ((offset + limit) * facts.inStatus) / facts.hits;
     const bound = Math.ceil(Math.min(facts.inStatus, 4 * expected + 100));
+    const checks = words
+      .map(() => 'exists (select 1 from products_fts f where f.products_fts match ? and f.rowid = w.rid)')
+      .join(' and ');
     ids = (
       await readRows<{ product_id: string }>(
         k,
@@ -414,12 +422,18 @@ async function sqlitePriceSortedHits(
              select r.rowid as rid, r.product_id, r.min_price ${range}
               order by r.min_price ${dir}, r.product_id ${dir} limit ?
            ) as w
-           where exists (select 1 from products_fts f where f.products_fts match ? and f.rowid = w.rid)
+           where ${checks}
            ${window}`,
-        [...bindings, bound, fts5Words(words), ...slice],
+        [...bindings, bound, ...words.map((list) => fts5Words([list])), ...slice],
       )
     ).map((h) => h.product_id);
-    if (ids.length < limit) ids = await set();
+    if (ids.length < limit) {
+      // Short: the end of the hits, or far fewer hits than estimated. With under a quarter of the
+      // page found in `bound` entries the hits are few: read them all (with their exact count);
+      // otherwise the set finds the rest.
+      if (ids.length * 4 < limit) return everyHit();
+      ids = await set();
+    }
   } else ids = await set();
   if (!counted) return { ids };
   return { ids, total: await priceSortedCount(k, words, facts, filter, status!, order.estimateAbove) };
