@@ -257,6 +257,8 @@ const MAX_WALK_WORDS = 6;
 const PRICE_PLAN_COST = { hit: 4, setHit: 1.6, entry: 0.2, check: 25 };
 /** A hit's rowid below this is a static score of 0: out of stock (`SQLITE_RANK_SHIFT`). */
 const IN_STOCK_ROWID = SQLITE_RANK_SHIFT;
+/** A search of several terms with fewer hits together than this reads them all instead of walking. */
+const MULTI_TERM_PROBE = 1000;
 /** How many of a word's best static hits an estimate samples for the share inside a price range. */
 const PRICE_SAMPLE = 500;
 
@@ -386,6 +388,22 @@ async function sqlitePriceSortedHits(
     return counted && found.length ? { ids, total: { n: Number(found[0].total) } } : { ids };
   };
   if (plan === 'all' || !facts?.words) return everyHit();
+  if (facts.words.length > 1) {
+    // The estimate bounds each term alone; terms that seldom share a product have few hits
+    // together, which FTS5 finds by merging their doclists (it stops at the probe's limit).
+    // With as many, the share of the rarest term's hits (in the same rowid range) that hold the
+    // others scales the estimate.
+    const [probe] = await readRows<{ n: number; last: number | null; rarest: number }>(
+      k,
+      `select p.n, p.last,
+              (select count(*) from products_fts where products_fts match ? and rowid <= p.last) as rarest
+         from (select count(*) as n, max(rowid) as last
+                 from (select rowid from products_fts where products_fts match ? order by rowid limit ?)) as p`,
+      [fts5Words(facts.words.slice(0, 1)), fts5Words(facts.words), MULTI_TERM_PROBE],
+    );
+    if (Number(probe.n) < MULTI_TERM_PROBE) return everyHit();
+    facts.hits *= Math.min(1, Number(probe.n) / Math.max(Number(probe.rarest), 1));
+  }
   // The walk and the set go along `products_fts_rows_price_idx` (status, price, id, stock): the
   // filters and the keyset are a range of it, so the walk reads the index alone.
   const { where, bindings } = priceConditions(filter, [status!]);
