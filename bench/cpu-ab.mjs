@@ -7,7 +7,8 @@
 // search — a ranked page of the word the bench's `search` scenario picks, or SEARCH_Q —, search-sort
 // — the same word with `in_stock=true&sort=price` —, cart, checkout; cart and checkout write to the
 // catalog: guest carts of up to five lines as the bench's add-to-cart, and orders of one unit of a
-// different variant each, by 32 customers registered first):
+// different variant each, by 32 customers registered first), or a path of its own such as
+// '/api/products?q=linen&in_stock=true&sort=price':
 //   node bench/cpu-ab.mjs <database-url> <scenario> <rounds> <burst> <name>=<path to emporia.mjs>[,<database-url>]...
 // e.g. a copy of packages/cli/dist from the commit before (`before=…/emporia.mjs after=packages/cli/dist/emporia.mjs`).
 // Also reported per server: req/s during the bursts (indicative: load-dependent) and, after them, a
@@ -134,16 +135,18 @@ try {
       .sort((a, b) => b.length - a.length)[0]
       ?.toLowerCase();
   const search = `/api/products?q=${encodeURIComponent(word ?? '')}`;
-  const path = {
-    health: '/health',
-    list: listPath,
-    deep: `${listPath}&page=${deep}`,
-    detail: slugs[0],
-    search,
-    'search-sort': `${search}&in_stock=true&sort=price`,
-    cart: '/api/cart/items',
-    checkout: '/api/orders',
-  }[scenario];
+  const path = scenario.startsWith('/')
+    ? scenario
+    : {
+        health: '/health',
+        list: listPath,
+        deep: `${listPath}&page=${deep}`,
+        detail: slugs[0],
+        search,
+        'search-sort': `${search}&in_stock=true&sort=price`,
+        cart: '/api/cart/items',
+        checkout: '/api/orders',
+      }[scenario];
   if (!path) throw new Error(`unknown scenario ${scenario}`);
   const paths = scenario === 'detail' ? slugs : null;
   // Variants in stock for cart and checkout, from every page of the catalog (each order takes one unit).

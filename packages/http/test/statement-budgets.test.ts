@@ -692,6 +692,12 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'GET /api/products',
+    variant: 'search in stock by price',
+    max: { sqlite: 3, postgres: 4, mysql: 3 },
+    path: '/api/products?q=oak&in_stock=true&sort=price&page_size=100',
+  }),
+  budget({
+    route: 'GET /api/products',
     variant: 'staff, drafts',
     max: 3,
     path: '/api/products?status=draft&page_size=100',

@@ -448,9 +448,11 @@ function hasRowFilters(filter: ProductListFilter): boolean {
 /**
  * A search sorted by price (filtered by status, stock or price range, not by category) from the
  * full-text index and its row map alone, which carry each product's status, stock flag and
- * price: the hits are filtered and sorted there, with their count, and only the window's products
- * are read. Joining every hit with its product row to filter and sort cost about three times as
- * much.
+ * price: the hits are filtered and sorted there, and only the window's products are read. Joining
+ * every hit with its product row to filter and sort cost about three times as much. By the
+ * estimated hits, a rare word reads and sorts all its hits (with their exact count), a common one
+ * walks the price index and checks each product against the full-text index, stopping at the
+ * window's end (its count then estimated past `EXACT_COUNT_LIMIT`); see `sqlitePriceSortedHits`.
  */
 const priceSortedHits: ListStrategy = {
   applies: ({ terms, search, request: { filter, sort } }) =>
@@ -458,26 +460,29 @@ const priceSortedHits: ListStrategy = {
   async run({ k, search, terms, countAll, request: { filter, sort, window } }) {
     const after = window.kind === 'keyset' && window.after ? window.after : undefined;
     if (after && typeof after[0] !== 'number') return null;
-    const hits = search.priceSortedHits!(terms!, filter, {
+    const hits = await search.priceSortedHits!(k, terms!, filter, {
       descending: sort.descending,
       after: after as [number, string] | undefined,
       limit: window.limit,
       offset: window.kind === 'page' ? window.offset : 0,
       // A cursor page has no count: without it the hits go through a top-k sort, not a full one.
       counted: window.kind === 'page',
+      estimateAbove: EXACT_COUNT_LIMIT,
     });
-    const found = rawRows(await k.raw(hits.sql, hits.bindings)) as Array<{ product_id: string; total: number }>;
-    const position = new Map(found.map((h, i) => [h.product_id, i]));
-    const rows = found.length
-      ? ((await k('products as p')
-          .whereIn('p.id', [...position.keys()])
-          .select(PRODUCT_COLUMNS)) as Array<Record<string, unknown>>)
+    const position = new Map(hits.ids.map((id, i) => [id, i]));
+    // The window's rows with their variants (one statement, as the other search pages).
+    const rows = hits.ids.length
+      ? await readRows(
+          k,
+          `select ${PRODUCT_COLUMNS.join(', ')}, ${variantsJson(knexDialect(k))}
+             from products p where p.id in (${hits.ids.map(() => '?').join(', ')})`,
+          hits.ids,
+        )
       : [];
     rows.sort((a, b) => position.get(a.id as string)! - position.get(b.id as string)!);
     if (window.kind !== 'page') return { rows: rows.map(toProductRow) };
-    // Past the last hit the window is empty and carries no total: count apart.
-    const total: Total = found.length ? { n: Number(found[0].total) } : await countAll();
-    return { rows: rows.map(toProductRow), ...pageTotal(total) };
+    // Past the last hit an empty window may carry no total: count apart.
+    return { rows: rows.map(toProductRow), ...pageTotal(hits.total ?? (await countAll())) };
   },
 };
 

@@ -179,17 +179,25 @@ export interface SearchClause {
   /** The matching products as `p` without scoring them, for counting. */
   matches(k: Knex, terms: string[]): Knex.QueryBuilder;
   /**
-   * SQL of the hits passing the status, stock and price filters, in price order (then id), from
-   * the full-text index and its row map alone (no product row is read), as
-   * `(product_id, min_price, total)` with `total` the number of such hits (null unless `counted`); after the keyset
-   * `after` when given, at most `limit` from `offset`. Undefined where the index does not carry
-   * those columns.
+   * The hits passing the status, stock and price filters, in price order (then id), read from the
+   * full-text index and its row map alone (no product row is read): after the keyset `after` when
+   * given, at most `limit` from `offset`, as product ids; with `counted`, their total too (exact,
+   * or an estimate past `estimateAbove`; undefined when only counting apart tells, past the last
+   * page). Undefined where the index does not carry those columns.
    */
   priceSortedHits?(
+    k: Knex,
     terms: string[],
     filter: Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>,
-    order: { descending: boolean; after?: [number, string]; limit: number; offset: number; counted: boolean },
-  ): { sql: string; bindings: Knex.Value[] };
+    order: {
+      descending: boolean;
+      after?: [number, string];
+      limit: number;
+      offset: number;
+      counted: boolean;
+      estimateAbove: number;
+    },
+  ): Promise<{ ids: string[]; total?: { n: number; estimate?: true } }>;
 }
 
 /**
@@ -318,6 +326,264 @@ function sqliteEstimate(terms: string[], statuses: readonly string[] | undefined
   };
 }
 
+type PriceFilter = Pick<ProductListFilter, 'statuses' | 'inStock' | 'minPrice' | 'maxPrice'>;
+type PriceOrder = Parameters<NonNullable<SearchClause['priceSortedHits']>>[3];
+
+/** A term's words in the index vocabulary (the prefix expanded): past this many the term stays a prefix query. */
+const MAX_TERM_WORDS = 16;
+/** The price walk checks each product against every word of every term; past this many words in all it does not walk. */
+const MAX_WALK_WORDS = 6;
+/**
+ * What the price-sorted plans cost, in µs (SQLite 3.53, 1M products, measured in process): one hit
+ * read through the row map and sorted (`all`); one hit put in the set and one index entry walked
+ * past it (`set`); one product checked against one word of the full-text index (`walk`).
+ */
+const PRICE_PLAN_COST = { hit: 4, setHit: 1.6, entry: 0.2, check: 25 };
+/** A hit's rowid below this is a static score of 0: out of stock (`SQLITE_RANK_SHIFT`). */
+const IN_STOCK_ROWID = SQLITE_RANK_SHIFT;
+/** A search of several terms with fewer hits together than this reads them all instead of walking. */
+const MULTI_TERM_PROBE = 1000;
+/** How many of a word's best static hits an estimate samples for the share inside a price range. */
+const PRICE_SAMPLE = 500;
+
+/** The search rows' conditions for a price-sorted search (on `r`, the row map), with their bindings. */
+function priceConditions(filter: PriceFilter, statuses: readonly string[] | undefined) {
+  const where: string[] = [];
+  const bindings: Knex.Value[] = [];
+  if (statuses) {
+    where.push(statuses.length === 1 ? 'r.status = ?' : `r.status in (${statuses.map(() => '?').join(', ')})`);
+    bindings.push(...statuses);
+  }
+  if (filter.inStock !== undefined) where.push(`r.in_stock = ${filter.inStock ? 1 : 0}`);
+  if (filter.minPrice !== undefined) {
+    where.push('r.min_price >= ?');
+    bindings.push(filter.minPrice);
+  }
+  if (filter.maxPrice !== undefined) {
+    where.push('r.min_price <= ?');
+    bindings.push(filter.maxPrice);
+  }
+  return { where, bindings };
+}
+
+/** An FTS5 query of whole words: each term's words (its prefix expanded) OR-ed, the terms AND-ed. */
+const fts5Words = (words: string[][]): string =>
+  words.map((list) => `(${list.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ')})`).join(' AND ');
+
+/**
+ * What a price-sorted search knows before reading a hit, in one statement over the vocabulary
+ * (`products_fts_vocab`) and `product_counts`: each term's words (null when a term has more than
+ * `MAX_TERM_WORDS`), the hits estimated as `sqliteEstimate` does (the rarest term's products),
+ * scaled to `status`, and the products with that status.
+ */
+async function priceSearchFacts(k: Knex, terms: string[], status: string) {
+  const perTerm = terms
+    .map(
+      (_, i) =>
+        `select ${i} as i, term, doc from (select term, doc from products_fts_vocab where term >= ? and term < ? limit ${MAX_TERM_WORDS + 1})`,
+    )
+    .join(' union all ');
+  const rows = await readRows<{ i: number; term: string | null; doc: number }>(
+    k,
+    `${perTerm}
+       union all select -1, null, (select coalesce(sum(n), 0) from product_counts where status = ?)
+       union all select -2, null, (select coalesce(sum(n), 0) from product_counts)`,
+    [...terms.flatMap((t) => [t, `${t}\u{10ffff}`]), status],
+  );
+  const words: string[][] = terms.map(() => []);
+  const docs = terms.map(() => 0);
+  let inStatus = 0;
+  let all = 0;
+  for (const row of rows) {
+    if (row.i === -1) inStatus = Number(row.doc);
+    else if (row.i === -2) all = Number(row.doc);
+    else {
+      words[row.i].push(String(row.term));
+      docs[row.i] += Number(row.doc);
+    }
+  }
+  const complete = words.every((list) => list.length <= MAX_TERM_WORDS);
+  // Rarest term first: a walk checks the terms one by one and stops at the first that fails.
+  const rarestFirst = words.map((list, i) => ({ list, docs: docs[i] })).sort((a, b) => a.docs - b.docs);
+  return {
+    words: complete ? rarestFirst.map((t) => t.list) : null,
+    hits: (Math.min(...docs) * inStatus) / Math.max(all, 1),
+    inStatus,
+    statusShare: inStatus / Math.max(all, 1),
+  };
+}
+
+type PricePlan = 'all' | 'set' | 'walk';
+
+/**
+ * The cheapest way to the window, by the estimated hits: `all` reads every hit through the row map
+ * and sorts them (a rare word), `set` puts the hits in a set and walks the price index past it,
+ * `walk` walks the price index and checks each product against the full-text index (a common
+ * word: about `reach` / share of products checked, never a hit more). Only one status is walked;
+ * a page whose hits could not pass `exactBelow` reads them all (its exact count comes with them).
+ */
+function choosePricePlan(
+  facts: Awaited<ReturnType<typeof priceSearchFacts>>,
+  reach: number,
+  exactBelow: number | undefined,
+): PricePlan {
+  // Few enough hits to count exactly anyway: reading them all counts them in the same statement.
+  if (!facts.words || facts.hits < 1 || (exactBelow !== undefined && facts.hits <= exactBelow)) return 'all';
+  const entries = Math.min(facts.inStatus, (reach * facts.inStatus) / facts.hits);
+  const words = facts.words.reduce((n, list) => n + list.length, 0);
+  const cost: Record<PricePlan, number> = {
+    all: facts.hits * PRICE_PLAN_COST.hit,
+    set: facts.hits * PRICE_PLAN_COST.setHit + entries * PRICE_PLAN_COST.entry,
+    walk: words <= MAX_WALK_WORDS ? entries * words * PRICE_PLAN_COST.check : Infinity,
+  };
+  return (Object.keys(cost) as PricePlan[]).reduce((best, plan) => (cost[plan] < cost[best] ? plan : best));
+}
+
+/** SQLite's `priceSortedHits` (see `SearchClause`). */
+async function sqlitePriceSortedHits(
+  k: Knex,
+  terms: string[],
+  filter: PriceFilter,
+  order: PriceOrder,
+): Promise<{ ids: string[]; total?: { n: number; estimate?: true } }> {
+  const { descending, after, limit, offset, counted } = order;
+  const dir = descending ? 'desc' : 'asc';
+  // Limits are bindings: the statements are prepared once per shape (`readRows`).
+  const window = `order by min_price ${dir}, product_id ${dir} limit ? offset ?`;
+  const slice = [Math.trunc(limit), Math.trunc(offset)];
+  const status = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
+  const facts = status === undefined ? null : await priceSearchFacts(k, terms, status);
+  const plan = facts ? choosePricePlan(facts, offset + limit, counted ? order.estimateAbove : undefined) : 'all';
+  const everyHit = async (): Promise<{ ids: string[]; total?: { n: number } }> => {
+    // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
+    // integer-keyed row map: no bm25, no product row; the window's count comes with it.
+    const { where, bindings } = priceConditions(filter, filter.statuses);
+    const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
+    const found = await readRows<{ product_id: string; total: number | null }>(
+      k,
+      `select product_id, total from (
+           select r.product_id, r.min_price, ${counted ? 'count(*) over ()' : 'null'} as total
+             from products_fts f join products_fts_rows r on r.rowid = f.rowid
+            where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
+         ) ${keyset} ${window}`,
+      [fts5Query(terms), ...bindings, ...(after ?? []), ...slice],
+    );
+    const ids = found.map((h) => h.product_id);
+    return counted && found.length ? { ids, total: { n: Number(found[0].total) } } : { ids };
+  };
+  if (plan === 'all' || !facts?.words) return everyHit();
+  if (facts.words.length > 1) {
+    // The estimate bounds each term alone; terms that seldom share a product have few hits
+    // together, which FTS5 finds by merging their doclists (it stops at the probe's limit).
+    // With as many, the share of the rarest term's hits (in the same rowid range) that hold the
+    // others scales the estimate.
+    const [probe] = await readRows<{ n: number; last: number | null; rarest: number }>(
+      k,
+      `select p.n, p.last,
+              (select count(*) from products_fts where products_fts match ? and rowid <= p.last) as rarest
+         from (select count(*) as n, max(rowid) as last
+                 from (select rowid from products_fts where products_fts match ? order by rowid limit ?)) as p`,
+      [fts5Words(facts.words.slice(0, 1)), fts5Words(facts.words), MULTI_TERM_PROBE],
+    );
+    if (Number(probe.n) < MULTI_TERM_PROBE) return everyHit();
+    facts.hits *= Math.min(1, Number(probe.n) / Math.max(Number(probe.rarest), 1));
+  }
+  // The walk and the set go along `products_fts_rows_price_idx` (status, price, id, stock): the
+  // filters and the keyset are a range of it, so the walk reads the index alone.
+  const { where, bindings } = priceConditions(filter, [status!]);
+  if (after) {
+    where.push(`(r.min_price, r.product_id) ${descending ? '<' : '>'} (?, ?)`);
+    bindings.push(...after);
+  }
+  const range = `from products_fts_rows r indexed by products_fts_rows_price_idx where ${where.join(' and ')}`;
+  const words = facts.words;
+  const set = async () =>
+    (
+      await readRows<{ product_id: string }>(
+        k,
+        `select r.product_id, r.min_price ${range}
+              and r.rowid in (select rowid from products_fts where products_fts match ?) ${window}`,
+        [...bindings, fts5Words(words), ...slice],
+      )
+    ).map((h) => h.product_id);
+  let ids: string[];
+  if (plan === 'walk') {
+    // At most `bound` entries are walked: four times what the estimate expects, so terms that
+    // seldom meet (the estimate bounds each alone) cost a bounded walk. Each term is its own check
+    // (rarest first): FTS5 looks an AND of terms up by advancing each to the other's next hit, so
+    // terms that never meet made one check read their whole doclists.
+    const expected = ((offset + limit) * facts.inStatus) / facts.hits;
+    const bound = Math.ceil(Math.min(facts.inStatus, 4 * expected + 100));
+    const checks = words
+      .map(() => 'exists (select 1 from products_fts f where f.products_fts match ? and f.rowid = w.rid)')
+      .join(' and ');
+    ids = (
+      await readRows<{ product_id: string }>(
+        k,
+        `select w.product_id, w.min_price from (
+             select r.rowid as rid, r.product_id, r.min_price ${range}
+              order by r.min_price ${dir}, r.product_id ${dir} limit ?
+           ) as w
+           where ${checks}
+           ${window}`,
+        [...bindings, bound, ...words.map((list) => fts5Words([list])), ...slice],
+      )
+    ).map((h) => h.product_id);
+    if (ids.length < limit) {
+      // Short: the end of the hits, or far fewer hits than estimated. With under a quarter of the
+      // page found in `bound` entries the hits are few: read them all (with their exact count);
+      // otherwise the set finds the rest.
+      if (ids.length * 4 < limit) return everyHit();
+      ids = await set();
+    }
+  } else ids = await set();
+  if (!counted) return { ids };
+  return { ids, total: await priceSortedCount(k, words, facts, filter, status!, order.estimateAbove) };
+}
+
+/**
+ * The total of a walked price-sorted search: the estimated hits with the status, times the share in
+ * stock (or out: the hits with a static score of 0, counted from the full-text index alone, a small
+ * rowid range) and the share inside the price range (of the word's `PRICE_SAMPLE` best static
+ * hits); past `estimateAbove` that estimate, else the exact count.
+ */
+async function priceSortedCount(
+  k: Knex,
+  words: string[][],
+  facts: Awaited<ReturnType<typeof priceSearchFacts>>,
+  filter: PriceFilter,
+  status: string,
+  estimateAbove: number,
+): Promise<{ n: number; estimate?: true }> {
+  const match = fts5Words(words);
+  let estimate = facts.hits;
+  const priced = filter.minPrice !== undefined || filter.maxPrice !== undefined;
+  if (filter.inStock !== undefined || priced) {
+    const inRange = priceConditions({ minPrice: filter.minPrice, maxPrice: filter.maxPrice }, undefined);
+    const [shares] = await readRows<{ out_of_stock: number; sampled: number; inside: number }>(
+      k,
+      `select (select count(*) from products_fts where products_fts match ? and rowid < ${IN_STOCK_ROWID}) as out_of_stock,
+                s.n as sampled, s.inside as inside
+           from (select count(*) as n, coalesce(sum(${inRange.where.length ? inRange.where.join(' and ') : '1'}), 0) as inside
+                   from (select rowid from products_fts where products_fts match ? order by rowid desc limit ${PRICE_SAMPLE}) as h
+                   join products_fts_rows r on r.rowid = h.rowid) as s`,
+      [match, ...inRange.bindings, match],
+    );
+    const out = Math.min(Number(shares.out_of_stock) * facts.statusShare, estimate);
+    if (filter.inStock !== undefined) estimate = filter.inStock ? estimate - out : out;
+    if (priced) estimate *= Number(shares.sampled) ? Number(shares.inside) / Number(shares.sampled) : 0;
+  }
+  if (estimate > estimateAbove) return { n: Math.round(estimate), estimate: true };
+  const { where, bindings } = priceConditions(filter, [status]);
+  const [row] = await readRows<{ n: number }>(
+    k,
+    `select count(*) as n from products_fts_rows r
+        where r.rowid in (select rowid from products_fts where products_fts match ?) and ${where.join(' and ')}`,
+    [match, ...bindings],
+  );
+  return { n: Number(row.n) };
+}
+
 const sqliteSearch: SearchClause = {
   from(k, terms) {
     // Materialised, so bm25() is evaluated inside the FTS query where SQLite allows it; CROSS JOIN
@@ -394,35 +660,8 @@ const sqliteSearch: SearchClause = {
       )
       .orderByRaw('products_fts.rowid desc');
   },
-  priceSortedHits(terms, filter, { descending, after, limit, offset, counted }) {
-    // Every hit is read (a sort by price needs them all), but from the FTS doclist and an
-    // integer-keyed row map: no bm25, no product row; the window's count comes with it.
-    const where: string[] = [];
-    const bindings: Knex.Value[] = [fts5Query(terms)];
-    if (filter.statuses) {
-      where.push(`r.status in (${filter.statuses.map(() => '?').join(', ')})`);
-      bindings.push(...filter.statuses);
-    }
-    if (filter.inStock !== undefined) where.push(`r.in_stock = ${filter.inStock ? 1 : 0}`);
-    if (filter.minPrice !== undefined) {
-      where.push('r.min_price >= ?');
-      bindings.push(filter.minPrice);
-    }
-    if (filter.maxPrice !== undefined) {
-      where.push('r.min_price <= ?');
-      bindings.push(filter.maxPrice);
-    }
-    const dir = descending ? 'desc' : 'asc';
-    const keyset = after ? `where (min_price, product_id) ${descending ? '<' : '>'} (?, ?)` : '';
-    return {
-      sql: `select product_id, min_price, total from (
-              select r.product_id, r.min_price, ${counted ? 'count(*) over ()' : 'null'} as total
-                from products_fts f join products_fts_rows r on r.rowid = f.rowid
-               where f.products_fts match ?${where.map((w) => ` and ${w}`).join('')}
-            ) ${keyset}
-            order by min_price ${dir}, product_id ${dir} limit ${Math.trunc(limit)} offset ${Math.trunc(offset)}`,
-      bindings: [...bindings, ...(after ?? [])],
-    };
+  priceSortedHits(k, terms, filter, order) {
+    return sqlitePriceSortedHits(k, terms, filter, order);
   },
   matches(k, terms) {
     return k('products_fts as f')
@@ -627,11 +866,21 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       const settings = await withFtsBuildSettings(k);
       await k.raw('delete from products_fts');
       await k.raw('delete from products_fts_rows');
-      await k.raw(
-        `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
-         select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
-           from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
-      );
+      // The price index is built once after the rows (sorted), not kept through a million inserts.
+      const [priceIndex] = (await k.raw(
+        `select sql from sqlite_master where type = 'index' and name = 'products_fts_rows_price_idx'`,
+      )) as Array<{ sql: string }>;
+      if (priceIndex) await k.raw('drop index products_fts_rows_price_idx');
+      try {
+        await k.raw(
+          `insert into products_fts_rows (rowid, product_id, status, seq, in_stock, min_price)
+           select ${searchRankSql()} * ${SQLITE_RANK_SHIFT} + n.seq, p.id, p.status, n.seq, p.in_stock, p.min_price
+             from (select id, row_number() over (order by id) as seq from products) as n cross join products p on p.id = n.id`,
+        );
+      } finally {
+        // Back even when the insert failed: the price-sorted search walks it by name.
+        if (priceIndex) await k.raw(priceIndex.sql);
+      }
       await k.raw(
         `insert into products_fts (rowid, name, description, skus)
          select r.rowid, p.name, p.description,

@@ -22,6 +22,7 @@ import { searchStaticRankMigration } from './0023_search_static_rank.js';
 import { cartEmailMigration } from './0026_cart_email.js';
 import { bulkLoadIndexesMigration } from './0028_bulk_load_indexes.js';
 import { productSortBucketsMigration } from './0029_product_sort_buckets.js';
+import { searchPriceWalkMigration } from './0031_search_price_walk.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -80,6 +81,7 @@ export const migrations: Migration[] = [
   cartEmailMigration,
   bulkLoadIndexesMigration,
   productSortBucketsMigration,
+  searchPriceWalkMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */

@@ -23,6 +23,8 @@ export function parseCursor(cursor: string, sort: string, key: ProductSortKey): 
   const value = values[1];
   const numeric = key === 'price' || key === 'relevance';
   if (numeric ? typeof value !== 'number' || !Number.isFinite(value) : typeof value !== 'string') throw bad();
+  // Prices are whole minor units: a fraction or a number past 2^53 (which PostgreSQL cannot read as a bigint) is no price's cursor.
+  if (key === 'price' && !Number.isSafeInteger(value)) throw bad();
   if (key === 'created_at' && Number.isNaN(Date.parse(value as string))) throw bad();
   return [value, values[2]];
 }
