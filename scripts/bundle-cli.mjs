@@ -1,5 +1,5 @@
-// Bundles the `emporia` binary into packages/cli/dist/emporia.cjs and its launcher
-// packages/cli/dist/emporia.mjs (the options, and why: scripts/cli-bundle.mjs).
+// Bundles the `emporia` binary into packages/cli/dist/emporia.cjs, its launcher
+// packages/cli/dist/launch.cjs and the entry dist/emporia.mjs (the options, and why: scripts/cli-bundle.mjs).
 import { rmSync } from 'node:fs';
 import { bundleCli } from './cli-bundle.mjs';
 

@@ -1,6 +1,6 @@
 // The esbuild builds of the `emporia` binary: the bundle, one CommonJS file (dist/emporia.cjs), and
-// its launcher (dist/emporia.mjs, from packages/cli/src/launch.ts), which runs it with a V8 code
-// cache. `npm run build` bundles dist with them (scripts/bundle-cli.mjs) and the CLI tests bundle the
+// its launcher (dist/launch.cjs, from packages/cli/src/launch.ts, required by dist/emporia.mjs),
+// which runs it with a V8 code cache. `npm run build` bundles dist with them (scripts/bundle-cli.mjs) and the CLI tests bundle the
 // sources with them once per run (test/support/global-setup.ts), so what the tests spawn is built the
 // way the shipped binary is.
 // Why a bundle: `serve` start-up is almost all module loading — resolving, reading and compiling
@@ -9,6 +9,9 @@
 // that halves the CPU to start again. One file, no chunks: what only some settings need (BullMQ and
 // ioredis, behind `import()`) is in it but never compiled unless used, and a code cache holds only
 // what was compiled.
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -25,9 +28,58 @@ const lazyIconvLite = {
   },
 };
 
+// @sindresorhus/transliterate builds a copy of its ~1,000 replacements and a pattern of them for each
+// of its locales when it loads (~9 ms of every start); Emporia's slugs use no locale. The bundle gets
+// it with each locale's pattern built on that locale's first use. A new version whose code differs
+// fails the build here rather than being bundled unchanged.
+const eagerLocales = `for (const [locale, localeMap] of Object.entries(localeReplacements)) {
+\tconst replacements = new Map(builtinReplacements);
+\tfor (const [key, value] of localeMap) {
+\t\treplacements.set(key, value);
+\t}
+
+\tlocaleCache.set(locale, {
+\t\treplacements,
+\t\tpattern: buildReplacementPattern(replacements),
+\t});
+}`;
+const lazyLocales = `const localeEntry = locale => {
+\tlet entry = localeCache.get(locale);
+\tif (!entry) {
+\t\tconst replacements = new Map(builtinReplacements);
+\t\tfor (const [key, value] of localeReplacements[locale]) {
+\t\t\treplacements.set(key, value);
+\t\t}
+
+\t\tentry = {replacements, pattern: buildReplacementPattern(replacements)};
+\t\tlocaleCache.set(locale, entry);
+\t}
+
+\treturn entry;
+};`;
+/** @type {import('esbuild').Plugin} */
+const lazyTransliterateLocales = {
+  name: 'lazy-transliterate-locales',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@sindresorhus[\\/]transliterate[\\/]index\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      const use = '({replacements, pattern} = localeCache.get(normalizedLocale));';
+      if (!code.includes(eagerLocales) || code.split(use).length !== 2) {
+        throw new Error(`${args.path}: not the code scripts/cli-bundle.mjs makes lazy; review the plugin`);
+      }
+      return {
+        contents: code
+          .replace(eagerLocales, lazyLocales)
+          .replace(use, '({replacements, pattern} = localeEntry(normalizedLocale));'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /**
  * Bundles `entry` (bin.ts or its build) into `outdir`/emporia.cjs and `launcher` (launch.ts) into
- * `outdir`/emporia.mjs.
+ * `outdir`/launch.cjs, and writes `outdir`/emporia.mjs, the entry that runs them.
  * @param {{ entry: string, launcher: string, outdir: string, minify?: boolean, tsconfig?: string }} where
  */
 export async function bundleCli({ entry, launcher, outdir, minify = false, tsconfig }) {
@@ -73,13 +125,21 @@ export async function bundleCli({ entry, launcher, outdir, minify = false, tscon
       '@node-rs/argon2',
       'nodemailer',
     ],
-    plugins: [lazyIconvLite],
+    plugins: [lazyIconvLite, lazyTransliterateLocales],
   });
+  // The launcher is CommonJS too: node's builtins required, not imported, cost no ES module facades.
+  // dist/emporia.mjs, what bin/emporia.js imports, only requires it.
   await build({
     ...common,
-    entryPoints: { emporia: launcher },
+    entryPoints: { launch: launcher },
     outdir,
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    define: { 'import.meta.url': '__emporiaLaunchUrl' },
+    banner: { js: `"use strict";var __emporiaLaunchUrl = require('node:url').pathToFileURL(__filename).href;` },
   });
+  writeFileSync(
+    join(outdir, 'emporia.mjs'),
+    "import { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./launch.cjs');\n",
+  );
 }
