@@ -61,11 +61,13 @@ function compile(file: string): (...args: unknown[]) => void {
   // What a cache must have been made for: this bundle, this Node and its options (V8 rejects code
   // compiled under other flags), and the kind of command, as each compiles different functions first.
   const kind = commandKind(process.argv.slice(2));
+  const bundle = sha256(WRAPPER, code);
   const key = sha256(
-    sha256(WRAPPER, code),
+    bundle,
     `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''} ${kind}`,
   );
-  const name = `${basename(file)}-${kind}-${key.subarray(0, 12).toString('hex')}.cache`;
+  // `<bundle file>-<its hash>-<kind>-<key>.cache`: a write removes only other bundles' files.
+  const name = `${basename(file)}-${hex(bundle)}-${kind}-${hex(key)}.cache`;
   const dirs = off ? [] : setting ? [{ dir: setting, own: false, prune: false }] : cacheDirs(file);
   const cachedData = off ? undefined : readCache(dirs, name, key);
   // esbuild writes ASCII (non-ASCII characters escaped): read as Latin-1, a fifth of UTF-8's decoding time.
@@ -111,6 +113,8 @@ function cacheDirs(file: string): CacheDir[] {
     { dir: join(tmpdir(), `emporia-code-cache-${process.getuid?.() ?? 'user'}`), own: true, prune: false },
   ];
 }
+
+const hex = (hash: Buffer) => hash.subarray(0, 8).toString('hex');
 
 function sha256(...parts: (Buffer | string)[]): Buffer {
   const hash = createHash('sha256');
@@ -162,11 +166,13 @@ function onlyMine(stat: Stats): boolean {
   return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
 }
 
+/** Removes the caches of other builds of the bundle (those of other node options or commands stay). */
 function removeOthers(dir: string, name: string): void {
-  const kind = name.slice(0, name.lastIndexOf('-') + 1);
+  const file = name.slice(0, name.indexOf('-') + 1);
+  const thisBuild = name.slice(0, name.indexOf('-', file.length) + 1);
   try {
     for (const other of readdirSync(dir)) {
-      if (other !== name && other.startsWith(kind) && other.endsWith('.cache'))
+      if (other.startsWith(file) && !other.startsWith(thisBuild) && other.endsWith('.cache'))
         rmSync(join(dir, other), { force: true });
     }
   } catch {
