@@ -1,10 +1,17 @@
-// Bundles the `emporia` binary into packages/cli/dist/emporia.mjs, its lazily loaded code in
-// packages/cli/dist/chunks/ (the options, and why: scripts/cli-bundle.mjs).
+// Bundles the `emporia` binary into packages/cli/dist/emporia.cjs, its launcher
+// packages/cli/dist/launch.cjs and the entry dist/emporia.mjs (the options, and why: scripts/cli-bundle.mjs).
 import { rmSync } from 'node:fs';
-import { build } from 'esbuild';
-import { cliBundleOptions } from './cli-bundle.mjs';
+import { bundleCli } from './cli-bundle.mjs';
 
-// Chunk names carry a content hash: clear the last build's, or they pile up beside the new ones.
-rmSync('packages/cli/dist/chunks', { recursive: true, force: true });
+// The last build's code caches can never match this one; dist/chunks and the ES module bundle's map
+// are what builds before the launcher left.
+for (const old of ['code-cache', 'chunks', 'emporia.mjs.map']) {
+  rmSync(`packages/cli/dist/${old}`, { recursive: true, force: true });
+}
 
-await build(cliBundleOptions({ entry: 'packages/cli/dist/bin.js', outdir: 'packages/cli/dist', minify: true }));
+await bundleCli({
+  entry: 'packages/cli/dist/bin.js',
+  launcher: 'packages/cli/dist/launch.js',
+  outdir: 'packages/cli/dist',
+  minify: true,
+});

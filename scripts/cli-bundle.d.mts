@@ -1,8 +1,7 @@
-import type { BuildOptions } from 'esbuild';
-
-export function cliBundleOptions(where: {
+export function bundleCli(where: {
   entry: string;
+  launcher: string;
   outdir: string;
   minify?: boolean;
   tsconfig?: string;
-}): BuildOptions;
+}): Promise<void>;

@@ -16,7 +16,8 @@ function command(args: string[]): [string, string[]] {
   return [process.execPath, ['--import', tsxLoader, join(repoRoot, 'packages/cli/src/bin.ts'), ...args]];
 }
 
-function cliBundle(): string | null {
+/** This run's bundle of the CLI (its launcher, `emporia.mjs`), or null outside a vitest run that made one. */
+export function cliBundle(): string | null {
   try {
     return inject('cliBundle') ?? null;
   } catch {

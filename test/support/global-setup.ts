@@ -3,13 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase } from '../../packages/adapters/src/knex/database.js';
 import { migrateLatest } from '../../packages/adapters/src/migrations/index.js';
-import { cliBundleOptions } from '../../scripts/cli-bundle.mjs';
+import { bundleCli } from '../../scripts/cli-bundle.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -104,13 +103,12 @@ async function cliBundle(): Promise<{ file: string; drop(): void }> {
   const dir = mkdtempSync(join(cache, 'emporia-test-cli-'));
   try {
     // @emporia/* resolve to the sources (tsconfig.tests.json), as under tsx and vitest.
-    await build(
-      cliBundleOptions({
-        entry: join(repoRoot, 'packages/cli/src/bin.ts'),
-        outdir: dir,
-        tsconfig: join(repoRoot, 'tsconfig.tests.json'),
-      }),
-    );
+    await bundleCli({
+      entry: join(repoRoot, 'packages/cli/src/bin.ts'),
+      launcher: join(repoRoot, 'packages/cli/src/launch.ts'),
+      outdir: dir,
+      tsconfig: join(repoRoot, 'tsconfig.tests.json'),
+    });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { runCli } from './program.js';
 
 // `emporia migrate status | head`: the reader went away; that is the end of the output, not a crash.
@@ -9,6 +8,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await runCli(process.argv.slice(2));
-// `serve` and `worker` keep running; every other command exits with its code.
-if (code !== 0) process.exit(code);
+// `serve` and `worker` keep running; every other command exits with its code. (No top-level await:
+// the bundle is CommonJS, see launch.ts.)
+void runCli(process.argv.slice(2)).then((code) => {
+  if (code !== 0) process.exit(code);
+});

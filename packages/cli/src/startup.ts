@@ -64,3 +64,12 @@ async function shopTasks(engine: Engine, logger: Logger): Promise<void> {
     );
   }
 }
+
+/**
+ * Tells the launcher (src/launch.ts, dist/emporia.mjs) that this process has started: a launcher
+ * that found no code cache for it writes one shortly after. A no-op when not run by the launcher.
+ */
+export function startedUp(): void {
+  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for('emporia.started')];
+  if (typeof hook === 'function') (hook as () => void)();
+}

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isClusterWorker, parseProcesses, runPrimary, runsClusterJobs } from '../cluster.js';
 import { CliError, outliveOutput, stdoutFlushed, type Io } from '../output.js';
 import { AcceptDrain, Shutdown } from '../shutdown.js';
-import { startupTasks } from '../startup.js';
+import { startedUp, startupTasks } from '../startup.js';
 
 /** How long the exit waits for the last log lines to be written to stdout. */
 const FINAL_LOG_WAIT_MS = 500;
@@ -48,7 +48,10 @@ export function serveCommand(program: Command, io: Io): void {
           processes,
           shutdownTimeout: config.shutdownTimeout,
           logger,
-          onListening: (port) => io.out(servingLine(config.host, port, processes)),
+          onListening: (port) => {
+            io.out(servingLine(config.host, port, processes));
+            startedUp();
+          },
         });
         await stdoutFlushed(FINAL_LOG_WAIT_MS);
         process.exit(code);
@@ -135,6 +138,7 @@ export function serveCommand(program: Command, io: Io): void {
         // Said only once the signals are handled: a supervisor may stop the process right after this line.
         io.out(servingLine(config.host, port, 1));
       }
+      startedUp();
     });
 }
 

@@ -8,6 +8,7 @@ import { createLogger } from '@emporia/http';
 import type { Command } from 'commander';
 import { CliError, outliveOutput, type Io } from '../output.js';
 import { openEngine } from '../engine.js';
+import { startedUp } from '../startup.js';
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -50,5 +51,6 @@ export function workerCommand(program: Command, io: Io): void {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      startedUp();
     });
 }
