@@ -168,19 +168,9 @@ export function variantsJson(dialect: Dialect): string {
 }
 
 /** A variant's fields as the API answers them (`toVariant`'s order; no `position`). */
-const VARIANT_ANSWER = [
-  'id',
-  'product_id',
-  'sku',
-  'price',
-  'currency',
-  'stock',
-  'low_stock_threshold',
-  'weight_grams',
-  'options',
-  'created_at',
-  'updated_at',
-] as const;
+const VARIANT_ANSWER = VARIANT_FIELDS.filter(
+  (field): field is Exclude<(typeof VARIANT_FIELDS)[number], 'position'> => field !== 'position',
+);
 
 export function toVariantRow(r: Record<string, unknown>): VariantRow {
   return {

@@ -23,7 +23,8 @@ export function toVariant(row: VariantRow): Variant {
   };
 }
 
-export function toProduct(row: ProductRow, variants: VariantRow[]): Product {
+/** A product's fields before its variants, in the answer's order (`toProduct`, `listedProduct`). */
+function productHead(row: ProductRow, stock: number): Omit<Product, 'variants' | 'created_at' | 'updated_at'> {
   return {
     id: row.id,
     slug: row.slug,
@@ -37,8 +38,17 @@ export function toProduct(row: ProductRow, variants: VariantRow[]): Product {
     options: row.options,
     price: row.min_price,
     currency: row.currency,
-    stock: variants.reduce((sum, v) => sum + v.stock, 0),
+    stock,
     in_stock: row.in_stock,
+  };
+}
+
+export function toProduct(row: ProductRow, variants: VariantRow[]): Product {
+  return {
+    ...productHead(
+      row,
+      variants.reduce((sum, v) => sum + v.stock, 0),
+    ),
     variants: variants.map(toVariant),
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -77,22 +87,7 @@ function settle(product: Product, variants: Variant[]): void {
  */
 export function listedProduct(row: ListedProductRow): Product {
   if (row.variants_json === undefined) return toProduct(row, row.variants ?? []);
-  const product = {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    status: row.status,
-    category_id: row.category_id,
-    tax_class: row.tax_class,
-    attributes: row.attributes,
-    images: row.images,
-    options: row.options,
-    price: row.min_price,
-    currency: row.currency,
-    stock: row.variants_stock ?? 0,
-    in_stock: row.in_stock,
-  } as Product;
+  const product = productHead(row, row.variants_stock ?? 0) as Product;
   Object.defineProperty(product, 'variants', lazyVariants);
   product.created_at = row.created_at;
   product.updated_at = row.updated_at;
