@@ -93,13 +93,13 @@ export async function bundleCli({ entry, launcher, outdir, minify = false, tscon
     sourcemap: 'linked',
     ...(tsconfig ? { tsconfig } : {}),
     logLevel: 'warning',
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
   };
   await build({
     ...common,
     entryPoints: { emporia: entry },
-    outdir,
-    outExtension: { '.js': '.cjs' },
-    format: 'cjs',
     // `import()` becomes require(): a script run by the launcher has no loader for `import()`
     // (Node 20 offers one only behind a flag or with a warning), and what is still imported at run
     // time (nodemailer) is CommonJS.
@@ -132,9 +132,6 @@ export async function bundleCli({ entry, launcher, outdir, minify = false, tscon
   await build({
     ...common,
     entryPoints: { launch: launcher },
-    outdir,
-    outExtension: { '.js': '.cjs' },
-    format: 'cjs',
     define: { 'import.meta.url': '__emporiaLaunchUrl' },
     banner: { js: `"use strict";var __emporiaLaunchUrl = require('node:url').pathToFileURL(__filename).href;` },
   });

@@ -51,7 +51,7 @@ function pgText(client: KnexClient, sql: string): string {
 function pgStatement(client: KnexClient, sql: string): { name?: string; text: string } {
   let statement = pgNames.get(sql);
   if (!statement) {
-    const text = client.positionBindings(sql);
+    const text = pgText(client, sql);
     statement = pgNames.size < MAX_NAMED ? { name: `emporia_read_${pgNames.size + 1}`, text } : { text };
     if (statement.name) pgNames.set(sql, statement);
   }
