@@ -229,6 +229,45 @@ function raceSuite(name: string, make: () => CatalogCache | Promise<CatalogCache
 
 raceSuite('memory', () => new MemoryCatalogCache({ maxEntries: 100, ttlSeconds: 60 }));
 raceSuite('memory, tag versions pushed out', () => new MemoryCatalogCache({ maxEntries: 1, ttlSeconds: 60 }));
+
+describe('memory catalog cache, bounded by bytes', () => {
+  const answer = (n: number) => ({ body: `[${'x'.repeat(1000)}${n}]`, etag: `"${n}"` });
+
+  it('drops the least recently used answers once their bytes pass the bound, whatever their count', async () => {
+    const cache = new MemoryCatalogCache({ maxEntries: 1000, maxBytes: 4096, ttlSeconds: 60 });
+    const version = await cache.version();
+    for (let n = 0; n < 10; n++) expect(await cache.set(`k${n}`, answer(n), ['product-list'], version)).toBe(true);
+    const kept = [];
+    for (let n = 0; n < 10; n++) if (await cache.get(`k${n}`)) kept.push(n);
+    // ~1 KB each under a 4 KB bound: the three newest stay.
+    expect(kept).toEqual([7, 8, 9]);
+    await cache.close();
+  });
+
+  it('refuses an answer larger than the whole bound and keeps no older answer under its key', async () => {
+    const cache = new MemoryCatalogCache({ maxEntries: 1000, maxBytes: 4096, ttlSeconds: 60 });
+    const version = await cache.version();
+    expect(await cache.set('big', answer(1), ['product-list'], version)).toBe(true);
+    const huge = { body: 'y'.repeat(5000), etag: '"huge"' };
+    expect(await cache.set('big', huge, ['product-list'], version)).toBe(false);
+    expect(await cache.get('big')).toBeNull();
+    await cache.close();
+  });
+
+  it('takes its bound from CATALOG_CACHE_MB', async () => {
+    const config = parseConfig({ CATALOG_CACHE: 'memory', CATALOG_CACHE_MB: '1' });
+    const cache = (await createCatalogCache(config))!;
+    const version = await cache.version();
+    const page = { body: 'z'.repeat(300_000), etag: '"page"' };
+    for (let n = 0; n < 5; n++) await cache.set(`p${n}`, page, ['product-list'], version);
+    let kept = 0;
+    for (let n = 0; n < 5; n++) if (await cache.get(`p${n}`)) kept += 1;
+    expect(kept).toBe(3);
+    expect(() => parseConfig({ CATALOG_CACHE_MB: '0' })).toThrow();
+    await cache.close();
+  });
+});
+
 const prefix = testRedisPrefix('catalog-cache');
 if (testRedisUrl) {
   const url = testRedisUrl;

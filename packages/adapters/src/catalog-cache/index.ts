@@ -16,5 +16,9 @@ export async function createCatalogCache(config: Config): Promise<CatalogCache |
     const { RedisCatalogCache } = await import('./redis.js');
     return new RedisCatalogCache(config.redisUrl, config.redisPrefix, config.catalogCacheTtl);
   }
-  return new MemoryCatalogCache({ maxEntries: config.catalogCacheEntries, ttlSeconds: config.catalogCacheTtl });
+  return new MemoryCatalogCache({
+    maxEntries: config.catalogCacheEntries,
+    maxBytes: config.catalogCacheMb * 1024 * 1024,
+    ttlSeconds: config.catalogCacheTtl,
+  });
 }

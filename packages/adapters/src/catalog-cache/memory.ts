@@ -8,7 +8,8 @@ interface Entry extends CachedAnswer {
 }
 
 /**
- * The in-process catalog cache: a bounded LRU (lru-cache) of answers with a time to live, and the
+ * The in-process catalog cache: an LRU (lru-cache) of answers bounded by count and by bytes (a list
+ * answer is ~25 KB, so a count alone could hold hundreds of MB), with a time to live, and the
  * version of each tag's last invalidation. An entry whose tag was invalidated after the entry's
  * version is stale: `get` drops it and `set` refuses it, so no tag index is needed. The tag
  * versions are bounded too; a tag pushed out leaves its version behind as a floor that every
@@ -21,8 +22,15 @@ export class MemoryCatalogCache implements CatalogCache {
   private readonly entries: LRUCache<string, Entry>;
   private readonly tagVersions: LRUCache<string, number>;
 
-  constructor(options: { maxEntries: number; ttlSeconds: number }) {
-    this.entries = new LRUCache({ max: options.maxEntries, ttl: options.ttlSeconds * 1000 });
+  constructor(options: { maxEntries: number; ttlSeconds: number; maxBytes?: number }) {
+    this.entries = new LRUCache({
+      max: options.maxEntries,
+      ttl: options.ttlSeconds * 1000,
+      // UTF-16 code units ≈ bytes of the JSON answers (mostly ASCII); an answer larger than the whole
+      // bound is not kept at all.
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (entry) => entry.body.length + entry.etag.length + 64,
+    });
     this.tagVersions = new LRUCache({
       max: Math.max(1_000, options.maxEntries * 2),
       dispose: (version) => {
@@ -48,7 +56,8 @@ export class MemoryCatalogCache implements CatalogCache {
   async set(key: string, answer: CachedAnswer, tags: readonly string[], version: number): Promise<boolean> {
     if (this.staleAfter(tags, version)) return false;
     this.entries.set(key, { body: answer.body, etag: answer.etag, tags, version });
-    return true;
+    // lru-cache refuses (and drops the key's old answer) when one answer is larger than the bound.
+    return this.entries.has(key);
   }
 
   async invalidate(tags: readonly string[]): Promise<void> {

@@ -167,6 +167,8 @@ const configSchema = z.object({
   catalogCachePages: int(0, 100).default(3),
   /** Answers the in-process (`memory`) catalog cache holds at most, least recently used dropped first. */
   catalogCacheEntries: int(1, 10_000_000).default(10_000),
+  /** Megabytes of answers the in-process (`memory`) catalog cache holds at most, whatever their count. */
+  catalogCacheMb: int(1, 65_536).default(64),
   /** Open event streams (SSE and WebSocket together) per user and process; beyond it, 429. */
   maxStreamsPerUser: int(1, 1000).default(5),
   /** Open event streams per process; beyond it, 429. */
