@@ -83,10 +83,15 @@ const backendTicks = async (dbUrl) => {
 const myAdmin = /^(mysql|mariadb):/.test(url)
   ? await (await import('mysql2/promise')).default.createConnection(url.replace(/^mariadb:/, 'mysql:'))
   : null;
+const commOf = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return ''; // gone
+  }
+};
 const mysqldPid = myAdmin
-  ? readdirSync('/proc').find(
-      (d) => /^\d+$/.test(d) && ['mariadbd', 'mysqld'].includes(readFileSync(`/proc/${d}/comm`, 'utf8').trim()),
-    )
+  ? readdirSync('/proc').find((d) => /^\d+$/.test(d) && ['mariadbd', 'mysqld'].includes(commOf(d)))
   : null;
 const clientPorts = (pid) => {
   const inodes = new Set();
