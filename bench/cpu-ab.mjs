@@ -14,7 +14,7 @@
 // Also reported per server: req/s during the bursts (indicative: load-dependent) and, after them, a
 // single caller's p50 (SINGLE_CALLS requests, default 100, the servers in turn).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 const [url, scenario, roundsArg, burstArg, ...servers] = process.argv.slice(2);
 const env = {
@@ -72,6 +72,56 @@ const backendTicks = async (dbUrl) => {
   for (const pid of await backends(dbUrl)) {
     try {
       out.set(pid, ticks(pid));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+};
+// MariaDB/MySQL: the server threads serving a build's own connections (their client ports are the
+// build's sockets, so other work on the same database is not counted), added to `db_cpu_ms_per_req`.
+const myAdmin = /^(mysql|mariadb):/.test(url)
+  ? await (await import('mysql2/promise')).default.createConnection(url.replace(/^mariadb:/, 'mysql:'))
+  : null;
+const commOf = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return ''; // gone
+  }
+};
+const mysqldPid = myAdmin
+  ? readdirSync('/proc').find((d) => /^\d+$/.test(d) && ['mariadbd', 'mysqld'].includes(commOf(d)))
+  : null;
+const clientPorts = (pid) => {
+  const inodes = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6'])
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[9] && inodes.has(f[9])) ports.add(parseInt(f[1].split(':').pop(), 16));
+    }
+  return ports;
+};
+const mysqlThreadTicks = async (pid) => {
+  const out = new Map();
+  const ports = clientPorts(pid);
+  const [rows] = await myAdmin.query(
+    'select host, tid from information_schema.processlist where id <> connection_id()',
+  );
+  for (const r of rows) {
+    if (!ports.has(Number(String(r.host).split(':').pop()))) continue;
+    try {
+      const f = readFileSync(`/proc/${mysqldPid}/task/${r.tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(r.tid, Number(f[11]) + Number(f[12]));
     } catch {
       // gone
     }
@@ -236,6 +286,7 @@ try {
     for (const t of round % 2 ? [...all].reverse() : all) {
       const t0 = ticks(t.pid);
       const db0 = t.ceiling ? new Map() : await backendTicks(t.dbUrl);
+      const my0 = t.ceiling || !myAdmin ? new Map() : await mysqlThreadTicks(t.pid);
       t.n += await send(t, t.ceiling ? Math.round(burst * 2) : burst);
       // The work a burst leaves behind counts too (checkout's e-mail jobs, which the inline runner
       // drains after the answers): the burst ends when the process is idle again (≤ 10 ms in 250 ms).
@@ -247,6 +298,8 @@ try {
       }
       t.cpu += (ticks(t.pid) - t0) * 10;
       if (!t.ceiling) for (const [pid, n] of await backendTicks(t.dbUrl)) t.dbCpu += (n - (db0.get(pid) ?? 0)) * 10;
+      if (!t.ceiling && myAdmin)
+        for (const [tid, n] of await mysqlThreadTicks(t.pid)) t.dbCpu += (n - (my0.get(tid) ?? 0)) * 10;
     }
   }
   // One caller, the servers in turn: each request's wall time (p50), after the load (reads only).
@@ -270,7 +323,7 @@ try {
     out[t.name] = {
       cpu_ms_per_req: +(t.cpu / t.n).toFixed(3),
       share_of_ceiling: `${((100 * c) / (t.cpu / t.n)).toFixed(1)} %`,
-      ...(admin ? { db_cpu_ms_per_req: +(t.dbCpu / t.n).toFixed(3) } : {}),
+      ...(admin || myAdmin ? { db_cpu_ms_per_req: +(t.dbCpu / t.n).toFixed(3) } : {}),
       requests: t.n,
       // indicative: the machine's load weighs on it
       req_per_s_32: Math.round(t.n / t.seconds),
@@ -281,6 +334,7 @@ try {
   console.log(JSON.stringify(out));
 } finally {
   await admin?.end();
+  await myAdmin?.end();
   for (const p of procs) p.kill();
   // a profiled server writes its profile as it exits
   if (nodeFlags.includes('--cpu-prof'))

@@ -19,6 +19,7 @@ import {
   variantsJson,
 } from './product-rows.js';
 import type { SearchClause } from './search.repository.js';
+import type { Dialect } from './database.js';
 import { knexDialect } from './dialect.js';
 import { readRowArrays, readRows } from './read-statements.js';
 import { rawRows } from './values.js';
@@ -122,10 +123,11 @@ const categoryBranches: ListStrategy = {
     if (filter.minPrice !== undefined) where('p.min_price >= ?', filter.minPrice);
     if (filter.maxPrice !== undefined) where('p.min_price <= ?', filter.maxPrice);
     if (filter.inStock !== undefined) where('p.in_stock = ?', filter.inStock);
-    if (window.kind === 'keyset' && window.after) {
-      where(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, window.after[0] as Knex.Value, window.after[1]);
-    }
     const dialect = knexDialect(k);
+    if (window.kind === 'keyset' && window.after) {
+      const after = keysetAfter(dialect, column, sort.descending, window.after[0] as Knex.Value, window.after[1]);
+      where(after.sql, ...after.bindings);
+    }
     let offset = window.kind === 'page' ? window.offset : 0;
     let reach = window.kind === 'page' ? window.offset + window.limit : window.limit;
     // A deep page without row filters starts at the sort bucket its offset falls in.
@@ -145,9 +147,9 @@ const categoryBranches: ListStrategy = {
     const range = `select p.id, ${column} as sort_key from products p where ${conditions.join(' and ')}`;
     // SQLite sorts a bounded branch again before merging it, so there the branches are not bounded.
     const merges = dialect === 'sqlite';
-    const branch = merges
-      ? range
-      : `select * from (${range} order by ${column} ${dir}, p.id ${dir} limit ${reach}) as b`;
+    const bounded = `${range} order by ${column} ${dir}, p.id ${dir} limit ${reach}`;
+    // MySQL/MariaDB take a bounded union member in parentheses: a derived table less per branch to plan.
+    const branch = merges ? range : dialect === 'mysql' ? `(${bounded})` : `select * from (${bounded}) as b`;
     const bindings: Knex.Value[] = [];
     for (const category of categories) for (const status of statuses) bindings.push(category, status, ...shared);
     const branches = Array(categories.length * statuses.length)
@@ -169,7 +171,7 @@ const categoryBranches: ListStrategy = {
          order by w.sort_key ${dir}, w.id ${dir}`,
       count ? [...count.bindings, ...bindings] : bindings,
     );
-    const rows = found.map((values) => toProductRow(productRecord(values, dialect)));
+    const rows = found.map((values) => toProductRow(productRecord(values)));
     if (window.kind !== 'page') return { rows };
     if (deep) return { rows, count: deep.total };
     const total: Total =
@@ -578,14 +580,33 @@ function windowById(
     .orderByRaw(`${column} ${dir}, p.id ${dir}`)
     .limit(limit);
   if (offset > 0) ids.offset(offset);
-  // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
-  if (after)
-    ids.whereRaw(`(${column}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [after[0] as Knex.Value, after[1]]);
+  if (after) {
+    const bound = keysetAfter(knexDialect(k), column, sort.descending, after[0] as Knex.Value, after[1]);
+    ids.whereRaw(bound.sql, bound.bindings);
+  }
   return k('products as p')
     .join(ids.as('w'), 'w.id', 'p.id')
     .select(PRODUCT_COLUMNS)
     .select(k.raw(variantsJson(knexDialect(k))))
     .orderByRaw(`w.sort_key ${dir}, w.id ${dir}`);
+}
+
+/**
+ * The keyset bound "after (key, id)" in the sort's direction, as the (…, key, id) indexes answer it
+ * directly, so a deep cursor page costs like page 1: a row-value comparison, which MySQL/MariaDB
+ * only filter by (MariaDB 10.11 walks every index entry before the bound), so there the key's own
+ * range comes first and the tie on the key is decided by id.
+ */
+function keysetAfter(
+  dialect: Dialect,
+  column: string,
+  descending: boolean,
+  key: Knex.Value,
+  id: string,
+): { sql: string; bindings: Knex.Value[] } {
+  const op = descending ? '<' : '>';
+  if (dialect !== 'mysql') return { sql: `(${column}, p.id) ${op} (?, ?)`, bindings: [key, id] };
+  return { sql: `${column} ${op}= ? and (${column} ${op} ? or p.id ${op} ?)`, bindings: [key, key, id] };
 }
 
 /** Tried in this order; the last ones together cover every request. */

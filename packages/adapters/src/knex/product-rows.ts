@@ -46,7 +46,7 @@ export const SORT_COLUMNS = { price: 'p.min_price', name: 'p.name', created_at: 
  * column) as the record `toProductRow` reads. Building it here costs less than the driver making
  * each row an object by its column names (better-sqlite3 sets every property through V8's C++ API).
  */
-export function productRecord(values: unknown[], dialect: Dialect): Record<string, unknown> {
+export function productRecord(values: unknown[]): Record<string, unknown> {
   const record: Record<string, unknown> = {
     id: values[0],
     slug: values[1],
@@ -64,10 +64,8 @@ export function productRecord(values: unknown[], dialect: Dialect): Record<strin
     created_at: values[13],
     updated_at: values[14],
     variants_text: undefined,
-    variants_json: undefined,
   };
-  if (dialect === 'mysql') record.variants_json = values[15];
-  else record.variants_text = values[15];
+  record.variants_text = values[15];
   return record;
 }
 
@@ -96,13 +94,11 @@ export function toProductRow(r: Record<string, unknown>): ListedProductRow {
     const comma = text.indexOf(',');
     row.variants_stock = Number(text.slice(0, comma));
     row.variants_json = text.slice(comma + 1);
-  } else if (r.variants_json !== undefined) {
-    row.variants = (fromJson<Array<Record<string, unknown>> | null>(r.variants_json) ?? []).map(toVariantRow);
   }
   return row;
 }
 
-/** The variant columns `toVariantRow` reads, as they are named inside `variantsJson`'s objects. */
+/** The variant columns `toVariantRow` reads, in `toVariant`'s order (`variantsJson` writes them but `position`). */
 const VARIANT_FIELDS = [
   'id',
   'product_id',
@@ -124,18 +120,16 @@ const VARIANT_FIELDS = [
  * statement. Put it only in a statement whose outer rows are the page's own (a correlated subquery
  * runs once per outer row).
  *
- * On SQLite and PostgreSQL it is `variants_text`: the variants' total stock, a comma, then the
+ * It is `variants_text`: the variants' total stock, a comma, then the
  * variants written as the API answers them — the exact text `JSON.stringify` gives for
  * `toVariant`'s objects (its fields in that order, `options` as the stored JSON object, timestamps
  * as stored: `toISOString()` text on SQLite, printed the same way from PostgreSQL's `timestamptz`).
  * `toProductRow` keeps it as text: the HTTP answer splices it in, a library caller's read parses it
- * (`listedProduct` in core). Both databases escape strings in JSON as `JSON.stringify` does
+ * (`listedProduct` in core). The databases escape strings in JSON as `JSON.stringify` does
  * (`"`, `\\`, `\b\f\n\r\t`, other control characters as lower-case `\u00xx`, everything else
- * as it is); `product-answer.test.ts` holds both to it with hostile names.
+ * as it is); `product-answer.test.ts` holds each to it with hostile names.
  *
- * On MySQL/MariaDB it is `variants_json`, one JSON array of the variant rows that `toProductRow`
- * parses; a variant's `options` stay JSON text inside it, and DATETIME is written out as ISO text
- * (inside JSON it would be its local `YYYY-MM-DD hh:mm:ss` form).
+ * MySQL/MariaDB write the same text with `concat` and `group_concat` (the session allows 1 MB).
  */
 export function variantsJson(dialect: Dialect): string {
   if (dialect === 'sqlite') {
@@ -161,10 +155,27 @@ export function variantsJson(dialect: Dialect): string {
     return `(select coalesce(sum(v.stock), 0) || ',[' || coalesce(string_agg(${object} || '}', ',' order by v.position, v.id), '') || ']'
       from product_variants v where v.product_id = p.id) as variants_text`;
   }
-  const value = (field: (typeof VARIANT_FIELDS)[number]) =>
-    field.endsWith('_at') ? `date_format(v.${field}, '%Y-%m-%dT%H:%i:%s.%fZ')` : `v.${field}`;
-  const object = VARIANT_FIELDS.map((field) => `'${field}', ${value(field)}`).join(', ');
-  return `(select json_arrayagg(json_object(${object}) order by v.position, v.id) from product_variants v where v.product_id = p.id) as variants_json`;
+  // MySQL/MariaDB: JSON_OBJECT writes `{"a": 1}` (a space after each colon and comma), so the
+  // text is concatenated. JSON_QUOTE escapes as JSON.stringify does except control characters
+  // (upper-case hex), which ids, SKUs and currency codes never hold (their schemas).
+  const value = (field: (typeof VARIANT_ANSWER)[number]) =>
+    field === 'options'
+      ? 'v.options'
+      : field === 'weight_grams'
+        ? 'coalesce(v.weight_grams, 0)'
+        : field.endsWith('_at')
+          ? `'"', ${mysqlIsoText(`v.${field}`)}, '"'`
+          : ['price', 'stock', 'low_stock_threshold'].includes(field)
+            ? `v.${field}`
+            : `json_quote(v.${field})`;
+  const object = VARIANT_ANSWER.map((field, i) => `'${i ? ',' : '{'}"${field}":', ${value(field)}`).join(', ');
+  return `(select concat(coalesce(sum(v.stock), 0), ',[', coalesce(group_concat(concat(${object}, '}') order by v.position, v.id separator ','), ''), ']')
+      from product_variants v where v.product_id = p.id) as variants_text`;
+}
+
+/** A MySQL/MariaDB `DATETIME(3)` column as `Date.prototype.toISOString()` writes it. */
+function mysqlIsoText(column: string): string {
+  return `left(date_format(${column}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z'`;
 }
 
 /** A variant's fields as the API answers them (`toVariant`'s order; no `position`). */

@@ -69,7 +69,7 @@ export class KnexProductRepository implements ProductRepository {
 
   async findWithVariants(ctx: Context, idOrSlug: string): Promise<ListedProductRow | null> {
     const [row] = await readRowArrays(db(ctx, this.knex), this.withVariantsSql, [idOrSlug, idOrSlug]);
-    return row ? toProductRow(productRecord(row, this.dialect)) : null;
+    return row ? toProductRow(productRecord(row)) : null;
   }
 
   async find(ctx: Context, idOrSlug: string): Promise<ProductRow | null> {

@@ -2,9 +2,10 @@
  * Fixed-shape reads on the hot paths (a list page, a product by slug) run here, below knex's query
  * builder and runner: the SQL text is written once per shape, and the statement is prepared once
  * per connection — better-sqlite3's `prepare`, kept per connection; a PostgreSQL named statement,
- * parsed once per connection. Building and running a statement through knex cost about as much
- * as SQLite executing it (bench profile of issue 20). Inside a transaction, and on MySQL/MariaDB,
- * the statement goes through `knex.raw` as before. Every statement is still announced as knex's
+ * parsed once per connection; on MySQL/MariaDB the mysql2 connection's `query`, with arrays built
+ * by the driver's row parser. Building and running a statement through knex cost about as much
+ * as SQLite executing it (bench profile of issue 20). Inside a transaction the statement goes
+ * through `knex.raw` as before. Every statement is still announced as knex's
  * `query` event, so statement counts (the statement budgets) see it.
  */
 import type { Knex } from 'knex';
@@ -23,11 +24,19 @@ interface PgConnection {
   query(config: PgQuery): Promise<{ rows: unknown[] }>;
 }
 
+interface MysqlConnection {
+  query(
+    options: { sql: string; values: unknown[]; rowsAsArray: boolean },
+    callback: (err: Error | null, rows: unknown) => void,
+  ): void;
+}
+
 interface KnexClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   positionBindings(sql: string): string;
   _formatBindings?(bindings: unknown[]): unknown[];
+  prepBindings(bindings: unknown[]): unknown[];
   emit(event: string, data: unknown): boolean;
 }
 
@@ -95,7 +104,7 @@ export function readRowArrays(
 
 async function read<T>(k: Knex, sql: string, bindings: unknown[], arrays: boolean, options: ReadOptions): Promise<T[]> {
   const dialect = knexDialect(k);
-  if ((k as Knex & { isTransaction?: boolean }).isTransaction || dialect === 'mysql') {
+  if ((k as Knex & { isTransaction?: boolean }).isTransaction) {
     const rows = rawRows<Record<string, unknown>>(await k.raw(sql, bindings as Knex.RawBinding[]));
     return (arrays ? rows.map((row) => Object.values(row)) : rows) as T[];
   }
@@ -114,6 +123,15 @@ async function read<T>(k: Knex, sql: string, bindings: unknown[], arrays: boolea
       } finally {
         statement.raw(false);
       }
+    }
+    if (dialect === 'mysql') {
+      // The emporia client's binding forms (ISO timestamps as DATETIME literals), then the driver's.
+      const values = client.prepBindings(bindings);
+      return await new Promise<T[]>((resolve, reject) =>
+        (connection as MysqlConnection).query({ sql, values, rowsAsArray: arrays }, (err, rows) =>
+          err ? reject(err) : resolve(rows as T[]),
+        ),
+      );
     }
     const { name, text } = options.planPerCall
       ? { name: undefined, text: pgText(client, sql) }
