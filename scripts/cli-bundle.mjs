@@ -11,20 +11,59 @@
 // what was compiled.
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
-const lazyIconv = fileURLToPath(new URL('./lazy-iconv-lite.cjs', import.meta.url));
-// iconv-lite is required by body-parser and raw-body at load but used only on a request's body: the
-// bundle gets a stand-in that requires it from node_modules on first use (scripts/lazy-iconv-lite.cjs).
+// Modules that answering a request needs but starting does not: body-parser, raw-body, express and
+// send require them as they load and call them only on a request (a body, an error, a file's type).
+// Their CommonJS importers get a stand-in that requires the real module on first use of one of its
+// properties, or on a call of it (http-errors is a function). Each costs start-up its module body
+// and the garbage it leaves: mime-types indexes all of mime-db's ~2,500 types, http-errors makes a
+// class per status, qs pulls in side-channel and get-intrinsic. iconv-lite is required from
+// node_modules then, outside the bundle: its code-page tables (~480 KB) were a sixth of the
+// start-up code. ES module importers keep the real module (their named imports are bound at load).
+/** @type {Record<string, { external?: boolean }>} */
+const LAZY_MODULES = { 'iconv-lite': { external: true }, 'http-errors': {}, 'mime-types': {}, qs: {} };
 /** @type {import('esbuild').Plugin} */
-const lazyIconvLite = {
-  name: 'lazy-iconv-lite',
+const lazyModules = {
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^iconv-lite$/ }, (args) =>
-      args.importer === lazyIconv ? { path: 'iconv-lite', external: true } : { path: lazyIconv },
-    );
+    const names = Object.keys(LAZY_MODULES).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
+      if (args.pluginData === lazyModules) return undefined; // the stand-in's own require
+      if (args.namespace === 'lazy-module' && LAZY_MODULES[args.path].external) {
+        return { path: args.path, external: true };
+      }
+      if (args.kind !== 'require-call') return undefined;
+      const real = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: lazyModules,
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      // One stand-in per resolved file: importers of different versions keep their own.
+      return { path: real.path, namespace: 'lazy-module', pluginData: args.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const name = /** @type {string} */ (args.pluginData);
+      const target = LAZY_MODULES[name].external ? name : args.path;
+      return {
+        contents: `'use strict';
+let real;
+const load = () => (real ??= require(${JSON.stringify(target)}));
+module.exports = new Proxy(function lazyModule() {}, {
+  get: (_, key) => load()[key],
+  set: (_, key, value) => ((load()[key] = value), true),
+  has: (_, key) => key in load(),
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  construct: (_, args) => Reflect.construct(load(), args),
+});
+`,
+        resolveDir: dirname(args.path),
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -125,7 +164,7 @@ export async function bundleCli({ entry, launcher, outdir, minify = false, tscon
       '@node-rs/argon2',
       'nodemailer',
     ],
-    plugins: [lazyIconvLite, lazyTransliterateLocales],
+    plugins: [lazyModules, lazyTransliterateLocales],
   });
   // The launcher is CommonJS too: node's builtins required, not imported, cost no ES module facades.
   // dist/emporia.mjs, what bin/emporia.js imports, only requires it.

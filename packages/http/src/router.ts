@@ -132,7 +132,7 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
         if (cached && cached.version !== null && r.cache) {
           void cached.cache.set(cached.key, answer, r.cache.tags(result), cached.version);
         }
-      } else res.status(status).json(result);
+      } else sendJson(res, status, Buffer.from(JSON.stringify(result)));
     } catch (err) {
       next(err);
     }
@@ -185,11 +185,18 @@ function sendConditional(req: Request, res: Response, { body, etag }: CachedAnsw
     res.status(304).end();
     return;
   }
-  // What `res.type('application/json').send(body)` writes, without converting the body twice
-  // (once to hash it, once to send it) or parsing the content type back: the answer's freshness
-  // is the ETag comparison above. Node leaves the body out of a HEAD answer.
-  const payload = bytes ?? Buffer.from(body);
-  res.statusCode = 200;
+  // The answer's freshness is the ETag comparison above.
+  sendJson(res, 200, bytes ?? Buffer.from(body));
+}
+
+/**
+ * What `res.status(status).json(…)` writes (the app sends no ETag of its own), without converting
+ * the body twice or parsing the content type back: Express's `res.set` looks the type's charset up
+ * in mime-types, which the binary loads on first use (/ready then needs none). Node leaves the
+ * body out of a HEAD answer.
+ */
+function sendJson(res: Response, status: number, payload: Buffer): void {
+  res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', payload.length);
   res.end(payload);

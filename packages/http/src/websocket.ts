@@ -10,7 +10,7 @@ import {
   type OutboxEvent,
   type RealtimeStream,
 } from '@emporia/core';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { PROBLEM_BASE } from './problem.js';
 import { streamTickets } from './tickets.js';
 
@@ -51,13 +51,16 @@ async function actorOf(engine: Engine, req: IncomingMessage, url: URL) {
  * `createApp`'s `listen` attaches it; a host with its own server calls it once.
  */
 export function attachWebSockets(server: Server, engine: Engine): void {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  // ws is loaded on the first upgrade: most servers never see one, and its modules are start-up work.
+  let websockets: Promise<WebSocketServer> | undefined;
+  const webSocketServer = () =>
+    (websockets ??= import('ws').then((ws) => new ws.WebSocketServer({ noServer: true, maxPayload: 1024 })));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WEBSOCKET_PATH) return; // another upgrade handler's
     socket.on('error', () => socket.destroy());
-    actorOf(engine, req, url).then(
-      (actor) => {
+    Promise.all([actorOf(engine, req, url), webSocketServer()]).then(
+      ([actor, wss]) => {
         const ctx = userContext(actor, { clock: engine.clock });
         const pending: OutboxEvent[] = [];
         let send: (event: OutboxEvent) => void = (event) => void pending.push(event);
@@ -91,5 +94,5 @@ export function attachWebSockets(server: Server, engine: Engine): void {
       },
     );
   });
-  server.on('close', () => wss.close());
+  server.on('close', () => void websockets?.then((wss) => wss.close()));
 }
