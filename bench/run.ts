@@ -74,7 +74,8 @@ if (flags.help) {
   --build              npm run build first, then run the server from dist
   --from dist|src      run the server from dist (default when dist is up to date) or from sources via tsx
   --only a,b           only these scenarios (health, list_page1, list_deep_page, list_cursor1,
-                       list_cursor_deep, search, detail, add_to_cart, checkout, backlog, checkout_contended)
+                       list_cursor_deep, search, search_sorted, detail, add_to_cart, checkout, backlog,
+                       checkout_contended)
   --no-wrk             autocannon only
   --log-level L        the server's LOG_LEVEL (default warn: the ceilings log nothing either)
   --cache off|memory|redis  the server's CATALOG_CACHE (default off: every figure reads the database;

@@ -285,6 +285,12 @@ export async function buildScenarios(
       unavailable: noCatalog ?? (fx?.word ? null : 'not available: no word to search for'),
       request: { path: `/api/products?q=${encodeURIComponent(fx?.word ?? '')}` },
     },
+    {
+      id: 'search_sorted',
+      label: `full-text search, in stock, by price${fx?.word ? ` (q=${fx.word})` : ''}`,
+      unavailable: noCatalog ?? (fx?.word ? null : 'not available: no word to search for'),
+      request: { path: `/api/products?q=${encodeURIComponent(fx?.word ?? '')}&in_stock=true&sort=price` },
+    },
   ];
 
   const slugs = fx?.products.map((p) => p.slug) ?? [];

@@ -693,7 +693,7 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'GET /api/products',
     variant: 'search in stock by price',
-    max: { sqlite: 3, postgres: 4, mysql: 3 },
+    max: { sqlite: 3, postgres: 3, mysql: 2 },
     path: '/api/products?q=oak&in_stock=true&sort=price&page_size=100',
   }),
   budget({

@@ -14,6 +14,7 @@ import {
   withLargeSqliteCache,
 } from './search.repository.js';
 import { rawRows } from './values.js';
+import { COUNT_PRODUCTS_SQL } from '../migrations/0006_product_counts.js';
 import { rebuildSortBucketsSql } from '../migrations/0029_product_sort_buckets.js';
 
 /**
@@ -204,9 +205,25 @@ interface SecondaryIndex {
   definition: string;
 }
 
+/** SQLite drops the products' triggers through a load too, recorded beside the indexes. */
+function dropStatement(dialect: Dialect, index: SecondaryIndex): string {
+  if (dialect === 'mysql') return `drop index ${index.name} on ${index.table}`;
+  return `drop ${/^\s*create\s+trigger\b/i.test(index.definition) ? 'trigger' : 'index'} ${index.name}`;
+}
+
+/**
+ * The counts the triggers keep (`product_counts`, `product_sort_buckets`), counted afresh from the
+ * products: after a bulk load the triggers skipped (sort buckets) or were dropped (SQLite).
+ */
+function recountSql(dialect: Dialect): string[] {
+  return ['delete from product_counts', COUNT_PRODUCTS_SQL, ...rebuildSortBucketsSql(dialect)];
+}
+
 /**
  * The secondary indexes of products and variants, read from the schema rather than repeated here,
- * so an index another migration adds comes back too. PostgreSQL and MySQL keep the indexes behind
+ * so an index another migration adds comes back too. On SQLite also the products' triggers: the
+ * per-row upserts of `product_counts` were ~5–10 % of the load's insert CPU, and the counts are
+ * counted once after the load (`recountSql`). PostgreSQL and MySQL keep the indexes behind
  * constraints (primary keys, unique slug and SKU); MySQL also keeps the full-text index and, per
  * foreign key, one index that leads with its column (InnoDB refuses to drop the last one).
  */
@@ -215,7 +232,8 @@ async function secondaryIndexes(k: Knex, dialect: Dialect): Promise<SecondaryInd
     return rawRows<SecondaryIndex>(
       await k.raw(
         `select name, tbl_name as "table", sql as definition from sqlite_master
-          where type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null`,
+          where (type = 'index' and tbl_name in ('products', 'product_variants') and sql is not null)
+             or (type = 'trigger' and tbl_name = 'products')`,
       ),
     );
   }
@@ -282,9 +300,7 @@ export async function withoutSecondaryIndexes<T>(
         indexes.map((index) => ({ name: index.name, table_name: index.table, definition: index.definition })),
       );
     }
-    for (const index of indexes) {
-      await trx.raw(dialect === 'mysql' ? `drop index ${index.name} on ${index.table}` : `drop index ${index.name}`);
-    }
+    for (const index of indexes) await trx.raw(dropStatement(dialect, index));
   });
   return withBulkSqliteSettings(k, dialect, async () => {
     let loaded: T;
@@ -306,10 +322,10 @@ export async function withoutSecondaryIndexes<T>(
 const INDEX_BUILD_MEMORY = '512MB';
 
 /**
- * Builds the indexes back and clears their record; then counts the sort buckets afresh, which the
- * triggers skip while `bulk_load_indexes` holds rows (one grouped pass over the loaded rows instead
- * of an upsert per row and sort). SQLite and PostgreSQL count in the transaction that clears the
- * record, so no write falls between the two.
+ * Builds the indexes (and SQLite's triggers) back and clears their record; then counts afresh what
+ * the triggers keep (`recountSql`): the sort buckets' triggers skip while `bulk_load_indexes` holds
+ * rows, SQLite's were dropped (one grouped pass over the loaded rows instead of an upsert per row).
+ * SQLite and PostgreSQL count in the transaction that clears the record, so no write falls between.
  */
 async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[]): Promise<void> {
   if (dialect === 'mysql') {
@@ -319,7 +335,7 @@ async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[
       await k('bulk_load_indexes').where('name', index.name).delete();
     }
     await k.transaction(async (trx) => {
-      for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
+      for (const sql of recountSql(dialect)) await trx.raw(sql);
     });
     return;
   }
@@ -334,7 +350,7 @@ async function createIndexes(k: Knex, dialect: Dialect, indexes: SecondaryIndex[
         )
         .delete();
     }
-    for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
+    for (const sql of recountSql(dialect)) await trx.raw(sql);
   });
 }
 
@@ -358,11 +374,11 @@ export async function restoreInterruptedLoad(k: Knex, dialect: Dialect): Promise
       .filter((r) => !present.has(r.name))
       .map((r) => ({ name: r.name, table: r.table_name, definition: r.definition })),
   );
-  // The record of indexes that were still there goes too, and the sort buckets are counted again
-  // with it: the triggers skipped every write while any row was left.
+  // The record of indexes that were still there goes too, and the counts are counted again with
+  // it: the triggers skipped every write while any row was left (or were not there, on SQLite).
   await k.transaction(async (trx) => {
     await trx('bulk_load_indexes').delete();
-    for (const sql of rebuildSortBucketsSql(dialect)) await trx.raw(sql);
+    for (const sql of recountSql(dialect)) await trx.raw(sql);
   });
   return recorded.length;
 }
@@ -377,21 +393,35 @@ const BULK_SQLITE_CACHE_KIB = 524_288;
 
 /**
  * SQLite during a bulk load, put back afterwards: a large page cache (`BULK_SQLITE_CACHE_KIB`) and
- * memory-mapped reads (the index builds and the FTS load read the tables many times), and
- * `synchronous = OFF`: no fsync at each batch's commit. WAL stays on, so a crash of the process leaves every committed batch and a
- * sound database; only an operating-system crash during the seed can lose its last batches.
+ * memory-mapped reads (the index builds and the FTS load read the tables many times),
+ * `synchronous = OFF` (no fsync at each batch's commit), no foreign-key checks (the loaded variants
+ * name the products of their own batch, the products the categories written before) and a
+ * rollback journal instead of the WAL: the WAL writes every page twice (the log, then the
+ * checkpoint), a rollback journal only the pages that were there before the batch, few when the
+ * tables grow at their end. A crash of the process leaves every committed batch and a sound
+ * database (the journal rolls the last one back); an operating-system crash during the seed can
+ * damage the file. Another process holding the database open keeps it in WAL (the switch needs
+ * the only connection), and readers wait for each batch while the journal is in place.
  */
 async function withBulkSqliteSettings<T>(k: Knex, dialect: Dialect, work: () => Promise<T>): Promise<T> {
   if (dialect !== 'sqlite') return work();
   const read = async (pragma: string) => Object.values(((await k.raw(`pragma ${pragma}`)) as object[])[0])[0];
-  const previous = { synchronous: await read('synchronous'), mmap_size: await read('mmap_size') };
+  const previous = {
+    synchronous: await read('synchronous'),
+    mmap_size: await read('mmap_size'),
+    foreign_keys: await read('foreign_keys'),
+  };
   await k.raw('pragma synchronous = OFF');
   await k.raw(`pragma mmap_size = ${2 ** 31}`);
+  await k.raw('pragma foreign_keys = OFF');
+  const wal = String(await read('journal_mode')).toLowerCase() === 'wal';
+  if (wal) await k.raw('pragma journal_mode = DELETE').catch(() => undefined);
   try {
     return await withLargeSqliteCache(k, dialect, work, BULK_SQLITE_CACHE_KIB);
   } finally {
-    await k.raw(`pragma synchronous = ${Number(previous.synchronous)}`);
-    await k.raw(`pragma mmap_size = ${Number(previous.mmap_size)}`);
+    // Should another process hold it now, the next connection opened sets WAL again.
+    if (wal) await k.raw('pragma journal_mode = WAL').catch(() => undefined);
+    for (const [pragma, value] of Object.entries(previous)) await k.raw(`pragma ${pragma} = ${Number(value)}`);
   }
 }
 

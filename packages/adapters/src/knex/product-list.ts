@@ -494,7 +494,7 @@ function hitsWanted(window: ProductListRequest['window']): number {
   return Math.max(4 * (offset + window.limit), 200);
 }
 
-/** A keyset page: of the general query with a search, of `windowById` without. */
+/** A keyset page: of the general query with a search (its variants in the same statement), of `windowById` without. */
 const keysetScan: ListStrategy = {
   applies: ({ request: { window } }) => window.kind === 'keyset',
   async run(query) {
@@ -505,6 +505,7 @@ const keysetScan: ListStrategy = {
       return { rows: (await windowById(query, window.limit, 0, after)).map(toProductRow) };
     }
     const { rows, key } = orderedRows(query);
+    rows.select(query.k.raw(variantsJson(knexDialect(query.k))));
     if (window.kind === 'keyset' && window.after) {
       // A row-value comparison the (…, key, id) indexes answer directly: deep pages cost like page 1.
       rows.whereRaw(`(${key.sql}, p.id) ${sort.descending ? '<' : '>'} (?, ?)`, [
@@ -543,6 +544,7 @@ const rankedPage: ListStrategy = {
 /**
  * A numbered page in another order: the limit can stop early on an index, so the count runs apart.
  * Without a search the page is a deferred join (`windowById`): a deep page walks index entries, not rows.
+ * A searched page reads its rows' variants in the same statement (`variantsJson`), as the ranked ones.
  */
 const sortedPage: ListStrategy = {
   applies: ({ request: { window } }) => window.kind === 'page',
@@ -551,7 +553,10 @@ const sortedPage: ListStrategy = {
     if (window.kind !== 'page') return null;
     const [rows, total] = await Promise.all([
       query.terms
-        ? orderedRows(query).rows.limit(window.limit).offset(window.offset)
+        ? orderedRows(query)
+            .rows.select(query.k.raw(variantsJson(knexDialect(query.k))))
+            .limit(window.limit)
+            .offset(window.offset)
         : windowById(query, window.limit, window.offset),
       query.countAll(),
     ]);
