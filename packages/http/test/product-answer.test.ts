@@ -163,3 +163,60 @@ describeEachDatabase('product answers written from the database’s JSON text', 
     expect(productAnswerJson(other)).toBe(JSON.stringify(other));
   });
 });
+
+describeEachDatabase('product answers after variant writes', (env) => {
+  let staff: TestUser;
+  const api = () => request(env().app);
+
+  // The list page and the product read carry each product's variants as JSON text the database
+  // writes: every write to a variant must show on the next read, as the variant endpoint (which maps
+  // the rows one by one) answers it, on every database.
+  it('answers every variant write on the next list page and product read', async () => {
+    staff = await userWithToken(env(), 'staff');
+    const category = (await api().post('/api/categories').set(staff.headers).send({ name: 'Variant writes' })).body;
+    const made = await api()
+      .post('/api/products')
+      .set(staff.headers)
+      .send({
+        name: 'Written "twice"',
+        status: 'published',
+        category_id: category.id,
+        options: [{ name: 'Size', values: ['S', 'M', 'L'] }],
+        variants: ['S', 'M'].map((size, i) => ({
+          sku: `VW-${size}`,
+          price: 700 + i,
+          stock: 3,
+          options: { Size: size },
+        })),
+      });
+    expect(made.status, made.text).toBe(201);
+    const product = made.body as Product;
+    const base = `/api/products/${product.id}/variants`;
+    const agrees = async (what: string) => {
+      const rows = (await api().get(base)).body as Variant[];
+      const list = await api().get(`/api/products?category=${category.id}&sort=price`);
+      expect(list.status, what).toBe(200);
+      const listed = (list.body.results as Product[]).find((p) => p.id === product.id)!;
+      const one = (await api().get(`/api/products/${product.slug}`)).body as Product;
+      expect(listed.variants, what).toEqual(rows);
+      expect(one.variants, what).toEqual(rows);
+      expect(listed.stock, what).toBe(rows.reduce((sum, v) => sum + v.stock, 0));
+      return rows;
+    };
+    const [small] = await agrees('created');
+    const moved = await api().post(`${base}/${small.id}/stock`).set(staff.headers).send({ delta: 4, reason: 'count' });
+    expect(moved.status, moved.text).toBe(201);
+    expect((await agrees('stock'))[0].stock).toBe(7);
+    const priced = await api().patch(`${base}/${small.id}`).set(staff.headers).send({ price: 650, sku: 'VW-S2' });
+    expect(priced.status, priced.text).toBe(200);
+    expect((await agrees('price'))[0]).toMatchObject({ price: 650, sku: 'VW-S2' });
+    const added = await api()
+      .post(base)
+      .set(staff.headers)
+      .send({ sku: 'VW-L', price: 900, stock: 1, options: { Size: 'L' } });
+    expect(added.status, added.text).toBe(201);
+    expect((await agrees('added')).map((v) => v.sku)).toEqual(['VW-S2', 'VW-M', 'VW-L']);
+    expect((await api().delete(`${base}/${small.id}`).set(staff.headers)).status).toBe(204);
+    expect((await agrees('removed')).map((v) => v.sku)).toEqual(['VW-M', 'VW-L']);
+  });
+});
