@@ -883,6 +883,16 @@ const mysqlSearch: SearchClause = {
       .select(k.raw(`h.search_rank - ${MYSQL_TAIL_SHIFT} as tail_key`))
       .orderByRaw('h.search_rank desc, h.product_id desc');
   },
+  async countMatches(k, terms, statuses, estimateAbove) {
+    // The estimate first (no hit read); at most `estimateAbove` or so, the walk's hits counted.
+    const about = await this.estimateMatches!(k, terms, statuses);
+    if (estimateAbove !== undefined && about > estimateAbove) return { n: about, estimate: true };
+    const walk = mysqlStaticWalk(mysqlWalkOrder(terms), statuses, undefined);
+    const [row] = rawRows<{ n: number | string }>(
+      await k.raw(`select count(*) as n from (${walk.sql}) as c`, walk.bindings),
+    );
+    return { n: Number(row?.n ?? 0) };
+  },
   async estimateMatches(k, terms, statuses, filtered) {
     // The optimizer's estimate of each term's words range (InnoDB dives into the key): the rarest
     // bounds the match. Filters on the product row are left to an exact count.
