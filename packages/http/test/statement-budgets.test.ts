@@ -681,13 +681,13 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked page',
-    max: { sqlite: 1, postgres: 1, mysql: 2 },
+    max: 1,
     path: '/api/products?q=oak&page_size=100',
   }),
   budget({
     route: 'GET /api/products',
     variant: 'search, ranked cursor',
-    max: { sqlite: 1, postgres: 1, mysql: 2 },
+    max: 1,
     path: '/api/products?q=oak&limit=100',
   }),
   budget({
@@ -706,14 +706,15 @@ const BUDGETS: Budget[] = [
   budget({
     route: 'POST /api/products',
     variant: 'one variant',
-    max: { sqlite: 11, postgres: 10, mysql: 10 },
+    // MySQL: the search words' delete and insert (see `product_search_words`) after the search text.
+    max: { sqlite: 11, postgres: 10, mysql: 12 },
     as: 'staff',
     body: () => ({ name: unique('Stool'), status: 'published', price: 1500, stock: 5, sku: unique('ST') }),
   }),
   budget({
     route: 'POST /api/products',
     variant: 'three variants',
-    max: { sqlite: 12, postgres: 11, mysql: 11 },
+    max: { sqlite: 12, postgres: 11, mysql: 13 },
     as: 'staff',
     body: (f) => ({ ...sizedProductBody(['S', 'M', 'L']), category_id: f.categories.chairs.id }),
   }),
@@ -721,7 +722,7 @@ const BUDGETS: Budget[] = [
   budget({ route: 'GET /api/products/{id}', max: 1, path: (f) => `/api/products/${f.products[0].slug}` }),
   budget({
     route: 'PATCH /api/products/{id}',
-    max: { sqlite: 10, postgres: 9, mysql: 9 },
+    max: { sqlite: 10, postgres: 9, mysql: 11 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -729,7 +730,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/products/{id}',
-    max: { sqlite: 8, postgres: 6, mysql: 6 },
+    max: { sqlite: 8, postgres: 6, mysql: 7 },
     arrange: (f) => createProduct(f),
     path: (_f, p) => `/api/products/${p.id}`,
     as: 'staff',
@@ -741,7 +742,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'POST /api/products/{id}/variants',
-    max: { sqlite: 12, postgres: 11, mysql: 11 },
+    max: { sqlite: 12, postgres: 11, mysql: 13 },
     arrange: (f) => createProduct(f, sizedProductBody(['S'])),
     path: (_f, p) => `/api/products/${p.id}/variants`,
     as: 'staff',
@@ -761,7 +762,7 @@ const BUDGETS: Budget[] = [
   }),
   budget({
     route: 'DELETE /api/products/{id}/variants/{variantId}',
-    max: { sqlite: 11, postgres: 10, mysql: 10 },
+    max: { sqlite: 11, postgres: 10, mysql: 12 },
     arrange: (f) => createProduct(f, sizedProductBody(['S', 'M', 'L'])),
     path: (_f, p) => `/api/products/${p.id}/variants/${p.variants[2].id}`,
     as: 'staff',

@@ -36,10 +36,10 @@ const COUNTERS: Counter[] = [
 
 /**
  * Tables that only summarise other tables (SQLite FTS row map, products per category and status,
- * and per category, status and sort-key bucket):
+ * and per category, status and sort-key bucket, MySQL's search words):
  * never copied, rebuilt after a restore.
  */
-const DERIVED_TABLES = ['products_fts_rows', 'product_counts', 'product_sort_buckets'];
+const DERIVED_TABLES = ['products_fts_rows', 'product_counts', 'product_sort_buckets', 'product_search_words'];
 
 /** Short-lived counts (the shared rate limits): a restored shop starts every client's window afresh. */
 const EPHEMERAL_TABLES = ['rate_limits'];

@@ -118,7 +118,8 @@ export class KnexInventoryRepository implements InventoryRepository {
     const anyInStock = 'exists (select 1 from product_variants v where v.product_id = products.id and v.stock > 0)';
     const dialect = knexDialect(this.knex);
     // The search's static score follows the flag in the same statement (an out-of-stock product
-    // ranks below an in-stock equal match); SQLite keeps it in the search row's rowid, rewritten below.
+    // ranks below an in-stock equal match); SQLite keeps it in the search row's rowid, rewritten
+    // below, and MySQL's search words carry it in their key, re-keyed below.
     const rank = dialect === 'sqlite' ? {} : { search_rank: this.knex.raw(searchRankSql('products', anyInStock)) };
     const flipped: string[] = [];
     for (const id of productIds) {
@@ -132,7 +133,7 @@ export class KnexInventoryRepository implements InventoryRepository {
         .update({ in_stock: this.knex.raw(anyInStock), ...rank });
       if (changed > 0) flipped.push(id);
     }
-    if (dialect === 'sqlite' && flipped.length)
+    if (dialect !== 'postgres' && flipped.length)
       await new KnexProductSearchIndex(this.knex, dialect).rerank(ctx, flipped);
     return flipped;
   }

@@ -723,16 +723,193 @@ const postgresSearch: SearchClause = {
 };
 
 /**
+ * MySQL: the search words of every product, one row per (word, product), keyed by word, then
+ * static score and id (migration `0032`). InnoDB's FULLTEXT read fetches every hit's row before
+ * any ORDER BY (~10 µs a hit) and hands hits over in `FTS_DOC_ID` order, which cannot carry the
+ * static score; this key walks a word's hits best static score first, newest first, and stops at
+ * the limit. `weight` is the word's count in the search text (name and SKUs are written twice
+ * there, so they weigh more); the second index finds a product's words (the other terms' checks,
+ * the scores, the deletes).
+ */
+const SEARCH_WORDS = 'product_search_words';
+/** The longest word kept (longer ones are cut, and so are terms). */
+const MAX_WORD_LENGTH = 100;
+
+/**
+ * MySQL: SQL writing the search words of the products `p` passing `where` (SQL on `p`) from their
+ * search text (marked words, see `mysqlSearchText`: letters and digits only, so a JSON array is a
+ * safe split), with their current static score and status.
+ */
+export function mysqlSearchWordsInsert(where: string): string {
+  const word = `left(substr(j.word, ${MYSQL_WORD_MARK.length + 1}), ${MAX_WORD_LENGTH}) collate utf8mb4_bin`;
+  return `insert into ${SEARCH_WORDS} (word, search_rank, product_id, status, weight)
+          select ${word} as w, p.search_rank, p.id, p.status, least(count(*), 32767)
+            from products p,
+                 json_table(concat('["', replace(p.search_text, ' ', '","'), '"]'), '$[*]' columns (word varchar(1000) path '$')) as j
+           where (${where}) and j.word <> ''
+           group by p.id, w`;
+}
+
+/** MySQL: brings the search words' static scores and statuses in step with their products (`ids`: these only). */
+async function syncMysqlSearchWords(k: Knex, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    await k.raw(
+      `update ${SEARCH_WORDS} w join products p on p.id = w.product_id
+          set w.search_rank = p.search_rank, w.status = p.status
+        where w.product_id in (${chunk.map(() => '?').join(', ')})
+          and (w.search_rank <> p.search_rank or w.status <> p.status)`,
+      chunk,
+    );
+  }
+}
+
+/** MySQL: writes the search words of every product that has none, in id order (a load, a migration). */
+export async function fillMysqlSearchWords(k: Knex): Promise<void> {
+  let after = '';
+  for (;;) {
+    const ids = (await k('products').where('id', '>', after).orderBy('id').limit(5000).pluck('id')) as string[];
+    if (!ids.length) break;
+    await k.raw(
+      mysqlSearchWordsInsert(
+        `p.id >= ? and p.id <= ? and not exists (select 1 from ${SEARCH_WORDS} x where x.product_id = p.id)`,
+      ),
+      [ids[0], ids[ids.length - 1]],
+    );
+    after = ids[ids.length - 1];
+  }
+}
+
+/** A query term as the words table holds words: letters and digits, cut like the words. */
+const mysqlTerm = (t: string): string => t.replace(/[^\p{L}\p{N}]/gu, '').slice(0, MAX_WORD_LENGTH);
+
+/**
+ * MySQL: a product's relevance, the sum over the terms of the heaviest word each matches (as a
+ * prefix), plus the static score's tie-break; `id` and `rank` are SQL of the product's id and
+ * score. `known` is SQL of the first term's part when the caller has it already (the walk's).
+ */
+function mysqlScore(id: string, rank: string, terms: string[], known?: string): { sql: string; bindings: string[] } {
+  const looked = known ? terms.slice(1) : terms;
+  const parts = looked.map(
+    () => `coalesce((select max(s.weight) from ${SEARCH_WORDS} s where s.product_id = ${id} and s.word like ?), 0)`,
+  );
+  return {
+    sql: `(${[...(known ? [known] : []), ...parts].join(' + ')} + ${rank} * ${RANK_WEIGHT})`,
+    bindings: looked.map((t) => `${mysqlTerm(t)}%`),
+  };
+}
+
+/** MySQL: the terms with the one to walk first: the longest (the likeliest rarest). */
+function mysqlWalkOrder(terms: string[]): string[] {
+  const cleaned = terms.map(mysqlTerm);
+  const walked = cleaned.reduce((a, b) => (b.length > a.length ? b : a));
+  return [walked, ...cleaned.filter((t, i) => i !== cleaned.indexOf(walked))];
+}
+
+/**
+ * MySQL: the hits as `(product_id, search_rank, weight)` in the static order, from the words
+ * table, `weight` the walked term's part of the score: the first of `terms` (see
+ * `mysqlWalkOrder`) is walked, each hit checked for the others through the product's words. The
+ * walked term's own word is read along the key from its best static score and stops at `limit`;
+ * the longer words it begins (type-ahead) are read whole and sorted. `where` adds a condition on
+ * the walked row `w` (a static position).
+ */
+function mysqlStaticWalk(
+  terms: string[],
+  statuses: readonly string[] | undefined,
+  limit: number | undefined,
+  where?: { sql: string; bindings: Knex.Value[] },
+): { sql: string; bindings: Knex.Value[] } {
+  const [walked, ...others] = terms;
+  const conditions = [
+    ...(statuses ? [`w.status in (${statuses.map(() => '?').join(', ')})`] : []),
+    ...(where ? [where.sql] : []),
+    ...others.map(() => `exists (select 1 from ${SEARCH_WORDS} o where o.product_id = w.product_id and o.word like ?)`),
+  ];
+  const conditionBindings = [...(statuses ?? []), ...(where?.bindings ?? []), ...others.map((t) => `${t}%`)];
+  const and = conditions.map((c) => ` and ${c}`).join('');
+  const order = 'order by w.search_rank desc, w.product_id desc';
+  const cut = limit === undefined ? '' : ` limit ${Math.trunc(limit)}`;
+  return {
+    sql: `select h.product_id, h.search_rank, max(h.weight) as weight
+            from ((select w.product_id, w.search_rank, w.weight from ${SEARCH_WORDS} w where w.word = ?${and} ${order}${cut})
+                  union all
+                  (select w.product_id, w.search_rank, max(w.weight) from ${SEARCH_WORDS} w
+                    where w.word like ? and w.word > ?${and}
+                    group by w.product_id, w.search_rank ${order}${cut})) as h
+           group by h.product_id, h.search_rank`,
+    bindings: [walked, ...conditionBindings, `${walked}%`, walked, ...conditionBindings],
+  };
+}
+
+/** MySQL: a search row's `tail_key` (see `SearchClause.staticHits`) is `search_rank` less this. */
+const MYSQL_TAIL_SHIFT = 100;
+
+/**
  * InnoDB FULLTEXT. Natural language mode cannot require every term nor match a prefix, so the
- * match is boolean mode (`+term*` each, as the other dialects match); the score is InnoDB's
- * relevance of that match, ranked highest first.
+ * match is boolean mode (`+term*` each, as the other dialects match). The ranking is the words
+ * table's (`mysqlScore`, walked in the static order by `mysqlStaticWalk`), so the best hits are
+ * found without reading the products.
  */
 const MATCH = 'match(p.search_text) against (? in boolean mode)';
 const mysqlSearch: SearchClause = {
   from(k, terms) {
     return k('products as p').whereRaw(MATCH, [mysqlBooleanQuery(terms)]);
   },
-  score: (terms) => ({ sql: `(${MATCH} + p.search_rank * ${RANK_WEIGHT})`, bindings: [mysqlBooleanQuery(terms)] }),
+  score: (terms) => mysqlScore('p.id', 'p.search_rank', terms),
+  candidateHits(terms, n, statuses) {
+    const ordered = mysqlWalkOrder(terms);
+    const walk = mysqlStaticWalk(ordered, statuses, n);
+    const score = mysqlScore('c.product_id', 'c.search_rank', ordered, 'c.weight');
+    return {
+      sql: `select c.product_id, ${score.sql} as score, c.search_rank - ${MYSQL_TAIL_SHIFT} as tail_key
+              from (${walk.sql} order by h.search_rank desc, h.product_id desc limit ${Math.trunc(n)}) as c`,
+      bindings: [...score.bindings, ...walk.bindings],
+    };
+  },
+  staticHits(k, terms, after, part) {
+    const rank = Math.min(Math.max(Math.trunc(after[0] + MYSQL_TAIL_SHIFT), -1), MAX_SEARCH_RANK + 1);
+    const walk = mysqlStaticWalk(
+      mysqlWalkOrder(terms),
+      undefined,
+      undefined,
+      part === 'same'
+        ? { sql: 'w.search_rank = ? and w.product_id < ?', bindings: [rank, after[1]] }
+        : { sql: 'w.search_rank < ?', bindings: [rank] },
+    );
+    return k
+      .from(k.raw(`(${walk.sql}) as h`, walk.bindings))
+      .joinRaw('join products as p on p.id = h.product_id')
+      .select(k.raw(`h.search_rank - ${MYSQL_TAIL_SHIFT} as tail_key`))
+      .orderByRaw('h.search_rank desc, h.product_id desc');
+  },
+  async countMatches(k, terms, statuses, estimateAbove) {
+    // The estimate first (no hit read); at most `estimateAbove` or so, the walk's hits counted.
+    const about = await this.estimateMatches!(k, terms, statuses);
+    if (estimateAbove !== undefined && about > estimateAbove) return { n: about, estimate: true };
+    const walk = mysqlStaticWalk(mysqlWalkOrder(terms), statuses, undefined);
+    const [row] = rawRows<{ n: number | string }>(
+      await k.raw(`select count(*) as n from (${walk.sql}) as c`, walk.bindings),
+    );
+    return { n: Number(row?.n ?? 0) };
+  },
+  async estimateMatches(k, terms, statuses, filtered) {
+    // The optimizer's estimate of each term's words range (InnoDB dives into the key): the rarest
+    // bounds the match. Filters on the product row are left to an exact count.
+    if (filtered) return 0;
+    let fewest = Infinity;
+    for (const term of terms) {
+      const status = statuses ? ` and status in (${statuses.map(() => '?').join(', ')})` : '';
+      const plan = rawRows<{ rows: number | string | null }>(
+        await k.raw(`explain select 1 from ${SEARCH_WORDS} where word like ?${status}`, [
+          `${mysqlTerm(term)}%`,
+          ...(statuses ?? []),
+        ]),
+      );
+      fewest = Math.min(fewest, Number(plan[0]?.rows ?? 0));
+    }
+    return fewest === Infinity ? 0 : fewest;
+  },
   matches(k, terms) {
     return this.from(k, terms);
   },
@@ -783,6 +960,10 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
                 on v.id = p.id set p.search_text = v.doc, p.search_rank = ${searchRankSql()}`,
             chunk.flatMap((r) => [r.id, mysqlSearchText(r)]),
           );
+          const ids = chunk.map((r) => r.id);
+          const marks = ids.map(() => '?').join(', ');
+          await k.raw(`delete from ${SEARCH_WORDS} where product_id in (${marks})`, ids);
+          await k.raw(mysqlSearchWordsInsert(`p.id in (${marks})`), ids);
         }
         return;
       }
@@ -834,6 +1015,10 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
       // (`withSearchColumns`): only the rows it left empty are indexed here, and the score of any
       // product that has a popularity row is brought up to date.
       const keep = options.keepLoaded === true;
+      // Words of products no longer there (a restore replaced the catalog); the loop rewrites the rest.
+      if (this.dialect === 'mysql' && !keep) {
+        await k.raw(`delete w from ${SEARCH_WORDS} w left join products p on p.id = w.product_id where p.id is null`);
+      }
       // The words are made in JS (see reindex), so PostgreSQL and MySQL go through the products in id order.
       let after = '';
       for (;;) {
@@ -852,6 +1037,8 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
             : `update products p join product_popularity pp on pp.product_id = p.id
                   set p.search_rank = ${searchRankSql()} where p.search_rank <> ${searchRankSql()}`,
         );
+        // The loaded rows' words, after their scores: one pass from the search text.
+        if (this.dialect === 'mysql') await fillMysqlSearchWords(k);
       }
       return;
     }
@@ -897,20 +1084,37 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   /**
    * Brings every product's static score (or only these products') up to date with its stock and
    * popularity (after the recommendations rebuild rewrote `product_popularity`, or a stock flip):
-   * one UPDATE on PostgreSQL and MySQL; on SQLite the products whose score changed are reindexed
-   * (their search rows take new rowids).
+   * one UPDATE on PostgreSQL; on MySQL the changed products and their search words (re-keyed); on
+   * SQLite the products whose score changed are reindexed (their search rows take new rowids).
    */
   async rerank(ctx: Context, productIds?: string[]): Promise<number> {
     const k = db(ctx, this.knex);
+    if (this.dialect === 'mysql') {
+      // The products whose score changed, then their words (re-keyed under the new score). Given
+      // products (a stock flip, whose UPDATE set the score) have their words brought in step anyway.
+      const ids =
+        productIds ??
+        ((await k('products as p').whereRaw(`p.search_rank <> ${searchRankSql()}`).pluck('p.id')) as string[]);
+      let changed = 0;
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const result: unknown = await k.raw(
+          `update products p set p.search_rank = ${searchRankSql()}
+            where p.search_rank <> ${searchRankSql()} and p.id in (${chunk.map(() => '?').join(', ')})`,
+          chunk,
+        );
+        changed += affectedRows(result);
+      }
+      await syncMysqlSearchWords(k, ids);
+      return productIds ? changed : ids.length;
+    }
     if (this.dialect !== 'sqlite') {
       const only = productIds ? ` and p.id in (${productIds.map(() => '?').join(', ')})` : '';
       const result: unknown = await k.raw(
-        `update products p set ${this.dialect === 'mysql' ? 'p.' : ''}search_rank = ${searchRankSql()}
-          where p.search_rank <> ${searchRankSql()}${only}`,
+        `update products p set search_rank = ${searchRankSql()} where p.search_rank <> ${searchRankSql()}${only}`,
         productIds ?? [],
       );
-      const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
-      return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
+      return affectedRows(result);
     }
     const query = k('products_fts_rows as r')
       .join('products as p', 'p.id', 'r.product_id')
@@ -922,13 +1126,23 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {
-    if (productIds.length === 0 || this.dialect !== 'sqlite') return; // the search column goes with the row
+    if (productIds.length === 0 || this.dialect === 'postgres') return; // the search column goes with the row
     const k = db(ctx, this.knex);
     const marks = productIds.map(() => '?').join(',');
+    if (this.dialect === 'mysql') {
+      await k.raw(`delete from ${SEARCH_WORDS} where product_id in (${marks})`, productIds);
+      return;
+    }
     await k.raw(
       `delete from products_fts where rowid in (select rowid from products_fts_rows where product_id in (${marks}))`,
       productIds,
     );
     await k.raw(`delete from products_fts_rows where product_id in (${marks})`, productIds);
   }
+}
+
+/** Rows an UPDATE changed, as PostgreSQL's and MySQL's drivers report them. */
+function affectedRows(result: unknown): number {
+  const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
+  return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
 }
