@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
 import { createDashboard } from './dashboard.js';
 import { docsRouter } from './docs.js';
+import { inSequence } from './hardening.js';
 import { methodNotAllowed } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
@@ -272,22 +273,24 @@ export function createRouter(engine: Engine, options: RouterOptions = {}): Route
   const authenticate = options.authenticate ?? defaultAuthenticate;
   // A process serving cached catalog answers hears every process's catalog changes.
   engine.catalogCache?.listen();
-  // Mounted in a host app, nothing in front sets the request id the context and problems carry.
-  router.use((_req, res, next) => {
-    if (typeof res.locals.requestId !== 'string') {
-      const given = res.getHeader('X-Request-Id');
-      res.locals.requestId = typeof given === 'string' ? given : newId();
-      res.setHeader('X-Request-Id', res.locals.requestId);
-    }
-    next();
-  });
   router.use(
-    express.json({
-      limit: engine.config.bodyLimit,
-      type: ['application/json', 'application/*+json'],
-      // Signed webhooks are verified over the exact bytes received.
-      verify: keepRawBody,
-    }),
+    inSequence([
+      // Mounted in a host app, nothing in front sets the request id the context and problems carry.
+      (_req, res, next) => {
+        if (typeof res.locals.requestId !== 'string') {
+          const given = res.getHeader('X-Request-Id');
+          res.locals.requestId = typeof given === 'string' ? given : newId();
+          res.setHeader('X-Request-Id', res.locals.requestId);
+        }
+        next();
+      },
+      express.json({
+        limit: engine.config.bodyLimit,
+        type: ['application/json', 'application/*+json'],
+        // Signed webhooks are verified over the exact bytes received.
+        verify: keepRawBody,
+      }),
+    ]),
   );
   let document: Record<string, unknown> | undefined;
   router.get('/api/openapi.json', (req, res) => {
