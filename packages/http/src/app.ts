@@ -1,11 +1,11 @@
 import { idSequence, type Engine } from '@emporia/core';
 import type { Server } from 'node:http';
 import cors from 'cors';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { fixedHeaders, hostCheck, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
+import { fixedHeaders, hostCheck, inSequence, RATE_LIMIT_HEADERS, rateLimit, requestTimeout } from './hardening.js';
 import { createMetrics } from './metrics.js';
 import { HttpError, sendProblem } from './problem.js';
 import { createRouter, type RouterOptions } from './router.js';
@@ -46,11 +46,13 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   // The client IP (rate limit, logs) comes from X-Forwarded-For only through this many trusted proxies.
   if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   const metrics = createMetrics(engine);
-  app.use(metrics.track);
+  // The middleware in front of the routes run as one (`inSequence`): each request walked a router
+  // layer for every one of them.
+  const front: RequestHandler[] = [metrics.track];
 
   // Request ids are UUIDv7 from a per-process sequence: random bytes drawn 64 KB at a time.
   const requestId = idSequence();
-  app.use((req, res, next) => {
+  front.push((req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : requestId();
     res.locals.requestId = id;
@@ -70,7 +72,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       },
     });
   } else {
-    app.use(
+    front.push(
       pinoHttp({
         logger,
         genReqId: (_req, res) => res.getHeader('X-Request-Id') as string,
@@ -85,16 +87,16 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
           res: (res: { statusCode: number }) => ({ status: res.statusCode }),
         },
         autoLogging: { ignore: (req) => req.url === '/health' },
-      }),
+      }) as RequestHandler,
     );
   }
-  if (config.allowedHosts.length) app.use(hostCheck(config.allowedHosts));
-  if (config.rateLimit > 0) app.use(rateLimit(engine.rateLimiter, config.rateLimit));
-  if (config.requestTimeout > 0) app.use(requestTimeout(config.requestTimeout));
+  if (config.allowedHosts.length) front.push(hostCheck(config.allowedHosts));
+  if (config.rateLimit > 0) front.push(rateLimit(engine.rateLimiter, config.rateLimit));
+  if (config.requestTimeout > 0) front.push(requestTimeout(config.requestTimeout));
   // Helmet's headers are the same for every request: set from the list it produced once.
-  app.use(fixedHeaders(helmet()));
+  front.push(fixedHeaders(helmet()));
   if (config.corsOrigins.length) {
-    app.use(
+    front.push(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
         credentials: config.corsCredentials,
@@ -102,6 +104,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       }),
     );
   }
+  app.use(inSequence(front));
   app.get('/metrics', metrics.endpoint);
   app.use(createRouter(engine, { ...options, dashboard: options.dashboard ?? true }));
   app.use((req, _res, next) => {

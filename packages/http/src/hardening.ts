@@ -77,8 +77,9 @@ export function requestTimeout(seconds: number): RequestHandler {
         }),
       );
     }, ms);
-    // 'close' follows 'finish' on every answer, and comes alone when the client goes away first.
-    res.once('close', () => clearTimeout(timer));
+    // 'close' follows 'finish' on every answer, and comes alone when the client goes away first
+    // (once per answer: a plain listener, without `once`'s wrapper per request).
+    res.on('close', () => clearTimeout(timer));
     next();
   };
 }
@@ -128,5 +129,27 @@ export function fixedHeaders(middleware: RequestHandler): RequestHandler {
     for (const [name, value] of set) res.setHeader(name, value);
     for (const name of removed) res.removeHeader(name);
     next();
+  };
+}
+
+/**
+ * Several middleware as one: each is called as soon as the one before calls `next()`, with none of
+ * a router layer's matching between them; an error (passed or thrown) goes on to the next error
+ * handler after the sequence, as it would from the router.
+ */
+export function inSequence(handlers: RequestHandler[]): RequestHandler {
+  if (handlers.length === 1) return handlers[0]!;
+  return (req: Request, res: Response, next: NextFunction) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined || i === handlers.length) return next(err);
+      try {
+        const done: unknown = handlers[i++]!(req, res, step);
+        if (done instanceof Promise) done.catch(next);
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    step();
   };
 }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { systemContext, type Engine } from '@emporia/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -14,11 +15,21 @@ export interface Metrics {
   endpoint: RequestHandler;
 }
 
+/** Route labels by declared path (a route is mounted under one base URL or a few). */
+const routeLabels = new Map<string, string>();
+
 /** `/api/products/:id` → `/api/products/{id}`: the declared path, never the raw URL (bounded label values). */
 function routeLabel(req: Request): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path !== 'string') return 'unmatched';
-  return (req.baseUrl + path).replace(/:(\w+)/g, '{$1}');
+  const declared = req.baseUrl + path;
+  let label = routeLabels.get(declared);
+  if (label === undefined) {
+    label = declared.replace(/:(\w+)/g, '{$1}');
+    // Bounded like the label values: declared paths only, never a raw URL.
+    if (routeLabels.size < 10_000) routeLabels.set(declared, label);
+  }
+  return label;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -103,8 +114,14 @@ export function createMetrics(engine: Engine): Metrics {
   return {
     registry,
     track(req: Request, res: Response, next: NextFunction) {
-      const end = duration.startTimer();
-      res.once('finish', () => end({ method: req.method, route: routeLabel(req), status: res.statusCode }));
+      const started = performance.now();
+      // 'finish' comes once per answer: a plain listener, without `once`'s wrapper per request.
+      res.on('finish', () =>
+        duration.observe(
+          { method: req.method, route: routeLabel(req), status: res.statusCode },
+          (performance.now() - started) / 1000,
+        ),
+      );
       next();
     },
     async endpoint(req: Request, res: Response, next: NextFunction) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   UnauthorizedError,
   ValidationError,
@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { bearerToken, type Authenticate } from './auth.js';
 import { createDashboard } from './dashboard.js';
 import { docsRouter } from './docs.js';
+import { inSequence } from './hardening.js';
 import { methodNotAllowed } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpError, fieldErrors, sendProblem } from './problem.js';
@@ -125,14 +126,12 @@ function handlerFor(r: RouteSpec, engine: Engine, authenticate: Authenticate) {
       const status = res.statusCode !== 200 ? res.statusCode : (r.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
       else if (r.conditional && status === 200) {
-        const body = r.serialize ? r.serialize(result) : JSON.stringify(result);
-        const bytes = Buffer.from(body);
-        const answer = encodeAnswer(body, bytes);
-        sendConditional(req, res, answer, bytes);
+        const answer = encodeAnswer(r.serialize ? r.serialize(result) : JSON.stringify(result));
+        sendConditional(req, res, answer);
         if (cached && cached.version !== null && r.cache) {
           void cached.cache.set(cached.key, answer, r.cache.tags(result), cached.version);
         }
-      } else sendJson(res, status, Buffer.from(JSON.stringify(result)));
+      } else sendJson(res, status, JSON.stringify(result));
     } catch (err) {
       next(err);
     }
@@ -167,9 +166,22 @@ function sortedJson(value: Record<string, unknown>): string {
   );
 }
 
-/** The exact body of a JSON answer (its UTF-8 bytes) and its strong ETag. */
-function encodeAnswer(body: string, bytes: Buffer): CachedAnswer {
-  return { body, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"` };
+/** The exact body of a JSON answer and its strong ETag (a hash of its UTF-8 bytes). */
+function encodeAnswer(body: string): CachedAnswer {
+  return { body, etag: `"${hash('sha1', body, 'base64url')}"` };
+}
+
+/**
+ * What `res.status(status).json(result)` writes for a JSON text, without Express's content-type
+ * parsing (its `res.set` looks the charset up in mime-types, which the binary loads on first use) on
+ * every answer: the body goes out as a string, which Node writes in one
+ * piece with the head. Node leaves the body out of a HEAD answer.
+ */
+function sendJson(res: Response, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**
@@ -177,29 +189,18 @@ function encodeAnswer(body: string, bytes: Buffer): CachedAnswer {
  * The answer can differ by token (staff see drafts), hence `Vary: Authorization`; `no-cache` makes
  * caches revalidate every time, so a change is never served stale.
  */
-function sendConditional(req: Request, res: Response, { body, etag }: CachedAnswer, bytes?: Buffer): void {
+function sendConditional(req: Request, res: Response, { body, etag }: CachedAnswer): void {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'no-cache');
-  res.vary('Authorization');
+  // Nothing before sets Vary on most answers (CORS may): then no need to parse and merge a list.
+  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Authorization');
+  else res.vary('Authorization');
   if (matchesEtag(req.headers['if-none-match'], etag)) {
     res.status(304).end();
     return;
   }
   // The answer's freshness is the ETag comparison above.
-  sendJson(res, 200, bytes ?? Buffer.from(body));
-}
-
-/**
- * What `res.status(status).json(…)` writes (the app sends no ETag of its own), without converting
- * the body twice or parsing the content type back: Express's `res.set` looks the type's charset up
- * in mime-types, which the binary loads on first use (/ready then needs none). Node leaves the
- * body out of a HEAD answer.
- */
-function sendJson(res: Response, status: number, payload: Buffer): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', payload.length);
-  res.end(payload);
+  sendJson(res, 200, body);
 }
 
 /** `If-None-Match` holds `*` or a list of tags; weak tags (`W/"…"`) compare by their value (RFC 9110 §13.1.2). */
@@ -273,22 +274,24 @@ export function createRouter(engine: Engine, options: RouterOptions = {}): Route
   const authenticate = options.authenticate ?? defaultAuthenticate;
   // A process serving cached catalog answers hears every process's catalog changes.
   engine.catalogCache?.listen();
-  // Mounted in a host app, nothing in front sets the request id the context and problems carry.
-  router.use((_req, res, next) => {
-    if (typeof res.locals.requestId !== 'string') {
-      const given = res.getHeader('X-Request-Id');
-      res.locals.requestId = typeof given === 'string' ? given : newId();
-      res.setHeader('X-Request-Id', res.locals.requestId);
-    }
-    next();
-  });
   router.use(
-    express.json({
-      limit: engine.config.bodyLimit,
-      type: ['application/json', 'application/*+json'],
-      // Signed webhooks are verified over the exact bytes received.
-      verify: keepRawBody,
-    }),
+    inSequence([
+      // Mounted in a host app, nothing in front sets the request id the context and problems carry.
+      (_req, res, next) => {
+        if (typeof res.locals.requestId !== 'string') {
+          const given = res.getHeader('X-Request-Id');
+          res.locals.requestId = typeof given === 'string' ? given : newId();
+          res.setHeader('X-Request-Id', res.locals.requestId);
+        }
+        next();
+      },
+      express.json({
+        limit: engine.config.bodyLimit,
+        type: ['application/json', 'application/*+json'],
+        // Signed webhooks are verified over the exact bytes received.
+        verify: keepRawBody,
+      }),
+    ]),
   );
   let document: Record<string, unknown> | undefined;
   router.get('/api/openapi.json', (req, res) => {
