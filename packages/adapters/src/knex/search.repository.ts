@@ -270,11 +270,24 @@ const POSTGRES_TAIL_SHIFT = 100;
 /** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
 const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
+/**
+ * PostgreSQL's search heads (migration 0033): the words found in at least `HEAD_MIN_DOCS` products
+ * (estimated from a sample of about `HEAD_SAMPLE` products; rarer words are read from the GIN
+ * index and sorted), at most `MAX_HEAD_TERMS` of them, each with its first `HEAD_SIZE` products in
+ * the static order: four times a ranked page's candidates, so filters by status and further terms
+ * leave enough (1M products: ~190 words, ~380k heads).
+ */
+const HEAD_MIN_DOCS = 1000;
+const HEAD_SAMPLE = 20_000;
+const MAX_HEAD_TERMS = 500;
+const HEAD_SIZE = 2000;
+
 /** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
 export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.replace(/"/g, '')}"*`).join(' AND ');
+/** A search term as the full-text query matches it: its letters and digits. */
+const plainTerm = (term: string): string => term.replace(/[^\p{L}\p{N}]/gu, '');
 /** to_tsquery text: every term prefix-matched, all required. */
-export const tsQuery = (terms: string[]): string =>
-  terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
+export const tsQuery = (terms: string[]): string => terms.map((t) => `${plainTerm(t)}:*`).join(' & ');
 
 /** A term the FTS5 tokenizer (unicode61) indexes as it is: ASCII letters and digits only. */
 const PLAIN_TERM = /^[a-z0-9]+$/;
@@ -678,17 +691,41 @@ const postgresSearch: SearchClause = {
   // float8: the value survives the round trip through JSON in a cursor exactly.
   score: (terms) => ({ sql: POSTGRES_SCORE, bindings: [tsQuery(terms)] }),
   candidateHits(terms, n, statuses) {
-    // Best static score first, newest first within one (ids are UUIDv7), along
-    // `products_search_rank_idx`, stopping at the limit; the planner takes the GIN index instead
-    // when it expects few hits. ts_rank reads these hits' vectors only.
+    // A common word's heads (migration 0033) walked in the static order, each checked against the
+    // whole query by its product row (the rarest listed term's heads: the fewest passed over).
+    // They answer when every term has heads and the walk found `n` hits above the floor (or the
+    // heads hold every product of the word); otherwise the products themselves: best static score
+    // first, newest first within one (ids are UUIDv7), along `products_search_rank_idx`, stopping
+    // at the limit, or the GIN index when the planner expects few hits. ts_rank reads these hits'
+    // vectors only.
+    const query = tsQuery(terms);
+    const words = [...new Set(terms.map(plainTerm))];
+    const limit = Math.trunc(n);
+    const headStatus = statuses ? ` and s.status in (${statuses.map(() => '?').join(', ')})` : '';
     const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score,
-                   (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
-              from products p
-             where p.search_vector @@ to_tsquery('simple', ?)${status}
-             order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
-      bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
+      sql: `with listed as materialized (
+                   select term, floor_rank, docs from search_head_terms where term in (${words.map(() => '?').join(', ')})),
+                 head as materialized (select term, floor_rank from listed order by docs, term limit 1),
+                 heads as materialized (
+                   select h.product_id, h.score, (s.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
+                     from search_heads s
+                    cross join lateral (
+                          select p.id as product_id, ${POSTGRES_SCORE} as score from products p
+                           where p.id = s.product_id and p.search_vector @@ to_tsquery('simple', ?) offset 0) as h
+                    where s.term = (select term from head)${headStatus}
+                    order by s.search_rank desc, s.product_id desc limit ${limit}),
+                 answered as materialized (
+                   select (select count(*) from listed) = ${words.length}
+                          and ((select count(*) from heads) = ${limit} or (select floor_rank from head) < 0) as yes)
+            select product_id, score, tail_key from heads where (select yes from answered)
+            union all
+            (select p.id as product_id, ${POSTGRES_SCORE} as score,
+                    (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
+               from products p
+              where not (select yes from answered) and p.search_vector @@ to_tsquery('simple', ?)${status}
+              order by p.search_rank desc, p.id desc limit ${limit})`,
+      bindings: [...words, query, query, ...(statuses ?? []), query, query, ...(statuses ?? [])],
     };
   },
   staticHits(k, terms, after, part) {
@@ -853,6 +890,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
                   set p.search_rank = ${searchRankSql()} where p.search_rank <> ${searchRankSql()}`,
         );
       }
+      await this.rebuildHeads(ctx);
       return;
     }
     // The build changes the index's settings for its length: outside the caller's transaction
@@ -910,6 +948,9 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
         productIds ?? [],
       );
       const r = result as { rowCount?: number; affectedRows?: number; [0]?: { affectedRows?: number } };
+      // A full rerank (after the recommendations rebuild) fills the heads afresh: the writes since
+      // the last fill only ever took products out of them below their floors.
+      if (!productIds) await this.rebuildHeads(ctx);
       return Number(r.rowCount ?? r.affectedRows ?? r[0]?.affectedRows ?? 0);
     }
     const query = k('products_fts_rows as r')
@@ -919,6 +960,51 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     const changed = (await query.pluck('r.product_id')) as string[];
     for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
     return changed.length;
+  }
+
+  /**
+   * PostgreSQL: fills the search heads (migration 0033) afresh, the common words found in a sample
+   * of the products, each with its first `HEAD_SIZE` hits in the static order. Writers to the
+   * products wait for it (a share lock, in the caller's transaction or one of its own): a write
+   * between reading a word's hits and filling its heads would be lost to them.
+   */
+  async rebuildHeads(ctx: Context): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    if (ctx.tx) await this.fillHeads(db(ctx, this.knex));
+    else await this.knex.transaction((trx) => this.fillHeads(trx));
+  }
+
+  private async fillHeads(k: Knex): Promise<void> {
+    await k.raw('lock table products in share mode');
+    await k.raw('delete from search_heads');
+    await k.raw('delete from search_head_terms');
+    const [{ n: total }] = rawRows<{ n: string }>(await k.raw('select count(*) as n from products'));
+    if (Number(total) < HEAD_MIN_DOCS) return;
+    const percent = Math.min(100, (100 * HEAD_SAMPLE) / Number(total));
+    const sample = `select search_vector from products tablesample system (${percent.toFixed(4)}) repeatable (0)`;
+    const words = rawRows<{ word: string; docs: number }>(
+      await k.raw(
+        `select word, (ndoc * ${Number(total)}::float8 / greatest((select count(*) from (${sample}) s), 1))::integer as docs
+           from ts_stat(?) order by docs desc, word`,
+        [sample],
+      ),
+    ).filter((w) => w.docs >= HEAD_MIN_DOCS && plainTerm(w.word) === w.word);
+    for (const { word, docs } of words.slice(0, MAX_HEAD_TERMS)) {
+      const query = `${word}:*`;
+      await k.raw(
+        `with hits as materialized (
+               select p.search_rank, p.id, p.status from products p where p.search_vector @@ to_tsquery('simple', ?)
+                order by p.search_rank desc, p.id desc limit ${HEAD_SIZE}),
+              listed as (insert into search_heads (term, search_rank, product_id, status)
+                         select ?, search_rank, id, status from hits),
+              lowest as (select search_rank, id from hits order by search_rank, id limit 1)
+         insert into search_head_terms (term, query, floor_rank, floor_id, docs)
+         select ?, to_tsquery('simple', ?),
+                case when (select count(*) from hits) < ${HEAD_SIZE} then -1 else (select search_rank from lowest) end,
+                case when (select count(*) from hits) < ${HEAD_SIZE} then '' else (select id from lowest) end, ?`,
+        [query, word, word, query, docs],
+      );
+    }
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {

@@ -23,6 +23,7 @@ import { cartEmailMigration } from './0026_cart_email.js';
 import { bulkLoadIndexesMigration } from './0028_bulk_load_indexes.js';
 import { productSortBucketsMigration } from './0029_product_sort_buckets.js';
 import { searchPriceWalkMigration } from './0031_search_price_walk.js';
+import { searchTermHeadsMigration } from './0033_search_term_heads.js';
 
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
@@ -52,6 +53,7 @@ const CREATES: Record<string, string[]> = {
   '0019_rate_limits': ['rate_limits'],
   '0028_bulk_load_indexes': ['bulk_load_indexes'],
   '0029_product_sort_buckets': ['product_sort_buckets'],
+  '0033_search_term_heads': ['search_head_terms', 'search_heads'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -82,6 +84,7 @@ export const migrations: Migration[] = [
   bulkLoadIndexesMigration,
   productSortBucketsMigration,
   searchPriceWalkMigration,
+  searchTermHeadsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
