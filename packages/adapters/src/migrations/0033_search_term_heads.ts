@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { knexDialect } from '../knex/dialect.js';
+import { fillSearchHeads } from '../knex/search.repository.js';
 
 /**
  * PostgreSQL: per common word, its hits in the search index's static order (see `searchRankSql`),
@@ -59,6 +60,7 @@ export const searchTermHeadsMigration = {
       await knex.raw(`CREATE TRIGGER search_heads_${event.toLowerCase()} AFTER ${event} ON products
         REFERENCING ${rows} FOR EACH STATEMENT EXECUTE FUNCTION search_heads_apply()`);
     }
+    await fillSearchHeads(knex);
   },
   async down(knex: Knex): Promise<void> {
     if (knexDialect(knex) !== 'postgres') return;
