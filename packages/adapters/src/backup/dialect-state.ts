@@ -39,7 +39,13 @@ const COUNTERS: Counter[] = [
  * and per category, status and sort-key bucket, PostgreSQL's search heads of common words):
  * never copied, rebuilt after a restore.
  */
-const DERIVED_TABLES = ['products_fts_rows', 'product_counts', 'product_sort_buckets', 'search_head_terms', 'search_heads'];
+const DERIVED_TABLES = [
+  'products_fts_rows',
+  'product_counts',
+  'product_sort_buckets',
+  'search_head_terms',
+  'search_heads',
+];
 
 /** Short-lived counts (the shared rate limits): a restored shop starts every client's window afresh. */
 const EPHEMERAL_TABLES = ['rate_limits'];
