@@ -36,10 +36,17 @@ const COUNTERS: Counter[] = [
 
 /**
  * Tables that only summarise other tables (SQLite FTS row map, products per category and status,
- * and per category, status and sort-key bucket, MySQL's search words):
- * never copied, rebuilt after a restore.
+ * and per category, status and sort-key bucket, MySQL's search words, PostgreSQL's search heads of
+ * common words): never copied, rebuilt after a restore.
  */
-const DERIVED_TABLES = ['products_fts_rows', 'product_counts', 'product_sort_buckets', 'product_search_words'];
+const DERIVED_TABLES = [
+  'products_fts_rows',
+  'product_counts',
+  'product_sort_buckets',
+  'product_search_words',
+  'search_head_terms',
+  'search_heads',
+];
 
 /** Short-lived counts (the shared rate limits): a restored shop starts every client's window afresh. */
 const EPHEMERAL_TABLES = ['rate_limits'];
@@ -128,4 +135,5 @@ export async function rebuildDerived(trx: Knex.Transaction, dialect: Dialect): P
     await index.reindex(ctx, ids);
     after = ids[ids.length - 1];
   }
+  await index.rebuildHeads(ctx);
 }

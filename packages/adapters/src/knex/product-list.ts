@@ -283,7 +283,7 @@ const staticCandidates: ListStrategy = {
     search.candidateHits !== undefined,
   async run({ k, search, terms, filtered, countAll, estimates, request: { filter, window } }) {
     if (window.kind !== 'page') return null;
-    const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
+    const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses, estimates?.get());
     if (!hasRowFilters(filter)) return candidatesPage(k, search, terms!, filter, window, hits, countAll, estimates);
     const rows = filtered(k('c').joinRaw('join products as p on p.id = c.product_id'))
       .select(PRODUCT_COLUMNS)
@@ -375,14 +375,14 @@ const staticCursor: ListStrategy = {
     window.kind === 'keyset' &&
     search.candidateHits !== undefined &&
     search.staticHits !== undefined,
-  async run({ k, search, terms, filtered, request: { filter, window } }) {
+  async run({ k, search, terms, filtered, estimates, request: { filter, window } }) {
     if (window.kind !== 'keyset') return null;
     const after = window.after as [number, string] | null;
     let rest: [number, string] | null = after && after[0] < 0 ? after : null;
     let found: Array<Record<string, unknown>> = [];
     if (!rest) {
       // The same candidates as a numbered page ranks (it reads one more to know if there are more).
-      const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses);
+      const hits = search.candidateHits!(terms!, CANDIDATES + 1, filter.statuses, estimates?.get());
       const ranked = candidatesWindow(k, filter, filtered).limit(window.limit);
       if (after) ranked.whereRaw('(c.score, c.product_id) < (?, ?)', after);
       // One row at least: the candidates' number and the last of them in the static order come

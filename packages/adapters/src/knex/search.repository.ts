@@ -159,12 +159,14 @@ export interface SearchClause {
    * SQL of the `n` first hits with one of `statuses` in the static order (best static score
    * first, see `searchRankSql`, then newest), scored, as `(product_id, score)`: the index walked
    * in that order, stopping at `n`, so only these hits are scored; with each its `tail_key` (see
-   * `staticHits`). Undefined where the index has no such order.
+   * `staticHits`). Undefined where the index has no such order. `kept`: the search's kept count
+   * estimate, when there is one (a common word: PostgreSQL then walks the word's search heads).
    */
   candidateHits?(
     terms: string[],
     n: number,
     statuses: readonly string[] | undefined,
+    kept?: number,
   ): { sql: string; bindings: Knex.Value[] };
   /**
    * The matching products as `p` in the static order (best static score first, then newest), each
@@ -270,11 +272,31 @@ const POSTGRES_TAIL_SHIFT = 100;
 /** PostgreSQL: a hit's score, ts_rank plus the static score's tie-break (float8: exact through a cursor's JSON). */
 const POSTGRES_SCORE = `(ts_rank(p.search_vector, to_tsquery('simple', ?))::float8 + p.search_rank * ${RANK_WEIGHT})`;
 
+/**
+ * Which words PostgreSQL's search heads (migration 0033) are kept for, and how many: the words
+ * whose ranked page reads many rows without them — at least `minRows` hits (fewer are read from
+ * the GIN index and sorted) in at most one product in `minRows / CANDIDATE_HITS` (a commoner
+ * word's static walk finds its candidates within that many rows) — estimated from a sample of
+ * about `HEAD_SAMPLE` products, at most `MAX_HEAD_TERMS` words, each with its first `size`
+ * products in the static order: twice a ranked page's candidates, so a filter by status leaves
+ * enough (1M products: 145 words, 145k heads, 25 MB).
+ */
+export interface SearchHeadLimits {
+  minRows: number;
+  size: number;
+}
+const SEARCH_HEAD_LIMITS: SearchHeadLimits = { minRows: 2500, size: 1000 };
+/** A ranked page's candidates (`CANDIDATES` of the product list). */
+const CANDIDATE_HITS = 500;
+const HEAD_SAMPLE = 20_000;
+const MAX_HEAD_TERMS = 500;
+
 /** FTS5 query: every term quoted and prefix-matched, all required. Terms hold letters and digits only. */
 export const fts5Query = (terms: string[]): string => terms.map((t) => `"${t.replace(/"/g, '')}"*`).join(' AND ');
+/** A search term as the full-text query matches it: its letters and digits. */
+const plainTerm = (term: string): string => term.replace(/[^\p{L}\p{N}]/gu, '');
 /** to_tsquery text: every term prefix-matched, all required. */
-export const tsQuery = (terms: string[]): string =>
-  terms.map((t) => `${t.replace(/[^\p{L}\p{N}]/gu, '')}:*`).join(' & ');
+export const tsQuery = (terms: string[]): string => terms.map((t) => `${plainTerm(t)}:*`).join(' & ');
 
 /** A term the FTS5 tokenizer (unicode61) indexes as it is: ASCII letters and digits only. */
 const PLAIN_TERM = /^[a-z0-9]+$/;
@@ -671,24 +693,61 @@ const sqliteSearch: SearchClause = {
   },
 };
 
+/**
+ * PostgreSQL: the `n` first hits of the terms in the static order, scored (`candidateHits`): best
+ * static score first, newest first within one (ids are UUIDv7), along `products_search_rank_idx`,
+ * stopping at the limit, or the GIN index when the planner expects few hits. `gate` goes first
+ * in the WHERE (a condition of the statement around it).
+ */
+function postgresStaticHits(terms: string[], n: number, statuses: readonly string[] | undefined, gate = '') {
+  const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
+  return {
+    sql: `select p.id as product_id, ${POSTGRES_SCORE} as score,
+                 (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
+            from products p
+           where ${gate}p.search_vector @@ to_tsquery('simple', ?)${status}
+           order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
+    bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
+  };
+}
+
 const postgresSearch: SearchClause = {
   from(k, terms) {
     return k('products as p').whereRaw(`p.search_vector @@ to_tsquery('simple', ?)`, [tsQuery(terms)]);
   },
   // float8: the value survives the round trip through JSON in a cursor exactly.
   score: (terms) => ({ sql: POSTGRES_SCORE, bindings: [tsQuery(terms)] }),
-  candidateHits(terms, n, statuses) {
-    // Best static score first, newest first within one (ids are UUIDv7), along
-    // `products_search_rank_idx`, stopping at the limit; the planner takes the GIN index instead
-    // when it expects few hits. ts_rank reads these hits' vectors only.
-    const status = statuses ? ` and p.status in (${statuses.map(() => '?').join(', ')})` : '';
+  candidateHits(terms, n, statuses, kept) {
+    const plain = postgresStaticHits(terms, n, statuses);
+    // Only a search with a kept estimate (past `EXACT_COUNT_LIMIT` hits) asks for the heads: for a
+    // rarer word planning the longer statement cost more than it could save.
+    if (kept === undefined) return plain;
+    // A common word's heads (migration 0033) walked in the static order, each checked against the
+    // whole query by its product row (the rarest listed term's heads: the fewest passed over).
+    // They answer when the walk found `n` hits above the floor (or the heads hold every product of
+    // the word); otherwise the same statement walks the products (a one-time filter runs one of the two).
+    const query = tsQuery(terms);
+    const words = [...new Set(terms.map(plainTerm))];
+    const limit = Math.trunc(n);
+    const headStatus = statuses ? ` and s.status in (${statuses.map(() => '?').join(', ')})` : '';
     return {
-      sql: `select p.id as product_id, ${POSTGRES_SCORE} as score,
-                   (p.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
-              from products p
-             where p.search_vector @@ to_tsquery('simple', ?)${status}
-             order by p.search_rank desc, p.id desc limit ${Math.trunc(n)}`,
-      bindings: [tsQuery(terms), tsQuery(terms), ...(statuses ?? [])],
+      sql: `with head as materialized (
+                   select term, floor_rank from search_head_terms where term in (${words.map(() => '?').join(', ')})
+                    order by docs, term limit 1),
+                 heads as materialized (
+                   select h.product_id, h.score, (s.search_rank - ${POSTGRES_TAIL_SHIFT})::float8 as tail_key
+                     from search_heads s
+                    cross join lateral (
+                          select p.id as product_id, ${POSTGRES_SCORE} as score from products p
+                           where p.id = s.product_id and p.search_vector @@ to_tsquery('simple', ?) offset 0) as h
+                    where s.term = (select term from head)${headStatus}
+                    order by s.search_rank desc, s.product_id desc limit ${limit}),
+                 answered as materialized (
+                   select coalesce((select count(*) from heads) = ${limit} or (select floor_rank from head) < 0, false) as yes)
+            select product_id, score, tail_key from heads where (select yes from answered)
+            union all
+            (${postgresStaticHits(terms, n, statuses, 'not (select yes from answered) and ').sql})`,
+      bindings: [...words, query, query, ...(statuses ?? []), ...plain.bindings],
     };
   },
   staticHits(k, terms, after, part) {
@@ -925,6 +984,45 @@ export function searchClause(dialect: Dialect): SearchClause {
   return SEARCH_CLAUSES[dialect];
 }
 
+/**
+ * PostgreSQL: fills the search heads (migration 0033) afresh in the caller's transaction, with a
+ * share lock on the products (see `KnexProductSearchIndex.rebuildHeads`).
+ */
+export async function fillSearchHeads(k: Knex, limits = SEARCH_HEAD_LIMITS): Promise<void> {
+  const { minRows, size } = limits;
+  await k.raw('lock table products in share mode');
+  await k.raw('delete from search_heads');
+  await k.raw('delete from search_head_terms');
+  const [{ n: total }] = rawRows<{ n: string }>(await k.raw('select count(*) as n from products'));
+  const maxDocs = (Number(total) * CANDIDATE_HITS) / minRows;
+  if (maxDocs < minRows) return;
+  const percent = Math.min(100, (100 * HEAD_SAMPLE) / Number(total));
+  const sample = `select search_vector from products tablesample system (${percent.toFixed(4)}) repeatable (0)`;
+  const words = rawRows<{ word: string; docs: number }>(
+    await k.raw(
+      `select word, (ndoc * ${Number(total)}::float8 / greatest((select count(*) from (${sample}) s), 1))::integer as docs
+         from ts_stat(?) order by docs desc, word`,
+      [sample],
+    ),
+  ).filter((w) => w.docs >= minRows && w.docs <= maxDocs && plainTerm(w.word) === w.word);
+  for (const { word, docs } of words.slice(0, MAX_HEAD_TERMS)) {
+    const query = `${word}:*`;
+    await k.raw(
+      `with hits as materialized (
+             select p.search_rank, p.id, p.status from products p where p.search_vector @@ to_tsquery('simple', ?)
+              order by p.search_rank desc, p.id desc limit ${size}),
+            listed as (insert into search_heads (term, search_rank, product_id, status)
+                       select ?, search_rank, id, status from hits),
+            lowest as (select search_rank, id from hits order by search_rank, id limit 1)
+       insert into search_head_terms (term, query, floor_rank, floor_id, docs)
+       select ?, to_tsquery('simple', ?),
+              case when (select count(*) from hits) < ${size} then -1 else (select search_rank from lowest) end,
+              case when (select count(*) from hits) < ${size} then '' else (select id from lowest) end, ?`,
+      [query, word, word, query, docs],
+    );
+  }
+}
+
 /** Keeps the in-database full-text index in step with product and variant writes. */
 export class KnexProductSearchIndex implements ProductSearchIndex {
   constructor(
@@ -1040,6 +1138,7 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
         // The loaded rows' words, after their scores: one pass from the search text.
         if (this.dialect === 'mysql') await fillMysqlSearchWords(k);
       }
+      await this.rebuildHeads(ctx);
       return;
     }
     // The build changes the index's settings for its length: outside the caller's transaction
@@ -1114,6 +1213,9 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
         `update products p set search_rank = ${searchRankSql()} where p.search_rank <> ${searchRankSql()}${only}`,
         productIds ?? [],
       );
+      // A full rerank (after the recommendations rebuild) fills the heads afresh: the writes since
+      // the last fill only ever took products out of them below their floors.
+      if (!productIds) await this.rebuildHeads(ctx);
       return affectedRows(result);
     }
     const query = k('products_fts_rows as r')
@@ -1123,6 +1225,18 @@ export class KnexProductSearchIndex implements ProductSearchIndex {
     const changed = (await query.pluck('r.product_id')) as string[];
     for (let i = 0; i < changed.length; i += 500) await this.reindex(ctx, changed.slice(i, i + 500));
     return changed.length;
+  }
+
+  /**
+   * PostgreSQL: fills the search heads (migration 0033) afresh, the common words found in a sample
+   * of the products, each with its first hits in the static order (`SearchHeadLimits`). Writers to the
+   * products wait for it (a share lock, in the caller's transaction or one of its own): a write
+   * between reading a word's hits and filling its heads would be lost to them.
+   */
+  async rebuildHeads(ctx: Context): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    if (ctx.tx) await fillSearchHeads(db(ctx, this.knex));
+    else await this.knex.transaction((trx) => fillSearchHeads(trx));
   }
 
   async remove(ctx: Context, productIds: string[]): Promise<void> {

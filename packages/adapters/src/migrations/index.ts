@@ -25,6 +25,8 @@ import { productSortBucketsMigration } from './0029_product_sort_buckets.js';
 import { searchPriceWalkMigration } from './0031_search_price_walk.js';
 import { searchWordsMigration } from './0032_search_words.js';
 
+import { searchTermHeadsMigration } from './0033_search_term_heads.js';
+
 /** One schema change: its name (sortable) and how to apply and undo it. */
 export interface Migration {
   name: string;
@@ -54,6 +56,8 @@ const CREATES: Record<string, string[]> = {
   '0028_bulk_load_indexes': ['bulk_load_indexes'],
   '0029_product_sort_buckets': ['product_sort_buckets'],
   '0032_search_words': ['product_search_words'],
+
+  '0033_search_term_heads': ['search_head_terms', 'search_heads'],
 };
 /** Rows the migrations write themselves (the built-in roles): their table does not count as holding data. */
 const SEEDED_TABLES = new Set(['roles']);
@@ -85,6 +89,8 @@ export const migrations: Migration[] = [
   productSortBucketsMigration,
   searchPriceWalkMigration,
   searchWordsMigration,
+
+  searchTermHeadsMigration,
 ];
 
 /** Feeds the in-code list to knex, so migrations work the same from sources and from dist. */
