@@ -205,6 +205,8 @@ describeEachDatabase('catalog seed content', (env) => {
     expect(hits).toContain(orphan.slug);
     if (env().dialect === 'sqlite') await knex.raw('delete from products_fts');
     else await knex('products').update(env().dialect === 'postgres' ? { search_vector: '' } : { search_text: '' });
+    // MySQL searches its words table, which the load fills after the rows, as it writes their text.
+    if (env().dialect === 'mysql') await knex('product_search_words').delete();
     expect((await engine.catalog.listProducts(ctx, { q: orphan.name })).results).toEqual([]);
     // The sort-bucket triggers skip writes while the record is there; the restore counts them again.
     await engine.catalog.createProduct(ctx, { name: 'Written during the load', status: 'published', price: 4321 });
