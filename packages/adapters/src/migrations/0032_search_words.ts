@@ -22,10 +22,19 @@ export const searchWordsMigration = {
       PRIMARY KEY (word, search_rank, product_id),
       KEY product_search_words_product_idx (product_id, word, weight)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+    // A status change alone does not reindex the product: the trigger keeps the words' copy of the
+    // status right for every writer (as SQLite's `products_fts_rows_status`).
+    await knex.raw(`CREATE TRIGGER product_search_words_status AFTER UPDATE ON products FOR EACH ROW
+      BEGIN
+        IF OLD.status <> NEW.status THEN
+          UPDATE product_search_words SET status = NEW.status WHERE product_id = NEW.id;
+        END IF;
+      END`);
     await fillMysqlSearchWords(knex);
   },
   async down(knex: Knex): Promise<void> {
     if (knexDialect(knex) !== 'mysql') return;
+    await knex.raw('DROP TRIGGER IF EXISTS product_search_words_status');
     await knex.raw('DROP TABLE IF EXISTS product_search_words');
   },
 };
