@@ -86,7 +86,9 @@ export function serveCommand(program: Command, io: Io): void {
       let stopping = false;
       const drain = new AcceptDrain(server);
       const inFlight = new Map<ServerResponse, IncomingMessage>();
-      server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      // Before the app's own listener: an answer written at once (GET /health) would otherwise be
+      // sent before this marks it, and keep its connection open through the shutdown.
+      server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
         if (stopping) res.shouldKeepAlive = false;
         inFlight.set(res, req);
         res.once('close', () => inFlight.delete(res));
