@@ -115,6 +115,27 @@ const VARIANT_FIELDS = [
 ] as const;
 
 /**
+ * The SQL of one variant field's JSON value, for the dialects that concatenate the text themselves:
+ * `options` is stored JSON, numbers go as they are, timestamps and strings through the dialect's
+ * ISO text and JSON quoting.
+ */
+function variantFieldText(
+  isoString: (column: string) => string,
+  quoted: (column: string) => string,
+): (field: (typeof VARIANT_ANSWER)[number]) => string {
+  return (field) =>
+    field === 'options'
+      ? 'v.options'
+      : field === 'weight_grams'
+        ? 'coalesce(v.weight_grams, 0)'
+        : field.endsWith('_at')
+          ? isoString(`v.${field}`)
+          : ['price', 'stock', 'low_stock_threshold'].includes(field)
+            ? `v.${field}`
+            : quoted(`v.${field}`);
+}
+
+/**
  * A select-list column holding the variants of the row's product `p`, in the order `variantsOf`
  * reads them (position, then id), so a list page reads its products and their variants in one
  * statement. Put it only in a statement whose outer rows are the page's own (a correlated subquery
@@ -141,16 +162,10 @@ export function variantsJson(dialect: Dialect): string {
       from product_variants v where v.product_id = p.id) as variants_text`;
   }
   if (dialect === 'postgres') {
-    const value = (field: (typeof VARIANT_ANSWER)[number]) =>
-      field === 'options'
-        ? 'v.options'
-        : field === 'weight_grams'
-          ? 'coalesce(v.weight_grams, 0)'
-          : field.endsWith('_at')
-            ? `'"' || ${isoText(`v.${field}`)} || '"'`
-            : ['price', 'stock', 'low_stock_threshold'].includes(field)
-              ? `v.${field}`
-              : `to_json(v.${field})::text`;
+    const value = variantFieldText(
+      (column) => `'"' || ${isoText(column)} || '"'`,
+      (column) => `to_json(${column})::text`,
+    );
     const object = VARIANT_ANSWER.map((field, i) => `'${i ? ',' : '{'}"${field}":' || ${value(field)}`).join(' || ');
     return `(select coalesce(sum(v.stock), 0) || ',[' || coalesce(string_agg(${object} || '}', ',' order by v.position, v.id), '') || ']'
       from product_variants v where v.product_id = p.id) as variants_text`;
@@ -158,16 +173,10 @@ export function variantsJson(dialect: Dialect): string {
   // MySQL/MariaDB: JSON_OBJECT writes `{"a": 1}` (a space after each colon and comma), so the
   // text is concatenated. JSON_QUOTE escapes as JSON.stringify does except control characters
   // (upper-case hex), which ids, SKUs and currency codes never hold (their schemas).
-  const value = (field: (typeof VARIANT_ANSWER)[number]) =>
-    field === 'options'
-      ? 'v.options'
-      : field === 'weight_grams'
-        ? 'coalesce(v.weight_grams, 0)'
-        : field.endsWith('_at')
-          ? `'"', ${mysqlIsoText(`v.${field}`)}, '"'`
-          : ['price', 'stock', 'low_stock_threshold'].includes(field)
-            ? `v.${field}`
-            : `json_quote(v.${field})`;
+  const value = variantFieldText(
+    (column) => `'"', ${mysqlIsoText(column)}, '"'`,
+    (column) => `json_quote(${column})`,
+  );
   const object = VARIANT_ANSWER.map((field, i) => `'${i ? ',' : '{'}"${field}":', ${value(field)}`).join(', ');
   return `(select concat(coalesce(sum(v.stock), 0), ',[', coalesce(group_concat(concat(${object}, '}') order by v.position, v.id separator ','), ''), ']')
       from product_variants v where v.product_id = p.id) as variants_text`;
